@@ -1,0 +1,134 @@
+package store
+
+import (
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/evals-dev/evals/errs"
+	"github.com/parquet-go/parquet-go"
+)
+
+// SplitOutcomeID returns the run id and row number encoded in an outcome id.
+func SplitOutcomeID(id string) (runID string, n int64, err error) {
+	i := strings.LastIndexByte(id, '-')
+	if i <= 0 {
+		return "", 0, errs.E(errs.NotFound, "outcome %q not found", id)
+	}
+	n, perr := strconv.ParseInt(id[i+1:], 10, 64)
+	if perr != nil || n < 0 || !validID(id[:i]) {
+		return "", 0, errs.E(errs.NotFound, "outcome %q not found", id)
+	}
+	return id[:i], n, nil
+}
+
+// Outcome reads one outcome in full: its row, grader results and tool calls, and, when
+// withEvents is set, its trajectory. Rows are read with seeks, never by scanning a run.
+func (s *Store) Outcome(id string, withEvents bool) (*Outcome, error) {
+	runID, n, err := SplitOutcomeID(id)
+	if err != nil {
+		return nil, err
+	}
+	dir := s.runDir(runID)
+	rows, err := readRows[OutcomeRow](filepath.Join(dir, outcomesFile), n, 1)
+	if err == errRowRange {
+		return nil, errs.E(errs.NotFound, "outcome %q not found", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 || rows[0].OutcomeID != id {
+		return nil, errs.E(errs.NotFound, "outcome %q not found", id)
+	}
+	r := rows[0]
+	o := &Outcome{
+		ID: r.OutcomeID, RunID: r.RunID, Stimulus: r.Stimulus, Model: r.Model, Trial: int(r.Trial),
+		Status: r.Status, Passed: r.Passed, Score: r.Score, DurationMs: r.DurationMs, Turns: int(r.Turns),
+		ToolCallCount: int(r.ToolCalls), Errors: int(r.Errors), InputTokens: r.InputTokens,
+		OutputTokens: r.OutputTokens, ReasoningTokens: r.ReasoningTokens, CachedTokens: r.CachedTokens,
+		TotalTokens: r.TotalTokens, CostUSD: r.CostUSD, StartedAt: time.UnixMilli(r.StartedAt).UTC(),
+		Error: r.Error, Input: r.Input, Output: r.Output, Expected: r.Expected,
+		Graders: []GraderResult{}, ToolCalls: []ToolCall{}, Events: []Event{},
+	}
+	grs, err := readRows[GraderRow](filepath.Join(dir, gradersFile), r.GradersRow, int(r.GradersLen))
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range grs {
+		if g.OutcomeID != id {
+			return nil, errs.E(errs.Corrupt, "graders.parquet of run %s is out of step with its outcomes", runID)
+		}
+		o.Graders = append(o.Graders, GraderResult{Name: g.Grader, Type: g.GraderType, Passed: g.Passed, Score: g.Score, Weight: g.Weight, Evidence: g.Evidence})
+	}
+	tcs, err := readRows[ToolCallRow](filepath.Join(dir, toolCallsFile), r.ToolsRow, int(r.ToolsLen))
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tcs {
+		if t.OutcomeID != id {
+			return nil, errs.E(errs.Corrupt, "tool_calls.parquet of run %s is out of step with its outcomes", runID)
+		}
+		o.ToolCalls = append(o.ToolCalls, ToolCall{Seq: int(t.Seq), Tool: t.Tool, Success: t.Success, ArgsBytes: t.ArgsBytes,
+			ResultBytes: t.ResultBytes, DurationMs: t.DurationMs, Error: t.Error, Arguments: t.Arguments, Result: t.Result})
+	}
+	if !withEvents {
+		return o, nil
+	}
+	evs, err := readRows[EventRow](filepath.Join(dir, eventsFile), r.EventsRow, int(r.EventsLen))
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range evs {
+		if e.OutcomeID != id {
+			return nil, errs.E(errs.Corrupt, "events.parquet of run %s is out of step with its outcomes", runID)
+		}
+		ev := Event{Seq: int(e.Seq), Type: e.Type, Role: e.Role, Content: e.Content, Tool: e.Tool, ToolCallID: e.ToolCallID, Data: e.Data}
+		if e.TS != 0 {
+			ev.TS = time.UnixMilli(e.TS).UTC()
+		}
+		o.Events = append(o.Events, ev)
+	}
+	return o, nil
+}
+
+var errRowRange = errs.E(errs.Corrupt, "rows out of range: the run's files are out of step")
+
+// readRows reads n rows from row `at` of a file with the generic row reader: the right
+// tool for a few rows of detail, the wrong one for aggregates (see Scan).
+func readRows[T any](path string, at int64, n int) (out []T, err error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	f, pf, err := openParquet(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, errs.E(errs.Corrupt, "reading %s: malformed parquet data (%v)", path, r)
+		}
+	}()
+	if at < 0 || at >= pf.NumRows() || int64(n) > pf.NumRows()-at {
+		return nil, errRowRange
+	}
+	r := parquet.NewGenericReader[T](pf)
+	defer r.Close()
+	if err := r.SeekToRow(at); err != nil {
+		return nil, errs.E(errs.Corrupt, "reading %s: %w", path, err)
+	}
+	out = make([]T, n)
+	got := 0
+	for got < n {
+		k, err := r.Read(out[got:])
+		got += k
+		if err != nil {
+			break
+		}
+	}
+	if got < n {
+		return nil, errs.E(errs.Corrupt, "reading %s: wanted %d rows at %d, found %d", path, n, at, got)
+	}
+	return out, nil
+}

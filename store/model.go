@@ -1,0 +1,134 @@
+package store
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Run is the metadata of one run, kept in run.json beside its Parquet files.
+type Run struct {
+	SchemaVersion int               `json:"schemaVersion"`
+	ID            string            `json:"id"`
+	Name          string            `json:"name"`
+	Source        string            `json:"source"`
+	Models        []string          `json:"models"`
+	Config        json.RawMessage   `json:"config,omitempty"`
+	Labels        map[string]string `json:"labels,omitempty"`
+	Session       string            `json:"session,omitempty"`
+	CreatedAt     time.Time         `json:"createdAt"`
+	StartedAt     *time.Time        `json:"startedAt,omitempty"`
+	CompletedAt   *time.Time        `json:"completedAt,omitempty"`
+	Status        string            `json:"status"`
+	Digest        string            `json:"digest,omitempty"`
+	SourcePath    string            `json:"sourcePath,omitempty"`
+	Summary       Summary           `json:"summary"`
+}
+
+// Summary is the cached summary of a run, computed once by the writer.
+type Summary struct {
+	OutcomeCount  int64   `json:"outcomeCount"`
+	StimulusCount int64   `json:"stimulusCount"`
+	Trials        int64   `json:"trials"`
+	Passed        int64   `json:"passed"`
+	Failed        int64   `json:"failed"`
+	Errored       int64   `json:"errored"`
+	Skipped       int64   `json:"skipped"`
+	Pending       int64   `json:"pending"`
+	GraderResults int64   `json:"graderResults"`
+	ToolCalls     int64   `json:"toolCalls"`
+	Events        int64   `json:"events"`
+	DurationMs    int64   `json:"durationMs"`
+	TotalTokens   int64   `json:"totalTokens"`
+	CostUSD       float64 `json:"costUsd"`
+}
+
+// PassRate is passed / (passed + failed + errored); nil when there is nothing to rate.
+func (s Summary) PassRate() *float64 {
+	d := s.Passed + s.Failed + s.Errored
+	if d == 0 {
+		return nil
+	}
+	r := float64(s.Passed) / float64(d)
+	return &r
+}
+
+// Run statuses.
+const (
+	RunCompleted = "completed"
+	RunRunning   = "running"
+	RunFailed    = "failed"
+	RunCancelled = "cancelled"
+)
+
+// Outcome execution statuses, as stored in the status column.
+const (
+	StatusSuccess = "success"
+	StatusError   = "error"
+	StatusSkipped = "skipped"
+)
+
+// Outcome is one trial as handed to the writer, with its grader results, tool calls and
+// trajectory events inline. It is also what a detail read returns.
+type Outcome struct {
+	ID              string         `json:"id"`
+	RunID           string         `json:"runId"`
+	Stimulus        string         `json:"stimulus"`
+	Model           string         `json:"model"`
+	Trial           int            `json:"trial"`
+	Status          string         `json:"status"`
+	Passed          *bool          `json:"passed"`
+	Score           *float64       `json:"score"`
+	DurationMs      int64          `json:"durationMs"`
+	Turns           int            `json:"turns"`
+	ToolCallCount   int            `json:"toolCallCount"`
+	Errors          int            `json:"errors"`
+	InputTokens     int64          `json:"inputTokens"`
+	OutputTokens    int64          `json:"outputTokens"`
+	ReasoningTokens int64          `json:"reasoningTokens"`
+	CachedTokens    int64          `json:"cachedTokens"`
+	TotalTokens     int64          `json:"totalTokens"`
+	CostUSD         *float64       `json:"costUsd"`
+	StartedAt       time.Time      `json:"startedAt"`
+	Error           string         `json:"error"`
+	Input           string         `json:"input"`
+	Output          string         `json:"output"`
+	Expected        string         `json:"expected"`
+	Graders         []GraderResult `json:"graders"`
+	ToolCalls       []ToolCall     `json:"toolCalls"`
+	Events          []Event        `json:"events"`
+}
+
+// GraderResult is one grader's verdict on one outcome.
+type GraderResult struct {
+	Name     string   `json:"name"`
+	Type     string   `json:"type"`
+	Passed   *bool    `json:"passed"`
+	Score    *float64 `json:"score"`
+	Weight   float64  `json:"weight"`
+	Evidence string   `json:"evidence"`
+}
+
+// ToolCall is one tool invocation.
+type ToolCall struct {
+	Seq         int    `json:"seq"`
+	Tool        string `json:"tool"`
+	Success     bool   `json:"success"`
+	ArgsBytes   int64  `json:"argsBytes"`
+	ResultBytes int64  `json:"resultBytes"`
+	DurationMs  *int64 `json:"durationMs"`
+	Error       string `json:"error"`
+	Arguments   string `json:"arguments"`
+	Result      string `json:"result"`
+}
+
+// Event is one trajectory event.
+type Event struct {
+	Seq        int       `json:"seq"`
+	TS         time.Time `json:"ts"`
+	Type       string    `json:"type"`
+	Role       string    `json:"role,omitempty"`
+	Content    string    `json:"content,omitempty"`
+	Tool       string    `json:"tool,omitempty"`
+	ToolCallID string    `json:"toolCallId,omitempty"`
+	Data       string    `json:"data,omitempty"`
+}

@@ -1,0 +1,387 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+
+	"github.com/evals-dev/evals/errs"
+	"github.com/parquet-go/parquet-go"
+)
+
+// Table names one of the Parquet files of a run.
+type Table string
+
+// The tables of a run.
+const (
+	Outcomes  Table = outcomesFile
+	Graders   Table = gradersFile
+	ToolCalls Table = toolCallsFile
+	Events    Table = eventsFile
+)
+
+// Dict is a dictionary-encoded string column of one batch: row i holds Values[Index[i]].
+// Aggregations key on Index and look Values up once per distinct value.
+type Dict struct {
+	Values []string
+	Index  []int32
+}
+
+// Batch is the projected columns of one row group. Only the columns asked for are set.
+// Nulls: floats are NaN, booleans are -1 (false 0, true 1); integers are never null
+// (an optional integer column reads null as -1).
+type Batch struct {
+	RunID string
+	// Row0 is the position of the batch's first row in its file.
+	Row0   int64
+	N      int
+	dicts  map[string]*Dict
+	ints   map[string][]int64
+	floats map[string][]float64
+	bools  map[string][]int8
+}
+
+// Dict returns a projected string column.
+func (b *Batch) Dict(col string) *Dict { return b.dicts[col] }
+
+// Int returns a projected integer column.
+func (b *Batch) Int(col string) []int64 { return b.ints[col] }
+
+// Float returns a projected floating-point column; NaN marks null.
+func (b *Batch) Float(col string) []float64 { return b.floats[col] }
+
+// Bool returns a projected boolean column: 1 true, 0 false, -1 null.
+func (b *Batch) Bool(col string) []int8 { return b.bools[col] }
+
+// Scan reads the projected columns of one table of one run, one row group at a time,
+// straight from the column pages. fn must not keep the batch after it returns.
+func (s *Store) Scan(runID string, t Table, cols []string, fn func(*Batch) error) error {
+	if !validID(runID) {
+		return errs.E(errs.NotFound, "run %q not found", runID)
+	}
+	return scanFile(filepath.Join(s.runDir(runID), string(t)), runID, cols, fn)
+}
+
+type leaf struct {
+	name     string
+	index    int
+	kind     parquet.Kind
+	optional bool
+}
+
+func scanFile(path, runID string, cols []string, fn func(*Batch) error) (err error) {
+	f, pf, err := openParquet(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	defer func() {
+		if r := recover(); r != nil {
+			err = errs.E(errs.Corrupt, "reading %s: malformed parquet data (%v)", path, r)
+		}
+	}()
+	leaves := make([]leaf, len(cols))
+	for i, c := range cols {
+		lc, ok := pf.Schema().Lookup(c)
+		if !ok {
+			return errs.E(errs.Corrupt, "reading %s: column %q is missing", path, c)
+		}
+		leaves[i] = leaf{name: c, index: lc.ColumnIndex, kind: lc.Node.Type().Kind(), optional: lc.MaxDefinitionLevel > 0}
+	}
+	var row0 int64
+	b := &Batch{RunID: runID}
+	for _, rg := range pf.RowGroups() {
+		b.reset(rg.NumRows(), row0)
+		chunks := rg.ColumnChunks()
+		for _, l := range leaves {
+			if l.index >= len(chunks) {
+				return errs.E(errs.Corrupt, "reading %s: column %q has no data", path, l.name)
+			}
+			if err := b.readChunk(chunks[l.index], l); err != nil {
+				return errs.E(errs.Corrupt, "reading column %q of %s: %w", l.name, path, err)
+			}
+		}
+		if err := fn(b); err != nil {
+			return err
+		}
+		row0 += rg.NumRows()
+	}
+	return nil
+}
+
+func openParquet(path string) (*os.File, *parquet.File, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, errs.E(errs.Corrupt, "%s is missing", path)
+	}
+	if err != nil {
+		return nil, nil, errs.E(errs.Corrupt, "opening %s: %w", path, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, errs.E(errs.Corrupt, "opening %s: %w", path, err)
+	}
+	pf, err := openParquetSafe(f, st.Size())
+	if err != nil {
+		f.Close()
+		return nil, nil, errs.E(errs.Corrupt, "%s is not a readable Parquet file: %w", path, err)
+	}
+	return f, pf, nil
+}
+
+func openParquetSafe(r io.ReaderAt, size int64) (pf *parquet.File, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			pf, err = nil, fmt.Errorf("malformed footer (%v)", r)
+		}
+	}()
+	// parquet-go trusts the footer length and allocates it; check it against the file first.
+	var head, tail [8]byte
+	if size < 12 {
+		return nil, fmt.Errorf("file too short (%d bytes)", size)
+	}
+	if _, err := r.ReadAt(head[:4], 0); err != nil {
+		return nil, err
+	}
+	if _, err := r.ReadAt(tail[:], size-8); err != nil {
+		return nil, err
+	}
+	if string(head[:4]) != "PAR1" || string(tail[4:]) != "PAR1" {
+		return nil, fmt.Errorf("no Parquet magic bytes")
+	}
+	if footer := int64(binary.LittleEndian.Uint32(tail[:4])); footer+12 > size {
+		return nil, fmt.Errorf("footer length %d exceeds the file size %d", footer, size)
+	}
+	return parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+}
+
+func (b *Batch) reset(n, row0 int64) {
+	b.N, b.Row0 = int(n), row0
+	if b.dicts == nil {
+		b.dicts, b.ints, b.floats, b.bools = map[string]*Dict{}, map[string][]int64{}, map[string][]float64{}, map[string][]int8{}
+	}
+}
+
+func (b *Batch) readChunk(cc parquet.ColumnChunk, l leaf) error {
+	pages := cc.Pages()
+	defer pages.Close()
+	var d *Dict
+	var ints []int64
+	var floats []float64
+	var bools []int8
+	switch l.kind {
+	case parquet.ByteArray:
+		d = b.dicts[l.name]
+		if d == nil {
+			d = &Dict{}
+			b.dicts[l.name] = d
+		}
+		d.Values, d.Index = d.Values[:0], d.Index[:0]
+	case parquet.Boolean:
+		bools = b.bools[l.name][:0]
+	case parquet.Double, parquet.Float:
+		floats = b.floats[l.name][:0]
+	default:
+		ints = b.ints[l.name][:0]
+	}
+	var dc dictCache
+	for {
+		p, err := pages.ReadPage()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		data := p.Data()
+		defs := p.DefinitionLevels()
+		if !l.optional {
+			defs = nil
+		}
+		switch l.kind {
+		case parquet.ByteArray:
+			err = dc.appendStrings(d, p, defs)
+		case parquet.Boolean:
+			bools = appendBools(bools, data.Boolean(), int(p.NumValues()-p.NumNulls()), defs)
+		case parquet.Double:
+			floats = appendExpand(floats, data.Double(), defs, math.NaN())
+		case parquet.Float:
+			floats = appendFloat32(floats, data.Float(), defs)
+		case parquet.Int32:
+			ints = appendInt32(ints, data.Int32(), defs)
+		case parquet.Int64:
+			ints = appendExpand(ints, data.Int64(), defs, -1)
+		default:
+			err = fmt.Errorf("unsupported physical type %v", l.kind)
+		}
+		parquet.Release(p)
+		if err != nil {
+			return err
+		}
+	}
+	n := 0
+	switch l.kind {
+	case parquet.ByteArray:
+		n = len(d.Index)
+	case parquet.Boolean:
+		b.bools[l.name], n = bools, len(bools)
+	case parquet.Double, parquet.Float:
+		b.floats[l.name], n = floats, len(floats)
+	default:
+		b.ints[l.name], n = ints, len(ints)
+	}
+	if n != b.N {
+		return fmt.Errorf("read %d values for %d rows", n, b.N)
+	}
+	return nil
+}
+
+// dictCache turns a chunk's dictionary into strings once, and folds plain-encoded pages
+// (a writer may fall back from dictionary encoding) into the same batch dictionary.
+type dictCache struct {
+	dict   parquet.Dictionary
+	lookup map[string]int32
+}
+
+func (c *dictCache) appendStrings(d *Dict, p parquet.Page, defs []byte) error {
+	if pd := p.Dictionary(); pd != nil {
+		if pd != c.dict {
+			if c.dict != nil {
+				return errors.New("column chunk has two dictionaries")
+			}
+			c.dict = pd
+			for i := range pd.Len() {
+				d.Values = append(d.Values, string(pd.Index(int32(i)).ByteArray()))
+			}
+		}
+		data := p.Data()
+		idx := data.Int32()
+		for _, x := range idx {
+			if x < 0 || int(x) >= len(d.Values) {
+				return fmt.Errorf("dictionary index %d out of range", x)
+			}
+		}
+		d.Index = appendExpand(d.Index, idx, defs, c.null(d, defs))
+		return nil
+	}
+	values := p.Data()
+	data, offsets := values.ByteArray()
+	if len(offsets) == 0 {
+		if defs != nil {
+			d.Index = appendExpand(d.Index, nil, defs, c.null(d, defs))
+		}
+		return nil
+	}
+	idx := make([]int32, 0, len(offsets)-1)
+	for i := 0; i+1 < len(offsets); i++ {
+		if offsets[i] > offsets[i+1] || int(offsets[i+1]) > len(data) {
+			return errors.New("byte array offsets out of range")
+		}
+		idx = append(idx, c.intern(d, string(data[offsets[i]:offsets[i+1]])))
+	}
+	d.Index = appendExpand(d.Index, idx, defs, c.null(d, defs))
+	return nil
+}
+
+// null is the index that stands for a null string: the empty string.
+func (c *dictCache) null(d *Dict, defs []byte) int32 {
+	if defs == nil {
+		return 0
+	}
+	return c.intern(d, "")
+}
+
+func (c *dictCache) intern(d *Dict, s string) int32 {
+	if c.lookup == nil {
+		c.lookup = make(map[string]int32, len(d.Values))
+		for i, v := range d.Values {
+			if _, ok := c.lookup[v]; !ok {
+				c.lookup[v] = int32(i)
+			}
+		}
+	}
+	if i, ok := c.lookup[s]; ok {
+		return i
+	}
+	d.Values = append(d.Values, s)
+	c.lookup[s] = int32(len(d.Values) - 1)
+	return int32(len(d.Values) - 1)
+}
+
+// appendExpand appends vals to dst; with definition levels, a level of 0 is a null that
+// takes the value null and consumes nothing from vals.
+func appendExpand[T any](dst, vals []T, defs []byte, null T) []T {
+	if defs == nil {
+		return append(dst, vals...)
+	}
+	j := 0
+	for _, lv := range defs {
+		if lv == 0 || j >= len(vals) {
+			dst = append(dst, null)
+			continue
+		}
+		dst = append(dst, vals[j])
+		j++
+	}
+	return dst
+}
+
+func appendInt32(dst []int64, vals []int32, defs []byte) []int64 {
+	j := 0
+	if defs == nil {
+		for _, v := range vals {
+			dst = append(dst, int64(v))
+		}
+		return dst
+	}
+	for _, lv := range defs {
+		if lv == 0 || j >= len(vals) {
+			dst = append(dst, -1)
+			continue
+		}
+		dst = append(dst, int64(vals[j]))
+		j++
+	}
+	return dst
+}
+
+func appendFloat32(dst []float64, vals []float32, defs []byte) []float64 {
+	j := 0
+	for i := 0; defs == nil && i < len(vals) || defs != nil && i < len(defs); i++ {
+		if defs != nil && (defs[i] == 0 || j >= len(vals)) {
+			dst = append(dst, math.NaN())
+			continue
+		}
+		dst = append(dst, float64(vals[j]))
+		j++
+	}
+	return dst
+}
+
+func appendBools(dst []int8, bits []byte, n int, defs []byte) []int8 {
+	if n > len(bits)*8 {
+		n = len(bits) * 8
+	}
+	j := 0
+	get := func() int8 { v := int8(bits[j>>3] >> (j & 7) & 1); j++; return v }
+	if defs == nil {
+		for j < n {
+			dst = append(dst, get())
+		}
+		return dst
+	}
+	for _, lv := range defs {
+		if lv == 0 || j >= n {
+			dst = append(dst, -1)
+			continue
+		}
+		dst = append(dst, get())
+	}
+	return dst
+}

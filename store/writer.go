@@ -1,0 +1,388 @@
+package store
+
+import (
+	"cmp"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/evals-dev/evals/errs"
+	"github.com/parquet-go/parquet-go"
+)
+
+// chunkOutcomes bounds how many outcomes the writer buffers before it sorts them by
+// model, stimulus and trial and writes them as row groups. A run that fits in one chunk is
+// globally sorted; a larger one is sorted within each chunk.
+const (
+	chunkOutcomes = 1 << 16
+	chunkBytes    = 128 << 20
+)
+
+// Writer writes one run into a temporary folder inside the store; Commit makes it appear
+// in runs/ with one rename. Nothing a reader can see exists until then.
+type Writer struct {
+	root    string
+	tmp     string
+	meta    Run
+	files   []*os.File
+	out     *parquet.GenericWriter[OutcomeRow]
+	grd     *parquet.GenericWriter[GraderRow]
+	tools   *parquet.GenericWriter[ToolCallRow]
+	events  *parquet.GenericWriter[EventRow]
+	rowsAt  [3]int64 // rows written so far to graders, tool_calls and events
+	buf     []*Outcome
+	bufSize int
+	next    int64
+	sum     Summary
+	models  map[string]struct{}
+	stimuli map[string]struct{}
+	done    bool
+
+	outRows   []OutcomeRow
+	grdRows   []GraderRow
+	toolRows  []ToolCallRow
+	eventRows []EventRow
+}
+
+// NewRunID returns a fresh random run id: ten lowercase hex digits.
+func NewRunID() string {
+	var b [5]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// OutcomeID is the id of the n-th outcome (in stored order) of a run. Ids start with the
+// run id so that a lookup goes straight to the run's folder.
+func OutcomeID(runID string, n int64) string {
+	return runID + "-" + fmt.Sprintf("%07d", n)
+}
+
+// NewWriter starts writing a run. meta.ID is generated when empty.
+func NewWriter(root string, meta Run) (*Writer, error) {
+	if meta.ID == "" {
+		meta.ID = NewRunID()
+	}
+	if !validID(meta.ID) {
+		return nil, errs.E(errs.Invalid, "invalid run id %q: use letters, digits, '.', '_' and '-'", meta.ID)
+	}
+	tmpRoot := filepath.Join(root, "tmp")
+	if err := os.MkdirAll(tmpRoot, 0o755); err != nil {
+		return nil, errs.E(errs.Internal, "creating store folder %s: %w", tmpRoot, err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "runs"), 0o755); err != nil {
+		return nil, errs.E(errs.Internal, "creating store folder: %w", err)
+	}
+	tmp, err := os.MkdirTemp(tmpRoot, meta.ID+".")
+	if err != nil {
+		return nil, errs.E(errs.Internal, "creating temporary run folder: %w", err)
+	}
+	w := &Writer{root: root, tmp: tmp, meta: meta, models: map[string]struct{}{}, stimuli: map[string]struct{}{}}
+	open := func(name string) (*os.File, error) {
+		f, err := os.Create(filepath.Join(tmp, name))
+		if err == nil {
+			w.files = append(w.files, f)
+		}
+		return f, err
+	}
+	kv := parquet.KeyValueMetadata("evals.schema_version", strconv.Itoa(SchemaVersion))
+	var f *os.File
+	if f, err = open(outcomesFile); err == nil {
+		w.out = parquet.NewGenericWriter[OutcomeRow](f, kv, parquet.MaxRowsPerRowGroup(chunkOutcomes))
+	}
+	if f, err = open(gradersFile); err == nil {
+		w.grd = parquet.NewGenericWriter[GraderRow](f, kv)
+	}
+	if f, err = open(toolCallsFile); err == nil {
+		w.tools = parquet.NewGenericWriter[ToolCallRow](f, kv)
+	}
+	if f, err = open(eventsFile); err == nil {
+		w.events = parquet.NewGenericWriter[EventRow](f, kv)
+	}
+	if err != nil {
+		w.Abort()
+		return nil, errs.E(errs.Internal, "creating run files: %w", err)
+	}
+	return w, nil
+}
+
+// ID is the id of the run being written.
+func (w *Writer) ID() string { return w.meta.ID }
+
+// Add buffers one outcome. The writer keeps the pointer until the next flush.
+func (w *Writer) Add(o *Outcome) error {
+	if w.done {
+		return errs.E(errs.Internal, "adding to a finished run writer")
+	}
+	w.buf = append(w.buf, o)
+	w.bufSize += len(o.Input) + len(o.Output) + len(o.Expected) + len(o.Error) + 256
+	for i := range o.Events {
+		w.bufSize += len(o.Events[i].Content) + len(o.Events[i].Data)
+	}
+	for i := range o.ToolCalls {
+		w.bufSize += len(o.ToolCalls[i].Arguments) + len(o.ToolCalls[i].Result)
+	}
+	if len(w.buf) >= chunkOutcomes || w.bufSize >= chunkBytes {
+		return w.flush()
+	}
+	return nil
+}
+
+func (w *Writer) flush() error {
+	slices.SortStableFunc(w.buf, func(a, b *Outcome) int {
+		return cmp.Or(cmp.Compare(a.Model, b.Model), cmp.Compare(a.Stimulus, b.Stimulus), cmp.Compare(a.Trial, b.Trial))
+	})
+	w.outRows, w.grdRows, w.toolRows, w.eventRows = w.outRows[:0], w.grdRows[:0], w.toolRows[:0], w.eventRows[:0]
+	for _, o := range w.buf {
+		w.rows(o)
+	}
+	if _, err := w.out.Write(w.outRows); err != nil {
+		return errs.E(errs.Internal, "writing outcomes: %w", err)
+	}
+	if _, err := w.grd.Write(w.grdRows); err != nil {
+		return errs.E(errs.Internal, "writing grader results: %w", err)
+	}
+	if _, err := w.tools.Write(w.toolRows); err != nil {
+		return errs.E(errs.Internal, "writing tool calls: %w", err)
+	}
+	if _, err := w.events.Write(w.eventRows); err != nil {
+		return errs.E(errs.Internal, "writing events: %w", err)
+	}
+	clear(w.buf)
+	w.buf, w.bufSize = w.buf[:0], 0
+	return nil
+}
+
+// rows converts one outcome into its rows and updates the summary.
+func (w *Writer) rows(o *Outcome) {
+	id := OutcomeID(w.meta.ID, w.next)
+	w.next++
+	trial := int32(o.Trial)
+	toolCalls := o.ToolCallCount
+	if toolCalls == 0 {
+		toolCalls = len(o.ToolCalls)
+	}
+	w.outRows = append(w.outRows, OutcomeRow{
+		RunID: w.meta.ID, OutcomeID: id, Stimulus: o.Stimulus, Model: o.Model, Trial: trial,
+		Status: o.Status, Passed: o.Passed, Score: o.Score, DurationMs: o.DurationMs,
+		Turns: int32(o.Turns), ToolCalls: int32(toolCalls), Errors: int32(o.Errors),
+		InputTokens: o.InputTokens, OutputTokens: o.OutputTokens, ReasoningTokens: o.ReasoningTokens,
+		CachedTokens: o.CachedTokens, TotalTokens: o.TotalTokens, CostUSD: o.CostUSD,
+		StartedAt:  o.StartedAt.UnixMilli(),
+		GradersRow: w.rowsAt[0], GradersLen: int32(len(o.Graders)),
+		ToolsRow: w.rowsAt[1], ToolsLen: int32(len(o.ToolCalls)),
+		EventsRow: w.rowsAt[2], EventsLen: int32(len(o.Events)),
+		Error: o.Error, Input: o.Input, Output: o.Output, Expected: o.Expected,
+	})
+	for _, g := range o.Graders {
+		w.grdRows = append(w.grdRows, GraderRow{
+			RunID: w.meta.ID, OutcomeID: id, Stimulus: o.Stimulus, Model: o.Model, Trial: trial,
+			Grader: g.Name, GraderType: g.Type, Passed: g.Passed, Score: g.Score, Weight: g.Weight, Evidence: g.Evidence,
+		})
+	}
+	for i, t := range o.ToolCalls {
+		w.toolRows = append(w.toolRows, ToolCallRow{
+			RunID: w.meta.ID, OutcomeID: id, Stimulus: o.Stimulus, Model: o.Model, Trial: trial, Seq: int32(i),
+			Tool: t.Tool, Success: t.Success, ArgsBytes: t.ArgsBytes, ResultBytes: t.ResultBytes,
+			DurationMs: t.DurationMs, Error: t.Error, Arguments: t.Arguments, Result: t.Result,
+		})
+	}
+	for i, e := range o.Events {
+		var ts int64
+		if !e.TS.IsZero() {
+			ts = e.TS.UnixMilli()
+		}
+		w.eventRows = append(w.eventRows, EventRow{
+			RunID: w.meta.ID, OutcomeID: id, Seq: int32(i), TS: ts, Type: e.Type, Role: e.Role,
+			Content: e.Content, Tool: e.Tool, ToolCallID: e.ToolCallID, Data: e.Data,
+		})
+	}
+	w.rowsAt[0] += int64(len(o.Graders))
+	w.rowsAt[1] += int64(len(o.ToolCalls))
+	w.rowsAt[2] += int64(len(o.Events))
+	w.count(o)
+}
+
+func (w *Writer) count(o *Outcome) {
+	s := &w.sum
+	s.OutcomeCount++
+	s.GraderResults += int64(len(o.Graders))
+	s.ToolCalls += int64(len(o.ToolCalls))
+	s.Events += int64(len(o.Events))
+	s.DurationMs += o.DurationMs
+	s.TotalTokens += o.TotalTokens
+	if o.CostUSD != nil {
+		s.CostUSD += *o.CostUSD
+	}
+	switch DisplayStatus(o.Status, o.Passed) {
+	case "passed":
+		s.Passed++
+	case "failed":
+		s.Failed++
+	case "error":
+		s.Errored++
+	case "skipped":
+		s.Skipped++
+	default:
+		s.Pending++
+	}
+	if int64(o.Trial)+1 > s.Trials {
+		s.Trials = int64(o.Trial) + 1
+	}
+	w.models[o.Model] = struct{}{}
+	w.stimuli[o.Stimulus] = struct{}{}
+}
+
+// DisplayStatus derives passed|failed|error|skipped|pending from the execution status and
+// the verdict, the one definition used by every face.
+func DisplayStatus(status string, passed *bool) string {
+	switch {
+	case status == StatusError:
+		return "error"
+	case status == StatusSkipped:
+		return "skipped"
+	case passed == nil:
+		return "pending"
+	case *passed:
+		return "passed"
+	default:
+		return "failed"
+	}
+}
+
+// Abort removes everything written so far. It is safe to call more than once.
+func (w *Writer) Abort() {
+	for _, f := range w.files {
+		_ = f.Close()
+	}
+	w.files = nil
+	w.done = true
+	_ = os.RemoveAll(w.tmp)
+}
+
+// Committed describes the result of a commit.
+type Committed struct {
+	Run Run
+	// Duplicate is set when a run with the same content digest already existed; Run is then
+	// that run and nothing was written.
+	Duplicate bool
+}
+
+// Commit finishes the files, fsyncs them and renames the folder into runs/.
+func (w *Writer) Commit() (Committed, error) {
+	if w.done {
+		return Committed{}, errs.E(errs.Internal, "committing a finished run writer")
+	}
+	defer w.Abort()
+	if err := w.finish(); err != nil {
+		return Committed{}, err
+	}
+	if w.meta.Digest != "" {
+		if prev, ok := findDigest(w.root, w.meta.Digest); ok {
+			return Committed{Run: prev, Duplicate: true}, nil
+		}
+	}
+	final := filepath.Join(w.root, "runs", w.meta.ID)
+	if _, err := os.Stat(final); err == nil {
+		return Committed{}, errs.E(errs.Conflict, "run %s already exists in the store", w.meta.ID)
+	}
+	if err := os.Rename(w.tmp, final); err != nil {
+		return Committed{}, errs.E(errs.Internal, "moving run %s into place: %w", w.meta.ID, err)
+	}
+	syncDir(filepath.Join(w.root, "runs"))
+	return Committed{Run: w.meta}, nil
+}
+
+func (w *Writer) finish() error {
+	if len(w.buf) > 0 {
+		if err := w.flush(); err != nil {
+			return err
+		}
+	}
+	for _, c := range []interface{ Close() error }{w.out, w.grd, w.tools, w.events} {
+		if err := c.Close(); err != nil {
+			return errs.E(errs.Internal, "finishing run files: %w", err)
+		}
+	}
+	for _, f := range w.files {
+		if err := f.Sync(); err != nil {
+			return errs.E(errs.Internal, "syncing %s: %w", f.Name(), err)
+		}
+		if err := f.Close(); err != nil {
+			return errs.E(errs.Internal, "closing %s: %w", f.Name(), err)
+		}
+	}
+	w.files = nil
+	m := &w.meta
+	m.SchemaVersion = SchemaVersion
+	m.Summary = w.sum
+	m.Summary.StimulusCount = int64(len(w.stimuli))
+	m.Models = m.Models[:0]
+	for k := range w.models {
+		m.Models = append(m.Models, k)
+	}
+	slices.Sort(m.Models)
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = time.Now().UTC()
+	}
+	if m.Status == "" {
+		m.Status = RunCompleted
+	}
+	if m.Name == "" {
+		m.Name = m.ID
+	}
+	if m.Source == "" {
+		m.Source = "native"
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return errs.E(errs.Internal, "encoding run.json: %w", err)
+	}
+	if err := writeSynced(filepath.Join(w.tmp, runFile), append(b, '\n')); err != nil {
+		return err
+	}
+	syncDir(w.tmp)
+	return nil
+}
+
+func writeSynced(path string, b []byte) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return errs.E(errs.Internal, "creating %s: %w", path, err)
+	}
+	if _, err = f.Write(b); err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return errs.E(errs.Internal, "writing %s: %w", path, err)
+	}
+	return nil
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+}
+
+func validID(id string) bool {
+	if id == "" || len(id) > 128 || id[0] == '.' {
+		return false
+	}
+	for _, c := range id {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
