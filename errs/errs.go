@@ -1,7 +1,3 @@
-// Package errs defines the error codes of evals and the one error type that carries them.
-//
-// It is a leaf: it imports nothing of this module, and every other package may import it.
-// Codes are stable strings shared by the CLI's JSON error envelope and the HTTP API.
 package errs
 
 import (

@@ -1,0 +1,152 @@
+package cmd
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/evals-dev/evals/ingest"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// demoDir is a demo store written once for all tests of this package.
+var demoDir string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "evals-cmd-test-")
+	if err != nil {
+		panic(err)
+	}
+	demoDir = filepath.Join(dir, "store")
+	if _, err := ingest.Demo(context.Background(), demoDir, nil); err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	out, err string
+	code     int
+}
+
+// run executes the CLI against the demo store (unless args name another --store).
+func run(t *testing.T, tty bool, args ...string) result {
+	t.Helper()
+	ios, _, out, errOut := Test(tty)
+	if !strings.Contains(strings.Join(args, " "), "--store") {
+		args = append(args, "--store", demoDir)
+	}
+	code := Execute(context.Background(), args, ios)
+	return result{out.String(), errOut.String(), code}
+}
+
+// golden compares got with testdata/<name>, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the golden file (go test ./cmd -update to accept):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func TestGoldenOutputs(t *testing.T) {
+	cases := []struct {
+		name string
+		tty  bool
+		args []string
+	}{
+		{"runs.json", false, []string{"runs", "--json"}},
+		{"runs.tty.txt", true, []string{"runs"}},
+		{"runs.pipe.txt", false, []string{"runs"}},
+		{"run.tty.txt", true, []string{"run", "latest"}},
+		{"run.pipe.txt", false, []string{"run", "latest"}},
+		{"run.json", false, []string{"run", "baseline", "--json"}},
+		{"run.md", false, []string{"run", "latest~2", "--format", "markdown"}},
+		{"run.csv", false, []string{"run", "latest~2", "--format", "csv"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := run(t, c.tty, c.args...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.err)
+			}
+			golden(t, c.name, r.out)
+		})
+	}
+}
+
+func TestExitCodesAndErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"run", "nope"}, 3, `error: run "nope" not found`},
+		{[]string{"run"}, 2, "error: evals run takes one run reference"},
+		{[]string{"runs", "--limit", "0"}, 2, "limit 0 is out of range"},
+		{[]string{"runs", "--limit", "1001"}, 2, "limit 1001 is out of range"},
+		{[]string{"runs", "--cursor", "!!"}, 2, "malformed cursor"},
+		{[]string{"runs", "--format", "xml"}, 2, `unknown --format "xml"`},
+		{[]string{"frobnicate"}, 2, "unknown command"},
+		{[]string{"runs", "--bogus"}, 2, "unknown flag: --bogus"},
+		{[]string{"run", "latest~9"}, 3, "the store has 3 runs"},
+	}
+	for _, c := range cases {
+		r := run(t, false, c.args...)
+		if r.code != c.code || !strings.Contains(r.err, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", c.args, r.code, r.err, c.code, c.want)
+		}
+	}
+	r := run(t, false, "run", "nope", "--json")
+	if r.out != "{\n  \"error\": {\n    \"code\": \"not_found\",\n    \"message\": \"run \\\"nope\\\" not found\"\n  }\n}\n" {
+		t.Errorf("JSON error envelope: %q", r.out)
+	}
+}
+
+func TestRunsPaging(t *testing.T) {
+	r := run(t, false, "runs", "--limit", "2", "--jq", ".page.nextCursor")
+	cursor := strings.TrimSpace(r.out)
+	r = run(t, false, "runs", "--limit", "2", "--cursor", cursor, "--jq", ".items[].name, .page.hasMore")
+	if r.out != "nightly-2026-11-19\nfalse\n" {
+		t.Fatalf("second page: %q %s", r.out, r.err)
+	}
+}
+
+func TestImportCommand(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "r.jsonl")
+	os.WriteFile(file, []byte(`{"stimulus":"a","model":"m","passed":true}`+"\n"), 0o644)
+	r := run(t, false, "import", file, "--store", dir)
+	if r.code != 0 || !strings.Contains(r.out, "imported run") {
+		t.Fatalf("import: %+v", r)
+	}
+	r = run(t, false, "import", file, "--store", dir)
+	if r.code != 0 || !strings.Contains(r.out, "already imported") {
+		t.Fatalf("re-import: %+v", r)
+	}
+	os.WriteFile(file, []byte(`{"stimulus":"a","model":"m","passed":"x"}`+"\n"), 0o644)
+	r = run(t, false, "import", file, "--store", dir)
+	if r.code != 4 || !strings.Contains(r.err, "r.jsonl:1: field passed") {
+		t.Fatalf("invalid import: %+v", r)
+	}
+}

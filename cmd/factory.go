@@ -1,0 +1,104 @@
+package cmd
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/evals-dev/evals/errs"
+	"github.com/evals-dev/evals/format"
+	"github.com/evals-dev/evals/ingest"
+	"github.com/evals-dev/evals/store"
+)
+
+// Factory carries what every command needs: the streams, the global flags and a lazy
+// store opener.
+type Factory struct {
+	IO  *IOStreams
+	Ctx context.Context
+	Now func() time.Time
+
+	StorePath string
+	Demo      bool
+	JSON      bool
+	JQ        string
+	Format    string
+	Color     string
+
+	opened *store.Store
+}
+
+// Store opens the store chosen by --store, EVALS_STORE or --demo.
+func (f *Factory) Store() (*store.Store, error) {
+	if f.opened != nil {
+		return f.opened, nil
+	}
+	path := f.StorePath
+	if f.Demo {
+		p, err := demoStore(f.Ctx)
+		if err != nil {
+			return nil, err
+		}
+		path = p
+	}
+	f.opened = store.Open(path)
+	return f.opened, nil
+}
+
+// demoStore returns the demo store in the user cache, generating it once.
+func demoStore(ctx context.Context) (string, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	dir := filepath.Join(cache, "evals", "demo-v"+demoVersion)
+	if runs, _, _ := store.Open(dir).Runs(); len(runs) >= 3 {
+		return dir, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return "", errs.E(errs.Internal, "creating the demo store folder: %w", err)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".demo-")
+	if err != nil {
+		return "", errs.E(errs.Internal, "creating the demo store: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	if _, err := ingest.Demo(ctx, tmp, nil); err != nil {
+		return "", err
+	}
+	_ = os.RemoveAll(dir)
+	if err := os.Rename(tmp, dir); err != nil {
+		// Another process may have won the race; use its store if it is whole.
+		if runs, _, _ := store.Open(dir).Runs(); len(runs) >= 3 {
+			return dir, nil
+		}
+		return "", errs.E(errs.Internal, "installing the demo store: %w", err)
+	}
+	return dir, nil
+}
+
+// demoVersion changes whenever the demo data changes, so a stale cache is not reused.
+const demoVersion = "1"
+
+// outputFormat resolves --json, --jq and --format into one format name.
+func (f *Factory) outputFormat() (string, error) {
+	if f.JSON || f.JQ != "" {
+		if f.Format != "" && f.Format != format.FormatJSON {
+			return "", errs.E(errs.Invalid, "--json and --jq print JSON; they cannot be combined with --format %s", f.Format)
+		}
+		return format.FormatJSON, nil
+	}
+	if f.Format == "" {
+		return format.FormatTable, nil
+	}
+	if !slices.Contains(format.Formats, f.Format) {
+		return "", errs.E(errs.Invalid, "unknown --format %q: use one of table, json, jsonl, csv, markdown", f.Format)
+	}
+	return f.Format, nil
+}
+
+func (f *Factory) facts() format.Facts {
+	return format.Facts{TTY: f.IO.OutTTY, Width: f.IO.Width, Color: f.IO.colorEnabled(f.Color)}
+}

@@ -1,0 +1,99 @@
+package cmd
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/evals-dev/evals/errs"
+	"github.com/evals-dev/evals/format"
+	"github.com/itchyny/gojq"
+)
+
+// view is one result ready to print: its JSON value, its human document, and its items
+// for JSONL.
+type view struct {
+	value any
+	doc   func() format.Doc
+	items func() []any
+}
+
+// print renders a view in the chosen format on stdout.
+func (f *Factory) print(v view) error {
+	fm, err := f.outputFormat()
+	if err != nil {
+		return err
+	}
+	out := f.IO.Out
+	switch fm {
+	case format.FormatJSON:
+		b, err := format.JSON(v.value)
+		if err != nil {
+			return err
+		}
+		if f.JQ != "" {
+			return runJQ(out, f.JQ, b)
+		}
+		_, err = out.Write(b)
+		return err
+	case format.FormatJSONL:
+		items := []any{v.value}
+		if v.items != nil {
+			items = v.items()
+		}
+		return format.WriteJSONL(out, items)
+	case format.FormatCSV:
+		return format.WriteCSV(out, v.doc())
+	case format.FormatMarkdown:
+		return format.WriteMarkdown(out, v.doc())
+	default:
+		return format.WriteDoc(out, v.doc(), f.facts())
+	}
+}
+
+// runJQ filters JSON with a jq expression: strings print raw, other values as JSON.
+func runJQ(w io.Writer, expr string, data []byte) error {
+	q, err := gojq.Parse(expr)
+	if err != nil {
+		return errs.E(errs.Invalid, "invalid --jq expression: %w", err)
+	}
+	code, err := gojq.Compile(q)
+	if err != nil {
+		return errs.E(errs.Invalid, "invalid --jq expression: %w", err)
+	}
+	var in any
+	if err := json.Unmarshal(data, &in); err != nil {
+		return errs.E(errs.Internal, "decoding JSON for --jq: %w", err)
+	}
+	it := code.Run(in)
+	for {
+		v, ok := it.Next()
+		if !ok {
+			return nil
+		}
+		if err, ok := v.(error); ok {
+			if h, ok := err.(*gojq.HaltError); ok && h.Value() == nil {
+				return nil
+			}
+			return errs.E(errs.Invalid, "--jq: %w", err)
+		}
+		if s, ok := v.(string); ok {
+			fmt.Fprintln(w, s)
+			continue
+		}
+		b, err := gojq.Marshal(v)
+		if err != nil {
+			return errs.E(errs.Internal, "encoding --jq output: %w", err)
+		}
+		fmt.Fprintln(w, string(b))
+	}
+}
+
+// toAny converts a typed slice for JSONL.
+func toAny[T any](xs []T) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
+}

@@ -1,0 +1,128 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/evals-dev/evals/errs"
+	"github.com/evals-dev/evals/format"
+	"github.com/spf13/cobra"
+)
+
+// Execute runs the command line and returns the process exit code. It is the one place
+// where errors are printed and mapped to exit codes.
+func Execute(ctx context.Context, args []string, ios *IOStreams) int {
+	f := &Factory{IO: ios, Ctx: ctx, Now: time.Now}
+	root := NewRootCmd(f)
+	root.SetArgs(args)
+	root.SetIn(ios.In)
+	root.SetOut(ios.Out)
+	root.SetErr(ios.ErrOut)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	if ctx.Err() != nil && errs.CodeOf(err) != errs.GateFailed {
+		err = errs.E(errs.Interrupted, "interrupted")
+	}
+	var coded *errs.Error
+	if !errors.As(err, &coded) {
+		// Errors without a code come from Cobra itself: unknown commands, flags or arguments.
+		err = errs.E(errs.Invalid, "%s", err.Error()).WithHint("see `evals --help`")
+	}
+	code := errs.CodeOf(err)
+	if f.JSON || f.JQ != "" || f.Format == format.FormatJSON {
+		b, _ := format.JSON(map[string]any{"error": map[string]string{"code": string(code), "message": err.Error()}})
+		_, _ = ios.Out.Write(b)
+	}
+	if code != errs.GateFailed || err.Error() != "" {
+		fmt.Fprintf(ios.ErrOut, "error: %s\n", err.Error())
+		if h := errs.HintOf(err); h != "" {
+			fmt.Fprintf(ios.ErrOut, "hint: %s\n", h)
+		}
+	}
+	return errs.ExitCode(code)
+}
+
+// NewRootCmd builds the command tree.
+func NewRootCmd(f *Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "evals",
+		Short: "Explore LLM and agent evaluation results from the terminal",
+		Long: `evals keeps eval results in an open Parquet store and answers, fast: which model is best,
+why things fail, how tools behave, and what regressed.
+
+On a terminal, evals without a command opens the explorer.`,
+		Example: `  evals demo                         # write a demo store to ./.evals
+  evals --demo ranking               # use a cached demo store, no files written here
+  evals import results.jsonl         # import a native JSONL file
+  evals ranking --run latest --json  # the leaderboard, for a pipeline
+  evals compare latest latest~1 --fail-on-regression`,
+		Version:       versionString(),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if f.StorePath == "" {
+				f.StorePath = os.Getenv("EVALS_STORE")
+			}
+			if f.StorePath == "" {
+				f.StorePath = ".evals"
+			}
+			switch f.Color {
+			case "auto", "always", "never":
+			default:
+				return errs.E(errs.Invalid, "invalid --color %q: use auto, always or never", f.Color)
+			}
+			_, err := f.outputFormat()
+			return err
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.IO.OutTTY && f.IO.InTTY && runTUI != nil {
+				return runTUI(f, "", "")
+			}
+			return cmd.Help()
+		},
+	}
+	root.SetVersionTemplate("evals {{.Version}}\n")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return errs.E(errs.Invalid, "%s", err.Error()).WithHint("see `" + c.CommandPath() + " --help`")
+	})
+	pf := root.PersistentFlags()
+	pf.StringVar(&f.StorePath, "store", "", "store directory (env EVALS_STORE, default ./.evals)")
+	pf.BoolVar(&f.Demo, "demo", false, "use the built-in demo store (generated once into the user cache)")
+	pf.BoolVar(&f.JSON, "json", false, "print JSON (the same bytes as the HTTP API)")
+	pf.StringVar(&f.JQ, "jq", "", "filter the JSON output with a jq expression")
+	pf.StringVar(&f.Format, "format", "", "output format: table, json, jsonl, csv, markdown")
+	pf.StringVar(&f.Color, "color", "auto", "colour: auto, always, never (NO_COLOR is honoured)")
+
+	root.AddCommand(
+		newRunsCmd(f, nil), newRunCmd(f, nil), newImportCmd(f, nil), newDemoCmd(f, nil),
+		newSchemaCmd(f), newVersionCmd(f),
+	)
+	for _, c := range extraCommands {
+		root.AddCommand(c(f))
+	}
+	return root
+}
+
+// extraCommands lets other files of this package register commands without init-time
+// globals in the tree itself.
+var extraCommands []func(*Factory) *cobra.Command
+
+// runTUI is set by tui.go when the explorer is built in.
+var runTUI func(f *Factory, run, outcome string) error
+
+// exactArgs is cobra.ExactArgs with a coded error and a usage line.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return errs.E(errs.Invalid, "%s takes %s (got %d arguments)", cmd.CommandPath(), what, len(args)).
+				WithHint("usage: " + strings.TrimSpace(cmd.UseLine()))
+		}
+		return nil
+	}
+}

@@ -1,0 +1,47 @@
+package format
+
+// Facts are what the caller knows about the output: format never detects them itself.
+type Facts struct {
+	TTY   bool
+	Width int
+	Color bool
+}
+
+// Kind tells a renderer how to align and colour a column.
+type Kind int
+
+// Column kinds.
+const (
+	Text   Kind = iota
+	Number      // right-aligned
+	Rate        // right-aligned, coloured by value (0..1)
+	Status      // coloured by status word
+)
+
+// Column is one column of a table.
+type Column struct {
+	Name string
+	Kind Kind
+}
+
+// Table is a titled grid of already formatted cells.
+type Table struct {
+	Columns []Column
+	Rows    [][]string
+	// Empty is printed instead of the table when it has no rows.
+	Empty string
+}
+
+// Section is one part of a document: a title and key-value pairs, a table, or both.
+type Section struct {
+	Title string
+	KV    [][2]string
+	Table *Table
+}
+
+// Doc is a human rendering of one result.
+type Doc struct {
+	Sections []Section
+	// Primary is the index of the section whose table CSV output carries.
+	Primary int
+}

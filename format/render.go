@@ -1,0 +1,330 @@
+package format
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/evals-dev/evals/errs"
+)
+
+// Names of the output formats.
+const (
+	FormatTable    = "table"
+	FormatJSON     = "json"
+	FormatJSONL    = "jsonl"
+	FormatCSV      = "csv"
+	FormatMarkdown = "markdown"
+)
+
+// Formats lists the valid --format values.
+var Formats = []string{FormatTable, FormatJSON, FormatJSONL, FormatCSV, FormatMarkdown}
+
+// JSON encodes v the one way every face uses: two-space indent, no HTML escaping, a final
+// newline. The HTTP API writes these same bytes.
+func JSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, errs.E(errs.Internal, "encoding JSON: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// WriteJSONL writes one compact JSON value per line.
+func WriteJSONL(w io.Writer, items []any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for _, it := range items {
+		if err := enc.Encode(it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteDoc renders a document as a table for a terminal or a pipe.
+func WriteDoc(w io.Writer, d Doc, f Facts) error {
+	var b strings.Builder
+	for i, s := range d.Sections {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		if f.TTY {
+			writeSectionTTY(&b, s, f)
+		} else {
+			writeSectionPipe(&b, s)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeSectionPipe(b *strings.Builder, s Section) {
+	for _, kv := range s.KV {
+		b.WriteString(clean(kv[0]) + "\t" + clean(kv[1]) + "\n")
+	}
+	if s.Table == nil {
+		return
+	}
+	if len(s.KV) > 0 {
+		b.WriteString("\n")
+	}
+	names := make([]string, len(s.Table.Columns))
+	for i, c := range s.Table.Columns {
+		names[i] = clean(c.Name)
+	}
+	b.WriteString(strings.Join(names, "\t") + "\n")
+	for _, r := range s.Table.Rows {
+		cells := make([]string, len(r))
+		for i, c := range r {
+			cells[i] = clean(c)
+		}
+		b.WriteString(strings.Join(cells, "\t") + "\n")
+	}
+}
+
+// clean keeps one cell on one line of a tab-separated stream.
+func clean(s string) string {
+	return strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(s)
+}
+
+var (
+	titleStyle  = lipgloss.NewStyle().Bold(true)
+	headerStyle = lipgloss.NewStyle().Bold(true).Underline(true)
+	keyStyle    = lipgloss.NewStyle().Faint(true)
+	goodStyle   = lipgloss.NewStyle().Foreground(lipgloss.Color("2"))
+	warnStyle   = lipgloss.NewStyle().Foreground(lipgloss.Color("3"))
+	badStyle    = lipgloss.NewStyle().Foreground(lipgloss.Color("1"))
+)
+
+func paint(st lipgloss.Style, s string, f Facts) string {
+	if !f.Color {
+		return s
+	}
+	return st.Render(s)
+}
+
+func writeSectionTTY(b *strings.Builder, s Section, f Facts) {
+	if s.Title != "" {
+		b.WriteString(paint(titleStyle, s.Title, f) + "\n")
+	}
+	kw := 0
+	for _, kv := range s.KV {
+		kw = max(kw, ansi.StringWidth(kv[0]))
+	}
+	for _, kv := range s.KV {
+		line := paint(keyStyle, pad(kv[0], kw, false), f) + "  " + clean(kv[1])
+		b.WriteString(truncate(line, f.Width) + "\n")
+	}
+	if s.Table == nil {
+		return
+	}
+	if len(s.KV) > 0 {
+		b.WriteString("\n")
+	}
+	t := s.Table
+	if len(t.Rows) == 0 && t.Empty != "" {
+		b.WriteString(t.Empty + "\n")
+		return
+	}
+	widths := fitWidths(t, f.Width)
+	cells := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		cells[i] = paint(headerStyle, pad(truncate(c.Name, widths[i]), widths[i], c.Kind != Text && c.Kind != Status), f)
+	}
+	b.WriteString(strings.TrimRight(strings.Join(cells, "  "), " ") + "\n")
+	for _, r := range t.Rows {
+		for i, c := range t.Columns {
+			v := ""
+			if i < len(r) {
+				v = clean(r[i])
+			}
+			cells[i] = paint(cellStyle(c.Kind, v), pad(truncate(v, widths[i]), widths[i], c.Kind == Number || c.Kind == Rate), f)
+		}
+		b.WriteString(strings.TrimRight(strings.Join(cells, "  "), " ") + "\n")
+	}
+}
+
+// cellStyle colours rates by value and statuses by word.
+func cellStyle(k Kind, v string) lipgloss.Style {
+	switch k {
+	case Rate:
+		x, err := strconv.ParseFloat(strings.TrimSuffix(strings.Fields(v + " ")[0], "%"), 64)
+		if err != nil {
+			return lipgloss.NewStyle()
+		}
+		if strings.Contains(v, "%") {
+			x /= 100
+		}
+		switch {
+		case x >= 0.8:
+			return goodStyle
+		case x >= 0.5:
+			return warnStyle
+		default:
+			return badStyle
+		}
+	case Status:
+		switch {
+		case strings.HasPrefix(v, "pass"), v == "ok", v == "improved", strings.HasPrefix(v, "improv"), v == "completed", v == "success":
+			return goodStyle
+		case strings.HasPrefix(v, "fail"), v == "regressed", strings.HasPrefix(v, "regress"), v == "error":
+			return badStyle
+		case v == "skipped", v == "pending", v == "flaky", v == "missing", v == "running":
+			return warnStyle
+		}
+	}
+	return lipgloss.NewStyle()
+}
+
+// fitWidths gives every column its natural width and, when the table is wider than the
+// terminal, takes the excess from the widest text columns first.
+func fitWidths(t *Table, width int) []int {
+	w := make([]int, len(t.Columns))
+	for i, c := range t.Columns {
+		w[i] = ansi.StringWidth(c.Name)
+	}
+	for _, r := range t.Rows {
+		for i := range w {
+			if i < len(r) {
+				w[i] = max(w[i], ansi.StringWidth(clean(r[i])))
+			}
+		}
+	}
+	if width <= 0 {
+		return w
+	}
+	total := func() int {
+		n := 2 * (len(w) - 1)
+		for _, x := range w {
+			n += x
+		}
+		return n
+	}
+	for total() > width {
+		widest, at := 0, -1
+		for i, c := range t.Columns {
+			if c.Kind == Text && w[i] > widest && w[i] > 8 {
+				widest, at = w[i], i
+			}
+		}
+		if at < 0 {
+			break
+		}
+		w[at]--
+	}
+	return w
+}
+
+func truncate(s string, n int) string {
+	if n <= 0 || ansi.StringWidth(s) <= n {
+		return s
+	}
+	return ansi.Truncate(s, n, "…")
+}
+
+func pad(s string, n int, right bool) string {
+	gap := n - ansi.StringWidth(s)
+	if gap <= 0 {
+		return s
+	}
+	if right {
+		return strings.Repeat(" ", gap) + s
+	}
+	return s + strings.Repeat(" ", gap)
+}
+
+// WriteCSV writes the primary table as CSV. Cells that a spreadsheet would run as a
+// formula (=, +, -, @, tab, CR) are prefixed with a quote, except plain numbers.
+func WriteCSV(w io.Writer, d Doc) error {
+	if d.Primary >= len(d.Sections) || d.Sections[d.Primary].Table == nil {
+		return errs.E(errs.Invalid, "this result has no table to write as CSV")
+	}
+	t := d.Sections[d.Primary].Table
+	cw := csv.NewWriter(w)
+	head := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		head[i] = escapeFormula(c.Name)
+	}
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	for _, r := range t.Rows {
+		row := make([]string, len(r))
+		for i, c := range r {
+			row[i] = escapeFormula(c)
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func escapeFormula(s string) string {
+	if s == "" || !strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return s
+	}
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return s
+	}
+	return "'" + s
+}
+
+// WriteMarkdown writes the document as GitHub-flavoured Markdown.
+func WriteMarkdown(w io.Writer, d Doc) error {
+	var b strings.Builder
+	for i, s := range d.Sections {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		if s.Title != "" {
+			fmt.Fprintf(&b, "### %s\n\n", mdEscape(s.Title))
+		}
+		for _, kv := range s.KV {
+			fmt.Fprintf(&b, "- **%s**: %s\n", mdEscape(kv[0]), mdEscape(kv[1]))
+		}
+		if s.Table == nil {
+			continue
+		}
+		if len(s.KV) > 0 {
+			b.WriteString("\n")
+		}
+		if len(s.Table.Rows) == 0 && s.Table.Empty != "" {
+			b.WriteString("_" + mdEscape(s.Table.Empty) + "_\n")
+			continue
+		}
+		names, seps := make([]string, len(s.Table.Columns)), make([]string, len(s.Table.Columns))
+		for i, c := range s.Table.Columns {
+			names[i] = mdEscape(c.Name)
+			seps[i] = "---"
+			if c.Kind == Number || c.Kind == Rate {
+				seps[i] = "---:"
+			}
+		}
+		b.WriteString("| " + strings.Join(names, " | ") + " |\n|" + strings.Join(seps, "|") + "|\n")
+		for _, r := range s.Table.Rows {
+			cells := make([]string, len(r))
+			for i, c := range r {
+				cells[i] = mdEscape(c)
+			}
+			b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", "").Replace(s)
+}

@@ -1,0 +1,57 @@
+package format
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/evals-dev/evals/query"
+)
+
+// Runs renders a page of runs.
+func Runs(p query.Paged[query.RunSummary]) Doc {
+	t := &Table{
+		Columns: []Column{{"ID", Text}, {"NAME", Text}, {"CREATED", Text}, {"SOURCE", Text}, {"MODELS", Number},
+			{"STIMULI", Number}, {"OUTCOMES", Number}, {"PASS RATE", Rate}, {"", Text}, {"STATUS", Status}},
+		Empty: "no runs in the store: import results with `evals import FILE`, or try `evals demo`",
+	}
+	for _, r := range p.Items {
+		t.Rows = append(t.Rows, []string{r.ID, r.Name, Time(r.CreatedAt), r.Source, fmt.Sprint(len(r.Models)),
+			Int(r.StimulusCount), Int(r.OutcomeCount), Pct(r.PassRate), Bar(r.PassRate, 10), r.Status})
+	}
+	d := Doc{Sections: []Section{{Table: t}}}
+	if p.Page.HasMore {
+		d.Sections = append(d.Sections, Section{KV: [][2]string{{"more", fmt.Sprintf("%d of %d shown; next page: --cursor %s", len(p.Items), p.Page.Total, *p.Page.NextCursor)}}})
+	}
+	return d
+}
+
+// Run renders one run's detail.
+func Run(r query.RunDetail) Doc {
+	kv := [][2]string{
+		{"id", r.ID}, {"name", r.Name}, {"source", r.Source}, {"status", r.Status},
+		{"created", Time(r.CreatedAt)},
+		{"models", strings.Join(r.Models, ", ")},
+		{"stimuli", Int(r.StimulusCount)}, {"trials", Int(r.Trials)}, {"outcomes", Int(r.OutcomeCount)},
+		{"pass rate", Pct(r.PassRate) + "  " + Bar(r.PassRate, 20)},
+		{"counts", fmt.Sprintf("%d passed · %d failed · %d error · %d skipped · %d pending",
+			r.Counts.Passed, r.Counts.Failed, r.Counts.Error, r.Counts.Skipped, r.Counts.Pending)},
+		{"tokens", Int(r.TotalTokens)}, {"cost", USD(r.CostUSD)},
+	}
+	keys := make([]string, 0, len(r.Labels))
+	for k := range r.Labels {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		kv = append(kv, [2]string{"label " + k, r.Labels[k]})
+	}
+	if len(r.Config) > 2 {
+		kv = append(kv, [2]string{"config", string(r.Config)})
+	}
+	t := &Table{Columns: []Column{{"STIMULUS", Text}}}
+	for _, s := range r.Stimuli {
+		t.Rows = append(t.Rows, []string{s})
+	}
+	return Doc{Sections: []Section{{Title: "Run " + r.ID, KV: kv}, {Title: fmt.Sprintf("Stimuli (%d)", len(r.Stimuli)), Table: t}}, Primary: 1}
+}

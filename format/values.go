@@ -1,0 +1,96 @@
+package format
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Pct formats a ratio as a percentage with one decimal; nil is "–".
+func Pct(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return strconv.FormatFloat(*v*100, 'f', 1, 64) + "%"
+}
+
+// Float formats an optional number with the given decimals; nil is "–".
+func Float(v *float64, dec int) string {
+	if v == nil {
+		return "–"
+	}
+	return strconv.FormatFloat(*v, 'f', dec, 64)
+}
+
+// Ms formats milliseconds for people: 850ms, 12.4s, 3m05s.
+func Ms(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	ms := *v
+	switch {
+	case ms < 1000:
+		return fmt.Sprintf("%.0fms", ms)
+	case ms < 60000:
+		return fmt.Sprintf("%.1fs", ms/1000)
+	default:
+		d := time.Duration(ms) * time.Millisecond
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+}
+
+// MsInt is Ms for an integer.
+func MsInt(v int64) string { f := float64(v); return Ms(&f) }
+
+// Int formats an integer with thin grouping: 1234567 → 1,234,567.
+func Int(v int64) string {
+	s := strconv.FormatInt(v, 10)
+	neg := v < 0
+	if neg {
+		s = s[1:]
+	}
+	out := make([]byte, 0, len(s)+len(s)/3)
+	for i := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	if neg {
+		return "-" + string(out)
+	}
+	return string(out)
+}
+
+// USD formats dollars.
+func USD(v float64) string {
+	if v < 10 {
+		return fmt.Sprintf("$%.4f", v)
+	}
+	return fmt.Sprintf("$%.2f", v)
+}
+
+// Time formats a timestamp in UTC to the minute.
+func Time(t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	return t.UTC().Format("2006-01-02 15:04")
+}
+
+// Bar draws a pass-rate bar of n cells.
+func Bar(v *float64, n int) string {
+	if v == nil {
+		return ""
+	}
+	full := int(*v*float64(n) + 0.5)
+	out := make([]rune, n)
+	for i := range out {
+		if i < full {
+			out[i] = '█'
+		} else {
+			out[i] = '░'
+		}
+	}
+	return string(out)
+}

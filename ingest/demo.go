@@ -1,0 +1,344 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/evals-dev/evals/errs"
+	"github.com/evals-dev/evals/store"
+)
+
+// The demo store: three runs of the same suite, six models, 120 stimuli, three trials.
+// The candidate run equals the baseline cell for cell except for the planted changes
+// below, so `evals compare candidate baseline` must report exactly those.
+var (
+	DemoModels = []string{"claude-sonnet-4.5", "gpt-5", "gemini-2.5-pro", "qwen3-coder", "llama-4-maverick", "mistral-large-3"}
+	demoSkill  = []float64{1.6, 1.45, 1.2, 0.75, 0.35, 0.1}
+	demoTools  = []string{"bash", "read", "edit", "search", "write", "web_fetch"}
+	demoAreas  = []string{"bugfix", "refactor", "shell", "sql", "docs", "tests"}
+	demoVerbs  = []string{"fix", "add", "rename", "split", "port", "speed-up", "document", "test", "harden", "migrate"}
+	demoThings = []string{"pagination", "auth-middleware", "csv-export", "retry-loop", "date-parsing", "config-loader",
+		"cache-eviction", "log-rotation", "rate-limiter", "json-schema", "cli-flags", "db-migration"}
+	demoGraders = []struct{ name, typ string }{
+		{"tests-pass", "code"}, {"lint-clean", "code"}, {"rubric-quality", "llm"}, {"no-forbidden-edits", "code"},
+	}
+)
+
+// DemoRun describes one run of the demo store.
+type DemoRun struct {
+	ID, Name string
+	Created  time.Time
+	// Flips: stimulus → model → pass rate forced for every trial (1 pass, 0 fail, or in between).
+	Flips map[string]map[string]float64
+	Speed float64
+}
+
+// DemoPlanted lists the candidate's planted changes against the baseline: per model, the
+// stimuli that regress (ok → failed) and improve (failed → ok).
+type DemoPlanted struct {
+	Regressions, Improvements map[string][]string
+}
+
+// DemoStimuli returns the demo suite's 120 stimulus names.
+func DemoStimuli() []string {
+	var out []string
+	for i := 0; i < 120; i++ {
+		area := demoAreas[i%len(demoAreas)]
+		out = append(out, fmt.Sprintf("%s/%s-%s", area, demoVerbs[(i/6)%len(demoVerbs)], demoThings[(i*7+i/10)%len(demoThings)]))
+	}
+	return out
+}
+
+// Planted is the demo's set of planted regressions and improvements of candidate vs baseline.
+func Planted() DemoPlanted {
+	st := DemoStimuli()
+	return DemoPlanted{
+		Regressions: map[string][]string{
+			"gpt-5":       {st[3], st[17], st[42], st[88]},
+			"qwen3-coder": {st[5], st[61]},
+		},
+		Improvements: map[string][]string{
+			"gpt-5":            {st[100]},
+			"gemini-2.5-pro":   {st[7], st[29], st[77]},
+			"llama-4-maverick": {st[11]},
+		},
+	}
+}
+
+func isPlanted(stim, model string) bool {
+	p := Planted()
+	for _, set := range []map[string][]string{p.Regressions, p.Improvements} {
+		for _, s := range set[model] {
+			if s == stim {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func demoRuns() []DemoRun {
+	p := Planted()
+	flips := map[string]map[string]float64{}
+	set := func(stim, model string, v float64) {
+		if flips[stim] == nil {
+			flips[stim] = map[string]float64{}
+		}
+		flips[stim][model] = v
+	}
+	for m, ss := range p.Regressions {
+		for _, s := range ss {
+			set(s, m, 0)
+		}
+	}
+	for m, ss := range p.Improvements {
+		for _, s := range ss {
+			set(s, m, 1)
+		}
+	}
+	day := func(d int) time.Time { return time.Date(2026, 11, d, 9, 30, 0, 0, time.UTC) }
+	return []DemoRun{
+		{ID: "1c9e0a3b44", Name: "nightly-2026-11-19", Created: day(19), Speed: 1.1,
+			Flips: map[string]map[string]float64{DemoStimuli()[3]: {"gpt-5": 0}, DemoStimuli()[64]: {"claude-sonnet-4.5": 0}}},
+		{ID: "5f3a9c1e02", Name: "baseline", Created: day(20), Speed: 1},
+		{ID: "8b2d4e7f10", Name: "candidate", Created: day(21), Speed: 0.9, Flips: flips},
+	}
+}
+
+// Demo writes the demo store into root, one run at a time. It is deterministic: the same
+// bytes of data every time (run ids and times included).
+func Demo(ctx context.Context, root string, progress func(done, total int)) ([]store.Run, error) {
+	var runs []store.Run
+	dr := demoRuns()
+	for i, r := range dr {
+		if ctx.Err() != nil {
+			return runs, errs.E(errs.Interrupted, "writing the demo store: interrupted")
+		}
+		run, err := writeDemoRun(root, r)
+		if err != nil {
+			return runs, err
+		}
+		runs = append(runs, run)
+		if progress != nil {
+			progress(i+1, len(dr))
+		}
+	}
+	return runs, nil
+}
+
+func writeDemoRun(root string, r DemoRun) (store.Run, error) {
+	cfg, _ := json.Marshal(map[string]any{"suite": "agent-coding-v3", "trials": 3, "temperature": 0.2, "maxTurns": 30, "timeoutSec": 300})
+	meta := store.Run{ID: r.ID, Name: r.Name, Source: "demo", CreatedAt: r.Created, Config: cfg,
+		Labels: map[string]string{"branch": "main", "git_sha": r.ID[:7], "ci_job": "evals-" + r.Name}, Session: "demo"}
+	w, err := store.NewWriter(root, meta)
+	if err != nil {
+		return store.Run{}, err
+	}
+	for si, stim := range DemoStimuli() {
+		for mi, model := range DemoModels {
+			for trial := 0; trial < 3; trial++ {
+				if err := w.Add(demoOutcome(r, si, stim, mi, model, trial)); err != nil {
+					w.Abort()
+					return store.Run{}, err
+				}
+			}
+		}
+	}
+	c, err := w.Commit()
+	if err != nil {
+		return store.Run{}, err
+	}
+	return c.Run, nil
+}
+
+func seed(parts ...string) uint64 {
+	h := fnv.New64a()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return h.Sum64()
+}
+
+func demoOutcome(r DemoRun, si int, stim string, mi int, model string, trial int) *store.Outcome {
+	// The verdict depends on stimulus, model and trial only, so runs agree cell by cell.
+	rng := rand.New(rand.NewPCG(seed(stim, model, fmt.Sprint(trial)), 7))
+	difficulty := float64(si%10)/4 - 0.4 + float64(si%3)*0.15
+	p := 1 / (1 + math.Exp(-3*(demoSkill[mi]-difficulty)))
+	// Most cells are decided: the same verdict on every trial. A few are flaky.
+	cell := rand.New(rand.NewPCG(seed(stim, model), 11))
+	cellPass := cell.Float64() < p
+	flaky := cell.Float64() < 0.06
+	pass := cellPass
+	if flaky {
+		pass = rng.Float64() < 0.5
+	}
+	if v, ok := r.Flips[stim][model]; ok {
+		pass = float64(trial)/3 < v
+	}
+	// Variation of this run: durations and tokens (never verdicts outside the flips).
+	vr := rand.New(rand.NewPCG(seed(r.ID, stim, model, fmt.Sprint(trial)), 3))
+	status := store.StatusSuccess
+	errored := !flaky && !cellPass && cell.Float64() < 0.12 && !isPlanted(stim, model)
+	if errored {
+		status = store.StatusError
+	}
+	o := &store.Outcome{
+		Stimulus: stim, Model: model, Trial: trial, Status: status,
+		DurationMs: int64((8000 + 40000*vr.Float64() + 9000*float64(mi)) * r.Speed),
+		Turns:      3 + vr.IntN(12),
+		StartedAt:  r.Created.Add(time.Duration(si*len(DemoModels)*3+mi*3+trial) * 7 * time.Second),
+		Input:      demoInput(stim),
+		Expected:   "All tests in " + strings.SplitN(stim, "/", 2)[0] + "_test pass; no unrelated files change.",
+	}
+	o.InputTokens = int64(2000 + vr.IntN(20000))
+	o.OutputTokens = int64(300 + vr.IntN(4000))
+	if mi < 3 {
+		o.ReasoningTokens = int64(vr.IntN(6000))
+	}
+	o.CachedTokens = o.InputTokens / 3
+	o.TotalTokens = o.InputTokens + o.OutputTokens + o.ReasoningTokens
+	cost := float64(o.InputTokens)*(3-0.4*float64(mi))/1e6 + float64(o.OutputTokens+o.ReasoningTokens)*(15-2*float64(mi))/1e6
+	cost = math.Round(cost*1e6) / 1e6
+	o.CostUSD = &cost
+	demoTrajectory(o, vr, pass)
+	if errored {
+		o.Error = []string{"timeout after 300s waiting for the model", "provider returned 429: rate limited", "sandbox exited with code 137 (out of memory)"}[vr.IntN(3)]
+		o.Errors = 1
+		o.Output = ""
+		return o
+	}
+	o.Passed = &pass
+	score := 0.0
+	for gi, g := range demoGraders {
+		gp := pass || (gi > 0 && vr.Float64() < 0.6)
+		if !pass && gi == 0 {
+			gp = false
+		}
+		s := 0.0
+		if gp {
+			s = 1
+		}
+		if g.typ == "llm" {
+			s = math.Round((0.55+0.45*vr.Float64())*100) / 100
+			if !gp {
+				s = math.Round(0.45*vr.Float64()*100) / 100
+			}
+		}
+		score += s / float64(len(demoGraders))
+		o.Graders = append(o.Graders, store.GraderResult{Name: g.name, Type: g.typ, Passed: &gp, Score: &s, Weight: 1, Evidence: demoEvidence(g.name, gp, stim, vr)})
+	}
+	score = math.Round(score*1000) / 1000
+	o.Score = &score
+	return o
+}
+
+func demoInput(stim string) string {
+	area, task, _ := strings.Cut(stim, "/")
+	return fmt.Sprintf("Repository: acme/%s-service. Task: %s. Make the change, keep the public API stable, and make the test suite pass. Explain what you changed in one paragraph.", area, strings.ReplaceAll(task, "-", " "))
+}
+
+func demoEvidence(grader string, passed bool, stim string, rng *rand.Rand) string {
+	_, task, _ := strings.Cut(stim, "/")
+	fn := strings.ReplaceAll(task, "-", "_")
+	switch {
+	case grader == "tests-pass" && passed:
+		return fmt.Sprintf("%d of %d tests passed", 12+rng.IntN(20), 12+rng.IntN(20))
+	case grader == "tests-pass":
+		n := 1 + rng.IntN(4)
+		return fmt.Sprintf("%d tests failed: test_%s_edge_cases: expected %d items, got %d; see line %d of %s_test.py", n, fn, 10, 9, 40+rng.IntN(200), fn)
+	case grader == "lint-clean" && passed:
+		return "no lint findings"
+	case grader == "lint-clean":
+		return fmt.Sprintf("ruff: %d findings, first: F841 local variable 'result' is assigned to but never used (src/%s.py:%d)", 1+rng.IntN(5), fn, 10+rng.IntN(90))
+	case grader == "rubric-quality" && passed:
+		return "The change is focused and the explanation names the root cause."
+	case grader == "rubric-quality":
+		return "The explanation does not match the diff: it claims to handle the empty case, but the code path for an empty list is unchanged."
+	case passed:
+		return "only files under src/ and tests/ changed"
+	default:
+		return fmt.Sprintf("edited a forbidden file: .github/workflows/ci.yml (%d lines)", 1+rng.IntN(30))
+	}
+}
+
+func demoTrajectory(o *store.Outcome, rng *rand.Rand, pass bool) {
+	t := o.StartedAt
+	next := func(ms int) time.Time { t = t.Add(time.Duration(ms) * time.Millisecond); return t }
+	o.Events = append(o.Events, store.Event{Type: "message", Role: "user", Content: o.Input, TS: next(0)})
+	o.Events = append(o.Events, store.Event{Type: "reasoning", Role: "assistant", TS: next(800),
+		Content: "Let me look at the repository layout and find where " + o.Stimulus + " is handled before changing anything."})
+	calls := 2 + rng.IntN(7)
+	for i := 0; i < calls; i++ {
+		tool := demoTools[rng.IntN(len(demoTools))]
+		if i == 0 {
+			tool = "search"
+		}
+		args, result, errText := demoToolIO(tool, o.Stimulus, rng)
+		dur := int64(20 + rng.IntN(4000))
+		id := fmt.Sprintf("call_%02d", i)
+		o.ToolCalls = append(o.ToolCalls, store.ToolCall{Tool: tool, Success: errText == "", ArgsBytes: int64(len(args)),
+			ResultBytes: int64(len(result)), DurationMs: &dur, Error: errText, Arguments: args, Result: result})
+		o.Events = append(o.Events, store.Event{Type: "tool_call", Role: "assistant", Tool: tool, ToolCallID: id, Content: args, TS: next(300)})
+		o.Events = append(o.Events, store.Event{Type: "tool_result", Role: "tool", Tool: tool, ToolCallID: id, Content: result + errText, TS: next(int(dur))})
+		if errText != "" {
+			o.Errors++
+		}
+	}
+	final := "I changed the handler so the last page is included and added a test for the empty case."
+	if !pass {
+		final = "I updated the loop bounds; the remaining failure looks unrelated to this change."
+	}
+	o.Output = final
+	o.Events = append(o.Events, store.Event{Type: "message", Role: "assistant", Content: final, TS: next(1200)})
+	o.Events = append(o.Events, store.Event{Type: "usage", TS: next(0),
+		Data: fmt.Sprintf(`{"inputTokens":%d,"outputTokens":%d,"reasoningTokens":%d}`, o.InputTokens, o.OutputTokens, o.ReasoningTokens)})
+}
+
+func demoToolIO(tool, stim string, rng *rand.Rand) (args, result, errText string) {
+	_, task, _ := strings.Cut(stim, "/")
+	fn := strings.ReplaceAll(task, "-", "_")
+	fail := rng.Float64() < 0.08
+	switch tool {
+	case "bash":
+		args = `{"command":"pytest -q tests/test_` + fn + `.py"}`
+		result = "collected 14 items\n\n....F.........\n"
+		if fail {
+			errText = "exit status 127: rg: command not found"
+		}
+	case "read":
+		args = `{"path":"src/` + fn + `.py"}`
+		result = "def " + fn + "(items, page, size):\n    start = page * size\n    return items[start:start + size]\n"
+		if fail {
+			errText = "no such file: src/" + fn + "_legacy.py"
+		}
+	case "edit":
+		args = `{"path":"src/` + fn + `.py","old":"start + size","new":"min(start + size, len(items))"}`
+		result = "applied 1 edit"
+		if fail {
+			errText = "old string not found in file"
+		}
+	case "search":
+		args = `{"query":"` + fn + `"}`
+		result = "src/" + fn + ".py:12\ntests/test_" + fn + ".py:3"
+	case "write":
+		args = `{"path":"tests/test_` + fn + `_empty.py","bytes":412}`
+		result = "wrote 412 bytes"
+	default:
+		args = `{"url":"https://docs.python.org/3/library/itertools.html"}`
+		result = "<html>… 48 KB …</html>"
+		if fail {
+			errText = "network disabled in sandbox"
+		}
+	}
+	if errText != "" {
+		result = ""
+	}
+	return args, result, errText
+}

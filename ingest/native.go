@@ -1,0 +1,401 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/evals-dev/evals/errs"
+	"github.com/evals-dev/evals/store"
+)
+
+// FormatVersion is the version of the native JSONL format this package reads.
+const FormatVersion = 1
+
+// maxLine bounds one JSONL line (an outcome with its whole trajectory).
+const maxLine = 256 << 20
+
+// Options tune an import.
+type Options struct {
+	// SkipInvalid imports the valid lines and counts the others instead of stopping.
+	SkipInvalid bool
+	// Name overrides the run name of the header.
+	Name string
+	// Progress, when set, is called now and then with the bytes read so far.
+	Progress func(read int64)
+}
+
+// Result says what an import did.
+type Result struct {
+	Source    string    `json:"source"`
+	Run       store.Run `json:"run"`
+	Duplicate bool      `json:"duplicate"`
+	Skipped   int       `json:"skipped"`
+	// SkippedErrors holds the first few reasons lines were skipped.
+	SkippedErrors []string `json:"skippedErrors,omitempty"`
+}
+
+// Header is the optional first line of a native file.
+type Header struct {
+	Type        string            `json:"type"`
+	Version     int               `json:"version"`
+	ID          string            `json:"id"`
+	Name        string            `json:"name"`
+	Source      string            `json:"source"`
+	CreatedAt   *time.Time        `json:"createdAt"`
+	StartedAt   *time.Time        `json:"startedAt"`
+	CompletedAt *time.Time        `json:"completedAt"`
+	Status      string            `json:"status"`
+	Config      json.RawMessage   `json:"config"`
+	Labels      map[string]string `json:"labels"`
+	Session     string            `json:"session"`
+}
+
+// Line is one outcome line of a native file.
+type Line struct {
+	Type       string     `json:"type"`
+	Stimulus   string     `json:"stimulus"`
+	Model      string     `json:"model"`
+	Trial      int        `json:"trial"`
+	Status     string     `json:"status"`
+	Passed     *bool      `json:"passed"`
+	Score      *float64   `json:"score"`
+	DurationMs int64      `json:"durationMs"`
+	Turns      int        `json:"turns"`
+	ToolCount  int        `json:"toolCallCount"`
+	Errors     int        `json:"errors"`
+	Usage      Usage      `json:"usage"`
+	CostUSD    *float64   `json:"costUsd"`
+	StartedAt  *time.Time `json:"startedAt"`
+	Error      string     `json:"error"`
+	Input      Text       `json:"input"`
+	Output     Text       `json:"output"`
+	Expected   Text       `json:"expected"`
+	Graders    []struct {
+		Name     string   `json:"name"`
+		Type     string   `json:"type"`
+		Passed   *bool    `json:"passed"`
+		Score    *float64 `json:"score"`
+		Weight   *float64 `json:"weight"`
+		Evidence string   `json:"evidence"`
+	} `json:"graders"`
+	ToolCalls []struct {
+		Tool        string `json:"tool"`
+		Success     *bool  `json:"success"`
+		DurationMs  *int64 `json:"durationMs"`
+		Error       string `json:"error"`
+		Arguments   Text   `json:"arguments"`
+		Result      Text   `json:"result"`
+		ArgsBytes   *int64 `json:"argsBytes"`
+		ResultBytes *int64 `json:"resultBytes"`
+	} `json:"toolCalls"`
+	Events []struct {
+		TS         *time.Time `json:"ts"`
+		Type       string     `json:"type"`
+		Role       string     `json:"role"`
+		Content    Text       `json:"content"`
+		Tool       string     `json:"tool"`
+		ToolCallID string     `json:"toolCallId"`
+		Data       Text       `json:"data"`
+	} `json:"events"`
+}
+
+// Usage holds token counts.
+type Usage struct {
+	InputTokens     int64 `json:"inputTokens"`
+	OutputTokens    int64 `json:"outputTokens"`
+	ReasoningTokens int64 `json:"reasoningTokens"`
+	CachedTokens    int64 `json:"cachedTokens"`
+	TotalTokens     int64 `json:"totalTokens"`
+}
+
+// Text is a string field that also accepts any JSON value, kept as its JSON text, so a
+// harness can put structured input, arguments or data there as they are.
+type Text string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (t *Text) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*t = Text(s)
+		return nil
+	}
+	if string(b) == "null" {
+		*t = ""
+		return nil
+	}
+	*t = Text(b)
+	return nil
+}
+
+// ImportNative reads one native JSONL source and writes it as one run. name is the
+// source's name for messages (a path, or "-" for stdin).
+func ImportNative(ctx context.Context, root, name string, r io.Reader, opt Options) (Result, error) {
+	res := Result{Source: name}
+	hash := sha256.New()
+	cr := &countingReader{r: io.TeeReader(r, hash), progress: opt.Progress}
+	sc := bufio.NewScanner(cr)
+	sc.Buffer(make([]byte, 0, 1<<20), maxLine)
+
+	var w *store.Writer
+	lineNo := 0
+	var hdr *Header
+	for sc.Scan() {
+		lineNo++
+		if lineNo%1024 == 0 && ctx.Err() != nil {
+			abort(w)
+			return res, errs.E(errs.Interrupted, "importing %s: interrupted; nothing was written", name)
+		}
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		if w == nil {
+			if isHeader(b) {
+				h, err := parseHeader(b)
+				if err != nil {
+					return res, errs.E(errs.Corrupt, "%s:%d: %s", name, lineNo, err)
+				}
+				hdr = h
+				continue
+			}
+			var err error
+			if w, err = newWriter(root, hdr, opt); err != nil {
+				return res, err
+			}
+		}
+		o, err := parseLine(b)
+		if err != nil {
+			if !opt.SkipInvalid {
+				abort(w)
+				return res, errs.E(errs.Corrupt, "%s:%d: %s", name, lineNo, err).
+					WithHint("fix the line, or pass --skip-invalid to import the valid lines; nothing was written")
+			}
+			res.Skipped++
+			if len(res.SkippedErrors) < 5 {
+				res.SkippedErrors = append(res.SkippedErrors, fmt.Sprintf("%s:%d: %s", name, lineNo, err))
+			}
+			continue
+		}
+		if err := w.Add(o); err != nil {
+			abort(w)
+			return res, err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		abort(w)
+		if err == bufio.ErrTooLong {
+			return res, errs.E(errs.Corrupt, "%s:%d: line longer than %d MB", name, lineNo+1, maxLine>>20)
+		}
+		return res, errs.E(errs.Corrupt, "reading %s: %w", name, err)
+	}
+	if w == nil {
+		return res, errs.E(errs.Corrupt, "%s: no outcomes to import", name)
+	}
+	if cr.n == 0 {
+		abort(w)
+		return res, errs.E(errs.Corrupt, "%s: empty input", name)
+	}
+	w.SetDigest("sha256:" + hex.EncodeToString(hash.Sum(nil)))
+	if ctx.Err() != nil {
+		abort(w)
+		return res, errs.E(errs.Interrupted, "importing %s: interrupted; nothing was written", name)
+	}
+	c, err := w.Commit()
+	if err != nil {
+		return res, err
+	}
+	res.Run, res.Duplicate = c.Run, c.Duplicate
+	return res, nil
+}
+
+func abort(w *store.Writer) {
+	if w != nil {
+		w.Abort()
+	}
+}
+
+func isHeader(b []byte) bool {
+	var probe struct {
+		Type string `json:"type"`
+	}
+	return json.Unmarshal(b, &probe) == nil && probe.Type == "run"
+}
+
+func parseHeader(b []byte) (*Header, error) {
+	var h Header
+	if err := json.Unmarshal(b, &h); err != nil {
+		return nil, jsonProblem(err)
+	}
+	if h.Version > FormatVersion {
+		return nil, fmt.Errorf("format version %d is newer than this evals reads (%d)", h.Version, FormatVersion)
+	}
+	switch h.Status {
+	case "", store.RunCompleted, store.RunRunning, store.RunFailed, store.RunCancelled:
+	default:
+		return nil, fmt.Errorf("run status %q is not one of completed, running, failed, cancelled", h.Status)
+	}
+	return &h, nil
+}
+
+func newWriter(root string, h *Header, opt Options) (*store.Writer, error) {
+	meta := store.Run{Source: "native"}
+	if h != nil {
+		meta.ID, meta.Name, meta.Config, meta.Labels, meta.Session, meta.Status = h.ID, h.Name, h.Config, h.Labels, h.Session, h.Status
+		if h.Source != "" {
+			meta.Source = h.Source
+		}
+		if h.CreatedAt != nil {
+			meta.CreatedAt = h.CreatedAt.UTC()
+		}
+		meta.StartedAt, meta.CompletedAt = h.StartedAt, h.CompletedAt
+	}
+	if opt.Name != "" {
+		meta.Name = opt.Name
+	}
+	return store.NewWriter(root, meta)
+}
+
+// parseLine decodes and validates one outcome line.
+func parseLine(b []byte) (*store.Outcome, error) {
+	var l Line
+	if err := json.Unmarshal(b, &l); err != nil {
+		return nil, jsonProblem(err)
+	}
+	if l.Type != "" && l.Type != "outcome" {
+		return nil, fmt.Errorf("type %q: want \"outcome\" (a \"run\" header may only come first)", l.Type)
+	}
+	if strings.TrimSpace(l.Stimulus) == "" {
+		return nil, fmt.Errorf("stimulus is missing")
+	}
+	if strings.TrimSpace(l.Model) == "" {
+		return nil, fmt.Errorf("model is missing")
+	}
+	if l.Trial < 0 {
+		return nil, fmt.Errorf("trial %d is negative", l.Trial)
+	}
+	switch l.Status {
+	case "":
+		l.Status = store.StatusSuccess
+		if l.Error != "" {
+			l.Status = store.StatusError
+		}
+	case store.StatusSuccess, store.StatusError, store.StatusSkipped:
+	default:
+		return nil, fmt.Errorf("status %q is not one of success, error, skipped", l.Status)
+	}
+	if err := checkRatio("score", l.Score); err != nil {
+		return nil, err
+	}
+	if l.DurationMs < 0 || l.Turns < 0 || l.Errors < 0 || l.ToolCount < 0 {
+		return nil, fmt.Errorf("durationMs, turns, errors and toolCallCount must not be negative")
+	}
+	if l.CostUSD != nil && (*l.CostUSD < 0 || math.IsNaN(*l.CostUSD)) {
+		return nil, fmt.Errorf("costUsd %v is negative", *l.CostUSD)
+	}
+	u := l.Usage
+	if u.InputTokens < 0 || u.OutputTokens < 0 || u.ReasoningTokens < 0 || u.CachedTokens < 0 || u.TotalTokens < 0 {
+		return nil, fmt.Errorf("token counts must not be negative")
+	}
+	if u.TotalTokens == 0 {
+		u.TotalTokens = u.InputTokens + u.OutputTokens + u.ReasoningTokens
+	}
+	o := &store.Outcome{
+		Stimulus: l.Stimulus, Model: l.Model, Trial: l.Trial, Status: l.Status, Passed: l.Passed, Score: l.Score,
+		DurationMs: l.DurationMs, Turns: l.Turns, ToolCallCount: l.ToolCount, Errors: l.Errors,
+		InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, ReasoningTokens: u.ReasoningTokens,
+		CachedTokens: u.CachedTokens, TotalTokens: u.TotalTokens, CostUSD: l.CostUSD,
+		Error: l.Error, Input: string(l.Input), Output: string(l.Output), Expected: string(l.Expected),
+	}
+	if l.StartedAt != nil {
+		o.StartedAt = l.StartedAt.UTC()
+	}
+	for i, g := range l.Graders {
+		if g.Name == "" {
+			return nil, fmt.Errorf("graders[%d].name is missing", i)
+		}
+		if err := checkRatio(fmt.Sprintf("graders[%d].score", i), g.Score); err != nil {
+			return nil, err
+		}
+		wt := 1.0
+		if g.Weight != nil {
+			wt = *g.Weight
+		}
+		o.Graders = append(o.Graders, store.GraderResult{Name: g.Name, Type: g.Type, Passed: g.Passed, Score: g.Score, Weight: wt, Evidence: g.Evidence})
+	}
+	for i, t := range l.ToolCalls {
+		if t.Tool == "" {
+			return nil, fmt.Errorf("toolCalls[%d].tool is missing", i)
+		}
+		tc := store.ToolCall{Seq: i, Tool: t.Tool, Success: t.Success == nil || *t.Success, DurationMs: t.DurationMs,
+			Error: t.Error, Arguments: string(t.Arguments), Result: string(t.Result),
+			ArgsBytes: int64(len(t.Arguments)), ResultBytes: int64(len(t.Result))}
+		if t.Success == nil && t.Error != "" {
+			tc.Success = false
+		}
+		if t.ArgsBytes != nil {
+			tc.ArgsBytes = *t.ArgsBytes
+		}
+		if t.ResultBytes != nil {
+			tc.ResultBytes = *t.ResultBytes
+		}
+		o.ToolCalls = append(o.ToolCalls, tc)
+	}
+	for i, e := range l.Events {
+		if e.Type == "" {
+			return nil, fmt.Errorf("events[%d].type is missing", i)
+		}
+		ev := store.Event{Seq: i, Type: e.Type, Role: e.Role, Content: string(e.Content), Tool: e.Tool, ToolCallID: e.ToolCallID, Data: string(e.Data)}
+		if e.TS != nil {
+			ev.TS = e.TS.UTC()
+		}
+		o.Events = append(o.Events, ev)
+	}
+	return o, nil
+}
+
+func checkRatio(field string, v *float64) error {
+	if v != nil && (math.IsNaN(*v) || *v < 0 || *v > 1) {
+		return fmt.Errorf("%s %v is outside 0..1", field, *v)
+	}
+	return nil
+}
+
+// jsonProblem rewords encoding/json errors into what is wrong with the line.
+func jsonProblem(err error) error {
+	switch e := err.(type) {
+	case *json.SyntaxError:
+		return fmt.Errorf("invalid JSON at byte %d: %s", e.Offset, e.Error())
+	case *json.UnmarshalTypeError:
+		return fmt.Errorf("field %s: want %s, found JSON %s", e.Field, e.Type, e.Value)
+	}
+	return fmt.Errorf("invalid JSON: %s", err.Error())
+}
+
+type countingReader struct {
+	r        io.Reader
+	n        int64
+	last     int64
+	progress func(int64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.progress != nil && (c.n-c.last >= 4<<20 || err == io.EOF) {
+		c.last = c.n
+		c.progress(c.n)
+	}
+	return n, err
+}

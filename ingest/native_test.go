@@ -1,0 +1,130 @@
+package ingest
+
+import (
+	"context"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/evals-dev/evals/errs"
+	"github.com/evals-dev/evals/store"
+)
+
+// docExample returns the full example of docs/format.md, so the documentation cannot drift
+// from what the importer accepts.
+func docExample(t testing.TB) string {
+	b, err := os.ReadFile("../docs/format.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)```jsonl\n(.*?)```").FindSubmatch(b)
+	if m == nil {
+		t.Fatal("no jsonl example in docs/format.md")
+	}
+	return string(m[1])
+}
+
+func TestImportDocExample(t *testing.T) {
+	root := t.TempDir()
+	res, err := ImportNative(context.Background(), root, "example.jsonl", strings.NewReader(docExample(t)), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Run.Summary
+	if res.Run.Name != "nightly-2026-11-22" || s.OutcomeCount != 4 || s.Passed != 1 || s.Failed != 1 || s.Errored != 1 || s.Skipped != 1 {
+		t.Fatalf("run: %+v", res.Run)
+	}
+	if res.Run.Labels["git_sha"] != "4e1f9a2" || len(res.Run.Models) != 2 {
+		t.Fatalf("labels/models: %+v", res.Run)
+	}
+	st := store.Open(root)
+	var found *store.Outcome
+	for i := range 4 {
+		o, err := st.Outcome(store.OutcomeID(res.Run.ID, int64(i)), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Model == "gpt-5" && o.Trial == 0 && o.Stimulus == "bugfix/pagination" {
+			found = o
+		}
+	}
+	if found == nil || len(found.Graders) != 2 || len(found.ToolCalls) != 3 || len(found.Events) != 6 {
+		t.Fatalf("detail: %+v", found)
+	}
+	if found.ToolCalls[0].Arguments != `{"query":"paginate"}` || found.TotalTokens != 18234+1822+3100 {
+		t.Fatalf("tool arguments or tokens: %+v", found)
+	}
+
+	again, err := ImportNative(context.Background(), root, "example.jsonl", strings.NewReader(docExample(t)), Options{})
+	if err != nil || !again.Duplicate || again.Run.ID != res.Run.ID {
+		t.Fatalf("second import: %+v %v", again, err)
+	}
+}
+
+func TestImportInvalid(t *testing.T) {
+	cases := []struct{ name, input, want string }{
+		{"syntax", `{"stimulus":"a","model":"m"}` + "\n" + `{"stimulus":`, "x.jsonl:2: invalid JSON"},
+		{"type", `{"stimulus":"a","model":"m","passed":"yes"}`, "x.jsonl:1: field passed"},
+		{"missing model", `{"stimulus":"a"}`, "x.jsonl:1: model is missing"},
+		{"status", `{"stimulus":"a","model":"m","status":"ok"}`, `x.jsonl:1: status "ok"`},
+		{"score", `{"stimulus":"a","model":"m","score":2}`, "x.jsonl:1: score 2 is outside 0..1"},
+		{"header late", `{"stimulus":"a","model":"m"}` + "\n" + `{"type":"run"}`, `x.jsonl:2: type "run"`},
+		{"version", `{"type":"run","version":2}`, "x.jsonl:1: format version 2"},
+		{"empty", "\n\n", "x.jsonl: no outcomes"},
+		{"grader", `{"stimulus":"a","model":"m","graders":[{"passed":true}]}`, "graders[0].name is missing"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			root := t.TempDir()
+			_, err := ImportNative(context.Background(), root, "x.jsonl", strings.NewReader(c.input), Options{})
+			if err == nil || !strings.Contains(err.Error(), c.want) || errs.CodeOf(err) != errs.Corrupt {
+				t.Fatalf("got %v (%s), want %q", err, errs.CodeOf(err), c.want)
+			}
+			if runs, _, _ := store.Open(root).Runs(); len(runs) != 0 {
+				t.Fatalf("an invalid import wrote %d runs", len(runs))
+			}
+		})
+	}
+}
+
+func TestImportSkipInvalid(t *testing.T) {
+	in := `{"stimulus":"a","model":"m","passed":true}
+{"stimulus":"b","model":"m","passed":"nope"}
+not json
+{"stimulus":"c","model":"m","passed":false}`
+	res, err := ImportNative(context.Background(), t.TempDir(), "x.jsonl", strings.NewReader(in), Options{SkipInvalid: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Skipped != 2 || res.Run.Summary.OutcomeCount != 2 || !strings.HasPrefix(res.SkippedErrors[1], "x.jsonl:3:") {
+		t.Fatalf("%+v", res)
+	}
+}
+
+func TestImportInterrupted(t *testing.T) {
+	root := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := ImportNative(ctx, root, "x.jsonl", strings.NewReader(docExample(t)), Options{})
+	if errs.CodeOf(err) != errs.Interrupted {
+		t.Fatalf("got %v", err)
+	}
+	if runs, _, _ := store.Open(root).Runs(); len(runs) != 0 {
+		t.Fatal("an interrupted import wrote a run")
+	}
+}
+
+// FuzzParseLine: any bytes give an outcome or an error, never a panic.
+func FuzzParseLine(f *testing.F) {
+	for _, l := range strings.Split(docExample(f), "\n") {
+		f.Add([]byte(l))
+	}
+	f.Add([]byte(`{"stimulus":"a","model":"m","score":-0}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		o, err := parseLine(b)
+		if err == nil && (o.Stimulus == "" || o.Model == "") {
+			t.Fatalf("accepted a line without stimulus or model: %q", b)
+		}
+	})
+}

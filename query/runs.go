@@ -1,0 +1,116 @@
+package query
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/evals-dev/evals/store"
+)
+
+// RunSummary is one run in a list.
+type RunSummary struct {
+	ID            string            `json:"id"`
+	Name          string            `json:"name"`
+	Source        string            `json:"source"`
+	Status        string            `json:"status"`
+	Models        []string          `json:"models"`
+	StimulusCount int64             `json:"stimulusCount"`
+	OutcomeCount  int64             `json:"outcomeCount"`
+	Trials        int64             `json:"trials"`
+	PassRate      *float64          `json:"passRate"`
+	Counts        StatusCounts      `json:"counts"`
+	DurationMs    int64             `json:"durationMs"`
+	TotalTokens   int64             `json:"totalTokens"`
+	CostUSD       float64           `json:"costUsd"`
+	Labels        map[string]string `json:"labels"`
+	Session       string            `json:"session,omitempty"`
+	CreatedAt     time.Time         `json:"createdAt"`
+	StartedAt     *time.Time        `json:"startedAt"`
+	CompletedAt   *time.Time        `json:"completedAt"`
+}
+
+// StatusCounts counts outcomes by display status.
+type StatusCounts struct {
+	Passed  int64 `json:"passed"`
+	Failed  int64 `json:"failed"`
+	Error   int64 `json:"error"`
+	Skipped int64 `json:"skipped"`
+	Pending int64 `json:"pending"`
+}
+
+// RunDetail adds the stimuli and config to a run summary.
+type RunDetail struct {
+	RunSummary
+	Stimuli []string        `json:"stimuli"`
+	Config  json.RawMessage `json:"config"`
+}
+
+// Summarize turns stored run metadata into its public summary.
+func Summarize(r store.Run) RunSummary {
+	s := r.Summary
+	labels := r.Labels
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	models := r.Models
+	if models == nil {
+		models = []string{}
+	}
+	return RunSummary{
+		ID: r.ID, Name: r.Name, Source: r.Source, Status: r.Status, Models: models,
+		StimulusCount: s.StimulusCount, OutcomeCount: s.OutcomeCount, Trials: s.Trials, PassRate: ratio(s.Passed, s.Passed+s.Failed+s.Errored),
+		Counts:     StatusCounts{Passed: s.Passed, Failed: s.Failed, Error: s.Errored, Skipped: s.Skipped, Pending: s.Pending},
+		DurationMs: s.DurationMs, TotalTokens: s.TotalTokens, CostUSD: round6(s.CostUSD), Labels: labels, Session: r.Session,
+		CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, CompletedAt: r.CompletedAt,
+	}
+}
+
+// RunsParams selects a page of runs.
+type RunsParams struct {
+	Cursor string
+	Limit  int
+}
+
+// Runs lists runs newest first, paged.
+func Runs(src Source, p RunsParams) (Paged[RunSummary], error) {
+	runs, _, err := src.Runs()
+	if err != nil {
+		return Paged[RunSummary]{}, err
+	}
+	all := make([]RunSummary, len(runs))
+	for i, r := range runs {
+		all[i] = Summarize(r)
+	}
+	return PageOf(all, p.Cursor, p.Limit)
+}
+
+// Run answers the detail of one run: its summary, its stimuli (sorted) and its config.
+func Run(src Source, ref string) (RunDetail, error) {
+	r, err := src.Resolve(ref)
+	if err != nil {
+		return RunDetail{}, err
+	}
+	seen := map[string]struct{}{}
+	err = src.Scan(r.ID, store.Outcomes, []string{"stimulus"}, func(b *store.Batch) error {
+		for _, v := range b.Dict("stimulus").Values {
+			seen[v] = struct{}{}
+		}
+		return nil
+	})
+	if err != nil {
+		return RunDetail{}, err
+	}
+	stimuli := make([]string, 0, len(seen))
+	for s := range seen {
+		stimuli = append(stimuli, s)
+	}
+	slices.Sort(stimuli)
+	cfg := json.RawMessage("{}")
+	var buf bytes.Buffer
+	if len(r.Config) > 0 && json.Compact(&buf, r.Config) == nil {
+		cfg = buf.Bytes()
+	}
+	return RunDetail{RunSummary: Summarize(r), Stimuli: stimuli, Config: cfg}, nil
+}

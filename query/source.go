@@ -1,0 +1,88 @@
+package query
+
+import (
+	"encoding/base64"
+	"strconv"
+	"strings"
+
+	"github.com/evals-dev/evals/errs"
+	"github.com/evals-dev/evals/store"
+)
+
+// Source is what the queries read from; *store.Store implements it.
+type Source interface {
+	Runs() ([]store.Run, []error, error)
+	Resolve(ref string) (store.Run, error)
+	Scan(runID string, t store.Table, cols []string, fn func(*store.Batch) error) error
+	Outcome(id string, withEvents bool) (*store.Outcome, error)
+}
+
+// MaxLimit is the largest page size any paged query accepts.
+const MaxLimit = 1000
+
+// Page is the paging block of every list answer.
+type Page struct {
+	NextCursor *string `json:"nextCursor"`
+	Limit      int     `json:"limit"`
+	HasMore    bool    `json:"hasMore"`
+	Total      int     `json:"total"`
+}
+
+// Paged is the {items, page} envelope.
+type Paged[T any] struct {
+	Items []T  `json:"items"`
+	Page  Page `json:"page"`
+}
+
+// PageOf cuts one page out of all items, starting at cursor.
+func PageOf[T any](all []T, cursor string, limit int) (Paged[T], error) {
+	if err := CheckLimit(limit); err != nil {
+		return Paged[T]{}, err
+	}
+	off, err := DecodeCursor(cursor)
+	if err != nil {
+		return Paged[T]{}, err
+	}
+	if off > len(all) {
+		off = len(all)
+	}
+	end := min(off+limit, len(all))
+	p := Paged[T]{Items: all[off:end], Page: Page{Limit: limit, Total: len(all), HasMore: end < len(all)}}
+	if p.Items == nil {
+		p.Items = []T{}
+	}
+	if p.Page.HasMore {
+		c := EncodeCursor(end)
+		p.Page.NextCursor = &c
+	}
+	return p, nil
+}
+
+// CheckLimit validates a page size.
+func CheckLimit(limit int) error {
+	if limit < 1 || limit > MaxLimit {
+		return errs.E(errs.Invalid, "limit %d is out of range: use 1..%d", limit, MaxLimit)
+	}
+	return nil
+}
+
+// EncodeCursor makes the opaque cursor for an offset.
+func EncodeCursor(off int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(off)))
+}
+
+// DecodeCursor reads a cursor made by EncodeCursor; "" is the first page.
+func DecodeCursor(c string) (int, error) {
+	if c == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil {
+		if rest, ok := strings.CutPrefix(string(b), "o:"); ok {
+			if n, err := strconv.Atoi(rest); err == nil && n >= 0 {
+				return n, nil
+			}
+		}
+	}
+	return 0, errs.E(errs.Invalid, "malformed cursor %q: pass the nextCursor of a previous page", c)
+}
