@@ -102,6 +102,8 @@ On a terminal, evals without a command opens the explorer.`,
 	root.AddCommand(
 		newRunsCmd(f, nil), newRunCmd(f, nil), newImportCmd(f, nil), newDemoCmd(f, nil),
 		newSchemaCmd(f), newVersionCmd(f),
+		newRankingCmd(f), newGradersCmd(f), newToolsCmd(f), newMatrixCmd(f), newMetricsCmd(f),
+		newOutcomesCmd(f), newOutcomeCmd(f), newTrajectoryCmd(f), newCompareCmd(f),
 	)
 	for _, c := range extraCommands {
 		root.AddCommand(c(f))

@@ -385,3 +385,57 @@ func appendBools(dst []int8, bits []byte, n int, defs []byte) []int8 {
 	}
 	return dst
 }
+
+// Strings reads one string column at the given row positions, decoding only the row groups
+// that hold them: the way to fetch a few evidence texts without reading every row.
+func (s *Store) Strings(runID string, t Table, col string, rows []int64) (map[int64]string, error) {
+	if !validID(runID) {
+		return nil, errs.E(errs.NotFound, "run %q not found", runID)
+	}
+	out := make(map[int64]string, len(rows))
+	if len(rows) == 0 {
+		return out, nil
+	}
+	path := filepath.Join(s.runDir(runID), string(t))
+	f, pf, err := openParquet(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	lc, ok := pf.Schema().Lookup(col)
+	if !ok || lc.Node.Type().Kind() != parquet.ByteArray {
+		return nil, errs.E(errs.Corrupt, "reading %s: string column %q is missing", path, col)
+	}
+	l := leaf{name: col, index: lc.ColumnIndex, kind: parquet.ByteArray, optional: lc.MaxDefinitionLevel > 0}
+	b := &Batch{RunID: runID}
+	var row0 int64
+	err = func() (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = errs.E(errs.Corrupt, "reading %s: malformed parquet data (%v)", path, r)
+			}
+		}()
+		for _, rg := range pf.RowGroups() {
+			n := rg.NumRows()
+			want := false
+			for _, r := range rows {
+				want = want || r >= row0 && r < row0+n
+			}
+			if want {
+				b.reset(n, row0)
+				if err := b.readChunk(rg.ColumnChunks()[l.index], l); err != nil {
+					return errs.E(errs.Corrupt, "reading column %q of %s: %w", col, path, err)
+				}
+				d := b.Dict(col)
+				for _, r := range rows {
+					if r >= row0 && r < row0+n {
+						out[r] = d.Values[d.Index[r-row0]]
+					}
+				}
+			}
+			row0 += n
+		}
+		return nil
+	}()
+	return out, err
+}

@@ -1,0 +1,252 @@
+package format
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/evals-dev/evals/query"
+)
+
+func scopeTitle(what string, ids []string) string {
+	if len(ids) == 1 {
+		return what + " · run " + ids[0]
+	}
+	return fmt.Sprintf("%s · %d runs", what, len(ids))
+}
+
+// Ranking renders the leaderboard.
+func Ranking(r query.Ranking) Doc {
+	cols := []Column{{"#", Number}, {"MODEL", Text}, {"PASS RATE", Rate}, {"", Text}}
+	var ks []string
+	if len(r.Models) > 0 && r.Models[0].PassAtK != nil {
+		for k := range r.Models[0].PassAtK {
+			ks = append(ks, k)
+		}
+		slices.SortFunc(ks, func(a, b string) int { x, _ := strconv.Atoi(a); y, _ := strconv.Atoi(b); return x - y })
+		if len(ks) > 0 {
+			cols = append(cols, Column{"PASS@" + ks[len(ks)-1], Rate}, Column{"PASS^" + ks[len(ks)-1], Rate})
+		}
+	}
+	cols = append(cols, Column{"DURATION", Number}, Column{"TURNS", Number}, Column{"TOOLS", Number},
+		Column{"TOKENS", Number}, Column{"COST", Number}, Column{"OUTCOMES", Number}, Column{"ERRORS", Number})
+	t := &Table{Columns: cols, Empty: "no outcomes"}
+	for _, m := range r.Models {
+		row := []string{strconv.Itoa(m.Rank), m.Model, Pct(m.PassRate), Bar(m.PassRate, 10)}
+		if len(ks) > 0 {
+			k := ks[len(ks)-1]
+			row = append(row, Pct(m.PassAtK[k]), Pct(m.PassHatK[k]))
+		}
+		cost := "–"
+		if m.CostUSD != nil {
+			cost = USD(*m.CostUSD)
+		}
+		row = append(row, Ms(m.MeanDurationMs), Float(m.MeanTurns, 1), Float(m.MeanToolCalls, 1), Int(m.TotalTokens),
+			cost, Int(m.OutcomeCount), Int(m.ErrorCount))
+		t.Rows = append(t.Rows, row)
+	}
+	return Doc{Sections: []Section{{Title: scopeTitle("Ranking", r.RunIDs), Table: t}}}
+}
+
+// Graders renders the grader failure analysis.
+func Graders(g query.Graders) Doc {
+	t := &Table{Columns: []Column{{"GRADER", Text}, {"TYPE", Text}, {"PASS RATE", Rate}, {"PASS", Number}, {"FAIL", Number},
+		{"MEAN SCORE", Number}, {"SAMPLE FAILURE EVIDENCE", Text}}, Empty: "no grader results"}
+	for _, s := range g.Graders {
+		ev := ""
+		if len(s.SampleFailureEvidence) > 0 {
+			ev = s.SampleFailureEvidence[0]
+		}
+		t.Rows = append(t.Rows, []string{s.Name, s.Type, Pct(s.PassRate), Int(s.PassCount), Int(s.FailCount), Float(s.MeanScore, 3), ev})
+	}
+	secs := []Section{{Title: scopeTitle("Graders", g.RunIDs), Table: t}}
+	for _, s := range g.Graders {
+		if len(s.SampleFailureEvidence) == 0 {
+			continue
+		}
+		var kv [][2]string
+		for i, e := range s.SampleFailureEvidence {
+			kv = append(kv, [2]string{s.SampleFailureOutcomes[i], e})
+		}
+		secs = append(secs, Section{Title: "Failures of " + s.Name, KV: kv})
+	}
+	return Doc{Sections: secs}
+}
+
+// Tools renders the tool usage analysis.
+func Tools(ts query.Tools) Doc {
+	t := &Table{Columns: []Column{{"TOOL", Text}, {"CALLS", Number}, {"SUCCESS", Rate}, {"FAILURES", Number},
+		{"OUTCOMES", Number}, {"OUTCOME PASS", Rate}, {"MEAN DURATION", Number}, {"MODELS", Text}}, Empty: "no tool calls"}
+	for _, s := range ts.Tools {
+		t.Rows = append(t.Rows, []string{s.Name, Int(s.CallCount), Pct(s.SuccessRate), Int(s.FailureCount), Int(s.OutcomeCount),
+			Pct(s.OutcomePassRate), Ms(s.MeanDurationMs), strings.Join(s.Models, ", ")})
+	}
+	return Doc{Sections: []Section{{Title: scopeTitle("Tools", ts.RunIDs), Table: t}}}
+}
+
+// MetricValue formats a value in its metric's unit.
+func MetricValue(m query.Metric, v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	switch m.Unit {
+	case "ratio":
+		return Pct(v)
+	case "ms":
+		return Ms(v)
+	case "usd":
+		return USD(*v)
+	case "tokens":
+		return Int(int64(*v + 0.5))
+	default:
+		return Float(v, 1)
+	}
+}
+
+// Matrix renders the stimulus × model grid.
+func Matrix(m query.Matrix) Doc {
+	cols := []Column{{"STIMULUS", Text}}
+	kind := Number
+	if m.Metric.Unit == "ratio" && m.Metric.Direction == "higher_is_better" {
+		kind = Rate
+	}
+	for _, c := range m.Columns {
+		cols = append(cols, Column{c, kind})
+	}
+	t := &Table{Columns: cols, Empty: "no outcomes"}
+	for r, s := range m.Rows {
+		row := []string{s}
+		for _, c := range m.Cells[r] {
+			if c == nil {
+				row = append(row, "·")
+				continue
+			}
+			v := MetricValue(m.Metric, c.Value)
+			if slices.Contains(c.Flags, "flaky") {
+				v += "~"
+			}
+			row = append(row, v)
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return Doc{Sections: []Section{{Title: scopeTitle("Matrix of "+m.Metric.Label, m.RunIDs) + "  (· no outcomes, ~ flaky)", Table: t}}}
+}
+
+// Outcomes renders a page of outcomes.
+func Outcomes(p query.Paged[query.OutcomeSummary]) Doc {
+	t := &Table{Columns: []Column{{"ID", Text}, {"STIMULUS", Text}, {"MODEL", Text}, {"TRIAL", Number}, {"STATUS", Status},
+		{"SCORE", Number}, {"DURATION", Number}, {"TURNS", Number}, {"TOOLS", Number}, {"TOKENS", Number}, {"FAILED GRADERS", Text}}, Empty: "no outcomes match"}
+	for _, o := range p.Items {
+		var failed []string
+		for _, g := range o.GraderSummary {
+			if g.Passed != nil && !*g.Passed {
+				failed = append(failed, g.Name)
+			}
+		}
+		t.Rows = append(t.Rows, []string{o.ID, o.StimulusName, o.Model, strconv.Itoa(o.TrialIndex), o.DisplayStatus,
+			Float(o.Score, 2), MsInt(o.DurationMs), strconv.Itoa(o.Turns), strconv.Itoa(o.ToolCalls), Int(o.TotalTokens), strings.Join(failed, ", ")})
+	}
+	d := Doc{Sections: []Section{{Table: t}}}
+	kv := [][2]string{{"shown", fmt.Sprintf("%d of %d", len(p.Items), p.Page.Total)}}
+	if p.Page.NextCursor != nil {
+		kv = append(kv, [2]string{"next page", "--cursor " + *p.Page.NextCursor})
+	}
+	d.Sections = append(d.Sections, Section{KV: kv})
+	return d
+}
+
+func verdict(p *bool) string {
+	switch {
+	case p == nil:
+		return "–"
+	case *p:
+		return "pass"
+	default:
+		return "fail"
+	}
+}
+
+// Outcome renders one outcome's detail.
+func Outcome(o query.OutcomeDetail) Doc {
+	cost := "–"
+	if o.CostUSD != nil {
+		cost = USD(*o.CostUSD)
+	}
+	kv := [][2]string{{"id", o.ID}, {"run", o.RunID}, {"stimulus", o.StimulusName}, {"model", o.Model},
+		{"trial", strconv.Itoa(o.TrialIndex)}, {"status", o.DisplayStatus}, {"score", Float(o.Score, 3)},
+		{"duration", MsInt(o.DurationMs)}, {"turns", strconv.Itoa(o.Turns)}, {"tool calls", strconv.Itoa(o.ToolCalls)},
+		{"tokens", fmt.Sprintf("%s in · %s out · %s reasoning · %s cached", Int(o.InputTokens), Int(o.OutputTokens), Int(o.ReasoningTokens), Int(o.CachedTokens))},
+		{"cost", cost}}
+	if o.Error != nil {
+		kv = append(kv, [2]string{"error", *o.Error})
+	}
+	g := &Table{Columns: []Column{{"GRADER", Text}, {"TYPE", Text}, {"VERDICT", Status}, {"SCORE", Number}, {"WEIGHT", Number}, {"EVIDENCE", Text}}, Empty: "no grader results"}
+	for _, r := range o.GraderResults {
+		w := r.Weight
+		g.Rows = append(g.Rows, []string{r.Name, r.Type, verdict(r.Passed), Float(r.Score, 2), Float(&w, 2), r.Evidence})
+	}
+	text := [][2]string{{"input", o.Input}, {"output", o.Output}, {"expected", o.Expected}}
+	return Doc{Sections: []Section{{Title: "Outcome " + o.ID, KV: kv}, {Title: "Graders", Table: g}, {Title: "Text", KV: text}}, Primary: 1}
+}
+
+// ToolEvents renders an outcome's tool calls.
+func ToolEvents(te query.ToolEvents) Doc {
+	t := &Table{Columns: []Column{{"#", Number}, {"TOOL", Text}, {"OK", Status}, {"ARGS", Number}, {"RESULT", Number},
+		{"DURATION", Number}, {"ERROR", Text}, {"ARGUMENTS", Text}}, Empty: "no tool calls"}
+	for _, e := range te.Items {
+		dur, errText, ok := "–", "", "ok"
+		if e.DurationMs != nil {
+			dur = MsInt(*e.DurationMs)
+		}
+		if e.Error != nil {
+			errText = *e.Error
+		}
+		if !e.Success {
+			ok = "failed"
+		}
+		t.Rows = append(t.Rows, []string{strconv.Itoa(e.Seq), e.ToolName, ok, Int(e.ArgsSizeBytes) + " B", Int(e.ResultSizeBytes) + " B", dur, errText, e.Arguments})
+	}
+	return Doc{Sections: []Section{{Table: t}}}
+}
+
+// Trajectory renders an outcome's events in order.
+func Trajectory(tr query.Trajectory) Doc {
+	t := &Table{Columns: []Column{{"#", Number}, {"TYPE", Text}, {"ROLE", Text}, {"TOOL", Text}, {"CONTENT", Text}}, Empty: "no events"}
+	for _, e := range tr.Events {
+		content := e.Content
+		if content == "" {
+			content = e.Data
+		}
+		t.Rows = append(t.Rows, []string{strconv.Itoa(e.Seq), e.Type, e.Role, e.Tool, content})
+	}
+	title := fmt.Sprintf("Trajectory of %s · %s · %s · trial %d", tr.OutcomeID, tr.StimulusName, tr.Model, tr.TrialIndex)
+	return Doc{Sections: []Section{{Title: title, Table: t}}}
+}
+
+// ModelCompare renders a within-run comparison of two models.
+func ModelCompare(c query.ModelCompare) Doc {
+	s := c.Summary
+	kv := [][2]string{{"run", c.RunID}, {"models", c.ModelA + " (A) vs " + c.ModelB + " (B)"},
+		{"pass rate", Pct(s.APassRate) + " (A) vs " + Pct(s.BPassRate) + " (B)"},
+		{"agreement", fmt.Sprintf("%s of %d compared stimuli", Pct(s.AgreementRate), s.ComparedCount)},
+		{"divergent", fmt.Sprintf("%d (A only passed %d, B only passed %d)", s.DivergentCount, s.AOnlyPassed, s.BOnlyPassed)}}
+	t := &Table{Columns: []Column{{"STIMULUS", Text}, {"A", Status}, {"A PASS", Rate}, {"B", Status}, {"B PASS", Rate}, {"", Text}}, Empty: "no stimuli"}
+	for _, r := range c.Rows {
+		mark := ""
+		if r.Divergent {
+			mark = "≠"
+		}
+		t.Rows = append(t.Rows, []string{r.Stimulus, r.A.Status, Pct(r.A.PassRate), r.B.Status, Pct(r.B.PassRate), mark})
+	}
+	return Doc{Sections: []Section{{Title: "Compare " + c.ModelA + " vs " + c.ModelB, KV: kv}, {Title: "Stimuli", Table: t}}, Primary: 1}
+}
+
+// Metrics renders the metric registry.
+func Metrics(m query.Metrics) Doc {
+	t := &Table{Columns: []Column{{"ID", Text}, {"LABEL", Text}, {"UNIT", Text}, {"DIRECTION", Text}, {"AGGREGATION", Text}, {"DESCRIPTION", Text}}}
+	for _, x := range m.Metrics {
+		t.Rows = append(t.Rows, []string{x.ID, x.Label, x.Unit, x.Direction, x.Aggregation, x.Description})
+	}
+	return Doc{Sections: []Section{{Table: t}}}
+}

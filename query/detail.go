@@ -1,0 +1,140 @@
+package query
+
+import (
+	"time"
+
+	"github.com/evals-dev/evals/store"
+)
+
+// GraderResult is one grader's full verdict on an outcome.
+type GraderResult struct {
+	Name     string   `json:"name"`
+	Type     string   `json:"type"`
+	Passed   *bool    `json:"passed"`
+	Score    *float64 `json:"score"`
+	Weight   float64  `json:"weight"`
+	Evidence string   `json:"evidence"`
+}
+
+// OutcomeDetail is one outcome in full.
+type OutcomeDetail struct {
+	OutcomeSummary
+	GraderResults []GraderResult `json:"graderResults"`
+	Error         *string        `json:"error"`
+	Input         string         `json:"input"`
+	Output        string         `json:"output"`
+	Expected      string         `json:"expected"`
+}
+
+// ToolEvent is one tool call of an outcome.
+type ToolEvent struct {
+	Seq             int     `json:"seq"`
+	ToolName        string  `json:"toolName"`
+	Success         bool    `json:"success"`
+	ArgsSizeBytes   int64   `json:"argsSizeBytes"`
+	ResultSizeBytes int64   `json:"resultSizeBytes"`
+	DurationMs      *int64  `json:"durationMs"`
+	Error           *string `json:"error"`
+	Arguments       string  `json:"arguments"`
+	Result          string  `json:"result"`
+}
+
+// ToolEvents is the answer for an outcome's tool calls.
+type ToolEvents struct {
+	Items []ToolEvent `json:"items"`
+	Total int         `json:"total"`
+}
+
+// TrajectoryEvent is one event of a trajectory.
+type TrajectoryEvent struct {
+	Seq        int        `json:"seq"`
+	Type       string     `json:"type"`
+	TS         *time.Time `json:"ts"`
+	Role       string     `json:"role,omitempty"`
+	Content    string     `json:"content,omitempty"`
+	Tool       string     `json:"tool,omitempty"`
+	ToolCallID string     `json:"toolCallId,omitempty"`
+	Data       string     `json:"data,omitempty"`
+}
+
+// Trajectory is an outcome's events in order.
+type Trajectory struct {
+	OutcomeID    string            `json:"outcomeId"`
+	RunID        string            `json:"runId"`
+	StimulusName string            `json:"stimulusName"`
+	Model        string            `json:"model"`
+	TrialIndex   int               `json:"trialIndex"`
+	Events       []TrajectoryEvent `json:"events"`
+}
+
+func summaryOf(o *store.Outcome) OutcomeSummary {
+	s := OutcomeSummary{
+		ID: o.ID, RunID: o.RunID, StimulusName: o.Stimulus, Model: o.Model, TrialIndex: o.Trial, Status: o.Status,
+		DisplayStatus: store.DisplayStatus(o.Status, o.Passed), Passed: o.Passed, Score: o.Score, DurationMs: o.DurationMs,
+		Turns: o.Turns, ToolCalls: o.ToolCallCount, Errors: o.Errors, InputTokens: o.InputTokens, OutputTokens: o.OutputTokens,
+		ReasoningTokens: o.ReasoningTokens, CachedTokens: o.CachedTokens, TotalTokens: o.TotalTokens, CostUSD: o.CostUSD,
+		GraderSummary: []GraderBrief{},
+	}
+	if o.StartedAt.UnixMilli() > 0 {
+		t := o.StartedAt
+		s.StartedAt = &t
+	}
+	for _, g := range o.Graders {
+		s.GraderSummary = append(s.GraderSummary, GraderBrief{Name: g.Name, Passed: g.Passed, Score: g.Score})
+	}
+	return s
+}
+
+// OutcomeOf answers one outcome's detail.
+func OutcomeOf(src Source, id string) (OutcomeDetail, error) {
+	o, err := src.Outcome(id, false)
+	if err != nil {
+		return OutcomeDetail{}, err
+	}
+	d := OutcomeDetail{OutcomeSummary: summaryOf(o), GraderResults: []GraderResult{}, Input: o.Input, Output: o.Output, Expected: o.Expected}
+	if o.Error != "" {
+		e := o.Error
+		d.Error = &e
+	}
+	for _, g := range o.Graders {
+		d.GraderResults = append(d.GraderResults, GraderResult{Name: g.Name, Type: g.Type, Passed: g.Passed, Score: g.Score, Weight: g.Weight, Evidence: g.Evidence})
+	}
+	return d, nil
+}
+
+// ToolEventsOf answers an outcome's tool calls.
+func ToolEventsOf(src Source, id string) (ToolEvents, error) {
+	o, err := src.Outcome(id, false)
+	if err != nil {
+		return ToolEvents{}, err
+	}
+	out := ToolEvents{Items: []ToolEvent{}, Total: len(o.ToolCalls)}
+	for _, t := range o.ToolCalls {
+		ev := ToolEvent{Seq: t.Seq, ToolName: t.Tool, Success: t.Success, ArgsSizeBytes: t.ArgsBytes, ResultSizeBytes: t.ResultBytes,
+			DurationMs: t.DurationMs, Arguments: t.Arguments, Result: t.Result}
+		if t.Error != "" {
+			e := t.Error
+			ev.Error = &e
+		}
+		out.Items = append(out.Items, ev)
+	}
+	return out, nil
+}
+
+// TrajectoryOf answers an outcome's trajectory.
+func TrajectoryOf(src Source, id string) (Trajectory, error) {
+	o, err := src.Outcome(id, true)
+	if err != nil {
+		return Trajectory{}, err
+	}
+	out := Trajectory{OutcomeID: o.ID, RunID: o.RunID, StimulusName: o.Stimulus, Model: o.Model, TrialIndex: o.Trial, Events: []TrajectoryEvent{}}
+	for _, e := range o.Events {
+		te := TrajectoryEvent{Seq: e.Seq, Type: e.Type, Role: e.Role, Content: e.Content, Tool: e.Tool, ToolCallID: e.ToolCallID, Data: e.Data}
+		if !e.TS.IsZero() {
+			t := e.TS
+			te.TS = &t
+		}
+		out.Events = append(out.Events, te)
+	}
+	return out, nil
+}

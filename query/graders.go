@@ -1,0 +1,145 @@
+package query
+
+import (
+	"cmp"
+	"math"
+	"slices"
+
+	"github.com/evals-dev/evals/store"
+)
+
+// GraderStats is one grader's record over the runs in scope.
+type GraderStats struct {
+	Name                  string   `json:"name"`
+	Type                  string   `json:"type"`
+	ResultCount           int64    `json:"resultCount"`
+	PassCount             int64    `json:"passCount"`
+	FailCount             int64    `json:"failCount"`
+	UngradedCount         int64    `json:"ungradedCount"`
+	PassRate              *float64 `json:"passRate"`
+	MeanScore             *float64 `json:"meanScore"`
+	SampleFailureEvidence []string `json:"sampleFailureEvidence"`
+	// SampleFailureOutcomes are the outcome ids the evidence came from, in the same order.
+	SampleFailureOutcomes []string `json:"sampleFailureOutcomes"`
+}
+
+// Graders is the grader failure analysis.
+type Graders struct {
+	RunIDs  []string      `json:"runIds"`
+	Graders []GraderStats `json:"graders"`
+}
+
+type graderAcc struct {
+	typ           string
+	n, pass, fail int64
+	score         float64
+	scoreN        int64
+	failRows      map[string][]int64 // run id → first failing rows
+}
+
+const sampleEvidence = 3
+
+// GradersOf analyses grader results: per grader pass and fail counts, pass rate, mean score
+// and up to three distinct evidence strings of real failures; worst pass rate first.
+func GradersOf(src Source, sc Scope) (Graders, error) {
+	runs, err := resolve(src, sc)
+	if err != nil {
+		return Graders{}, err
+	}
+	accs := map[string]*graderAcc{}
+	var order []string
+	for _, r := range runs {
+		if err := graderScan(src, r, accs, &order); err != nil {
+			return Graders{}, err
+		}
+	}
+	out := Graders{RunIDs: runIDs(runs), Graders: []GraderStats{}}
+	for _, name := range order {
+		a := accs[name]
+		gs := GraderStats{Name: name, Type: a.typ, ResultCount: a.n, PassCount: a.pass, FailCount: a.fail,
+			UngradedCount: a.n - a.pass - a.fail, PassRate: ratio(a.pass, a.pass+a.fail), MeanScore: mean(a.score, a.scoreN),
+			SampleFailureEvidence: []string{}, SampleFailureOutcomes: []string{}}
+		if err := sampleFailures(src, runs, a, &gs); err != nil {
+			return Graders{}, err
+		}
+		out.Graders = append(out.Graders, gs)
+	}
+	slices.SortFunc(out.Graders, func(a, b GraderStats) int {
+		return cmp.Or(cmpAsc(a.PassRate, b.PassRate), lessFold(a.Name, b.Name))
+	})
+	return out, nil
+}
+
+func graderScan(src Source, r store.Run, accs map[string]*graderAcc, order *[]string) error {
+	var local []*graderAcc
+	return src.Scan(r.ID, store.Graders, []string{"grader", "grader_type", "passed", "score"}, func(b *store.Batch) error {
+		d, td := b.Dict("grader"), b.Dict("grader_type")
+		local = local[:0]
+		for _, name := range d.Values {
+			a := accs[name]
+			if a == nil {
+				a = &graderAcc{failRows: map[string][]int64{}}
+				accs[name] = a
+				*order = append(*order, name)
+			}
+			local = append(local, a)
+		}
+		passed, score := b.Bool("passed"), b.Float("score")
+		for i := 0; i < b.N; i++ {
+			a := local[d.Index[i]]
+			if a.typ == "" {
+				a.typ = td.Values[td.Index[i]]
+			}
+			a.n++
+			switch passed[i] {
+			case 1:
+				a.pass++
+			case 0:
+				a.fail++
+				if rows := a.failRows[r.ID]; len(rows) < 4*sampleEvidence && countRows(a.failRows) < 4*sampleEvidence {
+					a.failRows[r.ID] = append(rows, b.Row0+int64(i))
+				}
+			}
+			if v := score[i]; !math.IsNaN(v) {
+				a.score += v
+				a.scoreN++
+			}
+		}
+		return nil
+	})
+}
+
+func countRows(m map[string][]int64) int {
+	n := 0
+	for _, r := range m {
+		n += len(r)
+	}
+	return n
+}
+
+// sampleFailures reads the evidence of the recorded failing rows, keeping distinct texts.
+func sampleFailures(src Source, runs []store.Run, a *graderAcc, gs *GraderStats) error {
+	for _, r := range runs {
+		rows := a.failRows[r.ID]
+		if len(rows) == 0 || len(gs.SampleFailureEvidence) >= sampleEvidence {
+			continue
+		}
+		ev, err := src.Strings(r.ID, store.Graders, "evidence", rows)
+		if err != nil {
+			return err
+		}
+		ids, err := src.Strings(r.ID, store.Graders, "outcome_id", rows)
+		if err != nil {
+			return err
+		}
+		for _, row := range rows {
+			e := ev[row]
+			if e == "" || slices.Contains(gs.SampleFailureEvidence, e) || len(gs.SampleFailureEvidence) >= sampleEvidence {
+				continue
+			}
+			gs.SampleFailureEvidence = append(gs.SampleFailureEvidence, e)
+			gs.SampleFailureOutcomes = append(gs.SampleFailureOutcomes, ids[row])
+		}
+	}
+	return nil
+}

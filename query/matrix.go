@@ -1,0 +1,92 @@
+package query
+
+import (
+	"slices"
+)
+
+// MatrixCell is one stimulus × model cell.
+type MatrixCell struct {
+	Value        *float64 `json:"value"`
+	OutcomeCount int64    `json:"outcomeCount"`
+	Flags        []string `json:"flags,omitempty"`
+}
+
+// Matrix is a stimulus × model grid of one metric. cells[r][c] is null when the model has
+// no outcome for the stimulus.
+type Matrix struct {
+	RunIDs  []string        `json:"runIds"`
+	Metric  Metric          `json:"metric"`
+	Rows    []string        `json:"rows"`
+	Columns []string        `json:"columns"`
+	Cells   [][]*MatrixCell `json:"cells"`
+}
+
+// MatrixOf computes a metric per stimulus and model. Flags mark cells that are "flaky"
+// (0 < pass rate < 1 across trials) or "error" (every executed outcome errored).
+func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
+	if metricID == "" {
+		metricID = "pass_rate"
+	}
+	m, err := MetricByID(metricID)
+	if err != nil {
+		return Matrix{}, err
+	}
+	runs, err := resolve(src, sc)
+	if err != nil {
+		return Matrix{}, err
+	}
+	aggs, err := aggregateRuns(src, runs, true)
+	if err != nil {
+		return Matrix{}, err
+	}
+	cells := map[[2]string]*acc{}
+	models, stimuli := map[string]bool{}, map[string]bool{}
+	for _, ra := range aggs {
+		for mi, row := range ra.cells {
+			for si, c := range row {
+				if c == nil {
+					continue
+				}
+				k := [2]string{ra.stimuli[si], ra.models[mi]}
+				if cells[k] == nil {
+					cells[k] = &acc{}
+				}
+				cells[k].merge(c)
+				models[k[1]], stimuli[k[0]] = true, true
+			}
+		}
+	}
+	out := Matrix{RunIDs: runIDs(runs), Metric: m, Rows: sortedKeys(stimuli), Columns: sortedKeys(models)}
+	out.Cells = make([][]*MatrixCell, len(out.Rows))
+	for r, s := range out.Rows {
+		out.Cells[r] = make([]*MatrixCell, len(out.Columns))
+		for c, model := range out.Columns {
+			a := cells[[2]string{s, model}]
+			if a == nil {
+				continue
+			}
+			out.Cells[r][c] = &MatrixCell{Value: m.value(a), OutcomeCount: a.n, Flags: cellFlags(a)}
+		}
+	}
+	return out, nil
+}
+
+func cellFlags(a *acc) []string {
+	var f []string
+	if a.passed > 0 && a.passed < a.rated() {
+		f = append(f, "flaky")
+	}
+	if a.errored > 0 && a.errored == a.executed() {
+		f = append(f, "error")
+	}
+	return f
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.SortFunc(out, lessFold)
+	return out
+}

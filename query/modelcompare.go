@@ -1,0 +1,149 @@
+package query
+
+import (
+	"slices"
+
+	"github.com/evals-dev/evals/errs"
+)
+
+// ModelSide is one model's result on one stimulus.
+type ModelSide struct {
+	Status       string   `json:"status"` // ok | failed | error | missing
+	Passed       *bool    `json:"passed"`
+	PassRate     *float64 `json:"passRate"`
+	Score        *float64 `json:"score"`
+	OutcomeCount int64    `json:"outcomeCount"`
+}
+
+// ModelCompareRow is one stimulus of a within-run comparison.
+type ModelCompareRow struct {
+	Stimulus  string    `json:"stimulus"`
+	A         ModelSide `json:"a"`
+	B         ModelSide `json:"b"`
+	Divergent bool      `json:"divergent"`
+}
+
+// ModelCompareSummary sums up a within-run comparison.
+type ModelCompareSummary struct {
+	StimulusCount  int      `json:"stimulusCount"`
+	ComparedCount  int      `json:"comparedCount"`
+	AgreementRate  *float64 `json:"agreementRate"`
+	DivergentCount int      `json:"divergentCount"`
+	AOnlyPassed    int      `json:"aOnlyPassed"`
+	BOnlyPassed    int      `json:"bOnlyPassed"`
+	APassRate      *float64 `json:"aPassRate"`
+	BPassRate      *float64 `json:"bPassRate"`
+}
+
+// ModelCompare compares two models of one run, stimulus by stimulus.
+type ModelCompare struct {
+	RunID   string              `json:"runId"`
+	ModelA  string              `json:"modelA"`
+	ModelB  string              `json:"modelB"`
+	Summary ModelCompareSummary `json:"summary"`
+	Rows    []ModelCompareRow   `json:"rows"`
+}
+
+// DefaultThreshold is the pass rate at or above which a cell counts as ok.
+const DefaultThreshold = 0.5
+
+// CellStatus is the compare status of a cell: missing (no outcomes), error (every executed
+// outcome errored), ok (pass rate ≥ threshold) or failed.
+func cellStatus(a *acc, threshold float64) string {
+	switch {
+	case a == nil || a.n == 0 || a.executed() == 0 && a.rated() == 0:
+		return "missing"
+	case a.errored > 0 && a.errored == a.rated():
+		return "error"
+	}
+	pr := a.passRate()
+	if pr != nil && *pr >= threshold {
+		return "ok"
+	}
+	return "failed"
+}
+
+func side(a *acc, threshold float64) ModelSide {
+	s := ModelSide{Status: cellStatus(a, threshold)}
+	if a == nil {
+		return s
+	}
+	s.PassRate, s.Score, s.OutcomeCount = a.passRate(), mean(a.score, a.scoreN), a.n
+	if s.Status == "ok" || s.Status == "failed" {
+		v := s.Status == "ok"
+		s.Passed = &v
+	}
+	return s
+}
+
+// CompareModels compares models a and b within one run.
+func CompareModels(src Source, runRef, a, b string) (ModelCompare, error) {
+	if a == "" || b == "" || a == b {
+		return ModelCompare{}, errs.E(errs.Invalid, "compare needs two different models (--models A,B)")
+	}
+	runs, err := resolve(src, Scope{Runs: []string{runRef}})
+	if err != nil {
+		return ModelCompare{}, err
+	}
+	aggs, err := aggregateRuns(src, runs, true)
+	if err != nil {
+		return ModelCompare{}, err
+	}
+	ra := aggs[0]
+	ai, bi := slices.Index(ra.models, a), slices.Index(ra.models, b)
+	for _, m := range []struct {
+		name string
+		i    int
+	}{{a, ai}, {b, bi}} {
+		if m.i < 0 {
+			return ModelCompare{}, errs.E(errs.NotFound, "model %q has no outcomes in run %s (models: %v)", m.name, ra.run.ID, ra.models)
+		}
+	}
+	cell := func(m, s int) *acc {
+		if s < len(ra.cells[m]) {
+			return ra.cells[m][s]
+		}
+		return nil
+	}
+	out := ModelCompare{RunID: ra.run.ID, ModelA: a, ModelB: b, Rows: []ModelCompareRow{}}
+	order := make([]int, len(ra.stimuli))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(x, y int) int { return lessFold(ra.stimuli[x], ra.stimuli[y]) })
+	var agree, compared int
+	totA, totB := &acc{}, &acc{}
+	for _, s := range order {
+		ca, cb := cell(ai, s), cell(bi, s)
+		if ca == nil && cb == nil {
+			continue
+		}
+		if ca != nil {
+			totA.merge(ca)
+		}
+		if cb != nil {
+			totB.merge(cb)
+		}
+		row := ModelCompareRow{Stimulus: ra.stimuli[s], A: side(ca, DefaultThreshold), B: side(cb, DefaultThreshold)}
+		if row.A.Passed != nil && row.B.Passed != nil {
+			compared++
+			if *row.A.Passed == *row.B.Passed {
+				agree++
+			} else {
+				row.Divergent = true
+				out.Summary.DivergentCount++
+				if *row.A.Passed {
+					out.Summary.AOnlyPassed++
+				} else {
+					out.Summary.BOnlyPassed++
+				}
+			}
+		}
+		out.Rows = append(out.Rows, row)
+	}
+	out.Summary.StimulusCount = len(out.Rows)
+	out.Summary.ComparedCount = compared
+	out.Summary.AgreementRate = ratio(int64(agree), int64(compared))
+	out.Summary.APassRate, out.Summary.BPassRate = totA.passRate(), totB.passRate()
+	return out, nil
+}

@@ -1,0 +1,132 @@
+package query
+
+import (
+	"cmp"
+	"slices"
+)
+
+// ModelRank is one model's line of the leaderboard.
+type ModelRank struct {
+	Rank            int                 `json:"rank"`
+	Model           string              `json:"model"`
+	PassRate        *float64            `json:"passRate"`
+	MeanScore       *float64            `json:"meanScore"`
+	MeanDurationMs  *float64            `json:"meanDurationMs"`
+	MeanTurns       *float64            `json:"meanTurns"`
+	MeanToolCalls   *float64            `json:"meanToolCalls"`
+	InputTokens     int64               `json:"inputTokens"`
+	OutputTokens    int64               `json:"outputTokens"`
+	ReasoningTokens int64               `json:"reasoningTokens"`
+	CachedTokens    int64               `json:"cachedTokens"`
+	TotalTokens     int64               `json:"totalTokens"`
+	CostUSD         *float64            `json:"costUsd"`
+	OutcomeCount    int64               `json:"outcomeCount"`
+	PassedCount     int64               `json:"passedCount"`
+	FailedCount     int64               `json:"failedCount"`
+	ErrorCount      int64               `json:"errorCount"`
+	SkippedCount    int64               `json:"skippedCount"`
+	PendingCount    int64               `json:"pendingCount"`
+	PassAtK         map[string]*float64 `json:"passAtK"`
+	PassHatK        map[string]*float64 `json:"passHatK"`
+}
+
+// Ranking is the model leaderboard of one or more runs.
+type Ranking struct {
+	RunIDs []string    `json:"runIds"`
+	Trials int64       `json:"trials"`
+	Models []ModelRank `json:"models"`
+}
+
+// RankingOf ranks the models of the runs in scope: pass rate descending, then mean
+// duration ascending, then model name. pass@k and pass^k appear when runs have several
+// trials per stimulus (averaged over stimulus cells; k up to the most trials of a run).
+func RankingOf(src Source, sc Scope) (Ranking, error) {
+	runs, err := resolve(src, sc)
+	if err != nil {
+		return Ranking{}, err
+	}
+	var trials int64
+	for _, r := range runs {
+		trials = max(trials, r.Summary.Trials)
+	}
+	aggs, err := aggregateRuns(src, runs, trials > 1)
+	if err != nil {
+		return Ranking{}, err
+	}
+	totals := map[string]*acc{}
+	ks := map[string]*kStats{}
+	for _, ra := range aggs {
+		for m, row := range ra.cells {
+			name := ra.models[m]
+			t := totals[name]
+			if t == nil {
+				t = &acc{}
+				totals[name] = t
+				ks[name] = newKStats(int(trials))
+			}
+			for _, c := range row {
+				if c == nil {
+					continue
+				}
+				t.merge(c)
+				if trials > 1 {
+					ks[name].add(c.rated(), c.passed)
+				}
+			}
+		}
+	}
+	out := Ranking{RunIDs: runIDs(runs), Trials: trials, Models: make([]ModelRank, 0, len(totals))}
+	for name, a := range totals {
+		mr := rankOf(name, a)
+		mr.PassAtK, mr.PassHatK = ks[name].maps()
+		out.Models = append(out.Models, mr)
+	}
+	slices.SortFunc(out.Models, func(a, b ModelRank) int {
+		return cmp.Or(cmpDesc(a.PassRate, b.PassRate), cmpAsc(a.MeanDurationMs, b.MeanDurationMs), lessFold(a.Model, b.Model))
+	})
+	for i := range out.Models {
+		out.Models[i].Rank = i + 1
+	}
+	return out, nil
+}
+
+func rankOf(name string, a *acc) ModelRank {
+	ex := a.executed()
+	mr := ModelRank{
+		Model: name, PassRate: a.passRate(), MeanScore: mean(a.score, a.scoreN),
+		MeanDurationMs: mean(float64(a.dur), ex), MeanTurns: mean(float64(a.turns), ex), MeanToolCalls: mean(float64(a.tools), ex),
+		InputTokens: a.in, OutputTokens: a.out, ReasoningTokens: a.reasoning, CachedTokens: a.cached, TotalTokens: a.total,
+		OutcomeCount: a.n, PassedCount: a.passed, FailedCount: a.failed, ErrorCount: a.errored, SkippedCount: a.skipped, PendingCount: a.pending,
+	}
+	if a.costN > 0 {
+		c := round6(a.cost)
+		mr.CostUSD = &c
+	}
+	return mr
+}
+
+// cmpDesc orders larger first, nil last.
+func cmpDesc(a, b *float64) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return 1
+	case b == nil:
+		return -1
+	}
+	return cmp.Compare(*b, *a)
+}
+
+// cmpAsc orders smaller first, nil last.
+func cmpAsc(a, b *float64) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return 1
+	case b == nil:
+		return -1
+	}
+	return cmp.Compare(*a, *b)
+}

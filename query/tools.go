@@ -1,0 +1,147 @@
+package query
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/evals-dev/evals/store"
+)
+
+// ToolStats is one tool's record over the runs in scope.
+type ToolStats struct {
+	Name            string   `json:"name"`
+	CallCount       int64    `json:"callCount"`
+	SuccessCount    int64    `json:"successCount"`
+	FailureCount    int64    `json:"failureCount"`
+	SuccessRate     *float64 `json:"successRate"`
+	OutcomeCount    int64    `json:"outcomeCount"`
+	OutcomePassRate *float64 `json:"outcomePassRate"`
+	MeanDurationMs  *float64 `json:"meanDurationMs"`
+	Models          []string `json:"models"`
+}
+
+// Tools is the tool usage analysis.
+type Tools struct {
+	RunIDs []string    `json:"runIds"`
+	Tools  []ToolStats `json:"tools"`
+}
+
+type toolAcc struct {
+	calls, ok, durSum, durN int64
+	outcomes, passed, rated int64
+	models                  map[string]struct{}
+	lastOutcome             int64
+	lastRun                 string
+}
+
+// ToolsOf analyses tool calls: per tool the calls, success rate, mean duration where
+// known, the models that used it, and the pass rate of the outcomes that used it (each
+// outcome counted once per tool); most called first.
+func ToolsOf(src Source, sc Scope) (Tools, error) {
+	runs, err := resolve(src, sc)
+	if err != nil {
+		return Tools{}, err
+	}
+	accs := map[string]*toolAcc{}
+	for _, r := range runs {
+		if err := toolScan(src, r, accs); err != nil {
+			return Tools{}, err
+		}
+	}
+	out := Tools{RunIDs: runIDs(runs), Tools: []ToolStats{}}
+	for name, a := range accs {
+		ts := ToolStats{Name: name, CallCount: a.calls, SuccessCount: a.ok, FailureCount: a.calls - a.ok,
+			SuccessRate: ratio(a.ok, a.calls), OutcomeCount: a.outcomes, OutcomePassRate: ratio(a.passed, a.rated),
+			MeanDurationMs: mean(float64(a.durSum), a.durN), Models: []string{}}
+		for m := range a.models {
+			ts.Models = append(ts.Models, m)
+		}
+		slices.SortFunc(ts.Models, lessFold)
+		out.Tools = append(out.Tools, ts)
+	}
+	slices.SortFunc(out.Tools, func(a, b ToolStats) int {
+		return cmp.Or(cmp.Compare(b.CallCount, a.CallCount), lessFold(a.Name, b.Name))
+	})
+	return out, nil
+}
+
+// toolScan joins tool calls to their outcomes by position: the writer stores an outcome's
+// tool calls contiguously at tools_row, so no id column is read.
+func toolScan(src Source, r store.Run, accs map[string]*toolAcc) error {
+	var owner []int32  // tool row → outcome row
+	var verdict []int8 // outcome row → 1 passed, 0 failed or errored, -1 not rated
+	err := src.Scan(r.ID, store.Outcomes, []string{"status", "passed", "tools_row", "tools_len"}, func(b *store.Batch) error {
+		sd, passed, from, n := b.Dict("status"), b.Bool("passed"), b.Int("tools_row"), b.Int("tools_len")
+		for i := 0; i < b.N; i++ {
+			row := int32(b.Row0) + int32(i)
+			v := int8(-1)
+			switch statusCode(sd.Values[sd.Index[i]]) {
+			case stError:
+				v = 0
+			case stSuccess:
+				v = passed[i]
+			}
+			verdict = append(verdict, v)
+			for k := int64(0); k < n[i]; k++ {
+				if int(from[i]+k) == len(owner) {
+					owner = append(owner, row)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var local []*toolAcc
+	return src.Scan(r.ID, store.ToolCalls, []string{"tool", "model", "success", "duration_ms"}, func(b *store.Batch) error {
+		td, md := b.Dict("tool"), b.Dict("model")
+		local = local[:0]
+		for _, name := range td.Values {
+			a := accs[name]
+			if a == nil {
+				a = &toolAcc{models: map[string]struct{}{}, lastOutcome: -1}
+				accs[name] = a
+			}
+			local = append(local, a)
+		}
+		seenModel := make([]map[int32]bool, len(local))
+		success, dur := b.Bool("success"), b.Int("duration_ms")
+		for i := 0; i < b.N; i++ {
+			ti := td.Index[i]
+			a := local[ti]
+			a.calls++
+			if success[i] == 1 {
+				a.ok++
+			}
+			if dur[i] >= 0 {
+				a.durSum += dur[i]
+				a.durN++
+			}
+			if seenModel[ti] == nil {
+				seenModel[ti] = map[int32]bool{}
+			}
+			if mi := md.Index[i]; !seenModel[ti][mi] {
+				seenModel[ti][mi] = true
+				a.models[md.Values[mi]] = struct{}{}
+			}
+			row := b.Row0 + int64(i)
+			if row >= int64(len(owner)) {
+				continue
+			}
+			o := int64(owner[row])
+			if a.lastRun == r.ID && a.lastOutcome == o {
+				continue
+			}
+			a.lastRun, a.lastOutcome = r.ID, o
+			a.outcomes++
+			if v := verdict[o]; v >= 0 {
+				a.rated++
+				if v == 1 {
+					a.passed++
+				}
+			}
+		}
+		return nil
+	})
+}
