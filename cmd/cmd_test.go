@@ -84,6 +84,48 @@ func TestGoldenOutputs(t *testing.T) {
 		{"run.md", false, []string{"run", "latest~2", "--format", "markdown"}},
 		{"run.csv", false, []string{"run", "latest~2", "--format", "csv"}},
 	}
+	oid := "8b2d4e7f10-0000006"
+	kinds := map[string][]string{
+		"ranking":    {"ranking"},
+		"graders":    {"graders"},
+		"tools":      {"tools", "--run", "all"},
+		"matrix":     {"matrix", "--run", "latest~1"},
+		"outcomes":   {"outcomes", "--model", "gpt-5", "--status", "failed,error", "--limit", "5"},
+		"outcome":    {"outcome", oid},
+		"tooluse":    {"outcome", oid, "--tools"},
+		"trajectory": {"trajectory", oid},
+		"mcompare":   {"compare", "latest", "--models", "gpt-5,qwen3-coder"},
+		"metrics":    {"metrics"},
+	}
+	for name, args := range kinds {
+		cases = append(cases,
+			struct {
+				name string
+				tty  bool
+				args []string
+			}{name + ".json", false, append(args, "--json")},
+			struct {
+				name string
+				tty  bool
+				args []string
+			}{name + ".tty.txt", true, args},
+			struct {
+				name string
+				tty  bool
+				args []string
+			}{name + ".pipe.txt", false, args},
+			struct {
+				name string
+				tty  bool
+				args []string
+			}{name + ".csv", false, append(args, "--format", "csv")},
+			struct {
+				name string
+				tty  bool
+				args []string
+			}{name + ".md", false, append(args, "--format", "markdown")},
+		)
+	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := run(t, c.tty, c.args...)

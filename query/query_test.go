@@ -1,0 +1,260 @@
+package query
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/evals-dev/evals/ingest"
+	"github.com/evals-dev/evals/store"
+	"github.com/parquet-go/parquet-go"
+)
+
+var demo *store.Store
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "evals-query-test-")
+	if err != nil {
+		panic(err)
+	}
+	if _, err := ingest.Demo(context.Background(), dir, nil); err != nil {
+		panic(err)
+	}
+	demo = store.Open(dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// readAll reads a whole table row by row with parquet-go's generic reader: the
+// independent path the aggregates are checked against.
+func readAll[T any](t *testing.T, runID, file string) []T {
+	t.Helper()
+	rows, err := parquet.ReadFile[T](filepath.Join(demo.Root(), "runs", runID, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+func near(a *float64, b float64) bool { return a != nil && math.Abs(*a-b) < 1e-6 }
+
+func TestRankingAgreesWithRowReads(t *testing.T) {
+	run, _ := demo.Resolve("latest")
+	rows := readAll[store.OutcomeRow](t, run.ID, "outcomes.parquet")
+	type tally struct{ passed, rated, dur, executed, errors, total int64 }
+	want := map[string]*tally{}
+	for _, r := range rows {
+		w := want[r.Model]
+		if w == nil {
+			w = &tally{}
+			want[r.Model] = w
+		}
+		if r.Status == "skipped" {
+			continue
+		}
+		w.executed++
+		w.dur += r.DurationMs
+		w.total += r.TotalTokens
+		switch {
+		case r.Status == "error":
+			w.errors++
+			w.rated++
+		case r.Passed != nil:
+			w.rated++
+			if *r.Passed {
+				w.passed++
+			}
+		}
+	}
+	got, err := RankingOf(demo, Scope{Runs: []string{"latest"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Models) != 6 {
+		t.Fatalf("models: %d", len(got.Models))
+	}
+	for i, m := range got.Models {
+		w := want[m.Model]
+		if !near(m.PassRate, float64(w.passed)/float64(w.rated)) || !near(m.MeanDurationMs, float64(w.dur)/float64(w.executed)) ||
+			m.ErrorCount != w.errors || m.TotalTokens != w.total {
+			t.Errorf("%s: got %+v, want %+v", m.Model, m, w)
+		}
+		if i > 0 && *got.Models[i-1].PassRate < *m.PassRate {
+			t.Errorf("not sorted by pass rate at %d", i)
+		}
+		if m.PassAtK == nil || m.PassAtK["1"] == nil || !near(m.PassAtK["1"], *m.PassRate) {
+			// With equal trials per stimulus, pass@1 equals the pass rate.
+			t.Errorf("%s: pass@1 %v vs pass rate %v", m.Model, m.PassAtK, *m.PassRate)
+		}
+	}
+}
+
+func TestGradersAndToolsAgreeWithRowReads(t *testing.T) {
+	run, _ := demo.Resolve("latest")
+	grs := readAll[store.GraderRow](t, run.ID, "graders.parquet")
+	pass, fail := map[string]int64{}, map[string]int64{}
+	for _, g := range grs {
+		if g.Passed != nil && *g.Passed {
+			pass[g.Grader]++
+		} else if g.Passed != nil {
+			fail[g.Grader]++
+		}
+	}
+	gs, err := GradersOf(demo, Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range gs.Graders {
+		if g.PassCount != pass[g.Name] || g.FailCount != fail[g.Name] || len(g.SampleFailureEvidence) == 0 {
+			t.Errorf("%s: got %d/%d, want %d/%d; evidence %v", g.Name, g.PassCount, g.FailCount, pass[g.Name], fail[g.Name], g.SampleFailureEvidence)
+		}
+	}
+	// Sample evidence really comes from failing results of that grader.
+	for _, g := range gs.Graders {
+		for i, id := range g.SampleFailureOutcomes {
+			o, err := demo.Outcome(id, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, r := range o.Graders {
+				found = found || r.Name == g.Name && r.Passed != nil && !*r.Passed && r.Evidence == g.SampleFailureEvidence[i]
+			}
+			if !found {
+				t.Errorf("%s: evidence %q is not a failure of outcome %s", g.Name, g.SampleFailureEvidence[i], id)
+			}
+		}
+	}
+
+	outs := readAll[store.OutcomeRow](t, run.ID, "outcomes.parquet")
+	verdict := map[string]int{} // outcome id → 1 pass, 0 fail/error, -1 not rated
+	for _, o := range outs {
+		v := -1
+		switch {
+		case o.Status == "error":
+			v = 0
+		case o.Status == "success" && o.Passed != nil && *o.Passed:
+			v = 1
+		case o.Status == "success" && o.Passed != nil:
+			v = 0
+		}
+		verdict[o.OutcomeID] = v
+	}
+	calls := readAll[store.ToolCallRow](t, run.ID, "tool_calls.parquet")
+	type tt struct{ calls, ok, outcomes, passed, rated int64 }
+	want := map[string]*tt{}
+	seen := map[[2]string]bool{}
+	for _, c := range calls {
+		w := want[c.Tool]
+		if w == nil {
+			w = &tt{}
+			want[c.Tool] = w
+		}
+		w.calls++
+		if c.Success {
+			w.ok++
+		}
+		if !seen[[2]string{c.Tool, c.OutcomeID}] {
+			seen[[2]string{c.Tool, c.OutcomeID}] = true
+			w.outcomes++
+			if v := verdict[c.OutcomeID]; v >= 0 {
+				w.rated++
+				w.passed += int64(v)
+			}
+		}
+	}
+	ts, err := ToolsOf(demo, Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range ts.Tools {
+		w := want[x.Name]
+		if x.CallCount != w.calls || x.SuccessCount != w.ok || x.OutcomeCount != w.outcomes || !near(x.OutcomePassRate, float64(w.passed)/float64(w.rated)) {
+			t.Errorf("%s: got %+v, want %+v", x.Name, x, w)
+		}
+	}
+}
+
+func TestOutcomePagingVisitsEachOnce(t *testing.T) {
+	f := false
+	filters := []OutcomesParams{
+		{},
+		{Runs: []string{"latest"}, Model: []string{"gpt-5"}},
+		{Runs: []string{"latest", "latest~1"}, Status: []string{"failed", "error"}},
+		{Passed: &f, Grader: "tests-pass", Sort: "duration_ms", Desc: true},
+		{Stimulus: []string{"shell/fix-auth-middleware"}, Sort: "model"},
+	}
+	for _, p := range filters {
+		p.Limit = 997
+		seen := map[string]int{}
+		total := -1
+		for pages := 0; ; pages++ {
+			page, err := Outcomes(demo, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			total = page.Page.Total
+			for _, o := range page.Items {
+				seen[o.ID]++
+			}
+			if page.Page.NextCursor == nil {
+				break
+			}
+			p.Cursor = *page.Page.NextCursor
+		}
+		if len(seen) != total {
+			t.Errorf("%+v: visited %d distinct of %d", p, len(seen), total)
+		}
+		for id, n := range seen {
+			if n != 1 {
+				t.Errorf("%s visited %d times", id, n)
+			}
+		}
+	}
+}
+
+func TestMatrixAndModelCompare(t *testing.T) {
+	m, err := MatrixOf(demo, Scope{}, "pass_rate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Rows) != 120 || len(m.Columns) != 6 {
+		t.Fatalf("matrix %dx%d", len(m.Rows), len(m.Columns))
+	}
+	if _, err := MatrixOf(demo, Scope{}, "nope"); err == nil {
+		t.Fatal("unknown metric accepted")
+	}
+	c, err := CompareModels(demo, "latest", "gpt-5", "qwen3-coder")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Summary.DivergentCount != c.Summary.AOnlyPassed+c.Summary.BOnlyPassed || c.Summary.StimulusCount != 120 {
+		t.Fatalf("summary %+v", c.Summary)
+	}
+}
+
+func TestPassAtK(t *testing.T) {
+	// Reference values computed by the numpy implementation in Chen et al. 2021 (Codex
+	// paper, figure 3): pass_at_k(n, c, k) = 1 - prod(1 - k / arange(n - c + 1, n + 1)).
+	cases := []struct {
+		n, c, k int
+		at, hat float64
+	}{
+		{3, 0, 1, 0, 0}, {3, 3, 3, 1, 1}, {3, 1, 1, 1.0 / 3, 1.0 / 3}, {3, 1, 2, 2.0 / 3, 0},
+		{3, 2, 2, 1, 1.0 / 3}, {10, 3, 5, 1 - 21.0/252, 0}, {5, 5, 2, 1, 1}, {4, 2, 2, 5.0 / 6, 1.0 / 6},
+	}
+	for _, c := range cases {
+		if got := PassAtK(c.n, c.c, c.k); math.Abs(got-c.at) > 1e-12 {
+			t.Errorf("pass@%d(n=%d,c=%d) = %v, want %v", c.k, c.n, c.c, got, c.at)
+		}
+		if got := PassHatK(c.n, c.c, c.k); math.Abs(got-c.hat) > 1e-12 {
+			t.Errorf("pass^%d(n=%d,c=%d) = %v, want %v", c.k, c.n, c.c, got, c.hat)
+		}
+	}
+	if !math.IsNaN(PassAtK(2, 1, 3)) {
+		t.Error("k > n must be undefined")
+	}
+}
