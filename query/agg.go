@@ -100,8 +100,31 @@ type runAgg struct {
 	run     store.Run
 	models  []string
 	stimuli []string
-	// cells[m][s] is nil when model m has no outcome for stimulus s.
-	cells [][]*acc
+	// cells[m][s] holds model m on stimulus s; n == 0 when there is no outcome. Values,
+	// not pointers: a whole-store scan makes hundreds of thousands of cells.
+	cells [][]acc
+	// counts[m][s] holds rated and passed outcomes per stimulus when only the per-model
+	// totals are kept in cells (mode perModelCounts): all pass@k needs, in 8 bytes a cell.
+	counts [][]passCount
+}
+
+type passCount struct{ n, c int32 }
+
+// aggMode chooses the grain of aggregateRun.
+type aggMode int
+
+const (
+	perModel       aggMode = iota // cells[m][0] only; the stimulus column is not read
+	perModelCounts                // cells[m][0] plus counts[m][s]
+	perCell                       // cells[m][s]
+)
+
+// cell returns model m's cell for stimulus s, or nil when it has no outcome.
+func (ra *runAgg) cell(m, s int) *acc {
+	if m < len(ra.cells) && s < len(ra.cells[m]) && ra.cells[m][s].n > 0 {
+		return &ra.cells[m][s]
+	}
+	return nil
 }
 
 var outcomeCols = []string{"model", "status", "passed", "score", "duration_ms", "turns", "tool_calls", "errors",
@@ -124,16 +147,15 @@ func statusCode(s string) int8 {
 	return stSuccess
 }
 
-// aggregateRun scans one run's outcomes into cells. With perStimulus false every outcome
-// of a model lands in one cell (stimulus 0), and the stimulus column is not read.
-func aggregateRun(src Source, r store.Run, perStimulus bool) (*runAgg, error) {
+// aggregateRun scans one run's outcomes into cells of the grain mode asks for.
+func aggregateRun(src Source, r store.Run, mode aggMode) (*runAgg, error) {
 	ra := &runAgg{run: r}
 	cols := outcomeCols
+	perStimulus := mode != perModel
 	if perStimulus {
 		cols = append(slices.Clip(cols), "stimulus")
-	} else {
-		ra.stimuli = []string{""}
 	}
+	cellCols := 1
 	modelID := map[string]int32{}
 	stimID := map[string]int32{}
 	var mt, stt []int32
@@ -152,8 +174,20 @@ func aggregateRun(src Source, r store.Run, perStimulus bool) (*runAgg, error) {
 		for _, v := range std.Values {
 			sc = append(sc, statusCode(v))
 		}
+		if mode == perCell {
+			cellCols = len(ra.stimuli)
+		}
 		for len(ra.cells) < len(ra.models) {
 			ra.cells = append(ra.cells, nil)
+			ra.counts = append(ra.counts, nil)
+		}
+		for m, row := range ra.cells {
+			if len(row) < cellCols {
+				ra.cells[m] = append(row, make([]acc, cellCols-len(row))...)
+			}
+			if mode == perModelCounts && len(ra.counts[m]) < len(ra.stimuli) {
+				ra.counts[m] = append(ra.counts[m], make([]passCount, len(ra.stimuli)-len(ra.counts[m]))...)
+			}
 		}
 		passed, score, cost := b.Bool("passed"), b.Float("score"), b.Float("cost_usd")
 		dur, turns, tools, nerr := b.Int("duration_ms"), b.Int("turns"), b.Int("tool_calls"), b.Int("errors")
@@ -164,15 +198,11 @@ func aggregateRun(src Source, r store.Run, perStimulus bool) (*runAgg, error) {
 			if perStimulus {
 				s = stt[si[i]]
 			}
-			row := ra.cells[m]
-			if int(s) >= len(row) {
-				row = append(row, make([]*acc, int(s)+1-len(row))...)
-				ra.cells[m] = row
-			}
-			a := row[s]
-			if a == nil {
-				a = &acc{}
-				row[s] = a
+			var a *acc
+			if mode == perCell {
+				a = &ra.cells[m][s]
+			} else {
+				a = &ra.cells[m][0]
 			}
 			a.n++
 			switch sc[std.Index[i]] {
@@ -181,12 +211,22 @@ func aggregateRun(src Source, r store.Run, perStimulus bool) (*runAgg, error) {
 				continue
 			case stError:
 				a.errored++
+				if mode == perModelCounts {
+					ra.counts[m][s].n++
+				}
 			default:
 				switch passed[i] {
 				case 1:
 					a.passed++
+					if mode == perModelCounts {
+						ra.counts[m][s].n++
+						ra.counts[m][s].c++
+					}
 				case 0:
 					a.failed++
+					if mode == perModelCounts {
+						ra.counts[m][s].n++
+					}
 				default:
 					a.pending++
 				}
@@ -229,8 +269,14 @@ func translate(dst []int32, values []string, ids map[string]int32, names *[]stri
 }
 
 // aggregateRuns scans runs in parallel, one run per worker.
-func aggregateRuns(src Source, runs []store.Run, perStimulus bool) ([]*runAgg, error) {
-	out := make([]*runAgg, len(runs))
+func aggregateRuns(src Source, runs []store.Run, mode aggMode) ([]*runAgg, error) {
+	return perRun(runs, func(r store.Run) (*runAgg, error) { return aggregateRun(src, r, mode) })
+}
+
+// perRun calls fn for every run on GOMAXPROCS workers and returns the results in order;
+// the first error (in run order) wins.
+func perRun[T any](runs []store.Run, fn func(store.Run) (T, error)) ([]T, error) {
+	out := make([]T, len(runs))
 	errsOut := make([]error, len(runs))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
@@ -240,7 +286,7 @@ func aggregateRuns(src Source, runs []store.Run, perStimulus bool) ([]*runAgg, e
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			out[i], errsOut[i] = aggregateRun(src, r, perStimulus)
+			out[i], errsOut[i] = fn(r)
 		}()
 	}
 	wg.Wait()

@@ -46,11 +46,27 @@ func GradersOf(src Source, sc Scope) (Graders, error) {
 	if err != nil {
 		return Graders{}, err
 	}
+	parts, err := perRun(runs, func(r store.Run) (map[string]*graderAcc, error) { return graderScan(src, r) })
+	if err != nil {
+		return Graders{}, err
+	}
 	accs := map[string]*graderAcc{}
 	var order []string
-	for _, r := range runs {
-		if err := graderScan(src, r, accs, &order); err != nil {
-			return Graders{}, err
+	for _, part := range parts {
+		for name, a := range part {
+			t := accs[name]
+			if t == nil {
+				accs[name] = a
+				order = append(order, name)
+				continue
+			}
+			t.n, t.pass, t.fail, t.score, t.scoreN = t.n+a.n, t.pass+a.pass, t.fail+a.fail, t.score+a.score, t.scoreN+a.scoreN
+			if t.typ == "" {
+				t.typ = a.typ
+			}
+			for id, rows := range a.failRows {
+				t.failRows[id] = rows
+			}
 		}
 	}
 	out := Graders{RunIDs: runIDs(runs), Graders: []GraderStats{}}
@@ -70,9 +86,11 @@ func GradersOf(src Source, sc Scope) (Graders, error) {
 	return out, nil
 }
 
-func graderScan(src Source, r store.Run, accs map[string]*graderAcc, order *[]string) error {
+// graderScan tallies one run's grader results and remembers its first failing rows.
+func graderScan(src Source, r store.Run) (map[string]*graderAcc, error) {
+	accs := map[string]*graderAcc{}
 	var local []*graderAcc
-	return src.Scan(r.ID, store.Graders, []string{"grader", "grader_type", "passed", "score"}, func(b *store.Batch) error {
+	err := src.Scan(r.ID, store.Graders, []string{"grader", "grader_type", "passed", "score"}, func(b *store.Batch) error {
 		d, td := b.Dict("grader"), b.Dict("grader_type")
 		local = local[:0]
 		for _, name := range d.Values {
@@ -80,7 +98,6 @@ func graderScan(src Source, r store.Run, accs map[string]*graderAcc, order *[]st
 			if a == nil {
 				a = &graderAcc{failRows: map[string][]int64{}}
 				accs[name] = a
-				*order = append(*order, name)
 			}
 			local = append(local, a)
 		}
@@ -96,7 +113,7 @@ func graderScan(src Source, r store.Run, accs map[string]*graderAcc, order *[]st
 				a.pass++
 			case 0:
 				a.fail++
-				if rows := a.failRows[r.ID]; len(rows) < 4*sampleEvidence && countRows(a.failRows) < 4*sampleEvidence {
+				if rows := a.failRows[r.ID]; len(rows) < 4*sampleEvidence {
 					a.failRows[r.ID] = append(rows, b.Row0+int64(i))
 				}
 			}
@@ -107,14 +124,7 @@ func graderScan(src Source, r store.Run, accs map[string]*graderAcc, order *[]st
 		}
 		return nil
 	})
-}
-
-func countRows(m map[string][]int64) int {
-	n := 0
-	for _, r := range m {
-		n += len(r)
-	}
-	return n
+	return accs, err
 }
 
 // sampleFailures reads the evidence of the recorded failing rows, keeping distinct texts.

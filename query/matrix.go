@@ -35,7 +35,7 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 	if err != nil {
 		return Matrix{}, err
 	}
-	aggs, err := aggregateRuns(src, runs, true)
+	aggs, err := aggregateRuns(src, runs, perCell)
 	if err != nil {
 		return Matrix{}, err
 	}
@@ -43,7 +43,8 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 	models, stimuli := map[string]bool{}, map[string]bool{}
 	for _, ra := range aggs {
 		for mi, row := range ra.cells {
-			for si, c := range row {
+			for si := range row {
+				c := ra.cell(mi, si)
 				if c == nil {
 					continue
 				}

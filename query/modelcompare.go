@@ -85,7 +85,7 @@ func CompareModels(src Source, runRef, a, b string) (ModelCompare, error) {
 	if err != nil {
 		return ModelCompare{}, err
 	}
-	aggs, err := aggregateRuns(src, runs, true)
+	aggs, err := aggregateRuns(src, runs, perCell)
 	if err != nil {
 		return ModelCompare{}, err
 	}
@@ -99,12 +99,7 @@ func CompareModels(src Source, runRef, a, b string) (ModelCompare, error) {
 			return ModelCompare{}, errs.E(errs.NotFound, "model %q has no outcomes in run %s (models: %v)", m.name, ra.run.ID, ra.models)
 		}
 	}
-	cell := func(m, s int) *acc {
-		if s < len(ra.cells[m]) {
-			return ra.cells[m][s]
-		}
-		return nil
-	}
+	cell := ra.cell
 	out := ModelCompare{RunID: ra.run.ID, ModelA: a, ModelB: b, Rows: []ModelCompareRow{}}
 	order := make([]int, len(ra.stimuli))
 	for i := range order {

@@ -2,6 +2,7 @@ package query
 
 import (
 	"cmp"
+	"github.com/evals-dev/evals/store"
 	"slices"
 )
 
@@ -49,30 +50,49 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 	for _, r := range runs {
 		trials = max(trials, r.Summary.Trials)
 	}
-	aggs, err := aggregateRuns(src, runs, trials > 1)
+	mode := perModel
+	if trials > 1 {
+		mode = perModelCounts
+	}
+	// Each worker reduces its run to per-model totals and pass@k sums before the next run,
+	// so memory does not grow with the number of stimuli in the store.
+	type part struct {
+		models []string
+		accs   []acc
+		ks     []*kStats
+	}
+	parts, err := perRun(runs, func(r store.Run) (part, error) {
+		ra, err := aggregateRun(src, r, mode)
+		if err != nil {
+			return part{}, err
+		}
+		p := part{models: ra.models}
+		for m := range ra.models {
+			p.accs = append(p.accs, ra.cells[m][0])
+			ks := newKStats(int(trials))
+			if mode == perModelCounts {
+				for _, c := range ra.counts[m] {
+					if c.n > 0 {
+						ks.add(int64(c.n), int64(c.c))
+					}
+				}
+			}
+			p.ks = append(p.ks, ks)
+		}
+		return p, nil
+	})
 	if err != nil {
 		return Ranking{}, err
 	}
 	totals := map[string]*acc{}
 	ks := map[string]*kStats{}
-	for _, ra := range aggs {
-		for m, row := range ra.cells {
-			name := ra.models[m]
-			t := totals[name]
-			if t == nil {
-				t = &acc{}
-				totals[name] = t
-				ks[name] = newKStats(int(trials))
+	for _, p := range parts {
+		for m, name := range p.models {
+			if totals[name] == nil {
+				totals[name], ks[name] = &acc{}, newKStats(int(trials))
 			}
-			for _, c := range row {
-				if c == nil {
-					continue
-				}
-				t.merge(c)
-				if trials > 1 {
-					ks[name].add(c.rated(), c.passed)
-				}
-			}
+			totals[name].merge(&p.accs[m])
+			ks[name].merge(p.ks[m])
 		}
 	}
 	out := Ranking{RunIDs: runIDs(runs), Trials: trials, Models: make([]ModelRank, 0, len(totals))}

@@ -31,7 +31,6 @@ type toolAcc struct {
 	outcomes, passed, rated int64
 	models                  map[string]struct{}
 	lastOutcome             int64
-	lastRun                 string
 }
 
 // ToolsOf analyses tool calls: per tool the calls, success rate, mean duration where
@@ -42,10 +41,23 @@ func ToolsOf(src Source, sc Scope) (Tools, error) {
 	if err != nil {
 		return Tools{}, err
 	}
+	parts, err := perRun(runs, func(r store.Run) (map[string]*toolAcc, error) { return toolScan(src, r) })
+	if err != nil {
+		return Tools{}, err
+	}
 	accs := map[string]*toolAcc{}
-	for _, r := range runs {
-		if err := toolScan(src, r, accs); err != nil {
-			return Tools{}, err
+	for _, part := range parts {
+		for name, a := range part {
+			t := accs[name]
+			if t == nil {
+				accs[name] = a
+				continue
+			}
+			t.calls, t.ok, t.durSum, t.durN = t.calls+a.calls, t.ok+a.ok, t.durSum+a.durSum, t.durN+a.durN
+			t.outcomes, t.passed, t.rated = t.outcomes+a.outcomes, t.passed+a.passed, t.rated+a.rated
+			for m := range a.models {
+				t.models[m] = struct{}{}
+			}
 		}
 	}
 	out := Tools{RunIDs: runIDs(runs), Tools: []ToolStats{}}
@@ -67,9 +79,10 @@ func ToolsOf(src Source, sc Scope) (Tools, error) {
 
 // toolScan joins tool calls to their outcomes by position: the writer stores an outcome's
 // tool calls contiguously at tools_row, so no id column is read.
-func toolScan(src Source, r store.Run, accs map[string]*toolAcc) error {
-	var owner []int32  // tool row → outcome row
-	var verdict []int8 // outcome row → 1 passed, 0 failed or errored, -1 not rated
+func toolScan(src Source, r store.Run) (map[string]*toolAcc, error) {
+	accs := map[string]*toolAcc{}
+	owner := make([]int32, 0, r.Summary.ToolCalls)     // tool row → outcome row
+	verdict := make([]int8, 0, r.Summary.OutcomeCount) // outcome row → 1 passed, 0 failed or errored, -1 not rated
 	err := src.Scan(r.ID, store.Outcomes, []string{"status", "passed", "tools_row", "tools_len"}, func(b *store.Batch) error {
 		sd, passed, from, n := b.Dict("status"), b.Bool("passed"), b.Int("tools_row"), b.Int("tools_len")
 		for i := 0; i < b.N; i++ {
@@ -91,10 +104,10 @@ func toolScan(src Source, r store.Run, accs map[string]*toolAcc) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var local []*toolAcc
-	return src.Scan(r.ID, store.ToolCalls, []string{"tool", "model", "success", "duration_ms"}, func(b *store.Batch) error {
+	err = src.Scan(r.ID, store.ToolCalls, []string{"tool", "model", "success", "duration_ms"}, func(b *store.Batch) error {
 		td, md := b.Dict("tool"), b.Dict("model")
 		local = local[:0]
 		for _, name := range td.Values {
@@ -130,10 +143,10 @@ func toolScan(src Source, r store.Run, accs map[string]*toolAcc) error {
 				continue
 			}
 			o := int64(owner[row])
-			if a.lastRun == r.ID && a.lastOutcome == o {
+			if a.lastOutcome == o {
 				continue
 			}
-			a.lastRun, a.lastOutcome = r.ID, o
+			a.lastOutcome = o
 			a.outcomes++
 			if v := verdict[o]; v >= 0 {
 				a.rated++
@@ -144,4 +157,5 @@ func toolScan(src Source, r store.Run, accs map[string]*toolAcc) error {
 		}
 		return nil
 	})
+	return accs, err
 }

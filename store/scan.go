@@ -9,6 +9,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 
 	"github.com/evals-dev/evals/errs"
 	"github.com/parquet-go/parquet-go"
@@ -94,7 +96,9 @@ func scanFile(path, runID string, cols []string, fn func(*Batch) error) (err err
 		leaves[i] = leaf{name: c, index: lc.ColumnIndex, kind: lc.Node.Type().Kind(), optional: lc.MaxDefinitionLevel > 0}
 	}
 	var row0 int64
-	b := &Batch{RunID: runID}
+	b := batchPool.Get().(*Batch)
+	defer batchPool.Put(b)
+	b.RunID = runID
 	for _, rg := range pf.RowGroups() {
 		b.reset(rg.NumRows(), row0)
 		chunks := rg.ColumnChunks()
@@ -113,6 +117,9 @@ func scanFile(path, runID string, cols []string, fn func(*Batch) error) (err err
 	}
 	return nil
 }
+
+// batchPool recycles batches across scans: a whole-store aggregate scans hundreds of files.
+var batchPool = sync.Pool{New: func() any { return &Batch{} }}
 
 func openParquet(path string) (*os.File, *parquet.File, error) {
 	f, err := os.Open(path)
@@ -386,7 +393,7 @@ func appendBools(dst []int8, bits []byte, n int, defs []byte) []int8 {
 	return dst
 }
 
-// Strings reads one string column at the given row positions, decoding only the row groups
+// Strings reads one string column at the given row positions, decoding only the pages
 // that hold them: the way to fetch a few evidence texts without reading every row.
 func (s *Store) Strings(runID string, t Table, col string, rows []int64) (map[int64]string, error) {
 	if !validID(runID) {
@@ -406,31 +413,18 @@ func (s *Store) Strings(runID string, t Table, col string, rows []int64) (map[in
 	if !ok || lc.Node.Type().Kind() != parquet.ByteArray {
 		return nil, errs.E(errs.Corrupt, "reading %s: string column %q is missing", path, col)
 	}
-	l := leaf{name: col, index: lc.ColumnIndex, kind: parquet.ByteArray, optional: lc.MaxDefinitionLevel > 0}
-	b := &Batch{RunID: runID}
-	var row0 int64
 	err = func() (err error) {
 		defer func() {
 			if r := recover(); r != nil {
 				err = errs.E(errs.Corrupt, "reading %s: malformed parquet data (%v)", path, r)
 			}
 		}()
+		var row0 int64
 		for _, rg := range pf.RowGroups() {
 			n := rg.NumRows()
-			want := false
-			for _, r := range rows {
-				want = want || r >= row0 && r < row0+n
-			}
-			if want {
-				b.reset(n, row0)
-				if err := b.readChunk(rg.ColumnChunks()[l.index], l); err != nil {
+			if hasRowIn(rows, row0, row0+n) {
+				if err := pickStrings(rg.ColumnChunks()[lc.ColumnIndex], row0, rows, lc.MaxDefinitionLevel > 0, out); err != nil {
 					return errs.E(errs.Corrupt, "reading column %q of %s: %w", col, path, err)
-				}
-				d := b.Dict(col)
-				for _, r := range rows {
-					if r >= row0 && r < row0+n {
-						out[r] = d.Values[d.Index[r-row0]]
-					}
 				}
 			}
 			row0 += n
@@ -438,4 +432,63 @@ func (s *Store) Strings(runID string, t Table, col string, rows []int64) (map[in
 		return nil
 	}()
 	return out, err
+}
+
+func hasRowIn(rows []int64, lo, hi int64) bool {
+	for _, r := range rows {
+		if r >= lo && r < hi {
+			return true
+		}
+	}
+	return false
+}
+
+// pickStrings walks a chunk's pages and decodes only those holding wanted rows.
+func pickStrings(cc parquet.ColumnChunk, row0 int64, rows []int64, optional bool, out map[int64]string) error {
+	pages := cc.Pages()
+	defer pages.Close()
+	at := row0
+	for {
+		p, err := pages.ReadPage()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		n := p.NumRows()
+		if hasRowIn(rows, at, at+n) {
+			vals := p.Data()
+			var dict []string
+			var idx []int32
+			var data []byte
+			var offs []uint32
+			if d := p.Dictionary(); d != nil {
+				idx = vals.Int32()
+				for i := range d.Len() {
+					dict = append(dict, string(d.Index(int32(i)).ByteArray()))
+				}
+			} else {
+				data, offs = vals.ByteArray()
+			}
+			defs := p.DefinitionLevels()
+			j := 0 // position among non-null values
+			for i := int64(0); i < n; i++ {
+				null := optional && i < int64(len(defs)) && defs[i] == 0
+				if slices.Contains(rows, at+i) && !null {
+					switch {
+					case dict != nil && j < len(idx) && int(idx[j]) < len(dict):
+						out[at+i] = dict[idx[j]]
+					case dict == nil && j+1 < len(offs) && offs[j] <= offs[j+1] && int(offs[j+1]) <= len(data):
+						out[at+i] = string(data[offs[j]:offs[j+1]])
+					}
+				}
+				if !null {
+					j++
+				}
+			}
+		}
+		parquet.Release(p)
+		at += n
+	}
 }

@@ -1,0 +1,248 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/evals-dev/evals/store"
+)
+
+type benchCase struct {
+	name  string
+	evals []string
+	sql   string
+	check func(evalsOut, duckOut []byte) error
+}
+
+func rankingSQL(path string) string {
+	return fmt.Sprintf(`WITH o AS (SELECT * FROM read_parquet('%s')),
+cells AS (SELECT model, run_id, stimulus,
+  count(*) FILTER (WHERE status = 'error' OR (status = 'success' AND passed IS NOT NULL)) AS n,
+  count(*) FILTER (WHERE status = 'success' AND passed) AS c FROM o GROUP BY ALL),
+k AS (SELECT model, avg(CASE WHEN n >= 3 THEN 1 - ((n-c)*(n-c-1)*(n-c-2))::DOUBLE / (n*(n-1)*(n-2)) END) AS pass_at_3 FROM cells GROUP BY model),
+m AS (SELECT model,
+  count(*) FILTER (WHERE status = 'success' AND passed)::DOUBLE
+    / nullif(count(*) FILTER (WHERE status = 'error' OR (status = 'success' AND passed IS NOT NULL)), 0) AS pass_rate,
+  avg(duration_ms) FILTER (WHERE status <> 'skipped') AS mean_duration,
+  avg(turns) FILTER (WHERE status <> 'skipped') AS mean_turns,
+  avg(tool_calls) FILTER (WHERE status <> 'skipped') AS mean_tools,
+  sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(reasoning_tokens) AS reasoning_tokens,
+  sum(total_tokens) AS total_tokens, sum(cost_usd) AS cost, count(*) AS n, count(*) FILTER (WHERE status = 'error') AS errors
+  FROM o GROUP BY model)
+SELECT * FROM m JOIN k USING (model) ORDER BY pass_rate DESC, mean_duration, model`, path)
+}
+
+func gradersSQL(path string) string {
+	return fmt.Sprintf(`SELECT grader, any_value(grader_type) AS type, count(*) FILTER (WHERE passed) AS pass,
+  count(*) FILTER (WHERE NOT passed) AS fail, avg(score) AS mean_score,
+  any_value(evidence) FILTER (WHERE NOT passed) AS sample
+FROM read_parquet('%s') GROUP BY grader ORDER BY pass::DOUBLE / (pass + fail), grader`, path)
+}
+
+func toolsSQL(outcomes, calls string) string {
+	return fmt.Sprintf(`WITH o AS (SELECT outcome_id, CASE WHEN status = 'error' THEN 0 WHEN status = 'success' AND passed IS NOT NULL THEN passed::INT END AS v FROM read_parquet('%s')),
+t AS (SELECT tool, outcome_id, count(*) AS calls, count(*) FILTER (WHERE success) AS ok, sum(duration_ms) AS dur, count(duration_ms) AS dn
+  FROM read_parquet('%s') GROUP BY tool, outcome_id)
+SELECT tool, sum(calls) AS calls, sum(ok) AS ok, count(*) AS outcomes, avg(o.v) AS outcome_pass, sum(dur) / sum(dn) AS mean_duration
+FROM t JOIN o USING (outcome_id) GROUP BY tool ORDER BY calls DESC, tool`, outcomes, calls)
+}
+
+func compare(args []string) error {
+	fs := flag.NewFlagSet("compare", flag.ExitOnError)
+	dir := fs.String("store", "", "store directory")
+	evalsBin := fs.String("evals", "evals", "evals binary")
+	reps := fs.Int("n", 7, "repetitions per command (median reported)")
+	only := fs.String("only", "", "run only cases whose name contains this")
+	fs.Parse(args)
+	runs, _, err := store.Open(*dir).Runs()
+	if err != nil || len(runs) == 0 {
+		return fmt.Errorf("no runs in %s (%v)", *dir, err)
+	}
+	latest := runs[0].ID
+	var n int64
+	for _, r := range runs {
+		n += r.Summary.OutcomeCount
+	}
+	self, _ := os.Executable()
+	var cases []benchCase
+	for _, scope := range []struct{ name, run, flag string }{{"latest", latest, "latest"}, {"all", "", "all"}} {
+		cases = append(cases,
+			benchCase{"ranking " + scope.name, []string{"ranking", "--run", scope.flag}, rankingSQL(glob(*dir, scope.run, "outcomes.parquet")), checkRanking},
+			benchCase{"graders " + scope.name, []string{"graders", "--run", scope.flag}, gradersSQL(glob(*dir, scope.run, "graders.parquet")), checkGraders},
+			benchCase{"tools " + scope.name, []string{"tools", "--run", scope.flag}, toolsSQL(glob(*dir, scope.run, "outcomes.parquet"), glob(*dir, scope.run, "tool_calls.parquet")), checkTools},
+		)
+	}
+	fmt.Printf("store %s: %d runs, %d outcomes; median of %d warm runs, whole processes\n\n", *dir, len(runs), n, *reps)
+	fmt.Printf("%-16s %12s %10s %12s %10s %8s  %s\n", "query", "evals", "evals RSS", "duckdb", "duck RSS", "ratio", "same numbers")
+	for _, c := range cases {
+		if *only != "" && !strings.Contains(c.name, *only) {
+			continue
+		}
+		eargs := append(append([]string{}, c.evals...), "--store", *dir, "--json")
+		et, erss, eout, err := timeProcess(*reps, *evalsBin, eargs...)
+		if err != nil {
+			return fmt.Errorf("%s: evals: %w", c.name, err)
+		}
+		dt, drss, dout, err := timeProcess(*reps, self, "duckq", c.sql)
+		if err != nil {
+			return fmt.Errorf("%s: duckdb: %w", c.name, err)
+		}
+		same := "yes"
+		if err := c.check(eout, dout); err != nil {
+			same = "NO: " + err.Error()
+		}
+		fmt.Printf("%-16s %12s %8dMB %12s %8dMB %8.2f  %s\n", c.name, et.Round(100*time.Microsecond), erss>>10, dt.Round(100*time.Microsecond), drss>>10, float64(et)/float64(dt), same)
+	}
+	return nil
+}
+
+// timeProcess runs a command reps times after one warm-up and returns the median wall
+// time, the largest peak RSS (KB) and the last output.
+func timeProcess(reps int, bin string, args ...string) (time.Duration, int64, []byte, error) {
+	var times []time.Duration
+	var rss int64
+	var out []byte
+	for i := 0; i <= reps; i++ {
+		cmd := exec.Command(bin, args...)
+		cmd.Stderr = os.Stderr
+		start := time.Now()
+		b, err := cmd.Output()
+		d := time.Since(start)
+		if err != nil {
+			return 0, 0, nil, err
+		}
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			rss = max(rss, ru.Maxrss)
+		}
+		if i > 0 {
+			times = append(times, d)
+		}
+		out = b
+	}
+	slices.Sort(times)
+	return times[len(times)/2], rss, out, nil
+}
+
+func duckRows(b []byte) ([]map[string]any, error) {
+	var rows []map[string]any
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	for dec.More() {
+		var m map[string]any
+		if err := dec.Decode(&m); err != nil {
+			return nil, err
+		}
+		rows = append(rows, m)
+	}
+	return rows, nil
+}
+
+func num(v any) float64 {
+	switch x := v.(type) {
+	case float64:
+		return x
+	case string:
+		var f float64
+		fmt.Sscan(x, &f)
+		return f
+	case nil:
+		return math.NaN()
+	}
+	return math.NaN()
+}
+
+func approx(a, b float64) bool {
+	return math.Abs(a-b) <= 1e-6*math.Max(1, math.Abs(b))
+}
+
+func checkRanking(e, d []byte) error {
+	var r struct {
+		Models []struct {
+			Model          string
+			PassRate       float64
+			MeanDurationMs float64
+			OutcomeCount   float64
+			ErrorCount     float64
+			TotalTokens    float64
+			PassAtK        map[string]float64
+		}
+	}
+	if err := json.Unmarshal(e, &r); err != nil {
+		return err
+	}
+	rows, err := duckRows(d)
+	if err != nil {
+		return err
+	}
+	if len(rows) != len(r.Models) {
+		return fmt.Errorf("%d models vs %d", len(r.Models), len(rows))
+	}
+	for i, m := range r.Models {
+		x := rows[i]
+		if x["model"] != m.Model || !approx(m.PassRate, num(x["pass_rate"])) || !approx(m.MeanDurationMs, num(x["mean_duration"])) ||
+			m.OutcomeCount != num(x["n"]) || m.ErrorCount != num(x["errors"]) || m.TotalTokens != num(x["total_tokens"]) ||
+			(m.PassAtK != nil && !approx(m.PassAtK["3"], num(x["pass_at_3"]))) {
+			return fmt.Errorf("row %d: evals %+v, duckdb %v", i, m, x)
+		}
+	}
+	return nil
+}
+
+func checkGraders(e, d []byte) error {
+	var g struct {
+		Graders []struct {
+			Name                 string
+			PassCount, FailCount float64
+		}
+	}
+	if err := json.Unmarshal(e, &g); err != nil {
+		return err
+	}
+	rows, err := duckRows(d)
+	if err != nil {
+		return err
+	}
+	if len(rows) != len(g.Graders) {
+		return fmt.Errorf("%d graders vs %d", len(g.Graders), len(rows))
+	}
+	for i, x := range g.Graders {
+		if rows[i]["grader"] != x.Name || x.PassCount != num(rows[i]["pass"]) || x.FailCount != num(rows[i]["fail"]) {
+			return fmt.Errorf("row %d: evals %+v, duckdb %v", i, x, rows[i])
+		}
+	}
+	return nil
+}
+
+func checkTools(e, d []byte) error {
+	var t struct {
+		Tools []struct {
+			Name                                  string
+			CallCount, SuccessCount, OutcomeCount float64
+			OutcomePassRate                       float64
+		}
+	}
+	if err := json.Unmarshal(e, &t); err != nil {
+		return err
+	}
+	rows, err := duckRows(d)
+	if err != nil {
+		return err
+	}
+	if len(rows) != len(t.Tools) {
+		return fmt.Errorf("%d tools vs %d", len(t.Tools), len(rows))
+	}
+	for i, x := range t.Tools {
+		r := rows[i]
+		if r["tool"] != x.Name || x.CallCount != num(r["calls"]) || x.SuccessCount != num(r["ok"]) || x.OutcomeCount != num(r["outcomes"]) || !approx(x.OutcomePassRate, num(r["outcome_pass"])) {
+			return fmt.Errorf("row %d: evals %+v, duckdb %v", i, x, r)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,54 @@
+package query
+
+import (
+	"os"
+	"testing"
+
+	"github.com/evals-dev/evals/store"
+)
+
+// benchStore is a large store made by `bench gen-store` (see bench/README.md); the
+// benchmarks below skip without it.
+func benchStore(b *testing.B) *store.Store {
+	dir := os.Getenv("EVALS_BENCH_STORE")
+	if dir == "" {
+		b.Skip("set EVALS_BENCH_STORE to a store made by bench gen-store")
+	}
+	return store.Open(dir)
+}
+
+func BenchmarkRankingAll(b *testing.B) {
+	s := benchStore(b)
+	for b.Loop() {
+		if _, err := RankingOf(s, Scope{Runs: []string{"all"}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkGradersAll(b *testing.B) {
+	s := benchStore(b)
+	for b.Loop() {
+		if _, err := GradersOf(s, Scope{Runs: []string{"all"}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkToolsAll(b *testing.B) {
+	s := benchStore(b)
+	for b.Loop() {
+		if _, err := ToolsOf(s, Scope{Runs: []string{"all"}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkGradersLatest(b *testing.B) {
+	s := benchStore(b)
+	for b.Loop() {
+		if _, err := GradersOf(s, Scope{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
