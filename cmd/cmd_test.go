@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/evals-dev/evals/format"
 	"github.com/evals-dev/evals/ingest"
 )
 
@@ -17,6 +18,10 @@ var update = flag.Bool("update", false, "rewrite golden files")
 var demoDir string
 
 func TestMain(m *testing.M) {
+	// Re-executed by tests that need a real evals process (see kill_test.go).
+	if args := os.Getenv("EVALS_TEST_MAIN"); args != "" {
+		os.Exit(Execute(context.Background(), strings.Fields(args), System()))
+	}
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "evals-cmd-test-")
 	if err != nil {
@@ -50,6 +55,10 @@ func run(t *testing.T, tty bool, args ...string) result {
 // golden compares got with testdata/<name>, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
+	if strings.HasSuffix(name, ".json") {
+		// Stored indented, so a change to the API reads as a reviewable diff.
+		got = string(format.Indent([]byte(got)))
+	}
 	path := filepath.Join("testdata", name)
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -160,7 +169,7 @@ func TestExitCodesAndErrors(t *testing.T) {
 		}
 	}
 	r := run(t, false, "run", "nope", "--json")
-	if r.out != "{\n  \"error\": {\n    \"code\": \"not_found\",\n    \"message\": \"run \\\"nope\\\" not found\"\n  }\n}\n" {
+	if r.out != `{"error":{"code":"not_found","message":"run \"nope\" not found"}}`+"\n" {
 		t.Errorf("JSON error envelope: %q", r.out)
 	}
 }

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/evals-dev/evals/errs"
@@ -10,35 +11,138 @@ import (
 )
 
 type compareOptions struct {
-	f      *Factory
-	models string
+	f            *Factory
+	models       string
+	params       query.CompareParams
+	pairs        []string
+	all          bool
+	failOnRegr   bool
+	strict       bool
+	minPassRate  float64
+	minPassGiven bool
 }
 
 func newCompareCmd(f *Factory) *cobra.Command {
 	o := &compareOptions{f: f}
 	cmd := &cobra.Command{
-		Use:   "compare RUN --models A,B",
-		Short: "Compare two models within a run",
-		Example: `  evals compare latest --models gpt-5,claude-sonnet-4.5
-  evals compare latest --models gpt-5,qwen3-coder --json --jq .summary`,
+		Use:   "compare NEW OLD [MORE...] | compare RUN --models A,B",
+		Short: "What changed between runs: regressions, improvements, and whether they are real",
+		Long: `Compare a new run against one or more baselines (up to 8 runs), model by model.
+
+A cell (stimulus × model) is ok when its pass rate across trials is at least --threshold,
+failed below it, error when every outcome errored, missing without outcomes. A regression is
+a stimulus whose cell went ok → failed; an improvement the reverse. A flip between two cells
+that are both flaky (0 < pass rate < 1) is counted as flaky, not as a change. Each pair gets
+an exact McNemar test on paired trials (stimulus, model, trial) and a 95% interval on the
+pass-rate delta (Newcombe's hybrid score method); fewer than --min-matched stimuli in common
+make it underpowered.
+
+Quality gates (exit 1): --fail-on-regression when a pair regressed significantly (p < --alpha),
+or with --strict when any stimulus regressed; --min-pass-rate when the new run is below it.
+Errors keep their own exit codes, so CI can tell "regressed" (1) from "broken" (2–5).
+
+With --models A,B, compare two models within one run instead.`,
+		Example: `  evals compare latest latest~1
+  evals compare candidate baseline --fail-on-regression --format markdown >> $GITHUB_STEP_SUMMARY
+  evals compare latest latest~1 --json --jq '.summary[] | {model, verdict}'
+  evals compare latest --models gpt-5,claude-sonnet-4.5`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 1 {
-				return errs.E(errs.Invalid, "compare needs a run (and --models A,B)")
+				return errs.E(errs.Invalid, "compare needs a new run and a baseline (or a run and --models A,B)")
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.minPassGiven = cmd.Flags().Changed("min-pass-rate")
+			if o.models != "" {
+				return runModelCompare(o, args)
+			}
 			return runCompare(o, args)
 		},
 	}
-	cmd.Flags().StringVar(&o.models, "models", "", "two models of the run to compare: A,B")
+	fl := cmd.Flags()
+	fl.StringVar(&o.models, "models", "", "compare two models within one run: A,B")
+	fl.Float64Var(&o.params.Threshold, "threshold", query.DefaultThreshold, "pass rate at or above which a cell is ok")
+	fl.IntVar(&o.params.MinMatched, "min-matched", 10, "matched stimuli below which a pair is underpowered")
+	fl.Float64Var(&o.params.Alpha, "alpha", 0.05, "significance level of the McNemar test")
+	fl.StringSliceVar(&o.pairs, "pair", nil, "pair a new model with another baseline model: NEW_MODEL=BASE_MODEL")
+	fl.BoolVar(&o.all, "all", false, "show unchanged stimuli too")
+	fl.BoolVar(&o.failOnRegr, "fail-on-regression", false, "exit 1 when a model regressed significantly")
+	fl.BoolVar(&o.strict, "strict", false, "with --fail-on-regression: exit 1 when any stimulus regressed")
+	fl.Float64Var(&o.minPassRate, "min-pass-rate", 0, "exit 1 when the new run's pass rate is below this (0..1)")
 	return cmd
 }
 
 func runCompare(o *compareOptions, args []string) error {
-	if o.models == "" {
-		return errs.E(errs.Invalid, "comparing runs is not built yet; compare two models of one run with --models A,B")
+	if len(args) < 2 {
+		return errs.E(errs.Invalid, "compare needs a new run and a baseline: evals compare NEW OLD").
+			WithHint("to compare two models of one run: evals compare RUN --models A,B")
 	}
+	if o.minPassGiven && (o.minPassRate < 0 || o.minPassRate > 1) {
+		return errs.E(errs.Invalid, "--min-pass-rate %v is outside 0..1", o.minPassRate)
+	}
+	pairs, err := query.ParsePairs(o.pairs)
+	if err != nil {
+		return err
+	}
+	p := o.params
+	p.Runs, p.Pairs = args, pairs
+	s, err := o.f.Store()
+	if err != nil {
+		return err
+	}
+	c, err := query.CompareRuns(s, p)
+	if err != nil {
+		return err
+	}
+	if err := o.f.print(view{value: c, doc: func() format.Doc { return format.Compare(c, o.all) }, items: func() []any { return toAny(c.Rows) }}); err != nil {
+		return err
+	}
+	return o.gate(c)
+}
+
+// gate applies the quality gates after the report is printed.
+func (o *compareOptions) gate(c query.Compare) error {
+	var why []string
+	if o.failOnRegr {
+		for _, p := range c.Summary {
+			switch {
+			case p.Verdict == "regressed":
+				why = append(why, fmt.Sprintf("%s regressed (p = %.3g, %d stimuli)", p.Model, p.McNemar.PValue, p.Regressions))
+			case o.strict && p.Regressions > 0:
+				why = append(why, fmt.Sprintf("%s regressed on %d stimuli (--strict)", p.Model, p.Regressions))
+			}
+		}
+	}
+	if o.minPassGiven {
+		newRun := c.Subjects[0].RunID
+		rate, err := o.newPassRate(newRun)
+		if err != nil {
+			return err
+		}
+		if rate == nil || *rate < o.minPassRate {
+			why = append(why, fmt.Sprintf("pass rate of %s is %s, below --min-pass-rate %s", newRun, format.Pct(rate), format.Pct(&o.minPassRate)))
+		}
+	}
+	if len(why) > 0 {
+		return errs.E(errs.GateFailed, "quality gate failed: %s", strings.Join(why, "; "))
+	}
+	return nil
+}
+
+func (o *compareOptions) newPassRate(runID string) (*float64, error) {
+	s, err := o.f.Store()
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.Run(runID)
+	if err != nil {
+		return nil, err
+	}
+	return query.Summarize(r).PassRate, nil
+}
+
+func runModelCompare(o *compareOptions, args []string) error {
 	if len(args) != 1 {
 		return errs.E(errs.Invalid, "--models compares two models within one run; got %d runs", len(args))
 	}

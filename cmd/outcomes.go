@@ -1,7 +1,6 @@
 package cmd
 
 import (
-
 	"github.com/evals-dev/evals/errs"
 	"github.com/evals-dev/evals/format"
 	"github.com/evals-dev/evals/query"

@@ -27,12 +27,18 @@ func (f *Factory) print(v view) error {
 	out := f.IO.Out
 	switch fm {
 	case format.FormatJSON:
+		if f.JQ == "" && !f.IO.OutTTY {
+			return format.WriteJSON(out, v.value)
+		}
 		b, err := format.JSON(v.value)
 		if err != nil {
 			return err
 		}
 		if f.JQ != "" {
 			return runJQ(out, f.JQ, b)
+		}
+		if f.IO.OutTTY {
+			b = format.Indent(b)
 		}
 		_, err = out.Write(b)
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -16,6 +17,13 @@ import (
 // Execute runs the command line and returns the process exit code. It is the one place
 // where errors are printed and mapped to exit codes.
 func Execute(ctx context.Context, args []string, ios *IOStreams) int {
+	if path := os.Getenv("EVALS_CPUPROFILE"); path != "" {
+		// For profiling whole commands: EVALS_CPUPROFILE=cpu.prof evals ranking --run all
+		if fh, err := os.Create(path); err == nil && pprof.StartCPUProfile(fh) == nil {
+			defer fh.Close()
+			defer pprof.StopCPUProfile()
+		}
+	}
 	f := &Factory{IO: ios, Ctx: ctx, Now: time.Now}
 	root := NewRootCmd(f)
 	root.SetArgs(args)
@@ -37,6 +45,9 @@ func Execute(ctx context.Context, args []string, ios *IOStreams) int {
 	code := errs.CodeOf(err)
 	if f.JSON || f.JQ != "" || f.Format == format.FormatJSON {
 		b, _ := format.JSON(map[string]any{"error": map[string]string{"code": string(code), "message": err.Error()}})
+		if ios.OutTTY {
+			b = format.Indent(b)
+		}
 		_, _ = ios.Out.Write(b)
 	}
 	if code != errs.GateFailed || err.Error() != "" {

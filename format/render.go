@@ -1,6 +1,7 @@
 package format
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
@@ -26,17 +27,36 @@ const (
 // Formats lists the valid --format values.
 var Formats = []string{FormatTable, FormatJSON, FormatJSONL, FormatCSV, FormatMarkdown}
 
-// JSON encodes v the one way every face uses: two-space indent, no HTML escaping, a final
-// newline. The HTTP API writes these same bytes.
+// JSON encodes v the one way every face uses: compact, no HTML escaping, a final newline.
+// The HTTP API and --json on a pipe write these same bytes; a terminal gets them indented.
 func JSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
 		return nil, errs.E(errs.Internal, "encoding JSON: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// WriteJSON streams the bytes of JSON(v) to w without holding them all in memory.
+func WriteJSON(w io.Writer, v any) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return errs.E(errs.Internal, "encoding JSON: %w", err)
+	}
+	return bw.Flush()
+}
+
+// Indent returns JSON indented by two spaces, for people.
+func Indent(b []byte) []byte {
+	var buf bytes.Buffer
+	if json.Indent(&buf, b, "", "  ") != nil {
+		return b
+	}
+	return buf.Bytes()
 }
 
 // WriteJSONL writes one compact JSON value per line.

@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,32 +56,63 @@ func DemoStimuli() []string {
 	return out
 }
 
-// Planted is the demo's set of planted regressions and improvements of candidate vs baseline.
+// Planted is the demo's set of planted regressions and improvements of candidate vs
+// baseline. Each is chosen among cells that are decided in the baseline (not flaky, not
+// errored) and in the right state, so compare must report exactly these.
 func Planted() DemoPlanted {
-	st := DemoStimuli()
-	return DemoPlanted{
-		Regressions: map[string][]string{
-			"gpt-5":       {st[3], st[17], st[42], st[88]},
-			"qwen3-coder": {st[5], st[61]},
-		},
-		Improvements: map[string][]string{
-			"gpt-5":            {st[100]},
-			"gemini-2.5-pro":   {st[7], st[29], st[77]},
-			"llama-4-maverick": {st[11]},
-		},
+	want := []struct {
+		model   string
+		regress bool
+		n       int
+		from    int
+	}{
+		{"gpt-5", true, 4, 3}, {"qwen3-coder", true, 2, 5},
+		{"gpt-5", false, 1, 100}, {"gemini-2.5-pro", false, 3, 7}, {"llama-4-maverick", false, 1, 11},
 	}
-}
-
-func isPlanted(stim, model string) bool {
-	p := Planted()
-	for _, set := range []map[string][]string{p.Regressions, p.Improvements} {
-		for _, s := range set[model] {
-			if s == stim {
-				return true
+	p := DemoPlanted{Regressions: map[string][]string{}, Improvements: map[string][]string{}}
+	st := DemoStimuli()
+	for _, w := range want {
+		mi := slices.Index(DemoModels, w.model)
+		for k := 0; k < len(st) && n(p, w.model, w.regress) < w.n; k++ {
+			si := (w.from + 13*k) % len(st)
+			c := demoCellOf(si, st[si], mi, w.model)
+			if c.flaky || c.errored || c.pass != w.regress || isPlanted(p, st[si], w.model) {
+				continue
+			}
+			if w.regress {
+				p.Regressions[w.model] = append(p.Regressions[w.model], st[si])
+			} else {
+				p.Improvements[w.model] = append(p.Improvements[w.model], st[si])
 			}
 		}
 	}
-	return false
+	return p
+}
+
+func n(p DemoPlanted, model string, regress bool) int {
+	if regress {
+		return len(p.Regressions[model])
+	}
+	return len(p.Improvements[model])
+}
+
+func isPlanted(p DemoPlanted, stim, model string) bool {
+	return slices.Contains(p.Regressions[model], stim) || slices.Contains(p.Improvements[model], stim)
+}
+
+// demoCell is what a cell (stimulus × model) is in every run unless a run flips it.
+type demoCell struct {
+	pass, flaky, errored bool
+}
+
+func demoCellOf(si int, stim string, mi int, model string) demoCell {
+	difficulty := float64(si%10)/4 - 0.4 + float64(si%3)*0.15
+	p := 1 / (1 + math.Exp(-3*(demoSkill[mi]-difficulty)))
+	cell := rand.New(rand.NewPCG(seed(stim, model), 11))
+	c := demoCell{pass: cell.Float64() < p}
+	c.flaky = cell.Float64() < 0.06
+	c.errored = !c.flaky && !c.pass && cell.Float64() < 0.12
+	return c
 }
 
 func demoRuns() []DemoRun {
@@ -169,13 +201,10 @@ func seed(parts ...string) uint64 {
 func demoOutcome(r DemoRun, si int, stim string, mi int, model string, trial int) *store.Outcome {
 	// The verdict depends on stimulus, model and trial only, so runs agree cell by cell.
 	rng := rand.New(rand.NewPCG(seed(stim, model, fmt.Sprint(trial)), 7))
-	difficulty := float64(si%10)/4 - 0.4 + float64(si%3)*0.15
-	p := 1 / (1 + math.Exp(-3*(demoSkill[mi]-difficulty)))
 	// Most cells are decided: the same verdict on every trial. A few are flaky.
-	cell := rand.New(rand.NewPCG(seed(stim, model), 11))
-	cellPass := cell.Float64() < p
-	flaky := cell.Float64() < 0.06
-	pass := cellPass
+	c := demoCellOf(si, stim, mi, model)
+	flaky := c.flaky
+	pass := c.pass
 	if flaky {
 		pass = rng.Float64() < 0.5
 	}
@@ -185,7 +214,8 @@ func demoOutcome(r DemoRun, si int, stim string, mi int, model string, trial int
 	// Variation of this run: durations and tokens (never verdicts outside the flips).
 	vr := rand.New(rand.NewPCG(seed(r.ID, stim, model, fmt.Sprint(trial)), 3))
 	status := store.StatusSuccess
-	errored := !flaky && !cellPass && cell.Float64() < 0.12 && !isPlanted(stim, model)
+	_, flipped := r.Flips[stim][model]
+	errored := c.errored && !flipped
 	if errored {
 		status = store.StatusError
 	}
@@ -249,7 +279,8 @@ func demoEvidence(grader string, passed bool, stim string, rng *rand.Rand) strin
 	fn := strings.ReplaceAll(task, "-", "_")
 	switch {
 	case grader == "tests-pass" && passed:
-		return fmt.Sprintf("%d of %d tests passed", 12+rng.IntN(20), 12+rng.IntN(20))
+		n := 12 + rng.IntN(20)
+		return fmt.Sprintf("%d of %d tests passed", n, n)
 	case grader == "tests-pass":
 		n := 1 + rng.IntN(4)
 		return fmt.Sprintf("%d tests failed: test_%s_edge_cases: expected %d items, got %d; see line %d of %s_test.py", n, fn, 10, 9, 40+rng.IntN(200), fn)

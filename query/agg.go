@@ -106,6 +106,9 @@ type runAgg struct {
 	// counts[m][s] holds rated and passed outcomes per stimulus when only the per-model
 	// totals are kept in cells (mode perModelCounts): all pass@k needs, in 8 bytes a cell.
 	counts [][]passCount
+	// trials[m][s][t] is the verdict of trial t in mode perCell: 1 passed, 0 failed or
+	// errored, -1 not rated (skipped, pending or absent). Compare pairs trials with it.
+	trials [][][]int8
 }
 
 type passCount struct{ n, c int32 }
@@ -155,6 +158,9 @@ func aggregateRun(src Source, r store.Run, mode aggMode) (*runAgg, error) {
 	if perStimulus {
 		cols = append(slices.Clip(cols), "stimulus")
 	}
+	if mode == perCell {
+		cols = append(cols, "trial")
+	}
 	cellCols := 1
 	modelID := map[string]int32{}
 	stimID := map[string]int32{}
@@ -180,16 +186,21 @@ func aggregateRun(src Source, r store.Run, mode aggMode) (*runAgg, error) {
 		for len(ra.cells) < len(ra.models) {
 			ra.cells = append(ra.cells, nil)
 			ra.counts = append(ra.counts, nil)
+			ra.trials = append(ra.trials, nil)
 		}
 		for m, row := range ra.cells {
 			if len(row) < cellCols {
 				ra.cells[m] = append(row, make([]acc, cellCols-len(row))...)
+			}
+			if mode == perCell && len(ra.trials[m]) < len(ra.stimuli) {
+				ra.trials[m] = append(ra.trials[m], make([][]int8, len(ra.stimuli)-len(ra.trials[m]))...)
 			}
 			if mode == perModelCounts && len(ra.counts[m]) < len(ra.stimuli) {
 				ra.counts[m] = append(ra.counts[m], make([]passCount, len(ra.stimuli)-len(ra.counts[m]))...)
 			}
 		}
 		passed, score, cost := b.Bool("passed"), b.Float("score"), b.Float("cost_usd")
+		trial := b.Int("trial")
 		dur, turns, tools, nerr := b.Int("duration_ms"), b.Int("turns"), b.Int("tool_calls"), b.Int("errors")
 		in, out, rea, cac, tot := b.Int("input_tokens"), b.Int("output_tokens"), b.Int("reasoning_tokens"), b.Int("cached_tokens"), b.Int("total_tokens")
 		for i := 0; i < b.N; i++ {
@@ -205,6 +216,9 @@ func aggregateRun(src Source, r store.Run, mode aggMode) (*runAgg, error) {
 				a = &ra.cells[m][0]
 			}
 			a.n++
+			if mode == perCell {
+				ra.setTrial(m, s, trial[i], sc[std.Index[i]], passed[i])
+			}
 			switch sc[std.Index[i]] {
 			case stSkipped:
 				a.skipped++
@@ -252,6 +266,23 @@ func aggregateRun(src Source, r store.Run, mode aggMode) (*runAgg, error) {
 		return nil
 	})
 	return ra, err
+}
+
+func (ra *runAgg) setTrial(m, s int32, t int64, status, passed int8) {
+	if t < 0 || t > 1<<16 {
+		return
+	}
+	row := ra.trials[m][s]
+	for int64(len(row)) <= t {
+		row = append(row, -1)
+	}
+	switch status {
+	case stError:
+		row[t] = 0
+	case stSuccess:
+		row[t] = passed
+	}
+	ra.trials[m][s] = row
 }
 
 // translate maps a batch dictionary onto stable per-run ids, growing names as needed.

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"encoding/json"
 	"os"
 	"testing"
 
@@ -48,6 +49,28 @@ func BenchmarkGradersLatest(b *testing.B) {
 	s := benchStore(b)
 	for b.Loop() {
 		if _, err := GradersOf(s, Scope{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkCompareLatest(b *testing.B) {
+	s := benchStore(b)
+	for b.Loop() {
+		if _, err := CompareRuns(s, CompareParams{Runs: []string{"latest", "latest~1"}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkCompareLatestJSON(b *testing.B) {
+	s := benchStore(b)
+	c, err := CompareRuns(s, CompareParams{Runs: []string{"latest", "latest~1"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := json.Marshal(c); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -109,3 +109,31 @@ func BenchmarkScanCodec(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkScanProjected scans model, passed and duration_ms of every outcome of the store
+// named by EVALS_BENCH_STORE (made by bench/import.sh or bench gen-store).
+func BenchmarkScanProjected(b *testing.B) {
+	dir := os.Getenv("EVALS_BENCH_STORE")
+	if dir == "" {
+		b.Skip("set EVALS_BENCH_STORE")
+	}
+	s := Open(dir)
+	runs, _, err := s.Runs()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var rows int64
+	for b.Loop() {
+		rows = 0
+		for _, r := range runs {
+			err := s.Scan(r.ID, Outcomes, []string{"model", "passed", "duration_ms"}, func(bt *Batch) error {
+				rows += int64(bt.N)
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(rows), "outcomes")
+}

@@ -78,6 +78,7 @@ func NewWriter(root string, meta Run) (*Writer, error) {
 	if err := os.MkdirAll(filepath.Join(root, "runs"), 0o755); err != nil {
 		return nil, errs.E(errs.Internal, "creating store folder: %w", err)
 	}
+	sweepTmp(tmpRoot)
 	tmp, err := os.MkdirTemp(tmpRoot, meta.ID+".")
 	if err != nil {
 		return nil, errs.E(errs.Internal, "creating temporary run folder: %w", err)
@@ -348,6 +349,17 @@ func (w *Writer) finish() error {
 	}
 	syncDir(w.tmp)
 	return nil
+}
+
+// sweepTmp removes what killed writers left in tmp/ long ago. A day is far longer than any
+// import, so a writer still at work is never touched.
+func sweepTmp(dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > 24*time.Hour {
+			_ = os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 func writeSynced(path string, b []byte) error {
