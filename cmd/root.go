@@ -92,8 +92,8 @@ On a terminal, evals without a command opens the explorer.`,
 			return err
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if f.IO.OutTTY && f.IO.InTTY && runTUI != nil {
-				return runTUI(f, "", "")
+			if f.IO.OutTTY && f.IO.InTTY {
+				return startTUI(f, "", "")
 			}
 			return cmd.Help()
 		},
@@ -114,20 +114,10 @@ On a terminal, evals without a command opens the explorer.`,
 		newRunsCmd(f, nil), newRunCmd(f, nil), newImportCmd(f, nil), newDemoCmd(f, nil),
 		newSchemaCmd(f), newVersionCmd(f),
 		newRankingCmd(f), newGradersCmd(f), newToolsCmd(f), newMatrixCmd(f), newMetricsCmd(f),
-		newOutcomesCmd(f), newOutcomeCmd(f), newTrajectoryCmd(f), newCompareCmd(f),
+		newOutcomesCmd(f), newOutcomeCmd(f), newTrajectoryCmd(f), newCompareCmd(f), newTUICmd(f),
 	)
-	for _, c := range extraCommands {
-		root.AddCommand(c(f))
-	}
 	return root
 }
-
-// extraCommands lets other files of this package register commands without init-time
-// globals in the tree itself.
-var extraCommands []func(*Factory) *cobra.Command
-
-// runTUI is set by tui.go when the explorer is built in.
-var runTUI func(f *Factory, run, outcome string) error
 
 // exactArgs is cobra.ExactArgs with a coded error and a usage line.
 func exactArgs(n int, what string) cobra.PositionalArgs {

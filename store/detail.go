@@ -1,6 +1,7 @@
 package store
 
 import (
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -31,6 +32,9 @@ func (s *Store) Outcome(id string, withEvents bool) (*Outcome, error) {
 		return nil, err
 	}
 	dir := s.runDir(runID)
+	if _, err := os.Stat(filepath.Join(dir, runFile)); err != nil {
+		return nil, errs.E(errs.NotFound, "outcome %q not found: there is no run %s", id, runID)
+	}
 	rows, err := readRows[OutcomeRow](filepath.Join(dir, outcomesFile), n, 1)
 	if err == errRowRange {
 		return nil, errs.E(errs.NotFound, "outcome %q not found", id)

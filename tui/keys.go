@@ -1,0 +1,41 @@
+package tui
+
+import "charm.land/bubbles/v2/key"
+
+// keyMap is every binding of the explorer; the ? help is generated from it.
+type keyMap struct {
+	Up, Down, Left, Right, Top, Bottom, PageUp, PageDown key.Binding
+	Enter, Back, Tab, ShiftTab                           key.Binding
+	Filter, Sort, Reverse, Failures, Copy, Compare, Mark key.Binding
+	Trajectory, Expand, ExpandAll, Refresh, Help, Quit   key.Binding
+}
+
+func newKeyMap() keyMap {
+	return keyMap{
+		Up:         key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:       key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Left:       key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "column left")),
+		Right:      key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "column right")),
+		Top:        key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "top")),
+		Bottom:     key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
+		PageUp:     key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
+		PageDown:   key.NewBinding(key.WithKeys("pgdown", "ctrl+d", "space"), key.WithHelp("pgdn", "page down")),
+		Enter:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Back:       key.NewBinding(key.WithKeys("esc", "backspace"), key.WithHelp("esc", "back")),
+		Tab:        key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next tab")),
+		ShiftTab:   key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous tab")),
+		Filter:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Sort:       key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by column")),
+		Reverse:    key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "reverse sort")),
+		Failures:   key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "failures only")),
+		Copy:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy row as JSON")),
+		Compare:    key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "compare with previous/marked run")),
+		Mark:       key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mark run for compare")),
+		Trajectory: key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "trajectory")),
+		Expand:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "expand/collapse")),
+		ExpandAll:  key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "expand/collapse all")),
+		Refresh:    key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "reload")),
+		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+	}
+}

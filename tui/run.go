@@ -1,0 +1,356 @@
+package tui
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/evals-dev/evals/format"
+	"github.com/evals-dev/evals/query"
+)
+
+var runTabs = []string{"ranking", "graders", "tools", "matrix", "outcomes"}
+
+// maxListed bounds the outcomes one tab holds; the footer says when there are more.
+const maxListed = 10000
+
+// runScreen shows one run in tabs.
+type runScreen struct {
+	m      *Model
+	ref    string
+	detail *query.RunDetail
+	tab    int
+	grids  []*grid
+	loaded []bool
+	filter query.OutcomesParams
+	total  int
+	width  int
+	height int
+}
+
+func newRunScreen(m *Model, ref string) *runScreen {
+	s := &runScreen{m: m, ref: ref, loaded: make([]bool, len(runTabs))}
+	st, k := &m.st, &m.keys
+	s.grids = []*grid{
+		newGrid(st, k, []column{{"#", kindNum, 0, false}, {"MODEL", kindText, 28, false}, {"PASS", kindRate, 0, false}, {"", kindText, 10, true}, {"PASS@k", kindRate, 0, false},
+			{"DURATION", kindNum, 0, false}, {"TURNS", kindNum, 0, false}, {"TOOLS", kindNum, 0, false}, {"TOKENS", kindNum, 0, false}, {"COST", kindNum, 0, false}, {"ERRORS", kindNum, 0, false}}, "no outcomes"),
+		newGrid(st, k, []column{{"GRADER", kindText, 24, false}, {"TYPE", kindText, 8, false}, {"PASS", kindRate, 0, false}, {"FAIL", kindNum, 0, false}, {"SCORE", kindNum, 0, false},
+			{"SAMPLE FAILURE EVIDENCE", kindText, 200, false}}, "no grader results"),
+		newGrid(st, k, []column{{"TOOL", kindText, 20, false}, {"CALLS", kindNum, 0, false}, {"SUCCESS", kindRate, 0, false}, {"FAILED", kindNum, 0, false},
+			{"OUTCOME PASS", kindRate, 0, false}, {"DURATION", kindNum, 0, false}, {"MODELS", kindText, 60, false}}, "no tool calls"),
+		newGrid(st, k, []column{{"STIMULUS", kindText, 36, false}}, "no outcomes"),
+		newGrid(st, k, []column{{"STIMULUS", kindText, 34, false}, {"MODEL", kindText, 20, false}, {"TRIAL", kindNum, 0, false}, {"STATUS", kindStatus, 0, false},
+			{"SCORE", kindNum, 0, false}, {"DURATION", kindNum, 0, false}, {"TOOLS", kindNum, 0, true}, {"FAILED GRADERS", kindText, 40, true}, {"ID", kindText, 20, true}}, "no outcomes match"),
+	}
+	return s
+}
+
+func (s *runScreen) title() string {
+	name := s.ref
+	if s.detail != nil {
+		name = s.detail.Name
+	}
+	return name + " › " + runTabs[s.tab]
+}
+
+func (s *runScreen) runID() string {
+	if s.detail != nil {
+		return s.detail.ID
+	}
+	return s.ref
+}
+
+func (s *runScreen) init() tea.Cmd {
+	src, ref := s.m.opt.Source, s.ref
+	return load(s, func() (query.RunDetail, error) { return query.Run(src, ref) })
+}
+
+// loadTab loads the current tab once.
+func (s *runScreen) loadTab() tea.Cmd {
+	if s.loaded[s.tab] || s.detail == nil {
+		return nil
+	}
+	s.loaded[s.tab] = true
+	src, sc := s.m.opt.Source, query.Scope{Runs: []string{s.detail.ID}}
+	switch s.tab {
+	case 0:
+		return s.m.track(load(s, func() (query.Ranking, error) { return query.RankingOf(src, sc) }))
+	case 1:
+		return s.m.track(load(s, func() (query.Graders, error) { return query.GradersOf(src, sc) }))
+	case 2:
+		return s.m.track(load(s, func() (query.Tools, error) { return query.ToolsOf(src, sc) }))
+	case 3:
+		return s.m.track(load(s, func() (query.Matrix, error) { return query.MatrixOf(src, sc, "pass_rate") }))
+	default:
+		p := s.filter
+		p.Runs = []string{s.detail.ID}
+		return s.m.track(load(s, func() (outcomeList, error) { return listOutcomes(src, p) }))
+	}
+}
+
+type outcomeList struct {
+	items []query.OutcomeSummary
+	total int
+}
+
+func listOutcomes(src query.Source, p query.OutcomesParams) (outcomeList, error) {
+	var out outcomeList
+	p.Limit = query.MaxLimit
+	for len(out.items) < maxListed {
+		page, err := query.Outcomes(src, p)
+		if err != nil {
+			return out, err
+		}
+		out.items, out.total = append(out.items, page.Items...), page.Page.Total
+		if page.Page.NextCursor == nil {
+			break
+		}
+		p.Cursor = *page.Page.NextCursor
+	}
+	return out, nil
+}
+
+func (s *runScreen) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case loadedMsg:
+		return s.loadedValue(msg.value)
+	case tea.KeyPressMsg:
+		g := s.grids[s.tab]
+		if !g.filtering {
+			k := s.m.keys
+			switch {
+			case key.Matches(msg, k.Tab):
+				return s.setTab((s.tab + 1) % len(runTabs))
+			case key.Matches(msg, k.ShiftTab):
+				return s.setTab((s.tab + len(runTabs) - 1) % len(runTabs))
+			case key.Matches(msg, k.Enter):
+				return s.drill()
+			case msg.String() >= "1" && msg.String() <= "5":
+				return s.setTab(int(msg.String()[0] - '1'))
+			case msg.String() == "x" && s.tab == 4:
+				s.filter = query.OutcomesParams{}
+				s.loaded[4] = false
+				return s.loadTab()
+			}
+		}
+	}
+	s.grids[s.tab].update(msg)
+	return nil
+}
+
+func (s *runScreen) setTab(t int) tea.Cmd {
+	s.tab = t
+	return s.loadTab()
+}
+
+// drill goes one level deeper from the row under the cursor.
+func (s *runScreen) drill() tea.Cmd {
+	r, ok := s.grids[s.tab].current()
+	if !ok {
+		return nil
+	}
+	switch v := r.value.(type) {
+	case query.ModelRank:
+		return s.showOutcomes(query.OutcomesParams{Model: []string{v.Model}})
+	case query.GraderStats:
+		return s.showOutcomes(query.OutcomesParams{Grader: v.Name, Status: []string{"failed"}})
+	case string: // a matrix row: its stimulus
+		return s.showOutcomes(query.OutcomesParams{Stimulus: []string{v}})
+	case query.OutcomeSummary:
+		return push(newOutcomeScreen(s.m, v.ID))
+	}
+	return nil
+}
+
+func (s *runScreen) showOutcomes(p query.OutcomesParams) tea.Cmd {
+	s.filter = p
+	s.loaded[4] = false
+	s.grids[4].cursor = 0
+	return s.setTab(4)
+}
+
+func (s *runScreen) loadedValue(v any) tea.Cmd {
+	switch v := v.(type) {
+	case query.RunDetail:
+		s.detail = &v
+		return s.loadTab()
+	case query.Ranking:
+		s.fillRanking(v)
+	case query.Graders:
+		var rows []row
+		for _, g := range v.Graders {
+			ev := ""
+			if len(g.SampleFailureEvidence) > 0 {
+				ev = g.SampleFailureEvidence[0]
+			}
+			rows = append(rows, row{cells: []string{g.Name, g.Type, format.Pct(g.PassRate), format.Int(g.FailCount), format.Float(g.MeanScore, 2), ev},
+				value: g, failed: g.FailCount > 0, rates: []*float64{nil, nil, g.PassRate}})
+		}
+		s.grids[1].setRows(rows)
+	case query.Tools:
+		var rows []row
+		for _, t := range v.Tools {
+			rows = append(rows, row{cells: []string{t.Name, format.Int(t.CallCount), format.Pct(t.SuccessRate), format.Int(t.FailureCount),
+				format.Pct(t.OutcomePassRate), format.Ms(t.MeanDurationMs), strings.Join(t.Models, ", ")},
+				nums:  []float64{math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), num(t.MeanDurationMs)},
+				value: t, failed: t.FailureCount > 0, rates: []*float64{nil, nil, t.SuccessRate, nil, t.OutcomePassRate}})
+		}
+		s.grids[2].setRows(rows)
+	case query.Matrix:
+		s.fillMatrix(v)
+	case outcomeList:
+		s.total = v.total
+		var rows []row
+		for _, o := range v.items {
+			var failed []string
+			for _, g := range o.GraderSummary {
+				if g.Passed != nil && !*g.Passed {
+					failed = append(failed, g.Name)
+				}
+			}
+			rows = append(rows, row{cells: []string{o.StimulusName, o.Model, strconv.Itoa(o.TrialIndex), o.DisplayStatus, format.Float(o.Score, 2),
+				format.MsInt(o.DurationMs), strconv.Itoa(o.ToolCalls), strings.Join(failed, ", "), o.ID},
+				nums:  []float64{math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), float64(o.DurationMs)},
+				value: o, failed: o.DisplayStatus == "failed" || o.DisplayStatus == "error"})
+		}
+		s.grids[4].setRows(rows)
+	}
+	return nil
+}
+
+func num(v *float64) float64 {
+	if v == nil {
+		return math.NaN()
+	}
+	return *v
+}
+
+func (s *runScreen) fillRanking(v query.Ranking) {
+	var rows []row
+	for _, m := range v.Models {
+		var pk *float64
+		for k := int(v.Trials); k >= 1 && pk == nil; k-- {
+			pk = m.PassAtK[strconv.Itoa(k)]
+		}
+		cost := "–"
+		if m.CostUSD != nil {
+			cost = format.USD(*m.CostUSD)
+		}
+		rows = append(rows, row{cells: []string{strconv.Itoa(m.Rank), m.Model, format.Pct(m.PassRate), format.Bar(m.PassRate, 10), format.Pct(pk),
+			format.Ms(m.MeanDurationMs), format.Float(m.MeanTurns, 1), format.Float(m.MeanToolCalls, 1), format.Int(m.TotalTokens), cost, format.Int(m.ErrorCount)},
+			nums:  []float64{math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), num(m.MeanDurationMs), math.NaN(), math.NaN(), float64(m.TotalTokens), num(m.CostUSD)},
+			value: m, failed: m.PassRate != nil && *m.PassRate < 0.5, rates: []*float64{nil, nil, m.PassRate, m.PassRate, pk}})
+	}
+	s.grids[0].setRows(rows)
+}
+
+func (s *runScreen) fillMatrix(v query.Matrix) {
+	cols := []column{{"STIMULUS", kindText, 36, false}}
+	for _, c := range v.Columns {
+		cols = append(cols, column{name: c, kind: kindRate})
+	}
+	g := s.grids[3]
+	g.cols = cols
+	var rows []row
+	for r, stim := range v.Rows {
+		cells := []string{stim}
+		rates := []*float64{nil}
+		failed := false
+		for _, c := range v.Cells[r] {
+			if c == nil {
+				cells, rates = append(cells, "·"), append(rates, nil)
+				continue
+			}
+			t := format.Pct(c.Value)
+			if len(c.Flags) > 0 {
+				t += "~"
+			}
+			cells, rates = append(cells, t), append(rates, c.Value)
+			failed = failed || c.Value != nil && *c.Value < 1
+		}
+		rows = append(rows, row{cells: cells, value: stim, failed: failed, rates: rates})
+	}
+	g.setRows(rows)
+}
+
+func (s *runScreen) view() string {
+	if s.detail == nil {
+		return "loading run " + s.ref + "…"
+	}
+	d := s.detail
+	var b strings.Builder
+	head := fmt.Sprintf("%s  %s  %s · %d models · %s outcomes · pass %s · %d failed · %d error",
+		s.m.st.title.Render(d.Name), s.m.st.faint.Render(d.ID), format.Time(d.CreatedAt), len(d.Models), format.Int(d.OutcomeCount),
+		format.Pct(d.PassRate), d.Counts.Failed, d.Counts.Error)
+	b.WriteString(head + "\n")
+	var tabs []string
+	for i, t := range runTabs {
+		label := fmt.Sprintf("%d %s", i+1, t)
+		if i == s.tab {
+			tabs = append(tabs, s.m.st.tabActive.Render(label))
+		} else {
+			tabs = append(tabs, s.m.st.tab.Render(label))
+		}
+	}
+	line := strings.Join(tabs, "")
+	if s.tab == 4 {
+		if f := describe(s.filter); f != "" {
+			line += "  " + s.m.st.mark.Render(f) + s.m.st.faint.Render(" (x clears)")
+		}
+		if s.total > len(s.grids[4].all) {
+			line += s.m.st.faint.Render(fmt.Sprintf("  first %d of %d", len(s.grids[4].all), s.total))
+		}
+	}
+	b.WriteString(line + "\n")
+	if !s.loaded[s.tab] || (s.grids[s.tab].all == nil && s.m.loading > 0) {
+		b.WriteString("loading " + runTabs[s.tab] + "…\n")
+		return b.String()
+	}
+	b.WriteString(s.grids[s.tab].render())
+	return b.String()
+}
+
+func describe(p query.OutcomesParams) string {
+	var parts []string
+	if len(p.Model) > 0 {
+		parts = append(parts, "model="+strings.Join(p.Model, ","))
+	}
+	if len(p.Stimulus) > 0 {
+		parts = append(parts, "stimulus="+strings.Join(p.Stimulus, ","))
+	}
+	if p.Grader != "" {
+		parts = append(parts, "grader="+p.Grader)
+	}
+	if len(p.Status) > 0 {
+		parts = append(parts, "status="+strings.Join(p.Status, ","))
+	}
+	return strings.Join(parts, " ")
+}
+
+func (s *runScreen) setSize(w, h int) {
+	s.width, s.height = w, h
+	for _, g := range s.grids {
+		g.setSize(w, h-2)
+	}
+}
+
+func (s *runScreen) typing() bool { return s.grids[s.tab].filtering }
+func (s *runScreen) click(y int)  { s.grids[s.tab].click(y - 2) }
+
+func (s *runScreen) selected() any {
+	if r, ok := s.grids[s.tab].current(); ok {
+		return r.value
+	}
+	return nil
+}
+
+func (s *runScreen) help() []key.Binding {
+	k := s.m.keys
+	return []key.Binding{k.Tab, k.ShiftTab, k.Up, k.Down, k.Top, k.Bottom, k.PageDown, k.Enter, k.Filter,
+		k.Left, k.Right, k.Sort, k.Reverse, k.Failures,
+		key.NewBinding(key.WithKeys("1"), key.WithHelp("1–5", "jump to a tab")),
+		key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "clear the outcome filter"))}
+}

@@ -1,0 +1,160 @@
+package tui
+
+import (
+	"fmt"
+	"math"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/evals-dev/evals/format"
+	"github.com/evals-dev/evals/query"
+)
+
+// runsScreen lists every run, newest first.
+type runsScreen struct {
+	m      *Model
+	g      *grid
+	runs   []query.RunSummary
+	marked string
+	loaded bool
+}
+
+func newRunsScreen(m *Model) *runsScreen {
+	s := &runsScreen{m: m}
+	s.g = newGrid(&m.st, &m.keys, []column{{"ID", kindText, 12, false}, {"NAME", kindText, 28, false}, {"CREATED", kindText, 16, false},
+		{"MODELS", kindNum, 0, false}, {"OUTCOMES", kindNum, 0, false}, {"PASS", kindRate, 0, false}, {"", kindText, 10, true}, {"STATUS", kindStatus, 0, false}},
+		"no runs yet: import results with `evals import FILE`, or try `evals demo`")
+	return s
+}
+
+func (s *runsScreen) title() string { return "runs" }
+
+func (s *runsScreen) init() tea.Cmd {
+	src := s.m.opt.Source
+	return load(s, func() ([]query.RunSummary, error) {
+		var all []query.RunSummary
+		cursor := ""
+		for {
+			p, err := query.Runs(src, query.RunsParams{Cursor: cursor, Limit: query.MaxLimit})
+			if err != nil {
+				return nil, err
+			}
+			all = append(all, p.Items...)
+			if p.Page.NextCursor == nil {
+				return all, nil
+			}
+			cursor = *p.Page.NextCursor
+		}
+	})
+}
+
+func (s *runsScreen) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case loadedMsg:
+		if runs, ok := msg.value.([]query.RunSummary); ok && msg.err == nil {
+			s.runs, s.loaded = runs, true
+			s.fill()
+		}
+		return nil
+	case tea.KeyPressMsg:
+		if !s.g.filtering {
+			switch {
+			case key.Matches(msg, s.m.keys.Enter):
+				if r, ok := s.current(); ok {
+					return push(newRunScreen(s.m, r.ID))
+				}
+				return nil
+			case key.Matches(msg, s.m.keys.Mark):
+				if r, ok := s.current(); ok {
+					if s.marked == r.ID {
+						s.marked = ""
+					} else {
+						s.marked = r.ID
+					}
+					s.fill()
+					return status("marked " + r.Name + ": press c on another run to compare")
+				}
+			case key.Matches(msg, s.m.keys.Compare):
+				return s.compare()
+			}
+		}
+	}
+	s.g.update(msg)
+	return nil
+}
+
+// compare opens the comparison of the run under the cursor with the marked run, or with
+// the run just older than it.
+func (s *runsScreen) compare() tea.Cmd {
+	r, ok := s.current()
+	if !ok {
+		return nil
+	}
+	base := s.marked
+	if base == "" || base == r.ID {
+		base = ""
+		for i, x := range s.runs {
+			if x.ID == r.ID && i+1 < len(s.runs) {
+				base = s.runs[i+1].ID
+			}
+		}
+	}
+	if base == "" {
+		return status("no older run to compare with: mark one with m")
+	}
+	return push(newCompareScreen(s.m, r.ID, base))
+}
+
+func (s *runsScreen) current() (query.RunSummary, bool) {
+	r, ok := s.g.current()
+	if !ok {
+		return query.RunSummary{}, false
+	}
+	return r.value.(query.RunSummary), true
+}
+
+func (s *runsScreen) fill() {
+	rows := make([]row, 0, len(s.runs))
+	for _, r := range s.runs {
+		id := r.ID
+		if id == s.marked {
+			id = "*" + id
+		}
+		pr := math.NaN()
+		if r.PassRate != nil {
+			pr = *r.PassRate
+		}
+		rows = append(rows, row{
+			cells: []string{id, r.Name, format.Time(r.CreatedAt), fmt.Sprint(len(r.Models)), format.Int(r.OutcomeCount),
+				format.Pct(r.PassRate), format.Bar(r.PassRate, 10), r.Status},
+			nums:   []float64{math.NaN(), math.NaN(), float64(-r.CreatedAt.Unix()), float64(len(r.Models)), float64(r.OutcomeCount), pr},
+			value:  r,
+			failed: r.PassRate != nil && *r.PassRate < 0.5 || r.Status == "failed",
+			rates:  []*float64{nil, nil, nil, nil, nil, r.PassRate, r.PassRate},
+		})
+	}
+	s.g.setRows(rows)
+}
+
+func (s *runsScreen) view() string {
+	if !s.loaded {
+		return "loading runs…"
+	}
+	return s.g.render()
+}
+
+func (s *runsScreen) setSize(w, h int) { s.g.setSize(w, h) }
+func (s *runsScreen) typing() bool     { return s.g.filtering }
+func (s *runsScreen) click(y int)      { s.g.click(y) }
+
+func (s *runsScreen) selected() any {
+	if r, ok := s.current(); ok {
+		return r
+	}
+	return nil
+}
+
+func (s *runsScreen) help() []key.Binding {
+	k := s.m.keys
+	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageDown, k.Enter, k.Compare, k.Mark, k.Filter, k.Left, k.Right, k.Sort, k.Reverse, k.Failures}
+}

@@ -1,0 +1,258 @@
+package tui
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/evals-dev/evals/ingest"
+	"github.com/evals-dev/evals/store"
+)
+
+// updating reports -update, the flag teatest's golden package already defines.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+var demo *store.Store
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "evals-tui-test-")
+	if err != nil {
+		panic(err)
+	}
+	if _, err := ingest.Demo(context.Background(), dir, nil); err != nil {
+		panic(err)
+	}
+	demo = store.Open(dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func newTestModel(w, h int) *Model {
+	m := New(Options{Source: demo, StorePath: "demo-store", Color: false, Refresh: time.Hour})
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	return m
+}
+
+// settle runs commands the way the program would, feeding their messages back into
+// Update until nothing is left. Timers (the store watch, the spinner) are dropped.
+func settle(m *Model, cmds ...tea.Cmd) {
+	queue := cmds
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		ch := make(chan tea.Msg, 1)
+		go func() { ch <- c() }()
+		select {
+		case msg := <-ch:
+			switch msg := msg.(type) {
+			case tea.BatchMsg:
+				queue = append(queue, msg...)
+			case spinner.TickMsg, tickMsg, nil:
+			default:
+				_, next := m.Update(msg)
+				queue = append(queue, next)
+			}
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func press(m *Model, keys ...string) {
+	for _, k := range keys {
+		var msg tea.KeyPressMsg
+		switch k {
+		case "enter":
+			msg = tea.KeyPressMsg{Code: tea.KeyEnter}
+		case "esc":
+			msg = tea.KeyPressMsg{Code: tea.KeyEscape}
+		case "tab":
+			msg = tea.KeyPressMsg{Code: tea.KeyTab}
+		case "down":
+			msg = tea.KeyPressMsg{Code: tea.KeyDown}
+		case "backspace":
+			msg = tea.KeyPressMsg{Code: tea.KeyBackspace}
+		default:
+			r := []rune(k)[0]
+			msg = tea.KeyPressMsg{Code: r, Text: k}
+		}
+		_, c := m.Update(msg)
+		settle(m, c)
+	}
+}
+
+func screenText(m *Model) string { return ansi.Strip(m.View().Content) }
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if updating() {
+		os.MkdirAll("testdata", 0o755)
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./tui -update creates it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs (go test ./tui -update to accept):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func checkSize(t *testing.T, text string, w, h int) {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	if len(lines) != h {
+		t.Errorf("%d lines, want %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			t.Errorf("line %d is %d wide (max %d): %q", i, ansi.StringWidth(l), w, l)
+		}
+	}
+}
+
+// TestWalk drives the explorer from the runs list to a trajectory and back, checking each
+// screen at 80×24 and 160×48.
+func TestWalk(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		w, h := size[0], size[1]
+		m := newTestModel(w, h)
+		settle(m, m.Init())
+		shot := func(name string) string {
+			text := screenText(m)
+			checkSize(t, text, w, h)
+			golden(t, name+"."+itoa(w)+"x"+itoa(h)+".txt", text)
+			return text
+		}
+		if s := shot("runs"); !strings.Contains(s, "candidate") || !strings.Contains(s, "baseline") {
+			t.Fatalf("runs screen:\n%s", s)
+		}
+		press(m, "enter")
+		if s := shot("ranking"); !strings.Contains(s, "claude-sonnet-4.5") && !strings.Contains(s, "claude-sonn") {
+			t.Fatalf("ranking:\n%s", s)
+		}
+		press(m, "tab")
+		shot("graders")
+		press(m, "enter") // failures of the worst grader
+		if s := shot("outcomes"); !strings.Contains(s, "grader=tests-pass") || !strings.Contains(s, "failed") {
+			t.Fatalf("outcomes of a grader:\n%s", s)
+		}
+		press(m, "enter")
+		if s := shot("outcome"); !strings.Contains(s, "FAILED") || !strings.Contains(s, "tests failed") {
+			t.Fatalf("outcome:\n%s", s)
+		}
+		press(m, "t")
+		if s := shot("trajectory"); !strings.Contains(s, "tool_call") {
+			t.Fatalf("trajectory:\n%s", s)
+		}
+		press(m, "e")
+		if s := screenText(m); !strings.Contains(s, "▾   2 tool_call") {
+			t.Fatalf("expand all:\n%s", s)
+		}
+		press(m, "esc", "esc", "esc")
+		if _, ok := m.top().(*runsScreen); !ok {
+			t.Fatalf("esc ×3 should be back at the runs list, at %T", m.top())
+		}
+		press(m, "c")
+		if s := shot("compare"); !strings.Contains(s, "regressed") || !strings.Contains(s, "improved") {
+			t.Fatalf("compare:\n%s", s)
+		}
+		press(m, "?")
+		if s := shot("help"); !strings.Contains(s, "filter") {
+			t.Fatalf("help:\n%s", s)
+		}
+	}
+}
+
+func TestFilterSortAndFailures(t *testing.T) {
+	m := newTestModel(100, 30)
+	settle(m, m.Init())
+	press(m, "enter", "5") // outcomes tab
+	rs := m.top().(*runScreen)
+	g := rs.grids[4]
+	all := len(g.view)
+	if all != 2160 {
+		t.Fatalf("outcomes listed: %d", all)
+	}
+	press(m, "/", "g", "p", "t", "-", "5")
+	if !rs.typing() || len(g.view) != 360 {
+		t.Fatalf("filter gpt-5: typing=%v, %d rows", rs.typing(), len(g.view))
+	}
+	if s := screenText(m); !strings.Contains(s, "/gpt-5") || !strings.Contains(s, "1/360 of 2160") {
+		t.Fatalf("filter line:\n%s", s)
+	}
+	press(m, "q") // typed into the filter, not quitting
+	if len(g.view) != 0 {
+		t.Fatalf("q should be part of the filter")
+	}
+	press(m, "backspace", "enter")
+	press(m, "f")
+	for _, ix := range g.view {
+		if !g.all[ix].failed {
+			t.Fatal("f left a passing outcome")
+		}
+	}
+	// Sort by duration (column 5), descending first for numbers.
+	press(m, "l", "l", "l", "l", "l", "s")
+	prev := 1e18
+	for _, ix := range g.view {
+		d := g.all[ix].nums[5]
+		if d > prev {
+			t.Fatalf("not sorted by duration: %v after %v", d, prev)
+		}
+		prev = d
+	}
+	press(m, "y")
+	if !strings.Contains(m.status, "copied") {
+		t.Fatalf("copy: status %q", m.status)
+	}
+}
+
+func TestStartDeepAndErrors(t *testing.T) {
+	m := New(Options{Source: demo, StorePath: "demo-store", Run: "baseline", Outcome: "5f3a9c1e02-0000001", Refresh: time.Hour})
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	settle(m, m.Init())
+	if _, ok := m.top().(*outcomeScreen); !ok || len(m.stack) != 3 {
+		t.Fatalf("deep start: %T, %d screens", m.top(), len(m.stack))
+	}
+	m = New(Options{Source: demo, StorePath: "demo-store", Outcome: "nope-1", Refresh: time.Hour})
+	settle(m, m.Init())
+	if !strings.Contains(m.statusBar(), "not found") {
+		t.Fatalf("error in status bar: %q", m.statusBar())
+	}
+	// Resizing at any time keeps the frame whole.
+	for _, sz := range [][2]int{{40, 10}, {200, 60}, {80, 24}} {
+		m.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		checkSize(t, screenText(m), sz[0], sz[1])
+	}
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	s := ""
+	for n > 0 {
+		s = string(rune('0'+n%10)) + s
+		n /= 10
+	}
+	return s
+}
