@@ -34,7 +34,7 @@ func Execute(ctx context.Context, args []string, ios *IOStreams) int {
 	if err == nil {
 		return 0
 	}
-	if ctx.Err() != nil && errs.CodeOf(err) != errs.GateFailed {
+	if ctx.Err() != nil && errs.CodeOf(err) != errs.GateFailed && errs.CodeOf(err) != errs.Invalid {
 		err = errs.E(errs.Interrupted, "interrupted")
 	}
 	var coded *errs.Error
@@ -114,7 +114,7 @@ On a terminal, evals without a command opens the explorer.`,
 		newRunsCmd(f, nil), newRunCmd(f, nil), newImportCmd(f, nil), newDemoCmd(f, nil),
 		newSchemaCmd(f), newVersionCmd(f),
 		newRankingCmd(f), newGradersCmd(f), newToolsCmd(f), newMatrixCmd(f), newMetricsCmd(f),
-		newOutcomesCmd(f), newOutcomeCmd(f), newTrajectoryCmd(f), newCompareCmd(f), newTUICmd(f),
+		newOutcomesCmd(f), newOutcomeCmd(f), newTrajectoryCmd(f), newCompareCmd(f), newTUICmd(f), newServeCmd(f),
 	)
 	return root
 }

@@ -1,0 +1,321 @@
+package serve
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/evals-dev/evals/errs"
+	"github.com/evals-dev/evals/format"
+	"github.com/evals-dev/evals/query"
+	"github.com/evals-dev/evals/store"
+)
+
+// route is one endpoint: its pattern, the query parameters it accepts, and its handler.
+// The same table registers the routes and writes the OpenAPI document.
+type route struct {
+	method, path, summary string
+	params                []param
+	heavy                 bool
+	handle                func(s *server, r *http.Request) (result, error)
+}
+
+type param struct {
+	name, typ, desc string
+}
+
+var (
+	pCursor   = param{"cursor", "string", "the nextCursor of the previous page"}
+	pLimit    = param{"limit", "integer", "page size, 1..1000 (default 50)"}
+	pModel    = param{"model", "string", "only these models (comma list)"}
+	pStimulus = param{"stimulus", "string", "only these stimuli (comma list)"}
+	pStatus   = param{"status", "string", "passed, failed, error, skipped, pending or success (comma list)"}
+	pPassed   = param{"passed", "boolean", "only passed (true) or failed (false) outcomes"}
+	pGrader   = param{"grader", "string", "only outcomes with a result from this grader"}
+	pSort     = param{"sort", "string", "a metric id, or stimulus, model, trial, status, started_at"}
+	pOrder    = param{"order", "string", "asc (default) or desc"}
+	outcomeP  = []param{pModel, pStimulus, pStatus, pPassed, pGrader, pSort, pOrder, pLimit, pCursor}
+)
+
+var routes = []route{
+	{method: "GET", path: "/api/health", summary: "Liveness", handle: func(*server, *http.Request) (result, error) {
+		return result{value: map[string]string{"status": "ok"}}, nil
+	}},
+	{method: "GET", path: "/api/metrics", summary: "Metric definitions", handle: func(*server, *http.Request) (result, error) {
+		return result{value: query.MetricsOf()}, nil
+	}},
+	{method: "GET", path: "/api/openapi.json", summary: "This API as an OpenAPI 3 document", handle: func(s *server, _ *http.Request) (result, error) {
+		return result{value: s.doc}, nil
+	}},
+	{method: "GET", path: "/api/runs", summary: "Runs, newest first, paged", params: []param{pCursor, pLimit}, handle: handleRuns},
+	{method: "GET", path: "/api/runs/{id}", summary: "Run detail: summary, stimuli and config", heavy: true, handle: runScoped(func(s *server, r *http.Request, run store.Run) (any, error) {
+		return query.Run(s.d.Store, run.ID)
+	})},
+	{method: "GET", path: "/api/runs/{id}/outcomes", summary: "Outcomes of a run, filtered and paged", params: outcomeP, heavy: true, handle: runScoped(func(s *server, r *http.Request, run store.Run) (any, error) {
+		p, err := outcomeParams(r.URL.Query())
+		if err != nil {
+			return nil, err
+		}
+		p.Runs = []string{run.ID}
+		return query.Outcomes(s.d.Store, p)
+	})},
+	{method: "GET", path: "/api/runs/{id}/ranking", summary: "Model leaderboard", heavy: true, handle: runScoped(func(s *server, r *http.Request, run store.Run) (any, error) {
+		return query.RankingOf(s.d.Store, query.Scope{Runs: []string{run.ID}})
+	})},
+	{method: "GET", path: "/api/runs/{id}/graders", summary: "Grader failure analysis", heavy: true, handle: runScoped(func(s *server, r *http.Request, run store.Run) (any, error) {
+		return query.GradersOf(s.d.Store, query.Scope{Runs: []string{run.ID}})
+	})},
+	{method: "GET", path: "/api/runs/{id}/tools", summary: "Tool usage analysis", heavy: true, handle: runScoped(func(s *server, r *http.Request, run store.Run) (any, error) {
+		return query.ToolsOf(s.d.Store, query.Scope{Runs: []string{run.ID}})
+	})},
+	{method: "GET", path: "/api/runs/{id}/matrix", summary: "Stimulus × model matrix of a metric", heavy: true,
+		params: []param{{"metric", "string", "a metric id (default pass_rate)"}},
+		handle: runScoped(func(s *server, r *http.Request, run store.Run) (any, error) {
+			return query.MatrixOf(s.d.Store, query.Scope{Runs: []string{run.ID}}, r.URL.Query().Get("metric"))
+		})},
+	{method: "GET", path: "/api/runs/{id}/compare", summary: "Two models within a run", heavy: true,
+		params: []param{{"modelA", "string", "first model (required)"}, {"modelB", "string", "second model (required)"}},
+		handle: runScoped(func(s *server, r *http.Request, run store.Run) (any, error) {
+			q := r.URL.Query()
+			return query.CompareModels(s.d.Store, run.ID, q.Get("modelA"), q.Get("modelB"))
+		})},
+	{method: "GET", path: "/api/runs/{id}/export/{format}", summary: "Export a run as json, csv or markdown", heavy: true, handle: handleExport},
+	{method: "GET", path: "/api/outcomes", summary: "Outcomes with filters, sorted and paged", heavy: true,
+		params: append([]param{{"runId", "string", "only this run (any run reference)"}}, outcomeP...), handle: handleOutcomes},
+	{method: "GET", path: "/api/outcomes/{id}", summary: "Outcome detail with grader evidence", handle: func(s *server, r *http.Request) (result, error) {
+		v, err := query.OutcomeOf(s.d.Store, r.PathValue("id"))
+		return result{value: v}, err
+	}},
+	{method: "GET", path: "/api/outcomes/{id}/trajectory", summary: "An outcome's trajectory", handle: func(s *server, r *http.Request) (result, error) {
+		v, err := query.TrajectoryOf(s.d.Store, r.PathValue("id"))
+		return result{value: v}, err
+	}},
+	{method: "GET", path: "/api/outcomes/{id}/tools", summary: "An outcome's tool calls", handle: func(s *server, r *http.Request) (result, error) {
+		v, err := query.ToolEventsOf(s.d.Store, r.PathValue("id"))
+		return result{value: v}, err
+	}},
+	{method: "GET", path: "/api/compare", summary: "Runs against runs: subjects, coverage, rows, summary", heavy: true,
+		params: []param{{"runs", "string", "run references, new first (comma list, 2..8)"}, {"threshold", "number", "ok at pass rate ≥ this (default 0.5)"},
+			{"alpha", "number", "McNemar significance level (default 0.05)"}, {"minMatched", "integer", "underpowered below this many common stimuli (default 10)"},
+			{"pair", "string", "NEW_MODEL=BASE_MODEL (comma list)"}},
+		handle: handleCompare},
+}
+
+// checkParams rejects query parameters the route does not take.
+func checkParams(r *http.Request, ps []param) error {
+	for name := range r.URL.Query() {
+		if !slices.ContainsFunc(ps, func(p param) bool { return p.name == name }) {
+			var names []string
+			for _, p := range ps {
+				names = append(names, p.name)
+			}
+			if len(names) == 0 {
+				return errs.E(errs.Invalid, "unknown query parameter %q: this endpoint takes none", name)
+			}
+			return errs.E(errs.Invalid, "unknown query parameter %q: use %s", name, strings.Join(names, ", "))
+		}
+	}
+	return nil
+}
+
+// runScoped resolves {id} (any run reference) and marks the answer revalidatable.
+func runScoped(fn func(s *server, r *http.Request, run store.Run) (any, error)) func(*server, *http.Request) (result, error) {
+	return func(s *server, r *http.Request) (result, error) {
+		run, err := s.d.Store.Resolve(r.PathValue("id"))
+		if err != nil {
+			return result{}, err
+		}
+		if matches(r, etagFor(run, r)) {
+			return result{run: &run}, nil
+		}
+		v, err := fn(s, r, run)
+		return result{value: v, run: &run}, err
+	}
+}
+
+func intParam(q url.Values, name string, def int) (int, error) {
+	v := q.Get(name)
+	if v == "" {
+		if q.Has(name) {
+			return 0, errs.E(errs.Invalid, "%s is empty", name)
+		}
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, errs.E(errs.Invalid, "%s %q is not an integer", name, v)
+	}
+	return n, nil
+}
+
+func list(q url.Values, name string) []string {
+	var out []string
+	for _, v := range q[name] {
+		for _, x := range strings.Split(v, ",") {
+			if x = strings.TrimSpace(x); x != "" {
+				out = append(out, x)
+			}
+		}
+	}
+	return out
+}
+
+func handleRuns(s *server, r *http.Request) (result, error) {
+	q := r.URL.Query()
+	limit, err := intParam(q, "limit", 50)
+	if err != nil {
+		return result{}, err
+	}
+	v, err := query.Runs(s.d.Store, query.RunsParams{Cursor: q.Get("cursor"), Limit: limit})
+	return result{value: v}, err
+}
+
+func outcomeParams(q url.Values) (query.OutcomesParams, error) {
+	p := query.OutcomesParams{Model: list(q, "model"), Stimulus: list(q, "stimulus"), Status: list(q, "status"),
+		Grader: q.Get("grader"), Sort: q.Get("sort"), Cursor: q.Get("cursor")}
+	var err error
+	if p.Limit, err = intParam(q, "limit", 50); err != nil {
+		return p, err
+	}
+	switch v := q.Get("passed"); v {
+	case "":
+	case "true", "false":
+		b := v == "true"
+		p.Passed = &b
+	default:
+		return p, errs.E(errs.Invalid, "passed %q: use true or false", v)
+	}
+	switch o := q.Get("order"); o {
+	case "", "asc":
+	case "desc":
+		p.Desc = true
+	default:
+		return p, errs.E(errs.Invalid, "order %q: use asc or desc", o)
+	}
+	return p, nil
+}
+
+func handleOutcomes(s *server, r *http.Request) (result, error) {
+	q := r.URL.Query()
+	p, err := outcomeParams(q)
+	if err != nil {
+		return result{}, err
+	}
+	if id := q.Get("runId"); id != "" {
+		p.Runs = []string{id}
+	}
+	v, err := query.Outcomes(s.d.Store, p)
+	return result{value: v}, err
+}
+
+func handleCompare(s *server, r *http.Request) (result, error) {
+	q := r.URL.Query()
+	p := query.CompareParams{Runs: list(q, "runs")}
+	var err error
+	for _, f := range []struct {
+		name string
+		dst  *float64
+	}{{"threshold", &p.Threshold}, {"alpha", &p.Alpha}} {
+		if v := q.Get(f.name); v != "" {
+			if *f.dst, err = strconv.ParseFloat(v, 64); err != nil {
+				return result{}, errs.E(errs.Invalid, "%s %q is not a number", f.name, v)
+			}
+		}
+	}
+	if p.MinMatched, err = intParam(q, "minMatched", 10); err != nil {
+		return result{}, err
+	}
+	if p.Pairs, err = query.ParsePairs(list(q, "pair")); err != nil {
+		return result{}, err
+	}
+	v, err := query.CompareRuns(s.d.Store, p)
+	return result{value: v}, err
+}
+
+// handleExport writes a whole run as a download: json (summary, ranking, graders, tools
+// and every outcome), csv (every outcome) or markdown (a report).
+func handleExport(s *server, r *http.Request) (result, error) {
+	run, err := s.d.Store.Resolve(r.PathValue("id"))
+	if err != nil {
+		return result{}, err
+	}
+	if matches(r, etagFor(run, r)) {
+		return result{run: &run}, nil
+	}
+	ex, err := exportRun(s.d.Store, run.ID)
+	if err != nil {
+		return result{}, err
+	}
+	var buf bytes.Buffer
+	res := result{run: &run}
+	switch f := r.PathValue("format"); f {
+	case "json":
+		b, err := format.JSON(ex)
+		if err != nil {
+			return result{}, err
+		}
+		buf.Write(b)
+		res.contentType = "application/json; charset=utf-8"
+	case "csv":
+		err = format.WriteCSV(&buf, format.Outcomes(query.Paged[query.OutcomeSummary]{Items: ex.Outcomes}))
+		res.contentType = "text/csv; charset=utf-8"
+	case "markdown", "md":
+		err = format.WriteMarkdown(&buf, format.Report(ex.Run, ex.Ranking, ex.Graders, ex.Tools))
+		res.contentType = "text/markdown; charset=utf-8"
+		f = "md"
+	default:
+		return result{}, errs.E(errs.Invalid, "unknown export format %q: use json, csv or markdown", f)
+	}
+	if err != nil {
+		return result{}, err
+	}
+	ext := r.PathValue("format")
+	if ext == "markdown" {
+		ext = "md"
+	}
+	res.raw, res.filename = buf.Bytes(), "evals-"+run.ID+"."+ext
+	return res, nil
+}
+
+// Export is a whole run in one document.
+type Export struct {
+	Run      query.RunDetail        `json:"run"`
+	Ranking  query.Ranking          `json:"ranking"`
+	Graders  query.Graders          `json:"graders"`
+	Tools    query.Tools            `json:"tools"`
+	Outcomes []query.OutcomeSummary `json:"outcomes"`
+}
+
+func exportRun(src query.Source, id string) (Export, error) {
+	var ex Export
+	var err error
+	sc := query.Scope{Runs: []string{id}}
+	if ex.Run, err = query.Run(src, id); err != nil {
+		return ex, err
+	}
+	if ex.Ranking, err = query.RankingOf(src, sc); err != nil {
+		return ex, err
+	}
+	if ex.Graders, err = query.GradersOf(src, sc); err != nil {
+		return ex, err
+	}
+	if ex.Tools, err = query.ToolsOf(src, sc); err != nil {
+		return ex, err
+	}
+	p := query.OutcomesParams{Runs: []string{id}, Limit: query.MaxLimit}
+	ex.Outcomes = []query.OutcomeSummary{}
+	for {
+		page, err := query.Outcomes(src, p)
+		if err != nil {
+			return ex, err
+		}
+		ex.Outcomes = append(ex.Outcomes, page.Items...)
+		if page.Page.NextCursor == nil {
+			return ex, nil
+		}
+		p.Cursor = *page.Page.NextCursor
+	}
+}

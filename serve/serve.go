@@ -1,0 +1,242 @@
+package serve
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/evals-dev/evals/errs"
+	"github.com/evals-dev/evals/format"
+	"github.com/evals-dev/evals/store"
+)
+
+// Deps are what the handler needs.
+type Deps struct {
+	Store *store.Store
+	// Log receives one line per request (nil: no log).
+	Log io.Writer
+	// Token, when set, is required as "Authorization: Bearer TOKEN".
+	Token string
+	// CORS is the allowed origin ("" for none, "*" for any).
+	CORS string
+	// Timeout bounds one request (0: 30 s).
+	Timeout time.Duration
+	// MaxHeavy bounds queries that scan data running at once (0: 2 × GOMAXPROCS).
+	MaxHeavy int
+}
+
+type server struct {
+	d     Deps
+	heavy chan struct{}
+	doc   map[string]any
+}
+
+// NewHandler returns the HTTP API over the store: the same queries and the same JSON
+// bytes as the CLI's --json.
+func NewHandler(d Deps) http.Handler {
+	if d.Timeout == 0 {
+		d.Timeout = 30 * time.Second
+	}
+	if d.MaxHeavy == 0 {
+		d.MaxHeavy = 2 * runtime.GOMAXPROCS(0)
+	}
+	s := &server{d: d, heavy: make(chan struct{}, d.MaxHeavy), doc: openAPI(routes)}
+	mux := http.NewServeMux()
+	methods := map[string][]string{}
+	for _, rt := range routes {
+		mux.Handle(rt.method+" "+rt.path, s.endpoint(rt))
+		methods[rt.path] = append(methods[rt.path], rt.method)
+	}
+	for path, ms := range methods {
+		allow := strings.Join(append(ms, "HEAD"), ", ")
+		if !contains(ms, "GET") {
+			allow = strings.Join(ms, ", ")
+		}
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			writeError(w, http.StatusMethodNotAllowed, errs.E(errs.Invalid, "method %s is not allowed on %s; allowed: %s", r.Method, path, allow))
+		})
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, 0, errs.E(errs.NotFound, "no endpoint %s; see GET /api/openapi.json", r.URL.Path))
+	})
+	return s.middleware(mux)
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// endpoint wraps one route: parameter check, the heavy-query limit, and the answer.
+func (s *server) endpoint(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := checkParams(r, rt.params); err != nil {
+			writeError(w, 0, err)
+			return
+		}
+		if rt.heavy {
+			select {
+			case s.heavy <- struct{}{}:
+				defer func() { <-s.heavy }()
+			case <-r.Context().Done():
+				writeError(w, http.StatusServiceUnavailable, errs.E(errs.Internal, "the server is busy; try again"))
+				return
+			}
+		}
+		res, err := rt.handle(s, r)
+		if err != nil {
+			writeError(w, 0, err)
+			return
+		}
+		if res.run != nil && s.notModified(w, r, *res.run) {
+			return // the client has it: runScoped did not even run the query
+		}
+		if res.raw != nil {
+			w.Header().Set("Content-Type", res.contentType)
+			if res.filename != "" {
+				w.Header().Set("Content-Disposition", `attachment; filename="`+res.filename+`"`)
+			}
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write(res.raw)
+			return
+		}
+		writeJSON(w, http.StatusOK, res.value)
+	})
+}
+
+// result is what a route answers: a JSON value, or raw bytes (exports).
+type result struct {
+	value       any
+	raw         []byte
+	contentType string
+	filename    string
+	// run makes the answer revalidatable: runs never change once written.
+	run *store.Run
+}
+
+// etagFor names one answer about a run: runs never change once written, so the run's
+// identity and the request are enough.
+func etagFor(run store.Run, r *http.Request) string {
+	h := sha256.Sum256([]byte(run.ID + "\x00" + run.CreatedAt.String() + "\x00" + run.Digest + "\x00" + r.URL.Path + "?" + r.URL.RawQuery))
+	return `"` + hex.EncodeToString(h[:8]) + `"`
+}
+
+func matches(r *http.Request, etag string) bool {
+	inm := r.Header.Get("If-None-Match")
+	return inm != "" && (inm == etag || inm == "*")
+}
+
+// notModified sets ETag and Last-Modified for a run-scoped answer and answers 304 when
+// the client already has it.
+func (s *server) notModified(w http.ResponseWriter, r *http.Request, run store.Run) bool {
+	etag := etagFor(run, r)
+	w.Header().Set("ETag", etag)
+	modified := run.CreatedAt
+	if run.CompletedAt != nil {
+		modified = *run.CompletedAt
+	}
+	if !modified.IsZero() {
+		w.Header().Set("Last-Modified", modified.UTC().Format(http.TimeFormat))
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	if matches(r, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return true
+	}
+	return false
+}
+
+// writeJSON is the one place JSON answers are written: the bytes of format.JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := format.JSON(v)
+	if err != nil {
+		writeError(w, 0, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// writeError is the one place errors are written: {"error":{"code","message"}}, with the
+// status of the code. Internal errors never leak their details.
+func writeError(w http.ResponseWriter, status int, err error) {
+	code := errs.CodeOf(err)
+	if status == 0 {
+		status = errs.HTTPStatus(code)
+	}
+	msg := err.Error()
+	if code == errs.Internal {
+		msg = "internal error"
+	}
+	b, _ := format.JSON(map[string]any{"error": map[string]string{"code": string(code), "message": msg}})
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(s int) { w.status = s; w.ResponseWriter.WriteHeader(s) }
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+// middleware adds, outside in: recovery, the request log, CORS, auth and the timeout.
+func (s *server) middleware(next http.Handler) http.Handler {
+	timed := http.TimeoutHandler(next, s.d.Timeout, `{"error":{"code":"internal","message":"the request timed out"}}`)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				writeError(sw, 0, errs.E(errs.Internal, "panic: %v", p))
+			}
+			if s.d.Log != nil {
+				fmt.Fprintf(s.d.Log, "%s %s %s %d %dB %s\n", start.UTC().Format(time.RFC3339), r.Method, r.URL.RequestURI(), sw.status, sw.bytes, time.Since(start).Round(time.Microsecond))
+			}
+		}()
+		if s.d.CORS != "" {
+			sw.Header().Set("Access-Control-Allow-Origin", s.d.CORS)
+			sw.Header().Set("Access-Control-Allow-Headers", "Authorization, If-None-Match")
+			sw.Header().Set("Access-Control-Expose-Headers", "ETag, Last-Modified")
+			if r.Method == http.MethodOptions {
+				sw.Header().Set("Access-Control-Allow-Methods", "GET, OPTIONS")
+				sw.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		if s.d.Token != "" && r.URL.Path != "/api/health" {
+			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.d.Token)) != 1 {
+				sw.Header().Set("WWW-Authenticate", `Bearer realm="evals"`)
+				writeError(sw, 0, errs.E(errs.Unauthorized, "missing or wrong bearer token"))
+				return
+			}
+		}
+		if r.Method == http.MethodHead {
+			r.Method = http.MethodGet
+		}
+		timed.ServeHTTP(sw, r)
+	})
+}
