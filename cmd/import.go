@@ -2,8 +2,11 @@ package cmd
 
 import (
 	"fmt"
-	"io"
+	"math"
 	"os"
+	"runtime/debug"
+	"slices"
+	"strings"
 
 	"github.com/evals-dev/evals/errs"
 	"github.com/evals-dev/evals/ingest"
@@ -15,22 +18,32 @@ type importOptions struct {
 	paths       []string
 	skipInvalid bool
 	name        string
+	format      string
+	watch       bool
 }
 
 func newImportCmd(f *Factory, runF func(*importOptions) error) *cobra.Command {
 	opts := &importOptions{f: f}
 	cmd := &cobra.Command{
-		Use:   "import FILE...",
-		Short: "Import result files into the store, one run per file",
-		Long: `Import native JSONL result files (see docs/format.md and ` + "`evals schema`" + `), one run per
-source. Use - to read standard input. Invalid input stops with file:line and writes nothing,
-unless --skip-invalid is given. Importing the same content twice is a no-op.`,
+		Use:   "import PATH...",
+		Short: "Import result files (native JSONL, Inspect, promptfoo, lm-eval, waza) into the store",
+		Long: `Import result files into the store, one run per source. The format of each file is detected
+(or set with --format); a directory is walked and every recognised file imported, and the
+files it does not recognise are listed. Use - to read native JSONL from standard input.
+
+Invalid input stops that file with file:line (or the entry) and what is wrong, and writes
+nothing for it; the rest of a directory goes on, and the command exits non-zero saying how
+many files failed. Importing unchanged content again is a no-op; a changed harness file
+replaces its run atomically. --watch keeps importing new and updated files in a directory.
+See docs/format.md and docs/import.md.`,
 		Example: `  evals import results.jsonl
   my-harness --emit-jsonl | evals import -
-  evals import --skip-invalid partial.jsonl --store ./team-store`,
+  evals import logs/                       # Inspect .eval/.json, promptfoo, lm-eval, waza files
+  evals import out.json --format promptfoo
+  evals import --watch logs/               # a run in progress appears and grows`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return errs.E(errs.Invalid, "import needs at least one FILE (or - for stdin)")
+				return errs.E(errs.Invalid, "import needs at least one PATH (or - for stdin)")
 			}
 			return nil
 		},
@@ -39,14 +52,23 @@ unless --skip-invalid is given. Importing the same content twice is a no-op.`,
 			if opts.name != "" && len(args) > 1 {
 				return errs.E(errs.Invalid, "--name applies to a single source; got %d", len(args))
 			}
+			if opts.format != "" && !slices.Contains(ingest.Formats, opts.format) {
+				return errs.E(errs.Invalid, "unknown --format %q: use one of %s", opts.format, strings.Join(ingest.Formats, ", "))
+			}
 			if runF != nil {
 				return runF(opts)
+			}
+			writeHeavy()
+			if opts.watch {
+				return runWatch(opts)
 			}
 			return runImport(opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.skipInvalid, "skip-invalid", false, "import the valid lines and report how many were skipped")
-	cmd.Flags().StringVar(&opts.name, "name", "", "run name (default: the header's name, or the run id)")
+	cmd.Flags().BoolVar(&opts.skipInvalid, "skip-invalid", false, "native JSONL: import the valid lines and report how many were skipped")
+	cmd.Flags().StringVar(&opts.name, "name", "", "run name (default: from the file)")
+	cmd.Flags().StringVar(&opts.format, "format", "", "input format: native, inspect, promptfoo, lm-eval, waza (default: detect)")
+	cmd.Flags().BoolVar(&opts.watch, "watch", false, "keep importing new and changed files in the given directories")
 	return cmd
 }
 
@@ -55,64 +77,87 @@ func runImport(o *importOptions) error {
 	if err != nil {
 		return err
 	}
-	var results []ingest.Result
-	failed := 0
+	tree := ingest.Tree{Results: []ingest.Result{}, Failed: []string{}, Unrecognised: []string{}}
 	var last error
 	for _, p := range o.paths {
-		res, err := importOne(o, s.Root(), p)
+		res, err := importPath(o, s.Root(), p, &tree)
 		if err != nil {
-			failed++
-			last = err
-			if len(o.paths) > 1 {
-				fmt.Fprintf(o.f.IO.ErrOut, "error: %s\n", err)
+			if errs.CodeOf(err) == errs.Interrupted {
+				return err
 			}
-			continue
+			last = err
+			tree.Failed = append(tree.Failed, err.Error())
 		}
-		results = append(results, res)
-		if !o.f.JSON && o.f.JQ == "" {
-			reportImport(o.f, res)
-		}
+		tree.Results = append(tree.Results, res...)
 	}
 	if o.f.JSON || o.f.JQ != "" {
-		if results == nil {
-			results = []ingest.Result{}
-		}
-		if err := o.f.print(view{value: results}); err != nil {
+		if err := o.f.print(view{value: tree}); err != nil {
 			return err
 		}
+	} else {
+		for _, r := range tree.Results {
+			reportImport(o.f, r)
+		}
+		for _, u := range tree.Unrecognised {
+			fmt.Fprintf(o.f.IO.ErrOut, "skipped %s: not a result file evals recognises\n", u)
+		}
 	}
+	n := len(tree.Failed)
 	switch {
-	case failed == 1 && len(o.paths) == 1:
+	case n == 1 && last != nil && len(o.paths) == 1 && len(tree.Results) == 0:
 		return last
-	case failed > 0:
-		return errs.E(errs.CodeOf(last), "%d of %d sources failed to import", failed, len(o.paths))
+	case n > 0:
+		if !o.f.JSON {
+			for _, f := range tree.Failed {
+				fmt.Fprintf(o.f.IO.ErrOut, "error: %s\n", f)
+			}
+		}
+		code := errs.Corrupt
+		if last != nil {
+			code = errs.CodeOf(last)
+		}
+		return errs.E(code, "%d of %d files failed to import; the others were imported", n, n+len(tree.Results))
 	}
 	return nil
 }
 
-func importOne(o *importOptions, root, path string) (ingest.Result, error) {
-	var r io.Reader
-	var size int64
-	name := path
-	if path == "-" {
-		r, name = o.f.IO.In, "stdin"
-	} else {
-		fh, err := os.Open(path)
+// importPath imports a file, stdin or a directory.
+func importPath(o *importOptions, root, p string, tree *ingest.Tree) ([]ingest.Result, error) {
+	opt := ingest.Options{SkipInvalid: o.skipInvalid, Name: o.name}
+	if p == "-" {
+		if o.format != "" && o.format != ingest.FormatNative {
+			return nil, errs.E(errs.Invalid, "stdin takes native JSONL only")
+		}
+		bar := newProgress(o.f.IO, "importing stdin", 0)
+		defer bar.done()
+		opt.Progress = bar.set
+		res, err := ingest.ImportNative(o.f.Ctx, root, "stdin", o.f.IO.In, opt)
 		if err != nil {
-			return ingest.Result{}, errs.E(errs.NotFound, "opening %s: %w", path, err)
+			return nil, err
 		}
-		defer fh.Close()
-		if st, err := fh.Stat(); err == nil {
-			if st.IsDir() {
-				return ingest.Result{}, errs.E(errs.Invalid, "%s is a directory: pass the result files", path)
-			}
-			size = st.Size()
-		}
-		r = fh
+		return []ingest.Result{res}, nil
 	}
-	bar := newProgress(o.f.IO, "importing "+name, size)
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, errs.E(errs.NotFound, "opening %s: %w", p, err)
+	}
+	if st.IsDir() {
+		t, err := ingest.ImportTree(o.f.Ctx, root, p, o.format, opt)
+		tree.Failed = append(tree.Failed, t.Failed...)
+		tree.Unrecognised = append(tree.Unrecognised, t.Unrecognised...)
+		return t.Results, err
+	}
+	bar := newProgress(o.f.IO, "importing "+p, st.Size())
 	defer bar.done()
-	return ingest.ImportNative(o.f.Ctx, root, name, r, ingest.Options{SkipInvalid: o.skipInvalid, Name: o.name, Progress: bar.set})
+	opt.Progress = bar.set
+	return ingest.ImportFile(o.f.Ctx, root, p, o.format, opt)
+}
+
+// writeHeavy lifts main's soft memory limit for commands that hold a chunk of a run in
+// memory on purpose (import, demo): under the limit the collector would run all the time.
+func writeHeavy() {
+	debug.SetMemoryLimit(math.MaxInt64)
+	debug.SetGCPercent(100)
 }
 
 func reportImport(f *Factory, res ingest.Result) {
@@ -122,8 +167,12 @@ func reportImport(f *Factory, res ingest.Result) {
 		return
 	}
 	s := res.Run.Summary
-	fmt.Fprintf(w, "%s: imported run %s (%s): %d outcomes, %d stimuli, %d models\n",
-		res.Source, res.Run.ID, res.Run.Name, s.OutcomeCount, s.StimulusCount, len(res.Run.Models))
+	verb := "imported"
+	if res.Replaced {
+		verb = "re-imported (changed)"
+	}
+	fmt.Fprintf(w, "%s: %s run %s (%s): %d outcomes, %d stimuli, %d models\n",
+		res.Source, verb, res.Run.ID, res.Run.Name, s.OutcomeCount, s.StimulusCount, len(res.Run.Models))
 	if res.Skipped > 0 {
 		fmt.Fprintf(f.IO.ErrOut, "warning: skipped %d invalid lines of %s\n", res.Skipped, res.Source)
 		for _, e := range res.SkippedErrors {

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/evals-dev/evals/errs"
@@ -38,6 +40,7 @@ type Result struct {
 	Source    string    `json:"source"`
 	Run       store.Run `json:"run"`
 	Duplicate bool      `json:"duplicate"`
+	Replaced  bool      `json:"replaced"`
 	Skipped   int       `json:"skipped"`
 	// SkippedErrors holds the first few reasons lines were skipped.
 	SkippedErrors []string `json:"skippedErrors,omitempty"`
@@ -140,7 +143,8 @@ func (t *Text) UnmarshalJSON(b []byte) error {
 }
 
 // ImportNative reads one native JSONL source and writes it as one run. name is the
-// source's name for messages (a path, or "-" for stdin).
+// source's name for messages (a path, or "-" for stdin). Lines are parsed by a few workers
+// while the writer encodes, in the order of the file.
 func ImportNative(ctx context.Context, root, name string, r io.Reader, opt Options) (Result, error) {
 	res := Result{Source: name}
 	hash := sha256.New()
@@ -148,76 +152,183 @@ func ImportNative(ctx context.Context, root, name string, r io.Reader, opt Optio
 	sc := bufio.NewScanner(cr)
 	sc.Buffer(make([]byte, 0, 1<<20), maxLine)
 
-	var w *store.Writer
+	// The first non-empty line may be the run header.
 	lineNo := 0
-	var hdr *Header
-	for sc.Scan() {
+	var first []byte
+	for first == nil && sc.Scan() {
 		lineNo++
-		if lineNo%1024 == 0 && ctx.Err() != nil {
-			abort(w)
-			return res, errs.E(errs.Interrupted, "importing %s: interrupted; nothing was written", name)
+		if b := bytes.TrimSpace(sc.Bytes()); len(b) > 0 {
+			first = bytes.Clone(b)
 		}
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
-			continue
-		}
-		if w == nil {
-			if isHeader(b) {
-				h, err := parseHeader(b)
-				if err != nil {
-					return res, errs.E(errs.Corrupt, "%s:%d: %s", name, lineNo, err)
-				}
-				hdr = h
-				continue
-			}
-			var err error
-			if w, err = newWriter(root, hdr, opt); err != nil {
-				return res, err
-			}
-		}
-		o, err := parseLine(b)
+	}
+	var hdr *Header
+	firstLine := lineNo
+	if first != nil && isHeader(first) {
+		h, err := parseHeader(first)
 		if err != nil {
-			if !opt.SkipInvalid {
-				abort(w)
-				return res, errs.E(errs.Corrupt, "%s:%d: %s", name, lineNo, err).
-					WithHint("fix the line, or pass --skip-invalid to import the valid lines; nothing was written")
-			}
-			res.Skipped++
-			if len(res.SkippedErrors) < 5 {
-				res.SkippedErrors = append(res.SkippedErrors, fmt.Sprintf("%s:%d: %s", name, lineNo, err))
-			}
-			continue
+			return res, errs.E(errs.Corrupt, "%s:%d: %s", name, lineNo, err)
 		}
-		if err := w.Add(o); err != nil {
-			abort(w)
-			return res, err
-		}
+		hdr, first = h, nil
 	}
-	if err := sc.Err(); err != nil {
-		abort(w)
-		if err == bufio.ErrTooLong {
-			return res, errs.E(errs.Corrupt, "%s:%d: line longer than %d MB", name, lineNo+1, maxLine>>20)
-		}
-		return res, errs.E(errs.Corrupt, "reading %s: %w", name, err)
+	w, err := newWriter(root, hdr, opt)
+	if err != nil {
+		return res, err
 	}
-	if w == nil {
-		return res, errs.E(errs.Corrupt, "%s: no outcomes to import", name)
-	}
-	if cr.n == 0 {
-		abort(w)
-		return res, errs.E(errs.Corrupt, "%s: empty input", name)
-	}
-	w.SetDigest("sha256:" + hex.EncodeToString(hash.Sum(nil)))
+	n, err := pipeline(ctx, sc, first, firstLine, lineNo, name, w, opt, &res)
 	if ctx.Err() != nil {
-		abort(w)
+		w.Abort()
 		return res, errs.E(errs.Interrupted, "importing %s: interrupted; nothing was written", name)
 	}
+	if err != nil {
+		w.Abort()
+		return res, err
+	}
+	if n == 0 {
+		w.Abort()
+		return res, errs.E(errs.Corrupt, "%s: no outcomes to import", name)
+	}
+	w.SetDigest("sha256:" + hex.EncodeToString(hash.Sum(nil)))
 	c, err := w.Commit()
 	if err != nil {
 		return res, err
 	}
-	res.Run, res.Duplicate = c.Run, c.Duplicate
+	res.Run, res.Duplicate, res.Replaced = c.Run, c.Duplicate, c.Replaced
 	return res, nil
+}
+
+type lineBatch struct {
+	seq   int
+	first int // line number of lines[0]
+	lines [][]byte
+}
+
+type parsedBatch struct {
+	seq  int
+	outs []*store.Outcome
+	bad  []string // "file:line: problem", in line order
+	// badAt is the first invalid line's number (0: none).
+	badAt int
+}
+
+// pipeline reads the remaining lines in batches, parses them on workers and adds the
+// outcomes to w in file order. It returns the number of outcomes added.
+func pipeline(ctx context.Context, sc *bufio.Scanner, first []byte, firstLine, lineNo int, name string, w *store.Writer, opt Options, res *Result) (int, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan lineBatch, 8)
+	parsed := make(chan parsedBatch, 8)
+	var readErr error
+	var lastLine int
+	go func() { // reader
+		defer close(batches)
+		seq := 0
+		b := lineBatch{first: firstLine}
+		if first != nil {
+			b.lines = append(b.lines, first)
+		} else {
+			b.first = lineNo + 1
+		}
+		send := func() bool {
+			if len(b.lines) == 0 {
+				return true
+			}
+			b.seq = seq
+			seq++
+			select {
+			case batches <- b:
+			case <-ctx.Done():
+				return false
+			}
+			b = lineBatch{first: lineNo + 1}
+			return true
+		}
+		for sc.Scan() {
+			lineNo++
+			if len(b.lines) == 0 {
+				b.first = lineNo
+			}
+			b.lines = append(b.lines, bytes.Clone(sc.Bytes()))
+			if len(b.lines) == 512 && !send() {
+				return
+			}
+		}
+		send()
+		readErr, lastLine = sc.Err(), lineNo
+	}()
+	workers := max(runtime.GOMAXPROCS(0), 2)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				p := parsedBatch{seq: b.seq}
+				for i, l := range b.lines {
+					l = bytes.TrimSpace(l)
+					if len(l) == 0 {
+						continue
+					}
+					o, err := parseLine(l)
+					if err != nil {
+						if p.badAt == 0 {
+							p.badAt = b.first + i
+						}
+						p.bad = append(p.bad, fmt.Sprintf("%s:%d: %s", name, b.first+i, err))
+						continue
+					}
+					p.outs = append(p.outs, o)
+				}
+				select {
+				case parsed <- p:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(parsed) }()
+
+	pending := map[int]parsedBatch{}
+	next, n := 0, 0
+	for p := range parsed {
+		pending[p.seq] = p
+		for {
+			q, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			if len(q.bad) > 0 {
+				if !opt.SkipInvalid {
+					return n, errs.E(errs.Corrupt, "%s", q.bad[0]).
+						WithHint("fix the line, or pass --skip-invalid to import the valid lines; nothing was written")
+				}
+				res.Skipped += len(q.bad)
+				for _, e := range q.bad {
+					if len(res.SkippedErrors) < 5 {
+						res.SkippedErrors = append(res.SkippedErrors, e)
+					}
+				}
+			}
+			for _, o := range q.outs {
+				if err := w.Add(o); err != nil {
+					return n, err
+				}
+				n++
+			}
+			if ctx.Err() != nil {
+				return n, errs.E(errs.Interrupted, "importing %s: interrupted; nothing was written", name)
+			}
+		}
+	}
+	if readErr != nil {
+		if readErr == bufio.ErrTooLong {
+			return n, errs.E(errs.Corrupt, "%s:%d: line longer than %d MB", name, lastLine+1, maxLine>>20)
+		}
+		return n, errs.E(errs.Corrupt, "reading %s: %w", name, readErr)
+	}
+	return n, nil
 }
 
 func abort(w *store.Writer) {

@@ -20,8 +20,8 @@ import (
 // model, stimulus and trial and writes them as row groups. A run that fits in one chunk is
 // globally sorted; a larger one is sorted within each chunk.
 const (
-	chunkOutcomes = 1 << 16
-	chunkBytes    = 128 << 20
+	chunkOutcomes = 1 << 15
+	chunkBytes    = 64 << 20
 )
 
 // Writer writes one run into a temporary folder inside the store; Commit makes it appear
@@ -43,6 +43,7 @@ type Writer struct {
 	models  map[string]struct{}
 	stimuli map[string]struct{}
 	done    bool
+	replace bool
 
 	outRows   []OutcomeRow
 	grdRows   []GraderRow
@@ -153,6 +154,13 @@ func (w *Writer) flush() error {
 	}
 	if _, err := w.events.Write(w.eventRows); err != nil {
 		return errs.E(errs.Internal, "writing events: %w", err)
+	}
+	// One row group per chunk in every file: parquet-go holds a row group in memory until
+	// it is flushed, so this bounds the writer's memory whatever the size of the run.
+	for _, f := range []interface{ Flush() error }{w.out, w.grd, w.tools, w.events} {
+		if err := f.Flush(); err != nil {
+			return errs.E(errs.Internal, "writing a row group: %w", err)
+		}
 	}
 	clear(w.buf)
 	w.buf, w.bufSize = w.buf[:0], 0
@@ -272,6 +280,8 @@ type Committed struct {
 	// Duplicate is set when a run with the same content digest already existed; Run is then
 	// that run and nothing was written.
 	Duplicate bool
+	// Replaced is set when the run took the place of an older run with the same id.
+	Replaced bool
 }
 
 // Commit finishes the files, fsyncs them and renames the folder into runs/.
@@ -290,7 +300,10 @@ func (w *Writer) Commit() (Committed, error) {
 	}
 	final := filepath.Join(w.root, "runs", w.meta.ID)
 	if _, err := os.Stat(final); err == nil {
-		return Committed{}, errs.E(errs.Conflict, "run %s already exists in the store", w.meta.ID)
+		if !w.replace {
+			return Committed{}, errs.E(errs.Conflict, "run %s already exists in the store", w.meta.ID)
+		}
+		return w.swap(final)
 	}
 	if err := os.Rename(w.tmp, final); err != nil {
 		return Committed{}, errs.E(errs.Internal, "moving run %s into place: %w", w.meta.ID, err)
@@ -397,6 +410,29 @@ func validID(id string) bool {
 		}
 	}
 	return true
+}
+
+// SetReplace lets Commit replace a run with the same id (a changed source file).
+func (w *Writer) SetReplace(r bool) { w.replace = r }
+
+// swap puts the new run in place of the old one: atomically where the system can exchange
+// two folders, else by two renames in quick succession.
+func (w *Writer) swap(final string) (Committed, error) {
+	if err := exchange(w.tmp, final); err == nil {
+		syncDir(filepath.Join(w.root, "runs"))
+		return Committed{Run: w.meta, Replaced: true}, nil // Abort removes the old run, now in tmp
+	}
+	old := filepath.Join(w.root, "tmp", "replaced."+w.meta.ID+"."+NewRunID())
+	if err := os.Rename(final, old); err != nil {
+		return Committed{}, errs.E(errs.Internal, "replacing run %s: %w", w.meta.ID, err)
+	}
+	if err := os.Rename(w.tmp, final); err != nil {
+		_ = os.Rename(old, final)
+		return Committed{}, errs.E(errs.Internal, "replacing run %s: %w", w.meta.ID, err)
+	}
+	syncDir(filepath.Join(w.root, "runs"))
+	_ = os.RemoveAll(old)
+	return Committed{Run: w.meta, Replaced: true}, nil
 }
 
 // SetDigest records the content digest of the run's source; Commit makes importing the

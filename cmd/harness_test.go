@@ -1,0 +1,149 @@
+package cmd
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// importFixtures imports testdata/harness into a fresh store and returns it with the runs.
+func importFixtures(t *testing.T) (string, map[string]string) {
+	t.Helper()
+	root := t.TempDir()
+	r := run(t, false, "import", "../testdata/harness", "--store", root, "--json")
+	if r.code != 0 {
+		t.Fatalf("import: exit %d: %s %s", r.code, r.err, r.out)
+	}
+	var tree struct {
+		Results []struct {
+			Source string
+			Run    struct{ ID, Name, Source string }
+		}
+		Failed, Unrecognised []string
+	}
+	if err := json.Unmarshal([]byte(r.out), &tree); err != nil {
+		t.Fatal(err)
+	}
+	if len(tree.Results) != 11 || len(tree.Failed) != 0 {
+		t.Fatalf("imported %d, failed %v", len(tree.Results), tree.Failed)
+	}
+	ids := map[string]string{}
+	for _, res := range tree.Results {
+		ids[filepath.Base(res.Source)] = res.Run.ID
+	}
+	return root, ids
+}
+
+// TestHarnessImportsGolden holds each imported fixture (run, ranking, graders, tools and its
+// outcomes) to a golden file, with run ids masked: they depend on the file's path.
+func TestHarnessImportsGolden(t *testing.T) {
+	root, ids := importFixtures(t)
+	for file, id := range ids {
+		var parts []string
+		for _, args := range [][]string{
+			{"run", id}, {"ranking", "--run", id}, {"graders", "--run", id}, {"tools", "--run", id},
+			{"outcomes", "--run", id, "--limit", "1000"}, {"outcome", id + "-0000000"}, {"outcome", id + "-0000000", "--tools"},
+		} {
+			r := run(t, false, append(args, "--store", root, "--json")...)
+			if r.code != 0 {
+				t.Fatalf("%s %v: %s", file, args, r.err)
+			}
+			parts = append(parts, strings.TrimSpace(r.out))
+		}
+		out := strings.ReplaceAll("["+strings.Join(parts, ",")+"]", id, "RUNID")
+		golden(t, "harness/"+file+".json", out)
+	}
+}
+
+// TestHarnessNumbersAgree checks the imports against each harness's own summary in the file.
+func TestHarnessNumbersAgree(t *testing.T) {
+	root, ids := importFixtures(t)
+	rank := func(id string) []map[string]any {
+		r := run(t, false, "ranking", "--run", id, "--store", root, "--json")
+		var v struct{ Models []map[string]any }
+		json.Unmarshal([]byte(r.out), &v)
+		return v.Models
+	}
+	// lm-eval: exact_match in the results file is the pass rate; gpt-4o ranks above EXAONE.
+	for file, want := range map[string]float64{"results_2024-12-23T14-29-31.806745.json": 0.3, "results_2024-12-23T14-45-44.695233.json": 0} {
+		if m := rank(ids[file]); len(m) != 1 || m[0]["passRate"].(float64) != want {
+			t.Errorf("lm-eval %s: %v, want pass rate %v", file, m, want)
+		}
+	}
+	r := run(t, false, "ranking", "--run", ids["results_2024-12-23T14-29-31.806745.json"]+","+ids["results_2024-12-23T14-45-44.695233.json"], "--store", root, "--jq", ".models[].model")
+	if r.out != "gpt-4o\nLGAI-EXAONE/EXAONE-3.0-7.8B-Instruct\n" {
+		t.Errorf("lm-eval models ranked: %q", r.out)
+	}
+	// promptfoo: per-provider success counts from the file's results.
+	var pf struct {
+		Results struct {
+			Results []struct {
+				Success  bool
+				Provider struct{ ID string }
+			}
+			Stats struct{ Successes, Failures int }
+		}
+	}
+	b, _ := os.ReadFile("../testdata/harness/promptfoo/sample-export.json")
+	json.Unmarshal(b, &pf)
+	want := map[string][2]float64{}
+	for _, x := range pf.Results.Results {
+		c := want[x.Provider.ID]
+		if x.Success {
+			c[0]++
+		} else {
+			c[1]++
+		}
+		want[x.Provider.ID] = c
+	}
+	for _, m := range rank(ids["sample-export.json"]) {
+		w := want[m["model"].(string)]
+		if m["passedCount"].(float64) != w[0] || m["failedCount"].(float64) != w[1] {
+			t.Errorf("promptfoo %s: %v/%v, want %v", m["model"], m["passedCount"], m["failedCount"], w)
+		}
+	}
+	if pf.Results.Stats.Successes != 0 || pf.Results.Stats.Failures != 4 {
+		t.Errorf("fixture stats changed: %+v", pf.Results.Stats)
+	}
+	// Inspect: the match scorer's accuracy is the pass rate.
+	if m := rank(ids["log_read_sample.json"]); m[0]["passRate"].(float64) != 1 {
+		t.Errorf("inspect accuracy: %v", m)
+	}
+	// waza: succeeded/failed tasks of the summary are the ok/failed cells of the matrix.
+	for _, f := range []string{"azure-deploy-claude.json", "code-explainer-gpt4o.json"} {
+		var wz struct{ Summary struct{ Succeeded, Failed int } }
+		b, _ := os.ReadFile("../testdata/harness/waza/" + f)
+		json.Unmarshal(b, &wz)
+		r := run(t, false, "matrix", "--run", ids[f], "--store", root, "--json")
+		var mx struct{ Cells [][]*struct{ Value *float64 } }
+		json.Unmarshal([]byte(r.out), &mx)
+		ok, failed := 0, 0
+		for _, row := range mx.Cells {
+			if row[0] != nil && row[0].Value != nil && *row[0].Value >= 0.5 {
+				ok++
+			} else {
+				failed++
+			}
+		}
+		if ok != wz.Summary.Succeeded || failed != wz.Summary.Failed {
+			t.Errorf("waza %s: %d ok / %d failed cells, summary %+v", f, ok, failed, wz.Summary)
+		}
+	}
+}
+
+func TestDirectoryImportGoesOnPastBadFiles(t *testing.T) {
+	dir, root := t.TempDir(), t.TempDir()
+	b, _ := os.ReadFile("../testdata/harness/promptfoo/sample-export.json")
+	os.WriteFile(filepath.Join(dir, "good.json"), b, 0o644)
+	os.WriteFile(filepath.Join(dir, "bad.jsonl"), []byte("{\"stimulus\":\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("hello"), 0o644)
+	r := run(t, false, "import", dir, "--store", root)
+	if r.code != 4 || !strings.Contains(r.err, "1 of 2 files failed") || !strings.Contains(r.err, "bad.jsonl:1") || !strings.Contains(r.err, "skipped "+filepath.Join(dir, "notes.txt")) {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", r.code, r.out, r.err)
+	}
+	if !strings.Contains(r.out, "good.json: imported run") {
+		t.Fatalf("good file not imported: %s", r.out)
+	}
+}

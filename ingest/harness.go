@@ -1,0 +1,290 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/evals-dev/evals/errs"
+	"github.com/evals-dev/evals/store"
+)
+
+// The formats evals imports.
+const (
+	FormatNative    = "native"
+	FormatInspect   = "inspect"
+	FormatPromptfoo = "promptfoo"
+	FormatLMEval    = "lm-eval"
+	FormatWaza      = "waza"
+)
+
+// Formats lists the valid --format values of import.
+var Formats = []string{FormatNative, FormatInspect, FormatPromptfoo, FormatLMEval, FormatWaza}
+
+// built is one run converted from another harness's file, ready to write.
+type built struct {
+	meta     store.Run
+	outcomes []*store.Outcome
+}
+
+// Detect tells the format of a file from its name and its first bytes; "" when the file
+// is not a result file evals knows.
+func Detect(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	head := make([]byte, 1<<20)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	name := filepath.Base(path)
+	switch {
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")) && strings.HasSuffix(name, ".eval"):
+		return FormatInspect, nil
+	case strings.HasPrefix(name, "samples_") && strings.HasSuffix(name, ".jsonl"):
+		return "", nil // read with its results file
+	case strings.HasSuffix(name, ".jsonl"):
+		return FormatNative, nil
+	case !strings.HasSuffix(name, ".json"):
+		return "", nil
+	}
+	keys := topKeys(head)
+	has := func(k ...string) bool {
+		for _, x := range k {
+			if !slices.Contains(keys, x) {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case strings.HasPrefix(name, "results_") || has("higher_is_better") || has("results", "n-samples"):
+		return FormatLMEval, nil
+	case has("eval") && (has("samples") || has("status") || has("results")):
+		return FormatInspect, nil
+	case has("evalId") || has("results", "config", "shareableUrl") || has("results", "evalId"):
+		return FormatPromptfoo, nil
+	case has("tasks") && (has("skill") || has("eval_id") || has("eval_name")):
+		return FormatWaza, nil
+	case has("stimulus"):
+		return FormatNative, nil
+	}
+	return "", nil
+}
+
+// topKeys lists the keys of the top-level object found in a prefix of a JSON document.
+func topKeys(head []byte) []string {
+	dec := json.NewDecoder(bytes.NewReader(head))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	var keys []string
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return keys
+		}
+		k, _ := t.(string)
+		keys = append(keys, k)
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return keys
+		}
+	}
+	return keys
+}
+
+// sourceID is the stable run id of a source: the same file imports into the same run,
+// which a changed file then replaces.
+func sourceID(format, path string, part string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	h := sha256.Sum256([]byte(format + "\x00" + abs + "\x00" + part))
+	return hex.EncodeToString(h[:5])
+}
+
+// fileDigest is the SHA-256 of a file's bytes (and of its companions, for lm-eval).
+func fileDigest(paths ...string) (string, error) {
+	h := sha256.New()
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return "", err
+		}
+		_, err = io.Copy(h, bufio.NewReader(f))
+		f.Close()
+		if err != nil {
+			return "", err
+		}
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// ImportFile imports one result file; lm-eval results files bring their samples files.
+// format "" detects it.
+func ImportFile(ctx context.Context, root, path, format string, opt Options) ([]Result, error) {
+	if format == "" {
+		f, err := Detect(path)
+		if err != nil {
+			return nil, errs.E(errs.NotFound, "opening %s: %w", path, err)
+		}
+		if f == "" {
+			return nil, errs.E(errs.Invalid, "%s: not a result file evals recognises (native JSONL, Inspect, promptfoo, lm-eval, waza); pass --format", path)
+		}
+		format = f
+	}
+	if format == FormatNative {
+		fh, err := os.Open(path)
+		if err != nil {
+			return nil, errs.E(errs.NotFound, "opening %s: %w", path, err)
+		}
+		defer fh.Close()
+		res, err := ImportNative(ctx, root, path, fh, opt)
+		if err != nil {
+			return nil, err
+		}
+		return []Result{res}, nil
+	}
+	var runs []built
+	var digest string
+	var err error
+	switch format {
+	case FormatPromptfoo:
+		runs, err = readPromptfoo(path)
+	case FormatLMEval:
+		var companions []string
+		runs, companions, err = readLMEval(path)
+		if err == nil {
+			digest, err = fileDigest(append([]string{path}, companions...)...)
+		}
+	case FormatWaza:
+		runs, err = readWaza(path)
+	case FormatInspect:
+		runs, err = readInspect(path)
+	default:
+		return nil, errs.E(errs.Invalid, "unknown format %q: use one of %s", format, strings.Join(Formats, ", "))
+	}
+	if err != nil {
+		var coded *errs.Error
+		if errors.As(err, &coded) {
+			return nil, err
+		}
+		return nil, errs.E(errs.Corrupt, "%s: %s", path, err)
+	}
+	if digest == "" {
+		if digest, err = fileDigest(path); err != nil {
+			return nil, errs.E(errs.NotFound, "reading %s: %w", path, err)
+		}
+	}
+	var out []Result
+	for i, b := range runs {
+		if ctx.Err() != nil {
+			return out, errs.E(errs.Interrupted, "importing %s: interrupted", path)
+		}
+		d := digest
+		if len(runs) > 1 {
+			d = fmt.Sprintf("%s#%d", digest, i)
+		}
+		res, err := writeBuilt(root, path, format, b, d, opt)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+func writeBuilt(root, path, format string, b built, digest string, opt Options) (Result, error) {
+	meta := b.meta
+	meta.Source = format
+	meta.SourcePath = path
+	if meta.ID == "" {
+		meta.ID = sourceID(format, path, meta.Name)
+	}
+	if opt.Name != "" {
+		meta.Name = opt.Name
+	}
+	meta.Digest = digest
+	w, err := store.NewWriter(root, meta)
+	if err != nil {
+		return Result{}, err
+	}
+	w.SetReplace(true)
+	for _, o := range b.outcomes {
+		if err := w.Add(o); err != nil {
+			w.Abort()
+			return Result{}, err
+		}
+	}
+	c, err := w.Commit()
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Source: path, Run: c.Run, Duplicate: c.Duplicate, Replaced: c.Replaced}, nil
+}
+
+// Tree is what a directory import found.
+type Tree struct {
+	Results      []Result `json:"results"`
+	Failed       []string `json:"failed"`
+	Unrecognised []string `json:"unrecognised"`
+}
+
+// ImportTree walks a directory and imports every recognised result file; a file that
+// fails is reported and the walk goes on.
+func ImportTree(ctx context.Context, root, dir, format string, opt Options) (Tree, error) {
+	t := Tree{Results: []Result{}, Failed: []string{}, Unrecognised: []string{}}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			t.Failed = append(t.Failed, fmt.Sprintf("%s: %v", p, err))
+			return nil
+		}
+		if ctx.Err() != nil {
+			return errs.E(errs.Interrupted, "importing %s: interrupted", dir)
+		}
+		if d.IsDir() {
+			if p != dir && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		f := format
+		if f == "" {
+			if f, err = Detect(p); err != nil {
+				t.Failed = append(t.Failed, fmt.Sprintf("%s: %v", p, err))
+				return nil
+			}
+			if f == "" {
+				if !strings.HasPrefix(d.Name(), "samples_") {
+					t.Unrecognised = append(t.Unrecognised, p)
+				}
+				return nil
+			}
+		}
+		res, err := ImportFile(ctx, root, p, f, opt)
+		if err != nil {
+			if errs.CodeOf(err) == errs.Interrupted {
+				return err
+			}
+			t.Failed = append(t.Failed, err.Error())
+			return nil
+		}
+		t.Results = append(t.Results, res...)
+		return nil
+	})
+	return t, err
+}

@@ -1,0 +1,149 @@
+package ingest
+
+import (
+	"archive/zip"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/evals-dev/evals/errs"
+	"github.com/evals-dev/evals/store"
+	"github.com/klauspost/compress/zstd"
+)
+
+const fixtures = "../testdata/harness"
+
+func TestDetect(t *testing.T) {
+	cases := map[string]string{
+		"inspect/log_read_sample.json":                                       FormatInspect,
+		"inspect/log_formats.eval":                                           FormatInspect,
+		"promptfoo/sample-export.json":                                       FormatPromptfoo,
+		"waza/code-explainer-gpt4o.json":                                     FormatWaza,
+		"lm-eval/gpt-4o/results_2024-12-23T14-29-31.806745.json":             FormatLMEval,
+		"lm-eval/gpt-4o/samples_winogrande_2024-12-23T14-29-31.806745.jsonl": "",
+	}
+	for p, want := range cases {
+		got, err := Detect(filepath.Join(fixtures, p))
+		if err != nil || got != want {
+			t.Errorf("Detect(%s) = %q, %v; want %q", p, got, err, want)
+		}
+	}
+}
+
+func outcomesOf(t *testing.T, root string, run store.Run) []*store.Outcome {
+	t.Helper()
+	var out []*store.Outcome
+	for i := int64(0); i < run.Summary.OutcomeCount; i++ {
+		o, err := store.Open(root).Outcome(store.OutcomeID(run.ID, i), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.ID, o.RunID = "", ""
+		out = append(out, o)
+	}
+	return out
+}
+
+// TestInspectZstdTwin: a .eval whose entries are zstd-compressed (zip method 93, as Inspect
+// writes since 0.3.206) imports exactly like its DEFLATE twin.
+func TestInspectZstdTwin(t *testing.T) {
+	src := filepath.Join(fixtures, "inspect/log_read_sample.eval")
+	twin := filepath.Join(t.TempDir(), "log_read_sample_zstd.eval")
+	zr, err := zip.OpenReader(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	f, _ := os.Create(twin)
+	zw := zip.NewWriter(f)
+	zw.RegisterCompressor(93, func(w io.Writer) (io.WriteCloser, error) { return zstd.NewWriter(w) })
+	for _, e := range zr.File {
+		r, _ := e.Open()
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: e.Name, Method: 93})
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(w, r)
+		r.Close()
+	}
+	zw.Close()
+	f.Close()
+	if b, _ := os.ReadFile(twin); !strings.Contains(string(b[:40]), "PK") {
+		t.Fatal("twin is not a zip")
+	}
+	rootA, rootB := t.TempDir(), t.TempDir()
+	a, err := ImportFile(context.Background(), rootA, src, "", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ImportFile(context.Background(), rootB, twin, "", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ja, _ := json.Marshal(outcomesOf(t, rootA, a[0].Run))
+	jb, _ := json.Marshal(outcomesOf(t, rootB, b[0].Run))
+	if string(ja) != string(jb) || len(ja) < 100 {
+		t.Fatalf("zstd twin differs:\n%s\n%s", ja, jb)
+	}
+}
+
+func TestReimportAndReplace(t *testing.T) {
+	dir, root := t.TempDir(), t.TempDir()
+	p := filepath.Join(dir, "out.json")
+	b, _ := os.ReadFile(filepath.Join(fixtures, "promptfoo/sample-export.json"))
+	os.WriteFile(p, b, 0o644)
+	first, err := ImportFile(context.Background(), root, p, "", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := ImportFile(context.Background(), root, p, "", Options{})
+	if err != nil || !again[0].Duplicate {
+		t.Fatalf("unchanged re-import: %+v %v", again, err)
+	}
+	os.WriteFile(p, []byte(strings.Replace(string(b), `"success": false`, `"success": true`, 1)), 0o644)
+	changed, err := ImportFile(context.Background(), root, p, "", Options{})
+	if err != nil || !changed[0].Replaced || changed[0].Run.ID != first[0].Run.ID || changed[0].Run.Summary.Passed != 1 {
+		t.Fatalf("changed re-import: %+v %v", changed, err)
+	}
+	runs, _, _ := store.Open(root).Runs()
+	if len(runs) != 1 {
+		t.Fatalf("%d runs after replace", len(runs))
+	}
+}
+
+func TestMalformedHarnessFiles(t *testing.T) {
+	dir := t.TempDir()
+	pf, _ := os.ReadFile(filepath.Join(fixtures, "promptfoo/sample-export.json"))
+	os.WriteFile(filepath.Join(dir, "truncated.json"), pf[:len(pf)/2], 0o644)
+	os.WriteFile(filepath.Join(dir, "types.json"), []byte(`{"evalId":"x","results":{"version":3,"results":[{"score":"high","provider":"p"}]}}`), 0o644)
+	// A .eval without header.json or _journal/start.json.
+	f, _ := os.Create(filepath.Join(dir, "headless.eval"))
+	zw := zip.NewWriter(f)
+	w, _ := zw.Create("samples/1_epoch_1.json")
+	w.Write([]byte(`{"id":1,"epoch":1}`))
+	zw.Close()
+	f.Close()
+	cases := map[string]string{
+		"truncated.json": "truncated.json:",
+		"types.json":     "want a number",
+		"headless.eval":  "neither header.json nor _journal/start.json",
+	}
+	for name, want := range cases {
+		root := t.TempDir()
+		format := ""
+		if name == "truncated.json" {
+			format = FormatPromptfoo // too short to detect
+		}
+		_, err := ImportFile(context.Background(), root, filepath.Join(dir, name), format, Options{})
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), name) || errs.CodeOf(err) != errs.Corrupt {
+			t.Errorf("%s: %v (%s); want corrupt_data naming the file and %q", name, err, errs.CodeOf(err), want)
+		}
+		if runs, _, _ := store.Open(root).Runs(); len(runs) != 0 {
+			t.Errorf("%s wrote a run", name)
+		}
+	}
+}
