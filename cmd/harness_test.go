@@ -113,7 +113,9 @@ func TestHarnessNumbersAgree(t *testing.T) {
 	}
 	// waza: succeeded/failed tasks of the summary are the ok/failed cells of the matrix.
 	for _, f := range []string{"azure-deploy-claude.json", "code-explainer-gpt4o.json"} {
-		var wz struct{ Summary struct{ Succeeded, Failed int } }
+		var wz struct {
+			Summary struct{ Succeeded, Failed int }
+		}
 		b, _ := os.ReadFile("../testdata/harness/waza/" + f)
 		json.Unmarshal(b, &wz)
 		r := run(t, false, "matrix", "--run", ids[f], "--store", root, "--json")
