@@ -24,7 +24,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: bench gen-store|gen-jsonl|duckq|compare [flags]")
+		fmt.Fprintln(os.Stderr, "usage: bench gen-store|gen-jsonl|gen-inspect|gen-promptfoo|duckq|compare|load [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -37,6 +37,12 @@ func main() {
 		err = duckq(os.Args[2:])
 	case "compare":
 		err = compare(os.Args[2:])
+	case "load":
+		err = load(os.Args[2:])
+	case "gen-inspect":
+		err = genInspect(os.Args[2:])
+	case "gen-promptfoo":
+		err = genPromptfoo(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}

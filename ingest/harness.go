@@ -36,6 +36,9 @@ var Formats = []string{FormatNative, FormatInspect, FormatPromptfoo, FormatLMEva
 type built struct {
 	meta     store.Run
 	outcomes []*store.Outcome
+	// stream, when set, yields the outcomes one at a time instead (large logs) and returns
+	// the run's metadata, complete once the whole file has been read.
+	stream func(emit func(*store.Outcome) error) (store.Run, error)
 }
 
 // Detect tells the format of a file from its name and its first bytes; "" when the file
@@ -209,21 +212,38 @@ func ImportFile(ctx context.Context, root, path, format string, opt Options) ([]
 }
 
 func writeBuilt(root, path, format string, b built, digest string, opt Options) (Result, error) {
-	meta := b.meta
-	meta.Source = format
-	meta.SourcePath = path
-	if meta.ID == "" {
-		meta.ID = sourceID(format, path, meta.Name)
+	fix := func(meta store.Run, id string) store.Run {
+		meta.Source, meta.SourcePath, meta.Digest, meta.ID = format, path, digest, id
+		if opt.Name != "" {
+			meta.Name = opt.Name
+		}
+		return meta
 	}
-	if opt.Name != "" {
-		meta.Name = opt.Name
+	id := b.meta.ID
+	if id == "" {
+		part := b.meta.Name
+		if b.stream != nil {
+			part = "" // a streamed run's name is known only at the end
+		}
+		id = sourceID(format, path, part)
 	}
-	meta.Digest = digest
-	w, err := store.NewWriter(root, meta)
+	w, err := store.NewWriter(root, fix(b.meta, id))
 	if err != nil {
 		return Result{}, err
 	}
 	w.SetReplace(true)
+	if b.stream != nil {
+		meta, err := b.stream(w.Add)
+		if err != nil {
+			w.Abort()
+			var coded *errs.Error
+			if errors.As(err, &coded) {
+				return Result{}, err
+			}
+			return Result{}, errs.E(errs.Corrupt, "%s: %s", path, err)
+		}
+		w.SetMeta(fix(meta, id))
+	}
 	for _, o := range b.outcomes {
 		if err := w.Add(o); err != nil {
 			w.Abort()

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"archive/zip"
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -95,23 +96,81 @@ func readInspect(p string) ([]built, error) {
 	if strings.HasSuffix(p, ".eval") {
 		return readInspectZip(p)
 	}
-	b, err := os.ReadFile(p)
+	f, err := os.Open(p)
 	if err != nil {
 		return nil, err
 	}
+	// The file is read when the run is written: samples are decoded one at a time.
+	stream := func(emit func(*store.Outcome) error) (store.Run, error) {
+		defer f.Close()
+		h, err := streamInspectJSON(bufio.NewReaderSize(f, 1<<20), emit)
+		if err != nil {
+			return store.Run{}, err
+		}
+		return inspMeta(h), nil
+	}
+	return []built{{stream: stream}}, nil
+}
+
+// streamInspectJSON reads a JSON log's top-level keys in order, decoding samples one by one.
+func streamInspectJSON(r io.Reader, emit func(*store.Outcome) error) (inspHeader, error) {
 	var h inspHeader
-	if err := json.Unmarshal(b, &h); err != nil {
-		return nil, fmt.Errorf("not an Inspect log: %s", jsonProblem(err))
+	dec := json.NewDecoder(r)
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return h, fmt.Errorf("not an Inspect log: it does not start with a JSON object")
+	}
+	var pending []inspSample // samples that came before eval named the model
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return h, fmt.Errorf("not an Inspect log: %s", jsonProblem(err))
+		}
+		switch key, _ := t.(string); key {
+		case "samples":
+			if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+				return h, fmt.Errorf("samples: want an array")
+			}
+			for i := 0; dec.More(); i++ {
+				var s inspSample
+				if err := dec.Decode(&s); err != nil {
+					return h, fmt.Errorf("samples[%d]: %s", i, jsonProblem(err))
+				}
+				if h.Eval.Model == "" {
+					pending = append(pending, s)
+					continue
+				}
+				if err := emit(inspOutcome(s, h.Eval.Model)); err != nil {
+					return h, err
+				}
+			}
+			if _, err := dec.Token(); err != nil {
+				return h, fmt.Errorf("samples: %s", jsonProblem(err))
+			}
+		case "version":
+			err = dec.Decode(&h.Version)
+		case "status":
+			err = dec.Decode(&h.Status)
+		case "eval":
+			err = dec.Decode(&h.Eval)
+		case "stats":
+			err = dec.Decode(&h.Stats)
+		default:
+			var skip json.RawMessage
+			err = dec.Decode(&skip)
+		}
+		if err != nil {
+			return h, fmt.Errorf("not an Inspect log: %s", jsonProblem(err))
+		}
 	}
 	if h.Eval.Model == "" && h.Eval.Task == "" {
-		return nil, fmt.Errorf("not an Inspect log: no eval.task or eval.model")
+		return h, fmt.Errorf("not an Inspect log: no eval.task or eval.model")
 	}
-	meta := inspMeta(h)
-	var outs []*store.Outcome
-	for _, s := range h.Samples {
-		outs = append(outs, inspOutcome(s, h.Eval.Model))
+	for _, s := range pending {
+		if err := emit(inspOutcome(s, h.Eval.Model)); err != nil {
+			return h, err
+		}
 	}
-	return []built{{meta: meta, outcomes: outs}}, nil
+	return h, nil
 }
 
 func inspMeta(h inspHeader) store.Run {
@@ -160,7 +219,12 @@ func readInspectZip(p string) ([]built, error) {
 	if err != nil {
 		return nil, fmt.Errorf("not a readable .eval (zip) file: %v", err)
 	}
-	defer zr.Close()
+	keep := false
+	defer func() {
+		if !keep {
+			zr.Close()
+		}
+	}()
 	zr.RegisterDecompressor(93, zstdDecompressor) // Inspect ≥ 0.3.206 writes zstd entries
 	entries := map[string]*zip.File{}
 	var samples []string
@@ -184,15 +248,22 @@ func readInspectZip(p string) ([]built, error) {
 		return nil, err
 	}
 	sort.Slice(samples, func(i, j int) bool { return sampleKey(samples[i]) < sampleKey(samples[j]) })
-	var outs []*store.Outcome
-	for _, name := range samples {
-		var s inspSample
-		if err := readZipJSON(entries[name], &s); err != nil {
-			return nil, err
+	// Samples are decoded one at a time as the run is written; the zip stays open till then.
+	stream := func(emit func(*store.Outcome) error) (store.Run, error) {
+		defer zr.Close()
+		for _, name := range samples {
+			var s inspSample
+			if err := readZipJSON(entries[name], &s); err != nil {
+				return store.Run{}, err
+			}
+			if err := emit(inspOutcome(s, h.Eval.Model)); err != nil {
+				return store.Run{}, err
+			}
 		}
-		outs = append(outs, inspOutcome(s, h.Eval.Model))
+		return inspMeta(h), nil
 	}
-	return []built{{meta: inspMeta(h), outcomes: outs}}, nil
+	keep = true
+	return []built{{meta: inspMeta(h), stream: stream}}, nil
 }
 
 // sampleKey orders samples/12_epoch_2.json by id, then epoch.

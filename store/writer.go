@@ -435,6 +435,13 @@ func (w *Writer) swap(final string) (Committed, error) {
 	return Committed{Run: w.meta, Replaced: true}, nil
 }
 
+// SetMeta replaces the run's metadata but its id (fixed by the outcome ids already
+// written); for sources whose header is complete only at their end.
+func (w *Writer) SetMeta(m Run) {
+	m.ID = w.meta.ID
+	w.meta = m
+}
+
 // SetDigest records the content digest of the run's source; Commit makes importing the
 // same content twice a no-op.
 func (w *Writer) SetDigest(d string) { w.meta.Digest = d }
