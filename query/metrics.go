@@ -14,8 +14,6 @@ type Metric struct {
 	Description string `json:"description"`
 
 	value func(a *acc) *float64
-	// field is the outcome field this metric sorts outcomes by.
-	field func(o *OutcomeSummary) *float64
 }
 
 // Metrics is the answer of `evals metrics` and GET /api/metrics.
@@ -23,61 +21,41 @@ type Metrics struct {
 	Metrics []Metric `json:"metrics"`
 }
 
-func f64(v int64) *float64 { x := float64(v); return &x }
-
 // Registry lists every metric, in display order.
 var Registry = []Metric{
 	{ID: "pass_rate", Label: "Pass rate", Unit: "ratio", Direction: "higher_is_better", Aggregation: "rate",
 		Description: "passed / (passed + failed + error); skipped and ungraded (pending) outcomes are left out, and an errored outcome is not a pass",
-		value:       func(a *acc) *float64 { return a.passRate() },
-		field: func(o *OutcomeSummary) *float64 {
-			if o.Passed == nil {
-				return nil
-			}
-			if *o.Passed {
-				return f64(1)
-			}
-			return f64(0)
-		}},
+		value:       func(a *acc) *float64 { return a.passRate() }},
 	{ID: "score", Label: "Score", Unit: "ratio", Direction: "higher_is_better", Aggregation: "mean",
 		Description: "mean of the outcome scores (0..1) where a score was given",
-		value:       func(a *acc) *float64 { return mean(a.score, a.scoreN) },
-		field:       func(o *OutcomeSummary) *float64 { return o.Score }},
+		value:       func(a *acc) *float64 { return mean(a.score, a.scoreN) }},
 	{ID: "error_rate", Label: "Error rate", Unit: "ratio", Direction: "lower_is_better", Aggregation: "rate",
 		Description: "errored / executed outcomes (skipped left out)",
-		value:       func(a *acc) *float64 { return ratio(a.errored, a.executed()) },
-		field: func(o *OutcomeSummary) *float64 {
-			if o.Status == "error" {
-				return f64(1)
-			}
-			return f64(0)
-		}},
+		value:       func(a *acc) *float64 { return ratio(a.errored, a.executed()) }},
 	meanMetric("duration_ms", "Duration", "ms", "lower_is_better", "wall-clock duration of an outcome in milliseconds",
-		func(a *acc) int64 { return a.dur }, func(o *OutcomeSummary) int64 { return o.DurationMs }),
+		func(a *acc) int64 { return a.dur }),
 	meanMetric("turns", "Turns", "count", "lower_is_better", "model turns per outcome",
-		func(a *acc) int64 { return a.turns }, func(o *OutcomeSummary) int64 { return int64(o.Turns) }),
+		func(a *acc) int64 { return a.turns }),
 	meanMetric("tool_calls", "Tool calls", "count", "neutral", "tool calls per outcome",
-		func(a *acc) int64 { return a.tools }, func(o *OutcomeSummary) int64 { return int64(o.ToolCalls) }),
+		func(a *acc) int64 { return a.tools }),
 	meanMetric("errors", "Errors", "count", "lower_is_better", "errors (failed tool calls, provider errors) per outcome",
-		func(a *acc) int64 { return a.errs }, func(o *OutcomeSummary) int64 { return int64(o.Errors) }),
+		func(a *acc) int64 { return a.errs }),
 	meanMetric("input_tokens", "Input tokens", "tokens", "lower_is_better", "input (prompt) tokens per outcome",
-		func(a *acc) int64 { return a.in }, func(o *OutcomeSummary) int64 { return o.InputTokens }),
+		func(a *acc) int64 { return a.in }),
 	meanMetric("output_tokens", "Output tokens", "tokens", "lower_is_better", "output (completion) tokens per outcome",
-		func(a *acc) int64 { return a.out }, func(o *OutcomeSummary) int64 { return o.OutputTokens }),
+		func(a *acc) int64 { return a.out }),
 	meanMetric("reasoning_tokens", "Reasoning tokens", "tokens", "neutral", "reasoning tokens per outcome",
-		func(a *acc) int64 { return a.reasoning }, func(o *OutcomeSummary) int64 { return o.ReasoningTokens }),
+		func(a *acc) int64 { return a.reasoning }),
 	meanMetric("total_tokens", "Total tokens", "tokens", "lower_is_better", "input + output + reasoning tokens per outcome",
-		func(a *acc) int64 { return a.total }, func(o *OutcomeSummary) int64 { return o.TotalTokens }),
+		func(a *acc) int64 { return a.total }),
 	{ID: "cost_usd", Label: "Cost", Unit: "usd", Direction: "lower_is_better", Aggregation: "mean",
 		Description: "cost per outcome in USD, where the cost is known",
-		value:       func(a *acc) *float64 { return mean(a.cost, a.costN) },
-		field:       func(o *OutcomeSummary) *float64 { return o.CostUSD }},
+		value:       func(a *acc) *float64 { return mean(a.cost, a.costN) }},
 }
 
-func meanMetric(id, label, unit, dir, desc string, get func(*acc) int64, field func(*OutcomeSummary) int64) Metric {
+func meanMetric(id, label, unit, dir, desc string, get func(*acc) int64) Metric {
 	return Metric{ID: id, Label: label, Unit: unit, Direction: dir, Aggregation: "mean", Description: desc + "; mean over executed (not skipped) outcomes",
-		value: func(a *acc) *float64 { return mean(float64(get(a)), a.executed()) },
-		field: func(o *OutcomeSummary) *float64 { return f64(field(o)) }}
+		value: func(a *acc) *float64 { return mean(float64(get(a)), a.executed()) }}
 }
 
 // MetricsOf returns the registry.

@@ -103,7 +103,10 @@ var listCols = []string{"model", "stimulus", "trial", "status", "passed", "score
 	"input_tokens", "output_tokens", "reasoning_tokens", "cached_tokens", "total_tokens", "cost_usd", "started_at",
 	"graders_row", "graders_len"}
 
-// Outcomes lists outcomes with filters, an order and cursor paging.
+// Outcomes lists outcomes with filters, an order and cursor paging. Memory stays
+// proportional to the page, not the store: without filter or sort the page is located
+// from the run summaries; otherwise a first scan keeps a small key per match, and only the
+// page's rows are then built.
 func Outcomes(src Source, p OutcomesParams) (Paged[OutcomeSummary], error) {
 	if err := p.check(); err != nil {
 		return Paged[OutcomeSummary]{}, err
@@ -119,71 +122,241 @@ func Outcomes(src Source, p OutcomesParams) (Paged[OutcomeSummary], error) {
 		}
 		return Paged[OutcomeSummary]{}, err
 	}
-	var all []OutcomeSummary
-	for _, r := range runs {
-		if all, err = listRun(src, r, &p, all); err != nil {
+	off, _ := DecodeCursor(p.Cursor)
+	var window []hit
+	total := 0
+	if p.Sort == "" && !p.filtered() {
+		window, total = windowByCounts(runs, off, p.Limit, p.Desc)
+	} else {
+		hits, err := collectHits(src, runs, &p)
+		if err != nil {
 			return Paged[OutcomeSummary]{}, err
 		}
+		sortHits(hits, p.Sort != "", p.Desc)
+		total = len(hits)
+		if off < total {
+			window = hits[off:min(off+p.Limit, total)]
+		}
 	}
-	sortOutcomes(all, p.Sort, p.Desc)
-	page, err := PageOf(all, p.Cursor, p.Limit)
+	items, err := materialize(src, runs, window)
 	if err != nil {
-		return page, err
+		return Paged[OutcomeSummary]{}, err
 	}
-	page.Items = slices.Clone(page.Items)
+	page := Paged[OutcomeSummary]{Items: items, Page: Page{Limit: p.Limit, Total: total}}
+	if end := off + len(items); end < total {
+		c := EncodeCursor(end)
+		page.Page.NextCursor, page.Page.HasMore = &c, true
+	}
 	return page, fillGraders(src, page.Items)
 }
 
-func listRun(src Source, r store.Run, p *OutcomesParams, all []OutcomeSummary) ([]OutcomeSummary, error) {
-	var graded func(from, n int64) bool
-	if p.Grader != "" {
-		var err error
-		if graded, err = gradedBy(src, r.ID, p.Grader); err != nil {
+func (p *OutcomesParams) filtered() bool {
+	return len(p.Model) > 0 || len(p.Stimulus) > 0 || len(p.Status) > 0 || p.Passed != nil || p.Grader != ""
+}
+
+// hit is one matching outcome: where it is, and its sort key.
+type hit struct {
+	run int32
+	row int64
+	num float64
+	str string
+}
+
+// windowByCounts finds the page's rows from the run summaries alone.
+func windowByCounts(runs []store.Run, off, limit int, desc bool) ([]hit, int) {
+	total := 0
+	for _, r := range runs {
+		total += int(r.Summary.OutcomeCount)
+	}
+	var out []hit
+	for pos := off; pos < off+limit && pos < total; pos++ {
+		g := pos
+		if desc {
+			g = total - 1 - pos
+		}
+		for ri, r := range runs {
+			n := int(r.Summary.OutcomeCount)
+			if g < n {
+				out = append(out, hit{run: int32(ri), row: int64(g)})
+				break
+			}
+			g -= n
+		}
+	}
+	return out, total
+}
+
+var filterCols = []string{"model", "stimulus", "status", "passed", "graders_row", "graders_len"}
+
+// sortCols are the columns a sort key is read from.
+var sortCols = map[string][]string{
+	"trial": {"trial"}, "started_at": {"started_at"}, "pass_rate": {}, "error_rate": {}, "score": {"score"},
+	"duration_ms": {"duration_ms"}, "turns": {"turns"}, "tool_calls": {"tool_calls"}, "errors": {"errors"},
+	"input_tokens": {"input_tokens"}, "output_tokens": {"output_tokens"}, "reasoning_tokens": {"reasoning_tokens"},
+	"total_tokens": {"total_tokens"}, "cost_usd": {"cost_usd"},
+}
+
+func collectHits(src Source, runs []store.Run, p *OutcomesParams) ([]hit, error) {
+	cols := append(slices.Clip(filterCols), sortCols[p.Sort]...)
+	var hits []hit
+	for ri, r := range runs {
+		var graded func(from, n int64) bool
+		if p.Grader != "" {
+			var err error
+			if graded, err = gradedBy(src, r.ID, p.Grader); err != nil {
+				return nil, err
+			}
+		}
+		err := src.Scan(r.ID, store.Outcomes, cols, func(b *store.Batch) error {
+			md, sd, std := b.Dict("model"), b.Dict("stimulus"), b.Dict("status")
+			keepM, keepS := keepSet(md.Values, p.Model), keepSet(sd.Values, p.Stimulus)
+			passed := b.Bool("passed")
+			gRow, gLen := b.Int("graders_row"), b.Int("graders_len")
+			for i := 0; i < b.N; i++ {
+				if keepM != nil && !keepM[md.Index[i]] || keepS != nil && !keepS[sd.Index[i]] {
+					continue
+				}
+				status := std.Values[std.Index[i]]
+				var pv *bool
+				if passed[i] >= 0 {
+					v := passed[i] == 1
+					pv = &v
+				}
+				display := store.DisplayStatus(status, pv)
+				if !p.keepStatus(display) || p.Passed != nil && (pv == nil || *pv != *p.Passed || status != store.StatusSuccess) {
+					continue
+				}
+				if graded != nil && !graded(gRow[i], gLen[i]) {
+					continue
+				}
+				h := hit{run: int32(ri), row: b.Row0 + int64(i), num: math.NaN()}
+				switch p.Sort {
+				case "":
+				case "model":
+					h.str = md.Values[md.Index[i]]
+				case "stimulus":
+					h.str = sd.Values[sd.Index[i]]
+				case "status":
+					h.str = display
+				case "pass_rate":
+					if pv != nil {
+						h.num = float64(passed[i])
+					}
+				case "error_rate":
+					h.num = 0
+					if status == store.StatusError {
+						h.num = 1
+					}
+				default:
+					col := sortCols[p.Sort][0]
+					if f := b.Float(col); f != nil {
+						h.num = f[i]
+					} else {
+						h.num = float64(b.Int(col)[i])
+					}
+				}
+				hits = append(hits, h)
+			}
+			return nil
+		})
+		if err != nil {
 			return nil, err
 		}
 	}
-	err := src.Scan(r.ID, store.Outcomes, listCols, func(b *store.Batch) error {
-		md, sd, std := b.Dict("model"), b.Dict("stimulus"), b.Dict("status")
-		keepM := keepSet(md.Values, p.Model)
-		keepS := keepSet(sd.Values, p.Stimulus)
-		passed, score, cost := b.Bool("passed"), b.Float("score"), b.Float("cost_usd")
-		gRow, gLen := b.Int("graders_row"), b.Int("graders_len")
-		for i := 0; i < b.N; i++ {
-			if keepM != nil && !keepM[md.Index[i]] || keepS != nil && !keepS[sd.Index[i]] {
-				continue
-			}
-			var pv *bool
-			if passed[i] >= 0 {
-				v := passed[i] == 1
-				pv = &v
-			}
-			status := std.Values[std.Index[i]]
-			display := store.DisplayStatus(status, pv)
-			if !p.keepStatus(display) || p.Passed != nil && (pv == nil || *pv != *p.Passed || status != store.StatusSuccess) {
-				continue
-			}
-			if graded != nil && !graded(gRow[i], gLen[i]) {
-				continue
-			}
-			row := b.Row0 + int64(i)
-			o := OutcomeSummary{
-				ID: store.OutcomeID(r.ID, row), RunID: r.ID, StimulusName: sd.Values[sd.Index[i]], Model: md.Values[md.Index[i]],
-				TrialIndex: int(b.Int("trial")[i]), Status: status, DisplayStatus: display, Passed: pv, Score: optFloat(score[i]),
-				DurationMs: b.Int("duration_ms")[i], Turns: int(b.Int("turns")[i]), ToolCalls: int(b.Int("tool_calls")[i]),
-				Errors: int(b.Int("errors")[i]), InputTokens: b.Int("input_tokens")[i], OutputTokens: b.Int("output_tokens")[i],
-				ReasoningTokens: b.Int("reasoning_tokens")[i], CachedTokens: b.Int("cached_tokens")[i],
-				TotalTokens: b.Int("total_tokens")[i], CostUSD: optFloat(cost[i]),
-				row: row, gradersRow: gRow[i], gradersLen: gLen[i],
-			}
-			if ms := b.Int("started_at")[i]; ms > 0 {
-				t := time.UnixMilli(ms).UTC()
-				o.StartedAt = &t
-			}
-			all = append(all, o)
+	return hits, nil
+}
+
+// sortHits orders by key (nulls last in both directions), keeping store order for ties.
+func sortHits(hits []hit, byKey, desc bool) {
+	if !byKey {
+		if desc {
+			slices.Reverse(hits)
 		}
-		return nil
+		return
+	}
+	slices.SortStableFunc(hits, func(a, b hit) int {
+		an, bn := math.IsNaN(a.num), math.IsNaN(b.num)
+		switch {
+		case a.str != "" || b.str != "":
+			c := strings.Compare(a.str, b.str)
+			if desc {
+				c = -c
+			}
+			return c
+		case an && bn:
+			return 0
+		case an:
+			return 1
+		case bn:
+			return -1
+		}
+		c := cmp.Compare(a.num, b.num)
+		if desc {
+			c = -c
+		}
+		return c
 	})
-	return all, err
+}
+
+// materialize builds the summaries of the page's rows, in page order, scanning only the
+// runs they are in.
+func materialize(src Source, runs []store.Run, window []hit) ([]OutcomeSummary, error) {
+	items := make([]OutcomeSummary, len(window))
+	byRun := map[int32]map[int64]int{}
+	for i, h := range window {
+		if byRun[h.run] == nil {
+			byRun[h.run] = map[int64]int{}
+		}
+		byRun[h.run][h.row] = i
+	}
+	for ri, rows := range byRun {
+		r := runs[ri]
+		lo, hi := int64(math.MaxInt64), int64(-1)
+		for row := range rows {
+			lo, hi = min(lo, row), max(hi, row)
+		}
+		err := src.Scan(r.ID, store.Outcomes, listCols, func(b *store.Batch) error {
+			if b.Row0 > hi || b.Row0+int64(b.N) <= lo {
+				return nil
+			}
+			for i := 0; i < b.N; i++ {
+				if pos, ok := rows[b.Row0+int64(i)]; ok {
+					items[pos] = summaryAt(r.ID, b, i)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return items, nil
+}
+
+func summaryAt(runID string, b *store.Batch, i int) OutcomeSummary {
+	md, sd, std := b.Dict("model"), b.Dict("stimulus"), b.Dict("status")
+	passed := b.Bool("passed")
+	var pv *bool
+	if passed[i] >= 0 {
+		v := passed[i] == 1
+		pv = &v
+	}
+	status := std.Values[std.Index[i]]
+	row := b.Row0 + int64(i)
+	o := OutcomeSummary{
+		ID: store.OutcomeID(runID, row), RunID: runID, StimulusName: sd.Values[sd.Index[i]], Model: md.Values[md.Index[i]],
+		TrialIndex: int(b.Int("trial")[i]), Status: status, DisplayStatus: store.DisplayStatus(status, pv), Passed: pv,
+		Score: optFloat(b.Float("score")[i]), DurationMs: b.Int("duration_ms")[i], Turns: int(b.Int("turns")[i]),
+		ToolCalls: int(b.Int("tool_calls")[i]), Errors: int(b.Int("errors")[i]), InputTokens: b.Int("input_tokens")[i],
+		OutputTokens: b.Int("output_tokens")[i], ReasoningTokens: b.Int("reasoning_tokens")[i], CachedTokens: b.Int("cached_tokens")[i],
+		TotalTokens: b.Int("total_tokens")[i], CostUSD: optFloat(b.Float("cost_usd")[i]),
+		row: row, gradersRow: b.Int("graders_row")[i], gradersLen: b.Int("graders_len")[i],
+	}
+	if ms := b.Int("started_at")[i]; ms > 0 {
+		t := time.UnixMilli(ms).UTC()
+		o.StartedAt = &t
+	}
+	return o
 }
 
 func optFloat(v float64) *float64 {
@@ -223,48 +396,6 @@ func gradedBy(src Source, runID, grader string) (func(from, n int64) bool, error
 		}
 		return false
 	}, err
-}
-
-func sortOutcomes(all []OutcomeSummary, field string, desc bool) {
-	if field == "" {
-		if desc {
-			slices.Reverse(all)
-		}
-		return
-	}
-	var key func(a, b *OutcomeSummary) int
-	switch field {
-	case "stimulus":
-		key = func(a, b *OutcomeSummary) int { return strings.Compare(a.StimulusName, b.StimulusName) }
-	case "model":
-		key = func(a, b *OutcomeSummary) int { return strings.Compare(a.Model, b.Model) }
-	case "trial":
-		key = func(a, b *OutcomeSummary) int { return cmp.Compare(a.TrialIndex, b.TrialIndex) }
-	case "status":
-		key = func(a, b *OutcomeSummary) int { return strings.Compare(a.DisplayStatus, b.DisplayStatus) }
-	case "started_at":
-		key = func(a, b *OutcomeSummary) int {
-			return cmpAsc(timeKey(a.StartedAt), timeKey(b.StartedAt))
-		}
-	default:
-		m, _ := MetricByID(field)
-		key = func(a, b *OutcomeSummary) int { return cmpAsc(m.field(a), m.field(b)) }
-	}
-	slices.SortStableFunc(all, func(a, b OutcomeSummary) int {
-		c := key(&a, &b)
-		if desc {
-			c = -c
-		}
-		return c
-	})
-}
-
-func timeKey(t *time.Time) *float64 {
-	if t == nil {
-		return nil
-	}
-	v := float64(t.UnixMilli())
-	return &v
 }
 
 // fillGraders adds the grader summary to the outcomes of one page.

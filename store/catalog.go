@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/evals-dev/evals/errs"
 )
@@ -17,6 +19,11 @@ import (
 // what is on disk now, so runs written by another process appear without a restart.
 type Store struct {
 	root string
+
+	mu     sync.Mutex
+	stamp  time.Time // modification time of runs/ when cached was read
+	cached []Run
+	bad    []error
 }
 
 // Open opens the store at root. A missing directory is an empty store, not an error.
@@ -30,6 +37,28 @@ func (s *Store) runDir(id string) string { return filepath.Join(s.root, "runs", 
 // Runs lists every readable run, newest first (created time, then id). Runs whose run.json
 // cannot be read are returned in bad, so one broken run does not hide the others.
 func (s *Store) Runs() (runs []Run, bad []error, err error) {
+	// Runs are written once and appear or go by renames in runs/, which change its
+	// modification time: while it holds, the last listing is still right.
+	st, err := os.Stat(filepath.Join(s.root, "runs"))
+	if err == nil {
+		s.mu.Lock()
+		if s.cached != nil && st.ModTime().Equal(s.stamp) {
+			runs, bad = slices.Clone(s.cached), s.bad
+			s.mu.Unlock()
+			return runs, bad, nil
+		}
+		s.mu.Unlock()
+	}
+	runs, bad, err = s.list()
+	if err == nil && st != nil {
+		s.mu.Lock()
+		s.stamp, s.cached, s.bad = st.ModTime(), slices.Clone(runs), bad
+		s.mu.Unlock()
+	}
+	return runs, bad, err
+}
+
+func (s *Store) list() (runs []Run, bad []error, err error) {
 	entries, err := os.ReadDir(filepath.Join(s.root, "runs"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
