@@ -59,6 +59,7 @@ type grid struct {
 	width     int
 	height    int
 	empty     string
+	natural   []int // widest cell per column over the visible rows, kept by apply
 	st        *styles
 	keys      *keyMap
 }
@@ -103,6 +104,7 @@ func (g *grid) apply() {
 		}
 		g.view = append(g.view, i)
 	}
+	g.measure()
 	if g.sortCol >= 0 {
 		c := g.sortCol
 		slices.SortStableFunc(g.view, func(a, b int) int {
@@ -307,7 +309,8 @@ func (g *grid) scrollToFocus() {
 	}
 }
 
-func (g *grid) widths() []int {
+// measure computes the natural column widths once per change of rows, not per frame.
+func (g *grid) measure() {
 	w := make([]int, len(g.cols))
 	for c, col := range g.cols {
 		w[c] = ansi.StringWidth(col.name) + 1
@@ -317,6 +320,14 @@ func (g *grid) widths() []int {
 			w[c] = max(w[c], ansi.StringWidth(cellAt(g.all[ix], c)))
 		}
 	}
+	g.natural = w
+}
+
+func (g *grid) widths() []int {
+	if len(g.natural) != len(g.cols) {
+		g.measure()
+	}
+	w := slices.Clone(g.natural)
 	for c, col := range g.cols {
 		limit := col.max
 		if limit == 0 {
