@@ -111,18 +111,19 @@ func (s *compareScreen) summary() []string {
 			break
 		}
 	}
-	lines = append(lines, fmt.Sprintf("%s %s  against  %s %s   coverage %d/%d stimuli",
+	lines = append(lines, fmt.Sprintf("%s %s against %s %s · %d/%d stimuli in common · %s",
 		st.title.Render(first.RunName), st.faint.Render(first.RunID), st.title.Render(base.RunName), st.faint.Render(base.RunID),
-		s.c.Coverage.IntersectionCount, s.c.Coverage.UnionCount))
+		s.c.Coverage.IntersectionCount, s.c.Coverage.UnionCount, st.faint.Render("▼ regressed ▲ improved ~ flaky")))
 	for _, p := range s.c.Summary {
 		delta := "–"
 		if p.PassRateDelta != nil {
 			delta = fmt.Sprintf("%+.1f%%", *p.PassRateDelta*100)
 		}
 		verdict := strings.ReplaceAll(p.Verdict, "_", " ")
-		lines = append(lines, fmt.Sprintf("  %s %s %s → %s %s  %s regressed · %s improved · %d flaky · p=%.2g",
+		lines = append(lines, fmt.Sprintf("  %s %s %s → %s %s  %s %s %s  p=%.2g",
 			fit(p.Model, 18, false), st.word(verdict).Render(fit(verdict, 12, false)), format.Pct(p.PassRateBase), format.Pct(p.PassRateNew),
-			st.faint.Render("("+delta+")"), st.bad.Render(fmt.Sprint(p.Regressions)), st.good.Render(fmt.Sprint(p.Improvements)), p.Flaky, p.McNemar.PValue))
+			st.faint.Render("("+delta+")"), st.bad.Render(fmt.Sprintf("▼%d", p.Regressions)),
+			st.good.Render(fmt.Sprintf("▲%d", p.Improvements)), st.warn.Render(fmt.Sprintf("~%d", p.Flaky)), p.McNemar.PValue))
 	}
 	return lines
 }

@@ -406,8 +406,11 @@ func (g *grid) render() string {
 	if g.xoff > 1 {
 		line += " ‹"
 	}
-	if cols[len(cols)-1] < len(g.cols)-1 {
-		line += " ›"
+	for c := cols[len(cols)-1] + 1; c < len(g.cols); c++ {
+		if w[c] > 0 { // more columns to the right (dropped optional ones do not count)
+			line += " ›"
+			break
+		}
 	}
 	b.WriteString(ansi.Truncate(line, g.width, "") + "\n")
 	body := g.bodyHeight()
