@@ -217,11 +217,7 @@ func collectHits(src Source, runs []store.Run, p *OutcomesParams) ([]hit, error)
 					continue
 				}
 				status := std.Values[std.Index[i]]
-				var pv *bool
-				if passed[i] >= 0 {
-					v := passed[i] == 1
-					pv = &v
-				}
+				pv := verdictOf(passed[i])
 				display := store.DisplayStatus(status, pv)
 				if !p.keepStatus(display) || p.Passed != nil && (pv == nil || *pv != *p.Passed || status != store.StatusSuccess) {
 					continue
@@ -336,11 +332,7 @@ func materialize(src Source, runs []store.Run, window []hit) ([]OutcomeSummary, 
 func summaryAt(runID string, b *store.Batch, i int) OutcomeSummary {
 	md, sd, std := b.Dict("model"), b.Dict("stimulus"), b.Dict("status")
 	passed := b.Bool("passed")
-	var pv *bool
-	if passed[i] >= 0 {
-		v := passed[i] == 1
-		pv = &v
-	}
+	pv := verdictOf(passed[i])
 	status := std.Values[std.Index[i]]
 	row := b.Row0 + int64(i)
 	o := OutcomeSummary{
@@ -357,6 +349,15 @@ func summaryAt(runID string, b *store.Batch, i int) OutcomeSummary {
 		o.StartedAt = &t
 	}
 	return o
+}
+
+// verdictOf turns a scanned boolean (1, 0, -1 for null) into a nullable verdict.
+func verdictOf(b int8) *bool {
+	if b < 0 {
+		return nil
+	}
+	v := b == 1
+	return &v
 }
 
 func optFloat(v float64) *float64 {
@@ -424,11 +425,7 @@ func fillGraders(src Source, items []OutcomeSummary) error {
 				if r < lo || r >= hi {
 					continue
 				}
-				g := GraderBrief{Name: d.Values[d.Index[i]], Score: optFloat(score[i])}
-				if passed[i] >= 0 {
-					v := passed[i] == 1
-					g.Passed = &v
-				}
+				g := GraderBrief{Name: d.Values[d.Index[i]], Passed: verdictOf(passed[i]), Score: optFloat(score[i])}
 				briefs[r] = g
 			}
 			return nil

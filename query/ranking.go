@@ -126,20 +126,12 @@ func rankOf(name string, a *acc) ModelRank {
 }
 
 // cmpDesc orders larger first, nil last.
-func cmpDesc(a, b *float64) int {
-	switch {
-	case a == nil && b == nil:
-		return 0
-	case a == nil:
-		return 1
-	case b == nil:
-		return -1
-	}
-	return cmp.Compare(*b, *a)
-}
+func cmpDesc(a, b *float64) int { return cmpNilLast(a, b, -1) }
 
 // cmpAsc orders smaller first, nil last.
-func cmpAsc(a, b *float64) int {
+func cmpAsc(a, b *float64) int { return cmpNilLast(a, b, 1) }
+
+func cmpNilLast(a, b *float64, dir int) int {
 	switch {
 	case a == nil && b == nil:
 		return 0
@@ -148,5 +140,5 @@ func cmpAsc(a, b *float64) int {
 	case b == nil:
 		return -1
 	}
-	return cmp.Compare(*a, *b)
+	return dir * cmp.Compare(*a, *b)
 }
