@@ -201,3 +201,16 @@ func TestImportCommand(t *testing.T) {
 		t.Fatalf("invalid import: %+v", r)
 	}
 }
+
+// TestNoCommandOnAPipePrintsHelp: evals without a command starts the explorer only on a
+// terminal; in a pipe or CI it prints the help and exits 0.
+func TestNoCommandOnAPipePrintsHelp(t *testing.T) {
+	r := run(t, false)
+	if r.code != 0 || !strings.Contains(r.out, "Available Commands") || !strings.Contains(r.out, "compare") {
+		t.Fatalf("exit %d: %q", r.code, r.out)
+	}
+	r = run(t, false, "tui")
+	if r.code != 2 || !strings.Contains(r.err, "needs a terminal") {
+		t.Fatalf("tui on a pipe: exit %d %q", r.code, r.err)
+	}
+}
