@@ -89,7 +89,7 @@ func ExitCode(c Code) int {
 		return 0
 	case GateFailed:
 		return 1
-	case Invalid:
+	case Invalid, Conflict, Unauthorized:
 		return 2
 	case NotFound, Incomparable:
 		return 3

@@ -311,10 +311,7 @@ func materialize(src Source, runs []store.Run, window []hit) ([]OutcomeSummary, 
 		for row := range rows {
 			lo, hi = min(lo, row), max(hi, row)
 		}
-		err := src.Scan(r.ID, store.Outcomes, listCols, func(b *store.Batch) error {
-			if b.Row0 > hi || b.Row0+int64(b.N) <= lo {
-				return nil
-			}
+		err := src.ScanRows(r.ID, store.Outcomes, listCols, lo, hi+1, func(b *store.Batch) error {
 			for i := 0; i < b.N; i++ {
 				if pos, ok := rows[b.Row0+int64(i)]; ok {
 					items[pos] = summaryAt(r.ID, b, i)
@@ -415,10 +412,7 @@ func fillGraders(src Source, items []OutcomeSummary) error {
 			hi = max(hi, items[i].gradersRow+items[i].gradersLen)
 		}
 		briefs := map[int64]GraderBrief{}
-		err := src.Scan(runID, store.Graders, []string{"grader", "passed", "score"}, func(b *store.Batch) error {
-			if b.Row0+int64(b.N) <= lo || b.Row0 >= hi {
-				return nil
-			}
+		err := src.ScanRows(runID, store.Graders, []string{"grader", "passed", "score"}, lo, hi, func(b *store.Batch) error {
 			d, passed, score := b.Dict("grader"), b.Bool("passed"), b.Float("score")
 			for i := 0; i < b.N; i++ {
 				r := b.Row0 + int64(i)

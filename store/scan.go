@@ -63,10 +63,16 @@ func (b *Batch) Bool(col string) []int8 { return b.bools[col] }
 // Scan reads the projected columns of one table of one run, one row group at a time,
 // straight from the column pages. fn must not keep the batch after it returns.
 func (s *Store) Scan(runID string, t Table, cols []string, fn func(*Batch) error) error {
+	return s.ScanRows(runID, t, cols, 0, math.MaxInt64, fn)
+}
+
+// ScanRows is Scan limited to the row groups that hold rows lo..hi-1: the others are
+// skipped before any page is read. Batches still cover whole row groups.
+func (s *Store) ScanRows(runID string, t Table, cols []string, lo, hi int64, fn func(*Batch) error) error {
 	if !validID(runID) {
 		return errs.E(errs.NotFound, "run %q not found", runID)
 	}
-	return scanFile(filepath.Join(s.runDir(runID), string(t)), runID, cols, fn)
+	return scanFile(filepath.Join(s.runDir(runID), string(t)), runID, cols, lo, hi, fn)
 }
 
 type leaf struct {
@@ -76,7 +82,7 @@ type leaf struct {
 	optional bool
 }
 
-func scanFile(path, runID string, cols []string, fn func(*Batch) error) (err error) {
+func scanFile(path, runID string, cols []string, lo, hi int64, fn func(*Batch) error) (err error) {
 	f, pf, err := openParquet(path)
 	if err != nil {
 		return err
@@ -100,6 +106,10 @@ func scanFile(path, runID string, cols []string, fn func(*Batch) error) (err err
 	defer batchPool.Put(b)
 	b.RunID = runID
 	for _, rg := range pf.RowGroups() {
+		if row0 >= hi || row0+rg.NumRows() <= lo {
+			row0 += rg.NumRows()
+			continue
+		}
 		b.reset(rg.NumRows(), row0)
 		chunks := rg.ColumnChunks()
 		for _, l := range leaves {
