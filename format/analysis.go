@@ -152,7 +152,7 @@ func Outcomes(p query.Paged[query.OutcomeSummary]) Doc {
 	if p.Page.NextCursor != nil {
 		kv = append(kv, [2]string{"next page", "--cursor " + *p.Page.NextCursor})
 	}
-	d.Sections = append(d.Sections, Section{KV: kv})
+	d.Sections = append(d.Sections, Section{KV: kv, Hint: true})
 	return d
 }
 

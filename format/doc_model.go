@@ -37,6 +37,8 @@ type Section struct {
 	Title string
 	KV    [][2]string
 	Table *Table
+	// Hint sections (paging hints) are for people: left out on a pipe, where stdout is data.
+	Hint bool
 }
 
 // Doc is a human rendering of one result.

@@ -75,6 +75,9 @@ func WriteJSONL(w io.Writer, items []any) error {
 func WriteDoc(w io.Writer, d Doc, f Facts) error {
 	var b strings.Builder
 	for i, s := range d.Sections {
+		if s.Hint && !f.TTY {
+			continue
+		}
 		if i > 0 {
 			b.WriteString("\n")
 		}

@@ -21,7 +21,7 @@ func Runs(p query.Paged[query.RunSummary]) Doc {
 	}
 	d := Doc{Sections: []Section{{Table: t}}}
 	if p.Page.HasMore {
-		d.Sections = append(d.Sections, Section{KV: [][2]string{{"more", fmt.Sprintf("%d of %d shown; next page: --cursor %s", len(p.Items), p.Page.Total, *p.Page.NextCursor)}}})
+		d.Sections = append(d.Sections, Section{KV: [][2]string{{"more", fmt.Sprintf("%d of %d shown; next page: --cursor %s", len(p.Items), p.Page.Total, *p.Page.NextCursor)}}, Hint: true})
 	}
 	return d
 }
