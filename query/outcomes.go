@@ -207,7 +207,12 @@ func collectHits(src Source, runs []store.Run, p *OutcomesParams) ([]hit, error)
 				return nil, err
 			}
 		}
-		err := src.Scan(r.ID, store.Outcomes, cols, func(b *store.Batch) error {
+		// Row groups are sorted by model, then stimulus: a filter on either skips groups.
+		where := store.Where{Column: "model", Values: p.Model}
+		if len(p.Model) == 0 {
+			where = store.Where{Column: "stimulus", Values: p.Stimulus}
+		}
+		err := src.ScanWhere(r.ID, store.Outcomes, cols, where, func(b *store.Batch) error {
 			md, sd, std := b.Dict("model"), b.Dict("stimulus"), b.Dict("status")
 			keepM, keepS := keepSet(md.Values, p.Model), keepSet(sd.Values, p.Stimulus)
 			passed := b.Bool("passed")

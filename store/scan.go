@@ -72,7 +72,42 @@ func (s *Store) ScanRows(runID string, t Table, cols []string, lo, hi int64, fn 
 	if !validID(runID) {
 		return errs.E(errs.NotFound, "run %q not found", runID)
 	}
-	return scanFile(filepath.Join(s.runDir(runID), string(t)), runID, cols, lo, hi, fn)
+	return scanFile(filepath.Join(s.runDir(runID), string(t)), runID, cols, lo, hi, nil, fn)
+}
+
+// Where narrows a scan to the row groups whose statistics say they may hold one of these
+// values of a string column. Rows are sorted by model, then stimulus, so a filter on them
+// skips most row groups of a large run. Rows of kept groups still need filtering.
+type Where struct {
+	Column string
+	Values []string
+}
+
+// ScanWhere is Scan that skips the row groups w rules out, before reading their pages.
+func (s *Store) ScanWhere(runID string, t Table, cols []string, w Where, fn func(*Batch) error) error {
+	if !validID(runID) {
+		return errs.E(errs.NotFound, "run %q not found", runID)
+	}
+	return scanFile(filepath.Join(s.runDir(runID), string(t)), runID, cols, 0, math.MaxInt64, &w, fn)
+}
+
+// mayHold reports whether row group rg can hold one of w's values, from its min/max.
+func mayHold(pf *parquet.File, rg int, col int, w *Where) bool {
+	md := pf.Metadata()
+	if rg >= len(md.RowGroups) || col >= len(md.RowGroups[rg].Columns) {
+		return true
+	}
+	st := md.RowGroups[rg].Columns[col].MetaData.Statistics
+	lo, hi := st.MinValue, st.MaxValue
+	if lo == nil || hi == nil {
+		return true
+	}
+	for _, v := range w.Values {
+		if v >= string(lo) && v <= string(hi) {
+			return true
+		}
+	}
+	return false
 }
 
 type leaf struct {
@@ -82,7 +117,7 @@ type leaf struct {
 	optional bool
 }
 
-func scanFile(path, runID string, cols []string, lo, hi int64, fn func(*Batch) error) (err error) {
+func scanFile(path, runID string, cols []string, lo, hi int64, where *Where, fn func(*Batch) error) (err error) {
 	f, pf, err := openParquet(path)
 	if err != nil {
 		return err
@@ -101,12 +136,18 @@ func scanFile(path, runID string, cols []string, lo, hi int64, fn func(*Batch) e
 		}
 		leaves[i] = leaf{name: c, index: lc.ColumnIndex, kind: lc.Node.Type().Kind(), optional: lc.MaxDefinitionLevel > 0}
 	}
+	whereCol := -1
+	if where != nil && len(where.Values) > 0 {
+		if lc, ok := pf.Schema().Lookup(where.Column); ok {
+			whereCol = lc.ColumnIndex
+		}
+	}
 	var row0 int64
 	b := batchPool.Get().(*Batch)
 	defer batchPool.Put(b)
 	b.RunID = runID
-	for _, rg := range pf.RowGroups() {
-		if row0 >= hi || row0+rg.NumRows() <= lo {
+	for i, rg := range pf.RowGroups() {
+		if row0 >= hi || row0+rg.NumRows() <= lo || whereCol >= 0 && !mayHold(pf, i, whereCol, where) {
 			row0 += rg.NumRows()
 			continue
 		}
