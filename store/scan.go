@@ -498,8 +498,9 @@ func hasRowIn(rows []int64, lo, hi int64) bool {
 func pickStrings(cc parquet.ColumnChunk, row0 int64, rows []int64, optional bool, out map[int64]string) error {
 	pages := cc.Pages()
 	defer pages.Close()
+	last := slices.Max(rows)
 	at := row0
-	for {
+	for at <= last { // pages past the last wanted row are never decompressed
 		p, err := pages.ReadPage()
 		if err == io.EOF {
 			return nil
@@ -542,4 +543,5 @@ func pickStrings(cc parquet.ColumnChunk, row0 int64, rows []int64, optional bool
 		parquet.Release(p)
 		at += n
 	}
+	return nil
 }
