@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,7 +56,7 @@ func NewHandler(d Deps) http.Handler {
 	}
 	for path, ms := range methods {
 		allow := strings.Join(append(ms, "HEAD"), ", ")
-		if !contains(ms, "GET") {
+		if !slices.Contains(ms, "GET") {
 			allow = strings.Join(ms, ", ")
 		}
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
@@ -67,15 +68,6 @@ func NewHandler(d Deps) http.Handler {
 		writeError(w, 0, errs.E(errs.NotFound, "no endpoint %s; see GET /api/openapi.json", r.URL.Path))
 	})
 	return s.middleware(mux)
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // endpoint wraps one route: parameter check, the heavy-query limit, and the answer.

@@ -45,9 +45,6 @@ func newStyles(color bool) styles {
 	return s
 }
 
-// render applies a style unless the screen is plain and the style only colours.
-func (s styles) render(st lipgloss.Style, text string) string { return st.Render(text) }
-
 // rate picks the colour of a pass rate.
 func (s styles) rate(v *float64) lipgloss.Style {
 	switch {
