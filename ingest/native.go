@@ -331,12 +331,6 @@ func pipeline(ctx context.Context, sc *bufio.Scanner, first []byte, firstLine, l
 	return n, nil
 }
 
-func abort(w *store.Writer) {
-	if w != nil {
-		w.Abort()
-	}
-}
-
 func isHeader(b []byte) bool {
 	var probe struct {
 		Type string `json:"type"`

@@ -41,9 +41,8 @@ type (
 		value any
 		err   error
 	}
-	tickMsg     struct{}
-	storeMsg    struct{ stamp string }
-	loadingDone struct{}
+	tickMsg  struct{}
+	storeMsg struct{ stamp string }
 )
 
 // Options configure the explorer.

@@ -195,12 +195,11 @@ func (s *pairScreen) init() tea.Cmd {
 	return load(s, func() ([2][]query.OutcomeDetail, error) {
 		var out [2][]query.OutcomeDetail
 		for i, run := range runs {
-			model := ch.Model
 			subj := ch.baseSubj
 			if i == 1 {
 				subj = ch.newSubj
 			}
-			model = strings.SplitN(subj, ":", 2)[1]
+			model := strings.SplitN(subj, ":", 2)[1]
 			page, err := query.Outcomes(src, query.OutcomesParams{Runs: []string{run}, Model: []string{model}, Stimulus: []string{ch.Stimulus}, Limit: 50})
 			if err != nil {
 				return out, err

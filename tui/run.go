@@ -56,13 +56,6 @@ func (s *runScreen) title() string {
 	return name + " › " + runTabs[s.tab]
 }
 
-func (s *runScreen) runID() string {
-	if s.detail != nil {
-		return s.detail.ID
-	}
-	return s.ref
-}
-
 func (s *runScreen) init() tea.Cmd {
 	src, ref := s.m.opt.Source, s.ref
 	return load(s, func() (query.RunDetail, error) { return query.Run(src, ref) })
