@@ -214,3 +214,17 @@ func TestNoCommandOnAPipePrintsHelp(t *testing.T) {
 		t.Fatalf("tui on a pipe: exit %d %q", r.code, r.err)
 	}
 }
+
+func TestRunsWarnsAboutBrokenRuns(t *testing.T) {
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "r.jsonl"), []byte(`{"stimulus":"a","model":"m","passed":true}`+"\n"), 0o644)
+	if r := run(t, false, "import", filepath.Join(root, "r.jsonl"), "--store", root); r.code != 0 {
+		t.Fatal(r.err)
+	}
+	os.MkdirAll(filepath.Join(root, "runs", "broken"), 0o755)
+	os.WriteFile(filepath.Join(root, "runs", "broken", "run.json"), []byte("{not json"), 0o644)
+	r := run(t, false, "runs", "--store", root, "--json", "--jq", ".page.total")
+	if r.code != 0 || r.out != "1\n" || !strings.Contains(r.err, "warning: skipping a run") || !strings.Contains(r.err, "broken") {
+		t.Fatalf("exit %d out %q err %q", r.code, r.out, r.err)
+	}
+}

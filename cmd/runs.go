@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"fmt"
 	"github.com/evals-dev/evals/format"
 	"github.com/evals-dev/evals/query"
 	"github.com/spf13/cobra"
@@ -41,6 +42,12 @@ func runRuns(o *runsOptions) error {
 	p, err := query.Runs(s, query.RunsParams{Cursor: o.cursor, Limit: o.limit})
 	if err != nil {
 		return err
+	}
+	// A broken run does not hide the others, but it is not hidden either.
+	if _, bad, _ := s.Runs(); len(bad) > 0 {
+		for _, e := range bad {
+			fmt.Fprintf(o.f.IO.ErrOut, "warning: skipping a run: %v\n", e)
+		}
 	}
 	return o.f.print(view{value: p, doc: func() format.Doc { return format.Runs(p) }, items: func() []any { return toAny(p.Items) }})
 }

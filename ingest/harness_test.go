@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -145,5 +146,28 @@ func TestMalformedHarnessFiles(t *testing.T) {
 		if runs, _, _ := store.Open(root).Runs(); len(runs) != 0 {
 			t.Errorf("%s wrote a run", name)
 		}
+	}
+}
+
+// TestInspectLogStillBeingWritten: a .eval with only _journal/start.json and some samples
+// (Inspect has not written header.json yet) imports what is there as a running run.
+func TestInspectLogStillBeingWritten(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "live.eval")
+	f, _ := os.Create(p)
+	zw := zip.NewWriter(f)
+	w, _ := zw.Create("_journal/start.json")
+	w.Write([]byte(`{"version":2,"eval":{"task":"live","model":"m","created":"2026-11-22T10:00:00Z"}}`))
+	for i := 1; i <= 2; i++ {
+		w, _ = zw.Create(fmt.Sprintf("samples/%d_epoch_1.json", i))
+		fmt.Fprintf(w, `{"id":%d,"epoch":1,"input":"q","target":"a","scores":{"match":{"value":"C"}}}`, i)
+	}
+	zw.Close()
+	f.Close()
+	res, err := ImportFile(context.Background(), t.TempDir(), p, "", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res[0].Run; r.Status != store.RunRunning || r.Summary.OutcomeCount != 2 || r.Summary.Passed != 2 {
+		t.Fatalf("live log: %+v", r)
 	}
 }

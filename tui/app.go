@@ -264,6 +264,9 @@ func clip(s string, w, h int) string {
 
 func (m *Model) statusBar() string {
 	left := m.opt.StorePath
+	if rs, ok := m.stack[0].(*runsScreen); ok && rs.loaded {
+		left += fmt.Sprintf(" · %d runs", len(rs.runs))
+	}
 	if m.loading > 0 {
 		left = m.spin.View() + " loading… · " + left
 	}
