@@ -114,6 +114,16 @@ func (s *Store) readRun(id string) (Run, error) {
 	return r, nil
 }
 
+// Stamp changes whenever a run appears in or leaves the store (the modification time of
+// runs/); watchers compare it instead of listing runs.
+func (s *Store) Stamp() string {
+	st, err := os.Stat(filepath.Join(s.root, "runs"))
+	if err != nil {
+		return ""
+	}
+	return st.ModTime().String()
+}
+
 // Run reads one run's metadata by exact id.
 func (s *Store) Run(id string) (Run, error) {
 	if !validID(id) {

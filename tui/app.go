@@ -3,8 +3,6 @@ package tui
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -54,6 +52,8 @@ type Options struct {
 	Run, Outcome string
 	// Refresh is how often the store is checked for new runs (0: every 2 s).
 	Refresh time.Duration
+	// Stamp changes when runs appear or go (store.Store.Stamp); nil: no watching.
+	Stamp func() string
 }
 
 // Model is the root model: a stack of screens, a status bar and the help overlay.
@@ -113,15 +113,9 @@ func (m *Model) tick() tea.Cmd {
 	return tea.Tick(m.opt.Refresh, func(time.Time) tea.Msg { return tickMsg{} })
 }
 
-// storeStamp changes whenever a run appears in or leaves the store.
-func storeStamp(root string) tea.Cmd {
-	return func() tea.Msg {
-		st, err := os.Stat(filepath.Join(root, "runs"))
-		if err != nil {
-			return storeMsg{}
-		}
-		return storeMsg{stamp: st.ModTime().String()}
-	}
+// watch asks the store for its stamp, off the update loop.
+func watch(stamp func() string) tea.Cmd {
+	return func() tea.Msg { return storeMsg{stamp: stamp()} }
 }
 
 func (m *Model) top() screen { return m.stack[len(m.stack)-1] }
@@ -138,7 +132,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.spin, c = m.spin.Update(msg)
 		return m, c
 	case tickMsg:
-		return m, tea.Batch(storeStamp(m.opt.StorePath), m.tick())
+		if m.opt.Stamp == nil {
+			return m, nil
+		}
+		return m, tea.Batch(watch(m.opt.Stamp), m.tick())
 	case storeMsg:
 		if m.stamp != "" && msg.stamp != m.stamp {
 			m.stamp = msg.stamp

@@ -256,3 +256,24 @@ func itoa(n int) string {
 	}
 	return s
 }
+
+// TestNewRunsAppear: when the store's stamp changes, the runs list reloads by itself.
+func TestNewRunsAppear(t *testing.T) {
+	stamp := "a"
+	m := New(Options{Source: demo, StorePath: "demo-store", Refresh: time.Hour, Stamp: func() string { return stamp }})
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	settle(m, m.Init())
+	rs := m.stack[0].(*runsScreen)
+	rs.runs = nil // as if the list were stale
+	_, c := m.Update(tickMsg{})
+	settle(m, c) // first stamp: remembered, nothing reloads
+	if rs.runs != nil {
+		t.Fatal("reloaded without a change")
+	}
+	stamp = "b"
+	_, c = m.Update(tickMsg{})
+	settle(m, c)
+	if len(rs.runs) != 3 {
+		t.Fatalf("after a change: %d runs", len(rs.runs))
+	}
+}
