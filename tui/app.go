@@ -94,6 +94,9 @@ func New(opt Options) *Model {
 // Init loads every screen on the stack and starts watching the store.
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{m.spin.Tick, m.tick()}
+	if m.opt.Stamp != nil {
+		cmds = append(cmds, watch(m.opt.Stamp)) // the stamp the first listing goes with
+	}
 	for _, s := range m.stack {
 		cmds = append(cmds, m.track(s.init()))
 	}
@@ -262,7 +265,10 @@ func clip(s string, w, h int) string {
 func (m *Model) statusBar() string {
 	left := m.opt.StorePath
 	if rs, ok := m.stack[0].(*runsScreen); ok && rs.loaded {
-		left += fmt.Sprintf(" · %d runs", len(rs.runs))
+		left += fmt.Sprintf(" · %d run", len(rs.runs))
+		if len(rs.runs) != 1 {
+			left += "s"
+		}
 	}
 	if m.loading > 0 {
 		left = m.spin.View() + " loading… · " + left
