@@ -115,10 +115,13 @@ func writeSectionPipe(b *strings.Builder, s Section) {
 	}
 }
 
+var (
+	cleaner   = strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
+	mdEscaper = strings.NewReplacer("|", `\|`, "\n", " ", "\r", "")
+)
+
 // clean keeps one cell on one line of a tab-separated stream.
-func clean(s string) string {
-	return strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(s)
-}
+func clean(s string) string { return cleaner.Replace(s) }
 
 var (
 	titleStyle  = lipgloss.NewStyle().Bold(true)
@@ -348,6 +351,4 @@ func WriteMarkdown(w io.Writer, d Doc) error {
 	return err
 }
 
-func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", "").Replace(s)
-}
+func mdEscape(s string) string { return mdEscaper.Replace(s) }
