@@ -25,7 +25,7 @@ type screen interface {
 	typing() bool
 	// selected is the value y copies as JSON (nil: nothing).
 	selected() any
-	click(y int)
+	click(x, y int) tea.Cmd
 }
 
 // Messages between screens and the root.
@@ -166,8 +166,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
 	case tea.MouseClickMsg:
-		if msg.Button == tea.MouseLeft && msg.Y >= 1 {
-			m.top().click(msg.Y - 1)
+		if msg.Button == tea.MouseLeft && msg.Y >= 1 && !m.showHelp {
+			return m, m.top().click(msg.X, msg.Y-1)
 		}
 		return m, nil
 	}

@@ -151,10 +151,11 @@ func (s *compareScreen) setSize(w, h int) {
 
 func (s *compareScreen) typing() bool { return s.g.filtering }
 
-func (s *compareScreen) click(y int) {
+func (s *compareScreen) click(_, y int) tea.Cmd {
 	if s.c != nil {
 		s.g.click(y - len(s.summary()))
 	}
+	return nil
 }
 
 func (s *compareScreen) selected() any {
@@ -284,10 +285,10 @@ func (s *pairScreen) view() string {
 	return head + "\n" + strings.Join(lines[s.top:end], "\n")
 }
 
-func (s *pairScreen) setSize(w, h int) { s.width, s.height = w, h }
-func (s *pairScreen) typing() bool     { return false }
-func (s *pairScreen) click(int)        {}
-func (s *pairScreen) selected() any    { return s.sides }
+func (s *pairScreen) setSize(w, h int)       { s.width, s.height = w, h }
+func (s *pairScreen) typing() bool           { return false }
+func (s *pairScreen) click(int, int) tea.Cmd { return nil }
+func (s *pairScreen) selected() any          { return s.sides }
 
 func (s *pairScreen) help() []key.Binding {
 	k := s.m.keys

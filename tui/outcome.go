@@ -169,8 +169,8 @@ func (s *outcomeScreen) setSize(w, h int) {
 	}
 }
 
-func (s *outcomeScreen) typing() bool { return false }
-func (s *outcomeScreen) click(int)    {}
+func (s *outcomeScreen) typing() bool           { return false }
+func (s *outcomeScreen) click(int, int) tea.Cmd { return nil }
 
 func (s *outcomeScreen) selected() any {
 	if s.detail == nil {

@@ -331,7 +331,23 @@ func (s *runScreen) setSize(w, h int) {
 }
 
 func (s *runScreen) typing() bool { return s.grids[s.tab].filtering }
-func (s *runScreen) click(y int)  { s.grids[s.tab].click(y - 2) }
+
+// click selects a tab on the tab line, or a row of the grid.
+func (s *runScreen) click(x, y int) tea.Cmd {
+	if y != 1 {
+		s.grids[s.tab].click(y - 2)
+		return nil
+	}
+	at := 0
+	for i, t := range runTabs {
+		w := len(fmt.Sprintf("%d %s", i+1, t)) + 2 // the tab style pads one cell each side
+		if x >= at && x < at+w {
+			return s.setTab(i)
+		}
+		at += w
+	}
+	return nil
+}
 
 func (s *runScreen) selected() any {
 	if r, ok := s.grids[s.tab].current(); ok {

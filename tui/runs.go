@@ -143,9 +143,9 @@ func (s *runsScreen) view() string {
 	return s.g.render()
 }
 
-func (s *runsScreen) setSize(w, h int) { s.g.setSize(w, h) }
-func (s *runsScreen) typing() bool     { return s.g.filtering }
-func (s *runsScreen) click(y int)      { s.g.click(y) }
+func (s *runsScreen) setSize(w, h int)       { s.g.setSize(w, h) }
+func (s *runsScreen) typing() bool           { return s.g.filtering }
+func (s *runsScreen) click(_, y int) tea.Cmd { s.g.click(y); return nil }
 
 func (s *runsScreen) selected() any {
 	if r, ok := s.current(); ok {

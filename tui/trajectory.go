@@ -189,7 +189,7 @@ func (s *trajectoryScreen) setSize(w, h int) {
 
 func (s *trajectoryScreen) typing() bool { return false }
 
-func (s *trajectoryScreen) click(y int) {
+func (s *trajectoryScreen) click(_, y int) tea.Cmd {
 	line := s.top + y
 	for i := len(s.starts) - 1; i >= 0; i-- {
 		if s.starts[i] <= line {
@@ -198,6 +198,7 @@ func (s *trajectoryScreen) click(y int) {
 		}
 	}
 	s.layout()
+	return nil
 }
 
 func (s *trajectoryScreen) selected() any {

@@ -277,3 +277,27 @@ func TestNewRunsAppear(t *testing.T) {
 		t.Fatalf("after a change: %d runs", len(rs.runs))
 	}
 }
+
+func TestMouse(t *testing.T) {
+	m := newTestModel(100, 30)
+	settle(m, m.Init())
+	// Row 2 of the runs grid is on screen line 3 (breadcrumb, header, first row).
+	_, c := m.Update(tea.MouseClickMsg{Button: tea.MouseLeft, X: 5, Y: 3})
+	settle(m, c)
+	if r, _ := m.stack[0].(*runsScreen).current(); r.Name != "baseline" {
+		t.Fatalf("click selected %q", r.Name)
+	}
+	press(m, "enter")
+	rs := m.top().(*runScreen)
+	// Tabs are on screen line 2: " 1 ranking  2 graders  3 tools …"; x=14 is "2 graders".
+	_, c = m.Update(tea.MouseClickMsg{Button: tea.MouseLeft, X: 14, Y: 2})
+	settle(m, c)
+	if rs.tab != 1 || len(rs.grids[1].all) == 0 {
+		t.Fatalf("tab click: tab %d, %d rows", rs.tab, len(rs.grids[1].all))
+	}
+	_, c = m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+	settle(m, c)
+	if rs.grids[1].cursor != 3 {
+		t.Fatalf("wheel: cursor %d", rs.grids[1].cursor)
+	}
+}
