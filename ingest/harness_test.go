@@ -171,3 +171,23 @@ func TestInspectLogStillBeingWritten(t *testing.T) {
 		t.Fatalf("live log: %+v", r)
 	}
 }
+
+// FuzzHarnessFiles feeds arbitrary bytes to every harness reader: an error or a run,
+// never a panic, and never an uncoded error.
+func FuzzHarnessFiles(f *testing.F) {
+	for _, p := range []string{"promptfoo/sample-export.json", "waza/code-explainer-gpt4o.json", "inspect/log_read_sample.json"} {
+		b, _ := os.ReadFile(filepath.Join(fixtures, p))
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		p := filepath.Join(dir, "in.json")
+		os.WriteFile(p, data, 0o644)
+		for _, format := range []string{FormatPromptfoo, FormatWaza, FormatInspect, FormatLMEval} {
+			_, err := ImportFile(context.Background(), filepath.Join(dir, "store"), p, format, Options{})
+			if err != nil && errs.CodeOf(err) == errs.Internal {
+				t.Fatalf("%s: uncoded error %v", format, err)
+			}
+		}
+	})
+}
