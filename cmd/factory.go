@@ -43,7 +43,7 @@ func (f *Factory) Store() (*store.Store, error) {
 		}
 		path = p
 	}
-	f.opened = store.Open(path)
+	f.opened = store.Open(path).WithContext(f.Ctx)
 	return f.opened, nil
 }
 

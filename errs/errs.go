@@ -117,6 +117,8 @@ func HTTPStatus(c Code) int {
 		return http.StatusUnauthorized
 	case Corrupt, Unsupported:
 		return http.StatusUnprocessableEntity
+	case Interrupted:
+		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}

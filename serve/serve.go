@@ -86,7 +86,11 @@ func (s *server) endpoint(rt route) http.Handler {
 				return
 			}
 		}
-		res, err := rt.handle(s, r)
+		// This request's view of the store: its scans stop when the request is cancelled
+		// or times out, instead of running to the end for nobody.
+		rs := *s
+		rs.d.Store = s.d.Store.WithContext(r.Context())
+		res, err := rt.handle(&rs, r)
 		if err != nil {
 			writeError(w, 0, err)
 			return

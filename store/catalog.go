@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -19,7 +20,12 @@ import (
 // what is on disk now, so runs written by another process appear without a restart.
 type Store struct {
 	root string
+	ctx  context.Context
+	cat  *catalog
+}
 
+// catalog caches the run listing; shared by the context views of one store.
+type catalog struct {
 	mu     sync.Mutex
 	stamp  time.Time // modification time of runs/ when cached was read
 	cached []Run
@@ -27,7 +33,17 @@ type Store struct {
 }
 
 // Open opens the store at root. A missing directory is an empty store, not an error.
-func Open(root string) *Store { return &Store{root: root} }
+func Open(root string) *Store {
+	return &Store{root: root, ctx: context.Background(), cat: &catalog{}}
+}
+
+// WithContext returns a view of the store whose scans stop, between row groups, once ctx
+// is done (a cancelled request, an interrupt). It shares the run catalog.
+func (s *Store) WithContext(ctx context.Context) *Store {
+	c := *s
+	c.ctx = ctx
+	return &c
+}
 
 // Root is the store's directory.
 func (s *Store) Root() string { return s.root }
@@ -40,20 +56,21 @@ func (s *Store) Runs() (runs []Run, bad []error, err error) {
 	// Runs are written once and appear or go by renames in runs/, which change its
 	// modification time: while it holds, the last listing is still right.
 	st, err := os.Stat(filepath.Join(s.root, "runs"))
+	c := s.cat
 	if err == nil {
-		s.mu.Lock()
-		if s.cached != nil && st.ModTime().Equal(s.stamp) {
-			runs, bad = slices.Clone(s.cached), s.bad
-			s.mu.Unlock()
+		c.mu.Lock()
+		if c.cached != nil && st.ModTime().Equal(c.stamp) {
+			runs, bad = slices.Clone(c.cached), c.bad
+			c.mu.Unlock()
 			return runs, bad, nil
 		}
-		s.mu.Unlock()
+		c.mu.Unlock()
 	}
 	runs, bad, err = s.list()
 	if err == nil && st != nil {
-		s.mu.Lock()
-		s.stamp, s.cached, s.bad = st.ModTime(), slices.Clone(runs), bad
-		s.mu.Unlock()
+		c.mu.Lock()
+		c.stamp, c.cached, c.bad = st.ModTime(), slices.Clone(runs), bad
+		c.mu.Unlock()
 	}
 	return runs, bad, err
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -96,7 +97,7 @@ func BenchmarkScanCodec(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
 				var sum int64
-				err := scanFile(filepath.Join(dir, name), "x", []string{"model", "passed", "duration_ms", "turns", "total_tokens"}, 0, math.MaxInt64, nil, func(bt *Batch) error {
+				err := scanFile(context.Background(), filepath.Join(dir, name), "x", []string{"model", "passed", "duration_ms", "turns", "total_tokens"}, 0, math.MaxInt64, nil, func(bt *Batch) error {
 					for _, v := range bt.Int("duration_ms") {
 						sum += v
 					}

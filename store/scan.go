@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -72,7 +73,7 @@ func (s *Store) ScanRows(runID string, t Table, cols []string, lo, hi int64, fn 
 	if !validID(runID) {
 		return errs.E(errs.NotFound, "run %q not found", runID)
 	}
-	return scanFile(filepath.Join(s.runDir(runID), string(t)), runID, cols, lo, hi, nil, fn)
+	return scanFile(s.ctx, filepath.Join(s.runDir(runID), string(t)), runID, cols, lo, hi, nil, fn)
 }
 
 // Where narrows a scan to the row groups whose statistics say they may hold one of these
@@ -88,7 +89,7 @@ func (s *Store) ScanWhere(runID string, t Table, cols []string, w Where, fn func
 	if !validID(runID) {
 		return errs.E(errs.NotFound, "run %q not found", runID)
 	}
-	return scanFile(filepath.Join(s.runDir(runID), string(t)), runID, cols, 0, math.MaxInt64, &w, fn)
+	return scanFile(s.ctx, filepath.Join(s.runDir(runID), string(t)), runID, cols, 0, math.MaxInt64, &w, fn)
 }
 
 // mayHold reports whether row group rg can hold one of w's values, from its min/max.
@@ -117,7 +118,7 @@ type leaf struct {
 	optional bool
 }
 
-func scanFile(path, runID string, cols []string, lo, hi int64, where *Where, fn func(*Batch) error) (err error) {
+func scanFile(ctx context.Context, path, runID string, cols []string, lo, hi int64, where *Where, fn func(*Batch) error) (err error) {
 	f, pf, err := openParquet(path)
 	if err != nil {
 		return err
@@ -147,6 +148,9 @@ func scanFile(path, runID string, cols []string, lo, hi int64, where *Where, fn 
 	defer batchPool.Put(b)
 	b.RunID = runID
 	for i, rg := range pf.RowGroups() {
+		if ctx.Err() != nil {
+			return errs.E(errs.Interrupted, "reading %s: %v", path, ctx.Err())
+		}
 		if row0 >= hi || row0+rg.NumRows() <= lo || whereCol >= 0 && !mayHold(pf, i, whereCol, where) {
 			row0 += rg.NumRows()
 			continue

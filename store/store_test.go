@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -254,5 +255,19 @@ func TestScanWherePrunesRowGroups(t *testing.T) {
 	}
 	if groups, _ := count(Where{Column: "model", Values: []string{"zzz"}}); groups != 0 {
 		t.Fatalf("a model in no group read %d groups", groups)
+	}
+}
+
+func TestScanStopsWhenContextIsDone(t *testing.T) {
+	root := t.TempDir()
+	writeRun(t, root, "r", sampleOutcomes(10))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := Open(root).WithContext(ctx).Scan("r", Outcomes, []string{"model"}, func(*Batch) error {
+		t.Fatal("a batch after cancellation")
+		return nil
+	})
+	if errs.CodeOf(err) != errs.Interrupted {
+		t.Fatalf("got %v", err)
 	}
 }
