@@ -111,34 +111,8 @@ func Outcomes(src Source, p OutcomesParams) (Paged[OutcomeSummary], error) {
 	if err := p.check(); err != nil {
 		return Paged[OutcomeSummary]{}, err
 	}
-	sc := Scope{Runs: p.Runs}
-	if len(sc.Runs) == 0 {
-		sc.Runs = []string{"all"}
-	}
-	runs, err := resolve(src, sc)
-	if err != nil {
-		if errs.CodeOf(err) == errs.NotFound && len(p.Runs) == 0 {
-			return Paged[OutcomeSummary]{Items: []OutcomeSummary{}, Page: Page{Limit: p.Limit}}, nil
-		}
-		return Paged[OutcomeSummary]{}, err
-	}
 	off, _ := DecodeCursor(p.Cursor)
-	var window []hit
-	total := 0
-	if p.Sort == "" && !p.filtered() {
-		window, total = windowByCounts(runs, off, p.Limit, p.Desc)
-	} else {
-		hits, err := collectHits(src, runs, &p)
-		if err != nil {
-			return Paged[OutcomeSummary]{}, err
-		}
-		sortHits(hits, p.Sort != "", p.Desc)
-		total = len(hits)
-		if off < total {
-			window = hits[off:min(off+p.Limit, total)]
-		}
-	}
-	items, err := materialize(src, runs, window)
+	items, total, err := outcomeWindow(src, p, off, p.Limit)
 	if err != nil {
 		return Paged[OutcomeSummary]{}, err
 	}
@@ -147,7 +121,52 @@ func Outcomes(src Source, p OutcomesParams) (Paged[OutcomeSummary], error) {
 		c := EncodeCursor(end)
 		page.Page.NextCursor, page.Page.HasMore = &c, true
 	}
-	return page, fillGraders(src, page.Items)
+	return page, nil
+}
+
+// OutcomeList returns the first max outcomes of a filtered, sorted list in one pass, and
+// how many match in all: for the explorer, which holds more than one API page.
+func OutcomeList(src Source, p OutcomesParams, max int) ([]OutcomeSummary, int, error) {
+	p.Limit, p.Cursor = 1, ""
+	if err := p.check(); err != nil {
+		return nil, 0, err
+	}
+	return outcomeWindow(src, p, 0, max)
+}
+
+// outcomeWindow answers outcomes off..off+limit-1 of the list p describes, and the total.
+func outcomeWindow(src Source, p OutcomesParams, off, limit int) ([]OutcomeSummary, int, error) {
+	sc := Scope{Runs: p.Runs}
+	if len(sc.Runs) == 0 {
+		sc.Runs = []string{"all"}
+	}
+	runs, err := resolve(src, sc)
+	if err != nil {
+		if errs.CodeOf(err) == errs.NotFound && len(p.Runs) == 0 {
+			return []OutcomeSummary{}, 0, nil
+		}
+		return nil, 0, err
+	}
+	var window []hit
+	total := 0
+	if p.Sort == "" && !p.filtered() {
+		window, total = windowByCounts(runs, off, limit, p.Desc)
+	} else {
+		hits, err := collectHits(src, runs, &p)
+		if err != nil {
+			return nil, 0, err
+		}
+		sortHits(hits, p.Sort != "", p.Desc)
+		total = len(hits)
+		if off < total {
+			window = hits[off:min(off+limit, total)]
+		}
+	}
+	items, err := materialize(src, runs, window)
+	if err != nil {
+		return nil, 0, err
+	}
+	return items, total, fillGraders(src, items)
 }
 
 func (p *OutcomesParams) filtered() bool {

@@ -90,20 +90,8 @@ type outcomeList struct {
 }
 
 func listOutcomes(src query.Source, p query.OutcomesParams) (outcomeList, error) {
-	var out outcomeList
-	p.Limit = query.MaxLimit
-	for len(out.items) < maxListed {
-		page, err := query.Outcomes(src, p)
-		if err != nil {
-			return out, err
-		}
-		out.items, out.total = append(out.items, page.Items...), page.Page.Total
-		if page.Page.NextCursor == nil {
-			break
-		}
-		p.Cursor = *page.Page.NextCursor
-	}
-	return out, nil
+	items, total, err := query.OutcomeList(src, p, maxListed)
+	return outcomeList{items: items, total: total}, err
 }
 
 func (s *runScreen) update(msg tea.Msg) tea.Cmd {
