@@ -162,9 +162,19 @@ func ImportFile(ctx context.Context, root, path, format string, opt Options) ([]
 		}
 		return []Result{res}, nil
 	}
-	var runs []built
+	// Unchanged content is known by its digest before any parsing (lm-eval's digest also
+	// covers its samples files, so it is taken after reading which they are).
 	var digest string
 	var err error
+	if format != FormatLMEval {
+		if digest, err = fileDigest(path); err != nil {
+			return nil, errs.E(errs.NotFound, "reading %s: %w", path, err)
+		}
+		if prev, ok := store.Open(root).ByDigest(digest); ok {
+			return []Result{{Source: path, Run: prev, Duplicate: true}}, nil
+		}
+	}
+	var runs []built
 	switch format {
 	case FormatPromptfoo:
 		runs, err = readPromptfoo(path)
@@ -187,11 +197,6 @@ func ImportFile(ctx context.Context, root, path, format string, opt Options) ([]
 			return nil, err
 		}
 		return nil, errs.E(errs.Corrupt, "%s: %s", path, err)
-	}
-	if digest == "" {
-		if digest, err = fileDigest(path); err != nil {
-			return nil, errs.E(errs.NotFound, "reading %s: %w", path, err)
-		}
 	}
 	var out []Result
 	for i, b := range runs {

@@ -211,6 +211,11 @@ func ResolveIn(runs []Run, ref string) (Run, error) {
 	return Run{}, errs.E(errs.NotFound, "run %q not found", ref).WithHint("list runs with `evals runs`")
 }
 
+// ByDigest finds the run imported from content with this digest.
+func (s *Store) ByDigest(digest string) (Run, bool) {
+	return findDigest(s.root, digest)
+}
+
 func findDigest(root, digest string) (Run, bool) {
 	runs, _, _ := Open(root).Runs()
 	for _, r := range runs {
