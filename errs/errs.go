@@ -34,6 +34,7 @@ type Error struct {
 	Err     error
 }
 
+// Error returns the message (or the wrapped error's, when there is no message).
 func (e *Error) Error() string {
 	if e.Err != nil && e.Message == "" {
 		return e.Err.Error()
@@ -41,6 +42,7 @@ func (e *Error) Error() string {
 	return e.Message
 }
 
+// Unwrap returns the wrapped error, for errors.Is and errors.As.
 func (e *Error) Unwrap() error { return e.Err }
 
 // E builds a coded error with a formatted message. A %w verb wraps as fmt.Errorf does.

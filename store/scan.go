@@ -10,7 +10,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 
 	"github.com/evals-dev/evals/errs"
@@ -446,106 +445,4 @@ func appendBools(dst []int8, bits []byte, n int, defs []byte) []int8 {
 		dst = append(dst, get())
 	}
 	return dst
-}
-
-// Strings reads one string column at the given row positions, decoding only the pages
-// that hold them: the way to fetch a few evidence texts without reading every row.
-func (s *Store) Strings(runID string, t Table, col string, rows []int64) (map[int64]string, error) {
-	if !validID(runID) {
-		return nil, errs.E(errs.NotFound, "run %q not found", runID)
-	}
-	out := make(map[int64]string, len(rows))
-	if len(rows) == 0 {
-		return out, nil
-	}
-	path := filepath.Join(s.runDir(runID), string(t))
-	f, pf, err := openParquet(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	lc, ok := pf.Schema().Lookup(col)
-	if !ok || lc.Node.Type().Kind() != parquet.ByteArray {
-		return nil, errs.E(errs.Corrupt, "reading %s: string column %q is missing", path, col)
-	}
-	err = func() (err error) {
-		defer func() {
-			if r := recover(); r != nil {
-				err = errs.E(errs.Corrupt, "reading %s: malformed parquet data (%v)", path, r)
-			}
-		}()
-		var row0 int64
-		for _, rg := range pf.RowGroups() {
-			n := rg.NumRows()
-			if hasRowIn(rows, row0, row0+n) {
-				if err := pickStrings(rg.ColumnChunks()[lc.ColumnIndex], row0, rows, lc.MaxDefinitionLevel > 0, out); err != nil {
-					return errs.E(errs.Corrupt, "reading column %q of %s: %w", col, path, err)
-				}
-			}
-			row0 += n
-		}
-		return nil
-	}()
-	return out, err
-}
-
-func hasRowIn(rows []int64, lo, hi int64) bool {
-	for _, r := range rows {
-		if r >= lo && r < hi {
-			return true
-		}
-	}
-	return false
-}
-
-// pickStrings walks a chunk's pages and decodes only those holding wanted rows.
-func pickStrings(cc parquet.ColumnChunk, row0 int64, rows []int64, optional bool, out map[int64]string) error {
-	pages := cc.Pages()
-	defer pages.Close()
-	last := slices.Max(rows)
-	at := row0
-	for at <= last { // pages past the last wanted row are never decompressed
-		p, err := pages.ReadPage()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		n := p.NumRows()
-		if hasRowIn(rows, at, at+n) {
-			vals := p.Data()
-			var dict []string
-			var idx []int32
-			var data []byte
-			var offs []uint32
-			if d := p.Dictionary(); d != nil {
-				idx = vals.Int32()
-				for i := range d.Len() {
-					dict = append(dict, string(d.Index(int32(i)).ByteArray()))
-				}
-			} else {
-				data, offs = vals.ByteArray()
-			}
-			defs := p.DefinitionLevels()
-			j := 0 // position among non-null values
-			for i := int64(0); i < n; i++ {
-				null := optional && i < int64(len(defs)) && defs[i] == 0
-				if slices.Contains(rows, at+i) && !null {
-					switch {
-					case dict != nil && j < len(idx) && int(idx[j]) < len(dict):
-						out[at+i] = dict[idx[j]]
-					case dict == nil && j+1 < len(offs) && offs[j] <= offs[j+1] && int(offs[j+1]) <= len(data):
-						out[at+i] = string(data[offs[j]:offs[j+1]])
-					}
-				}
-				if !null {
-					j++
-				}
-			}
-		}
-		parquet.Release(p)
-		at += n
-	}
-	return nil
 }
