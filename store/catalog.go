@@ -225,18 +225,3 @@ func findDigest(root, digest string) (Run, bool) {
 	}
 	return Run{}, false
 }
-
-// Delete removes a run from the store: it is renamed away first so readers never see half.
-func (s *Store) Delete(id string) error {
-	if _, err := s.Run(id); err != nil {
-		return err
-	}
-	tmp := filepath.Join(s.root, "tmp", "deleted."+id+"."+NewRunID())
-	if err := os.MkdirAll(filepath.Dir(tmp), 0o755); err != nil {
-		return errs.E(errs.Internal, "deleting run %s: %w", id, err)
-	}
-	if err := os.Rename(s.runDir(id), tmp); err != nil {
-		return errs.E(errs.Internal, "deleting run %s: %w", id, err)
-	}
-	return os.RemoveAll(tmp)
-}

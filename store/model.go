@@ -42,16 +42,6 @@ type Summary struct {
 	CostUSD       float64 `json:"costUsd"`
 }
 
-// PassRate is passed / (passed + failed + errored); nil when there is nothing to rate.
-func (s Summary) PassRate() *float64 {
-	d := s.Passed + s.Failed + s.Errored
-	if d == 0 {
-		return nil
-	}
-	r := float64(s.Passed) / float64(d)
-	return &r
-}
-
 // Run statuses.
 const (
 	RunCompleted = "completed"

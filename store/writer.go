@@ -445,6 +445,3 @@ func (w *Writer) SetMeta(m Run) {
 // SetDigest records the content digest of the run's source; Commit makes importing the
 // same content twice a no-op.
 func (w *Writer) SetDigest(d string) { w.meta.Digest = d }
-
-// SetSourcePath records where the run was imported from.
-func (w *Writer) SetSourcePath(p string) { w.meta.SourcePath = p }
