@@ -186,12 +186,7 @@ func CompareRuns(src Source, p CompareParams) (Compare, error) {
 		for si, s := range ra.stimuli {
 			stimIdx[ri][s] = si
 		}
-		order := make([]int, len(ra.models))
-		for i := range order {
-			order[i] = i
-		}
-		slices.SortFunc(order, func(a, b int) int { return lessFold(ra.models[a], ra.models[b]) })
-		for _, mi := range order {
+		for _, mi := range sortedModels(ra) {
 			var n int64
 			for si := range ra.stimuli {
 				if a := ra.cell(mi, si); a != nil {
@@ -257,7 +252,7 @@ func CompareRuns(src Source, p CompareParams) (Compare, error) {
 	if matched == 0 {
 		return Compare{}, errs.E(errs.Incomparable, "runs %s have no stimulus in common for any model", strings.Join(runIDs(runs), ", "))
 	}
-	c.Rows = compareRows(aggs, subs, c.Subjects, union, c.Summary, p.Threshold)
+	c.Rows = compareRows(aggs, stimIdx, subs, c.Subjects, union, c.Summary, p.Threshold)
 	return c, nil
 }
 
@@ -410,14 +405,8 @@ func diff(a int64, an int64, b int64, bn int64) *float64 {
 
 var changeOrder = map[string]int{"regressed": 0, "improved": 1, "errored": 2, "flaky": 3, "new": 4, "removed": 5, "unchanged": 6}
 
-func compareRows(aggs []*runAgg, subs []subj, subjects []Subject, union map[string]int, pairs []PairSummary, threshold float64) []CompareRow {
-	idx := make([]map[string]int, len(aggs))
-	for ri, ra := range aggs {
-		idx[ri] = map[string]int{}
-		for si, s := range ra.stimuli {
-			idx[ri][s] = si
-		}
-	}
+// compareRows builds one row per stimulus; idx maps each run's stimulus names to indexes.
+func compareRows(aggs []*runAgg, idx []map[string]int, subs []subj, subjects []Subject, union map[string]int, pairs []PairSummary, threshold float64) []CompareRow {
 	cellOf := func(k int, s string) *acc {
 		sb := subs[k]
 		si, ok := idx[sb.run][s]
