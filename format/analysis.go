@@ -138,14 +138,8 @@ func Outcomes(p query.Paged[query.OutcomeSummary]) Doc {
 	t := &Table{Columns: []Column{{"ID", Text}, {"STIMULUS", Text}, {"MODEL", Text}, {"TRIAL", Number}, {"STATUS", Status},
 		{"SCORE", Number}, {"DURATION", Number}, {"TURNS", Number}, {"TOOLS", Number}, {"TOKENS", Number}, {"FAILED GRADERS", Text}}, Empty: "no outcomes match"}
 	for _, o := range p.Items {
-		var failed []string
-		for _, g := range o.GraderSummary {
-			if g.Passed != nil && !*g.Passed {
-				failed = append(failed, g.Name)
-			}
-		}
 		t.Rows = append(t.Rows, []string{o.ID, o.StimulusName, o.Model, strconv.Itoa(o.TrialIndex), o.DisplayStatus,
-			Float(o.Score, 2), MsInt(o.DurationMs), strconv.Itoa(o.Turns), strconv.Itoa(o.ToolCalls), Int(o.TotalTokens), strings.Join(failed, ", ")})
+			Float(o.Score, 2), MsInt(o.DurationMs), strconv.Itoa(o.Turns), strconv.Itoa(o.ToolCalls), Int(o.TotalTokens), strings.Join(o.FailedGraders(), ", ")})
 	}
 	d := Doc{Sections: []Section{{Table: t}}}
 	kv := [][2]string{{"shown", fmt.Sprintf("%d of %d", len(p.Items), p.Page.Total)}}

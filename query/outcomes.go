@@ -45,6 +45,17 @@ type OutcomeSummary struct {
 	row, gradersRow, gradersLen int64
 }
 
+// FailedGraders names the graders that failed this outcome, in grader order.
+func (o OutcomeSummary) FailedGraders() []string {
+	var out []string
+	for _, g := range o.GraderSummary {
+		if g.Passed != nil && !*g.Passed {
+			out = append(out, g.Name)
+		}
+	}
+	return out
+}
+
 // OutcomesParams are the filters, order and page of an outcome list.
 type OutcomesParams struct {
 	// Runs are run references; empty means every run of the store.

@@ -186,14 +186,8 @@ func (s *runScreen) loadedValue(v any) tea.Cmd {
 		s.total = v.total
 		var rows []row
 		for _, o := range v.items {
-			var failed []string
-			for _, g := range o.GraderSummary {
-				if g.Passed != nil && !*g.Passed {
-					failed = append(failed, g.Name)
-				}
-			}
 			rows = append(rows, row{cells: []string{o.StimulusName, o.Model, strconv.Itoa(o.TrialIndex), o.DisplayStatus, format.Float(o.Score, 2),
-				format.MsInt(o.DurationMs), strconv.Itoa(o.ToolCalls), strings.Join(failed, ", "), o.ID},
+				format.MsInt(o.DurationMs), strconv.Itoa(o.ToolCalls), strings.Join(o.FailedGraders(), ", "), o.ID},
 				nums:  []float64{math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), float64(o.DurationMs)},
 				value: o, failed: o.DisplayStatus == "failed" || o.DisplayStatus == "error"})
 		}
