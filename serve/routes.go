@@ -51,38 +51,38 @@ var routes = []route{
 		return result{value: s.doc}, nil
 	}},
 	{method: "GET", path: "/api/runs", summary: "Runs, newest first, paged", params: []param{pCursor, pLimit}, handle: handleRuns},
-	{method: "GET", path: "/api/runs/{id}", summary: "Run detail: summary, stimuli and config", heavy: true, handle: runScoped(func(s *server, r *http.Request, run store.Run) (any, error) {
+	{method: "GET", path: "/api/runs/{id}", summary: "Run detail: summary, stimuli and config", heavy: true, handle: runScoped(answer(func(s *server, r *http.Request, run store.Run) (any, error) {
 		return query.Run(s.d.Store, run.ID)
-	})},
-	{method: "GET", path: "/api/runs/{id}/outcomes", summary: "Outcomes of a run, filtered and paged", params: outcomeP, heavy: true, handle: runScoped(func(s *server, r *http.Request, run store.Run) (any, error) {
+	}))},
+	{method: "GET", path: "/api/runs/{id}/outcomes", summary: "Outcomes of a run, filtered and paged", params: outcomeP, heavy: true, handle: runScoped(answer(func(s *server, r *http.Request, run store.Run) (any, error) {
 		p, err := outcomeParams(r.URL.Query())
 		if err != nil {
 			return nil, err
 		}
 		p.Runs = []string{run.ID}
 		return query.Outcomes(s.d.Store, p)
-	})},
-	{method: "GET", path: "/api/runs/{id}/ranking", summary: "Model leaderboard", heavy: true, handle: runScoped(func(s *server, r *http.Request, run store.Run) (any, error) {
+	}))},
+	{method: "GET", path: "/api/runs/{id}/ranking", summary: "Model leaderboard", heavy: true, handle: runScoped(answer(func(s *server, r *http.Request, run store.Run) (any, error) {
 		return query.RankingOf(s.d.Store, query.Scope{Runs: []string{run.ID}})
-	})},
-	{method: "GET", path: "/api/runs/{id}/graders", summary: "Grader failure analysis", heavy: true, handle: runScoped(func(s *server, r *http.Request, run store.Run) (any, error) {
+	}))},
+	{method: "GET", path: "/api/runs/{id}/graders", summary: "Grader failure analysis", heavy: true, handle: runScoped(answer(func(s *server, r *http.Request, run store.Run) (any, error) {
 		return query.GradersOf(s.d.Store, query.Scope{Runs: []string{run.ID}})
-	})},
-	{method: "GET", path: "/api/runs/{id}/tools", summary: "Tool usage analysis", heavy: true, handle: runScoped(func(s *server, r *http.Request, run store.Run) (any, error) {
+	}))},
+	{method: "GET", path: "/api/runs/{id}/tools", summary: "Tool usage analysis", heavy: true, handle: runScoped(answer(func(s *server, r *http.Request, run store.Run) (any, error) {
 		return query.ToolsOf(s.d.Store, query.Scope{Runs: []string{run.ID}})
-	})},
+	}))},
 	{method: "GET", path: "/api/runs/{id}/matrix", summary: "Stimulus × model matrix of a metric", heavy: true,
 		params: []param{{"metric", "string", "a metric id (default pass_rate)"}},
-		handle: runScoped(func(s *server, r *http.Request, run store.Run) (any, error) {
+		handle: runScoped(answer(func(s *server, r *http.Request, run store.Run) (any, error) {
 			return query.MatrixOf(s.d.Store, query.Scope{Runs: []string{run.ID}}, r.URL.Query().Get("metric"))
-		})},
+		}))},
 	{method: "GET", path: "/api/runs/{id}/compare", summary: "Two models within a run", heavy: true,
 		params: []param{{"modelA", "string", "first model (required)"}, {"modelB", "string", "second model (required)"}},
-		handle: runScoped(func(s *server, r *http.Request, run store.Run) (any, error) {
+		handle: runScoped(answer(func(s *server, r *http.Request, run store.Run) (any, error) {
 			q := r.URL.Query()
 			return query.CompareModels(s.d.Store, run.ID, q.Get("modelA"), q.Get("modelB"))
-		})},
-	{method: "GET", path: "/api/runs/{id}/export/{format}", summary: "Export a run as json, csv or markdown", heavy: true, handle: handleExport},
+		}))},
+	{method: "GET", path: "/api/runs/{id}/export/{format}", summary: "Export a run as json, csv or markdown", heavy: true, handle: runScoped(handleExport)},
 	{method: "GET", path: "/api/outcomes", summary: "Outcomes with filters, sorted and paged", heavy: true,
 		params: append([]param{{"runId", "string", "only this run (any run reference)"}}, outcomeP...), handle: handleOutcomes},
 	{method: "GET", path: "/api/outcomes/{id}", summary: "Outcome detail with grader evidence", handle: func(s *server, r *http.Request) (result, error) {
@@ -121,8 +121,9 @@ func checkParams(r *http.Request, ps []param) error {
 	return nil
 }
 
-// runScoped resolves {id} (any run reference) and marks the answer revalidatable.
-func runScoped(fn func(s *server, r *http.Request, run store.Run) (any, error)) func(*server, *http.Request) (result, error) {
+// runScoped resolves {id} (any run reference), marks the answer revalidatable, and runs
+// fn only when the client does not already hold the answer.
+func runScoped(fn func(s *server, r *http.Request, run store.Run) (result, error)) func(*server, *http.Request) (result, error) {
 	return func(s *server, r *http.Request) (result, error) {
 		run, err := s.d.Store.Resolve(r.PathValue("id"))
 		if err != nil {
@@ -131,8 +132,17 @@ func runScoped(fn func(s *server, r *http.Request, run store.Run) (any, error)) 
 		if matches(r, etagFor(run, r)) {
 			return result{run: &run}, nil
 		}
+		res, err := fn(s, r, run)
+		res.run = &run
+		return res, err
+	}
+}
+
+// answer adapts a handler that returns a JSON value.
+func answer(fn func(s *server, r *http.Request, run store.Run) (any, error)) func(*server, *http.Request, store.Run) (result, error) {
+	return func(s *server, r *http.Request, run store.Run) (result, error) {
 		v, err := fn(s, r, run)
-		return result{value: v, run: &run}, err
+		return result{value: v}, err
 	}
 }
 
@@ -237,47 +247,35 @@ func handleCompare(s *server, r *http.Request) (result, error) {
 
 // handleExport writes a whole run as a download: json (summary, ranking, graders, tools
 // and every outcome), csv (every outcome) or markdown (a report).
-func handleExport(s *server, r *http.Request) (result, error) {
-	run, err := s.d.Store.Resolve(r.PathValue("id"))
-	if err != nil {
-		return result{}, err
+func handleExport(s *server, r *http.Request, run store.Run) (result, error) {
+	kinds := map[string]struct{ ext, contentType string }{
+		"json":     {"json", "application/json; charset=utf-8"},
+		"csv":      {"csv", "text/csv; charset=utf-8"},
+		"markdown": {"md", "text/markdown; charset=utf-8"},
+		"md":       {"md", "text/markdown; charset=utf-8"},
 	}
-	if matches(r, etagFor(run, r)) {
-		return result{run: &run}, nil
+	f := r.PathValue("format")
+	kind, ok := kinds[f]
+	if !ok { // before any query runs
+		return result{}, errs.E(errs.Invalid, "unknown export format %q: use json, csv or markdown", f)
 	}
 	ex, err := exportRun(s.d.Store, run.ID)
 	if err != nil {
 		return result{}, err
 	}
 	var buf bytes.Buffer
-	res := result{run: &run}
-	switch f := r.PathValue("format"); f {
+	switch kind.ext {
 	case "json":
-		b, err := format.JSON(ex)
-		if err != nil {
-			return result{}, err
-		}
-		buf.Write(b)
-		res.contentType = "application/json; charset=utf-8"
+		err = format.WriteJSON(&buf, ex)
 	case "csv":
 		err = format.WriteCSV(&buf, format.Outcomes(query.Paged[query.OutcomeSummary]{Items: ex.Outcomes}))
-		res.contentType = "text/csv; charset=utf-8"
-	case "markdown", "md":
-		err = format.WriteMarkdown(&buf, format.Report(ex.Run, ex.Ranking, ex.Graders, ex.Tools))
-		res.contentType = "text/markdown; charset=utf-8"
-		f = "md"
 	default:
-		return result{}, errs.E(errs.Invalid, "unknown export format %q: use json, csv or markdown", f)
+		err = format.WriteMarkdown(&buf, format.Report(ex.Run, ex.Ranking, ex.Graders, ex.Tools))
 	}
 	if err != nil {
 		return result{}, err
 	}
-	ext := r.PathValue("format")
-	if ext == "markdown" {
-		ext = "md"
-	}
-	res.raw, res.filename = buf.Bytes(), "evals-"+run.ID+"."+ext
-	return res, nil
+	return result{raw: buf.Bytes(), contentType: kind.contentType, filename: "evals-" + run.ID + "." + kind.ext}, nil
 }
 
 // Export is a whole run in one document.
