@@ -35,7 +35,6 @@ calls and trajectories. The global --demo flag uses the same data from the user 
 					}
 				}
 			}
-			writeHeavy()
 			bar := newProgress(f.IO, "writing demo runs", 3)
 			runs, err := ingest.Demo(f.Ctx, f.StorePath, func(done, total int) { bar.set(int64(done)) })
 			bar.done()

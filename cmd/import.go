@@ -2,9 +2,7 @@ package cmd
 
 import (
 	"fmt"
-	"math"
 	"os"
-	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -58,7 +56,6 @@ See docs/format.md and docs/import.md.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			writeHeavy()
 			if opts.watch {
 				return runWatch(opts)
 			}
@@ -151,13 +148,6 @@ func importPath(o *importOptions, root, p string, tree *ingest.Tree) ([]ingest.R
 	defer bar.done()
 	opt.Progress = bar.set
 	return ingest.ImportFile(o.f.Ctx, root, p, o.format, opt)
-}
-
-// writeHeavy lifts main's soft memory limit for commands that hold a chunk of a run in
-// memory on purpose (import, demo): under the limit the collector would run all the time.
-func writeHeavy() {
-	debug.SetMemoryLimit(math.MaxInt64)
-	debug.SetGCPercent(100)
 }
 
 func reportImport(f *Factory, res ingest.Result) {

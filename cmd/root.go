@@ -77,6 +77,7 @@ On a terminal, evals without a command opens the explorer.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			tuneGC(cmd.Name())
 			if f.StorePath == "" {
 				f.StorePath = os.Getenv("EVALS_STORE")
 			}
