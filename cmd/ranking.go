@@ -11,9 +11,28 @@ func scopeFlag(cmd *cobra.Command, runs *[]string) {
 	cmd.Flags().StringSliceVar(runs, "run", []string{"latest"}, "run references (comma list or repeated); all for the whole store")
 }
 
-func newRankingCmd(f *Factory) *cobra.Command {
+// aggregateCmd builds a command that answers one aggregate over --run: the same flags,
+// arguments and rendering path for ranking, graders and tools.
+func aggregateCmd[T any](f *Factory, cmd *cobra.Command, ask func(query.Source, query.Scope) (T, error), doc func(T) format.Doc, items func(T) []any) *cobra.Command {
 	var runs []string
-	cmd := &cobra.Command{
+	cmd.Args = exactArgs(0, "no arguments (use --run)")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		s, err := f.Store()
+		if err != nil {
+			return err
+		}
+		v, err := ask(s, query.Scope{Runs: runs})
+		if err != nil {
+			return err
+		}
+		return f.print(view{value: v, doc: func() format.Doc { return doc(v) }, items: func() []any { return items(v) }})
+	}
+	scopeFlag(cmd, &runs)
+	return cmd
+}
+
+func newRankingCmd(f *Factory) *cobra.Command {
+	return aggregateCmd(f, &cobra.Command{
 		Use:   "ranking",
 		Short: "Rank models by pass rate, then duration",
 		Long: `The model leaderboard: pass rate (passed / (passed + failed + error)), mean duration, turns,
@@ -21,69 +40,25 @@ tool calls, tokens, cost, and pass@k / pass^k when runs have several trials per 
 		Example: `  evals ranking
   evals ranking --run latest --json --jq '.models[0].model'
   evals ranking --run all --format markdown`,
-		Args: exactArgs(0, "no arguments (use --run)"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := f.Store()
-			if err != nil {
-				return err
-			}
-			r, err := query.RankingOf(s, query.Scope{Runs: runs})
-			if err != nil {
-				return err
-			}
-			return f.print(view{value: r, doc: func() format.Doc { return format.Ranking(r) }, items: func() []any { return toAny(r.Models) }})
-		},
-	}
-	scopeFlag(cmd, &runs)
-	return cmd
+	}, query.RankingOf, format.Ranking, func(r query.Ranking) []any { return toAny(r.Models) })
 }
 
 func newGradersCmd(f *Factory) *cobra.Command {
-	var runs []string
-	cmd := &cobra.Command{
+	return aggregateCmd(f, &cobra.Command{
 		Use:   "graders",
 		Short: "Grader failure analysis, worst first, with sample evidence",
 		Example: `  evals graders
   evals graders --run all --json --jq '.graders[] | {name, passRate}'`,
-		Args: exactArgs(0, "no arguments (use --run)"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := f.Store()
-			if err != nil {
-				return err
-			}
-			g, err := query.GradersOf(s, query.Scope{Runs: runs})
-			if err != nil {
-				return err
-			}
-			return f.print(view{value: g, doc: func() format.Doc { return format.Graders(g) }, items: func() []any { return toAny(g.Graders) }})
-		},
-	}
-	scopeFlag(cmd, &runs)
-	return cmd
+	}, query.GradersOf, format.Graders, func(g query.Graders) []any { return toAny(g.Graders) })
 }
 
 func newToolsCmd(f *Factory) *cobra.Command {
-	var runs []string
-	cmd := &cobra.Command{
+	return aggregateCmd(f, &cobra.Command{
 		Use:   "tools",
 		Short: "Tool usage analysis: calls, success rate, pass rate of outcomes that used each tool",
 		Example: `  evals tools
   evals tools --run latest~1 --format csv`,
-		Args: exactArgs(0, "no arguments (use --run)"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := f.Store()
-			if err != nil {
-				return err
-			}
-			t, err := query.ToolsOf(s, query.Scope{Runs: runs})
-			if err != nil {
-				return err
-			}
-			return f.print(view{value: t, doc: func() format.Doc { return format.Tools(t) }, items: func() []any { return toAny(t.Tools) }})
-		},
-	}
-	scopeFlag(cmd, &runs)
-	return cmd
+	}, query.ToolsOf, format.Tools, func(t query.Tools) []any { return toAny(t.Tools) })
 }
 
 func newMatrixCmd(f *Factory) *cobra.Command {
