@@ -203,9 +203,14 @@ func ImportFile(ctx context.Context, root, path, format string, opt Options) ([]
 		if ctx.Err() != nil {
 			return out, errs.E(errs.Interrupted, "importing %s: interrupted", path)
 		}
-		d := digest
+		d, part := digest, ""
 		if len(runs) > 1 {
-			d = fmt.Sprintf("%s#%d", digest, i)
+			d, part = fmt.Sprintf("%s#%d", digest, i), fmt.Sprint(i)
+		}
+		if b.meta.ID == "" {
+			// The run id comes from where the file is, so a changed file (even one whose
+			// eval was renamed) replaces its run.
+			b.meta.ID = sourceID(format, path, part)
 		}
 		res, err := writeBuilt(root, path, format, b, d, opt)
 		if err != nil {
@@ -225,13 +230,6 @@ func writeBuilt(root, path, format string, b built, digest string, opt Options) 
 		return meta
 	}
 	id := b.meta.ID
-	if id == "" {
-		part := b.meta.Name
-		if b.stream != nil {
-			part = "" // a streamed run's name is known only at the end
-		}
-		id = sourceID(format, path, part)
-	}
 	w, err := store.NewWriter(root, fix(b.meta, id))
 	if err != nil {
 		return Result{}, err

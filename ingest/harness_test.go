@@ -191,3 +191,22 @@ func FuzzHarnessFiles(f *testing.F) {
 		}
 	})
 }
+
+// TestRenamedEvalStillReplacesItsRun: the run id follows the file, not the eval's name.
+func TestRenamedEvalStillReplacesItsRun(t *testing.T) {
+	dir, root := t.TempDir(), t.TempDir()
+	p := filepath.Join(dir, "out.json")
+	b, _ := os.ReadFile(filepath.Join(fixtures, "promptfoo/sample-export.json"))
+	os.WriteFile(p, b, 0o644)
+	if _, err := ImportFile(context.Background(), root, p, "", Options{}); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(p, []byte(strings.Replace(string(b), "Comparing OpenAI", "Comparing two OpenAI", 1)), 0o644)
+	res, err := ImportFile(context.Background(), root, p, "", Options{})
+	if err != nil || !res[0].Replaced {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if runs, _, _ := store.Open(root).Runs(); len(runs) != 1 || !strings.HasPrefix(runs[0].Name, "Comparing two") {
+		t.Fatalf("runs: %+v", runs)
+	}
+}
