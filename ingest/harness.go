@@ -150,18 +150,6 @@ func ImportFile(ctx context.Context, root, path, format string, opt Options) ([]
 		}
 		format = f
 	}
-	if format == FormatNative {
-		fh, err := os.Open(path)
-		if err != nil {
-			return nil, errs.E(errs.NotFound, "opening %s: %w", path, err)
-		}
-		defer fh.Close()
-		res, err := ImportNative(ctx, root, path, fh, opt)
-		if err != nil {
-			return nil, err
-		}
-		return []Result{res}, nil
-	}
 	// Unchanged content is known by its digest before any parsing (lm-eval's digest also
 	// covers its samples files, so it is taken after reading which they are).
 	var digest string
@@ -173,6 +161,18 @@ func ImportFile(ctx context.Context, root, path, format string, opt Options) ([]
 		if prev, ok := store.Open(root).ByDigest(digest); ok {
 			return []Result{{Source: path, Run: prev, Duplicate: true}}, nil
 		}
+	}
+	if format == FormatNative {
+		fh, err := os.Open(path)
+		if err != nil {
+			return nil, errs.E(errs.NotFound, "opening %s: %w", path, err)
+		}
+		defer fh.Close()
+		res, err := ImportNative(ctx, root, path, fh, opt)
+		if err != nil {
+			return nil, err
+		}
+		return []Result{res}, nil
 	}
 	var runs []built
 	switch format {
