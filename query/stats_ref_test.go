@@ -1,0 +1,165 @@
+package query
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestStatsAgainstR checks every statistic against the values R computed independently
+// (testdata/stats/reference.R → reference.tsv), to 1e-9.
+func TestStatsAgainstR(t *testing.T) {
+	ref := readRef(t, "testdata/stats/reference.tsv")
+	check := func(name string, got float64) {
+		t.Helper()
+		want, ok := ref[name]
+		if !ok {
+			t.Fatalf("no reference value %s", name)
+		}
+		if math.Abs(got-want) > 1e-9 {
+			t.Errorf("%s = %.12g, R says %.12g", name, got, want)
+		}
+		delete(ref, name)
+	}
+	clusters := func(trials ...[]int) []Cluster {
+		var cs []Cluster
+		for _, tr := range trials {
+			c := Cluster{Rated: int64(len(tr))}
+			for _, x := range tr {
+				c.Passed += int64(x)
+			}
+			cs = append(cs, c)
+		}
+		return cs
+	}
+	for name, cs := range map[string][]Cluster{
+		"multi":   clusters([]int{1, 1, 1}, []int{0, 0, 0}, []int{1, 1, 0}, []int{1, 0, 0}, []int{1, 1}),
+		"single":  clusters([]int{1}, []int{0}, []int{1}, []int{1}, []int{0}, []int{1}, []int{1}, []int{1}),
+		"unequal": clusters([]int{1, 0, 1, 0}, []int{1}, []int{0, 0}, []int{1, 1, 1, 0, 1}),
+	} {
+		p, se, _ := ClusteredSE(cs)
+		check("clustered."+name+".p", p)
+		check("clustered."+name+".se", se)
+		iv := RateInterval(cs)
+		if iv.Method != "clustered" || math.Abs(iv.Stderr-se) > 1e-12 {
+			t.Errorf("%s: interval %+v, want clustered with se %v", name, iv, se)
+		}
+		check("clustered."+name+".low", iv.Low)
+		check("clustered."+name+".high", iv.High)
+		if name == "single" {
+			check("clt.single.se", math.Sqrt(p*(1-p)/float64(len(cs))))
+		}
+	}
+	wilson3030 := ref["wilson.30.30.low"]
+	for _, w := range [][2]int64{{30, 30}, {0, 12}, {7, 10}, {1, 1}} {
+		lo, hi := WilsonP(float64(w[0])/float64(w[1]), float64(w[1]), z95)
+		check(fmt.Sprintf("wilson.%d.%d.low", w[0], w[1]), lo)
+		check(fmt.Sprintf("wilson.%d.%d.high", w[0], w[1]), hi)
+	}
+	// 30 stimuli that all passed: SE 0, so the interval is Wilson with n = 30 stimuli.
+	iv := RateInterval(clusters(repeat([]int{1, 1, 1}, 30)...))
+	if iv.Method != "wilson" {
+		t.Errorf("all passed: method %s, want wilson", iv.Method)
+	}
+	if want := wilson3030; math.Abs(iv.Low-want) > 1e-9 || iv.High != 1 {
+		t.Errorf("30/30 stimuli: [%v, %v], want [%v, 1]", iv.Low, iv.High, want)
+	}
+
+	a := []float64{1, 2.0 / 3, 1, 0, 1.0 / 3, 1, 1, 0, 2.0 / 3, 1, 1, 1.0 / 3}
+	b := []float64{1, 1, 1, 1.0 / 3, 1.0 / 3, 1, 2.0 / 3, 1.0 / 3, 1, 1, 1, 1}
+	d := make([]float64, len(a))
+	for i := range a {
+		d[i] = a[i] - b[i]
+	}
+	pd := PairedDiff(d, 0.05)
+	check("paired.estimate", pd.Estimate)
+	check("paired.low", pd.Low)
+	check("paired.high", pd.High)
+	check("paired.p", pd.PValue)
+	check("paired.se", pd.Stderr)
+	pd90 := PairedDiff(d, 0.10)
+	check("paired90.low", pd90.Low)
+	check("paired90.high", pd90.High)
+	check("mde.paired", MinDetectableEffect(pd.Stderr, 0.05))
+	check("mde.alpha01.se0.02", MinDetectableEffect(0.02, 0.01))
+	for _, df := range []int{1, 4, 11, 119} {
+		check(fmt.Sprintf("qt.975.%d", df), TQuantile(0.975, float64(df)))
+		check(fmt.Sprintf("pt2.2.1.%d", df), TTwoSided(2.1, float64(df)))
+	}
+	for i, v := range Holm([]float64{0.01, 0.04, 0.03, 0.005, 0.2}) {
+		check(fmt.Sprintf("holm.%d", i+1), v)
+	}
+	check("mcnemar.12.2", McNemarExact(12, 2))
+	check("mcnemar.4.1", McNemarExact(4, 1))
+	for _, dd := range []int{1, 2, 5, 10} {
+		check(fmt.Sprintf("power.p0.7.d%d.k1.rho1", dd), float64(StimuliNeeded(0.7, float64(dd)/100, 0.05, 0.8, 1, 1)))
+		check(fmt.Sprintf("power.p0.7.d%d.k3.rho0.4", dd), float64(StimuliNeeded(0.7, float64(dd)/100, 0.05, 0.8, 3, 0.4)))
+		check(fmt.Sprintf("power.p0.05.d%d.k5.rho0", dd), float64(StimuliNeeded(0.05, float64(dd)/100, 0.01, 0.9, 5, 0)))
+	}
+	rho, p, ok := EstimateICC(clusters([]int{1, 1, 1}, []int{0, 0, 0}, []int{1, 1, 0}, []int{1, 0, 0}, []int{1, 1}, []int{0}))
+	if !ok {
+		t.Fatal("EstimateICC: not ok")
+	}
+	check("icc.rho", rho)
+	check("icc.p", p)
+	for name := range ref {
+		t.Errorf("reference value %s is not checked", name)
+	}
+}
+
+func repeat[T any](v T, n int) []T {
+	out := make([]T, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
+}
+
+func readRef(t *testing.T, path string) map[string]float64 {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ref := map[string]float64{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		name, val, ok := strings.Cut(sc.Text(), "\t")
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(val, 64)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		ref[name] = v
+	}
+	return ref
+}
+
+func TestHolmKeepsOrderAndMonotone(t *testing.T) {
+	got := Holm([]float64{0.5, 0.001})
+	if got[0] != 0.5 || got[1] != 0.002 {
+		t.Errorf("Holm = %v", got)
+	}
+	if len(Holm(nil)) != 0 {
+		t.Error("Holm of nothing")
+	}
+}
+
+func TestPairedDiffDegenerate(t *testing.T) {
+	if p := PairedDiff([]float64{0.5}, 0.05); p.Defined {
+		t.Errorf("one stimulus has no spread: %+v", p)
+	}
+	if p := PairedDiff([]float64{0, 0, 0}, 0.05); p.PValue != 1 || p.Low != 0 || p.High != 0 {
+		t.Errorf("no change anywhere: %+v", p)
+	}
+	if p := PairedDiff([]float64{-1, -1, -1}, 0.05); p.PValue != 0 || p.High != -1 {
+		t.Errorf("the same drop everywhere: %+v", p)
+	}
+}

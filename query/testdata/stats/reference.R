@@ -1,0 +1,75 @@
+# Reference values for query/interval.go and query/power.go, computed independently in R
+# (base R only: t.test, qt, pt, qnorm, prop.test, binom.test, p.adjust).
+# Run: Rscript query/testdata/stats/reference.R > query/testdata/stats/reference.tsv
+# query/stats_ref_test.go reads the output and checks every value to 1e-9.
+options(digits = 17)
+out <- function(name, value) cat(sprintf("%s\t%.17g\n", name, value))
+
+# Clustered standard error (Miller 2024, eq. 4), from the raw 0/1 trials of each stimulus.
+clustered <- function(trials) {
+  x <- unlist(trials); n <- length(x); p <- mean(x)
+  s <- sum(sapply(trials, function(t) sum(t - p)^2))
+  c(p, sqrt(s) / n)
+}
+cases <- list(
+  multi = list(c(1,1,1), c(0,0,0), c(1,1,0), c(1,0,0), c(1,1)),
+  single = list(1, 0, 1, 1, 0, 1, 1, 1),
+  unequal = list(c(1,0,1,0), c(1), c(0,0), c(1,1,1,0,1))
+)
+for (nm in names(cases)) {
+  r <- clustered(cases[[nm]])
+  out(paste0("clustered.", nm, ".p"), r[1]); out(paste0("clustered.", nm, ".se"), r[2])
+  z <- qnorm(0.975)
+  out(paste0("clustered.", nm, ".low"), max(0, r[1] - z * r[2]))
+  out(paste0("clustered.", nm, ".high"), min(1, r[1] + z * r[2]))
+}
+# With one trial per stimulus the clustered SE is the CLT one.
+x <- unlist(cases$single); out("clt.single.se", sqrt(mean(x) * (1 - mean(x)) / length(x)))
+
+# Wilson score interval (prop.test without continuity correction is Wilson's).
+for (w in list(c(30, 30), c(0, 12), c(7, 10), c(1, 1))) {
+  ci <- prop.test(w[1], w[2], correct = FALSE)$conf.int
+  out(sprintf("wilson.%d.%d.low", w[1], w[2]), ci[1]); out(sprintf("wilson.%d.%d.high", w[1], w[2]), ci[2])
+}
+
+# Paired, stimulus-level difference: t.test(paired = TRUE).
+a <- c(1, 2/3, 1, 0, 1/3, 1, 1, 0, 2/3, 1, 1, 1/3)
+b <- c(1, 1, 1, 1/3, 1/3, 1, 2/3, 1/3, 1, 1, 1, 1)
+tt <- t.test(a, b, paired = TRUE, conf.level = 0.95)
+out("paired.estimate", tt$estimate); out("paired.low", tt$conf.int[1]); out("paired.high", tt$conf.int[2])
+out("paired.p", tt$p.value); out("paired.se", tt$stderr)
+tt90 <- t.test(a, b, paired = TRUE, conf.level = 0.90)
+out("paired90.low", tt90$conf.int[1]); out("paired90.high", tt90$conf.int[2])
+out("mde.paired", (qnorm(0.975) + qnorm(0.8)) * tt$stderr)
+out("mde.alpha01.se0.02", (qnorm(0.995) + qnorm(0.8)) * 0.02)
+# Student's t quantiles and tails.
+for (df in c(1, 4, 11, 119)) {
+  out(sprintf("qt.975.%d", df), qt(0.975, df)); out(sprintf("pt2.2.1.%d", df), 2 * pt(-2.1, df))
+}
+
+# Holm's step-down adjustment.
+ph <- c(0.01, 0.04, 0.03, 0.005, 0.2)
+adj <- p.adjust(ph, method = "holm")
+for (i in seq_along(adj)) out(sprintf("holm.%d", i), adj[i])
+
+# Exact McNemar = two-sided binomial test on the discordant pairs.
+out("mcnemar.12.2", binom.test(2, 14)$p.value)
+out("mcnemar.4.1", binom.test(1, 5)$p.value)
+
+# Stimuli needed: n = ceil((z_{1-a/2} + z_pow)^2 (p1 q1 + p2 q2) (rho + (1-rho)/k) / d^2).
+need <- function(p, d, alpha, pow, k, rho) {
+  p2 <- if (p - d < 0) p + d else p - d
+  z <- qnorm(1 - alpha / 2) + qnorm(pow)
+  ceiling(z^2 * (p * (1 - p) + p2 * (1 - p2)) * (rho + (1 - rho) / k) / d^2)
+}
+for (d in c(1, 2, 5, 10)) {
+  out(sprintf("power.p0.7.d%d.k1.rho1", d), need(0.7, d / 100, 0.05, 0.8, 1, 1))
+  out(sprintf("power.p0.7.d%d.k3.rho0.4", d), need(0.7, d / 100, 0.05, 0.8, 3, 0.4))
+  out(sprintf("power.p0.05.d%d.k5.rho0", d), need(0.05, d / 100, 0.01, 0.9, 5, 0))
+}
+# Within-stimulus correlation by one-way ANOVA over cells of 0/1 trials.
+cells <- list(c(1,1,1), c(0,0,0), c(1,1,0), c(1,0,0), c(1,1), c(0))
+x <- unlist(cells); p <- mean(x)
+big <- Filter(function(t) length(t) >= 2, cells)
+within <- sum(sapply(big, function(t) sum((t - mean(t))^2))) / sum(sapply(big, length) - 1)
+out("icc.rho", max(0, min(1, 1 - within / (p * (1 - p))))); out("icc.p", p)
