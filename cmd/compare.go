@@ -29,17 +29,23 @@ func newCompareCmd(f *Factory) *cobra.Command {
 		Short: "What changed between runs: regressions, improvements, and whether they are real",
 		Long: `Compare a new run against one or more baselines (up to 8 runs), model by model.
 
-A cell (stimulus × model) is ok when its pass rate across trials is at least --threshold,
-failed below it, error when every outcome errored, missing without outcomes. A regression is
-a stimulus whose cell went ok → failed; an improvement the reverse. A flip between two cells
-that are both flaky (0 < pass rate < 1) is counted as flaky, not as a change. Each pair gets
-an exact McNemar test on paired trials (stimulus, model, trial) and a 95% interval on the
-pass-rate delta (Newcombe's hybrid score method); fewer than --min-matched stimuli in common
-make it underpowered.
+A cell (stimulus × model) leaves skipped outcomes out and is: missing (no outcomes), skipped
+(every outcome skipped), ungraded (no verdict), error (every rated trial errored), ok (pass
+rate ≥ --threshold) or failed. A regression is a stimulus whose cell went ok → failed;
+ungraded, skipped and missing cells never are. A flip between two flaky cells (0 < pass
+rate < 1) is counted as flaky, not as a change.
 
-Quality gates (exit 1): --fail-on-regression when a pair regressed significantly (p < --alpha),
-or with --strict when any stimulus regressed; --min-pass-rate when the new run is below it.
-Errors keep their own exit codes, so CI can tell "regressed" (1) from "broken" (2–5).
+Each pair's verdict comes from the paired difference over the stimuli both sides rated
+(trials of a stimulus move together, so the stimulus is the unit): a t interval on the mean
+per-stimulus difference, Holm-corrected across pairs. regressed when the interval lies
+wholly below 0, improved when wholly above, underpowered under --min-matched stimuli. See
+docs/statistics.md and evals metrics.
+
+Quality gates (exit 1): --fail-on-regression when a pair regressed significantly; --strict
+(which implies --fail-on-regression) also when any stimulus regressed; --min-pass-rate when
+the new run is below it. With --json the gate's result is part of the one document
+("gate": {"failed", "reasons"}). Errors keep their own exit codes, so CI can tell
+"regressed" (1) from "broken" (2–5).
 
 With --models A,B, compare two models within one run instead.`,
 		Example: `  evals compare latest latest~1
@@ -54,6 +60,9 @@ With --models A,B, compare two models within one run instead.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.minPassGiven = cmd.Flags().Changed("min-pass-rate")
+			if o.strict {
+				o.failOnRegr = true // --strict is a stricter --fail-on-regression
+			}
 			if o.models != "" {
 				return runModelCompare(o, args)
 			}
@@ -62,13 +71,14 @@ With --models A,B, compare two models within one run instead.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.models, "models", "", "compare two models within one run: A,B")
-	fl.Float64Var(&o.params.Threshold, "threshold", query.DefaultThreshold, "pass rate at or above which a cell is ok")
-	fl.IntVar(&o.params.MinMatched, "min-matched", 10, "matched stimuli below which a pair is underpowered")
-	fl.Float64Var(&o.params.Alpha, "alpha", 0.05, "significance level of the McNemar test")
+	def := query.NewCompareParams()
+	fl.Float64Var(&o.params.Threshold, "threshold", def.Threshold, "pass rate at or above which a cell is ok (0..1)")
+	fl.IntVar(&o.params.MinMatched, "min-matched", def.MinMatched, "matched stimuli below which a pair is underpowered (≥ 1)")
+	fl.Float64Var(&o.params.Alpha, "alpha", def.Alpha, "significance level of the paired test, Holm-corrected across pairs (0..1)")
 	fl.StringSliceVar(&o.pairs, "pair", nil, "pair a new model with another baseline model: NEW_MODEL=BASE_MODEL")
 	fl.BoolVar(&o.all, "all", false, "show unchanged stimuli too")
 	fl.BoolVar(&o.failOnRegr, "fail-on-regression", false, "exit 1 when a model regressed significantly")
-	fl.BoolVar(&o.strict, "strict", false, "with --fail-on-regression: exit 1 when any stimulus regressed")
+	fl.BoolVar(&o.strict, "strict", false, "exit 1 when any stimulus regressed, significant or not (implies --fail-on-regression)")
 	fl.Float64Var(&o.minPassRate, "min-pass-rate", 0, "exit 1 when the new run's pass rate is below this (0..1)")
 	return cmd
 }
@@ -95,20 +105,35 @@ func runCompare(o *compareOptions, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The gate's result goes into the one answer document; the exit code says it too.
+	if o.failOnRegr || o.minPassGiven {
+		why, err := o.gate(c)
+		if err != nil {
+			return err
+		}
+		c.Gate = &query.Gate{Failed: len(why) > 0, Reasons: why}
+		if why == nil {
+			c.Gate.Reasons = []string{}
+		}
+	}
 	if err := o.f.print(view{value: c, doc: func() format.Doc { return format.Compare(c, o.all) }, items: func() []any { return toAny(c.Rows) }}); err != nil {
 		return err
 	}
-	return o.gate(c)
+	if c.Gate != nil && c.Gate.Failed {
+		return errs.E(errs.GateFailed, "quality gate failed: %s", strings.Join(c.Gate.Reasons, "; ")).InAnswer()
+	}
+	return nil
 }
 
-// gate applies the quality gates after the report is printed.
-func (o *compareOptions) gate(c query.Compare) error {
+// gate applies the quality gates and says why they fail (nil when they pass).
+func (o *compareOptions) gate(c query.Compare) ([]string, error) {
 	var why []string
 	if o.failOnRegr {
 		for _, p := range c.Summary {
 			switch {
 			case p.Verdict == "regressed":
-				why = append(why, fmt.Sprintf("%s regressed (p = %.3g, %d stimuli)", p.Model, p.McNemar.PValue, p.Regressions))
+				why = append(why, fmt.Sprintf("%s regressed by %s points, interval [%s, %s], adjusted p = %.3g over %d stimuli",
+					p.Model, pts(p.Delta.Estimate), pts(p.Delta.Low), pts(p.Delta.High), deref(p.Delta.AdjustedPValue), p.MatchedStimuli))
 			case o.strict && p.Regressions > 0:
 				why = append(why, fmt.Sprintf("%s regressed on %d stimuli (--strict)", p.Model, p.Regressions))
 			}
@@ -118,16 +143,27 @@ func (o *compareOptions) gate(c query.Compare) error {
 		newRun := c.Subjects[0].RunID
 		rate, err := o.newPassRate(newRun)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if rate == nil || *rate < o.minPassRate {
 			why = append(why, fmt.Sprintf("pass rate of %s is %s, below --min-pass-rate %s", newRun, format.Pct(rate), format.Pct(&o.minPassRate)))
 		}
 	}
-	if len(why) > 0 {
-		return errs.E(errs.GateFailed, "quality gate failed: %s", strings.Join(why, "; "))
+	return why, nil
+}
+
+func pts(v *float64) string {
+	if v == nil {
+		return "–"
 	}
-	return nil
+	return fmt.Sprintf("%+.1f", *v*100)
+}
+
+func deref(v *float64) float64 {
+	if v == nil {
+		return 1
+	}
+	return *v
 }
 
 func (o *compareOptions) newPassRate(runID string) (*float64, error) {

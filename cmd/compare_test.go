@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,8 +27,17 @@ func TestCompareGoldenAndGates(t *testing.T) {
 		code int
 		err  string
 	}{
-		{[]string{"compare", "latest", "latest~1", "--fail-on-regression"}, 1, "quality gate failed: gpt-5 regressed"},
-		{[]string{"compare", "latest", "latest", "--fail-on-regression", "--strict"}, 0, ""},
+		// The planted real regression (qwen3-coder) trips the gate; gpt-5's noise does not.
+		{[]string{"compare", "latest", "latest~1", "--fail-on-regression"}, 1, "quality gate failed: qwen3-coder regressed"},
+		// --strict implies --fail-on-regression, and fails on any regressed stimulus.
+		{[]string{"compare", "latest", "latest~1", "--strict"}, 1, "gpt-5 regressed on 4 stimuli (--strict)"},
+		// A run compared with itself is a usage error, whatever the number of runs.
+		{[]string{"compare", "latest", "latest", "--fail-on-regression", "--strict"}, 2, "given twice"},
+		{[]string{"compare", "latest", "latest~1", "latest"}, 2, "given twice"},
+		// Explicit values are honoured or rejected, never replaced by defaults.
+		{[]string{"compare", "latest", "latest~1", "--alpha", "0"}, 2, "alpha 0 is outside"},
+		{[]string{"compare", "latest", "latest~1", "--min-matched", "0"}, 2, "min matched 0"},
+		{[]string{"compare", "latest", "latest~1", "--threshold", "1.5"}, 2, "threshold 1.5"},
 		{[]string{"compare", "latest", "latest~1", "--min-pass-rate", "0.9"}, 1, "below --min-pass-rate 90.0%"},
 		{[]string{"compare", "latest", "latest~1", "--min-pass-rate", "0.3"}, 0, ""},
 		{[]string{"compare", "latest"}, 2, "compare needs a new run and a baseline"},
@@ -60,5 +70,43 @@ func TestCompareNothingInCommon(t *testing.T) {
 	r = run(t, false, "compare", "latest", "latest~1", "--store", dir, "--json")
 	if !strings.Contains(r.out, `"code":"incomparable"`) {
 		t.Fatalf("json: %s", r.out)
+	}
+}
+
+// TestCompareGateJSON: with --json a failed gate is inside the one document on stdout,
+// and the exit code is 1.
+func TestCompareGateJSON(t *testing.T) {
+	r := run(t, false, "compare", "latest", "latest~1", "--fail-on-regression", "--json")
+	if r.code != 1 {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	var doc struct {
+		Gate *struct {
+			Failed  bool     `json:"failed"`
+			Reasons []string `json:"reasons"`
+		} `json:"gate"`
+		Summary []struct {
+			Model   string `json:"model"`
+			Verdict string `json:"verdict"`
+		} `json:"summary"`
+	}
+	dec := json.NewDecoder(strings.NewReader(r.out))
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	if dec.More() {
+		t.Fatalf("stdout holds more than one JSON document: %s", r.out)
+	}
+	if doc.Gate == nil || !doc.Gate.Failed || len(doc.Gate.Reasons) != 1 || !strings.Contains(doc.Gate.Reasons[0], "qwen3-coder") {
+		t.Fatalf("gate %+v", doc.Gate)
+	}
+	// --threshold 0 is a value, honoured: every rated cell is ok, so nothing regressed.
+	r = run(t, false, "compare", "latest", "latest~1", "--threshold", "0", "--json", "--jq", "[.threshold, ([.summary[].regressions] | add)]")
+	if r.code != 0 || strings.Join(strings.Fields(r.out), "") != "[0,0]" {
+		t.Fatalf("--threshold 0: exit %d, %s %s", r.code, r.out, r.err)
+	}
+	r = run(t, false, "compare", "latest", "latest~1", "--json")
+	if r.code != 0 || !strings.Contains(r.out, `"gate":null`) {
+		t.Fatalf("no gate asked: exit %d, %.200s", r.code, r.out)
 	}
 }

@@ -40,10 +40,11 @@ func Execute(ctx context.Context, args []string, ios *IOStreams) int {
 	var coded *errs.Error
 	if !errors.As(err, &coded) {
 		// Errors without a code come from Cobra itself: unknown commands, flags or arguments.
-		err = errs.E(errs.Invalid, "%s", err.Error()).WithHint("see `evals --help`")
+		coded = errs.E(errs.Invalid, "%s", err.Error()).WithHint("see `evals --help`")
+		err = coded
 	}
 	code := errs.CodeOf(err)
-	if f.JSON || f.JQ != "" || f.Format == format.FormatJSON {
+	if (f.JSON || f.JQ != "" || f.Format == format.FormatJSON) && !coded.Answered {
 		b, _ := format.JSON(map[string]any{"error": map[string]string{"code": string(code), "message": err.Error()}})
 		if ios.OutTTY {
 			b = format.Indent(b)
@@ -114,7 +115,7 @@ On a terminal, evals without a command opens the explorer.`,
 	root.AddCommand(
 		newRunsCmd(f, nil), newRunCmd(f, nil), newImportCmd(f, nil), newDemoCmd(f, nil),
 		newSchemaCmd(f), newVersionCmd(f),
-		newRankingCmd(f), newGradersCmd(f), newToolsCmd(f), newMatrixCmd(f), newMetricsCmd(f),
+		newRankingCmd(f), newGradersCmd(f), newToolsCmd(f), newMatrixCmd(f), newMetricsCmd(f), newPowerCmd(f),
 		newOutcomesCmd(f), newOutcomeCmd(f), newTrajectoryCmd(f), newCompareCmd(f), newTUICmd(f), newServeCmd(f),
 	)
 	return root

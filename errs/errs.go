@@ -32,6 +32,9 @@ type Error struct {
 	Message string
 	Hint    string
 	Err     error
+	// Answered is set when the answer already printed carries this error (a failed
+	// gate inside the compare document): stdout gets no second document.
+	Answered bool
 }
 
 // Error returns the message (or the wrapped error's, when there is no message).
@@ -49,6 +52,12 @@ func (e *Error) Unwrap() error { return e.Err }
 func E(code Code, format string, args ...any) *Error {
 	err := fmt.Errorf(format, args...)
 	return &Error{Code: code, Message: err.Error(), Err: errors.Unwrap(err)}
+}
+
+// InAnswer marks e as carried by the answer already printed.
+func (e *Error) InAnswer() *Error {
+	e.Answered = true
+	return e
 }
 
 // WithHint returns e with a hint for humans attached.

@@ -18,7 +18,7 @@ func scopeTitle(what string, ids []string) string {
 
 // Ranking renders the leaderboard.
 func Ranking(r query.Ranking) Doc {
-	cols := []Column{{"#", Number}, {"MODEL", Text}, {"PASS RATE", Rate}, {"", Text}}
+	cols := []Column{{"#", Number}, {"MODEL", Text}, {"PASS RATE", Rate}, {"", Text}, {"VS #1", Text}}
 	var ks []string
 	if len(r.Models) > 0 && r.Models[0].PassAtK != nil {
 		for k := range r.Models[0].PassAtK {
@@ -33,7 +33,7 @@ func Ranking(r query.Ranking) Doc {
 		Column{"TOKENS", Number}, Column{"COST", Number}, Column{"OUTCOMES", Number}, Column{"ERRORS", Number})
 	t := &Table{Columns: cols, Empty: "no outcomes"}
 	for _, m := range r.Models {
-		row := []string{strconv.Itoa(m.Rank), m.Model, Pct(m.PassRate), Bar(m.PassRate, 10)}
+		row := []string{strconv.Itoa(m.Rank), m.Model, PctPM(m.PassRate, m.PassRateInterval), Bar(m.PassRate, 10), VsLeader(m.VsLeader)}
 		if len(ks) > 0 {
 			k := ks[len(ks)-1]
 			row = append(row, Pct(m.PassAtK[k]), Pct(m.PassHatK[k]))
@@ -58,7 +58,7 @@ func Graders(g query.Graders) Doc {
 		if len(s.SampleFailureEvidence) > 0 {
 			ev = s.SampleFailureEvidence[0]
 		}
-		t.Rows = append(t.Rows, []string{s.Name, s.Type, Pct(s.PassRate), Int(s.PassCount), Int(s.FailCount), Float(s.MeanScore, 3), ev})
+		t.Rows = append(t.Rows, []string{s.Name, s.Type, PctPM(s.PassRate, s.PassRateInterval), Int(s.PassCount), Int(s.FailCount), Float(s.MeanScore, 3), ev})
 	}
 	secs := []Section{{Title: scopeTitle("Graders", g.RunIDs), Table: t}}
 	for _, s := range g.Graders {
@@ -242,5 +242,43 @@ func Metrics(m query.Metrics) Doc {
 	for _, x := range m.Metrics {
 		t.Rows = append(t.Rows, []string{x.ID, x.Label, x.Unit, x.Direction, x.Aggregation, x.Description})
 	}
-	return Doc{Sections: []Section{{Table: t}}}
+	d := &Table{Columns: []Column{{"STATISTIC", Text}, {"DEFINITION", Text}}}
+	for _, x := range m.Definitions {
+		d.Rows = append(d.Rows, []string{x.ID, x.Description})
+	}
+	return Doc{Sections: []Section{{Table: t}, {Title: "Statistics (docs/statistics.md)", Table: d}}}
+}
+
+// VsLeader marks a model's standing against the leader: "≈" when it is not significantly
+// behind (its paired interval contains 0), else the difference in points.
+func VsLeader(v *query.VsLeader) string {
+	switch {
+	case v == nil:
+		return ""
+	case v.Estimate == nil || v.Low == nil:
+		return "?"
+	case !v.Behind:
+		return "≈"
+	}
+	return strconv.FormatFloat(*v.Estimate*100, 'f', 1, 64)
+}
+
+// Power renders a sample-size plan.
+func Power(p query.Power) Doc {
+	from := "–"
+	if p.FromRun != nil {
+		from = *p.FromRun
+	}
+	head := [][2]string{
+		{"baseline pass rate", Pct(&p.Baseline)},
+		{"alpha / power", fmt.Sprintf("%g / %g", p.Alpha, p.Power)},
+		{"trials per stimulus", strconv.Itoa(p.Trials)},
+		{"within-stimulus correlation", fmt.Sprintf("%.3f (%s)", p.ICC, p.ICCSource)},
+		{"from run", from},
+	}
+	t := &Table{Columns: []Column{{"CHANGE (POINTS)", Number}, {"STIMULI", Number}, {"OUTCOMES PER SIDE", Number}}}
+	for _, r := range p.Rows {
+		t.Rows = append(t.Rows, []string{strconv.FormatFloat(r.DeltaPoints, 'f', -1, 64), Int(r.Stimuli), Int(r.Outcomes)})
+	}
+	return Doc{Sections: []Section{{Title: "Stimuli needed to detect a drop", KV: head}, {Table: t}}, Primary: 1}
 }

@@ -26,15 +26,33 @@ func Compare(c query.Compare, all bool) Doc {
 		{"new", runs[0]},
 		{"baseline", strings.Join(runs[1:], ", ")},
 		{"coverage", fmt.Sprintf("%d of %d stimuli in every subject", c.Coverage.IntersectionCount, c.Coverage.UnionCount)},
-		{"rule", fmt.Sprintf("a cell is ok at pass rate ≥ %s; verdicts from an exact McNemar test on paired trials at α = %g", Pct(&c.Threshold), c.Alpha)},
+		{"rule", fmt.Sprintf("a cell is ok at pass rate ≥ %s; verdicts from the paired difference over stimuli (t interval, Holm-corrected across pairs) at α = %g", Pct(&c.Threshold), c.Alpha)},
+		{"interval", "DELTA's interval is at each pair's Holm-corrected level (95% with one pair); ± is the 95% interval of a pass rate; MDE the smallest change detectable with 80% power, in points"},
 	}
-	sum := &Table{Columns: []Column{{"MODEL", Text}, {"BASE", Rate}, {"NEW", Rate}, {"DELTA", Number}, {"95% CI", Number},
+	if c.Gate != nil {
+		g := "passed"
+		if c.Gate.Failed {
+			g = "FAILED: " + strings.Join(c.Gate.Reasons, "; ")
+		}
+		head = append(head, [2]string{"gate", g})
+	}
+	sum := &Table{Columns: []Column{{"MODEL", Text}, {"BASE", Rate}, {"NEW", Rate}, {"DELTA", Number}, {"INTERVAL", Number}, {"MDE", Number},
 		{"REGRESSED", Number}, {"IMPROVED", Number}, {"FLAKY", Number}, {"MATCHED", Number}, {"P", Number}, {"VERDICT", Status}}}
 	for _, p := range c.Summary {
-		delta, ci := "–", "–"
-		if p.PassRateDelta != nil {
-			delta = signedPct(*p.PassRateDelta)
-			ci = "[" + signedPct(p.DeltaCI95[0]) + ", " + signedPct(p.DeltaCI95[1]) + "]"
+		delta, ci, mde, pv := "–", "–", "–", "–"
+		if d := p.Delta; d.Estimate != nil {
+			delta = signedPct(*d.Estimate)
+			if d.Low != nil && d.High != nil {
+				ci = "[" + signedPct(*d.Low) + ", " + signedPct(*d.High) + "]"
+			}
+			if d.AdjustedPValue != nil {
+				pv = fmt.Sprintf("%.3g", *d.AdjustedPValue)
+			} else if d.PValue != nil {
+				pv = fmt.Sprintf("%.3g", *d.PValue)
+			}
+		}
+		if p.MinDetectableEffect != nil {
+			mde = fmt.Sprintf("%.1f", *p.MinDetectableEffect*100)
 		}
 		label := p.Model
 		if len(runs) > 2 {
@@ -43,9 +61,12 @@ func Compare(c query.Compare, all bool) Doc {
 		if b := subj[p.Base].Model; b != p.Model {
 			label = p.Model + " vs " + b
 		}
-		sum.Rows = append(sum.Rows, []string{label, Pct(p.PassRateBase), Pct(p.PassRateNew), delta, ci, fmt.Sprint(p.Regressions),
-			fmt.Sprint(p.Improvements), fmt.Sprint(p.Flaky), fmt.Sprint(p.MatchedStimuli), fmt.Sprintf("%.3g", p.McNemar.PValue),
-			strings.ReplaceAll(p.Verdict, "_", " ")})
+		verdict := p.Verdict
+		if verdict == "no_change" {
+			verdict = "no significant change"
+		}
+		sum.Rows = append(sum.Rows, []string{label, PctPM(p.PassRateBase, p.PassRateBaseInterval), PctPM(p.PassRateNew, p.PassRateNewInterval), delta, ci, mde, fmt.Sprint(p.Regressions),
+			fmt.Sprint(p.Improvements), fmt.Sprint(p.Flaky), fmt.Sprint(p.MatchedStimuli), pv, verdict})
 	}
 	changes := &Table{Columns: []Column{{"CHANGE", Status}, {"MODEL", Text}, {"STIMULUS", Text}, {"BASE", Text}, {"NEW", Text}},
 		Empty: "no stimulus changed status"}
@@ -78,8 +99,12 @@ func Compare(c query.Compare, all bool) Doc {
 }
 
 func cellText(c query.CompareCell) string {
-	if c.Status == "missing" {
-		return "missing"
+	switch c.Status {
+	case query.CellMissing, query.CellSkipped, query.CellUngraded:
+		if c.SampleSize > 0 {
+			return fmt.Sprintf("%s (n=%d)", c.Status, c.SampleSize)
+		}
+		return c.Status
 	}
 	s := c.Status + " " + Pct(c.PassRate)
 	if c.SampleSize > 1 {

@@ -17,7 +17,7 @@ func Runs(p query.Paged[query.RunSummary]) Doc {
 	}
 	for _, r := range p.Items {
 		t.Rows = append(t.Rows, []string{r.ID, r.Name, Time(r.CreatedAt), r.Source, fmt.Sprint(len(r.Models)),
-			Int(r.StimulusCount), Int(r.OutcomeCount), Pct(r.PassRate), Bar(r.PassRate, 10), r.Status})
+			Int(r.StimulusCount), Int(r.OutcomeCount), PctPM(r.PassRate, r.PassRateInterval), Bar(r.PassRate, 10), r.Status})
 	}
 	d := Doc{Sections: []Section{{Table: t}}}
 	if p.Page.HasMore {
@@ -33,7 +33,7 @@ func Run(r query.RunDetail) Doc {
 		{"created", Time(r.CreatedAt)},
 		{"models", strings.Join(r.Models, ", ")},
 		{"stimuli", Int(r.StimulusCount)}, {"trials", Int(r.Trials)}, {"outcomes", Int(r.OutcomeCount)},
-		{"pass rate", Pct(r.PassRate) + "  " + Bar(r.PassRate, 20)},
+		{"pass rate", PctPM(r.PassRate, r.PassRateInterval) + "  " + Bar(r.PassRate, 20)},
 		{"counts", fmt.Sprintf("%d passed · %d failed · %d error · %d skipped · %d pending",
 			r.Counts.Passed, r.Counts.Failed, r.Counts.Error, r.Counts.Skipped, r.Counts.Pending)},
 		{"tokens", Int(r.TotalTokens)}, {"cost", USD(r.CostUSD)},

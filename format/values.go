@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/evals-dev/evals/query"
 )
 
 // Pct formats a ratio as a percentage with one decimal; nil is "–".
@@ -93,4 +95,12 @@ func Bar(v *float64, n int) string {
 		}
 	}
 	return string(out)
+}
+
+// PctPM formats a rate with the half-width of its 95% interval in points: "76.7% ±4.4".
+func PctPM(v *float64, iv *query.Interval) string {
+	if v == nil || iv == nil {
+		return Pct(v)
+	}
+	return Pct(v) + " ±" + strconv.FormatFloat((iv.High-iv.Low)*50, 'f', 1, 64)
 }

@@ -57,7 +57,7 @@ func BenchmarkGradersLatest(b *testing.B) {
 func BenchmarkCompareLatest(b *testing.B) {
 	s := benchStore(b)
 	for b.Loop() {
-		if _, err := CompareRuns(s, CompareParams{Runs: []string{"latest", "latest~1"}}); err != nil {
+		if _, err := CompareRuns(s, NewCompareParams("latest", "latest~1")); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -65,7 +65,7 @@ func BenchmarkCompareLatest(b *testing.B) {
 
 func BenchmarkCompareLatestJSON(b *testing.B) {
 	s := benchStore(b)
-	c, err := CompareRuns(s, CompareParams{Runs: []string{"latest", "latest~1"}})
+	c, err := CompareRuns(s, NewCompareParams("latest", "latest~1"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,7 +12,8 @@ import (
 // MaxCompareRuns bounds how many runs one compare takes.
 const MaxCompareRuns = 8
 
-// CompareParams tune a cross-run comparison.
+// CompareParams tune a cross-run comparison. Start from NewCompareParams: every value
+// given is honoured (0 is a value), so a zero struct is not the defaults.
 type CompareParams struct {
 	// Runs are run references, the new run first, then its baselines.
 	Runs []string
@@ -20,7 +21,8 @@ type CompareParams struct {
 	Threshold float64
 	// MinMatched is the number of matched stimuli below which a pair is underpowered (default 10).
 	MinMatched int
-	// Alpha is the significance level of the McNemar test (default 0.05).
+	// Alpha is the significance level of the paired test, Holm-corrected across the pairs
+	// (default 0.05).
 	Alpha float64
 	// Pairs maps a model of the new run to the model of the baselines it is compared with
 	// (default: the same model).
@@ -53,18 +55,19 @@ type Coverage struct {
 
 // CompareCell is one subject's aggregate on one stimulus.
 type CompareCell struct {
-	Status           string   `json:"status"` // ok | failed | error | missing
-	SampleSize       int64    `json:"sampleSize"`
-	PassRate         *float64 `json:"passRate"`
-	Flaky            bool     `json:"flaky"`
-	MeanDurationMs   *float64 `json:"meanDurationMs"`
-	MeanTurns        *float64 `json:"meanTurns"`
-	MeanToolCalls    *float64 `json:"meanToolCalls"`
-	ErrorCount       int64    `json:"errorCount"`
-	MeanInputTokens  *float64 `json:"meanInputTokens"`
-	MeanOutputTokens *float64 `json:"meanOutputTokens"`
-	MeanTotalTokens  *float64 `json:"meanTotalTokens"`
-	MeanCostUSD      *float64 `json:"meanCostUsd"`
+	Status           string    `json:"status"` // ok | failed | error | ungraded | skipped | missing
+	SampleSize       int64     `json:"sampleSize"`
+	PassRate         *float64  `json:"passRate"`
+	PassRateInterval *Interval `json:"passRateInterval"`
+	Flaky            bool      `json:"flaky"`
+	MeanDurationMs   *float64  `json:"meanDurationMs"`
+	MeanTurns        *float64  `json:"meanTurns"`
+	MeanToolCalls    *float64  `json:"meanToolCalls"`
+	ErrorCount       int64     `json:"errorCount"`
+	MeanInputTokens  *float64  `json:"meanInputTokens"`
+	MeanOutputTokens *float64  `json:"meanOutputTokens"`
+	MeanTotalTokens  *float64  `json:"meanTotalTokens"`
+	MeanCostUSD      *float64  `json:"meanCostUsd"`
 }
 
 // RowChange is what happened to a stimulus in one pair of subjects.
@@ -81,7 +84,9 @@ type CompareRow struct {
 	Changes  []RowChange            `json:"changes"`
 }
 
-// McNemar is the exact test on paired trials.
+// McNemar is the exact test on paired trials, reported when every matched stimulus has
+// exactly one rated trial on each side (then it is the natural test of the pair; the
+// verdict still comes from the paired difference).
 type McNemar struct {
 	PairedTrials int     `json:"pairedTrials"`
 	BaseOnly     int     `json:"basePassedNewFailed"`
@@ -89,33 +94,63 @@ type McNemar struct {
 	PValue       float64 `json:"pValue"`
 }
 
-// PairSummary compares a subject of the new run with its baseline subject.
+// Delta is the paired, stimulus-level difference new − base of a pair (see PairedDiff).
+// Low and High bound the interval at Level, the level at which the verdict is decided:
+// 1 − alpha with one pair; with several, the level Holm's correction gives this pair, so
+// the interval lies wholly below 0 exactly when the verdict is regressed.
+type Delta struct {
+	Estimate       *float64 `json:"estimate"`
+	Low            *float64 `json:"low"`
+	High           *float64 `json:"high"`
+	Stderr         *float64 `json:"stderr"`
+	PValue         *float64 `json:"pValue"`
+	AdjustedPValue *float64 `json:"adjustedPValue"`
+	Level          float64  `json:"level"`
+	Method         string   `json:"method"`
+	Matched        int      `json:"matched"`
+}
+
+// PairSummary compares a subject of the new run with its baseline subject. Over the
+// matched stimuli (rated on both sides), the buckets regressions, improvements,
+// unchanged, flaky and errored partition them: their sum is matchedStimuli.
 type PairSummary struct {
-	Pair           string    `json:"pair"`
-	New            string    `json:"new"`
-	Base           string    `json:"base"`
-	Model          string    `json:"model"`
-	MatchedStimuli int       `json:"matchedStimuli"`
-	Regressions    int       `json:"regressions"`
-	Improvements   int       `json:"improvements"`
-	Unchanged      int       `json:"unchanged"`
-	NewStimuli     int       `json:"added"`
-	Removed        int       `json:"removed"`
-	Errored        int       `json:"errored"`
-	Flaky          int       `json:"flaky"`
-	PassRateBase   *float64  `json:"passRateBase"`
-	PassRateNew    *float64  `json:"passRateNew"`
-	PassRateDelta  *float64  `json:"passRateDelta"`
-	DeltaCI95      []float64 `json:"deltaCi95"`
-	McNemar        McNemar   `json:"mcnemar"`
-	Underpowered   bool      `json:"underpowered"`
-	Verdict        string    `json:"verdict"` // regressed | improved | no_change | underpowered
-	DurationDelta  *float64  `json:"meanDurationMsDelta"`
-	TokensDelta    *float64  `json:"meanTotalTokensDelta"`
-	CostDelta      *float64  `json:"meanCostUsdDelta"`
-	RegressedList  []string  `json:"regressedStimuli"`
-	ImprovedList   []string  `json:"improvedStimuli"`
-	FlakyList      []string  `json:"flakyStimuli"`
+	Pair                 string    `json:"pair"`
+	New                  string    `json:"new"`
+	Base                 string    `json:"base"`
+	Model                string    `json:"model"`
+	MatchedStimuli       int       `json:"matchedStimuli"`
+	Regressions          int       `json:"regressions"`
+	Improvements         int       `json:"improvements"`
+	Unchanged            int       `json:"unchanged"`
+	Flaky                int       `json:"flaky"`
+	Errored              int       `json:"errored"`
+	NewStimuli           int       `json:"added"`
+	Removed              int       `json:"removed"`
+	Unrated              int       `json:"unrated"`
+	PassRateBase         *float64  `json:"passRateBase"`
+	PassRateBaseInterval *Interval `json:"passRateBaseInterval"`
+	PassRateNew          *float64  `json:"passRateNew"`
+	PassRateNewInterval  *Interval `json:"passRateNewInterval"`
+	PassRateDelta        *float64  `json:"passRateDelta"`
+	Delta                Delta     `json:"delta"`
+	MinDetectableEffect  *float64  `json:"minDetectableEffect"`
+	McNemar              *McNemar  `json:"mcnemar"`
+	Underpowered         bool      `json:"underpowered"`
+	Verdict              string    `json:"verdict"` // regressed | improved | no_change | underpowered
+	DurationDelta        *float64  `json:"meanDurationMsDelta"`
+	TokensDelta          *float64  `json:"meanTotalTokensDelta"`
+	CostDelta            *float64  `json:"meanCostUsdDelta"`
+	RegressedList        []string  `json:"regressedStimuli"`
+	ImprovedList         []string  `json:"improvedStimuli"`
+	FlakyList            []string  `json:"flakyStimuli"`
+
+	paired Paired
+}
+
+// Gate is the quality gate's result, inside the one answer document.
+type Gate struct {
+	Failed  bool     `json:"failed"`
+	Reasons []string `json:"reasons"`
 }
 
 // Compare is the answer of a cross-run comparison.
@@ -126,18 +161,23 @@ type Compare struct {
 	Rows      []CompareRow  `json:"rows"`
 	Threshold float64       `json:"threshold"`
 	Alpha     float64       `json:"alpha"`
+	// Gate is set when a quality gate was asked for (compare --fail-on-regression,
+	// --strict, --min-pass-rate).
+	Gate *Gate `json:"gate"`
 }
 
-func (p *CompareParams) defaults() error {
-	if p.Threshold == 0 {
-		p.Threshold = DefaultThreshold
-	}
-	if p.MinMatched == 0 {
-		p.MinMatched = 10
-	}
-	if p.Alpha == 0 {
-		p.Alpha = 0.05
-	}
+// Defaults of a comparison.
+const (
+	DefaultAlpha      = 0.05
+	DefaultMinMatched = 10
+)
+
+// NewCompareParams returns the defaults for runs.
+func NewCompareParams(runs ...string) CompareParams {
+	return CompareParams{Runs: runs, Threshold: DefaultThreshold, MinMatched: DefaultMinMatched, Alpha: DefaultAlpha}
+}
+
+func (p *CompareParams) validate() error {
 	switch {
 	case len(p.Runs) < 2:
 		return errs.E(errs.Invalid, "compare needs a new run and at least one baseline")
@@ -157,7 +197,7 @@ func (p *CompareParams) defaults() error {
 // model by model, with regressions and improvements per stimulus, flaky stimuli kept
 // apart, an exact McNemar test on paired trials and a 95% interval on the pass-rate delta.
 func CompareRuns(src Source, p CompareParams) (Compare, error) {
-	if err := p.defaults(); err != nil {
+	if err := p.validate(); err != nil {
 		return Compare{}, err
 	}
 	var runs []store.Run
@@ -167,8 +207,9 @@ func CompareRuns(src Source, p CompareParams) (Compare, error) {
 			return Compare{}, err
 		}
 		for _, prev := range runs {
-			if prev.ID == r.ID && len(p.Runs) > 2 {
-				return Compare{}, errs.E(errs.Invalid, "run %s is given twice", r.ID)
+			if prev.ID == r.ID {
+				return Compare{}, errs.E(errs.Invalid, "run %s is given twice: a run compared with itself has nothing to say", r.ID).
+					WithHint("compare against an earlier run, e.g. evals compare latest latest~1")
 			}
 		}
 		runs = append(runs, r)
@@ -200,27 +241,47 @@ func CompareRuns(src Source, p CompareParams) (Compare, error) {
 	}
 	// Every stimulus of any subject, and the coverage.
 	union := map[string]int{}
+	seenAny, all := map[string]bool{}, []string(nil)
 	perSubject := make([]map[string]bool, len(subs))
 	for k, sb := range subs {
 		perSubject[k] = map[string]bool{}
 		ra := aggs[sb.run]
 		for si, s := range ra.stimuli {
-			if ra.cell(sb.model, si) != nil {
-				perSubject[k][s] = true
+			if c := ra.cell(sb.model, si); c != nil {
+				if present(cellStatus(c, p.Threshold)) {
+					perSubject[k][s] = true
+				}
+				if !seenAny[s] {
+					seenAny[s] = true
+					all = append(all, s)
+				}
 				union[s]++
 			}
 		}
 	}
-	for _, n := range union {
+	// Coverage counts a stimulus as present for a subject only when its cell is rated
+	// (ok, failed or error).
+	inAll := map[string]bool{}
+	for _, s := range all {
+		n, any := 0, false
+		for k := range subs {
+			if perSubject[k][s] {
+				n++
+				any = true
+			}
+		}
 		if n == len(subs) {
+			inAll[s] = true
 			c.Coverage.IntersectionCount++
 		}
+		if any {
+			c.Coverage.UnionCount++
+		}
 	}
-	c.Coverage.UnionCount = len(union)
 	for k := range subs {
 		matched := 0
 		for s := range perSubject[k] {
-			if union[s] == len(subs) {
+			if inAll[s] {
 				matched++
 			}
 		}
@@ -241,6 +302,7 @@ func CompareRuns(src Source, p CompareParams) (Compare, error) {
 			c.Summary = append(c.Summary, comparePair(aggs[0], mi, aggs[bi], bm, stimIdx[bi], p))
 		}
 	}
+	decide(c.Summary, p)
 	if len(c.Summary) == 0 {
 		return Compare{}, errs.E(errs.Incomparable, "runs %s have no model in common", strings.Join(runIDs(runs), ", ")).
 			WithHint("pair different models with --pair NEW_MODEL=BASE_MODEL")
@@ -270,26 +332,34 @@ func sortedModels(ra *runAgg) []int {
 	return order
 }
 
-// change classifies one stimulus of a pair from its base and new cells.
+// change classifies one stimulus of a pair from its base and new cells. Over matched
+// stimuli (both cells rated: ok, failed or error) the kinds regressed, improved, errored,
+// flaky and unchanged partition them; a regression is ok → failed and nothing else.
+// Stimuli rated on one side only are new or removed; a skipped or ungraded cell on either
+// side makes the stimulus unrated, never a regression.
 func change(base, nw *acc, threshold float64) string {
 	bs, ns := cellStatus(base, threshold), cellStatus(nw, threshold)
 	switch {
-	case bs == "missing" && ns == "missing":
+	case bs == CellMissing && ns == CellMissing:
 		return ""
-	case bs == "missing":
-		return "new"
-	case ns == "missing":
-		return "removed"
-	case ns == "error" && bs != "error":
+	case !present(bs) || !present(ns):
+		switch {
+		case bs == CellMissing && present(ns):
+			return "new"
+		case ns == CellMissing && present(bs):
+			return "removed"
+		}
+		return "unrated"
+	case ns == CellError && bs != CellError:
 		return "errored"
 	case bs == ns:
 		return "unchanged"
 	case isFlaky(base) && isFlaky(nw):
 		// Both sides are mixed across trials: a flip between them is noise, not a change.
 		return "flaky"
-	case bs == "ok" && ns == "failed":
+	case bs == CellOK && ns == CellFailed:
 		return "regressed"
-	case (bs == "failed" || bs == "error") && ns == "ok":
+	case ns == CellOK:
 		return "improved"
 	}
 	return "unchanged"
@@ -297,12 +367,19 @@ func change(base, nw *acc, threshold float64) string {
 
 func isFlaky(a *acc) bool { return a != nil && a.passed > 0 && a.passed < a.rated() }
 
+// rate is the unrounded pass rate of a rated cell.
+func (a *acc) rate() float64 { return float64(a.passed) / float64(a.rated()) }
+
 func comparePair(nr *runAgg, nm int, br *runAgg, bm int, bIdx map[string]int, p CompareParams) PairSummary {
 	ps := PairSummary{New: subjectID(nr.run, nr.models[nm]), Base: subjectID(br.run, br.models[bm]), Model: nr.models[nm],
 		RegressedList: []string{}, ImprovedList: []string{}, FlakyList: []string{}}
 	ps.Pair = ps.New + " vs " + ps.Base
 	var baseTot, newTot acc
+	var baseM, newM clusterMoments
+	var d []float64
 	seen := map[string]bool{}
+	var mc McNemar
+	single := true
 	for si, s := range nr.stimuli {
 		seen[s] = true
 		nc := nr.cell(nm, si)
@@ -312,46 +389,50 @@ func comparePair(nr *runAgg, nm int, br *runAgg, bm int, bIdx map[string]int, p 
 		}
 		k := change(bc, nc, p.Threshold)
 		ps.count(k, s)
-		if bc == nil || nc == nil {
+		if !present(cellStatus(bc, p.Threshold)) || !present(cellStatus(nc, p.Threshold)) {
 			continue
 		}
 		ps.MatchedStimuli++
-		if isFlaky(bc) || isFlaky(nc) {
-			if k != "flaky" {
-				ps.Flaky++
-				ps.FlakyList = append(ps.FlakyList, s)
-			}
-		}
 		baseTot.merge(bc)
 		newTot.merge(nc)
-		// Paired trials for McNemar.
-		bt, nt := br.trials[bm][bIdx[s]], nr.trials[nm][si]
-		for t := 0; t < len(bt) && t < len(nt); t++ {
-			if bt[t] < 0 || nt[t] < 0 {
-				continue
-			}
-			ps.McNemar.PairedTrials++
-			switch {
-			case bt[t] == 1 && nt[t] == 0:
-				ps.McNemar.BaseOnly++
-			case bt[t] == 0 && nt[t] == 1:
-				ps.McNemar.NewOnly++
-			}
+		baseM.add(Cluster{Rated: bc.rated(), Passed: bc.passed})
+		newM.add(Cluster{Rated: nc.rated(), Passed: nc.passed})
+		d = append(d, nc.rate()-bc.rate())
+		if bc.rated() != 1 || nc.rated() != 1 {
+			single = false
+			continue
+		}
+		mc.PairedTrials++
+		switch {
+		case bc.passed == 1 && nc.passed == 0:
+			mc.BaseOnly++
+		case bc.passed == 0 && nc.passed == 1:
+			mc.NewOnly++
 		}
 	}
 	for si, s := range br.stimuli {
-		if !seen[s] && br.cell(bm, si) != nil {
-			ps.count("removed", s)
+		if !seen[s] {
+			ps.count(change(br.cell(bm, si), nil, p.Threshold), s)
 		}
 	}
-	ps.McNemar.PValue = round6(McNemarExact(ps.McNemar.BaseOnly, ps.McNemar.NewOnly))
-	ps.PassRateBase, ps.PassRateNew = baseTot.passRate(), newTot.passRate()
-	ps.DeltaCI95 = []float64{}
-	if ps.PassRateBase != nil && ps.PassRateNew != nil {
-		d := round6(*ps.PassRateNew - *ps.PassRateBase)
-		ps.PassRateDelta = &d
-		lo, hi := NewcombeDiff(newTot.passed, newTot.rated(), baseTot.passed, baseTot.rated(), 1.959964)
-		ps.DeltaCI95 = []float64{round6(lo), round6(hi)}
+	if single && mc.PairedTrials > 0 {
+		mc.PValue = round6(McNemarExact(mc.BaseOnly, mc.NewOnly))
+		ps.McNemar = &mc
+	}
+	if baseTot.rated() > 0 && newTot.rated() > 0 {
+		ps.PassRateBase, ps.PassRateNew = baseTot.passRate(), newTot.passRate()
+		ps.PassRateBaseInterval, ps.PassRateNewInterval = roundInterval(baseM.interval()), roundInterval(newM.interval())
+		dd := round6(newTot.rate() - baseTot.rate())
+		ps.PassRateDelta = &dd
+	}
+	ps.paired = PairedDiff(d, p.Alpha)
+	ps.Delta = Delta{Method: "paired-t", Matched: ps.MatchedStimuli, Level: 1 - p.Alpha}
+	if len(d) > 0 {
+		ps.Delta.Estimate = f6(ps.paired.Estimate)
+	}
+	if ps.paired.Defined {
+		ps.Delta.Stderr, ps.Delta.PValue = f6(ps.paired.Stderr), f6(ps.paired.PValue)
+		ps.MinDetectableEffect = f6(MinDetectableEffect(ps.paired.Stderr, p.Alpha))
 	}
 	ps.DurationDelta = diff(newTot.dur, newTot.executed(), baseTot.dur, baseTot.executed())
 	ps.TokensDelta = diff(newTot.total, newTot.executed(), baseTot.total, baseTot.executed())
@@ -359,18 +440,71 @@ func comparePair(nr *runAgg, nm int, br *runAgg, bm int, bIdx map[string]int, p 
 		d := round6(newTot.cost/float64(newTot.costN) - baseTot.cost/float64(baseTot.costN))
 		ps.CostDelta = &d
 	}
-	ps.Underpowered = ps.MatchedStimuli < p.MinMatched
-	switch {
-	case ps.Underpowered:
-		ps.Verdict = "underpowered"
-	case ps.McNemar.PValue < p.Alpha && ps.McNemar.BaseOnly > ps.McNemar.NewOnly:
-		ps.Verdict = "regressed"
-	case ps.McNemar.PValue < p.Alpha && ps.McNemar.NewOnly > ps.McNemar.BaseOnly:
-		ps.Verdict = "improved"
-	default:
-		ps.Verdict = "no_change"
-	}
+	ps.Underpowered = ps.MatchedStimuli < p.MinMatched || !ps.paired.Defined
 	return ps
+}
+
+// decide gives each pair its verdict by one rule: the pairs that are not underpowered form
+// the family, their p-values are Holm-corrected, and a pair is regressed (improved) when
+// its corrected p is below alpha and the estimate is negative (positive): exactly when its
+// interval at the corrected level lies wholly below (above) 0. That interval is the one
+// reported, so a verdict and its interval never disagree.
+func decide(pairs []PairSummary, p CompareParams) {
+	var family []int
+	var ps []float64
+	for i := range pairs {
+		if !pairs[i].Underpowered {
+			family = append(family, i)
+			ps = append(ps, pairs[i].paired.PValue)
+		}
+	}
+	adj := Holm(ps)
+	for i := range pairs {
+		pairs[i].Verdict = "underpowered"
+	}
+	for k, i := range family {
+		pr := &pairs[i]
+		pd := pr.paired
+		pr.Delta.AdjustedPValue = f6(adj[k])
+		// The per-pair level Holm applies: p < alpha·p/adj ⇔ adj < alpha.
+		level := p.Alpha
+		if pd.PValue > 0 && adj[k] > 0 {
+			level = p.Alpha * pd.PValue / adj[k]
+		}
+		pr.Delta.Level = round6(1 - level)
+		lo, hi := pd.Low, pd.High
+		if pd.Stderr > 0 {
+			tq := TQuantile(1-level/2, float64(pd.S-1))
+			lo, hi = pd.Estimate-tq*pd.Stderr, pd.Estimate+tq*pd.Stderr
+		}
+		pr.Delta.Low, pr.Delta.High = f6(lo), f6(hi)
+		switch {
+		case hi < 0:
+			pr.Verdict = "regressed"
+		case lo > 0:
+			pr.Verdict = "improved"
+		default:
+			pr.Verdict = "no_change"
+		}
+	}
+	for i := range pairs {
+		if pairs[i].Underpowered && pairs[i].paired.Defined {
+			pd := pairs[i].paired
+			pairs[i].Delta.Low, pairs[i].Delta.High = f6(pd.Low), f6(pd.High)
+		}
+	}
+}
+
+func f6(v float64) *float64 {
+	r := round6(v)
+	return &r
+}
+
+func roundInterval(iv *Interval) *Interval {
+	if iv == nil {
+		return nil
+	}
+	return &Interval{Low: round6(iv.Low), High: round6(iv.High), Stderr: round6(iv.Stderr), Method: iv.Method}
 }
 
 func (ps *PairSummary) count(kind, stim string) {
@@ -389,6 +523,8 @@ func (ps *PairSummary) count(kind, stim string) {
 		ps.Removed++
 	case "errored":
 		ps.Errored++
+	case "unrated":
+		ps.Unrated++
 	case "flaky":
 		ps.Flaky++
 		ps.FlakyList = append(ps.FlakyList, stim)
@@ -403,7 +539,7 @@ func diff(a int64, an int64, b int64, bn int64) *float64 {
 	return &d
 }
 
-var changeOrder = map[string]int{"regressed": 0, "improved": 1, "errored": 2, "flaky": 3, "new": 4, "removed": 5, "unchanged": 6}
+var changeOrder = map[string]int{"regressed": 0, "improved": 1, "errored": 2, "flaky": 3, "new": 4, "removed": 5, "unrated": 6, "unchanged": 7}
 
 // compareRows builds one row per stimulus; idx maps each run's stimulus names to indexes.
 func compareRows(aggs []*runAgg, idx []map[string]int, subs []subj, subjects []Subject, union map[string]int, pairs []PairSummary, threshold float64) []CompareRow {
@@ -434,7 +570,7 @@ func compareRows(aggs []*runAgg, idx []map[string]int, subs []subj, subjects []S
 		rows = append(rows, row)
 	}
 	rank := func(r CompareRow) int {
-		best := 7
+		best := 8
 		for _, ch := range r.Changes {
 			best = min(best, changeOrder[ch.Kind])
 		}
@@ -451,6 +587,7 @@ func compareCell(a *acc, threshold float64) CompareCell {
 	if a == nil {
 		return c
 	}
+	c.PassRateInterval = roundInterval(trialInterval(a.passed, a.rated()))
 	ex := a.executed()
 	c.SampleSize, c.PassRate, c.Flaky, c.ErrorCount = a.n, a.passRate(), isFlaky(a), a.errored
 	c.MeanDurationMs, c.MeanTurns, c.MeanToolCalls = mean(float64(a.dur), ex), mean(float64(a.turns), ex), mean(float64(a.tools), ex)

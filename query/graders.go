@@ -10,15 +10,17 @@ import (
 
 // GraderStats is one grader's record over the runs in scope.
 type GraderStats struct {
-	Name                  string   `json:"name"`
-	Type                  string   `json:"type"`
-	ResultCount           int64    `json:"resultCount"`
-	PassCount             int64    `json:"passCount"`
-	FailCount             int64    `json:"failCount"`
-	UngradedCount         int64    `json:"ungradedCount"`
-	PassRate              *float64 `json:"passRate"`
-	MeanScore             *float64 `json:"meanScore"`
-	SampleFailureEvidence []string `json:"sampleFailureEvidence"`
+	Name          string   `json:"name"`
+	Type          string   `json:"type"`
+	ResultCount   int64    `json:"resultCount"`
+	PassCount     int64    `json:"passCount"`
+	FailCount     int64    `json:"failCount"`
+	UngradedCount int64    `json:"ungradedCount"`
+	PassRate      *float64 `json:"passRate"`
+	// PassRateInterval is the 95% interval of the pass rate, clustered by stimulus.
+	PassRateInterval      *Interval `json:"passRateInterval"`
+	MeanScore             *float64  `json:"meanScore"`
+	SampleFailureEvidence []string  `json:"sampleFailureEvidence"`
 	// SampleFailureOutcomes are the outcome ids the evidence came from, in the same order.
 	SampleFailureOutcomes []string `json:"sampleFailureOutcomes"`
 }
@@ -35,6 +37,14 @@ type graderAcc struct {
 	score         float64
 	scoreN        int64
 	failRows      map[string][]int64 // run id → first failing rows
+	// clusters[s] counts graded results per stimulus: by the run's stimulus id while
+	// scanning, by the merged id after GradersOf merges runs.
+	clusters []Cluster
+}
+
+type graderPart struct {
+	accs    map[string]*graderAcc
+	stimuli []string
 }
 
 const sampleEvidence = 3
@@ -46,19 +56,30 @@ func GradersOf(src Source, sc Scope) (Graders, error) {
 	if err != nil {
 		return Graders{}, err
 	}
-	parts, err := perRun(runs, func(r store.Run) (map[string]*graderAcc, error) { return graderScan(src, r) })
+	parts, err := perRun(runs, func(r store.Run) (graderPart, error) { return graderScan(src, r) })
 	if err != nil {
 		return Graders{}, err
 	}
 	accs := map[string]*graderAcc{}
 	var order []string
+	stimID := map[string]int32{}
+	var stimNames []string
+	var local []int32
 	for _, part := range parts {
-		for name, a := range part {
+		local = translate(local[:0], part.stimuli, stimID, &stimNames)
+		for name, a := range part.accs {
 			t := accs[name]
 			if t == nil {
-				accs[name] = a
+				t = &graderAcc{typ: a.typ, failRows: map[string][]int64{}}
+				accs[name] = t
 				order = append(order, name)
-				continue
+			}
+			if len(t.clusters) < len(stimNames) {
+				t.clusters = append(t.clusters, make([]Cluster, len(stimNames)-len(t.clusters))...)
+			}
+			for s, c := range a.clusters {
+				t.clusters[local[s]].Rated += c.Rated
+				t.clusters[local[s]].Passed += c.Passed
 			}
 			t.n, t.pass, t.fail, t.score, t.scoreN = t.n+a.n, t.pass+a.pass, t.fail+a.fail, t.score+a.score, t.scoreN+a.scoreN
 			if t.typ == "" {
@@ -73,7 +94,8 @@ func GradersOf(src Source, sc Scope) (Graders, error) {
 	for _, name := range order {
 		a := accs[name]
 		gs := GraderStats{Name: name, Type: a.typ, ResultCount: a.n, PassCount: a.pass, FailCount: a.fail,
-			UngradedCount: a.n - a.pass - a.fail, PassRate: ratio(a.pass, a.pass+a.fail), MeanScore: mean(a.score, a.scoreN),
+			UngradedCount: a.n - a.pass - a.fail, PassRate: ratio(a.pass, a.pass+a.fail), PassRateInterval: roundInterval(RateInterval(a.clusters)),
+			MeanScore:             mean(a.score, a.scoreN),
 			SampleFailureEvidence: []string{}, SampleFailureOutcomes: []string{}}
 		if err := sampleFailures(src, runs, a, &gs); err != nil {
 			return Graders{}, err
@@ -87,11 +109,15 @@ func GradersOf(src Source, sc Scope) (Graders, error) {
 }
 
 // graderScan tallies one run's grader results and remembers its first failing rows.
-func graderScan(src Source, r store.Run) (map[string]*graderAcc, error) {
+func graderScan(src Source, r store.Run) (graderPart, error) {
 	accs := map[string]*graderAcc{}
 	var local []*graderAcc
-	err := src.Scan(r.ID, store.Graders, []string{"grader", "grader_type", "passed", "score"}, func(b *store.Batch) error {
-		d, td := b.Dict("grader"), b.Dict("grader_type")
+	stimID := map[string]int32{}
+	var stimuli []string
+	var st []int32
+	err := src.Scan(r.ID, store.Graders, []string{"grader", "grader_type", "passed", "score", "stimulus"}, func(b *store.Batch) error {
+		d, td, sd := b.Dict("grader"), b.Dict("grader_type"), b.Dict("stimulus")
+		st = translate(st[:0], sd.Values, stimID, &stimuli)
 		local = local[:0]
 		for _, name := range d.Values {
 			a := accs[name]
@@ -108,6 +134,14 @@ func graderScan(src Source, r store.Run) (map[string]*graderAcc, error) {
 				a.typ = td.Values[td.Index[i]]
 			}
 			a.n++
+			if passed[i] >= 0 {
+				s := st[sd.Index[i]]
+				for int(s) >= len(a.clusters) {
+					a.clusters = append(a.clusters, Cluster{})
+				}
+				a.clusters[s].Rated++
+				a.clusters[s].Passed += int64(passed[i])
+			}
 			switch passed[i] {
 			case 1:
 				a.pass++
@@ -124,7 +158,7 @@ func graderScan(src Source, r store.Run) (map[string]*graderAcc, error) {
 		}
 		return nil
 	})
-	return accs, err
+	return graderPart{accs: accs, stimuli: stimuli}, err
 }
 
 // sampleFailures reads the evidence of the recorded failing rows, keeping distinct texts.

@@ -8,7 +8,11 @@ import (
 type MatrixCell struct {
 	Value        *float64 `json:"value"`
 	OutcomeCount int64    `json:"outcomeCount"`
-	Flags        []string `json:"flags,omitempty"`
+	// Status is the cell's classification (ok, failed, error, ungraded, skipped).
+	Status string `json:"status"`
+	// PassRateInterval is the 95% Wilson interval of the cell's pass rate over its trials.
+	PassRateInterval *Interval `json:"passRateInterval"`
+	Flags            []string  `json:"flags,omitempty"`
 }
 
 // Matrix is a stimulus × model grid of one metric. cells[r][c] is null when the model has
@@ -22,7 +26,7 @@ type Matrix struct {
 }
 
 // MatrixOf computes a metric per stimulus and model. Flags mark cells that are "flaky"
-// (0 < pass rate < 1 across trials) or "error" (every executed outcome errored).
+// (0 < pass rate < 1 across trials) or "error" (every rated trial errored: the cell status).
 func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 	if metricID == "" {
 		metricID = "pass_rate"
@@ -66,7 +70,8 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 			if a == nil {
 				continue
 			}
-			out.Cells[r][c] = &MatrixCell{Value: m.value(a), OutcomeCount: a.n, Flags: cellFlags(a)}
+			out.Cells[r][c] = &MatrixCell{Value: m.value(a), OutcomeCount: a.n, Status: cellStatus(a, DefaultThreshold),
+				PassRateInterval: roundInterval(trialInterval(a.passed, a.rated())), Flags: cellFlags(a)}
 		}
 	}
 	return out, nil
@@ -77,7 +82,7 @@ func cellFlags(a *acc) []string {
 	if a.passed > 0 && a.passed < a.rated() {
 		f = append(f, "flaky")
 	}
-	if a.errored > 0 && a.errored == a.executed() {
+	if cellStatus(a, DefaultThreshold) == CellError {
 		f = append(f, "error")
 	}
 	return f

@@ -16,9 +16,30 @@ type Metric struct {
 	value func(a *acc) *float64
 }
 
-// Metrics is the answer of `evals metrics` and GET /api/metrics.
+// Metrics is the answer of `evals metrics` and GET /api/metrics: the metric registry and
+// the definitions of the statistics every face uses (docs/statistics.md says more).
 type Metrics struct {
-	Metrics []Metric `json:"metrics"`
+	Metrics     []Metric     `json:"metrics"`
+	Definitions []Definition `json:"definitions"`
+}
+
+// Definition names and states one statistic.
+type Definition struct {
+	ID          string `json:"id"`
+	Description string `json:"description"`
+}
+
+// Definitions are the statistics, written once here and in docs/statistics.md.
+var Definitions = []Definition{
+	{"cell_status", "a (stimulus, model) cell leaves skipped outcomes out and counts rated trials (passed, failed or errored): missing = no outcomes; skipped = every outcome skipped; ungraded = executed outcomes but none has a verdict; error = every rated trial errored; ok / failed = pass rate at or above / below the threshold (default 0.5)"},
+	{"regression", "a stimulus whose cell went ok → failed, and nothing else; ungraded, skipped and missing cells are never regressions. Over the matched stimuli (rated on both sides) regressed, improved, errored, flaky and unchanged partition them"},
+	{"coverage", "a stimulus is present for a subject only when its cell is ok, failed or error"},
+	{"pass_rate_interval", "95% interval of a pass rate p̂ = passed / rated: p̂ ± 1.96·SE with SE clustered by stimulus, SE = sqrt(Σ_s (passed_s − rated_s·p̂)²) / N (Miller 2024, eq. 4), clipped to [0, 1]; where SE is 0 (every trial the same, or one stimulus) the Wilson interval with n = the number of stimuli. A single cell's interval is Wilson over its trials"},
+	{"paired_delta", "the change between two subjects over the S stimuli both rated: d_s = pass rate of new on s − pass rate of base on s; estimate = mean(d), SE = sd(d)/sqrt(S), interval estimate ± t(1 − α/2, S − 1)·SE, two-sided p-value from the same t statistic. McNemar's exact test is also reported when every matched stimulus has one rated trial per side"},
+	{"verdict", "regressed when the paired interval lies wholly below 0 and improved when wholly above, at alpha Holm-corrected across the pairs of one compare; no_change otherwise; underpowered with fewer than --min-matched stimuli. The reported interval is at the level the verdict uses, so the two never disagree"},
+	{"min_detectable_effect", "the smallest true change a pair detects with 80% power at the gate's alpha: (z_{1−α/2} + z_{0.8})·SE"},
+	{"vs_leader", "a ranked model's paired difference to the leader over their common stimuli, at 95%; a model whose interval contains 0 is not significantly behind (≈)"},
+	{"power", "stimuli needed to detect a drop of d from rate p: ⌈(z_{1−α/2} + z_{power})²·(p₁q₁ + p₂q₂)·(ρ + (1−ρ)/k) / d²⌉ with k trials per stimulus and within-stimulus correlation ρ (1 unless estimated from a run)"},
 }
 
 // Registry lists every metric, in display order.
@@ -59,7 +80,7 @@ func meanMetric(id, label, unit, dir, desc string, get func(*acc) int64) Metric 
 }
 
 // MetricsOf returns the registry.
-func MetricsOf() Metrics { return Metrics{Metrics: Registry} }
+func MetricsOf() Metrics { return Metrics{Metrics: Registry, Definitions: Definitions} }
 
 // MetricByID finds a metric of the registry.
 func MetricByID(id string) (Metric, error) {

@@ -8,7 +8,7 @@ import (
 
 // ModelSide is one model's result on one stimulus.
 type ModelSide struct {
-	Status       string   `json:"status"` // ok | failed | error | missing
+	Status       string   `json:"status"` // ok | failed | error | ungraded | skipped | missing
 	Passed       *bool    `json:"passed"`
 	PassRate     *float64 `json:"passRate"`
 	Score        *float64 `json:"score"`
@@ -33,6 +33,10 @@ type ModelCompareSummary struct {
 	BOnlyPassed    int      `json:"bOnlyPassed"`
 	APassRate      *float64 `json:"aPassRate"`
 	BPassRate      *float64 `json:"bPassRate"`
+	// Delta is the paired, stimulus-level difference A − B over the stimuli both rated,
+	// at 95%; MinDetectableEffect is what it could detect with 80% power.
+	Delta               Delta    `json:"delta"`
+	MinDetectableEffect *float64 `json:"minDetectableEffect"`
 }
 
 // ModelCompare compares two models of one run, stimulus by stimulus.
@@ -47,20 +51,39 @@ type ModelCompare struct {
 // DefaultThreshold is the pass rate at or above which a cell counts as ok.
 const DefaultThreshold = 0.5
 
-// CellStatus is the compare status of a cell: missing (no outcomes), error (every executed
-// outcome errored), ok (pass rate ≥ threshold) or failed.
+// Cell statuses: the one classification of a (stimulus, model) cell, used by compare,
+// the matrix, model compare and the explorer.
+const (
+	CellMissing  = "missing"  // no outcomes at all
+	CellSkipped  = "skipped"  // every outcome was skipped
+	CellUngraded = "ungraded" // executed outcomes exist, none has a verdict
+	CellError    = "error"    // every rated trial errored
+	CellOK       = "ok"       // pass rate at or above the threshold
+	CellFailed   = "failed"   // pass rate below it
+)
+
+// cellStatus classifies a cell. Skipped outcomes are left out; rated trials are passed,
+// failed or errored.
 func cellStatus(a *acc, threshold float64) string {
 	switch {
-	case a == nil || a.n == 0 || a.executed() == 0 && a.rated() == 0:
-		return "missing"
-	case a.errored > 0 && a.errored == a.rated():
-		return "error"
+	case a == nil || a.n == 0:
+		return CellMissing
+	case a.skipped == a.n:
+		return CellSkipped
+	case a.rated() == 0:
+		return CellUngraded
+	case a.errored == a.rated():
+		return CellError
+	case a.rate() >= threshold:
+		return CellOK
 	}
-	pr := a.passRate()
-	if pr != nil && *pr >= threshold {
-		return "ok"
-	}
-	return "failed"
+	return CellFailed
+}
+
+// present is whether a cell is rated: ok, failed or error. Only present cells count in
+// coverage and in paired statistics.
+func present(status string) bool {
+	return status == CellOK || status == CellFailed || status == CellError
 }
 
 func side(a *acc, threshold float64) ModelSide {
@@ -69,8 +92,8 @@ func side(a *acc, threshold float64) ModelSide {
 		return s
 	}
 	s.PassRate, s.Score, s.OutcomeCount = a.passRate(), mean(a.score, a.scoreN), a.n
-	if s.Status == "ok" || s.Status == "failed" {
-		v := s.Status == "ok"
+	if s.Status == CellOK || s.Status == CellFailed {
+		v := s.Status == CellOK
 		s.Passed = &v
 	}
 	return s
@@ -107,6 +130,7 @@ func CompareModels(src Source, runRef, a, b string) (ModelCompare, error) {
 	}
 	slices.SortFunc(order, func(x, y int) int { return lessFold(ra.stimuli[x], ra.stimuli[y]) })
 	var agree, compared int
+	var d []float64
 	totA, totB := &acc{}, &acc{}
 	for _, s := range order {
 		ca, cb := cell(ai, s), cell(bi, s)
@@ -120,6 +144,9 @@ func CompareModels(src Source, runRef, a, b string) (ModelCompare, error) {
 			totB.merge(cb)
 		}
 		row := ModelCompareRow{Stimulus: ra.stimuli[s], A: side(ca, DefaultThreshold), B: side(cb, DefaultThreshold)}
+		if present(row.A.Status) && present(row.B.Status) {
+			d = append(d, ca.rate()-cb.rate())
+		}
 		if row.A.Passed != nil && row.B.Passed != nil {
 			compared++
 			if *row.A.Passed == *row.B.Passed {
@@ -140,5 +167,15 @@ func CompareModels(src Source, runRef, a, b string) (ModelCompare, error) {
 	out.Summary.ComparedCount = compared
 	out.Summary.AgreementRate = ratio(int64(agree), int64(compared))
 	out.Summary.APassRate, out.Summary.BPassRate = totA.passRate(), totB.passRate()
+	pd := PairedDiff(d, DefaultAlpha)
+	out.Summary.Delta = Delta{Method: "paired-t", Matched: len(d), Level: 1 - DefaultAlpha}
+	if len(d) > 0 {
+		out.Summary.Delta.Estimate = f6(pd.Estimate)
+	}
+	if pd.Defined {
+		out.Summary.Delta.Low, out.Summary.Delta.High = f6(pd.Low), f6(pd.High)
+		out.Summary.Delta.Stderr, out.Summary.Delta.PValue = f6(pd.Stderr), f6(pd.PValue)
+		out.Summary.MinDetectableEffect = f6(MinDetectableEffect(pd.Stderr, DefaultAlpha))
+	}
 	return out, nil
 }

@@ -14,7 +14,7 @@ type PowerParams struct {
 	Deltas []float64
 	Alpha  float64
 	Power  float64
-	// Trials per stimulus per side.
+	// Trials per stimulus per side; 0 with From takes the run's.
 	Trials int
 	// From is a run whose within-stimulus correlation (and pass rate) is used.
 	From string
@@ -98,7 +98,7 @@ func PowerOf(src Source, pp PowerParams) (Power, error) {
 		return Power{}, errs.E(errs.Invalid, "alpha %v is outside (0, 1)", pp.Alpha)
 	case pp.Power <= 0 || pp.Power >= 1:
 		return Power{}, errs.E(errs.Invalid, "power %v is outside (0, 1)", pp.Power)
-	case pp.Trials < 1:
+	case pp.Trials < 0 || pp.Trials == 0 && pp.From == "":
 		return Power{}, errs.E(errs.Invalid, "trials %d must be at least 1", pp.Trials)
 	case pp.Baseline != nil && (*pp.Baseline <= 0 || *pp.Baseline >= 1):
 		return Power{}, errs.E(errs.Invalid, "baseline %v is outside (0, 1)", *pp.Baseline)
@@ -108,7 +108,7 @@ func PowerOf(src Source, pp PowerParams) (Power, error) {
 			return Power{}, errs.E(errs.Invalid, "delta %v points is outside (0, 100)", d)
 		}
 	}
-	out := Power{Alpha: pp.Alpha, Power: pp.Power, Trials: pp.Trials, ICC: 1, ICCSource: "conservative: no run given, trials of a stimulus taken as fully correlated", Rows: []PowerRow{}}
+	out := Power{Alpha: pp.Alpha, Power: pp.Power, ICC: 1, ICCSource: "conservative: no run given, trials of a stimulus taken as fully correlated", Rows: []PowerRow{}}
 	if pp.From != "" {
 		runs, err := resolve(src, Scope{Runs: []string{pp.From}})
 		if err != nil {
@@ -128,6 +128,9 @@ func PowerOf(src Source, pp PowerParams) (Power, error) {
 		}
 		rho, p, ok := EstimateICC(cells)
 		id := runs[0].ID
+		if pp.Trials == 0 {
+			pp.Trials = int(max(1, runs[0].Summary.Trials))
+		}
 		out.FromRun = &id
 		if ok {
 			out.ICC, out.ICCSource = rho, "estimated from run "+id
@@ -142,6 +145,7 @@ func PowerOf(src Source, pp PowerParams) (Power, error) {
 		return Power{}, errs.E(errs.Invalid, "power needs a baseline pass rate: --baseline RATE or --from RUN")
 	}
 	out.Baseline = *pp.Baseline
+	out.Trials = pp.Trials
 	for _, d := range pp.Deltas {
 		n := StimuliNeeded(out.Baseline, d/100, pp.Alpha, pp.Power, pp.Trials, out.ICC)
 		out.Rows = append(out.Rows, PowerRow{DeltaPoints: d, Stimuli: n, Outcomes: n * int64(pp.Trials)})

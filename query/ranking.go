@@ -8,9 +8,14 @@ import (
 
 // ModelRank is one model's line of the leaderboard.
 type ModelRank struct {
-	Rank            int                 `json:"rank"`
-	Model           string              `json:"model"`
-	PassRate        *float64            `json:"passRate"`
+	Rank     int      `json:"rank"`
+	Model    string   `json:"model"`
+	PassRate *float64 `json:"passRate"`
+	// PassRateInterval is the 95% interval of the pass rate, clustered by stimulus.
+	PassRateInterval *Interval `json:"passRateInterval"`
+	// VsLeader is the paired difference against the first model over their common
+	// stimuli (null for the leader).
+	VsLeader        *VsLeader           `json:"vsLeader"`
 	MeanScore       *float64            `json:"meanScore"`
 	MeanDurationMs  *float64            `json:"meanDurationMs"`
 	MeanTurns       *float64            `json:"meanTurns"`
@@ -29,6 +34,18 @@ type ModelRank struct {
 	PendingCount    int64               `json:"pendingCount"`
 	PassAtK         map[string]*float64 `json:"passAtK"`
 	PassHatK        map[string]*float64 `json:"passHatK"`
+}
+
+// VsLeader is a model's paired, stimulus-level difference to the leader (model − leader):
+// the estimate, its 95% t interval and p-value. Behind is true when the interval lies
+// wholly below 0; otherwise the model is not significantly behind the leader (a tie).
+type VsLeader struct {
+	Estimate *float64 `json:"estimate"`
+	Low      *float64 `json:"low"`
+	High     *float64 `json:"high"`
+	PValue   *float64 `json:"pValue"`
+	Matched  int      `json:"matched"`
+	Behind   bool     `json:"behind"`
 }
 
 // Ranking is the model leaderboard of one or more runs.
@@ -50,27 +67,27 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 	for _, r := range runs {
 		trials = max(trials, r.Summary.Trials)
 	}
-	mode := perModel
-	if trials > 1 {
-		mode = perModelCounts
-	}
-	// Each worker reduces its run to per-model totals and pass@k sums before the next run,
-	// so memory does not grow with the number of stimuli in the store.
+	// Per-stimulus counts feed pass@k, the clustered intervals and the paired differences.
+	mode := perModelCounts
+	// Each worker reduces its run to per-model totals, pass@k sums and per-stimulus
+	// counts before the next run.
 	type part struct {
-		models []string
-		accs   []acc
-		ks     []*kStats
+		models  []string
+		stimuli []string
+		accs    []acc
+		ks      []*kStats
+		counts  [][]passCount
 	}
 	parts, err := perRun(runs, func(r store.Run) (part, error) {
 		ra, err := aggregateRun(src, r, mode)
 		if err != nil {
 			return part{}, err
 		}
-		p := part{models: ra.models}
+		p := part{models: ra.models, stimuli: ra.stimuli, counts: ra.counts}
 		for m := range ra.models {
 			p.accs = append(p.accs, ra.cells[m][0])
 			ks := newKStats(int(trials))
-			if mode == perModelCounts {
+			if trials > 1 {
 				for _, c := range ra.counts[m] {
 					if c.n > 0 {
 						ks.add(int64(c.n), int64(c.c))
@@ -86,19 +103,37 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 	}
 	totals := map[string]*acc{}
 	ks := map[string]*kStats{}
+	// Stimuli are clusters by name across runs: the same stimulus in two runs is one
+	// cluster (the conservative choice: larger clusters, wider intervals).
+	stimID := map[string]int32{}
+	var stimNames []string
+	perStim := map[string][]Cluster{}
+	var local []int32
 	for _, p := range parts {
+		local = translate(local[:0], p.stimuli, stimID, &stimNames)
 		for m, name := range p.models {
 			if totals[name] == nil {
 				totals[name], ks[name] = &acc{}, newKStats(int(trials))
 			}
 			totals[name].merge(&p.accs[m])
 			ks[name].merge(p.ks[m])
+			cl := perStim[name]
+			if len(cl) < len(stimNames) {
+				cl = append(cl, make([]Cluster, len(stimNames)-len(cl))...)
+			}
+			for s, c := range p.counts[m] {
+				g := local[s]
+				cl[g].Rated += int64(c.n)
+				cl[g].Passed += int64(c.c)
+			}
+			perStim[name] = cl
 		}
 	}
 	out := Ranking{RunIDs: runIDs(runs), Trials: trials, Models: make([]ModelRank, 0, len(totals))}
 	for name, a := range totals {
 		mr := rankOf(name, a)
 		mr.PassAtK, mr.PassHatK = ks[name].maps()
+		mr.PassRateInterval = roundInterval(RateInterval(perStim[name]))
 		out.Models = append(out.Models, mr)
 	}
 	slices.SortFunc(out.Models, func(a, b ModelRank) int {
@@ -106,8 +141,32 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 	})
 	for i := range out.Models {
 		out.Models[i].Rank = i + 1
+		if i > 0 && out.Models[0].PassRate != nil {
+			out.Models[i].VsLeader = vsLeader(perStim[out.Models[i].Model], perStim[out.Models[0].Model])
+		}
 	}
 	return out, nil
+}
+
+// vsLeader is the paired difference a − leader over the stimuli both rated, at 95%.
+func vsLeader(a, leader []Cluster) *VsLeader {
+	var d []float64
+	for s := range min(len(a), len(leader)) {
+		if a[s].Rated > 0 && leader[s].Rated > 0 {
+			d = append(d, float64(a[s].Passed)/float64(a[s].Rated)-float64(leader[s].Passed)/float64(leader[s].Rated))
+		}
+	}
+	v := &VsLeader{Matched: len(d)}
+	if len(d) == 0 {
+		return v
+	}
+	pd := PairedDiff(d, DefaultAlpha)
+	v.Estimate = f6(pd.Estimate)
+	if pd.Defined {
+		v.Low, v.High, v.PValue = f6(pd.Low), f6(pd.High), f6(pd.PValue)
+		v.Behind = pd.High < 0
+	}
+	return v
 }
 
 func rankOf(name string, a *acc) ModelRank {

@@ -11,24 +11,27 @@ import (
 
 // RunSummary is one run in a list.
 type RunSummary struct {
-	ID            string            `json:"id"`
-	Name          string            `json:"name"`
-	Source        string            `json:"source"`
-	Status        string            `json:"status"`
-	Models        []string          `json:"models"`
-	StimulusCount int64             `json:"stimulusCount"`
-	OutcomeCount  int64             `json:"outcomeCount"`
-	Trials        int64             `json:"trials"`
-	PassRate      *float64          `json:"passRate"`
-	Counts        StatusCounts      `json:"counts"`
-	DurationMs    int64             `json:"durationMs"`
-	TotalTokens   int64             `json:"totalTokens"`
-	CostUSD       float64           `json:"costUsd"`
-	Labels        map[string]string `json:"labels"`
-	Session       string            `json:"session,omitempty"`
-	CreatedAt     time.Time         `json:"createdAt"`
-	StartedAt     *time.Time        `json:"startedAt"`
-	CompletedAt   *time.Time        `json:"completedAt"`
+	ID            string   `json:"id"`
+	Name          string   `json:"name"`
+	Source        string   `json:"source"`
+	Status        string   `json:"status"`
+	Models        []string `json:"models"`
+	StimulusCount int64    `json:"stimulusCount"`
+	OutcomeCount  int64    `json:"outcomeCount"`
+	Trials        int64    `json:"trials"`
+	PassRate      *float64 `json:"passRate"`
+	// PassRateInterval is the 95% interval of the pass rate clustered by stimulus (null
+	// for runs written before the store kept the sums it needs).
+	PassRateInterval *Interval         `json:"passRateInterval"`
+	Counts           StatusCounts      `json:"counts"`
+	DurationMs       int64             `json:"durationMs"`
+	TotalTokens      int64             `json:"totalTokens"`
+	CostUSD          float64           `json:"costUsd"`
+	Labels           map[string]string `json:"labels"`
+	Session          string            `json:"session,omitempty"`
+	CreatedAt        time.Time         `json:"createdAt"`
+	StartedAt        *time.Time        `json:"startedAt"`
+	CompletedAt      *time.Time        `json:"completedAt"`
 }
 
 // StatusCounts counts outcomes by display status.
@@ -64,7 +67,16 @@ func Summarize(r store.Run) RunSummary {
 		Counts:     StatusCounts{Passed: s.Passed, Failed: s.Failed, Error: s.Errored, Skipped: s.Skipped, Pending: s.Pending},
 		DurationMs: s.DurationMs, TotalTokens: s.TotalTokens, CostUSD: round6(s.CostUSD), Labels: labels, Session: r.Session,
 		CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, CompletedAt: r.CompletedAt,
+		PassRateInterval: runInterval(s),
 	}
+}
+
+func runInterval(s store.Summary) *Interval {
+	if s.Clusters == nil {
+		return nil
+	}
+	m := clusterMoments{n: s.Passed + s.Failed + s.Errored, x: s.Passed, n2: s.Clusters.N2, nc: s.Clusters.NC, c2: s.Clusters.C2, clusters: s.Clusters.Clusters}
+	return roundInterval(m.interval())
 }
 
 // RunsParams selects a page of runs.

@@ -163,3 +163,59 @@ func TestPairedDiffDegenerate(t *testing.T) {
 		t.Errorf("the same drop everywhere: %+v", p)
 	}
 }
+
+func TestPowerOf(t *testing.T) {
+	b := 0.7
+	p, err := PowerOf(nil, PowerParams{Baseline: &b, Alpha: 0.05, Power: 0.8, Trials: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same numbers as R's (reference.tsv, power.p0.7.d*.k1.rho1).
+	want := []int64{33272, 8391, 1374, 354}
+	for i, r := range p.Rows {
+		if r.Stimuli != want[i] || p.ICC != 1 {
+			t.Errorf("row %d: %+v (icc %v), want %d stimuli", i, r, p.ICC, want[i])
+		}
+	}
+	// From a run: its trials and an estimated correlation below 1, so fewer outcomes
+	// than the conservative plan with the same trials.
+	q, err := PowerOf(demo, PowerParams{From: "latest", Alpha: 0.05, Power: 0.8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Trials != 3 || q.ICC <= 0 || q.ICC >= 1 || q.FromRun == nil {
+		t.Errorf("from run: %+v", q)
+	}
+	for _, bad := range []PowerParams{{Alpha: 0, Power: 0.8, Trials: 1, Baseline: &b}, {Alpha: 0.05, Power: 0.8, Trials: 1},
+		{Alpha: 0.05, Power: 0.8, Trials: 1, Baseline: &b, Deltas: []float64{0}}} {
+		if _, err := PowerOf(nil, bad); err == nil {
+			t.Errorf("%+v: no error", bad)
+		}
+	}
+}
+
+// TestRunIntervalMatchesScan: the runs list's interval, from the sums the writer keeps,
+// equals the interval computed from a scan clustered by stimulus.
+func TestRunIntervalMatchesScan(t *testing.T) {
+	runs, _, err := demo.Runs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range runs {
+		ra, err := aggregateRun(demo, r, perCell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl := make([]Cluster, len(ra.stimuli))
+		for m := range ra.cells {
+			for s := range ra.cells[m] {
+				cl[s].Rated += ra.cells[m][s].rated()
+				cl[s].Passed += ra.cells[m][s].passed
+			}
+		}
+		got, want := Summarize(r).PassRateInterval, roundInterval(RateInterval(cl))
+		if got == nil || *got != *want {
+			t.Errorf("%s: runs list %+v, scan %+v", r.ID, got, want)
+		}
+	}
+}

@@ -223,19 +223,22 @@ func handleOutcomes(s *server, r *http.Request) (result, error) {
 
 func handleCompare(s *server, r *http.Request) (result, error) {
 	q := r.URL.Query()
-	p := query.CompareParams{Runs: list(q, "runs")}
+	p := query.NewCompareParams(list(q, "runs")...)
 	var err error
+	// A value given is honoured or rejected, never replaced by the default: 0 is a value.
 	for _, f := range []struct {
 		name string
 		dst  *float64
 	}{{"threshold", &p.Threshold}, {"alpha", &p.Alpha}} {
-		if v := q.Get(f.name); v != "" {
-			if *f.dst, err = strconv.ParseFloat(v, 64); err != nil {
-				return result{}, errs.E(errs.Invalid, "%s %q is not a number", f.name, v)
-			}
+		if !q.Has(f.name) {
+			continue
+		}
+		v := q.Get(f.name)
+		if *f.dst, err = strconv.ParseFloat(v, 64); err != nil {
+			return result{}, errs.E(errs.Invalid, "%s %q is not a number", f.name, v)
 		}
 	}
-	if p.MinMatched, err = intParam(q, "minMatched", 10); err != nil {
+	if p.MinMatched, err = intParam(q, "minMatched", query.DefaultMinMatched); err != nil {
 		return result{}, err
 	}
 	if p.Pairs, err = query.ParsePairs(list(q, "pair")); err != nil {

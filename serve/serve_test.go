@@ -120,6 +120,11 @@ func TestErrorPaths(t *testing.T) {
 		{"GET", "/api/runs/latest/compare?modelA=gpt-5", 400, "invalid_params"},
 		{"GET", "/api/runs/latest/export/xml", 400, "invalid_params"},
 		{"GET", "/api/compare?runs=latest", 400, "invalid_params"},
+		// Explicit values are honoured or rejected, never replaced by defaults.
+		{"GET", "/api/compare?runs=latest,latest~1&alpha=0", 400, "invalid_params"},
+		{"GET", "/api/compare?runs=latest,latest~1&minMatched=0", 400, "invalid_params"},
+		{"GET", "/api/compare?runs=latest,latest~1&threshold=", 400, "invalid_params"},
+		{"GET", "/api/compare?runs=latest,latest", 400, "invalid_params"},
 		{"POST", "/api/runs", 405, "invalid_params"},
 		{"DELETE", "/api/outcomes/x", 405, "invalid_params"},
 		{"GET", "/api/nothing", 404, "not_found"},
@@ -152,6 +157,13 @@ func TestErrorPaths(t *testing.T) {
 		if rec.Code == 405 && rec.Header().Get("Allow") == "" {
 			t.Errorf("%s %s: 405 without Allow", c.method, c.url)
 		}
+	}
+}
+
+func TestCompareThresholdZeroHonoured(t *testing.T) {
+	w := get(t, NewHandler(Deps{Store: store.Open(demoDir)}), "GET", "/api/compare?runs=latest,latest~1&threshold=0")
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"threshold":0,`) {
+		t.Fatalf("%d %.300s", w.Code, w.Body.String())
 	}
 }
 

@@ -40,6 +40,19 @@ type Summary struct {
 	DurationMs    int64   `json:"durationMs"`
 	TotalTokens   int64   `json:"totalTokens"`
 	CostUSD       float64 `json:"costUsd"`
+	// Clusters holds the per-stimulus sums of rated and passed outcomes from which the
+	// query layer derives the clustered standard error of the run's pass rate without a
+	// scan. Absent in runs written before it existed.
+	Clusters *ClusterSums `json:"clusterSums,omitempty"`
+}
+
+// ClusterSums are Σrated², Σrated·passed and Σpassed² over the stimuli with a rated
+// outcome (rated = passed + failed + errored), and how many there are.
+type ClusterSums struct {
+	Clusters int64   `json:"clusters"`
+	N2       float64 `json:"n2"`
+	NC       float64 `json:"nc"`
+	C2       float64 `json:"c2"`
 }
 
 // Run statuses.

@@ -41,7 +41,7 @@ type Writer struct {
 	next    int64
 	sum     Summary
 	models  map[string]struct{}
-	stimuli map[string]struct{}
+	stimuli map[string]*[2]int64 // stimulus → rated, passed
 	done    bool
 	replace bool
 
@@ -84,7 +84,7 @@ func NewWriter(root string, meta Run) (*Writer, error) {
 	if err != nil {
 		return nil, errs.E(errs.Internal, "creating temporary run folder: %w", err)
 	}
-	w := &Writer{root: root, tmp: tmp, meta: meta, models: map[string]struct{}{}, stimuli: map[string]struct{}{}}
+	w := &Writer{root: root, tmp: tmp, meta: meta, models: map[string]struct{}{}, stimuli: map[string]*[2]int64{}}
 	open := func(name string) (*os.File, error) {
 		f, err := os.Create(filepath.Join(tmp, name))
 		if err == nil {
@@ -244,7 +244,18 @@ func (w *Writer) count(o *Outcome) {
 		s.Trials = int64(o.Trial) + 1
 	}
 	w.models[o.Model] = struct{}{}
-	w.stimuli[o.Stimulus] = struct{}{}
+	c := w.stimuli[o.Stimulus]
+	if c == nil {
+		c = &[2]int64{}
+		w.stimuli[o.Stimulus] = c
+	}
+	switch DisplayStatus(o.Status, o.Passed) {
+	case "passed":
+		c[0]++
+		c[1]++
+	case "failed", "error":
+		c[0]++
+	}
 }
 
 // DisplayStatus derives passed|failed|error|skipped|pending from the execution status and
@@ -336,6 +347,17 @@ func (w *Writer) finish() error {
 	m.SchemaVersion = SchemaVersion
 	m.Summary = w.sum
 	m.Summary.StimulusCount = int64(len(w.stimuli))
+	var cs ClusterSums
+	for _, c := range w.stimuli {
+		if c[0] > 0 {
+			n, x := float64(c[0]), float64(c[1])
+			cs.Clusters++
+			cs.N2 += n * n
+			cs.NC += n * x
+			cs.C2 += x * x
+		}
+	}
+	m.Summary.Clusters = &cs
 	m.Models = m.Models[:0]
 	for k := range w.models {
 		m.Models = append(m.Models, k)

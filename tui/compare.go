@@ -44,7 +44,7 @@ func newCompareScreen(m *Model, newID, baseID string) *compareScreen {
 func (s *compareScreen) title() string { return "compare " + s.newID + " vs " + s.baseID }
 
 func (s *compareScreen) init() tea.Cmd {
-	src, p := s.m.opt.Source, query.CompareParams{Runs: []string{s.newID, s.baseID}}
+	src, p := s.m.opt.Source, query.NewCompareParams(s.newID, s.baseID)
 	return load(s, func() (query.Compare, error) { return query.CompareRuns(src, p) })
 }
 
@@ -115,15 +115,19 @@ func (s *compareScreen) summary() []string {
 		st.title.Render(first.RunName), st.faint.Render(first.RunID), st.title.Render(base.RunName), st.faint.Render(base.RunID),
 		s.c.Coverage.IntersectionCount, s.c.Coverage.UnionCount, st.faint.Render("▼ regressed ▲ improved ~ flaky")))
 	for _, p := range s.c.Summary {
+		// The paired delta in points with its interval: the verdict's own evidence.
 		delta := "–"
-		if p.PassRateDelta != nil {
-			delta = fmt.Sprintf("%+.1f%%", *p.PassRateDelta*100)
+		if d := p.Delta; d.Estimate != nil {
+			delta = fmt.Sprintf("%+.1f", *d.Estimate*100)
+			if d.Low != nil && d.High != nil {
+				delta += fmt.Sprintf(" [%+.1f,%+.1f]", *d.Low*100, *d.High*100)
+			}
 		}
 		verdict := strings.ReplaceAll(p.Verdict, "_", " ")
-		lines = append(lines, fmt.Sprintf("  %s %s %s → %s %s  %s %s %s  p=%.2g",
+		lines = append(lines, fmt.Sprintf("  %s %s %s → %s %s %s %s %s",
 			fit(p.Model, 18, false), st.word(verdict).Render(fit(verdict, 12, false)), format.Pct(p.PassRateBase), format.Pct(p.PassRateNew),
-			st.faint.Render("("+delta+")"), st.bad.Render(fmt.Sprintf("▼%d", p.Regressions)),
-			st.good.Render(fmt.Sprintf("▲%d", p.Improvements)), st.warn.Render(fmt.Sprintf("~%d", p.Flaky)), p.McNemar.PValue))
+			st.faint.Render(fit(delta, 19, false)), st.bad.Render(fmt.Sprintf("▼%d", p.Regressions)),
+			st.good.Render(fmt.Sprintf("▲%d", p.Improvements)), st.warn.Render(fmt.Sprintf("~%d", p.Flaky))))
 	}
 	return lines
 }

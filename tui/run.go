@@ -214,7 +214,11 @@ func (s *runScreen) fillRanking(v query.Ranking) {
 		if m.CostUSD != nil {
 			cost = format.USD(*m.CostUSD)
 		}
-		rows = append(rows, row{cells: []string{strconv.Itoa(m.Rank), m.Model, format.Pct(m.PassRate), format.Bar(m.PassRate, 10), format.Pct(pk),
+		name := m.Model
+		if mark := format.VsLeader(m.VsLeader); mark == "≈" {
+			name += " ≈" // not significantly behind the leader
+		}
+		rows = append(rows, row{cells: []string{strconv.Itoa(m.Rank), name, format.PctPM(m.PassRate, m.PassRateInterval), format.Bar(m.PassRate, 10), format.Pct(pk),
 			format.Ms(m.MeanDurationMs), format.Float(m.MeanTurns, 1), format.Float(m.MeanToolCalls, 1), format.Int(m.TotalTokens), cost, format.Int(m.ErrorCount)},
 			nums:  []float64{math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), num(m.MeanDurationMs), math.NaN(), math.NaN(), float64(m.TotalTokens), num(m.CostUSD)},
 			value: m, failed: m.PassRate != nil && *m.PassRate < 0.5, rates: []*float64{nil, nil, m.PassRate, m.PassRate, pk}})

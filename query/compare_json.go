@@ -1,0 +1,200 @@
+package query
+
+import (
+	"encoding/json"
+	"math"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+)
+
+// AppendJSON appends the JSON of a comparison: the same bytes encoding/json writes with
+// HTML escaping off (TestCompareAppendJSON), written by hand for its rows. A compare of two
+// large runs has tens of thousands of cells, and reflection over them was most of the
+// time of `compare --json`. The small parts still go through encoding/json.
+func (c Compare) AppendJSON(b []byte) ([]byte, error) {
+	type head struct {
+		Subjects []Subject     `json:"subjects"`
+		Coverage Coverage      `json:"coverage"`
+		Summary  []PairSummary `json:"summary"`
+	}
+	h, err := marshalNoEscape(head{c.Subjects, c.Coverage, c.Summary})
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, h[:len(h)-1]...) // without its closing brace
+	b = append(b, `,"rows":`...)
+	if c.Rows == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		var keys []string
+		for i, r := range c.Rows {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(append(b, `{"stimulus":`...), r.Stimulus)
+			b = append(b, `,"cells":`...)
+			if r.Cells == nil {
+				b = append(b, "null"...)
+			} else {
+				keys = keys[:0]
+				for k := range r.Cells {
+					keys = append(keys, k)
+				}
+				slices.Sort(keys)
+				b = append(b, '{')
+				for j, k := range keys {
+					if j > 0 {
+						b = append(b, ',')
+					}
+					b = append(appendJSONString(b, k), ':')
+					b = r.Cells[k].appendJSON(b)
+				}
+				b = append(b, '}')
+			}
+			b = append(b, `,"changes":`...)
+			if r.Changes == nil {
+				b = append(b, "null"...)
+			} else {
+				b = append(b, '[')
+				for j, ch := range r.Changes {
+					if j > 0 {
+						b = append(b, ',')
+					}
+					b = appendJSONString(append(b, `{"pair":`...), ch.Pair)
+					b = append(appendJSONString(append(b, `,"kind":`...), ch.Kind), '}')
+				}
+				b = append(b, ']')
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = appendFloat(append(b, `,"threshold":`...), c.Threshold)
+	b = appendFloat(append(b, `,"alpha":`...), c.Alpha)
+	g, err := marshalNoEscape(c.Gate)
+	if err != nil {
+		return nil, err
+	}
+	b = append(append(b, `,"gate":`...), g...)
+	return append(b, '}'), nil
+}
+
+func (c CompareCell) appendJSON(b []byte) []byte {
+	b = appendJSONString(append(b, `{"status":`...), c.Status)
+	b = strconv.AppendInt(append(b, `,"sampleSize":`...), c.SampleSize, 10)
+	b = appendOptFloat(append(b, `,"passRate":`...), c.PassRate)
+	b = append(b, `,"passRateInterval":`...)
+	if iv := c.PassRateInterval; iv == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendFloat(append(b, `{"low":`...), iv.Low)
+		b = appendFloat(append(b, `,"high":`...), iv.High)
+		b = appendFloat(append(b, `,"stderr":`...), iv.Stderr)
+		b = append(appendJSONString(append(b, `,"method":`...), iv.Method), '}')
+	}
+	b = strconv.AppendBool(append(b, `,"flaky":`...), c.Flaky)
+	b = appendOptFloat(append(b, `,"meanDurationMs":`...), c.MeanDurationMs)
+	b = appendOptFloat(append(b, `,"meanTurns":`...), c.MeanTurns)
+	b = appendOptFloat(append(b, `,"meanToolCalls":`...), c.MeanToolCalls)
+	b = strconv.AppendInt(append(b, `,"errorCount":`...), c.ErrorCount, 10)
+	b = appendOptFloat(append(b, `,"meanInputTokens":`...), c.MeanInputTokens)
+	b = appendOptFloat(append(b, `,"meanOutputTokens":`...), c.MeanOutputTokens)
+	b = appendOptFloat(append(b, `,"meanTotalTokens":`...), c.MeanTotalTokens)
+	b = appendOptFloat(append(b, `,"meanCostUsd":`...), c.MeanCostUSD)
+	return append(b, '}')
+}
+
+func marshalNoEscape(v any) ([]byte, error) {
+	var buf appendBuffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf[:len(buf)-1], nil // without Encode's newline
+}
+
+type appendBuffer []byte
+
+func (a *appendBuffer) Write(p []byte) (int, error) {
+	*a = append(*a, p...)
+	return len(p), nil
+}
+
+func appendOptFloat(b []byte, v *float64) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return appendFloat(b, *v)
+}
+
+// appendFloat formats as encoding/json does: shortest 'f', or 'e' for very small or very
+// large magnitudes, with a two-digit negative exponent cleaned to one digit.
+func appendFloat(b []byte, f float64) []byte {
+	abs := math.Abs(f)
+	fm := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		fm = 'e'
+	}
+	b = strconv.AppendFloat(b, f, fm, -1, 64)
+	if fm == 'e' {
+		n := len(b)
+		if n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString quotes s as encoding/json does without HTML escaping: \" \\ \n \r \t,
+// other control characters as \u00XX, invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	return append(append(b, s[start:]...), '"')
+}
