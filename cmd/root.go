@@ -11,6 +11,7 @@ import (
 
 	"github.com/evals-dev/evals/errs"
 	"github.com/evals-dev/evals/format"
+	"github.com/evals-dev/evals/store"
 	"github.com/spf13/cobra"
 )
 
@@ -31,6 +32,10 @@ func Execute(ctx context.Context, args []string, ios *IOStreams) int {
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
 	err := root.ExecuteContext(ctx)
+	if strings.Contains(os.Getenv("EVALS_TRACE"), "requests") {
+		// EVALS_TRACE=requests: how many requests a command made of a bucket store.
+		fmt.Fprintln(ios.ErrOut, store.RequestSummary())
+	}
 	if err == nil {
 		return 0
 	}

@@ -5,37 +5,42 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/evals-dev/evals/errs"
 )
 
-// Store is a store directory opened for reading. It holds no open files; every call reads
-// what is on disk now, so runs written by another process appear without a restart.
+// Store is a store (a folder, or a bucket URL) opened for reading. It holds no open
+// files; every call reads what is stored now, so runs written by another process appear
+// without a restart.
 type Store struct {
 	root string
 	ctx  context.Context
 	cat  *catalog
+	be   backend
+	err  error // the backend could not be opened: every read answers it
 }
 
 // catalog caches the run listing; shared by the context views of one store.
 type catalog struct {
 	mu     sync.Mutex
-	stamp  time.Time // modification time of runs/ when cached was read
+	stamp  string // the backend's stamp when cached was read
 	cached []Run
 	bad    []error
 }
 
-// Open opens the store at root. A missing directory is an empty store, not an error.
+// Open opens the store at root: a folder (a missing one is an empty store, not an error)
+// or a bucket URL (s3://BUCKET/PREFIX?…, gs://…, azblob://…).
 func Open(root string) *Store {
-	return &Store{root: root, ctx: context.Background(), cat: &catalog{}}
+	be, err := backendFor(root)
+	return &Store{root: root, ctx: context.Background(), cat: &catalog{}, be: be, err: err}
 }
+
+// Check reports whether the store's location could be opened.
+func (s *Store) Check() error { return s.err }
 
 // WithContext returns a view of the store whose scans stop, between row groups, once ctx
 // is done (a cancelled request, an interrupt). It shares the run catalog.
@@ -45,21 +50,22 @@ func (s *Store) WithContext(ctx context.Context) *Store {
 	return &c
 }
 
-// Root is the store's directory.
+// Root is the store's location: a directory or a bucket URL.
 func (s *Store) Root() string { return s.root }
-
-func (s *Store) runDir(id string) string { return filepath.Join(s.root, "runs", id) }
 
 // Runs lists every readable run, newest first (created time, then id). Runs whose run.json
 // cannot be read are returned in bad, so one broken run does not hide the others.
 func (s *Store) Runs() (runs []Run, bad []error, err error) {
-	// Runs are written once and appear or go by renames in runs/, which change its
-	// modification time: while it holds, the last listing is still right.
-	st, err := os.Stat(filepath.Join(s.root, "runs"))
+	if s.err != nil {
+		return nil, nil, s.err
+	}
+	// Runs are written once and appear or go with a new stamp: while it holds, the last
+	// listing is still right.
+	st := s.be.stamp(s.ctx)
 	c := s.cat
-	if err == nil {
+	if st != "" {
 		c.mu.Lock()
-		if c.cached != nil && st.ModTime().Equal(c.stamp) {
+		if c.cached != nil && st == c.stamp {
 			runs, bad = slices.Clone(c.cached), c.bad
 			c.mu.Unlock()
 			return runs, bad, nil
@@ -67,32 +73,47 @@ func (s *Store) Runs() (runs []Run, bad []error, err error) {
 		c.mu.Unlock()
 	}
 	runs, bad, err = s.list()
-	if err == nil && st != nil {
+	if err == nil && st != "" {
 		c.mu.Lock()
-		c.stamp, c.cached, c.bad = st.ModTime(), slices.Clone(runs), bad
+		c.stamp, c.cached, c.bad = st, slices.Clone(runs), bad
 		c.mu.Unlock()
 	}
 	return runs, bad, err
 }
 
 func (s *Store) list() (runs []Run, bad []error, err error) {
-	entries, err := os.ReadDir(filepath.Join(s.root, "runs"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil
-	}
+	ids, err := s.be.runIDs(s.ctx)
 	if err != nil {
-		return nil, nil, errs.E(errs.Internal, "listing runs in %s: %w", s.root, err)
+		return nil, nil, err
 	}
-	for _, e := range entries {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+	names := make([]string, 0, len(ids))
+	for id := range ids {
+		names = append(names, id)
+	}
+	slices.Sort(names)
+	// Read run.json in parallel: on a bucket each one is a request when it is not cached.
+	out := make([]Run, len(names))
+	errsOut := make([]error, len(names))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for i, id := range names {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			out[i], errsOut[i] = s.readRun(id, ids[id])
+		}()
+	}
+	wg.Wait()
+	for i := range names {
+		if errsOut[i] != nil {
+			if errs.CodeOf(errsOut[i]) != errs.NotFound { // a folder without run.json is no run
+				bad = append(bad, errsOut[i])
+			}
 			continue
 		}
-		r, err := s.readRun(e.Name())
-		if err != nil {
-			bad = append(bad, err)
-			continue
-		}
-		runs = append(runs, r)
+		runs = append(runs, out[i])
 	}
 	SortRuns(runs)
 	return runs, bad, nil
@@ -108,15 +129,20 @@ func SortRuns(runs []Run) {
 	})
 }
 
-func (s *Store) readRun(id string) (Run, error) {
-	path := filepath.Join(s.runDir(id), runFile)
-	b, err := os.ReadFile(path)
+func (s *Store) readRun(id, version string) (Run, error) {
+	path := s.be.where(id, runFile)
+	b, err := s.be.readRun(s.ctx, id, version)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Run{}, errs.E(errs.NotFound, "run %s not found", id)
 	}
 	if err != nil {
 		return Run{}, errs.E(errs.Corrupt, "reading %s: %w", path, err)
 	}
+	return decodeRun(b, path, id)
+}
+
+// decodeRun reads run.json's bytes, checking its schema version and id.
+func decodeRun(b []byte, path, id string) (Run, error) {
 	var r Run
 	if err := json.Unmarshal(b, &r); err != nil {
 		return Run{}, errs.E(errs.Corrupt, "reading %s: %w", path, err)
@@ -134,11 +160,10 @@ func (s *Store) readRun(id string) (Run, error) {
 // Stamp changes whenever a run appears in or leaves the store (the modification time of
 // runs/); watchers compare it instead of listing runs.
 func (s *Store) Stamp() string {
-	st, err := os.Stat(filepath.Join(s.root, "runs"))
-	if err != nil {
+	if s.err != nil {
 		return ""
 	}
-	return st.ModTime().String()
+	return s.be.stamp(s.ctx)
 }
 
 // Run reads one run's metadata by exact id.
@@ -146,7 +171,10 @@ func (s *Store) Run(id string) (Run, error) {
 	if !validID(id) {
 		return Run{}, errs.E(errs.NotFound, "run %q not found", id)
 	}
-	return s.readRun(id)
+	if s.err != nil {
+		return Run{}, s.err
+	}
+	return s.readRun(id, "")
 }
 
 // Resolve turns a run reference into a run: latest, latest~N, a full id, a unique id
@@ -213,11 +241,7 @@ func ResolveIn(runs []Run, ref string) (Run, error) {
 
 // ByDigest finds the run imported from content with this digest.
 func (s *Store) ByDigest(digest string) (Run, bool) {
-	return findDigest(s.root, digest)
-}
-
-func findDigest(root, digest string) (Run, bool) {
-	runs, _, _ := Open(root).Runs()
+	runs, _, _ := s.Runs()
 	for _, r := range runs {
 		if r.Digest == digest {
 			return r, true

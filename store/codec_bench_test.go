@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -70,7 +69,11 @@ func writeCodecFile[T any](b *testing.B, path string, n int, mk func(i int, r *r
 
 func BenchmarkScanCodec(b *testing.B) {
 	const n = 1_000_000
-	dir := b.TempDir()
+	root := b.TempDir()
+	dir := filepath.Join(root, "runs", "x")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
 	vals := func(i int, r *rand.Rand) (string, *bool, int64, int32, int64) {
 		p := r.IntN(2) == 0
 		return fmt.Sprintf("model-%d", i/125000), &p, int64(1000 + r.IntN(60000)), int32(1 + r.IntN(20)), int64(r.IntN(40000))
@@ -97,7 +100,7 @@ func BenchmarkScanCodec(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
 				var sum int64
-				err := scanFile(context.Background(), filepath.Join(dir, name), "x", []string{"model", "passed", "duration_ms", "turns", "total_tokens"}, 0, math.MaxInt64, nil, func(bt *Batch) error {
+				err := Open(root).scanFile("x", name, []string{"model", "passed", "duration_ms", "turns", "total_tokens"}, 0, math.MaxInt64, nil, func(bt *Batch) error {
 					for _, v := range bt.Int("duration_ms") {
 						sum += v
 					}

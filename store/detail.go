@@ -1,8 +1,6 @@
 package store
 
 import (
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -31,11 +29,13 @@ func (s *Store) Outcome(id string, withEvents bool) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir := s.runDir(runID)
-	if _, err := os.Stat(filepath.Join(dir, runFile)); err != nil {
+	if s.err != nil {
+		return nil, s.err
+	}
+	if _, err := s.be.readRun(s.ctx, runID, ""); err != nil {
 		return nil, errs.E(errs.NotFound, "outcome %q not found: there is no run %s", id, runID)
 	}
-	rows, err := readRows[OutcomeRow](filepath.Join(dir, outcomesFile), n, 1)
+	rows, err := readRows[OutcomeRow](s, runID, outcomesFile, n, 1)
 	if err == errRowRange {
 		return nil, errs.E(errs.NotFound, "outcome %q not found", id)
 	}
@@ -55,7 +55,7 @@ func (s *Store) Outcome(id string, withEvents bool) (*Outcome, error) {
 		Error: r.Error, Input: r.Input, Output: r.Output, Expected: r.Expected,
 		Graders: []GraderResult{}, ToolCalls: []ToolCall{}, Events: []Event{},
 	}
-	grs, err := readRows[GraderRow](filepath.Join(dir, gradersFile), r.GradersRow, int(r.GradersLen))
+	grs, err := readRows[GraderRow](s, runID, gradersFile, r.GradersRow, int(r.GradersLen))
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,7 @@ func (s *Store) Outcome(id string, withEvents bool) (*Outcome, error) {
 		}
 		o.Graders = append(o.Graders, GraderResult{Name: g.Grader, Type: g.GraderType, Passed: g.Passed, Score: g.Score, Weight: g.Weight, Evidence: g.Evidence})
 	}
-	tcs, err := readRows[ToolCallRow](filepath.Join(dir, toolCallsFile), r.ToolsRow, int(r.ToolsLen))
+	tcs, err := readRows[ToolCallRow](s, runID, toolCallsFile, r.ToolsRow, int(r.ToolsLen))
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ func (s *Store) Outcome(id string, withEvents bool) (*Outcome, error) {
 	if !withEvents {
 		return o, nil
 	}
-	evs, err := readRows[EventRow](filepath.Join(dir, eventsFile), r.EventsRow, int(r.EventsLen))
+	evs, err := readRows[EventRow](s, runID, eventsFile, r.EventsRow, int(r.EventsLen))
 	if err != nil {
 		return nil, err
 	}
@@ -100,11 +100,11 @@ var errRowRange = errs.E(errs.Corrupt, "rows out of range: the run's files are o
 
 // readRows reads n rows from row `at` of a file with the generic row reader: the right
 // tool for a few rows of detail, the wrong one for aggregates (see Scan).
-func readRows[T any](path string, at int64, n int) (out []T, err error) {
+func readRows[T any](s *Store, runID, name string, at int64, n int) (out []T, err error) {
 	if n <= 0 {
 		return nil, nil
 	}
-	f, pf, err := openParquet(path)
+	f, pf, path, err := s.openParquet(runID, name)
 	if err != nil {
 		return nil, err
 	}

@@ -1,15 +1,12 @@
 package store
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"math"
-	"os"
-	"path/filepath"
 	"sync"
 
 	"github.com/evals-dev/evals/errs"
@@ -72,7 +69,7 @@ func (s *Store) ScanRows(runID string, t Table, cols []string, lo, hi int64, fn 
 	if !validID(runID) {
 		return errs.E(errs.NotFound, "run %q not found", runID)
 	}
-	return scanFile(s.ctx, filepath.Join(s.runDir(runID), string(t)), runID, cols, lo, hi, nil, fn)
+	return s.scanFile(runID, string(t), cols, lo, hi, nil, fn)
 }
 
 // Where narrows a scan to the row groups whose statistics say they may hold one of these
@@ -88,7 +85,7 @@ func (s *Store) ScanWhere(runID string, t Table, cols []string, w Where, fn func
 	if !validID(runID) {
 		return errs.E(errs.NotFound, "run %q not found", runID)
 	}
-	return scanFile(s.ctx, filepath.Join(s.runDir(runID), string(t)), runID, cols, 0, math.MaxInt64, &w, fn)
+	return s.scanFile(runID, string(t), cols, 0, math.MaxInt64, &w, fn)
 }
 
 // mayHold reports whether row group rg can hold one of w's values, from its min/max.
@@ -117,8 +114,9 @@ type leaf struct {
 	optional bool
 }
 
-func scanFile(ctx context.Context, path, runID string, cols []string, lo, hi int64, where *Where, fn func(*Batch) error) (err error) {
-	f, pf, err := openParquet(path)
+func (s *Store) scanFile(runID, name string, cols []string, lo, hi int64, where *Where, fn func(*Batch) error) (err error) {
+	ctx := s.ctx
+	f, pf, path, err := s.openParquet(runID, name)
 	if err != nil {
 		return err
 	}
@@ -140,6 +138,11 @@ func scanFile(ctx context.Context, path, runID string, cols []string, lo, hi int
 	if where != nil && len(where.Values) > 0 {
 		if lc, ok := pf.Schema().Lookup(where.Column); ok {
 			whereCol = lc.ColumnIndex
+		}
+	}
+	if p, ok := f.(prefetcher); ok {
+		if err := p.prefetch(chunkRanges(pf, leaves, lo, hi, whereCol, where)); err != nil {
+			return errs.E(errs.Corrupt, "reading %s: %w", path, err)
 		}
 	}
 	var row0 int64
@@ -175,25 +178,60 @@ func scanFile(ctx context.Context, path, runID string, cols []string, lo, hi int
 // batchPool recycles batches across scans: a whole-store aggregate scans hundreds of files.
 var batchPool = sync.Pool{New: func() any { return &Batch{} }}
 
-func openParquet(path string) (*os.File, *parquet.File, error) {
-	f, err := os.Open(path)
+// prefetcher is an object that can fetch byte ranges ahead of reading them: a bucket
+// object, where each read is a request.
+type prefetcher interface {
+	prefetch(ranges [][2]int64) error
+}
+
+// chunkRanges lists the byte ranges of the column chunks a scan will read.
+func chunkRanges(pf *parquet.File, leaves []leaf, lo, hi int64, whereCol int, where *Where) [][2]int64 {
+	var out [][2]int64
+	md := pf.Metadata()
+	var row0 int64
+	for i, rg := range md.RowGroups {
+		n := rg.NumRows
+		if row0 >= hi || row0+n <= lo || whereCol >= 0 && !mayHold(pf, i, whereCol, where) {
+			row0 += n
+			continue
+		}
+		row0 += n
+		for _, l := range leaves {
+			if l.index >= len(rg.Columns) {
+				continue
+			}
+			cm := rg.Columns[l.index].MetaData
+			start := cm.DataPageOffset
+			if cm.DictionaryPageOffset > 0 && cm.DictionaryPageOffset < start {
+				start = cm.DictionaryPageOffset
+			}
+			if start >= 0 && cm.TotalCompressedSize > 0 {
+				out = append(out, [2]int64{start, start + cm.TotalCompressedSize})
+			}
+		}
+	}
+	return out
+}
+
+// openParquet opens runs/<id>/<name> as a Parquet file; path names it in messages.
+func (s *Store) openParquet(runID, name string) (f object, pf *parquet.File, path string, err error) {
+	if s.err != nil {
+		return nil, nil, "", s.err
+	}
+	path = s.be.where(runID, name)
+	f, err = s.be.open(s.ctx, runID, name)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, errs.E(errs.Corrupt, "%s is missing", path)
+		return nil, nil, path, errs.E(errs.Corrupt, "%s is missing", path)
 	}
 	if err != nil {
-		return nil, nil, errs.E(errs.Corrupt, "opening %s: %w", path, err)
+		return nil, nil, path, errs.E(errs.Corrupt, "opening %s: %w", path, err)
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, nil, errs.E(errs.Corrupt, "opening %s: %w", path, err)
-	}
-	pf, err := openParquetSafe(f, st.Size())
+	pf, err = openParquetSafe(f, f.Size())
 	if err != nil {
 		f.Close()
-		return nil, nil, errs.E(errs.Corrupt, "%s is not a readable Parquet file: %w", path, err)
+		return nil, nil, path, errs.E(errs.Corrupt, "%s is not a readable Parquet file: %w", path, err)
 	}
-	return f, pf, nil
+	return f, pf, path, nil
 }
 
 func openParquetSafe(r io.ReaderAt, size int64) (pf *parquet.File, err error) {

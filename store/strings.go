@@ -2,7 +2,6 @@ package store
 
 import (
 	"io"
-	"path/filepath"
 	"slices"
 
 	"github.com/evals-dev/evals/errs"
@@ -19,8 +18,7 @@ func (s *Store) Strings(runID string, t Table, col string, rows []int64) (map[in
 	if len(rows) == 0 {
 		return out, nil
 	}
-	path := filepath.Join(s.runDir(runID), string(t))
-	f, pf, err := openParquet(path)
+	f, pf, path, err := s.openParquet(runID, string(t))
 	if err != nil {
 		return nil, err
 	}

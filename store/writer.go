@@ -2,6 +2,7 @@ package store
 
 import (
 	"cmp"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -24,11 +25,16 @@ const (
 	chunkBytes    = 64 << 20
 )
 
-// Writer writes one run into a temporary folder inside the store; Commit makes it appear
-// in runs/ with one rename. Nothing a reader can see exists until then.
+// Writer writes one run into a staging folder (inside the store for a local store, in the
+// temporary folder for a bucket); Commit publishes it: one rename on a local store, the data
+// objects then run.json (create-if-absent) on a bucket. Nothing a reader can see exists
+// until then.
 type Writer struct {
 	root    string
+	be      backend
 	tmp     string
+	release func()
+	claimed string // the digest this writer claimed, until it commits
 	meta    Run
 	files   []*os.File
 	out     *parquet.GenericWriter[OutcomeRow]
@@ -72,19 +78,15 @@ func NewWriter(root string, meta Run) (*Writer, error) {
 	if !validID(meta.ID) {
 		return nil, errs.E(errs.Invalid, "invalid run id %q: use letters, digits, '.', '_' and '-'", meta.ID)
 	}
-	tmpRoot := filepath.Join(root, "tmp")
-	if err := os.MkdirAll(tmpRoot, 0o755); err != nil {
-		return nil, errs.E(errs.Internal, "creating store folder %s: %w", tmpRoot, err)
-	}
-	if err := os.MkdirAll(filepath.Join(root, "runs"), 0o755); err != nil {
-		return nil, errs.E(errs.Internal, "creating store folder: %w", err)
-	}
-	sweepTmp(tmpRoot)
-	tmp, err := os.MkdirTemp(tmpRoot, meta.ID+".")
+	be, err := backendFor(root)
 	if err != nil {
-		return nil, errs.E(errs.Internal, "creating temporary run folder: %w", err)
+		return nil, err
 	}
-	w := &Writer{root: root, tmp: tmp, meta: meta, models: map[string]struct{}{}, stimuli: map[string]*[2]int64{}}
+	tmp, release, err := be.stage(meta.ID)
+	if err != nil {
+		return nil, err
+	}
+	w := &Writer{root: root, be: be, tmp: tmp, release: release, meta: meta, models: map[string]struct{}{}, stimuli: map[string]*[2]int64{}}
 	open := func(name string) (*os.File, error) {
 		f, err := os.Create(filepath.Join(tmp, name))
 		if err == nil {
@@ -282,7 +284,14 @@ func (w *Writer) Abort() {
 	}
 	w.files = nil
 	w.done = true
-	_ = os.RemoveAll(w.tmp)
+	if w.claimed != "" {
+		w.be.unclaim(context.Background(), w.claimed)
+		w.claimed = ""
+	}
+	if w.release != nil {
+		w.release()
+		w.release = nil
+	}
 }
 
 // Committed describes the result of a commit.
@@ -295,7 +304,9 @@ type Committed struct {
 	Replaced bool
 }
 
-// Commit finishes the files, fsyncs them and renames the folder into runs/.
+// Commit finishes the files, fsyncs them and publishes the run. Content already in the
+// store (by digest) is not written twice, even by two writers at once: the first to claim
+// the digest publishes, the other answers Duplicate.
 func (w *Writer) Commit() (Committed, error) {
 	if w.done {
 		return Committed{}, errs.E(errs.Internal, "committing a finished run writer")
@@ -304,23 +315,35 @@ func (w *Writer) Commit() (Committed, error) {
 	if err := w.finish(); err != nil {
 		return Committed{}, err
 	}
-	if w.meta.Digest != "" {
-		if prev, ok := findDigest(w.root, w.meta.Digest); ok {
+	ctx := context.Background()
+	if d := w.meta.Digest; d != "" {
+		holder, err := w.be.claim(ctx, d, w.meta.ID)
+		if err != nil {
+			return Committed{}, err
+		}
+		if holder != "" {
+			prev, err := Open(w.root).Run(holder)
+			if err != nil { // still on its way: it will appear
+				prev = Run{ID: holder, Name: w.meta.Name, Digest: d}
+			}
 			return Committed{Run: prev, Duplicate: true}, nil
 		}
+		w.claimed = d
 	}
-	final := filepath.Join(w.root, "runs", w.meta.ID)
-	if _, err := os.Stat(final); err == nil {
-		if !w.replace {
-			return Committed{}, errs.E(errs.Conflict, "run %s already exists in the store", w.meta.ID)
+	replaced, err := w.be.publish(ctx, w.meta.ID, w.tmp, w.replace)
+	if err != nil {
+		if errs.CodeOf(err) == errs.Conflict && w.meta.Digest != "" {
+			// The same id was committed meanwhile: on a bucket, ids of imported files
+			// come from their content, so it holds this content.
+			if prev, perr := Open(w.root).Run(w.meta.ID); perr == nil && prev.Digest == w.meta.Digest {
+				w.claimed = ""
+				return Committed{Run: prev, Duplicate: true}, nil
+			}
 		}
-		return w.swap(final)
+		return Committed{}, err
 	}
-	if err := os.Rename(w.tmp, final); err != nil {
-		return Committed{}, errs.E(errs.Internal, "moving run %s into place: %w", w.meta.ID, err)
-	}
-	syncDir(filepath.Join(w.root, "runs"))
-	return Committed{Run: w.meta}, nil
+	w.claimed = "" // the claim now names a committed run
+	return Committed{Run: w.meta, Replaced: replaced}, nil
 }
 
 func (w *Writer) finish() error {
@@ -386,17 +409,6 @@ func (w *Writer) finish() error {
 	return nil
 }
 
-// sweepTmp removes what killed writers left in tmp/ long ago. A day is far longer than any
-// import, so a writer still at work is never touched.
-func sweepTmp(dir string) {
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > 24*time.Hour {
-			_ = os.RemoveAll(filepath.Join(dir, e.Name()))
-		}
-	}
-}
-
 func writeSynced(path string, b []byte) error {
 	f, err := os.Create(path)
 	if err != nil {
@@ -436,26 +448,6 @@ func validID(id string) bool {
 
 // SetReplace lets Commit replace a run with the same id (a changed source file).
 func (w *Writer) SetReplace(r bool) { w.replace = r }
-
-// swap puts the new run in place of the old one: atomically where the system can exchange
-// two folders, else by two renames in quick succession.
-func (w *Writer) swap(final string) (Committed, error) {
-	if err := exchange(w.tmp, final); err == nil {
-		syncDir(filepath.Join(w.root, "runs"))
-		return Committed{Run: w.meta, Replaced: true}, nil // Abort removes the old run, now in tmp
-	}
-	old := filepath.Join(w.root, "tmp", "replaced."+w.meta.ID+"."+NewRunID())
-	if err := os.Rename(final, old); err != nil {
-		return Committed{}, errs.E(errs.Internal, "replacing run %s: %w", w.meta.ID, err)
-	}
-	if err := os.Rename(w.tmp, final); err != nil {
-		_ = os.Rename(old, final)
-		return Committed{}, errs.E(errs.Internal, "replacing run %s: %w", w.meta.ID, err)
-	}
-	syncDir(filepath.Join(w.root, "runs"))
-	_ = os.RemoveAll(old)
-	return Committed{Run: w.meta, Replaced: true}, nil
-}
 
 // SetMeta replaces the run's metadata but its id (fixed by the outcome ids already
 // written); for sources whose header is complete only at their end.

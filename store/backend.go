@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/evals-dev/evals/errs"
+)
+
+// backend is the storage below the store: a local folder (the default, today's speed) or
+// a bucket (s3://, gs://, azblob://). Everything above it (catalog, scans, detail reads,
+// the writer's publish step, gc) is written once against it.
+//
+// Both publish a run the same way: its data objects first, then its commit object
+// (runs/<id>/run.json), created only if absent. A run without run.json does not exist
+// for readers.
+type backend interface {
+	// runIDs lists the committed runs (those with run.json), with a version per run.json
+	// that changes when the object does (ETag, generation or modification time).
+	runIDs(ctx context.Context) (map[string]string, error)
+	// readRun reads runs/<id>/run.json; version is the one runIDs gave, or "".
+	readRun(ctx context.Context, id, version string) ([]byte, error)
+	// open opens runs/<id>/<name> for ranged reads.
+	open(ctx context.Context, id, name string) (object, error)
+	// stamp changes whenever a run appears or goes; "" when unknown.
+	stamp(ctx context.Context) string
+	// where names runs/<id>/<name> for messages: a path or a URL.
+	where(id, name string) string
+	// stage returns a local folder to write a run's files into, held by this process
+	// until release.
+	stage(id string) (dir string, release func(), err error)
+	// publish makes the staged run visible: data objects, then run.json created only if
+	// absent. With replace, an existing run of that id is replaced whole.
+	publish(ctx context.Context, id, dir string, replace bool) (replaced bool, err error)
+	// claim records that digest is being imported as run id, unless another run holds
+	// it: then it returns that run's id. unclaim drops a claim.
+	claim(ctx context.Context, digest, id string) (holder string, err error)
+	unclaim(ctx context.Context, digest string)
+	// leftovers lists what dead or abandoned writers left behind, older than grace;
+	// remove deletes one of them.
+	leftovers(ctx context.Context, grace time.Duration) ([]Leftover, error)
+	remove(ctx context.Context, l Leftover) error
+}
+
+// object is one stored file open for ranged reads.
+type object interface {
+	io.ReaderAt
+	io.Closer
+	Size() int64
+}
+
+// Leftover is something gc can remove: an unfinished upload or a dead writer's folder.
+type Leftover struct {
+	Kind  string    `json:"kind"` // upload | staging | claim
+	Key   string    `json:"key"`
+	Bytes int64     `json:"bytes"`
+	Age   time.Time `json:"lastModified"`
+}
+
+// IsURL reports whether a store location is a bucket URL rather than a path.
+func IsURL(root string) bool {
+	i := strings.Index(root, "://")
+	return i > 0 && !strings.ContainsAny(root[:i], `/\.`)
+}
+
+var (
+	bucketsMu sync.Mutex
+	buckets   = map[string]backend{}
+)
+
+// backendFor opens the backend of a store location, once per process for a bucket.
+func backendFor(root string) (backend, error) {
+	if !IsURL(root) {
+		return &localBackend{root: root}, nil
+	}
+	bucketsMu.Lock()
+	defer bucketsMu.Unlock()
+	if b, ok := buckets[root]; ok {
+		return b, nil
+	}
+	b, err := openBucket(root)
+	if err != nil {
+		return nil, err
+	}
+	buckets[root] = b
+	return b, nil
+}
+
+// localBackend is a store folder on a local disk.
+type localBackend struct{ root string }
+
+func (l *localBackend) runsDir() string { return filepath.Join(l.root, "runs") }
+
+func (l *localBackend) runIDs(ctx context.Context) (map[string]string, error) {
+	entries, err := os.ReadDir(l.runsDir())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, errs.E(errs.Internal, "listing runs in %s: %w", l.root, err)
+	}
+	out := make(map[string]string, len(entries))
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			out[e.Name()] = ""
+		}
+	}
+	return out, nil
+}
+
+func (l *localBackend) readRun(ctx context.Context, id, version string) ([]byte, error) {
+	return os.ReadFile(filepath.Join(l.runsDir(), id, runFile))
+}
+
+func (l *localBackend) open(ctx context.Context, id, name string) (object, error) {
+	f, err := os.Open(filepath.Join(l.runsDir(), id, name))
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &localObject{File: f, size: st.Size()}, nil
+}
+
+type localObject struct {
+	*os.File
+	size int64
+}
+
+func (o *localObject) Size() int64 { return o.size }
+
+func (l *localBackend) stamp(ctx context.Context) string {
+	st, err := os.Stat(l.runsDir())
+	if err != nil {
+		return ""
+	}
+	return st.ModTime().String()
+}
+
+func (l *localBackend) where(id, name string) string {
+	if name == "" {
+		return filepath.Join(l.runsDir(), id)
+	}
+	return filepath.Join(l.runsDir(), id, name)
+}

@@ -1,0 +1,547 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/evals-dev/evals/errs"
+	"gocloud.dev/blob"
+	_ "gocloud.dev/blob/azureblob" // azblob://
+	_ "gocloud.dev/blob/gcsblob"   // gs://
+	_ "gocloud.dev/blob/s3blob"    // s3://
+	"gocloud.dev/gcerrors"
+	"golang.org/x/sync/errgroup"
+)
+
+// bucketBackend is a store in a bucket, through gocloud.dev/blob (one portable API, a
+// driver per cloud). Keys are <prefix>/runs/<id>/<file> and <prefix>/digests/<digest>.
+//
+// Reads are few: one listing of runs/ answers the catalog (and every object's size and
+// version); run.json and the Parquet footers are cached on disk keyed by that version
+// (objects are never changed in place: a new version is a new cache entry); a scan fetches
+// just the column chunks it needs, coalesced, in parallel.
+type bucketBackend struct {
+	url    string
+	bucket *blob.Bucket
+	cache  string // local cache folder for this bucket, "" when there is none
+
+	mu      sync.Mutex
+	listing *bucketListing
+}
+
+// bucketListing is one listing of runs/: every object's size and version.
+type bucketListing struct {
+	at      time.Time
+	objects map[string]objInfo // key → info
+	stamp   string
+}
+
+type objInfo struct {
+	size    int64
+	version string
+	mod     time.Time
+}
+
+// Requests counts the requests made to buckets by kind, for `EVALS_TRACE=requests` and
+// the benchmarks that report them.
+var Requests struct{ List, Get, Put, Delete, Head atomic.Int64 }
+
+// RequestSummary formats Requests.
+func RequestSummary() string {
+	r := &Requests
+	return fmt.Sprintf("bucket requests: %d in all (list %d, get %d, put %d, delete %d, head %d)",
+		r.List.Load()+r.Get.Load()+r.Put.Load()+r.Delete.Load()+r.Head.Load(), r.List.Load(), r.Get.Load(), r.Put.Load(), r.Delete.Load(), r.Head.Load())
+}
+
+func openBucket(raw string) (backend, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, errs.E(errs.Invalid, "store URL %q: %w", raw, err)
+	}
+	prefix := strings.Trim(u.Path, "/")
+	u.Path = ""
+	b, err := blob.OpenBucket(context.Background(), u.String())
+	if err != nil {
+		return nil, errs.E(errs.Invalid, "opening store %s: %w", raw, err).
+			WithHint("a store is a folder or s3://BUCKET/PREFIX, gs://BUCKET/PREFIX or azblob://CONTAINER/PREFIX")
+	}
+	if prefix != "" {
+		b = blob.PrefixedBucket(b, prefix+"/")
+	}
+	be := &bucketBackend{url: raw, bucket: b}
+	if dir, err := os.UserCacheDir(); err == nil {
+		sum := sha256.Sum256([]byte(raw))
+		be.cache = filepath.Join(dir, "evals", "bucket", hex.EncodeToString(sum[:8]))
+	}
+	return be, nil
+}
+
+// list reads the listing of runs/, reusing one younger than a second: a command lists the
+// store once, not once per question it asks of it.
+func (b *bucketBackend) list(ctx context.Context) (*bucketListing, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.listing != nil && time.Since(b.listing.at) < time.Second {
+		return b.listing, nil
+	}
+	l := &bucketListing{at: time.Now(), objects: map[string]objInfo{}}
+	token := blob.FirstPageToken
+	h := sha256.New()
+	for {
+		Requests.List.Add(1)
+		page, next, err := b.bucket.ListPage(ctx, token, 1000, &blob.ListOptions{Prefix: "runs/"})
+		if err != nil {
+			return nil, errs.E(errs.Internal, "listing %s: %w", b.url, err)
+		}
+		for _, o := range page {
+			v := objVersion(o.MD5, o.ModTime, o.Size)
+			l.objects[o.Key] = objInfo{size: o.Size, version: v, mod: o.ModTime}
+			if strings.HasSuffix(o.Key, "/"+runFile) {
+				fmt.Fprintf(h, "%s@%s\n", o.Key, v)
+			}
+		}
+		if len(next) == 0 {
+			break
+		}
+		token = next
+	}
+	l.stamp = hex.EncodeToString(h.Sum(nil))
+	b.listing = l
+	return l, nil
+}
+
+// objVersion is an object's version: its MD5 (the ETag of a simple upload) where the
+// listing gives one, else its modification time and size.
+func objVersion(md5 []byte, mod time.Time, size int64) string {
+	if len(md5) > 0 {
+		return hex.EncodeToString(md5)
+	}
+	return fmt.Sprintf("%d-%d", mod.UnixNano(), size)
+}
+
+func (b *bucketBackend) forget() {
+	b.mu.Lock()
+	b.listing = nil
+	b.mu.Unlock()
+}
+
+func runKey(id, name string) string { return "runs/" + id + "/" + name }
+
+func (b *bucketBackend) runIDs(ctx context.Context) (map[string]string, error) {
+	l, err := b.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for k, o := range l.objects {
+		rest, ok := strings.CutPrefix(k, "runs/")
+		if !ok {
+			continue
+		}
+		if id, ok := strings.CutSuffix(rest, "/"+runFile); ok && !strings.Contains(id, "/") {
+			out[id] = o.version
+		}
+	}
+	return out, nil
+}
+
+func (b *bucketBackend) stamp(ctx context.Context) string {
+	l, err := b.list(ctx)
+	if err != nil {
+		return ""
+	}
+	return l.stamp
+}
+
+func (b *bucketBackend) where(id, name string) string {
+	return strings.TrimSuffix(b.url, "/") + "/" + runKey(id, name)
+}
+
+// cachePath is where an immutable object version is cached; "" without a cache.
+func (b *bucketBackend) cachePath(kind, key, version string) string {
+	if b.cache == "" || version == "" {
+		return ""
+	}
+	return filepath.Join(b.cache, kind, strings.ReplaceAll(key, "/", "_")+"@"+version)
+}
+
+func cacheGet(path string) ([]byte, bool) {
+	if path == "" {
+		return nil, false
+	}
+	data, err := os.ReadFile(path)
+	return data, err == nil
+}
+
+// cachePut writes a cache entry atomically; a cache that cannot be written is no error.
+func cachePut(path string, data []byte) {
+	if path == "" {
+		return
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return
+	}
+	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
+	if os.WriteFile(tmp, data, 0o644) == nil {
+		_ = os.Rename(tmp, path)
+	}
+}
+
+func (b *bucketBackend) readRun(ctx context.Context, id, version string) ([]byte, error) {
+	key := runKey(id, runFile)
+	cp := b.cachePath("run", key, version)
+	if data, ok := cacheGet(cp); ok {
+		return data, nil
+	}
+	Requests.Get.Add(1)
+	data, err := b.bucket.ReadAll(ctx, key)
+	if gcerrors.Code(err) == gcerrors.NotFound {
+		return nil, os.ErrNotExist
+	}
+	if err != nil {
+		return nil, err
+	}
+	cachePut(cp, data)
+	return data, nil
+}
+
+// tailSize is how much of an object's end is fetched and cached with its footer.
+const tailSize = 64 << 10
+
+func (b *bucketBackend) open(ctx context.Context, id, name string) (object, error) {
+	key := runKey(id, name)
+	l, err := b.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	info, ok := l.objects[key]
+	if !ok {
+		// Not in the last listing (written since): ask for it.
+		Requests.Head.Add(1)
+		a, err := b.bucket.Attributes(ctx, key)
+		if gcerrors.Code(err) == gcerrors.NotFound {
+			return nil, os.ErrNotExist
+		}
+		if err != nil {
+			return nil, err
+		}
+		info = objInfo{size: a.Size, version: objVersion(a.MD5, a.ModTime, a.Size), mod: a.ModTime}
+	}
+	o := &blobObject{ctx: ctx, b: b, key: key, size: info.size}
+	// The head (magic bytes) and the tail (footer) of this version, from the cache or in
+	// two parallel ranged reads.
+	cp := b.cachePath("tail", key, info.version)
+	if data, ok := cacheGet(cp); ok && len(data) >= 4 {
+		o.addChunk(0, data[:4])
+		o.addChunk(max(0, o.size-int64(len(data)-4)), data[4:])
+		return o, nil
+	}
+	tail := min(o.size, tailSize)
+	var head, end []byte
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { head, err = b.rangeRead(gctx, key, 0, min(4, o.size)); return })
+	g.Go(func() (err error) { end, err = b.rangeRead(gctx, key, o.size-tail, tail); return })
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	o.addChunk(0, head)
+	o.addChunk(o.size-tail, end)
+	if len(head) == 4 {
+		cachePut(cp, append(slices.Clip(head), end...))
+	}
+	return o, nil
+}
+
+func (b *bucketBackend) rangeRead(ctx context.Context, key string, off, n int64) ([]byte, error) {
+	Requests.Get.Add(1)
+	r, err := b.bucket.NewRangeReader(ctx, key, off, n, nil)
+	if gcerrors.Code(err) == gcerrors.NotFound {
+		return nil, os.ErrNotExist
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	buf := make([]byte, 0, n)
+	w := bytes.NewBuffer(buf)
+	if _, err := io.Copy(w, r); err != nil {
+		return nil, err
+	}
+	return w.Bytes(), nil
+}
+
+// blobObject reads an object by ranges: from chunks fetched before (head, tail, the
+// prefetched column chunks), else by a ranged read of at least readAhead bytes.
+type blobObject struct {
+	ctx  context.Context
+	b    *bucketBackend
+	key  string
+	size int64
+
+	mu     sync.Mutex
+	chunks []chunk
+}
+
+type chunk struct {
+	off  int64
+	data []byte
+}
+
+const readAhead = 256 << 10
+
+func (o *blobObject) Size() int64  { return o.size }
+func (o *blobObject) Close() error { return nil }
+
+func (o *blobObject) addChunk(off int64, data []byte) {
+	o.mu.Lock()
+	o.chunks = append(o.chunks, chunk{off, data})
+	o.mu.Unlock()
+}
+
+func (o *blobObject) ReadAt(p []byte, off int64) (int, error) {
+	if off >= o.size {
+		return 0, io.EOF
+	}
+	want := min(int64(len(p)), o.size-off)
+	o.mu.Lock()
+	for _, c := range o.chunks {
+		if off >= c.off && off+want <= c.off+int64(len(c.data)) {
+			n := copy(p, c.data[off-c.off:off-c.off+want])
+			o.mu.Unlock()
+			if int64(n) < int64(len(p)) {
+				return n, io.EOF
+			}
+			return n, nil
+		}
+	}
+	o.mu.Unlock()
+	n := min(max(want, readAhead), o.size-off)
+	data, err := o.b.rangeRead(o.ctx, o.key, off, n)
+	if err != nil {
+		return 0, err
+	}
+	o.addChunk(off, data)
+	k := copy(p, data)
+	if k < len(p) {
+		return k, io.EOF
+	}
+	return k, nil
+}
+
+// prefetch fetches byte ranges (sorted, coalesced across small gaps) in parallel, so a scan
+// costs one request per run of needed column chunks, not one per page.
+func (o *blobObject) prefetch(ranges [][2]int64) error {
+	slices.SortFunc(ranges, func(a, b [2]int64) int { return int(a[0] - b[0]) })
+	var merged [][2]int64
+	for _, r := range ranges {
+		if n := len(merged); n > 0 && r[0] <= merged[n-1][1]+readAhead {
+			merged[n-1][1] = max(merged[n-1][1], r[1])
+			continue
+		}
+		merged = append(merged, r)
+	}
+	g, ctx := errgroup.WithContext(o.ctx)
+	g.SetLimit(8)
+	for _, r := range merged {
+		g.Go(func() error {
+			data, err := o.b.rangeRead(ctx, o.key, r[0], r[1]-r[0])
+			if err == nil {
+				o.addChunk(r[0], data)
+			}
+			return err
+		})
+	}
+	return g.Wait()
+}
+
+// stage writes a run for a bucket in a local folder first.
+func (b *bucketBackend) stage(id string) (string, func(), error) {
+	dir := filepath.Join(os.TempDir(), "evals-staging")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", nil, errs.E(errs.Internal, "creating %s: %w", dir, err)
+	}
+	sweepDead(dir, time.Hour)
+	return stageIn(dir, id)
+}
+
+// publish uploads the data objects in parallel, then creates run.json only if absent:
+// until then no reader sees the run, and of two writers of one id only one commits.
+func (b *bucketBackend) publish(ctx context.Context, id, dir string, replace bool) (bool, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false, errs.E(errs.Internal, "reading %s: %w", dir, err)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	for _, e := range entries {
+		if e.Name() == runFile || e.IsDir() {
+			continue
+		}
+		g.Go(func() error {
+			f, err := os.Open(filepath.Join(dir, e.Name()))
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			Requests.Put.Add(1)
+			return b.bucket.Upload(gctx, runKey(id, e.Name()), f, &blob.WriterOptions{ContentType: "application/vnd.apache.parquet"})
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return false, errs.E(errs.Internal, "uploading run %s to %s: %w", id, b.url, err)
+	}
+	meta, err := os.ReadFile(filepath.Join(dir, runFile))
+	if err != nil {
+		return false, errs.E(errs.Internal, "reading %s: %w", runFile, err)
+	}
+	Requests.Put.Add(1)
+	err = b.bucket.WriteAll(ctx, runKey(id, runFile), meta, &blob.WriterOptions{ContentType: "application/json", IfNotExist: true})
+	b.forget()
+	if gcerrors.Code(err) == gcerrors.FailedPrecondition {
+		return false, errs.E(errs.Conflict, "run %s already exists in the store", id)
+	}
+	if err != nil {
+		return false, errs.E(errs.Internal, "committing run %s to %s: %w", id, b.url, err)
+	}
+	return false, nil
+}
+
+func (b *bucketBackend) claim(ctx context.Context, digest, id string) (string, error) {
+	key := "digests/" + claimKey(digest)
+	for attempt := 0; attempt < 3; attempt++ {
+		Requests.Put.Add(1)
+		err := b.bucket.WriteAll(ctx, key, []byte(id), &blob.WriterOptions{ContentType: "text/plain", IfNotExist: true})
+		if err == nil {
+			return "", nil
+		}
+		if gcerrors.Code(err) != gcerrors.FailedPrecondition {
+			return "", errs.E(errs.Internal, "claiming %s in %s: %w", digest, b.url, err)
+		}
+		Requests.Get.Add(1)
+		holderB, rerr := b.bucket.ReadAll(ctx, key)
+		Requests.Head.Add(1)
+		a, aerr := b.bucket.Attributes(ctx, key)
+		if rerr != nil || aerr != nil {
+			continue
+		}
+		holder := strings.TrimSpace(string(holderB))
+		if holder == id {
+			return "", nil
+		}
+		if claimLive(ctx, b, holder, digest, a.ModTime) {
+			return holder, nil
+		}
+		Requests.Delete.Add(1)
+		_ = b.bucket.Delete(ctx, key)
+	}
+	return "", errs.E(errs.Conflict, "content %s is being claimed by several writers at once; try again", digest)
+}
+
+func (b *bucketBackend) unclaim(ctx context.Context, digest string) {
+	Requests.Delete.Add(1)
+	_ = b.bucket.Delete(ctx, "digests/"+claimKey(digest))
+}
+
+func (b *bucketBackend) leftovers(ctx context.Context, grace time.Duration) ([]Leftover, error) {
+	b.forget()
+	l, err := b.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	type run struct {
+		bytes     int64
+		newest    time.Time
+		committed bool
+	}
+	runs := map[string]*run{}
+	for k, o := range l.objects {
+		rest, _ := strings.CutPrefix(k, "runs/")
+		id, name, ok := strings.Cut(rest, "/")
+		if !ok {
+			continue
+		}
+		r := runs[id]
+		if r == nil {
+			r = &run{}
+			runs[id] = r
+		}
+		r.bytes += o.size
+		if o.mod.After(r.newest) {
+			r.newest = o.mod
+		}
+		if name == runFile {
+			r.committed = true
+		}
+	}
+	var out []Leftover
+	for id, r := range runs {
+		if !r.committed && time.Since(r.newest) > grace {
+			out = append(out, Leftover{Kind: "upload", Key: b.where(id, ""), Bytes: r.bytes, Age: r.newest})
+		}
+	}
+	iter := b.bucket.List(&blob.ListOptions{Prefix: "digests/"})
+	Requests.List.Add(1)
+	for {
+		o, err := iter.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, errs.E(errs.Internal, "listing %s: %w", b.url, err)
+		}
+		if time.Since(o.ModTime) < grace {
+			continue
+		}
+		Requests.Get.Add(1)
+		holder, err := b.bucket.ReadAll(ctx, o.Key)
+		if err != nil {
+			continue
+		}
+		if _, ok := l.objects[runKey(strings.TrimSpace(string(holder)), runFile)]; !ok {
+			out = append(out, Leftover{Kind: "claim", Key: strings.TrimSuffix(b.url, "/") + "/" + o.Key, Bytes: o.Size, Age: o.ModTime})
+		}
+	}
+	out = append(out, deadStaging(filepath.Join(os.TempDir(), "evals-staging"), grace)...)
+	slices.SortFunc(out, func(x, y Leftover) int { return strings.Compare(x.Key, y.Key) })
+	return out, nil
+}
+
+func (b *bucketBackend) remove(ctx context.Context, lo Leftover) error {
+	base := strings.TrimSuffix(b.url, "/") + "/"
+	switch lo.Kind {
+	case "staging":
+		removeStaging(lo.Key)
+		return nil
+	case "claim":
+		Requests.Delete.Add(1)
+		return b.bucket.Delete(ctx, strings.TrimPrefix(lo.Key, base))
+	}
+	prefix := strings.TrimPrefix(lo.Key, base) + "/"
+	l, err := b.list(ctx)
+	if err != nil {
+		return err
+	}
+	for k := range l.objects {
+		if strings.HasPrefix(k, prefix) {
+			Requests.Delete.Add(1)
+			if err := b.bucket.Delete(ctx, k); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+				return errs.E(errs.Internal, "removing %s: %w", k, err)
+			}
+		}
+	}
+	b.forget()
+	return nil
+}
