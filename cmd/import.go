@@ -8,6 +8,7 @@ import (
 
 	"github.com/evals-dev/evals/errs"
 	"github.com/evals-dev/evals/ingest"
+	"github.com/evals-dev/evals/store"
 	"github.com/spf13/cobra"
 )
 
@@ -18,6 +19,8 @@ type importOptions struct {
 	name        string
 	format      string
 	watch       bool
+	labelArgs   []string
+	labels      map[string]string
 }
 
 func newImportCmd(f *Factory, runF func(*importOptions) error) *cobra.Command {
@@ -38,7 +41,8 @@ See docs/format.md and docs/import.md.`,
   my-harness --emit-jsonl | evals import -
   evals import logs/                       # Inspect .eval/.json, promptfoo, lm-eval, waza files
   evals import out.json --format promptfoo
-  evals import --watch logs/               # a run in progress appears and grows`,
+  evals import --watch logs/               # a run in progress appears and grows
+  evals import results.json --label branch=main --label sha=$GITHUB_SHA`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return errs.E(errs.Invalid, "import needs at least one PATH (or - for stdin)")
@@ -50,6 +54,11 @@ See docs/format.md and docs/import.md.`,
 			if opts.name != "" && len(args) > 1 {
 				return errs.E(errs.Invalid, "--name applies to a single source; got %d", len(args))
 			}
+			labels, err := store.ParseLabels(opts.labelArgs)
+			if err != nil {
+				return err
+			}
+			opts.labels = labels
 			if opts.format != "" && !slices.Contains(ingest.Formats, opts.format) {
 				return errs.E(errs.Invalid, "unknown --format %q: use one of %s", opts.format, strings.Join(ingest.Formats, ", "))
 			}
@@ -64,6 +73,7 @@ See docs/format.md and docs/import.md.`,
 	}
 	cmd.Flags().BoolVar(&opts.skipInvalid, "skip-invalid", false, "native JSONL: import the valid lines and report how many were skipped")
 	cmd.Flags().StringVar(&opts.name, "name", "", "run name (default: from the file)")
+	cmd.Flags().StringArrayVar(&opts.labelArgs, "label", nil, "label the run KEY=VALUE (repeat); a run reference KEY=VALUE finds the newest run with it")
 	cmd.Flags().StringVar(&opts.format, "format", "", "input format: native, inspect, promptfoo, lm-eval, waza (default: detect)")
 	cmd.Flags().BoolVar(&opts.watch, "watch", false, "keep importing new and changed files in the given directories")
 	return cmd
@@ -120,7 +130,7 @@ func runImport(o *importOptions) error {
 
 // importPath imports a file, stdin or a directory.
 func importPath(o *importOptions, root, p string, tree *ingest.Tree) ([]ingest.Result, error) {
-	opt := ingest.Options{SkipInvalid: o.skipInvalid, Name: o.name}
+	opt := ingest.Options{SkipInvalid: o.skipInvalid, Name: o.name, Labels: o.labels}
 	if p == "-" {
 		if o.format != "" && o.format != ingest.FormatNative {
 			return nil, errs.E(errs.Invalid, "stdin takes native JSONL only")

@@ -2,8 +2,10 @@ package cmd
 
 import (
 	"fmt"
+
 	"github.com/evals-dev/evals/format"
 	"github.com/evals-dev/evals/query"
+	"github.com/evals-dev/evals/store"
 	"github.com/spf13/cobra"
 )
 
@@ -11,6 +13,7 @@ type runsOptions struct {
 	f      *Factory
 	cursor string
 	limit  int
+	labels []string
 }
 
 func newRunsCmd(f *Factory, runF func(*runsOptions) error) *cobra.Command {
@@ -20,7 +23,8 @@ func newRunsCmd(f *Factory, runF func(*runsOptions) error) *cobra.Command {
 		Short: "List runs, newest first",
 		Example: `  evals runs
   evals runs --json --jq '.items[].id'
-  evals runs --limit 10 --cursor <nextCursor>`,
+  evals runs --limit 10 --cursor <nextCursor>
+  evals runs --label branch=main`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -31,6 +35,7 @@ func newRunsCmd(f *Factory, runF func(*runsOptions) error) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&opts.cursor, "cursor", "", "page cursor (the nextCursor of the previous page)")
 	cmd.Flags().IntVar(&opts.limit, "limit", 50, "page size (1..1000)")
+	cmd.Flags().StringArrayVar(&opts.labels, "label", nil, "only runs with this label KEY=VALUE (repeat: all of them)")
 	return cmd
 }
 
@@ -39,7 +44,11 @@ func runRuns(o *runsOptions) error {
 	if err != nil {
 		return err
 	}
-	p, err := query.Runs(s, query.RunsParams{Cursor: o.cursor, Limit: o.limit})
+	labels, err := store.ParseLabels(o.labels)
+	if err != nil {
+		return err
+	}
+	p, err := query.Runs(s, query.RunsParams{Cursor: o.cursor, Limit: o.limit, Labels: labels})
 	if err != nil {
 		return err
 	}

@@ -111,6 +111,12 @@ func topKeys(head []byte) []string {
 
 // sourceID is the stable run id of a source: the same file imports into the same run,
 // which a changed file then replaces.
+// contentID is a run id derived from a content digest.
+func contentID(digest string) string {
+	h := sha256.Sum256([]byte(digest))
+	return hex.EncodeToString(h[:5])
+}
+
 func sourceID(format, path string, part string) string {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -207,7 +213,13 @@ func ImportFile(ctx context.Context, root, path, format string, opt Options) ([]
 		if len(runs) > 1 {
 			d, part = fmt.Sprintf("%s#%d", digest, i), fmt.Sprint(i)
 		}
-		if b.meta.ID == "" {
+		switch {
+		case store.IsURL(root):
+			// A shared store: many machines import files from paths that mean nothing to
+			// each other, so the id comes from the content. The same content twice is one
+			// run (its run.json is created only once); a changed file is a new run.
+			b.meta.ID = contentID(d)
+		case b.meta.ID == "":
 			// The run id comes from where the file is, so a changed file (even one whose
 			// eval was renamed) replaces its run.
 			b.meta.ID = sourceID(format, path, part)
@@ -227,6 +239,7 @@ func writeBuilt(root, path, format string, b built, digest string, opt Options) 
 		if opt.Name != "" {
 			meta.Name = opt.Name
 		}
+		opt.applyLabels(&meta)
 		return meta
 	}
 	id := b.meta.ID
@@ -234,7 +247,7 @@ func writeBuilt(root, path, format string, b built, digest string, opt Options) 
 	if err != nil {
 		return Result{}, err
 	}
-	w.SetReplace(true)
+	w.SetReplace(!store.IsURL(root))
 	if b.stream != nil {
 		meta, err := b.stream(w.Add)
 		if err != nil {

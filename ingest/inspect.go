@@ -29,6 +29,10 @@ type inspHeader struct {
 		Dataset struct {
 			Name string `json:"name"`
 		} `json:"dataset"`
+		Revision struct {
+			Type   string `json:"type"`
+			Commit string `json:"commit"`
+		} `json:"revision"`
 	} `json:"eval"`
 	Stats struct {
 		StartedAt   json.RawMessage `json:"started_at"`
@@ -182,6 +186,9 @@ func inspMeta(h inspHeader) store.Run {
 		Labels: map[string]string{"task": h.Eval.Task}}
 	if h.Eval.RunID != "" {
 		m.Labels["inspect_run_id"] = h.Eval.RunID
+	}
+	if h.Eval.Revision.Type == "git" && h.Eval.Revision.Commit != "" {
+		m.Labels["sha"] = h.Eval.Revision.Commit
 	}
 	if t := parseTime(h.Stats.StartedAt); !t.IsZero() {
 		m.StartedAt = &t

@@ -65,6 +65,7 @@ func readLMEval(path string) ([]built, []string, error) {
 		Labels: map[string]string{"results": filepath.Base(path)}, Status: store.RunCompleted}
 	if r.GitHash != "" {
 		meta.Labels["git_sha"] = r.GitHash
+		meta.Labels["sha"] = r.GitHash
 	}
 	var outs []*store.Outcome
 	var companions []string

@@ -33,6 +33,21 @@ type Options struct {
 	Name string
 	// Progress, when set, is called now and then with the bytes read so far.
 	Progress func(read int64)
+	// Labels are added to the run's labels (over the harness's own: branch, sha, …).
+	Labels map[string]string
+}
+
+// applyLabels merges the labels given on the command line into a run's.
+func (o Options) applyLabels(m *store.Run) {
+	if len(o.Labels) == 0 {
+		return
+	}
+	if m.Labels == nil {
+		m.Labels = map[string]string{}
+	}
+	for k, v := range o.Labels {
+		m.Labels[k] = v
+	}
 }
 
 // Result says what an import did.
@@ -369,6 +384,7 @@ func newWriter(root string, h *Header, opt Options) (*store.Writer, error) {
 	if opt.Name != "" {
 		meta.Name = opt.Name
 	}
+	opt.applyLabels(&meta)
 	return store.NewWriter(root, meta)
 }
 

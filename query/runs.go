@@ -83,6 +83,8 @@ func runInterval(s store.Summary) *Interval {
 type RunsParams struct {
 	Cursor string
 	Limit  int
+	// Labels keeps the runs that carry every one of these labels.
+	Labels map[string]string
 }
 
 // Runs lists runs newest first, paged.
@@ -91,9 +93,11 @@ func Runs(src Source, p RunsParams) (Paged[RunSummary], error) {
 	if err != nil {
 		return Paged[RunSummary]{}, err
 	}
-	all := make([]RunSummary, len(runs))
-	for i, r := range runs {
-		all[i] = Summarize(r)
+	all := make([]RunSummary, 0, len(runs))
+	for _, r := range runs {
+		if store.HasLabels(r, p.Labels) {
+			all = append(all, Summarize(r))
+		}
 	}
 	return PageOf(all, p.Cursor, p.Limit)
 }

@@ -30,6 +30,7 @@ type param struct {
 var (
 	pCursor   = param{"cursor", "string", "the nextCursor of the previous page"}
 	pLimit    = param{"limit", "integer", "page size, 1..1000 (default 50)"}
+	pLabel    = param{"label", "string", "KEY=VALUE: only runs with this label (repeatable)"}
 	pModel    = param{"model", "string", "only these models (comma list)"}
 	pStimulus = param{"stimulus", "string", "only these stimuli (comma list)"}
 	pStatus   = param{"status", "string", "passed, failed, error, skipped, pending or success (comma list)"}
@@ -50,7 +51,7 @@ var routes = []route{
 	{method: "GET", path: "/api/openapi.json", summary: "This API as an OpenAPI 3 document", handle: func(s *server, _ *http.Request) (result, error) {
 		return result{value: s.doc}, nil
 	}},
-	{method: "GET", path: "/api/runs", summary: "Runs, newest first, paged", params: []param{pCursor, pLimit}, handle: handleRuns},
+	{method: "GET", path: "/api/runs", summary: "Runs, newest first, paged; label=KEY=VALUE (repeatable) keeps runs with those labels", params: []param{pCursor, pLimit, pLabel}, handle: handleRuns},
 	{method: "GET", path: "/api/runs/{id}", summary: "Run detail: summary, stimuli and config", heavy: true, handle: runScoped(answer(func(s *server, r *http.Request, run store.Run) (any, error) {
 		return query.Run(s.d.Store, run.ID)
 	}))},
@@ -179,7 +180,11 @@ func handleRuns(s *server, r *http.Request) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	v, err := query.Runs(s.d.Store, query.RunsParams{Cursor: q.Get("cursor"), Limit: limit})
+	labels, err := store.ParseLabels(q["label"])
+	if err != nil {
+		return result{}, err
+	}
+	v, err := query.Runs(s.d.Store, query.RunsParams{Cursor: q.Get("cursor"), Limit: limit, Labels: labels})
 	return result{value: v}, err
 }
 

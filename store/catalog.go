@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/evals-dev/evals/errs"
 )
@@ -193,6 +194,9 @@ func ResolveIn(runs []Run, ref string) (Run, error) {
 	if ref == "" {
 		return Run{}, errs.E(errs.Invalid, "empty run reference")
 	}
+	if k, v, ok := strings.Cut(ref, "="); ok {
+		return resolveLabel(runs, ref, k, v)
+	}
 	if ref == "latest" || strings.HasPrefix(ref, "latest~") {
 		n := 0
 		if rest, ok := strings.CutPrefix(ref, "latest~"); ok {
@@ -248,4 +252,72 @@ func (s *Store) ByDigest(digest string) (Run, bool) {
 		}
 	}
 	return Run{}, false
+}
+
+// resolveLabel finds the newest run with label k=v, or with KEY=VALUE~N the N-th newer one.
+func resolveLabel(runs []Run, ref, k, v string) (Run, error) {
+	n := 0
+	if i := strings.LastIndex(v, "~"); i >= 0 {
+		m, err := strconv.Atoi(v[i+1:])
+		if err != nil || m < 0 {
+			return Run{}, errs.E(errs.Invalid, "invalid run reference %q: want KEY=VALUE or KEY=VALUE~N", ref)
+		}
+		v, n = v[:i], m
+	}
+	if k == "" {
+		return Run{}, errs.E(errs.Invalid, "invalid run reference %q: want KEY=VALUE", ref)
+	}
+	var with []Run
+	for _, r := range runs {
+		if lv, ok := r.Labels[k]; ok && lv == v {
+			with = append(with, r)
+		}
+	}
+	if n >= len(with) {
+		if len(with) == 0 {
+			return Run{}, errs.E(errs.NotFound, "no run has label %s=%s", k, v).WithHint("list labelled runs with `evals runs --label KEY=VALUE`")
+		}
+		return Run{}, errs.E(errs.NotFound, "run %s not found: %d runs have label %s=%s", ref, len(with), k, v)
+	}
+	return with[n], nil
+}
+
+// ParseLabels reads KEY=VALUE arguments.
+func ParseLabels(args []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, a := range args {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok || k == "" || strings.ContainsAny(k, "~,") {
+			return nil, errs.E(errs.Invalid, "invalid label %q: want KEY=VALUE", a)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// HasLabels reports whether a run carries every label of want.
+func HasLabels(r Run, want map[string]string) bool {
+	for k, v := range want {
+		if lv, ok := r.Labels[k]; !ok || lv != v {
+			return false
+		}
+	}
+	return true
+}
+
+// Leftovers lists what dead or abandoned writers left in the store: uploads that never
+// committed (older than grace), staging folders whose writer is gone, stale claims.
+func (s *Store) Leftovers(grace time.Duration) ([]Leftover, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	return s.be.leftovers(s.ctx, grace)
+}
+
+// RemoveLeftover deletes one leftover.
+func (s *Store) RemoveLeftover(l Leftover) error {
+	if s.err != nil {
+		return s.err
+	}
+	return s.be.remove(s.ctx, l)
 }
