@@ -62,6 +62,8 @@ type Leftover struct {
 	Key   string    `json:"key"`
 	Bytes int64     `json:"bytes"`
 	Age   time.Time `json:"lastModified"`
+
+	ref string // what remove deletes: a bucket key or prefix, a local path
 }
 
 // IsURL reports whether a store location is a bucket URL rather than a path.
@@ -72,25 +74,27 @@ func IsURL(root string) bool {
 
 var (
 	bucketsMu sync.Mutex
-	buckets   = map[string]backend{}
+	buckets   = map[string]*bucketBackend{}
 )
 
-// backendFor opens the backend of a store location, once per process for a bucket.
+// backendFor opens the backend of a store location. A bucket's client is opened once per
+// process and URL; each store value gets its own listing memo.
 func backendFor(root string) (backend, error) {
 	if !IsURL(root) {
 		return &localBackend{root: root}, nil
 	}
 	bucketsMu.Lock()
 	defer bucketsMu.Unlock()
-	if b, ok := buckets[root]; ok {
-		return b, nil
+	b, ok := buckets[root]
+	if !ok {
+		nb, err := openBucket(root)
+		if err != nil {
+			return nil, err
+		}
+		b = nb
+		buckets[root] = b
 	}
-	b, err := openBucket(root)
-	if err != nil {
-		return nil, err
-	}
-	buckets[root] = b
-	return b, nil
+	return &bucketBackend{url: b.url, show: b.show, bucket: b.bucket, cache: b.cache}, nil
 }
 
 // localBackend is a store folder on a local disk.

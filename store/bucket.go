@@ -35,9 +35,12 @@ import (
 // just the column chunks it needs, coalesced, in parallel.
 type bucketBackend struct {
 	url    string
-	bucket *blob.Bucket
-	cache  string // local cache folder for this bucket, "" when there is none
+	show   string // the URL without its query, for messages
+	bucket *blob.Bucket // opened once per process and URL, shared
+	cache  string       // local cache folder for this bucket, "" when there is none
 
+	// The last listing, kept for a second by this store value: a command lists the store
+	// once, not once per question it asks of it; a long-lived server lists again.
 	mu      sync.Mutex
 	listing *bucketListing
 }
@@ -66,7 +69,7 @@ func RequestSummary() string {
 		r.List.Load()+r.Get.Load()+r.Put.Load()+r.Delete.Load()+r.Head.Load(), r.List.Load(), r.Get.Load(), r.Put.Load(), r.Delete.Load(), r.Head.Load())
 }
 
-func openBucket(raw string) (backend, error) {
+func openBucket(raw string) (*bucketBackend, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, errs.E(errs.Invalid, "store URL %q: %w", raw, err)
@@ -81,7 +84,9 @@ func openBucket(raw string) (backend, error) {
 	if prefix != "" {
 		b = blob.PrefixedBucket(b, prefix+"/")
 	}
-	be := &bucketBackend{url: raw, bucket: b}
+	show := *u
+	show.RawQuery, show.Path = "", "/"+prefix
+	be := &bucketBackend{url: raw, show: strings.TrimSuffix(show.String(), "/"), bucket: b}
 	if dir, err := os.UserCacheDir(); err == nil {
 		sum := sha256.Sum256([]byte(raw))
 		be.cache = filepath.Join(dir, "evals", "bucket", hex.EncodeToString(sum[:8]))
@@ -104,7 +109,7 @@ func (b *bucketBackend) list(ctx context.Context) (*bucketListing, error) {
 		Requests.List.Add(1)
 		page, next, err := b.bucket.ListPage(ctx, token, 1000, &blob.ListOptions{Prefix: "runs/"})
 		if err != nil {
-			return nil, errs.E(errs.Internal, "listing %s: %w", b.url, err)
+			return nil, errs.E(errs.Internal, "listing %s: %w", b.show, err)
 		}
 		for _, o := range page {
 			v := objVersion(o.MD5, o.ModTime, o.Size)
@@ -167,7 +172,7 @@ func (b *bucketBackend) stamp(ctx context.Context) string {
 }
 
 func (b *bucketBackend) where(id, name string) string {
-	return strings.TrimSuffix(b.url, "/") + "/" + runKey(id, name)
+	return b.show + "/" + runKey(id, name)
 }
 
 // cachePath is where an immutable object version is cached; "" without a cache.
@@ -401,7 +406,7 @@ func (b *bucketBackend) publish(ctx context.Context, id, dir string, replace boo
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return false, errs.E(errs.Internal, "uploading run %s to %s: %w", id, b.url, err)
+		return false, errs.E(errs.Internal, "uploading run %s to %s: %w", id, b.show, err)
 	}
 	meta, err := os.ReadFile(filepath.Join(dir, runFile))
 	if err != nil {
@@ -414,7 +419,7 @@ func (b *bucketBackend) publish(ctx context.Context, id, dir string, replace boo
 		return false, errs.E(errs.Conflict, "run %s already exists in the store", id)
 	}
 	if err != nil {
-		return false, errs.E(errs.Internal, "committing run %s to %s: %w", id, b.url, err)
+		return false, errs.E(errs.Internal, "committing run %s to %s: %w", id, b.show, err)
 	}
 	return false, nil
 }
@@ -428,7 +433,7 @@ func (b *bucketBackend) claim(ctx context.Context, digest, id string) (string, e
 			return "", nil
 		}
 		if gcerrors.Code(err) != gcerrors.FailedPrecondition {
-			return "", errs.E(errs.Internal, "claiming %s in %s: %w", digest, b.url, err)
+			return "", errs.E(errs.Internal, "claiming %s in %s: %w", digest, b.show, err)
 		}
 		Requests.Get.Add(1)
 		holderB, rerr := b.bucket.ReadAll(ctx, key)
@@ -489,7 +494,7 @@ func (b *bucketBackend) leftovers(ctx context.Context, grace time.Duration) ([]L
 	var out []Leftover
 	for id, r := range runs {
 		if !r.committed && time.Since(r.newest) > grace {
-			out = append(out, Leftover{Kind: "upload", Key: b.where(id, ""), Bytes: r.bytes, Age: r.newest})
+			out = append(out, Leftover{Kind: "upload", Key: b.where(id, ""), Bytes: r.bytes, Age: r.newest, ref: runKey(id, "")})
 		}
 	}
 	iter := b.bucket.List(&blob.ListOptions{Prefix: "digests/"})
@@ -500,7 +505,7 @@ func (b *bucketBackend) leftovers(ctx context.Context, grace time.Duration) ([]L
 			break
 		}
 		if err != nil {
-			return nil, errs.E(errs.Internal, "listing %s: %w", b.url, err)
+			return nil, errs.E(errs.Internal, "listing %s: %w", b.show, err)
 		}
 		if time.Since(o.ModTime) < grace {
 			continue
@@ -511,7 +516,7 @@ func (b *bucketBackend) leftovers(ctx context.Context, grace time.Duration) ([]L
 			continue
 		}
 		if _, ok := l.objects[runKey(strings.TrimSpace(string(holder)), runFile)]; !ok {
-			out = append(out, Leftover{Kind: "claim", Key: strings.TrimSuffix(b.url, "/") + "/" + o.Key, Bytes: o.Size, Age: o.ModTime})
+			out = append(out, Leftover{Kind: "claim", Key: b.show + "/" + o.Key, Bytes: o.Size, Age: o.ModTime, ref: o.Key})
 		}
 	}
 	out = append(out, deadStaging(filepath.Join(os.TempDir(), "evals-staging"), grace)...)
@@ -520,16 +525,15 @@ func (b *bucketBackend) leftovers(ctx context.Context, grace time.Duration) ([]L
 }
 
 func (b *bucketBackend) remove(ctx context.Context, lo Leftover) error {
-	base := strings.TrimSuffix(b.url, "/") + "/"
 	switch lo.Kind {
 	case "staging":
-		removeStaging(lo.Key)
+		removeStaging(lo.ref)
 		return nil
 	case "claim":
 		Requests.Delete.Add(1)
-		return b.bucket.Delete(ctx, strings.TrimPrefix(lo.Key, base))
+		return b.bucket.Delete(ctx, lo.ref)
 	}
-	prefix := strings.TrimPrefix(lo.Key, base) + "/"
+	prefix := lo.ref
 	l, err := b.list(ctx)
 	if err != nil {
 		return err

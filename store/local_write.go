@@ -72,7 +72,7 @@ func deadStaging(dir string, grace time.Duration) []Leftover {
 			dead = time.Since(info.ModTime()) > grace
 		}
 		if dead {
-			out = append(out, Leftover{Kind: "staging", Key: path, Bytes: dirSize(path), Age: info.ModTime()})
+			out = append(out, Leftover{Kind: "staging", Key: path, Bytes: dirSize(path), Age: info.ModTime(), ref: path})
 		}
 	}
 	return out
@@ -207,7 +207,7 @@ func (l *localBackend) leftovers(ctx context.Context, grace time.Duration) ([]Le
 		}
 		holder := strings.TrimSpace(string(b))
 		if _, err := os.Stat(filepath.Join(l.runsDir(), holder, runFile)); err != nil {
-			out = append(out, Leftover{Kind: "claim", Key: path, Bytes: info.Size(), Age: info.ModTime()})
+			out = append(out, Leftover{Kind: "claim", Key: path, Bytes: info.Size(), Age: info.ModTime(), ref: path})
 		}
 	}
 	return out, nil
@@ -216,9 +216,9 @@ func (l *localBackend) leftovers(ctx context.Context, grace time.Duration) ([]Le
 func (l *localBackend) remove(ctx context.Context, lo Leftover) error {
 	switch lo.Kind {
 	case "staging":
-		removeStaging(lo.Key)
+		removeStaging(lo.ref)
 	default:
-		if err := os.Remove(lo.Key); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := os.Remove(lo.ref); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return errs.E(errs.Internal, "removing %s: %w", lo.Key, err)
 		}
 	}
