@@ -35,7 +35,7 @@ import (
 // just the column chunks it needs, coalesced, in parallel.
 type bucketBackend struct {
 	url    string
-	show   string // the URL without its query, for messages
+	show   string       // the URL without its query, for messages
 	bucket *blob.Bucket // opened once per process and URL, shared
 	cache  string       // local cache folder for this bucket, "" when there is none
 
