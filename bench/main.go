@@ -24,7 +24,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: bench gen-store|gen-jsonl|gen-inspect|gen-promptfoo|duckq|compare|load [flags]")
+		fmt.Fprintln(os.Stderr, "usage: bench gen-store|gen-jsonl|gen-inspect|gen-promptfoo|duckq|compare|load|proxy [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -43,6 +43,8 @@ func main() {
 		err = genInspect(os.Args[2:])
 	case "gen-promptfoo":
 		err = genPromptfoo(os.Args[2:])
+	case "proxy":
+		err = latencyProxy(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}

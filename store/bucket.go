@@ -17,11 +17,17 @@ import (
 	"sync/atomic"
 	"time"
 
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/logging"
 	"github.com/evals-dev/evals/errs"
+	gcaws "gocloud.dev/aws"
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/azureblob" // azblob://
 	_ "gocloud.dev/blob/gcsblob"   // gs://
-	_ "gocloud.dev/blob/s3blob"    // s3://
+	"gocloud.dev/blob/s3blob"
 	"gocloud.dev/gcerrors"
 	"golang.org/x/sync/errgroup"
 )
@@ -76,7 +82,12 @@ func openBucket(raw string) (*bucketBackend, error) {
 	}
 	prefix := strings.Trim(u.Path, "/")
 	u.Path = ""
-	b, err := blob.OpenBucket(context.Background(), u.String())
+	var b *blob.Bucket
+	if u.Scheme == "s3" {
+		b, err = openS3(u)
+	} else {
+		b, err = blob.OpenBucket(context.Background(), u.String())
+	}
 	if err != nil {
 		return nil, errs.E(errs.Invalid, "opening store %s: %w", raw, err).
 			WithHint("a store is a folder or s3://BUCKET/PREFIX, gs://BUCKET/PREFIX or azblob://CONTAINER/PREFIX")
@@ -548,4 +559,42 @@ func (b *bucketBackend) remove(ctx context.Context, lo Leftover) error {
 	}
 	b.forget()
 	return nil
+}
+
+// openS3 opens an s3:// bucket as gocloud's URL opener does (the same parameters:
+// region, endpoint, profile, use_path_style, disable_https, …), with two changes: the AWS
+// SDK's log goes nowhere (it would print a warning per read to stderr, which carries only
+// evals' own messages), and responses are checksummed only where S3 requires it, so an
+// S3-compatible server without checksums reads the same.
+func openS3(u *url.URL) (*blob.Bucket, error) {
+	q := u.Query()
+	var s3opts []func(*s3.Options)
+	for _, p := range []struct {
+		keys []string
+		set  func(o *s3.Options, v bool)
+	}{
+		{[]string{"use_path_style", "s3ForcePathStyle"}, func(o *s3.Options, v bool) { o.UsePathStyle = v }},
+		{[]string{"disable_https"}, func(o *s3.Options, v bool) { o.EndpointOptions.DisableHTTPS = v }},
+		{[]string{"accelerate"}, func(o *s3.Options, v bool) { o.UseAccelerate = v }},
+	} {
+		for _, k := range p.keys {
+			if raw := q.Get(k); raw != "" {
+				q.Del(k)
+				v, err := strconv.ParseBool(raw)
+				if err != nil {
+					return nil, fmt.Errorf("invalid value for %q: %w", k, err)
+				}
+				s3opts = append(s3opts, func(o *s3.Options) { p.set(o, v) })
+			}
+		}
+	}
+	cfg, err := gcaws.V2ConfigFromURLParams(context.Background(), q)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Logger = logging.Nop{}
+	cfg.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+	cfg.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+	client := s3.NewFromConfig(cfg, s3opts...)
+	return s3blob.OpenBucket(context.Background(), client, u.Host, nil)
 }
