@@ -39,10 +39,12 @@ same=$(cmp <("$work/evals" --store "$src" ranking --run all --json) <("$work/eva
 echo "same answer from disk and from S3: $same"
 
 for scope in latest all; do
-  hyperfine -N -w 2 -r 10 --export-markdown "$work/t-$scope.md" \
+  # --prepare applies to every command of one hyperfine call: the cold case gets its own.
+  hyperfine -N -w 2 -r 10 --export-markdown "$work/w-$scope.md" \
     -n "local disk" "$work/evals --store $src ranking --run $scope" \
     -n "S3 loopback, warm" "$work/evals --store $direct ranking --run $scope" \
-    -n "S3 +20 ms RTT, warm" "$work/evals --store $slow ranking --run $scope" \
-    -n "S3 +20 ms RTT, cold" --prepare "rm -rf $work/cache" "$work/evals --store $slow ranking --run $scope" >/dev/null
-  echo; echo "ranking --run $scope"; cat "$work/t-$scope.md"
+    -n "S3 +20 ms RTT, warm" "$work/evals --store $slow ranking --run $scope" >/dev/null
+  hyperfine -N -r 10 --export-markdown "$work/c-$scope.md" --prepare "rm -rf $work/cache" \
+    -n "S3 +20 ms RTT, cold" "$work/evals --store $slow ranking --run $scope" >/dev/null
+  echo; echo "ranking --run $scope"; cat "$work/w-$scope.md"; tail -1 "$work/c-$scope.md"
 done

@@ -301,16 +301,24 @@ func translate(dst []int32, values []string, ids map[string]int32, names *[]stri
 
 // aggregateRuns scans runs in parallel, one run per worker.
 func aggregateRuns(src Source, runs []store.Run, mode aggMode) ([]*runAgg, error) {
-	return perRun(runs, func(r store.Run) (*runAgg, error) { return aggregateRun(src, r, mode) })
+	return perRun(src, runs, func(r store.Run) (*runAgg, error) { return aggregateRun(src, r, mode) })
 }
 
-// perRun calls fn for every run on GOMAXPROCS workers and returns the results in order;
-// the first error (in run order) wins.
-func perRun[T any](runs []store.Run, fn func(store.Run) (T, error)) ([]T, error) {
+// parallelSource is a source that says how many runs to read at once: a bucket store,
+// where a read waits on the network rather than on a core.
+type parallelSource interface{ Parallelism() int }
+
+// perRun calls fn for every run on GOMAXPROCS workers (or as many as the source asks for)
+// and returns the results in order; the first error (in run order) wins.
+func perRun[T any](src Source, runs []store.Run, fn func(store.Run) (T, error)) ([]T, error) {
 	out := make([]T, len(runs))
 	errsOut := make([]error, len(runs))
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	workers := runtime.GOMAXPROCS(0)
+	if ps, ok := src.(parallelSource); ok {
+		workers = max(workers, ps.Parallelism())
+	}
+	sem := make(chan struct{}, workers)
 	for i, r := range runs {
 		wg.Add(1)
 		sem <- struct{}{}

@@ -56,7 +56,7 @@ func GradersOf(src Source, sc Scope) (Graders, error) {
 	if err != nil {
 		return Graders{}, err
 	}
-	parts, err := perRun(runs, func(r store.Run) (graderPart, error) { return graderScan(src, r) })
+	parts, err := perRun(src, runs, func(r store.Run) (graderPart, error) { return graderScan(src, r) })
 	if err != nil {
 		return Graders{}, err
 	}

@@ -78,7 +78,7 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 		ks      []*kStats
 		counts  [][]passCount
 	}
-	parts, err := perRun(runs, func(r store.Run) (part, error) {
+	parts, err := perRun(src, runs, func(r store.Run) (part, error) {
 		ra, err := aggregateRun(src, r, mode)
 		if err != nil {
 			return part{}, err

@@ -41,7 +41,7 @@ func ToolsOf(src Source, sc Scope) (Tools, error) {
 	if err != nil {
 		return Tools{}, err
 	}
-	parts, err := perRun(runs, func(r store.Run) (map[string]*toolAcc, error) { return toolScan(src, r) })
+	parts, err := perRun(src, runs, func(r store.Run) (map[string]*toolAcc, error) { return toolScan(src, r) })
 	if err != nil {
 		return Tools{}, err
 	}

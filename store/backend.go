@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -29,6 +30,8 @@ type backend interface {
 	readRun(ctx context.Context, id, version string) ([]byte, error)
 	// open opens runs/<id>/<name> for ranged reads.
 	open(ctx context.Context, id, name string) (object, error)
+	// parallelism is how many runs to read at once.
+	parallelism() int
 	// stamp changes whenever a run appears or goes; "" when unknown.
 	stamp(ctx context.Context) string
 	// where names runs/<id>/<name> for messages: a path or a URL.
@@ -142,6 +145,9 @@ type localObject struct {
 }
 
 func (o *localObject) Size() int64 { return o.size }
+
+// parallelism: a local read waits on a core, so one run per core.
+func (l *localBackend) parallelism() int { return runtime.GOMAXPROCS(0) }
 
 func (l *localBackend) stamp(ctx context.Context) string {
 	st, err := os.Stat(l.runsDir())

@@ -174,6 +174,9 @@ func (b *bucketBackend) runIDs(ctx context.Context) (map[string]string, error) {
 	return out, nil
 }
 
+// parallelism: a bucket read waits on the network, so many runs at once.
+func (b *bucketBackend) parallelism() int { return 16 }
+
 func (b *bucketBackend) stamp(ctx context.Context) string {
 	l, err := b.list(ctx)
 	if err != nil {
@@ -282,6 +285,26 @@ func (b *bucketBackend) open(ctx context.Context, id, name string) (object, erro
 }
 
 func (b *bucketBackend) rangeRead(ctx context.Context, key string, off, n int64) ([]byte, error) {
+	// A read that comes back short (a connection cut mid-body) is tried once more, then
+	// is an error: a truncated chunk must never reach the Parquet decoder as data.
+	var lastErr error
+	for attempt := 0; attempt < 2; attempt++ {
+		data, err := b.rangeReadOnce(ctx, key, off, n)
+		if err == nil && int64(len(data)) == n {
+			return data, nil
+		}
+		if errors.Is(err, os.ErrNotExist) || ctx.Err() != nil {
+			return nil, err
+		}
+		if err == nil {
+			err = fmt.Errorf("%s: read %d bytes at %d, got %d", key, n, off, len(data))
+		}
+		lastErr = err
+	}
+	return nil, lastErr
+}
+
+func (b *bucketBackend) rangeReadOnce(ctx context.Context, key string, off, n int64) ([]byte, error) {
 	Requests.Get.Add(1)
 	r, err := b.bucket.NewRangeReader(ctx, key, off, n, nil)
 	if gcerrors.Code(err) == gcerrors.NotFound {
@@ -291,12 +314,11 @@ func (b *bucketBackend) rangeRead(ctx context.Context, key string, off, n int64)
 		return nil, err
 	}
 	defer r.Close()
-	buf := make([]byte, 0, n)
-	w := bytes.NewBuffer(buf)
-	if _, err := io.Copy(w, r); err != nil {
+	buf := bytes.NewBuffer(make([]byte, 0, n))
+	if _, err := io.Copy(buf, r); err != nil {
 		return nil, err
 	}
-	return w.Bytes(), nil
+	return buf.Bytes(), nil
 }
 
 // blobObject reads an object by ranges: from chunks fetched before (head, tail, the

@@ -321,3 +321,12 @@ func (s *Store) RemoveLeftover(l Leftover) error {
 	}
 	return s.be.remove(s.ctx, l)
 }
+
+// Parallelism is how many runs a query should read at once: one per core on a local
+// disk; more on a bucket, where each read waits on the network.
+func (s *Store) Parallelism() int {
+	if s.err != nil {
+		return 1
+	}
+	return s.be.parallelism()
+}

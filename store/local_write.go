@@ -150,15 +150,23 @@ func (l *localBackend) claim(ctx context.Context, digest, id string) (string, er
 	}
 	path := filepath.Join(dir, claimKey(digest))
 	for attempt := 0; attempt < 3; attempt++ {
-		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+		// The claim appears whole or not at all: written aside, then hard-linked into
+		// place, which fails if the name exists (a create-if-absent with its content).
+		tmp, err := os.CreateTemp(dir, ".claim-")
+		if err != nil {
+			return "", errs.E(errs.Internal, "claiming %s: %w", path, err)
+		}
+		_, werr := tmp.WriteString(id)
+		if cerr := tmp.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			os.Remove(tmp.Name())
+			return "", errs.E(errs.Internal, "claiming %s: %w", path, werr)
+		}
+		err = os.Link(tmp.Name(), path)
+		os.Remove(tmp.Name())
 		if err == nil {
-			_, err = f.WriteString(id)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return "", errs.E(errs.Internal, "writing %s: %w", path, err)
-			}
 			return "", nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
