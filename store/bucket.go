@@ -26,7 +26,7 @@ import (
 	gcaws "gocloud.dev/aws"
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/azureblob" // azblob://
-	_ "gocloud.dev/blob/gcsblob"   // gs://
+
 	"gocloud.dev/blob/s3blob"
 	"gocloud.dev/gcerrors"
 	"golang.org/x/sync/errgroup"
@@ -82,6 +82,10 @@ func openBucket(raw string) (*bucketBackend, error) {
 	}
 	prefix := strings.Trim(u.Path, "/")
 	u.Path = ""
+	if u.Scheme == "gs" && !gcsBuilt {
+		return nil, errs.E(errs.Invalid, "this evals was built without Google Cloud Storage: opening %s needs a build with -tags gcs", raw).
+			WithHint("go install -tags gcs github.com/evals-dev/evals@latest, or use the bucket's S3-compatible endpoint: s3://BUCKET/PREFIX?endpoint=https://storage.googleapis.com&region=auto with HMAC keys in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY")
+	}
 	var b *blob.Bucket
 	if u.Scheme == "s3" {
 		b, err = openS3(u)
