@@ -126,7 +126,7 @@ func (s *runsScreen) fill() {
 		}
 		rows = append(rows, row{
 			cells: []string{id, r.Name, format.Time(r.CreatedAt), fmt.Sprint(len(r.Models)), format.Int(r.OutcomeCount),
-				format.Pct(r.PassRate), format.Bar(r.PassRate, 10), r.Status},
+				format.PctPM(r.PassRate, r.PassRateInterval), format.Bar(r.PassRate, 10), r.Status},
 			nums:   []float64{math.NaN(), math.NaN(), float64(-r.CreatedAt.Unix()), float64(len(r.Models)), float64(r.OutcomeCount), pr},
 			value:  r,
 			failed: r.PassRate != nil && *r.PassRate < 0.5 || r.Status == "failed",
