@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/evals-dev/evals/errs"
+	"github.com/evals-dev/evals/format"
 	"github.com/evals-dev/evals/ingest"
 	"github.com/evals-dev/evals/store"
 	"github.com/spf13/cobra"
@@ -106,7 +107,7 @@ func runImport(o *importOptions) error {
 			reportImport(o.f, r)
 		}
 		for _, u := range tree.Unrecognised {
-			fmt.Fprintf(o.f.IO.ErrOut, "skipped %s: not a result file evals recognises\n", u)
+			fmt.Fprintf(o.f.IO.ErrOut, "skipped %s: not a result file evals recognises\n", format.SanitizeLine(u))
 		}
 	}
 	n := len(tree.Failed)
@@ -116,7 +117,7 @@ func runImport(o *importOptions) error {
 	case n > 0:
 		if !o.f.JSON {
 			for _, f := range tree.Failed {
-				fmt.Fprintf(o.f.IO.ErrOut, "error: %s\n", f)
+				fmt.Fprintf(o.f.IO.ErrOut, "error: %s\n", format.Sanitize(f))
 			}
 		}
 		code := errs.Corrupt
@@ -163,7 +164,7 @@ func importPath(o *importOptions, root, p string, tree *ingest.Tree) ([]ingest.R
 func reportImport(f *Factory, res ingest.Result) {
 	w := f.IO.Out
 	if res.Duplicate {
-		fmt.Fprintf(w, "%s: already imported as run %s (%s); nothing to do\n", res.Source, res.Run.ID, res.Run.Name)
+		fmt.Fprintf(w, "%s: already imported as run %s (%s); nothing to do\n", format.SanitizeLine(res.Source), res.Run.ID, format.SanitizeLine(res.Run.Name))
 		return
 	}
 	s := res.Run.Summary
@@ -172,11 +173,11 @@ func reportImport(f *Factory, res ingest.Result) {
 		verb = "re-imported (changed)"
 	}
 	fmt.Fprintf(w, "%s: %s run %s (%s): %d outcomes, %d stimuli, %d models\n",
-		res.Source, verb, res.Run.ID, res.Run.Name, s.OutcomeCount, s.StimulusCount, len(res.Run.Models))
+		format.SanitizeLine(res.Source), verb, res.Run.ID, format.SanitizeLine(res.Run.Name), s.OutcomeCount, s.StimulusCount, len(res.Run.Models))
 	if res.Skipped > 0 {
-		fmt.Fprintf(f.IO.ErrOut, "warning: skipped %d invalid lines of %s\n", res.Skipped, res.Source)
+		fmt.Fprintf(f.IO.ErrOut, "warning: skipped %d invalid lines of %s\n", res.Skipped, format.SanitizeLine(res.Source))
 		for _, e := range res.SkippedErrors {
-			fmt.Fprintf(f.IO.ErrOut, "  %s\n", e)
+			fmt.Fprintf(f.IO.ErrOut, "  %s\n", format.Sanitize(fmt.Sprint(e)))
 		}
 	}
 }

@@ -35,7 +35,7 @@ func (f *Factory) print(v view) error {
 			return err
 		}
 		if f.JQ != "" {
-			return runJQ(out, f.JQ, b)
+			return runJQ(out, f.JQ, b, f.IO.OutTTY)
 		}
 		if f.IO.OutTTY {
 			b = format.Indent(b)
@@ -57,8 +57,11 @@ func (f *Factory) print(v view) error {
 	}
 }
 
-// runJQ filters JSON with a jq expression: strings print raw, other values as JSON.
-func runJQ(w io.Writer, expr string, data []byte) error {
+// runJQ filters JSON with a jq expression: strings print raw, other values as JSON. On a
+// terminal a raw string is text for a person, so it is made inert (format.Sanitize): a
+// model's output must not retitle the window or write the clipboard. On a pipe it is data,
+// byte for byte.
+func runJQ(w io.Writer, expr string, data []byte, tty bool) error {
 	q, err := gojq.Parse(expr)
 	if err != nil {
 		return errs.E(errs.Invalid, "invalid --jq expression: %w", err)
@@ -84,6 +87,9 @@ func runJQ(w io.Writer, expr string, data []byte) error {
 			return errs.E(errs.Invalid, "--jq: %w", err)
 		}
 		if s, ok := v.(string); ok {
+			if tty {
+				s = format.Sanitize(s)
+			}
 			fmt.Fprintln(w, s)
 			continue
 		}

@@ -57,9 +57,10 @@ func Execute(ctx context.Context, args []string, ios *IOStreams) int {
 		_, _ = ios.Out.Write(b)
 	}
 	if code != errs.GateFailed || err.Error() != "" {
-		fmt.Fprintf(ios.ErrOut, "error: %s\n", err.Error())
+		// Messages can quote file content and names from results: shown, never obeyed.
+		fmt.Fprintf(ios.ErrOut, "error: %s\n", format.Sanitize(err.Error()))
 		if h := errs.HintOf(err); h != "" {
-			fmt.Fprintf(ios.ErrOut, "hint: %s\n", h)
+			fmt.Fprintf(ios.ErrOut, "hint: %s\n", format.Sanitize(h))
 		}
 	}
 	return errs.ExitCode(code)

@@ -55,7 +55,7 @@ func runRuns(o *runsOptions) error {
 	// A broken run does not hide the others, but it is not hidden either.
 	if _, bad, _ := s.Runs(); len(bad) > 0 {
 		for _, e := range bad {
-			fmt.Fprintf(o.f.IO.ErrOut, "warning: skipping a run: %v\n", e)
+			fmt.Fprintf(o.f.IO.ErrOut, "warning: skipping a run: %s\n", format.Sanitize(e.Error()))
 		}
 	}
 	return o.f.print(view{value: p, doc: func() format.Doc { return format.Runs(p) }, items: func() []any { return toAny(p.Items) }})

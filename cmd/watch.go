@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	fmtpkg "github.com/evals-dev/evals/format"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -50,7 +51,7 @@ func runWatch(o *importOptions) error {
 				res, err := ingest.ImportFile(o.f.Ctx, s.Root(), p, format, ingest.Options{SkipInvalid: o.skipInvalid})
 				if err != nil {
 					// A file caught mid-write is retried when it changes again.
-					fmt.Fprintf(o.f.IO.ErrOut, "%s: %v\n", p, err)
+					fmt.Fprintf(o.f.IO.ErrOut, "%s: %s\n", fmtpkg.SanitizeLine(p), fmtpkg.Sanitize(err.Error()))
 					return nil
 				}
 				for _, r := range res {

@@ -137,12 +137,23 @@ func writeSectionPipe(b *strings.Builder, s Section) {
 }
 
 var (
-	cleaner   = strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
-	mdEscaper = strings.NewReplacer("|", `\|`, "\n", " ", "\r", "")
+	cleaner = strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
+	// mdEscaper makes text inert in Markdown: HTML special characters become entities,
+	// the characters of inline markup, links and tables are backslash-escaped, and a
+	// newline inside a cell becomes <br>, so a crafted output can neither break the table
+	// nor add markup.
+	mdEscaper = strings.NewReplacer(
+		"&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;",
+		`\`, `\\`, "|", `\|`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "~", `\~`,
+		"\r\n", "<br>", "\n", "<br>", "\r", "<br>",
+		// Autolinks: a bare URL in a result is shown, not linked (a zero-width space
+		// after the scheme's colon, and in www., is enough for GFM renderers).
+		"://", ":\u200b//", "www.", "www\u200b.", "WWW.", "WWW\u200b.",
+	)
 )
 
-// clean keeps one cell on one line of a tab-separated stream.
-func clean(s string) string { return cleaner.Replace(s) }
+// clean keeps one cell on one line of a tab-separated stream, and inert (Sanitize).
+func clean(s string) string { return Sanitize(cleaner.Replace(s)) }
 
 var (
 	titleStyle  = lipgloss.NewStyle().Bold(true)
@@ -162,14 +173,14 @@ func paint(st lipgloss.Style, s string, f Facts) string {
 
 func writeSectionTTY(b *strings.Builder, s Section, f Facts) {
 	if s.Title != "" {
-		b.WriteString(paint(titleStyle, s.Title, f) + "\n")
+		b.WriteString(paint(titleStyle, clean(s.Title), f) + "\n")
 	}
 	kw := 0
 	for _, kv := range s.KV {
 		kw = max(kw, ansi.StringWidth(kv[0]))
 	}
 	for _, kv := range s.KV {
-		line := paint(keyStyle, pad(kv[0], kw, false), f) + "  " + clean(kv[1])
+		line := paint(keyStyle, pad(clean(kv[0]), kw, false), f) + "  " + clean(kv[1])
 		b.WriteString(truncate(line, f.Width) + "\n")
 	}
 	if s.Table == nil {
@@ -180,13 +191,13 @@ func writeSectionTTY(b *strings.Builder, s Section, f Facts) {
 	}
 	t := s.Table
 	if len(t.Rows) == 0 && t.Empty != "" {
-		b.WriteString(t.Empty + "\n")
+		b.WriteString(clean(t.Empty) + "\n")
 		return
 	}
 	widths := fitWidths(t, f.Width)
 	cells := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
-		cells[i] = paint(headerStyle, pad(truncate(c.Name, widths[i]), widths[i], c.Kind != Text && c.Kind != Status), f)
+		cells[i] = paint(headerStyle, pad(truncate(clean(c.Name), widths[i]), widths[i], c.Kind != Text && c.Kind != Status), f)
 	}
 	b.WriteString(strings.TrimRight(strings.Join(cells, "  "), " ") + "\n")
 	for _, r := range t.Rows {
@@ -372,4 +383,4 @@ func WriteMarkdown(w io.Writer, d Doc) error {
 	return err
 }
 
-func mdEscape(s string) string { return mdEscaper.Replace(s) }
+func mdEscape(s string) string { return mdEscaper.Replace(Sanitize(s)) }

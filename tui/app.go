@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/evals-dev/evals/format"
 	"github.com/evals-dev/evals/query"
 )
 
@@ -149,7 +150,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case loadedMsg:
 		m.loading = max(m.loading-1, 0)
 		if msg.err != nil {
-			m.err = msg.err.Error()
+			m.err = format.Sanitize(msg.err.Error())
 		}
 		return m, msg.to.update(msg)
 	case pushMsg:
@@ -240,7 +241,7 @@ func (m *Model) View() tea.View {
 	}
 	b.WriteString(clip(body, m.width, max(m.height-2, 1)))
 	b.WriteString(m.statusBar())
-	v := tea.NewView(b.String())
+	v := tea.NewView(inertFrame(b.String()))
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "evals"
@@ -315,7 +316,7 @@ func (m *Model) helpView() string {
 func load[T any](s screen, fn func() (T, error)) tea.Cmd {
 	return func() tea.Msg {
 		v, err := fn()
-		return loadedMsg{to: s, value: v, err: err}
+		return loadedMsg{to: s, value: inert(v), err: err}
 	}
 }
 

@@ -1,0 +1,197 @@
+package cmd
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/evals-dev/evals/internal/hostile"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+)
+
+// TestHostileCorpus imports the hostile corpus (the Big List of Naughty Strings, escape
+// sequences, bidi overrides, markup) as outputs, evidence, errors, tool calls, trajectories
+// and stimulus and model names, then renders every command in every format and checks
+// that none of it is obeyed: no control byte reaches a terminal or a pipe, Markdown has no
+// markup of its own, CSV cells never start a formula, JSON stays exact, nothing panics.
+func TestHostileCorpus(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "store")
+	for _, name := range []string{"evil-1", "evil-2"} {
+		f := filepath.Join(dir, name+".jsonl")
+		if err := hostile.WriteRun(f, name+" \x1b]0;PWNED\x07", 0); err != nil {
+			t.Fatal(err)
+		}
+		if r := run(t, false, "import", f, "--name", name, "--store", root); r.code != 0 {
+			t.Fatalf("import: %+v", r)
+		}
+	}
+	ids := run(t, false, "outcomes", "--json", "--jq", ".items[].id", "--limit", "1000", "--store", root)
+	var outcomeIDs []string
+	for _, l := range strings.Fields(ids.out) {
+		outcomeIDs = append(outcomeIDs, strings.Trim(l, `"`))
+	}
+	if len(outcomeIDs) < 400 {
+		t.Fatalf("%d outcomes", len(outcomeIDs))
+	}
+	commands := [][]string{
+		{"runs"}, {"run", "latest"}, {"ranking"}, {"graders"}, {"tools"}, {"matrix"},
+		{"outcomes", "--limit", "1000"}, {"outcomes", "--passed", "false"},
+		{"compare", "latest", "latest~1", "--all"}, {"compare", "latest", "--models", "model-a,<b>model-c</b>"},
+	}
+	// Details of a spread of outcomes: every one would make the test slow.
+	for i := 0; i < len(outcomeIDs); i += 7 {
+		commands = append(commands, []string{"outcome", outcomeIDs[i]}, []string{"trajectory", outcomeIDs[i]},
+			[]string{"outcome", outcomeIDs[i], "--tools"})
+	}
+	md := goldmark.New(goldmark.WithExtensions(extension.GFM))
+	for _, args := range commands {
+		args = append(args, "--store", root)
+		for _, form := range []struct {
+			name  string
+			tty   bool
+			extra []string
+		}{
+			{"tty", true, nil}, {"tty-color", true, []string{"--color", "always"}}, {"pipe", false, nil},
+			{"markdown", false, []string{"--format", "markdown"}}, {"csv", false, []string{"--format", "csv"}},
+			{"json", false, []string{"--json"}}, {"jsonl", false, []string{"--format", "jsonl"}},
+		} {
+			r := run(t, form.tty, append(append([]string{}, args...), form.extra...)...)
+			what := strings.Join(args[:len(args)-2], " ") + " [" + form.name + "]"
+			if r.code != 0 && !(form.name == "csv" && strings.Contains(r.err, "no table")) {
+				t.Errorf("%s: exit %d: %.300s", what, r.code, r.err)
+				continue
+			}
+			if msg := inertText(r.err, false); msg != "" {
+				t.Errorf("%s: stderr %s", what, msg)
+			}
+			switch form.name {
+			case "tty", "pipe", "tty-color":
+				if msg := inertText(r.out, form.name == "tty-color"); msg != "" {
+					t.Errorf("%s: %s", what, msg)
+				}
+			case "markdown":
+				if msg := inertMarkdown(md, r.out); msg != "" {
+					t.Errorf("%s: %s", what, msg)
+				}
+			case "csv":
+				if msg := inertCSV(r.out); msg != "" {
+					t.Errorf("%s: %s", what, msg)
+				}
+			case "json":
+				if !json.Valid([]byte(r.out)) {
+					t.Errorf("%s: invalid JSON", what)
+				}
+			case "jsonl":
+				for _, l := range strings.Split(strings.TrimSpace(r.out), "\n") {
+					if l != "" && !json.Valid([]byte(l)) {
+						t.Errorf("%s: invalid JSON line %.100q", what, l)
+						break
+					}
+				}
+			}
+		}
+	}
+	// JSON is exact: the stored text comes back byte for byte; --jq prints a string raw
+	// on a pipe (data), inert on a terminal (text for a person).
+	corpus := map[string]bool{}
+	for _, s := range hostile.Strings() {
+		// JSON carries Unicode: bytes that are not UTF-8 were U+FFFD from the file on.
+		b, _ := json.Marshal(s)
+		var norm string
+		_ = json.Unmarshal(b, &norm)
+		corpus[norm] = true
+	}
+	exact := 0
+	for _, id := range outcomeIDs {
+		var o struct{ Output string }
+		r := run(t, false, "outcome", id, "--json", "--store", root)
+		if err := json.Unmarshal([]byte(r.out), &o); err != nil || !corpus[o.Output] {
+			t.Fatalf("%s: JSON output is not exact: %q %v", id, o.Output, err)
+		}
+		if strings.Contains(o.Output, "\x1b]0;") {
+			exact++
+			pipe := run(t, false, "outcome", id, "--jq", ".output", "--store", root)
+			tty := run(t, true, "outcome", id, "--jq", ".output", "--store", root)
+			if pipe.out != o.Output+"\n" || inertText(tty.out, false) != "" {
+				t.Errorf("--jq of a raw string: pipe %q, tty %q", pipe.out, tty.out)
+			}
+		}
+	}
+	if exact == 0 {
+		t.Fatal("no outcome carries the OSC 0 title sequence")
+	}
+}
+
+var sgr = regexp.MustCompile(`\x1b\[[0-9;:]*m`)
+
+// inertText says what in s a terminal would obey: a control character other than tab and
+// newline (outside the SGR colour sequences evals draws itself when colour is on), a C1
+// control, a bidi override, or bytes that are not UTF-8.
+func inertText(s string, color bool) string {
+	if color {
+		s = sgr.ReplaceAllString(s, "")
+	}
+	if !utf8.ValidString(s) {
+		return "bytes that are not UTF-8"
+	}
+	for i, r := range s {
+		switch {
+		case r < 0x20 && r != '\n' && r != '\t', r == 0x7f, r >= 0x80 && r <= 0x9f:
+			return "control character " + strconv.QuoteRune(r) + " at " + strconv.Itoa(i) + ": " + strconv.Quote(s[max(0, i-40):min(len(s), i+40)])
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			return "bidi control " + strconv.QuoteRune(r)
+		}
+	}
+	return ""
+}
+
+// inertMarkdown says what markup hostile text added: an unescaped < (other than the <br>
+// that stands for a newline in a cell), or HTML a renderer made from it.
+func inertMarkdown(md goldmark.Markdown, s string) string {
+	if msg := inertText(s, false); msg != "" {
+		return msg
+	}
+	if i := strings.Index(strings.ReplaceAll(s, "<br>", ""), "<"); i >= 0 {
+		return "unescaped < in " + strconv.Quote(s[max(0, i-40):min(len(s), i+40)])
+	}
+	var html bytes.Buffer
+	if err := md.Convert([]byte(s), &html); err != nil {
+		return err.Error()
+	}
+	h := html.String()
+	for _, bad := range []string{"<img", "<script", "<a ", "<b>", "<em>", "<code>", "<del>", "<iframe", "<div", "<input", "<svg"} {
+		if strings.Contains(h, bad) {
+			i := strings.Index(h, bad)
+			return "rendered " + bad + " from text: " + strconv.Quote(h[max(0, i-60):min(len(h), i+60)])
+		}
+	}
+	return ""
+}
+
+// inertCSV says which cell a spreadsheet would run as a formula.
+func inertCSV(s string) string {
+	recs, err := csv.NewReader(strings.NewReader(s)).ReadAll()
+	if err != nil {
+		return "unreadable CSV: " + err.Error()
+	}
+	for _, rec := range recs {
+		for _, c := range rec {
+			if c == "" || !strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+				continue
+			}
+			if _, err := strconv.ParseFloat(c, 64); err == nil {
+				continue
+			}
+			return "formula cell " + strconv.Quote(c)
+		}
+	}
+	return ""
+}

@@ -1,0 +1,68 @@
+package tui
+
+import (
+	"context"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/evals-dev/evals/ingest"
+	"github.com/evals-dev/evals/internal/hostile"
+	"github.com/evals-dev/evals/store"
+)
+
+var sgrSeq = regexp.MustCompile(`\x1b\[[0-9;:]*m`)
+
+// TestHostileScreens walks the explorer over runs made of the hostile corpus (escape
+// sequences, bidi overrides, the Big List of Naughty Strings in outputs, evidence, errors,
+// trajectories, stimulus and model names), colour on, and checks every frame: besides its
+// own colour sequences, nothing a terminal would obey.
+func TestHostileScreens(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "store")
+	for _, name := range []string{"evil-1", "evil-2"} {
+		f := filepath.Join(dir, name+".jsonl")
+		if err := hostile.WriteRun(f, name+"\x1b]0;PWNED\x07", 120); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ingest.ImportFile(context.Background(), root, f, "", ingest.Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := New(Options{Source: store.Open(root), StorePath: root, Color: true, Refresh: time.Hour})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	settle(m, m.Init())
+	check := func(step string) {
+		t.Helper()
+		frame := sgrSeq.ReplaceAllString(m.View().Content, "")
+		for i, r := range frame {
+			if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f || r >= 0x80 && r <= 0x9f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
+				t.Fatalf("%s: %s at %d: %q", step, strconv.QuoteRune(r), i, frame[max(0, i-40):min(len(frame), i+40)])
+			}
+		}
+	}
+	check("runs")
+	press(m, "enter")
+	check("ranking")
+	for _, tab := range []string{"2", "3", "4", "5"} {
+		press(m, tab)
+		check("tab " + tab)
+	}
+	for i := 0; i < 12; i++ { // several outcomes, each with its details and trajectory
+		press(m, "enter")
+		check("outcome")
+		press(m, "t")
+		check("trajectory")
+		press(m, "e")
+		check("trajectory expanded")
+		press(m, "esc", "esc", "down", "down", "down")
+		check("outcomes")
+	}
+	press(m, "esc", "esc", "c")
+	check("compare")
+	press(m, "enter")
+	check("pair")
+}
