@@ -26,6 +26,8 @@ type Factory struct {
 	JQ        string
 	Format    string
 	Color     string
+	// Verdicts is effective (human verdicts override the graders') or graded.
+	Verdicts string
 
 	opened *store.Store
 }
@@ -43,7 +45,15 @@ func (f *Factory) Store() (*store.Store, error) {
 		}
 		path = p
 	}
-	f.opened = store.Open(path).WithContext(f.Ctx)
+	s := store.Open(path).WithContext(f.Ctx)
+	switch f.Verdicts {
+	case "", "effective":
+	case "graded":
+		s = s.Graded()
+	default:
+		return nil, errs.E(errs.Invalid, "invalid --verdicts %q: use effective (human verdicts count) or graded", f.Verdicts)
+	}
+	f.opened = s
 	return f.opened, nil
 }
 

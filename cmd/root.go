@@ -117,11 +117,13 @@ On a terminal, evals without a command opens the explorer.`,
 	pf.StringVar(&f.JQ, "jq", "", "filter the JSON output with a jq expression")
 	pf.StringVar(&f.Format, "format", "", "output format: table, json, jsonl, csv, markdown")
 	pf.StringVar(&f.Color, "color", "auto", "colour: auto, always, never (NO_COLOR is honoured)")
+	pf.StringVar(&f.Verdicts, "verdicts", "effective", "which verdicts count: effective (a human verdict overrides the graders') or graded")
 
 	root.AddCommand(
 		newRunsCmd(f, nil), newRunCmd(f, nil), newImportCmd(f, nil), newDemoCmd(f, nil),
 		newSchemaCmd(f), newVersionCmd(f),
 		newRankingCmd(f), newGradersCmd(f), newToolsCmd(f), newMatrixCmd(f), newMetricsCmd(f), newPowerCmd(f), newGCCmd(f),
+		newAnnotateCmd(f), newAnnotationsCmd(f), newSessionsCmd(f),
 		newOutcomesCmd(f), newOutcomeCmd(f), newTrajectoryCmd(f), newCompareCmd(f), newTUICmd(f), newServeCmd(f),
 	)
 	return root

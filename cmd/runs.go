@@ -10,10 +10,11 @@ import (
 )
 
 type runsOptions struct {
-	f      *Factory
-	cursor string
-	limit  int
-	labels []string
+	f       *Factory
+	cursor  string
+	limit   int
+	labels  []string
+	session string
 }
 
 func newRunsCmd(f *Factory, runF func(*runsOptions) error) *cobra.Command {
@@ -36,6 +37,8 @@ func newRunsCmd(f *Factory, runF func(*runsOptions) error) *cobra.Command {
 	cmd.Flags().StringVar(&opts.cursor, "cursor", "", "page cursor (the nextCursor of the previous page)")
 	cmd.Flags().IntVar(&opts.limit, "limit", 50, "page size (1..1000)")
 	cmd.Flags().StringArrayVar(&opts.labels, "label", nil, "only runs with this label KEY=VALUE (repeat: all of them)")
+	cmd.Flags().StringVar(&opts.session, "session", "", "only runs of this session")
+	cmd.AddCommand(runsSubcommands(f)...)
 	return cmd
 }
 
@@ -48,7 +51,7 @@ func runRuns(o *runsOptions) error {
 	if err != nil {
 		return err
 	}
-	p, err := query.Runs(s, query.RunsParams{Cursor: o.cursor, Limit: o.limit, Labels: labels})
+	p, err := query.Runs(s, query.RunsParams{Cursor: o.cursor, Limit: o.limit, Labels: labels, Session: o.session})
 	if err != nil {
 		return err
 	}

@@ -62,6 +62,7 @@ type acc struct {
 	costN                                        int64
 	score                                        float64
 	scoreN                                       int64
+	reviewed                                     int64 // outcomes whose verdict is a human's
 }
 
 func (a *acc) merge(b *acc) {
@@ -84,6 +85,7 @@ func (a *acc) merge(b *acc) {
 	a.costN += b.costN
 	a.score += b.score
 	a.scoreN += b.scoreN
+	a.reviewed += b.reviewed
 }
 
 // rated is the denominator of the pass rate: passed + failed + errored.
@@ -201,6 +203,7 @@ func aggregateRun(src Source, r store.Run, mode aggMode) (*runAgg, error) {
 		}
 		passed, score, cost := b.Bool("passed"), b.Float("score"), b.Float("cost_usd")
 		trial := b.Int("trial")
+		reviewed := b.AnyReviewed()
 		dur, turns, tools, nerr := b.Int("duration_ms"), b.Int("turns"), b.Int("tool_calls"), b.Int("errors")
 		in, out, rea, cac, tot := b.Int("input_tokens"), b.Int("output_tokens"), b.Int("reasoning_tokens"), b.Int("cached_tokens"), b.Int("total_tokens")
 		for i := 0; i < b.N; i++ {
@@ -216,6 +219,9 @@ func aggregateRun(src Source, r store.Run, mode aggMode) (*runAgg, error) {
 				a = &ra.cells[m][0]
 			}
 			a.n++
+			if reviewed && b.Reviewed(i) {
+				a.reviewed++
+			}
 			if mode == perCell {
 				ra.setTrial(m, s, trial[i], sc[std.Index[i]], passed[i])
 			}

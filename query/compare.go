@@ -60,6 +60,7 @@ type CompareCell struct {
 	PassRate         *float64  `json:"passRate"`
 	PassRateInterval *Interval `json:"passRateInterval"`
 	Flaky            bool      `json:"flaky"`
+	Reviewed         bool      `json:"reviewed"`
 	MeanDurationMs   *float64  `json:"meanDurationMs"`
 	MeanTurns        *float64  `json:"meanTurns"`
 	MeanToolCalls    *float64  `json:"meanToolCalls"`
@@ -588,6 +589,7 @@ func compareCell(a *acc, threshold float64) CompareCell {
 		return c
 	}
 	c.PassRateInterval = roundInterval(trialInterval(a.passed, a.rated()))
+	c.Reviewed = a.reviewed > 0
 	ex := a.executed()
 	c.SampleSize, c.PassRate, c.Flaky, c.ErrorCount = a.n, a.passRate(), isFlaky(a), a.errored
 	c.MeanDurationMs, c.MeanTurns, c.MeanToolCalls = mean(float64(a.dur), ex), mean(float64(a.turns), ex), mean(float64(a.tools), ex)

@@ -95,6 +95,7 @@ func (c CompareCell) appendJSON(b []byte) []byte {
 		b = append(appendJSONString(append(b, `,"method":`...), iv.Method), '}')
 	}
 	b = strconv.AppendBool(append(b, `,"flaky":`...), c.Flaky)
+	b = strconv.AppendBool(append(b, `,"reviewed":`...), c.Reviewed)
 	b = appendOptFloat(append(b, `,"meanDurationMs":`...), c.MeanDurationMs)
 	b = appendOptFloat(append(b, `,"meanTurns":`...), c.MeanTurns)
 	b = appendOptFloat(append(b, `,"meanToolCalls":`...), c.MeanToolCalls)

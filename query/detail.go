@@ -19,6 +19,10 @@ type GraderResult struct {
 // OutcomeDetail is one outcome in full.
 type OutcomeDetail struct {
 	OutcomeSummary
+	// Review is the human review (verdict, note, labels, who and when), when there is
+	// one; GradedPassed is then the graders' verdict, which a human verdict overrides.
+	Review        *store.Review  `json:"review"`
+	GradedPassed  *bool          `json:"gradedPassed,omitempty"`
 	GraderResults []GraderResult `json:"graderResults"`
 	Error         *string        `json:"error"`
 	Input         string         `json:"input"`
@@ -91,7 +95,9 @@ func OutcomeOf(src Source, id string) (OutcomeDetail, error) {
 	if err != nil {
 		return OutcomeDetail{}, err
 	}
-	d := OutcomeDetail{OutcomeSummary: summaryOf(o), GraderResults: []GraderResult{}, Input: o.Input, Output: o.Output, Expected: o.Expected}
+	d := OutcomeDetail{OutcomeSummary: summaryOf(o), GraderResults: []GraderResult{}, Input: o.Input, Output: o.Output, Expected: o.Expected,
+		Review: o.Review, GradedPassed: o.GradedPassed}
+	d.Reviewed = o.Reviewed
 	if o.Error != "" {
 		e := o.Error
 		d.Error = &e

@@ -12,7 +12,9 @@ type MatrixCell struct {
 	Status string `json:"status"`
 	// PassRateInterval is the 95% Wilson interval of the cell's pass rate over its trials.
 	PassRateInterval *Interval `json:"passRateInterval"`
-	Flags            []string  `json:"flags,omitempty"`
+	// Reviewed is set when a human verdict counts in the cell.
+	Reviewed bool     `json:"reviewed"`
+	Flags    []string `json:"flags,omitempty"`
 }
 
 // Matrix is a stimulus × model grid of one metric. cells[r][c] is null when the model has
@@ -71,7 +73,7 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 				continue
 			}
 			out.Cells[r][c] = &MatrixCell{Value: m.value(a), OutcomeCount: a.n, Status: cellStatus(a, DefaultThreshold),
-				PassRateInterval: roundInterval(trialInterval(a.passed, a.rated())), Flags: cellFlags(a)}
+				PassRateInterval: roundInterval(trialInterval(a.passed, a.rated())), Reviewed: a.reviewed > 0, Flags: cellFlags(a)}
 		}
 	}
 	return out, nil

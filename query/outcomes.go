@@ -41,6 +41,8 @@ type OutcomeSummary struct {
 	CostUSD         *float64      `json:"costUsd"`
 	StartedAt       *time.Time    `json:"startedAt"`
 	GraderSummary   []GraderBrief `json:"graderSummary"`
+	// Reviewed is set when the verdict is a human's (it overrides the graders').
+	Reviewed bool `json:"reviewed"`
 
 	row, gradersRow, gradersLen int64
 }
@@ -374,7 +376,7 @@ func summaryAt(runID string, b *store.Batch, i int) OutcomeSummary {
 		ToolCalls: int(b.Int("tool_calls")[i]), Errors: int(b.Int("errors")[i]), InputTokens: b.Int("input_tokens")[i],
 		OutputTokens: b.Int("output_tokens")[i], ReasoningTokens: b.Int("reasoning_tokens")[i], CachedTokens: b.Int("cached_tokens")[i],
 		TotalTokens: b.Int("total_tokens")[i], CostUSD: optFloat(b.Float("cost_usd")[i]),
-		row: row, gradersRow: b.Int("graders_row")[i], gradersLen: b.Int("graders_len")[i],
+		row: row, gradersRow: b.Int("graders_row")[i], gradersLen: b.Int("graders_len")[i], Reviewed: b.Reviewed(i),
 	}
 	if ms := b.Int("started_at")[i]; ms > 0 {
 		t := time.UnixMilli(ms).UTC()

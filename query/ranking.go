@@ -15,25 +15,28 @@ type ModelRank struct {
 	PassRateInterval *Interval `json:"passRateInterval"`
 	// VsLeader is the paired difference against the first model over their common
 	// stimuli (null for the leader).
-	VsLeader        *VsLeader           `json:"vsLeader"`
-	MeanScore       *float64            `json:"meanScore"`
-	MeanDurationMs  *float64            `json:"meanDurationMs"`
-	MeanTurns       *float64            `json:"meanTurns"`
-	MeanToolCalls   *float64            `json:"meanToolCalls"`
-	InputTokens     int64               `json:"inputTokens"`
-	OutputTokens    int64               `json:"outputTokens"`
-	ReasoningTokens int64               `json:"reasoningTokens"`
-	CachedTokens    int64               `json:"cachedTokens"`
-	TotalTokens     int64               `json:"totalTokens"`
-	CostUSD         *float64            `json:"costUsd"`
-	OutcomeCount    int64               `json:"outcomeCount"`
-	PassedCount     int64               `json:"passedCount"`
-	FailedCount     int64               `json:"failedCount"`
-	ErrorCount      int64               `json:"errorCount"`
-	SkippedCount    int64               `json:"skippedCount"`
-	PendingCount    int64               `json:"pendingCount"`
-	PassAtK         map[string]*float64 `json:"passAtK"`
-	PassHatK        map[string]*float64 `json:"passHatK"`
+	VsLeader        *VsLeader `json:"vsLeader"`
+	MeanScore       *float64  `json:"meanScore"`
+	MeanDurationMs  *float64  `json:"meanDurationMs"`
+	MeanTurns       *float64  `json:"meanTurns"`
+	MeanToolCalls   *float64  `json:"meanToolCalls"`
+	InputTokens     int64     `json:"inputTokens"`
+	OutputTokens    int64     `json:"outputTokens"`
+	ReasoningTokens int64     `json:"reasoningTokens"`
+	CachedTokens    int64     `json:"cachedTokens"`
+	TotalTokens     int64     `json:"totalTokens"`
+	CostUSD         *float64  `json:"costUsd"`
+	OutcomeCount    int64     `json:"outcomeCount"`
+	PassedCount     int64     `json:"passedCount"`
+	FailedCount     int64     `json:"failedCount"`
+	ErrorCount      int64     `json:"errorCount"`
+	SkippedCount    int64     `json:"skippedCount"`
+	PendingCount    int64     `json:"pendingCount"`
+	// ReviewedCount is how many of the model's verdicts are a human's (overriding the
+	// graders' where they differ).
+	ReviewedCount int64               `json:"reviewedCount"`
+	PassAtK       map[string]*float64 `json:"passAtK"`
+	PassHatK      map[string]*float64 `json:"passHatK"`
 }
 
 // VsLeader is a model's paired, stimulus-level difference to the leader (model − leader):
@@ -53,6 +56,8 @@ type Ranking struct {
 	RunIDs []string    `json:"runIds"`
 	Trials int64       `json:"trials"`
 	Models []ModelRank `json:"models"`
+	// ReviewedCount is how many verdicts in scope are a human's.
+	ReviewedCount int64 `json:"reviewedCount"`
 }
 
 // RankingOf ranks the models of the runs in scope: pass rate descending, then mean
@@ -134,6 +139,7 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 		mr := rankOf(name, a)
 		mr.PassAtK, mr.PassHatK = ks[name].maps()
 		mr.PassRateInterval = roundInterval(RateInterval(perStim[name]))
+		out.ReviewedCount += mr.ReviewedCount
 		out.Models = append(out.Models, mr)
 	}
 	slices.SortFunc(out.Models, func(a, b ModelRank) int {
@@ -176,6 +182,7 @@ func rankOf(name string, a *acc) ModelRank {
 		MeanDurationMs: mean(float64(a.dur), ex), MeanTurns: mean(float64(a.turns), ex), MeanToolCalls: mean(float64(a.tools), ex),
 		InputTokens: a.in, OutputTokens: a.out, ReasoningTokens: a.reasoning, CachedTokens: a.cached, TotalTokens: a.total,
 		OutcomeCount: a.n, PassedCount: a.passed, FailedCount: a.failed, ErrorCount: a.errored, SkippedCount: a.skipped, PendingCount: a.pending,
+		ReviewedCount: a.reviewed,
 	}
 	if a.costN > 0 {
 		c := round6(a.cost)

@@ -85,6 +85,8 @@ type RunsParams struct {
 	Limit  int
 	// Labels keeps the runs that carry every one of these labels.
 	Labels map[string]string
+	// Session keeps the runs of one session.
+	Session string
 }
 
 // Runs lists runs newest first, paged.
@@ -95,7 +97,7 @@ func Runs(src Source, p RunsParams) (Paged[RunSummary], error) {
 	}
 	all := make([]RunSummary, 0, len(runs))
 	for _, r := range runs {
-		if store.HasLabels(r, p.Labels) {
+		if store.HasLabels(r, p.Labels) && (p.Session == "" || r.Session == p.Session) {
 			all = append(all, Summarize(r))
 		}
 	}
@@ -129,4 +131,49 @@ func Run(src Source, ref string) (RunDetail, error) {
 		cfg = buf.Bytes()
 	}
 	return RunDetail{RunSummary: Summarize(r), Stimuli: stimuli, Config: cfg}, nil
+}
+
+// SessionSummary is one session: a group of runs.
+type SessionSummary struct {
+	Name         string    `json:"name"`
+	RunCount     int       `json:"runCount"`
+	OutcomeCount int64     `json:"outcomeCount"`
+	PassRate     *float64  `json:"passRate"`
+	LatestAt     time.Time `json:"latestAt"`
+	RunIDs       []string  `json:"runIds"`
+}
+
+// Sessions lists the sessions of the store, newest first, with their runs' pass rate
+// (passed / rated over all their outcomes).
+func Sessions(src Source) ([]SessionSummary, error) {
+	runs, _, err := src.Runs()
+	if err != nil {
+		return nil, err
+	}
+	by := map[string]*SessionSummary{}
+	var order []string
+	var passed, rated = map[string]int64{}, map[string]int64{}
+	for _, r := range runs {
+		if r.Session == "" {
+			continue
+		}
+		s := by[r.Session]
+		if s == nil {
+			s = &SessionSummary{Name: r.Session, LatestAt: r.CreatedAt, RunIDs: []string{}}
+			by[r.Session] = s
+			order = append(order, r.Session)
+		}
+		s.RunCount++
+		s.OutcomeCount += r.Summary.OutcomeCount
+		s.RunIDs = append(s.RunIDs, r.ID)
+		passed[r.Session] += r.Summary.Passed
+		rated[r.Session] += r.Summary.Passed + r.Summary.Failed + r.Summary.Errored
+	}
+	out := make([]SessionSummary, 0, len(order))
+	for _, name := range order {
+		s := by[name]
+		s.PassRate = ratio(passed[name], rated[name])
+		out = append(out, *s)
+	}
+	return out, nil
 }

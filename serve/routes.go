@@ -20,7 +20,9 @@ type route struct {
 	method, path, summary string
 	params                []param
 	heavy                 bool
-	handle                func(s *server, r *http.Request) (result, error)
+	// write routes change the store: they need a token, even on loopback.
+	write  bool
+	handle func(s *server, r *http.Request) (result, error)
 }
 
 type param struct {
@@ -31,6 +33,7 @@ var (
 	pCursor   = param{"cursor", "string", "the nextCursor of the previous page"}
 	pLimit    = param{"limit", "integer", "page size, 1..1000 (default 50)"}
 	pLabel    = param{"label", "string", "KEY=VALUE: only runs with this label (repeatable)"}
+	pVerdicts = param{"verdicts", "string", "effective (default: a human verdict overrides the graders') or graded"}
 	pModel    = param{"model", "string", "only these models (comma list)"}
 	pStimulus = param{"stimulus", "string", "only these stimuli (comma list)"}
 	pStatus   = param{"status", "string", "passed, failed, error, skipped, pending or success (comma list)"}
@@ -130,7 +133,7 @@ func runScoped(fn func(s *server, r *http.Request, run store.Run) (result, error
 		if err != nil {
 			return result{}, err
 		}
-		if matches(r, etagFor(run, r)) {
+		if matches(r, etagFor(run, r, s.d.Store.Stamp())) {
 			return result{run: &run}, nil
 		}
 		res, err := fn(s, r, run)
@@ -324,4 +327,16 @@ func exportRun(src query.Source, id string) (Export, error) {
 		}
 		p.Cursor = *page.Page.NextCursor
 	}
+}
+
+// allRoutes is the read routes (each also takes verdicts=graded|effective) and the writes.
+func allRoutes() []route {
+	var out []route
+	for _, rt := range append(slices.Clone(routes), writeRoutes...) {
+		if rt.method == "GET" && rt.path != "/api/health" && rt.path != "/api/openapi.json" {
+			rt.params = append(slices.Clone(rt.params), pVerdicts)
+		}
+		out = append(out, rt)
+	}
+	return out
 }

@@ -47,10 +47,11 @@ func NewHandler(d Deps) http.Handler {
 	if d.MaxHeavy == 0 {
 		d.MaxHeavy = 2 * runtime.GOMAXPROCS(0)
 	}
-	s := &server{d: d, heavy: make(chan struct{}, d.MaxHeavy), doc: openAPI(routes)}
+	all := allRoutes()
+	s := &server{d: d, heavy: make(chan struct{}, d.MaxHeavy), doc: openAPI(all)}
 	mux := http.NewServeMux()
 	methods := map[string][]string{}
-	for _, rt := range routes {
+	for _, rt := range all {
 		mux.Handle(rt.method+" "+rt.path, s.endpoint(rt))
 		methods[rt.path] = append(methods[rt.path], rt.method)
 	}
@@ -77,6 +78,16 @@ func (s *server) endpoint(rt route) http.Handler {
 			writeError(w, 0, err)
 			return
 		}
+		if rt.write {
+			// Writes need a token even on loopback: a page in the browser can reach
+			// 127.0.0.1 too. The middleware has checked the header when there is one.
+			if s.d.Token == "" {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="evals"`)
+				writeError(w, 0, errs.E(errs.Unauthorized, "writes need evals serve --token TOKEN and an Authorization: Bearer header"))
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		}
 		if rt.heavy {
 			select {
 			case s.heavy <- struct{}{}:
@@ -90,6 +101,14 @@ func (s *server) endpoint(rt route) http.Handler {
 		// or times out, instead of running to the end for nobody.
 		rs := *s
 		rs.d.Store = s.d.Store.WithContext(r.Context())
+		switch r.URL.Query().Get("verdicts") {
+		case "", "effective":
+		case "graded":
+			rs.d.Store = rs.d.Store.Graded()
+		default:
+			writeError(w, 0, errs.E(errs.Invalid, "invalid verdicts %q: use effective or graded", r.URL.Query().Get("verdicts")))
+			return
+		}
 		res, err := rt.handle(&rs, r)
 		if err != nil {
 			writeError(w, 0, err)
@@ -123,8 +142,11 @@ type result struct {
 
 // etagFor names one answer about a run: runs never change once written, so the run's
 // identity and the request are enough.
-func etagFor(run store.Run, r *http.Request) string {
-	h := sha256.Sum256([]byte(run.ID + "\x00" + run.CreatedAt.String() + "\x00" + run.Digest + "\x00" + r.URL.Path + "?" + r.URL.RawQuery))
+//
+// A run's answers change only with its overlay (human verdicts, a rename): the store's
+// stamp, which moves when one is written, is part of the tag.
+func etagFor(run store.Run, r *http.Request, stamp string) string {
+	h := sha256.Sum256([]byte(run.ID + "\x00" + run.CreatedAt.String() + "\x00" + run.Digest + "\x00" + stamp + "\x00" + r.URL.Path + "?" + r.URL.RawQuery))
 	return `"` + hex.EncodeToString(h[:8]) + `"`
 }
 
@@ -136,7 +158,7 @@ func matches(r *http.Request, etag string) bool {
 // notModified sets ETag and Last-Modified for a run-scoped answer and answers 304 when
 // the client already has it.
 func (s *server) notModified(w http.ResponseWriter, r *http.Request, run store.Run) bool {
-	etag := etagFor(run, r)
+	etag := etagFor(run, r, s.d.Store.Stamp())
 	w.Header().Set("ETag", etag)
 	modified := run.CreatedAt
 	if run.CompletedAt != nil {
@@ -214,10 +236,10 @@ func (s *server) middleware(next http.Handler) http.Handler {
 		}()
 		if s.d.CORS != "" {
 			sw.Header().Set("Access-Control-Allow-Origin", s.d.CORS)
-			sw.Header().Set("Access-Control-Allow-Headers", "Authorization, If-None-Match")
+			sw.Header().Set("Access-Control-Allow-Headers", "Authorization, If-None-Match, Content-Type")
 			sw.Header().Set("Access-Control-Expose-Headers", "ETag, Last-Modified")
 			if r.Method == http.MethodOptions {
-				sw.Header().Set("Access-Control-Allow-Methods", "GET, OPTIONS")
+				sw.Header().Set("Access-Control-Allow-Methods", "GET, PATCH, DELETE, OPTIONS")
 				sw.WriteHeader(http.StatusNoContent)
 				return
 			}

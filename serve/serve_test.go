@@ -227,10 +227,10 @@ func TestPagingVisitsEachOutcomeOnce(t *testing.T) {
 
 // TestOpenAPICoversRoutes: the document lists exactly the registered routes.
 func TestOpenAPICoversRoutes(t *testing.T) {
-	doc := openAPI(routes)
+	doc := openAPI(allRoutes())
 	paths := doc["paths"].(map[string]any)
 	n := 0
-	for _, rt := range routes {
+	for _, rt := range allRoutes() {
 		item, ok := paths[rt.path].(map[string]any)
 		if !ok || item[strings.ToLower(rt.method)] == nil {
 			t.Errorf("%s %s is not in the OpenAPI document", rt.method, rt.path)

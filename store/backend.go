@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +48,16 @@ type backend interface {
 	// it: then it returns that run's id. unclaim drops a claim.
 	claim(ctx context.Context, digest, id string) (holder string, err error)
 	unclaim(ctx context.Context, digest string)
+	// overlayNames lists the overlay objects (annotations, run edits); readOverlay reads
+	// one; putOverlay publishes one, whole, only if its name is free.
+	overlayNames(ctx context.Context) ([]string, error)
+	readOverlay(ctx context.Context, name string) ([]byte, error)
+	putOverlay(ctx context.Context, name string, data []byte) error
+	// trash hides a run whole, at once; restore brings it back; trashed lists the hidden
+	// runs with the time they were deleted.
+	trash(ctx context.Context, id string) error
+	restore(ctx context.Context, id string) error
+	trashed(ctx context.Context) (map[string]time.Time, error)
 	// leftovers lists what dead or abandoned writers left behind, older than grace;
 	// remove deletes one of them.
 	leftovers(ctx context.Context, grace time.Duration) ([]Leftover, error)
@@ -149,12 +161,123 @@ func (o *localObject) Size() int64 { return o.size }
 // parallelism: a local read waits on a core, so one run per core.
 func (l *localBackend) parallelism() int { return runtime.GOMAXPROCS(0) }
 
+// stamp: runs appear, go (to the trash) and come back by renames in runs/, and overlay
+// objects are created in overlay/: the two folders' modification times say when.
 func (l *localBackend) stamp(ctx context.Context) string {
 	st, err := os.Stat(l.runsDir())
 	if err != nil {
 		return ""
 	}
-	return st.ModTime().String()
+	stamp := st.ModTime().String()
+	if ov, err := os.Stat(filepath.Join(l.root, "overlay")); err == nil {
+		stamp += "|" + ov.ModTime().String()
+	}
+	return stamp
+}
+
+func (l *localBackend) overlayNames(ctx context.Context) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(l.root, "overlay"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, errs.E(errs.Internal, "listing %s: %w", filepath.Join(l.root, "overlay"), err)
+	}
+	var out []string
+	for _, e := range entries {
+		if !e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}
+
+func (l *localBackend) readOverlay(ctx context.Context, name string) ([]byte, error) {
+	return os.ReadFile(filepath.Join(l.root, "overlay", name))
+}
+
+// putOverlay writes the object aside, syncs it, then hard-links it into place: the name
+// appears whole or not at all, and never over another object.
+func (l *localBackend) putOverlay(ctx context.Context, name string, data []byte) error {
+	dir := filepath.Join(l.root, "overlay")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return errs.E(errs.Internal, "creating %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-")
+	if err != nil {
+		return errs.E(errs.Internal, "writing to %s: %w", dir, err)
+	}
+	_, werr := tmp.Write(data)
+	if werr == nil {
+		werr = tmp.Sync()
+	}
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	defer os.Remove(tmp.Name())
+	if werr != nil {
+		return errs.E(errs.Internal, "writing to %s: %w", dir, werr)
+	}
+	if err := os.Link(tmp.Name(), filepath.Join(dir, name)); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return errs.E(errs.Conflict, "overlay object %s already exists", name)
+		}
+		return errs.E(errs.Internal, "writing %s: %w", name, err)
+	}
+	syncDir(dir)
+	return nil
+}
+
+// trash renames runs/<id> to trash/<id>@<unix nanoseconds>: one step, the run is gone whole.
+func (l *localBackend) trash(ctx context.Context, id string) error {
+	dir := filepath.Join(l.root, "trash")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return errs.E(errs.Internal, "creating %s: %w", dir, err)
+	}
+	to := filepath.Join(dir, id+"@"+itoa(time.Now().UnixNano()))
+	if err := os.Rename(filepath.Join(l.runsDir(), id), to); err != nil {
+		return errs.E(errs.Internal, "deleting run %s: %w", id, err)
+	}
+	syncDir(l.runsDir())
+	return nil
+}
+
+func (l *localBackend) trashEntries() map[string][]string {
+	entries, _ := os.ReadDir(filepath.Join(l.root, "trash"))
+	out := map[string][]string{}
+	for _, e := range entries {
+		if id, _, ok := strings.Cut(e.Name(), "@"); ok {
+			out[id] = append(out[id], e.Name())
+		}
+	}
+	return out
+}
+
+func (l *localBackend) restore(ctx context.Context, id string) error {
+	names := l.trashEntries()[id]
+	if len(names) == 0 {
+		return errs.E(errs.NotFound, "run %s is not in the trash", id).WithHint("evals runs --deleted lists the deleted runs")
+	}
+	slices.Sort(names)
+	if _, err := os.Stat(filepath.Join(l.runsDir(), id)); err == nil {
+		return errs.E(errs.Conflict, "a run %s exists already; it cannot be restored over", id)
+	}
+	if err := os.Rename(filepath.Join(l.root, "trash", names[len(names)-1]), filepath.Join(l.runsDir(), id)); err != nil {
+		return errs.E(errs.Internal, "restoring run %s: %w", id, err)
+	}
+	syncDir(l.runsDir())
+	return nil
+}
+
+func (l *localBackend) trashed(ctx context.Context) (map[string]time.Time, error) {
+	out := map[string]time.Time{}
+	for id, names := range l.trashEntries() {
+		slices.Sort(names)
+		_, at, _ := strings.Cut(names[len(names)-1], "@")
+		ns, _ := strconv.ParseInt(at, 10, 64)
+		out[id] = time.Unix(0, ns).UTC()
+	}
+	return out, nil
 }
 
 func (l *localBackend) where(id, name string) string {

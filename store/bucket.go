@@ -122,14 +122,15 @@ func (b *bucketBackend) list(ctx context.Context) (*bucketListing, error) {
 	h := sha256.New()
 	for {
 		Requests.List.Add(1)
-		page, next, err := b.bucket.ListPage(ctx, token, 1000, &blob.ListOptions{Prefix: "runs/"})
+		// The whole store in one listing: runs, overlay objects, trash tombstones.
+		page, next, err := b.bucket.ListPage(ctx, token, 1000, &blob.ListOptions{})
 		if err != nil {
 			return nil, errs.E(errs.Internal, "listing %s: %w", b.show, err)
 		}
 		for _, o := range page {
 			v := objVersion(o.MD5, o.ModTime, o.Size)
 			l.objects[o.Key] = objInfo{size: o.Size, version: v, mod: o.ModTime}
-			if strings.HasSuffix(o.Key, "/"+runFile) {
+			if strings.HasSuffix(o.Key, "/"+runFile) || strings.HasPrefix(o.Key, "overlay/") || strings.HasPrefix(o.Key, "trash/") {
 				fmt.Fprintf(h, "%s@%s\n", o.Key, v)
 			}
 		}
@@ -172,7 +173,9 @@ func (b *bucketBackend) runIDs(ctx context.Context) (map[string]string, error) {
 			continue
 		}
 		if id, ok := strings.CutSuffix(rest, "/"+runFile); ok && !strings.Contains(id, "/") {
-			out[id] = o.version
+			if _, deleted := l.objects["trash/"+id]; !deleted {
+				out[id] = o.version
+			}
 		}
 	}
 	return out, nil
@@ -225,6 +228,11 @@ func cachePut(path string, data []byte) {
 
 func (b *bucketBackend) readRun(ctx context.Context, id, version string) ([]byte, error) {
 	key := runKey(id, runFile)
+	if l, err := b.list(ctx); err == nil {
+		if _, deleted := l.objects["trash/"+id]; deleted {
+			return nil, os.ErrNotExist
+		}
+	}
 	cp := b.cachePath("run", key, version)
 	if data, ok := cacheGet(cp); ok {
 		return data, nil
@@ -510,7 +518,10 @@ func (b *bucketBackend) leftovers(ctx context.Context, grace time.Duration) ([]L
 	}
 	runs := map[string]*run{}
 	for k, o := range l.objects {
-		rest, _ := strings.CutPrefix(k, "runs/")
+		rest, isRun := strings.CutPrefix(k, "runs/")
+		if !isRun {
+			continue
+		}
 		id, name, ok := strings.Cut(rest, "/")
 		if !ok {
 			continue
@@ -532,6 +543,11 @@ func (b *bucketBackend) leftovers(ctx context.Context, grace time.Duration) ([]L
 	for id, r := range runs {
 		if !r.committed && time.Since(r.newest) > grace {
 			out = append(out, Leftover{Kind: "upload", Key: b.where(id, ""), Bytes: r.bytes, Age: r.newest, ref: runKey(id, "")})
+		}
+	}
+	for k, o := range l.objects {
+		if id, ok := strings.CutPrefix(k, "trash/"); ok && time.Since(o.mod) > TrashDays*24*time.Hour {
+			out = append(out, Leftover{Kind: "trash", Key: b.where(id, ""), Bytes: o.size, Age: o.mod, ref: id})
 		}
 	}
 	iter := b.bucket.List(&blob.ListOptions{Prefix: "digests/"})
@@ -569,6 +585,16 @@ func (b *bucketBackend) remove(ctx context.Context, lo Leftover) error {
 	case "claim":
 		Requests.Delete.Add(1)
 		return b.bucket.Delete(ctx, lo.ref)
+	case "trash":
+		// The run's objects first, its tombstone last: a gc killed halfway leaves a
+		// tombstone, so the run stays hidden and the next gc finishes.
+		if err := b.remove(ctx, Leftover{Kind: "upload", ref: runKey(lo.ref, "")}); err != nil {
+			return err
+		}
+		Requests.Delete.Add(1)
+		err := b.bucket.Delete(ctx, "trash/"+lo.ref)
+		b.forget()
+		return err
 	}
 	prefix := lo.ref
 	l, err := b.list(ctx)
@@ -623,4 +649,93 @@ func openS3(u *url.URL) (*blob.Bucket, error) {
 	cfg.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 	client := s3.NewFromConfig(cfg, s3opts...)
 	return s3blob.OpenBucket(context.Background(), client, u.Host, nil)
+}
+
+func (b *bucketBackend) overlayNames(ctx context.Context) ([]string, error) {
+	l, err := b.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for k := range l.objects {
+		if name, ok := strings.CutPrefix(k, "overlay/"); ok {
+			out = append(out, name)
+		}
+	}
+	return out, nil
+}
+
+func (b *bucketBackend) readOverlay(ctx context.Context, name string) ([]byte, error) {
+	key := "overlay/" + name
+	version := ""
+	if l, err := b.list(ctx); err == nil {
+		version = l.objects[key].version
+	}
+	cp := b.cachePath("overlay", key, version)
+	if data, ok := cacheGet(cp); ok {
+		return data, nil
+	}
+	Requests.Get.Add(1)
+	data, err := b.bucket.ReadAll(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	cachePut(cp, data)
+	return data, nil
+}
+
+func (b *bucketBackend) putOverlay(ctx context.Context, name string, data []byte) error {
+	Requests.Put.Add(1)
+	err := b.bucket.WriteAll(ctx, "overlay/"+name, data, &blob.WriterOptions{ContentType: "application/json", IfNotExist: true})
+	b.forget()
+	if gcerrors.Code(err) == gcerrors.FailedPrecondition {
+		return errs.E(errs.Conflict, "overlay object %s already exists", name)
+	}
+	if err != nil {
+		return errs.E(errs.Internal, "writing to %s: %w", b.show, err)
+	}
+	return nil
+}
+
+// trash writes the run's tombstone (trash/<id>), created only if absent: one object, so the
+// run disappears whole, at once; its data stays until gc, after TrashDays.
+func (b *bucketBackend) trash(ctx context.Context, id string) error {
+	Requests.Put.Add(1)
+	err := b.bucket.WriteAll(ctx, "trash/"+id, []byte(time.Now().UTC().Format(time.RFC3339Nano)), &blob.WriterOptions{ContentType: "text/plain", IfNotExist: true})
+	b.forget()
+	if err != nil && gcerrors.Code(err) != gcerrors.FailedPrecondition {
+		return errs.E(errs.Internal, "deleting run %s: %w", id, err)
+	}
+	return nil
+}
+
+func (b *bucketBackend) restore(ctx context.Context, id string) error {
+	l, err := b.list(ctx)
+	if err != nil {
+		return err
+	}
+	if _, ok := l.objects["trash/"+id]; !ok {
+		return errs.E(errs.NotFound, "run %s is not in the trash", id).WithHint("evals runs --deleted lists the deleted runs")
+	}
+	Requests.Delete.Add(1)
+	err = b.bucket.Delete(ctx, "trash/"+id)
+	b.forget()
+	if err != nil {
+		return errs.E(errs.Internal, "restoring run %s: %w", id, err)
+	}
+	return nil
+}
+
+func (b *bucketBackend) trashed(ctx context.Context) (map[string]time.Time, error) {
+	l, err := b.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]time.Time{}
+	for k, o := range l.objects {
+		if id, ok := strings.CutPrefix(k, "trash/"); ok {
+			out[id] = o.mod
+		}
+	}
+	return out, nil
 }

@@ -23,6 +23,9 @@ type Store struct {
 	cat  *catalog
 	be   backend
 	err  error // the backend could not be opened: every read answers it
+	ov   *overlay
+	// graded views ignore human verdicts (--verdicts graded).
+	graded bool
 }
 
 // catalog caches the run listing; shared by the context views of one store.
@@ -37,7 +40,7 @@ type catalog struct {
 // or a bucket URL (s3://BUCKET/PREFIX?…, gs://…, azblob://…).
 func Open(root string) *Store {
 	be, err := backendFor(root)
-	return &Store{root: root, ctx: context.Background(), cat: &catalog{}, be: be, err: err}
+	return &Store{root: root, ctx: context.Background(), cat: &catalog{}, be: be, err: err, ov: &overlay{}}
 }
 
 // Check reports whether the store's location could be opened.
@@ -104,6 +107,12 @@ func (s *Store) list() (runs []Run, bad []error, err error) {
 			defer wg.Done()
 			defer func() { <-sem }()
 			out[i], errsOut[i] = s.readRun(id, ids[id])
+			if errsOut[i] == nil {
+				errsOut[i] = s.applyEdits(&out[i])
+			}
+			if errsOut[i] == nil {
+				errsOut[i] = s.applyReviews(&out[i])
+			}
 		}()
 	}
 	wg.Wait()
@@ -175,7 +184,14 @@ func (s *Store) Run(id string) (Run, error) {
 	if s.err != nil {
 		return Run{}, s.err
 	}
-	return s.readRun(id, "")
+	r, err := s.readRun(id, "")
+	if err == nil {
+		err = s.applyEdits(&r)
+	}
+	if err == nil {
+		err = s.applyReviews(&r)
+	}
+	return r, err
 }
 
 // Resolve turns a run reference into a run: latest, latest~N, a full id, a unique id

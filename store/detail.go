@@ -55,6 +55,20 @@ func (s *Store) Outcome(id string, withEvents bool) (*Outcome, error) {
 		Error: r.Error, Input: r.Input, Output: r.Output, Expected: r.Expected,
 		Graders: []GraderResult{}, ToolCalls: []ToolCall{}, Events: []Event{},
 	}
+	reviews, err := s.Reviews(runID)
+	if err != nil {
+		return nil, err
+	}
+	if rv, ok := reviews[n]; ok {
+		o.Review = &rv
+		if rv.Verdict != "" && !s.graded && o.Status != StatusSkipped {
+			v := rv.Verdict == VerdictPass
+			o.GradedPassed, o.Passed, o.Reviewed = o.Passed, &v, true
+			if o.Status == StatusError {
+				o.Status = StatusSuccess
+			}
+		}
+	}
 	grs, err := readRows[GraderRow](s, runID, gradersFile, r.GradersRow, int(r.GradersLen))
 	if err != nil {
 		return nil, err

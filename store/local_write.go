@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -205,6 +206,16 @@ func (l *localBackend) unclaim(ctx context.Context, digest string) {
 
 func (l *localBackend) leftovers(ctx context.Context, grace time.Duration) ([]Leftover, error) {
 	out := deadStaging(filepath.Join(l.root, "tmp"), grace)
+	for _, names := range l.trashEntries() {
+		for _, n := range names {
+			_, at, _ := strings.Cut(n, "@")
+			ns, _ := strconv.ParseInt(at, 10, 64)
+			if when := time.Unix(0, ns); time.Since(when) > TrashDays*24*time.Hour {
+				path := filepath.Join(l.root, "trash", n)
+				out = append(out, Leftover{Kind: "trash", Key: path, Bytes: dirSize(path), Age: when.UTC(), ref: path})
+			}
+		}
+	}
 	entries, _ := os.ReadDir(filepath.Join(l.root, "digests"))
 	for _, e := range entries {
 		path := filepath.Join(l.root, "digests", e.Name())
@@ -225,6 +236,10 @@ func (l *localBackend) remove(ctx context.Context, lo Leftover) error {
 	switch lo.Kind {
 	case "staging":
 		removeStaging(lo.ref)
+	case "trash":
+		if err := os.RemoveAll(lo.ref); err != nil {
+			return errs.E(errs.Internal, "removing %s: %w", lo.Key, err)
+		}
 	default:
 		if err := os.Remove(lo.ref); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return errs.E(errs.Internal, "removing %s: %w", lo.Key, err)

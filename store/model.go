@@ -73,13 +73,18 @@ const (
 // Outcome is one trial as handed to the writer, with its grader results, tool calls and
 // trajectory events inline. It is also what a detail read returns.
 type Outcome struct {
-	ID              string         `json:"id"`
-	RunID           string         `json:"runId"`
-	Stimulus        string         `json:"stimulus"`
-	Model           string         `json:"model"`
-	Trial           int            `json:"trial"`
-	Status          string         `json:"status"`
-	Passed          *bool          `json:"passed"`
+	ID       string `json:"id"`
+	RunID    string `json:"runId"`
+	Stimulus string `json:"stimulus"`
+	Model    string `json:"model"`
+	Trial    int    `json:"trial"`
+	Status   string `json:"status"`
+	Passed   *bool  `json:"passed"`
+	// Review is the human review, when there is one; with a human verdict (and a view
+	// that counts it) Passed is that verdict and GradedPassed the graders'.
+	Review          *Review        `json:"review,omitempty"`
+	GradedPassed    *bool          `json:"gradedPassed,omitempty"`
+	Reviewed        bool           `json:"reviewed,omitempty"` // Passed is the human verdict
 	Score           *float64       `json:"score"`
 	DurationMs      int64          `json:"durationMs"`
 	Turns           int            `json:"turns"`

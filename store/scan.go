@@ -37,12 +37,13 @@ type Dict struct {
 type Batch struct {
 	RunID string
 	// Row0 is the position of the batch's first row in its file.
-	Row0   int64
-	N      int
-	dicts  map[string]*Dict
-	ints   map[string][]int64
-	floats map[string][]float64
-	bools  map[string][]int8
+	Row0     int64
+	reviewed []bool // rows with a human verdict, when the run has any
+	N        int
+	dicts    map[string]*Dict
+	ints     map[string][]int64
+	floats   map[string][]float64
+	bools    map[string][]int8
 }
 
 // Dict returns a projected string column.
@@ -145,6 +146,14 @@ func (s *Store) scanFile(runID, name string, cols []string, lo, hi int64, where 
 			return errs.E(errs.Corrupt, "reading %s: %w", path, err)
 		}
 	}
+	// Human verdicts overlay the graded ones in every outcomes scan (unless this view is
+	// graded): every question then counts the effective verdict.
+	var reviews map[int64]Review
+	if name == outcomesFile && !s.graded {
+		if reviews, err = s.Reviews(runID); err != nil {
+			return err
+		}
+	}
 	var row0 int64
 	b := batchPool.Get().(*Batch)
 	defer batchPool.Put(b)
@@ -166,6 +175,9 @@ func (s *Store) scanFile(runID, name string, cols []string, lo, hi int64, where 
 			if err := b.readChunk(chunks[l.index], l); err != nil {
 				return errs.E(errs.Corrupt, "reading column %q of %s: %w", l.name, path, err)
 			}
+		}
+		if len(reviews) > 0 {
+			b.reviewPatch(reviews)
 		}
 		if err := fn(b); err != nil {
 			return err
@@ -262,6 +274,7 @@ func openParquetSafe(r io.ReaderAt, size int64) (pf *parquet.File, err error) {
 
 func (b *Batch) reset(n, row0 int64) {
 	b.N, b.Row0 = int(n), row0
+	b.reviewed = b.reviewed[:0]
 	if b.dicts == nil {
 		b.dicts, b.ints, b.floats, b.bools = map[string]*Dict{}, map[string][]int64{}, map[string][]float64{}, map[string][]int8{}
 	}

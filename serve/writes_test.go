@@ -1,0 +1,95 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/evals-dev/evals/ingest"
+	"github.com/evals-dev/evals/store"
+)
+
+func send(h http.Handler, method, url, body string, hdr ...string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, url, strings.NewReader(body))
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// TestWrites: writes need a token even on loopback, take small strict JSON bodies, and
+// change what the reads answer (ETags included).
+func TestWrites(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	if _, err := ingest.Demo(context.Background(), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	open := NewHandler(Deps{Store: store.Open(dir), Log: &log})
+	for _, w := range []struct{ method, url, body string }{
+		{"PATCH", "/api/runs/latest", `{"name":"x"}`},
+		{"DELETE", "/api/runs/latest", ``},
+		{"PATCH", "/api/outcomes/8b2d4e7f10-0000006", `{"verdict":"pass"}`},
+		{"DELETE", "/api/sessions/demo", ``},
+	} {
+		if r := send(open, w.method, w.url, w.body); r.Code != 401 || !strings.Contains(r.Body.String(), `"unauthorized"`) {
+			t.Errorf("%s %s without a token: %d %s", w.method, w.url, r.Code, r.Body)
+		}
+	}
+	h := NewHandler(Deps{Store: store.Open(dir), Token: "s3cret", Log: &log})
+	auth := []string{"Authorization", "Bearer s3cret"}
+	if r := send(h, "PATCH", "/api/runs/latest", `{"name":"x"}`); r.Code != 401 {
+		t.Errorf("no bearer header: %d", r.Code)
+	}
+	for _, bad := range []string{`{"nmae":"x"}`, `not json`, ``, `{"name":"x"}{"name":"y"}`, `{"name":"` + strings.Repeat("x", 70<<10) + `"}`} {
+		if r := send(h, "PATCH", "/api/runs/latest", bad, auth...); r.Code != 400 {
+			t.Errorf("body %.40q: %d %s", bad, r.Code, r.Body)
+		}
+	}
+	before := get(t, h, "GET", "/api/runs/latest/ranking", auth...)
+	etag := before.Header().Get("ETag")
+	r := send(h, "PATCH", "/api/outcomes/8b2d4e7f10-0000006", `{"verdict":"pass","note":"fine","labels":{"triage":"grader-bug"},"author":"rev"}`, auth...)
+	if r.Code != 200 || !strings.Contains(r.Body.String(), `"reviewed":true`) {
+		t.Fatalf("PATCH outcome: %d %s", r.Code, r.Body)
+	}
+	after := get(t, h, "GET", "/api/runs/latest/ranking", append(auth, "If-None-Match", etag)...)
+	if after.Code != 200 || !strings.Contains(after.Body.String(), `"reviewedCount":1`) {
+		t.Errorf("ranking after a review: %d (a stale 304 would be wrong)", after.Code)
+	}
+	graded := get(t, h, "GET", "/api/runs/latest/ranking?verdicts=graded", auth...)
+	if !strings.Contains(graded.Body.String(), `"reviewedCount":0`) {
+		t.Errorf("verdicts=graded counts the review")
+	}
+	if r := send(h, "PATCH", "/api/runs/latest", `{"name":"renamed","session":"s1","labels":{"branch":null,"k":"v"}}`, auth...); r.Code != 200 || !strings.Contains(r.Body.String(), `"name":"renamed"`) {
+		t.Errorf("PATCH run: %d %s", r.Code, r.Body)
+	}
+	var sessions struct {
+		Sessions []string `json:"sessions"`
+	}
+	_ = json.Unmarshal(get(t, h, "GET", "/api/sessions", auth...).Body.Bytes(), &sessions)
+	if strings.Join(sessions.Sessions, ",") != "s1,demo" {
+		t.Errorf("sessions: %v", sessions.Sessions)
+	}
+	if r := get(t, h, "GET", "/api/sessions/s1/runs", auth...); !strings.Contains(r.Body.String(), `"renamed"`) {
+		t.Errorf("session runs: %s", r.Body)
+	}
+	if r := send(h, "DELETE", "/api/sessions/demo", "", auth...); r.Code != 200 || !strings.Contains(r.Body.String(), `"5f3a9c1e02"`) {
+		t.Errorf("DELETE session: %d %s", r.Code, r.Body)
+	}
+	if r := get(t, h, "GET", "/api/runs", auth...); strings.Contains(r.Body.String(), "5f3a9c1e02") {
+		t.Errorf("deleted runs still listed")
+	}
+	if r := send(h, "DELETE", "/api/runs/8b2d4e7f10", "", auth...); r.Code != 200 {
+		t.Errorf("DELETE run: %d", r.Code)
+	}
+	if !strings.Contains(log.String(), "PATCH /api/outcomes/8b2d4e7f10-0000006 200") || !strings.Contains(log.String(), "DELETE /api/runs/8b2d4e7f10 200") {
+		t.Errorf("writes are not logged:\n%s", log.String())
+	}
+}
