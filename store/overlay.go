@@ -87,6 +87,7 @@ func parseOverlayName(name string) (runID, kind string, ok bool) {
 // overlay is the index of overlay objects by run, read once per store value.
 type overlay struct {
 	mu      sync.Mutex
+	checked time.Time // when stamp was last compared with the store's
 	stamp   string
 	byRun   map[string][]string // run id → object names of every kind, in time order
 	reviews map[string]map[int64]Review
@@ -96,10 +97,16 @@ func (s *Store) overlayIndex() (map[string][]string, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
-	st := s.be.stamp(s.ctx)
 	o := s.ov
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	// A command asks once per run scanned: the store's stamp is compared at most every
+	// half second (writes through this store value reset the index at once).
+	if o.byRun != nil && time.Since(o.checked) < 500*time.Millisecond {
+		return o.byRun, nil
+	}
+	st := s.be.stamp(s.ctx)
+	o.checked = time.Now()
 	if o.byRun != nil && st != "" && st == o.stamp {
 		return o.byRun, nil
 	}
