@@ -291,6 +291,28 @@ func (ra *runAgg) setTrial(m, s int32, t int64, status, passed int8) {
 	ra.trials[m][s] = row
 }
 
+// translateSame is translate with a fast path for the usual case across runs of one suite:
+// values are the first names, in the same order, so ids are positions (string compares
+// instead of map lookups: a whole-store ranking merges millions of cells).
+func translateSame(dst []int32, values []string, ids map[string]int32, names *[]string) []int32 {
+	if len(values) <= len(*names) {
+		same := true
+		for i, v := range values {
+			if (*names)[i] != v {
+				same = false
+				break
+			}
+		}
+		if same {
+			for i := range values {
+				dst = append(dst, int32(i))
+			}
+			return dst
+		}
+	}
+	return translate(dst, values, ids, names)
+}
+
 // translate maps a batch dictionary onto stable per-run ids, growing names as needed.
 func translate(dst []int32, values []string, ids map[string]int32, names *[]string) []int32 {
 	for _, v := range values {

@@ -66,7 +66,7 @@ func GradersOf(src Source, sc Scope) (Graders, error) {
 	var stimNames []string
 	var local []int32
 	for _, part := range parts {
-		local = translate(local[:0], part.stimuli, stimID, &stimNames)
+		local = translateSame(local[:0], part.stimuli, stimID, &stimNames)
 		for name, a := range part.accs {
 			t := accs[name]
 			if t == nil {

@@ -115,7 +115,7 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 	perStim := map[string][]Cluster{}
 	var local []int32
 	for _, p := range parts {
-		local = translate(local[:0], p.stimuli, stimID, &stimNames)
+		local = translateSame(local[:0], p.stimuli, stimID, &stimNames)
 		for m, name := range p.models {
 			if totals[name] == nil {
 				totals[name], ks[name] = &acc{}, newKStats(int(trials))
