@@ -39,7 +39,7 @@ func startTUI(f *Factory, run, outcome string) error {
 	if err != nil {
 		return err
 	}
-	m := tui.New(tui.Options{Source: s, StorePath: s.Root(), Stamp: s.Stamp, Color: f.IO.colorEnabled(f.Color), Run: run, Outcome: outcome})
+	m := tui.New(tui.Options{Source: s, Writer: s, StorePath: s.Root(), Stamp: s.Stamp, Color: f.IO.colorEnabled(f.Color), Run: run, Outcome: outcome})
 	p := tea.NewProgram(m, tea.WithContext(f.Ctx))
 	if _, err := p.Run(); err != nil && f.Ctx.Err() == nil {
 		return errs.E(errs.Internal, "running the explorer: %w", err)

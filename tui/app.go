@@ -55,6 +55,8 @@ type Options struct {
 	Refresh time.Duration
 	// Stamp changes when runs appear or go (store.Store.Stamp); nil: no watching.
 	Stamp func() string
+	// Writer records reviews and run edits; nil: read-only.
+	Writer Writer
 }
 
 // Model is the root model: a stack of screens, a status bar and the help overlay.
@@ -71,6 +73,8 @@ type Model struct {
 	loading  int
 	spin     spinner.Model
 	stamp    string
+	prompt   *prompt // a question in the status bar, when one is asked
+	undo     *undo   // the last write, which ctrl+z takes back
 }
 
 // New builds the explorer.
@@ -164,6 +168,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case statusMsg:
 		m.status = msg.text
 		return m, nil
+	case writtenMsg:
+		return m, m.written(msg)
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
 	case tea.MouseClickMsg:
@@ -182,6 +188,12 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	if msg.String() == "ctrl+c" {
 		return tea.Quit
+	}
+	if m.prompt != nil {
+		return m.promptKey(msg)
+	}
+	if key.Matches(msg, m.keys.Undo) {
+		return m.undoLast()
 	}
 	if m.top().typing() {
 		return m.top().update(msg)
@@ -277,6 +289,10 @@ func (m *Model) statusBar() string {
 	msg := m.status
 	if m.err != "" {
 		msg = "error: " + m.err
+	}
+	if m.prompt != nil {
+		line := m.prompt.label + " " + m.prompt.input.View() + "  (enter saves · esc cancels)"
+		return m.st.status.Render(ansi.Truncate(line+strings.Repeat(" ", max(m.width-ansi.StringWidth(line), 0)), m.width, ""))
 	}
 	right := "? help · q quit"
 	line := left

@@ -8,6 +8,8 @@ type keyMap struct {
 	Enter, Back, Tab, ShiftTab                           key.Binding
 	Filter, Sort, Reverse, Failures, Copy, Compare, Mark key.Binding
 	Trajectory, Expand, ExpandAll, Refresh, Help, Quit   key.Binding
+	// Review and run management.
+	Pass, Fail, Clear, Note, Review, Next, Prev, Undo, Rename, Delete key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -34,7 +36,17 @@ func newKeyMap() keyMap {
 		Trajectory: key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "trajectory")),
 		Expand:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "expand/collapse")),
 		ExpandAll:  key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "expand/collapse all")),
-		Refresh:    key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "reload")),
+		Refresh:    key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
+		Pass:       key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "human verdict: pass")),
+		Fail:       key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "human verdict: fail")),
+		Clear:      key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "clear the human verdict")),
+		Note:       key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "write a note")),
+		Review:     key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "review failed and ungraded outcomes")),
+		Next:       key.NewBinding(key.WithKeys("n", "right"), key.WithHelp("n/→", "next outcome")),
+		Prev:       key.NewBinding(key.WithKeys("N", "left"), key.WithHelp("N/←", "previous outcome")),
+		Undo:       key.NewBinding(key.WithKeys("ctrl+z"), key.WithHelp("ctrl+z", "undo the last write")),
+		Rename:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rename the run")),
+		Delete:     key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete the run (to the trash)")),
 		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}

@@ -2,8 +2,9 @@ package tui
 
 import (
 	"fmt"
-	"github.com/charmbracelet/x/ansi"
 	"strings"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
@@ -57,6 +58,14 @@ func (s *outcomeScreen) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case tea.KeyPressMsg:
 		k := s.m.keys
+		// A review reloads this outcome and the list it was opened from.
+		reload := []screen{s}
+		if n := len(s.m.stack); n >= 2 && s.m.stack[n-1] == screen(s) {
+			reload = append(reload, s.m.stack[n-2])
+		}
+		if c, ok := s.m.reviewKeys(msg, s.detail, func() tea.Cmd { return nil }, reload...); ok {
+			return c
+		}
 		switch {
 		case key.Matches(msg, k.Trajectory), key.Matches(msg, k.Enter):
 			return push(newTrajectoryScreen(s.m, s.id))
@@ -78,6 +87,20 @@ func (s *outcomeScreen) content() string {
 	var b strings.Builder
 	verdict := st.word(d.DisplayStatus).Render(strings.ToUpper(d.DisplayStatus))
 	fmt.Fprintf(&b, "%s  %s · %s · trial %d\n", verdict, d.StimulusName, d.Model, d.TrialIndex)
+	if r := d.Review; r != nil {
+		line := "reviewed"
+		if d.Reviewed {
+			line = "human verdict " + strings.ToUpper(r.Verdict)
+			if d.GradedPassed != nil {
+				line += fmt.Sprintf(" (graders: %s)", verdictWord(*d.GradedPassed))
+			}
+		}
+		line += " by " + r.Author + " " + r.At.Format("2006-01-02 15:04")
+		b.WriteString(st.mark.Render("✎ "+line) + "\n")
+		if r.Note != "" {
+			b.WriteString(s.indent("note: "+r.Note, "  ") + "\n")
+		}
+	}
 	cost := "–"
 	if d.CostUSD != nil {
 		cost = format.USD(*d.CostUSD)
@@ -181,5 +204,12 @@ func (s *outcomeScreen) selected() any {
 
 func (s *outcomeScreen) help() []key.Binding {
 	k := s.m.keys
-	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Trajectory}
+	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Trajectory, k.Pass, k.Fail, k.Clear, k.Note, k.Undo}
+}
+
+func verdictWord(passed bool) string {
+	if passed {
+		return "pass"
+	}
+	return "fail"
 }

@@ -111,6 +111,11 @@ func (s *runScreen) update(msg tea.Msg) tea.Cmd {
 				return s.drill()
 			case msg.String() >= "1" && msg.String() <= "5":
 				return s.setTab(int(msg.String()[0] - '1'))
+			case key.Matches(msg, k.Review):
+				if s.detail != nil {
+					return push(newReviewScreen(s.m, s.detail.ID))
+				}
+				return nil
 			case msg.String() == "x" && s.tab == 4:
 				s.filter = query.OutcomesParams{}
 				s.loaded[4] = false
@@ -186,7 +191,11 @@ func (s *runScreen) loadedValue(v any) tea.Cmd {
 		s.total = v.total
 		var rows []row
 		for _, o := range v.items {
-			rows = append(rows, row{cells: []string{o.StimulusName, o.Model, strconv.Itoa(o.TrialIndex), o.DisplayStatus, format.Float(o.Score, 2),
+			st := o.DisplayStatus
+			if o.Reviewed {
+				st += " ✎" // a human verdict
+			}
+			rows = append(rows, row{cells: []string{o.StimulusName, o.Model, strconv.Itoa(o.TrialIndex), st, format.Float(o.Score, 2),
 				format.MsInt(o.DurationMs), strconv.Itoa(o.ToolCalls), strings.Join(o.FailedGraders(), ", "), o.ID},
 				nums:  []float64{math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), float64(o.DurationMs)},
 				value: o, failed: o.DisplayStatus == "failed" || o.DisplayStatus == "error"})
@@ -345,7 +354,7 @@ func (s *runScreen) selected() any {
 func (s *runScreen) help() []key.Binding {
 	k := s.m.keys
 	return []key.Binding{k.Tab, k.ShiftTab, k.Up, k.Down, k.Top, k.Bottom, k.PageDown, k.Enter, k.Filter,
-		k.Left, k.Right, k.Sort, k.Reverse, k.Failures,
+		k.Left, k.Right, k.Sort, k.Reverse, k.Failures, k.Review,
 		key.NewBinding(key.WithKeys("1"), key.WithHelp("1–5", "jump to a tab")),
 		key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "clear the outcome filter"))}
 }

@@ -3,11 +3,13 @@ package tui
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/evals-dev/evals/format"
 	"github.com/evals-dev/evals/query"
+	"github.com/evals-dev/evals/store"
 )
 
 // runsScreen lists every run, newest first.
@@ -76,6 +78,10 @@ func (s *runsScreen) update(msg tea.Msg) tea.Cmd {
 				}
 			case key.Matches(msg, s.m.keys.Compare):
 				return s.compare()
+			case key.Matches(msg, s.m.keys.Rename):
+				return s.rename()
+			case key.Matches(msg, s.m.keys.Delete):
+				return s.delete()
 			}
 		}
 	}
@@ -147,6 +153,50 @@ func (s *runsScreen) setSize(w, h int)       { s.g.setSize(w, h) }
 func (s *runsScreen) typing() bool           { return s.g.filtering }
 func (s *runsScreen) click(_, y int) tea.Cmd { s.g.click(y); return nil }
 
+// rename asks for a new name; undo gives the old one back.
+func (s *runsScreen) rename() tea.Cmd {
+	r, ok := s.current()
+	if !ok {
+		return nil
+	}
+	w := s.m.opt.Writer
+	return s.m.ask("rename "+r.ID+" to:", r.Name, func(name string) tea.Cmd {
+		if strings.TrimSpace(name) == "" || name == r.Name {
+			return status("not renamed")
+		}
+		old := r.Name
+		return s.m.write("renamed "+r.ID+" to "+name, func() (*undo, error) {
+			if _, err := w.EditRun(store.RunEdit{RunID: r.ID, Name: &name, Author: author()}); err != nil {
+				return nil, err
+			}
+			return &undo{label: "rename of " + r.ID, do: func() error {
+				_, err := w.EditRun(store.RunEdit{RunID: r.ID, Name: &old, Author: author()})
+				return err
+			}}, nil
+		}, s)
+	})
+}
+
+// delete asks first; the run goes to the trash, and undo restores it.
+func (s *runsScreen) delete() tea.Cmd {
+	r, ok := s.current()
+	if !ok {
+		return nil
+	}
+	w := s.m.opt.Writer
+	return s.m.ask(fmt.Sprintf("delete run %s (%s, %d outcomes)? type y to confirm:", r.ID, r.Name, r.OutcomeCount), "", func(answer string) tea.Cmd {
+		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+			return status("nothing deleted")
+		}
+		return s.m.write("deleted run "+r.ID+" (to the trash)", func() (*undo, error) {
+			if err := w.DeleteRun(r.ID); err != nil {
+				return nil, err
+			}
+			return &undo{label: "delete of " + r.ID, do: func() error { _, err := w.RestoreRun(r.ID); return err }}, nil
+		}, s)
+	})
+}
+
 func (s *runsScreen) selected() any {
 	if r, ok := s.current(); ok {
 		return r
@@ -156,5 +206,5 @@ func (s *runsScreen) selected() any {
 
 func (s *runsScreen) help() []key.Binding {
 	k := s.m.keys
-	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageDown, k.Enter, k.Compare, k.Mark, k.Filter, k.Left, k.Right, k.Sort, k.Reverse, k.Failures}
+	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageDown, k.Enter, k.Compare, k.Mark, k.Rename, k.Delete, k.Undo, k.Filter, k.Left, k.Right, k.Sort, k.Reverse, k.Failures}
 }

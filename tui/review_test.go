@@ -1,0 +1,108 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+	"github.com/evals-dev/evals/ingest"
+	"github.com/evals-dev/evals/store"
+)
+
+// TestReviewWalk drives review mode through the real program loop: R on a run walks its
+// failed and ungraded outcomes; p records a human verdict and moves on, a writes a note,
+// ctrl+z takes the last write back; then the runs list renames a run and undoes it.
+func TestReviewWalk(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	if _, err := ingest.Demo(context.Background(), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	s := store.Open(dir)
+	m := New(Options{Source: s, Writer: s, StorePath: "review-store", Refresh: time.Hour})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 36})
+	settle(m, m.Init())
+	expect := func(step, what string) {
+		t.Helper()
+		if txt := screenText(m); !bytes.Contains([]byte(txt), []byte(what)) {
+			t.Fatalf("%s: no %q on screen:\n%s", step, what, txt)
+		}
+	}
+	press(m, "enter")
+	press(m, "R")
+	expect("review mode", "review 1/")
+	press(m, "p") // pass the first one, which moves to the second
+	expect("after p", "review 2/")
+	expect("after p", "verdict pass on 8b2d4e7f10-")
+	press(m, "a")
+	expect("note prompt", "note on 8b2d4e7f10-")
+	for _, r := range "flaky environment" {
+		press(m, string(r))
+	}
+	press(m, "enter")
+	expect("note saved", "note: flaky environment")
+	press(m, "x")
+	expect("after x", "review 3/")
+	_, c := m.Update(tea.KeyPressMsg{Code: 'z', Mod: tea.ModCtrl})
+	settle(m, c)
+	expect("undo", "undone: verdict fail")
+	press(m, "esc", "esc")
+	expect("runs", "nightly-2026-11-19")
+	press(m, "r")
+	expect("rename prompt", "rename 8b2d4e7f10 to:")
+	for range len("candidate") {
+		press(m, "backspace")
+	}
+	for _, r := range "reviewed-candidate" {
+		press(m, string(r))
+	}
+	press(m, "enter")
+	expect("renamed", "reviewed-candidate")
+
+	// The same flow through the real program loop (teatest): R, a verdict, quit.
+	m2 := New(Options{Source: store.Open(dir), Writer: store.Open(dir), StorePath: "review-store", Refresh: time.Hour})
+	tm := teatest.NewTestModel(t, m2, teatest.WithInitialTermSize(120, 36))
+	waitFor := func(what string) {
+		t.Helper()
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(what)) },
+			teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	}
+	waitFor("reviewed-candidate")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	waitFor("ranking")
+	tm.Type("R")
+	waitFor("p pass · x fail · u clear") // review mode's key line
+	tm.Type("x")
+	waitFor("verdict fail on 8b2d4e7f10-") // the status bar (the renderer redraws only what changed)
+	tm.Type("q")
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+
+	anns, err := store.Open(dir).Annotations("8b2d4e7f10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// pass, note, fail, the undo of the fail (back to no verdict), and teatest's fail on the
+	// first outcome still to review (the second: the first passed by hand is done).
+	if len(anns) != 5 || *anns[0].Verdict != "pass" || *anns[1].Note != "flaky environment" || *anns[2].Verdict != "fail" || *anns[3].Verdict != "" || *anns[4].Verdict != "fail" {
+		t.Fatalf("annotations: %+v", anns)
+	}
+	reviews, _ := store.Open(dir).Reviews("8b2d4e7f10")
+	passed, noted := 0, 0
+	for _, r := range reviews {
+		if r.Verdict == "pass" {
+			passed++
+		}
+		if r.Note != "" && r.Verdict == "fail" {
+			noted++
+		}
+	}
+	if passed != 1 || noted != 1 {
+		t.Errorf("effective reviews: %d passed, %d noted: %+v", passed, noted, reviews)
+	}
+	if r, _ := store.Open(dir).Run("8b2d4e7f10"); r.Name != "reviewed-candidate" {
+		t.Errorf("run name %q", r.Name)
+	}
+}
