@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/evals-dev/evals/query"
+	"github.com/evals-dev/evals/store"
 )
 
 func scopeTitle(what string, ids []string) string {
@@ -281,4 +282,32 @@ func Power(p query.Power) Doc {
 		t.Rows = append(t.Rows, []string{strconv.FormatFloat(r.DeltaPoints, 'f', -1, 64), Int(r.Stimuli), Int(r.Outcomes)})
 	}
 	return Doc{Sections: []Section{{Title: "Stimuli needed to detect a drop", KV: head}, {Table: t}}, Primary: 1}
+}
+
+// ReviewedOutcomes is the outcomes table with each one's human review: the export's CSV.
+func ReviewedOutcomes(items []query.OutcomeSummary, reviews map[string]store.Review) Doc {
+	d := Outcomes(query.Paged[query.OutcomeSummary]{Items: items})
+	t := d.Sections[0].Table
+	t.Columns = append(t.Columns, Column{"HUMAN VERDICT", Status}, Column{"NOTE", Text}, Column{"REVIEWED BY", Text})
+	for i, o := range items {
+		r := reviews[o.ID]
+		t.Rows[i] = append(t.Rows[i], r.Verdict, r.Note, r.Author)
+	}
+	d.Sections = d.Sections[:1]
+	return d
+}
+
+// ReviewsSection lists the reviewed outcomes of a report.
+func ReviewsSection(reviews map[string]store.Review) Section {
+	t := &Table{Columns: []Column{{"OUTCOME", Text}, {"HUMAN VERDICT", Status}, {"NOTE", Text}, {"BY", Text}, {"WHEN", Text}}, Empty: "no outcome was reviewed"}
+	ids := make([]string, 0, len(reviews))
+	for id := range reviews {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		r := reviews[id]
+		t.Rows = append(t.Rows, []string{id, r.Verdict, r.Note, r.Author, Time(r.At)})
+	}
+	return Section{Title: "Human reviews", Table: t}
 }

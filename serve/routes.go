@@ -279,9 +279,11 @@ func handleExport(s *server, r *http.Request, run store.Run) (result, error) {
 	case "json":
 		err = format.WriteJSON(&buf, ex)
 	case "csv":
-		err = format.WriteCSV(&buf, format.Outcomes(query.Paged[query.OutcomeSummary]{Items: ex.Outcomes}))
+		err = format.WriteCSV(&buf, format.ReviewedOutcomes(ex.Outcomes, ex.Reviews))
 	default:
-		err = format.WriteMarkdown(&buf, format.Report(ex.Run, ex.Ranking, ex.Graders, ex.Tools))
+		d := format.Report(ex.Run, ex.Ranking, ex.Graders, ex.Tools)
+		d.Sections = append(d.Sections, format.ReviewsSection(ex.Reviews))
+		err = format.WriteMarkdown(&buf, d)
 	}
 	if err != nil {
 		return result{}, err
@@ -296,6 +298,10 @@ type Export struct {
 	Graders  query.Graders          `json:"graders"`
 	Tools    query.Tools            `json:"tools"`
 	Outcomes []query.OutcomeSummary `json:"outcomes"`
+	// Annotations is the run's review history, oldest first.
+	Annotations []store.Annotation `json:"annotations"`
+	// Reviews is each reviewed outcome's effective review, by outcome id.
+	Reviews map[string]store.Review `json:"reviews"`
 }
 
 func exportRun(src query.Source, id string) (Export, error) {
@@ -312,6 +318,9 @@ func exportRun(src query.Source, id string) (Export, error) {
 		return ex, err
 	}
 	if ex.Tools, err = query.ToolsOf(src, sc); err != nil {
+		return ex, err
+	}
+	if ex.Annotations, ex.Reviews, err = reviewsOf(src, id); err != nil {
 		return ex, err
 	}
 	p := query.OutcomesParams{Runs: []string{id}, Limit: query.MaxLimit}
@@ -339,4 +348,27 @@ func allRoutes() []route {
 		out = append(out, rt)
 	}
 	return out
+}
+
+// reviewsOf reads a run's review history and effective reviews, when the source keeps
+// them (a store does).
+func reviewsOf(src query.Source, id string) ([]store.Annotation, map[string]store.Review, error) {
+	anns, reviews := []store.Annotation{}, map[string]store.Review{}
+	st, ok := src.(*store.Store)
+	if !ok {
+		return anns, reviews, nil
+	}
+	all, err := st.Annotations(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	anns = append(anns, all...)
+	byRow, err := st.Reviews(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	for n, r := range byRow {
+		reviews[store.OutcomeID(id, n)] = r
+	}
+	return anns, reviews, nil
 }

@@ -63,6 +63,16 @@ func TestWrites(t *testing.T) {
 	if after.Code != 200 || !strings.Contains(after.Body.String(), `"reviewedCount":1`) {
 		t.Errorf("ranking after a review: %d (a stale 304 would be wrong)", after.Code)
 	}
+	// Exports carry the reviews.
+	if ex := get(t, h, "GET", "/api/runs/latest/export/json", auth...); !strings.Contains(ex.Body.String(), `"note":"fine"`) {
+		t.Errorf("JSON export without the annotation")
+	}
+	if ex := get(t, h, "GET", "/api/runs/latest/export/csv", auth...); !strings.Contains(ex.Body.String(), "HUMAN VERDICT") || !strings.Contains(ex.Body.String(), ",pass,fine,rev") {
+		t.Errorf("CSV export without the review")
+	}
+	if ex := get(t, h, "GET", "/api/runs/latest/export/markdown", auth...); !strings.Contains(ex.Body.String(), "Human reviews") {
+		t.Errorf("Markdown export without the reviews")
+	}
 	graded := get(t, h, "GET", "/api/runs/latest/ranking?verdicts=graded", auth...)
 	if !strings.Contains(graded.Body.String(), `"reviewedCount":0`) {
 		t.Errorf("verdicts=graded counts the review")
