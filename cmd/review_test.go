@@ -281,3 +281,52 @@ func TestRunManagement(t *testing.T) {
 		t.Error("run.json was rewritten")
 	}
 }
+
+// TestS3Review: reviews, run edits and the trash work the same on a bucket, where the one
+// listing of the store carries them (no extra request per run).
+func TestS3Review(t *testing.T) {
+	srv := s3test.Start(t)
+	url := srv.Bucket(t, "evals", "review")
+	if r := run(t, false, "demo", "--store", url); r.code != 0 {
+		t.Fatalf("demo: %+v", r)
+	}
+	rate := `.models[] | select(.model == "gpt-5") | .reviewedCount`
+	id := strings.Trim(jq(t, url, "outcomes", "--run", "latest", "--model", "gpt-5", "--passed", "false", "--limit", "1", "--json", "--jq", ".items[0].id"), `"`)
+	if r := run(t, false, "annotate", id, "--verdict", "pass", "--store", url); r.code != 0 {
+		t.Fatalf("annotate on S3: %+v", r)
+	}
+	if got := jq(t, url, "ranking", "--json", "--jq", rate); got != "1" {
+		t.Errorf("reviewedCount on S3: %s", got)
+	}
+	run(t, false, "runs", "rename", "latest", "renamed-on-s3", "--store", url)
+	if got := jq(t, url, "run", "latest", "--json", "--jq", ".name"); got != "renamed-on-s3" {
+		t.Errorf("rename on S3: %s", got)
+	}
+}
+
+// TestGCEmptiesTrash: gc removes runs deleted more than 7 days ago, and only those.
+func TestGCEmptiesTrash(t *testing.T) {
+	root := freshDemo(t)
+	run(t, false, "runs", "delete", "baseline", "nightly-2026-11-19", "--yes", "--store", root)
+	entries, _ := os.ReadDir(filepath.Join(root, "trash"))
+	if len(entries) != 2 {
+		t.Fatalf("trash: %v", entries)
+	}
+	// Make one deletion 8 days old: its name carries the time of the delete.
+	old := entries[0].Name()
+	id, _, _ := strings.Cut(old, "@")
+	aged := fmt.Sprintf("%s@%d", id, time.Now().Add(-8*24*time.Hour).UnixNano())
+	if err := os.Rename(filepath.Join(root, "trash", old), filepath.Join(root, "trash", aged)); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, false, "gc", "--store", root); r.code != 0 {
+		t.Fatalf("gc: %+v", r)
+	}
+	entries, _ = os.ReadDir(filepath.Join(root, "trash"))
+	if len(entries) != 1 || strings.HasPrefix(entries[0].Name(), id+"@") {
+		t.Errorf("trash after gc: %v (the 8-day-old %s should be gone, the fresh one kept)", entries, id)
+	}
+	if r := run(t, false, "runs", "restore", id, "--store", root); r.code != 3 {
+		t.Errorf("restoring an emptied run: exit %d", r.code)
+	}
+}
