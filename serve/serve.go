@@ -14,7 +14,9 @@ import (
 
 	"github.com/evals-dev/evals/errs"
 	"github.com/evals-dev/evals/format"
+	"github.com/evals-dev/evals/query"
 	"github.com/evals-dev/evals/store"
+	"github.com/evals-dev/evals/web"
 )
 
 // Deps are what the handler needs.
@@ -65,9 +67,21 @@ func NewHandler(d Deps) http.Handler {
 			writeError(w, http.StatusMethodNotAllowed, errs.E(errs.Invalid, "method %s is not allowed on %s; allowed: %s", r.Method, path, allow))
 		})
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, 0, errs.E(errs.NotFound, "no endpoint %s; see GET /api/openapi.json", r.URL.Path))
 	})
+	// The dashboard: HTML pages over the same queries, same origin, same token rule.
+	mux.Handle("/", web.Handler(func(r *http.Request) (query.Source, func() string, error) {
+		st := d.Store.WithContext(r.Context())
+		switch r.URL.Query().Get("verdicts") {
+		case "", "effective":
+		case "graded":
+			st = st.Graded()
+		default:
+			return nil, nil, errs.E(errs.Invalid, "invalid verdicts %q: use effective or graded", r.URL.Query().Get("verdicts"))
+		}
+		return st, st.Stamp, nil
+	}))
 	return s.middleware(mux)
 }
 

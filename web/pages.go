@@ -1,0 +1,361 @@
+package web
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/evals-dev/evals/errs"
+	"github.com/evals-dev/evals/format"
+	"github.com/evals-dev/evals/query"
+	"github.com/evals-dev/evals/store"
+)
+
+// Tabs of a run page.
+var Tabs = []string{"ranking", "graders", "tools", "matrix", "outcomes"}
+
+type tab struct {
+	Name, URL string
+	Current   bool
+}
+
+type pager struct{ Prev, Next, Label string }
+
+type matrixCell struct{ Text, Class, Title string }
+
+type matrixRow struct {
+	Stimulus string
+	Cells    []matrixCell
+}
+
+type outcomeFilter struct {
+	Model, Status, Stimulus, Sort string
+	Desc                          bool
+}
+
+// runData is a run page.
+type runData struct {
+	Run           query.RunDetail
+	Tab           string
+	Tabs          []tab
+	Ranking       query.Ranking
+	RankingSVG    any
+	Graders       query.Graders
+	EvidenceLinks map[string]string
+	Tools         query.Tools
+	Matrix        query.Matrix
+	MatrixRows    []matrixRow
+	RowsFrom      int
+	RowsTo        int
+	Metrics       []query.Metric
+	Outcomes      query.Paged[query.OutcomeSummary]
+	Filter        outcomeFilter
+	Statuses      []string
+	Sorts         []string
+	Pager         pager
+}
+
+// Page sizes of the paged tabs: a page never ships a whole run.
+const (
+	OutcomesPerPage = 50
+	MatrixRowsPage  = 100
+)
+
+// Run renders one tab of a run. q carries the tab's filters (outcomes, matrix) and page.
+func (s *Site) Run(ref, tabName string, q url.Values) ([]byte, error) {
+	if tabName == "" {
+		tabName = "ranking"
+	}
+	if !slices.Contains(Tabs, tabName) {
+		return nil, errs.E(errs.Invalid, "unknown tab %q: use %s", tabName, strings.Join(Tabs, ", "))
+	}
+	r, err := s.src.Resolve(ref)
+	if err != nil {
+		return nil, err
+	}
+	sum := query.Summarize(r)
+	d := runData{Run: query.RunDetail{RunSummary: sum}, Tab: tabName}
+	for _, t := range Tabs {
+		d.Tabs = append(d.Tabs, tab{Name: t, URL: s.runURL(r.ID, t), Current: t == tabName})
+	}
+	page := 1
+	if v := q.Get("page"); v != "" {
+		if page, err = strconv.Atoi(v); err != nil || page < 1 {
+			return nil, errs.E(errs.Invalid, "invalid page %q", v)
+		}
+	}
+	sc := query.Scope{Runs: []string{r.ID}}
+	switch tabName {
+	case "ranking":
+		if d.Ranking, err = query.RankingOf(s.src, sc); err != nil {
+			return nil, err
+		}
+		d.RankingSVG = rankingBars(d.Ranking.Models)
+	case "graders":
+		if d.Graders, err = query.GradersOf(s.src, sc); err != nil {
+			return nil, err
+		}
+		d.EvidenceLinks = map[string]string{}
+		for _, g := range d.Graders.Graders {
+			for i, e := range g.SampleFailureEvidence {
+				if i < len(g.SampleFailureOutcomes) {
+					if u := s.outcomeURL(g.SampleFailureOutcomes[i], "failed"); u != "" {
+						d.EvidenceLinks[e] = u
+					}
+				}
+			}
+		}
+	case "tools":
+		if d.Tools, err = query.ToolsOf(s.src, sc); err != nil {
+			return nil, err
+		}
+	case "matrix":
+		if err := s.matrix(&d, r.ID, q, page); err != nil {
+			return nil, err
+		}
+	case "outcomes":
+		if err := s.outcomes(&d, r.ID, q, page); err != nil {
+			return nil, err
+		}
+	}
+	return s.render(pageOf(fmt.Sprintf("%s · %s", r.Name, tabName), "run", []crumb{{Text: "runs", URL: s.runsURL()}, {Text: r.Name}}, d))
+}
+
+func pageOf(title, kind string, crumbs []crumb, data any) page {
+	return page{Title: title, Page: kind, Crumbs: crumbs, Data: data}
+}
+
+func (s *Site) matrix(d *runData, runID string, q url.Values, page int) error {
+	m, err := query.MatrixOf(s.src, query.Scope{Runs: []string{runID}}, q.Get("metric"))
+	if err != nil {
+		return err
+	}
+	d.Matrix, d.Metrics = m, query.Registry
+	from := (page - 1) * MatrixRowsPage
+	to := min(from+MatrixRowsPage, len(m.Rows))
+	if from > len(m.Rows) {
+		from = len(m.Rows)
+	}
+	d.RowsFrom, d.RowsTo = from+1, to
+	lo, hi := columnRange(m)
+	for r := from; r < to; r++ {
+		row := matrixRow{Stimulus: m.Rows[r]}
+		for c := range m.Columns {
+			cell := m.Cells[r][c]
+			if cell == nil || cell.Value == nil {
+				row.Cells = append(row.Cells, matrixCell{Text: "–", Class: "hn"})
+				continue
+			}
+			v := *cell.Value
+			shade := 0.0
+			if hi > lo {
+				shade = (v - lo) / (hi - lo)
+			}
+			if m.Metric.Direction == "lower_is_better" {
+				shade = 1 - shade
+			}
+			class := "hn"
+			if m.Metric.Direction != "neutral" {
+				class = "h" + strconv.Itoa(min(7, int(shade*8)))
+			}
+			title := fmt.Sprintf("%s · %s: %s (%d outcomes)", m.Rows[r], m.Columns[c], format.MetricValue(m.Metric, cell.Value), cell.OutcomeCount)
+			if cell.Status != "" {
+				title += " · " + cell.Status
+			}
+			row.Cells = append(row.Cells, matrixCell{Text: format.MetricValue(m.Metric, cell.Value), Class: class, Title: title})
+		}
+		d.MatrixRows = append(d.MatrixRows, row)
+	}
+	d.Pager = s.pager(runID, "matrix", q, page, (len(m.Rows)+MatrixRowsPage-1)/MatrixRowsPage)
+	return nil
+}
+
+func columnRange(m query.Matrix) (lo, hi float64) {
+	first := true
+	for _, row := range m.Cells {
+		for _, c := range row {
+			if c == nil || c.Value == nil {
+				continue
+			}
+			if first || *c.Value < lo {
+				lo = *c.Value
+			}
+			if first || *c.Value > hi {
+				hi = *c.Value
+			}
+			first = false
+		}
+	}
+	if m.Metric.Unit == "ratio" {
+		return 0, 1
+	}
+	return lo, hi
+}
+
+var outcomeSorts = []string{"", "stimulus", "model", "trial", "status", "duration_ms", "score", "total_tokens", "cost_usd"}
+
+func (s *Site) outcomes(d *runData, runID string, q url.Values, page int) error {
+	f := outcomeFilter{Model: q.Get("model"), Status: q.Get("status"), Stimulus: q.Get("stimulus"), Sort: q.Get("sort"), Desc: q.Get("desc") == "1"}
+	if !slices.Contains(outcomeSorts, f.Sort) {
+		return errs.E(errs.Invalid, "unknown sort %q", f.Sort)
+	}
+	p := query.OutcomesParams{Runs: []string{runID}, Sort: f.Sort, Desc: f.Desc, Limit: OutcomesPerPage}
+	if f.Model != "" {
+		p.Model = []string{f.Model}
+	}
+	if f.Status != "" {
+		p.Status = []string{f.Status}
+	}
+	if f.Stimulus != "" {
+		p.Stimulus = []string{f.Stimulus}
+	}
+	if page > 1 {
+		p.Cursor = query.EncodeCursor((page - 1) * OutcomesPerPage)
+	}
+	res, err := query.Outcomes(s.src, p)
+	if err != nil {
+		return err
+	}
+	d.Outcomes, d.Filter = res, f
+	d.Statuses = []string{"passed", "failed", "error", "skipped", "pending"}
+	d.Sorts = outcomeSorts
+	d.Pager = s.pager(runID, "outcomes", q, page, (res.Page.Total+OutcomesPerPage-1)/OutcomesPerPage)
+	return nil
+}
+
+func (s *Site) pager(runID, tabName string, q url.Values, page, pages int) pager {
+	p := pager{Label: fmt.Sprintf("page %d of %d", page, max(pages, 1))}
+	if page > 1 {
+		p.Prev = s.runPageURL(runID, tabName, q, page-1)
+	}
+	if page < pages {
+		p.Next = s.runPageURL(runID, tabName, q, page+1)
+	}
+	return p
+}
+
+// outcomeData is an outcome page.
+type outcomeData struct {
+	Outcome    query.OutcomeDetail
+	Trajectory query.Trajectory
+	Diff       []diffLine
+}
+
+// Outcome renders one outcome: verdict, evidence, texts with a diff, the trajectory.
+func (s *Site) Outcome(id string) ([]byte, error) {
+	o, err := query.OutcomeOf(s.src, id)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := query.TrajectoryOf(s.src, id)
+	if err != nil {
+		return nil, err
+	}
+	d := outcomeData{Outcome: o, Trajectory: tr, Diff: lineDiff(o.Expected, o.Output)}
+	crumbs := []crumb{{Text: "runs", URL: s.runsURL()}, {Text: o.RunID, URL: s.runURL(o.RunID, "outcomes")}, {Text: o.ID}}
+	return s.render(pageOf(o.ID, "outcome", crumbs, d))
+}
+
+// compareChange is one changed stimulus of a pair, with both sides' outputs.
+type compareChange struct {
+	Kind, Model, Stimulus, Base, New string
+	BaseOutputs, NewOutputs          []textOf
+}
+
+type textOf struct{ ID, Text string }
+
+type compareData struct {
+	Compare   query.Compare
+	NewName   string
+	BaseNames string
+	Changes   []compareChange
+}
+
+// maxCompareOutputs bounds how many changed stimuli bring their outputs along.
+const maxCompareOutputs = 40
+
+// Compare renders a comparison of runs (new first), regressions first, with both sides'
+// outputs for the first changed stimuli.
+func (s *Site) Compare(runs []string) ([]byte, error) {
+	c, err := query.CompareRuns(s.src, query.NewCompareParams(runs...))
+	if err != nil {
+		return nil, err
+	}
+	d := compareData{Compare: c}
+	names := map[string]string{}
+	var bases []string
+	for _, sj := range c.Subjects {
+		if _, ok := names[sj.RunID]; !ok {
+			names[sj.RunID] = sj.RunName
+			if len(names) > 1 {
+				bases = append(bases, sj.RunName)
+			}
+		}
+	}
+	d.NewName, d.BaseNames = c.Subjects[0].RunName, strings.Join(bases, ", ")
+	pairs := map[string]query.PairSummary{}
+	for _, p := range c.Summary {
+		pairs[p.Pair] = p
+	}
+	withText := 0
+	for _, row := range c.Rows {
+		for _, ch := range row.Changes {
+			if ch.Kind == "unchanged" {
+				continue
+			}
+			p := pairs[ch.Pair]
+			cc := compareChange{Kind: ch.Kind, Model: p.Model, Stimulus: row.Stimulus, Base: cellText(row.Cells[p.Base]), New: cellText(row.Cells[p.New])}
+			if withText < maxCompareOutputs && (ch.Kind == "regressed" || ch.Kind == "improved") {
+				withText++
+				cc.BaseOutputs = s.outputsOf(strings.SplitN(p.Base, ":", 2)[0], p.Model, row.Stimulus)
+				cc.NewOutputs = s.outputsOf(strings.SplitN(p.New, ":", 2)[0], p.Model, row.Stimulus)
+			}
+			d.Changes = append(d.Changes, cc)
+		}
+	}
+	crumbs := []crumb{{Text: "runs", URL: s.runsURL()}, {Text: "compare"}}
+	return s.render(pageOf("compare", "compare", crumbs, d))
+}
+
+func (s *Site) outputsOf(runID, model, stimulus string) []textOf {
+	res, err := query.Outcomes(s.src, query.OutcomesParams{Runs: []string{runID}, Model: []string{model}, Stimulus: []string{stimulus}, Limit: 10})
+	if err != nil {
+		return nil
+	}
+	var out []textOf
+	for _, o := range res.Items {
+		d, err := query.OutcomeOf(s.src, o.ID)
+		if err != nil {
+			continue
+		}
+		text := d.Output
+		if r := []rune(text); len(r) > 2000 {
+			text = string(r[:2000]) + "…"
+		}
+		out = append(out, textOf{ID: fmt.Sprintf("trial %d · %s", o.TrialIndex, o.DisplayStatus), Text: text})
+	}
+	return out
+}
+
+func cellText(c query.CompareCell) string {
+	if c.Status == query.CellMissing {
+		return "missing"
+	}
+	return c.Status + " " + format.Pct(c.PassRate)
+}
+
+// errorData is an error page.
+type errorData struct{ Code, Message string }
+
+// Error renders an error page.
+func (s *Site) Error(err error) []byte {
+	b, rerr := s.render(pageOf("error", "error", []crumb{{Text: "runs", URL: s.runsURL()}}, errorData{Code: string(errs.CodeOf(err)), Message: err.Error()}))
+	if rerr != nil {
+		return []byte("error")
+	}
+	return b
+}
+
+var _ = store.OutcomeID

@@ -1,0 +1,278 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/evals-dev/evals/format"
+	"github.com/evals-dev/evals/query"
+	"github.com/evals-dev/evals/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed assets
+var Assets embed.FS
+
+// Site renders the pages. Server mode links with paths and query strings; static mode
+// (evals report --html) links files of one folder, so the bundle opens from disk.
+type Site struct {
+	src    query.Source
+	stamp  func() string
+	static bool
+	// bundled are the outcome ids with a page in a static bundle.
+	bundled map[string]bool
+	tmpl    *template.Template
+}
+
+// New returns the site of the server over src; stamp (may be nil) makes pages live.
+func New(src query.Source, stamp func() string) *Site {
+	s := &Site{src: src, stamp: stamp}
+	s.tmpl = template.Must(template.New("pages").Funcs(s.funcs()).ParseFS(templateFS, "templates/*.html"))
+	return s
+}
+
+// crumb is one step of the breadcrumb.
+type crumb struct{ Text, URL string }
+
+// page is what the layout renders.
+type page struct {
+	Title  string
+	Page   string
+	Crumbs []crumb
+	Data   any
+	Stamp  string
+	Static bool
+	Script bool
+}
+
+func (s *Site) render(p page) ([]byte, error) {
+	p.Static = s.static
+	p.Script = !s.static
+	if !s.static && s.stamp != nil {
+		p.Stamp = s.stamp()
+	}
+	var b bytes.Buffer
+	if err := s.tmpl.ExecuteTemplate(&b, "layout", p); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// Links.
+
+func (s *Site) runsURL() string {
+	if s.static {
+		return "index.html"
+	}
+	return "/"
+}
+
+func (s *Site) runURL(id, tab string) string {
+	if s.static {
+		return "run-" + id + "-" + tab + ".html"
+	}
+	return "/runs/" + url.PathEscape(id) + "?tab=" + tab
+}
+
+func (s *Site) runPageURL(id, tab string, q url.Values, page int) string {
+	if s.static {
+		if page <= 1 {
+			return "run-" + id + "-" + tab + ".html"
+		}
+		return fmt.Sprintf("run-%s-%s-%d.html", id, tab, page)
+	}
+	v := url.Values{}
+	for k, vs := range q {
+		v[k] = vs
+	}
+	v.Set("tab", tab)
+	v.Del("page")
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	return "/runs/" + url.PathEscape(id) + "?" + v.Encode()
+}
+
+// outcomeURL is an outcome's page; "" when a static bundle has none for it.
+func (s *Site) outcomeURL(id, status string) string {
+	if s.static {
+		if !s.bundled[id] {
+			return ""
+		}
+		return "outcome-" + id + ".html"
+	}
+	return "/outcomes/" + url.PathEscape(id)
+}
+
+func (s *Site) failuresURL(run, model string) string {
+	if s.static {
+		return s.runURL(run, "outcomes")
+	}
+	return "/runs/" + url.PathEscape(run) + "?" + url.Values{"tab": {"outcomes"}, "model": {model}, "status": {"failed"}}.Encode()
+}
+
+func (s *Site) compareURL(newID, baseID string) string {
+	if s.static {
+		return "compare-" + newID + "-" + baseID + ".html"
+	}
+	return "/compare?" + url.Values{"runs": {newID + "," + baseID}}.Encode()
+}
+
+func (s *Site) asset(name string) string {
+	if s.static {
+		return "assets/" + name
+	}
+	return "/assets/" + name
+}
+
+func (s *Site) funcs() template.FuncMap {
+	return template.FuncMap{
+		"runsURL": func() string { return s.runsURL() }, "runURL": s.runURL, "outcomeURL": s.outcomeURL,
+		"failuresURL": s.failuresURL, "compareURL": s.compareURL, "asset": s.asset,
+		"static": func() bool { return s.static },
+		"pct": format.Pct, "pctpm": format.PctPM, "int": func(v any) string {
+			switch n := v.(type) {
+			case int:
+				return format.Int(int64(n))
+			case int64:
+				return format.Int(n)
+			}
+			return fmt.Sprint(v)
+		}, "ms": format.Ms, "msint": format.MsInt,
+		"float": func(v *float64) string { return format.Float(v, 2) },
+		"usd": func(v *float64) string {
+			if v == nil {
+				return "–"
+			}
+			return format.USD(*v)
+		},
+		"time": func(t time.Time) string { return format.Time(t) },
+		"interval": func(iv *query.Interval) string {
+			if iv == nil {
+				return "–"
+			}
+			return fmt.Sprintf("%.1f–%.1f%%", iv.Low*100, iv.High*100)
+		},
+		"vsleader": format.VsLeader,
+		"pts": func(v *float64) string {
+			if v == nil {
+				return "–"
+			}
+			return fmt.Sprintf("%+.1f", *v*100)
+		},
+		"join":  func(v []string) string { return strings.Join(v, ", ") },
+		"upper": strings.ToUpper,
+		"verdictword": func(p *bool) string {
+			switch {
+			case p == nil:
+				return "ungraded"
+			case *p:
+				return "pass"
+			}
+			return "fail"
+		},
+		"verdictlabel": func(v string) string {
+			if v == "no_change" {
+				return "no significant change"
+			}
+			return v
+		},
+		"preview": func(content, data string) string {
+			t := content
+			if t == "" {
+				t = data
+			}
+			t = strings.Join(strings.Fields(t), " ")
+			if r := []rune(t); len(r) > 90 {
+				t = string(r[:90]) + "…"
+			}
+			return t
+		},
+	}
+}
+
+// runsData is the runs page.
+type runsData struct {
+	Runs     []query.RunSummary
+	Prev     []string // the id of each run's previous run, "" for the oldest
+	Trend    trendChart
+	Label    string
+	Session  string
+	Sessions []string
+}
+
+// trendRuns is how many of the newest runs the trend chart shows.
+const trendRuns = 20
+
+// Runs renders the runs list with the trend of each model's pass rate across runs.
+func (s *Site) Runs(labelFilter, session string) ([]byte, error) {
+	p := query.RunsParams{Limit: query.MaxLimit, Session: session}
+	if labelFilter != "" {
+		labels, err := store.ParseLabels([]string{labelFilter})
+		if err != nil {
+			return nil, err
+		}
+		p.Labels = labels
+	}
+	runs, err := query.Runs(s.src, p)
+	if err != nil {
+		return nil, err
+	}
+	d := runsData{Runs: runs.Items, Label: labelFilter, Session: session, Prev: make([]string, len(runs.Items))}
+	for i := range runs.Items {
+		if i+1 < len(runs.Items) {
+			d.Prev[i] = runs.Items[i+1].ID
+		}
+	}
+	if ss, err := query.Sessions(s.src); err == nil {
+		for _, x := range ss {
+			d.Sessions = append(d.Sessions, x.Name)
+		}
+	}
+	newest := runs.Items[:min(len(runs.Items), trendRuns)]
+	if d.Trend, err = s.trend(newest); err != nil {
+		return nil, err
+	}
+	return s.render(page{Title: "Runs", Page: "runs", Crumbs: []crumb{{Text: "runs"}}, Data: d})
+}
+
+// trend ranks each run (oldest first) and draws one line per model.
+func (s *Site) trend(runs []query.RunSummary) (trendChart, error) {
+	if len(runs) < 2 {
+		return trendChart{}, nil
+	}
+	chrono := slices.Clone(runs)
+	slices.Reverse(chrono)
+	points := map[string][]trendPoint{}
+	var models []string
+	for i, r := range chrono {
+		rk, err := query.RankingOf(s.src, query.Scope{Runs: []string{r.ID}})
+		if err != nil {
+			return trendChart{}, err
+		}
+		for _, m := range rk.Models {
+			if m.PassRate == nil {
+				continue
+			}
+			if _, ok := points[m.Model]; !ok {
+				models = append(models, m.Model)
+			}
+			points[m.Model] = append(points[m.Model], trendPoint{X: i, Y: *m.PassRate})
+		}
+	}
+	slices.Sort(models)
+	var labels []string
+	for _, r := range chrono {
+		labels = append(labels, r.Name)
+	}
+	return drawTrend(labels, models, points), nil
+}
