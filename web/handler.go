@@ -69,6 +69,9 @@ func Handler(view func(r *http.Request) (query.Source, func() string, error)) ht
 		}
 		return s.Compare(runs)
 	}))
+	mux.Handle("/", page(func(s *Site, r *http.Request) ([]byte, error) {
+		return nil, errs.E(errs.NotFound, "no page %s", r.URL.Path)
+	}))
 	mux.Handle("GET /web/stamp", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, stamp, err := view(r)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
