@@ -28,8 +28,10 @@ type Site struct {
 	src    query.Source
 	stamp  func() string
 	static bool
-	// bundled are the outcome ids with a page in a static bundle.
+	// bundled are the outcome ids with a page in a static bundle; only, when set, the
+	// runs it holds.
 	bundled map[string]bool
+	only    map[string]bool
 	tmpl    *template.Template
 }
 
@@ -226,6 +228,15 @@ func (s *Site) Runs(labelFilter, session string) ([]byte, error) {
 	runs, err := query.Runs(s.src, p)
 	if err != nil {
 		return nil, err
+	}
+	if s.only != nil {
+		var kept []query.RunSummary
+		for _, r := range runs.Items {
+			if s.only[r.ID] {
+				kept = append(kept, r)
+			}
+		}
+		runs.Items = kept
 	}
 	d := runsData{Runs: runs.Items, Label: labelFilter, Session: session, Prev: make([]string, len(runs.Items))}
 	for i := range runs.Items {
