@@ -271,10 +271,16 @@ type compareData struct {
 	NewName   string
 	BaseNames string
 	Changes   []compareChange
+	More      int // changed stimuli beyond the page
 }
 
-// maxCompareOutputs bounds how many changed stimuli bring their outputs along.
-const maxCompareOutputs = 40
+// A compare page lists at most maxChanges changed stimuli (regressions first), and brings
+// the outputs (first trial of each side) of the first maxCompareOutputs regressions and
+// improvements: a page never ships a whole run.
+const (
+	maxChanges        = 200
+	maxCompareOutputs = 10
+)
 
 // Compare renders a comparison of runs (new first), regressions first, with both sides'
 // outputs for the first changed stimuli.
@@ -299,44 +305,76 @@ func (s *Site) Compare(runs []string) ([]byte, error) {
 	for _, p := range c.Summary {
 		pairs[p.Pair] = p
 	}
-	withText := 0
+	type want struct {
+		change     int
+		run, model string
+		stimulus   string
+		newSide    bool
+	}
+	var wants []want
+	total := 0
 	for _, row := range c.Rows {
 		for _, ch := range row.Changes {
 			if ch.Kind == "unchanged" {
 				continue
 			}
-			p := pairs[ch.Pair]
-			cc := compareChange{Kind: ch.Kind, Model: p.Model, Stimulus: row.Stimulus, Base: cellText(row.Cells[p.Base]), New: cellText(row.Cells[p.New])}
-			if withText < maxCompareOutputs && (ch.Kind == "regressed" || ch.Kind == "improved") {
-				withText++
-				cc.BaseOutputs = s.outputsOf(strings.SplitN(p.Base, ":", 2)[0], p.Model, row.Stimulus)
-				cc.NewOutputs = s.outputsOf(strings.SplitN(p.New, ":", 2)[0], p.Model, row.Stimulus)
+			total++
+			if len(d.Changes) >= maxChanges {
+				continue
 			}
-			d.Changes = append(d.Changes, cc)
+			p := pairs[ch.Pair]
+			if len(wants) < 2*maxCompareOutputs && (ch.Kind == "regressed" || ch.Kind == "improved") {
+				wants = append(wants, want{len(d.Changes), strings.SplitN(p.Base, ":", 2)[0], p.Model, row.Stimulus, false},
+					want{len(d.Changes), strings.SplitN(p.New, ":", 2)[0], p.Model, row.Stimulus, true})
+			}
+			d.Changes = append(d.Changes, compareChange{Kind: ch.Kind, Model: p.Model, Stimulus: row.Stimulus, Base: cellText(row.Cells[p.Base]), New: cellText(row.Cells[p.New])})
+		}
+	}
+	d.More = total - len(d.Changes)
+	// One outcomes query per run finds the first trial of every wanted cell.
+	byRun := map[string][]want{}
+	for _, w := range wants {
+		byRun[w.run] = append(byRun[w.run], w)
+	}
+	for run, ws := range byRun {
+		var models, stimuli []string
+		for _, w := range ws {
+			models, stimuli = append(models, w.model), append(stimuli, w.stimulus)
+		}
+		res, err := query.Outcomes(s.src, query.OutcomesParams{Runs: []string{run}, Model: models, Stimulus: stimuli, Limit: query.MaxLimit})
+		if err != nil {
+			return nil, err
+		}
+		first := map[[2]string]query.OutcomeSummary{}
+		for _, o := range res.Items {
+			k := [2]string{o.Model, o.StimulusName}
+			if f, ok := first[k]; !ok || o.TrialIndex < f.TrialIndex {
+				first[k] = o
+			}
+		}
+		for _, w := range ws {
+			o, ok := first[[2]string{w.model, w.stimulus}]
+			if !ok {
+				continue
+			}
+			det, err := query.OutcomeOf(s.src, o.ID)
+			if err != nil {
+				continue
+			}
+			text := det.Output
+			if r := []rune(text); len(r) > 2000 {
+				text = string(r[:2000]) + "…"
+			}
+			out := textOf{ID: fmt.Sprintf("trial %d · %s", o.TrialIndex, o.DisplayStatus), Text: text}
+			if w.newSide {
+				d.Changes[w.change].NewOutputs = append(d.Changes[w.change].NewOutputs, out)
+			} else {
+				d.Changes[w.change].BaseOutputs = append(d.Changes[w.change].BaseOutputs, out)
+			}
 		}
 	}
 	crumbs := []crumb{{Text: "runs", URL: s.runsURL()}, {Text: "compare"}}
 	return s.render(pageOf("compare", "compare", crumbs, d))
-}
-
-func (s *Site) outputsOf(runID, model, stimulus string) []textOf {
-	res, err := query.Outcomes(s.src, query.OutcomesParams{Runs: []string{runID}, Model: []string{model}, Stimulus: []string{stimulus}, Limit: 10})
-	if err != nil {
-		return nil
-	}
-	var out []textOf
-	for _, o := range res.Items {
-		d, err := query.OutcomeOf(s.src, o.ID)
-		if err != nil {
-			continue
-		}
-		text := d.Output
-		if r := []rune(text); len(r) > 2000 {
-			text = string(r[:2000]) + "…"
-		}
-		out = append(out, textOf{ID: fmt.Sprintf("trial %d · %s", o.TrialIndex, o.DisplayStatus), Text: text})
-	}
-	return out
 }
 
 func cellText(c query.CompareCell) string {

@@ -52,9 +52,11 @@ func WriteReport(src query.Source, dir string, runs []store.Run) (ReportStats, e
 		st.Bytes += int64(len(b))
 		return nil
 	}
-	css, _ := fs.ReadFile(Assets, "assets/style.css")
-	if err := os.WriteFile(filepath.Join(dir, "assets", "style.css"), css, 0o644); err != nil {
-		return st, errs.E(errs.Internal, "writing the stylesheet: %w", err)
+	for _, name := range []string{"style.css", "favicon.svg"} {
+		b, _ := fs.ReadFile(Assets, "assets/"+name)
+		if err := os.WriteFile(filepath.Join(dir, "assets", name), b, 0o644); err != nil {
+			return st, errs.E(errs.Internal, "writing %s: %w", name, err)
+		}
 	}
 	// Outcome pages first: the tables link only the outcomes that have one.
 	var outcomeIDs []string

@@ -74,7 +74,14 @@ func drawTrend(labels, models []string, points map[string][]trendPoint) trendCha
 		if n > 8 && i%(n/8+1) != 0 && i != n-1 {
 			continue
 		}
-		fmt.Fprintf(&b, `<text class="axis" x="%.1f" y="%d" text-anchor="middle">%s</text>`, xOf(i), height+top+18, esc(shorten(l, 14)))
+		anchor := "middle"
+		switch i {
+		case 0:
+			anchor = "start"
+		case n - 1:
+			anchor = "end"
+		}
+		fmt.Fprintf(&b, `<text class="axis" x="%.1f" y="%d" text-anchor="%s">%s</text>`, xOf(i), height+top+18, anchor, esc(shorten(l, 18)))
 	}
 	var lines []trendLine
 	for k, m := range models {

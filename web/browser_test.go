@@ -1,0 +1,316 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/evals-dev/evals/format"
+	"github.com/evals-dev/evals/ingest"
+	"github.com/evals-dev/evals/query"
+	"github.com/evals-dev/evals/serve"
+	"github.com/evals-dev/evals/store"
+	"github.com/evals-dev/evals/web"
+)
+
+// chromium finds the system's Chromium; without one the browser tests are skipped, except
+// under CI, where .ci/run installed it.
+func chromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium is not installed: .ci/run installs it (apt-get install -y chromium)")
+	}
+	t.Skip("chromium not installed (apt-get install -y chromium)")
+	return ""
+}
+
+// browser starts a headless Chromium and records console errors, uncaught exceptions and
+// failed requests.
+type browser struct {
+	ctx    context.Context
+	mu     sync.Mutex
+	faults []string
+}
+
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.Flag("disable-quic", true),
+		chromedp.Flag("allow-file-access-from-files", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 800))
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelC(); cancelA() })
+	b := &browser{ctx: ctx}
+	chromedp.ListenTarget(ctx, func(ev any) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		switch e := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.APITypeError {
+				b.faults = append(b.faults, fmt.Sprintf("console error: %v", e.Args))
+			}
+		case *runtime.EventExceptionThrown:
+			b.faults = append(b.faults, "exception: "+e.ExceptionDetails.Text)
+		case *network.EventLoadingFailed:
+			b.faults = append(b.faults, "failed request: "+e.ErrorText)
+		case *network.EventResponseReceived:
+			if e.Response.Status >= 400 {
+				b.faults = append(b.faults, fmt.Sprintf("HTTP %d: %s", int(e.Response.Status), e.Response.URL))
+			}
+		}
+	})
+	if err := chromedp.Run(ctx, network.Enable(), runtime.Enable()); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func (b *browser) run(t *testing.T, actions ...chromedp.Action) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
+	defer cancel()
+	if err := chromedp.Run(ctx, actions...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (b *browser) noFaults(t *testing.T, where string) {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.faults) > 0 {
+		t.Errorf("%s: %s", where, strings.Join(b.faults, "; "))
+	}
+	b.faults = nil
+}
+
+func demoServer(t *testing.T) (*httptest.Server, *store.Store) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "store")
+	if _, err := ingest.Demo(context.Background(), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	st := store.Open(dir)
+	srv := httptest.NewServer(serve.NewHandler(serve.Deps{Store: st}))
+	t.Cleanup(srv.Close)
+	return srv, st
+}
+
+// TestDashboardInChromium loads every page in a real browser, follows the funnel from the
+// runs to one outcome's trajectory and on to the compare, checks numbers against the API,
+// reproduces a view from its URL, takes screenshots, and opens the static report from disk.
+func TestDashboardInChromium(t *testing.T) {
+	srv, st := demoServer(t)
+	b := newBrowser(t)
+	base := srv.URL
+
+	// Every page loads, with no console error and no failed request.
+	for _, path := range []string{"/", "/runs/latest?tab=ranking", "/runs/latest?tab=graders", "/runs/latest?tab=tools",
+		"/runs/latest?tab=matrix", "/runs/latest?tab=matrix&metric=duration_ms", "/runs/latest?tab=outcomes",
+		"/runs/latest?tab=outcomes&status=failed&page=2", "/outcomes/8b2d4e7f10-0000006", "/compare?runs=latest,latest~1",
+		"/runs/latest~2?tab=ranking"} {
+		var h1 string
+		b.run(t, chromedp.Navigate(base+path), chromedp.Text("h1", &h1, chromedp.ByQuery))
+		if h1 == "" || strings.Contains(h1, "internal") {
+			t.Errorf("%s: heading %q", path, h1)
+		}
+		b.noFaults(t, path)
+	}
+
+	// The funnel: runs → run → the worst model's failures → an outcome's evidence → its
+	// trajectory → back → compare with the previous run: regressions first.
+	var worst, evidence, firstEvent, firstChange, verdict string
+	var events int
+	b.run(t,
+		chromedp.Navigate(base+"/"),
+		chromedp.Click(`a[href^="/runs/8b2d4e7f10"]`, chromedp.ByQuery), chromedp.WaitVisible("#ranking", chromedp.ByQuery),
+		chromedp.Text("#ranking tbody tr:last-child td:nth-child(2)", &worst, chromedp.ByQuery),
+		chromedp.Click("#ranking tbody tr:last-child td:nth-child(2) a", chromedp.ByQuery), chromedp.WaitVisible("#outcomes", chromedp.ByQuery),
+		chromedp.Click("#outcomes tbody tr:first-child td:first-child a", chromedp.ByQuery), chromedp.WaitVisible("#trajectory", chromedp.ByQuery),
+		chromedp.Text("table td.text", &evidence, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll("#trajectory details").length`, &events),
+		chromedp.Click("#trajectory details:first-of-type summary", chromedp.ByQuery),
+		chromedp.Text("#trajectory details:first-of-type pre", &firstEvent, chromedp.ByQuery),
+		chromedp.Navigate(base+"/"),
+		chromedp.Click(`a[href^="/compare?runs=8b2d4e7f10"]`, chromedp.ByQuery), chromedp.WaitVisible("#changes", chromedp.ByQuery),
+		chromedp.Text("#changes tbody tr:first-child td:first-child", &firstChange, chromedp.ByQuery),
+		chromedp.Text(`#compare-summary tr[data-model="qwen3-coder"] td.verdict`, &verdict, chromedp.ByQuery),
+	)
+	if worst != "mistral-large-3" || evidence == "" || events == 0 || firstEvent == "" || firstChange != "regressed" || verdict != "regressed" {
+		t.Errorf("funnel: worst %q, evidence %q, %d events (first %q), first change %q, qwen3-coder %q", worst, evidence, events, firstEvent, firstChange, verdict)
+	}
+	b.noFaults(t, "funnel")
+
+	// The numbers on the page are the API's.
+	rk, err := query.RankingOf(st, query.Scope{Runs: []string{"latest"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shown map[string]string
+	b.run(t, chromedp.Navigate(base+"/runs/latest?tab=ranking"),
+		chromedp.Evaluate(`Object.fromEntries([...document.querySelectorAll("#ranking tbody tr")].map(r => [r.dataset.model, r.querySelector(".pass-rate").textContent]))`, &shown))
+	var api struct {
+		Models []struct {
+			Model    string   `json:"model"`
+			PassRate *float64 `json:"passRate"`
+		} `json:"models"`
+	}
+	resp, err := http.Get(base + "/api/runs/latest/ranking")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&api)
+	resp.Body.Close()
+	if len(api.Models) != len(rk.Models) || len(shown) != len(api.Models) {
+		t.Fatalf("models: page %d, API %d", len(shown), len(api.Models))
+	}
+	for _, m := range api.Models {
+		if shown[m.Model] != format.Pct(m.PassRate) {
+			t.Errorf("%s: page %q, API %s", m.Model, shown[m.Model], format.Pct(m.PassRate))
+		}
+	}
+
+	// A copied URL reproduces the view.
+	var href, first, again string
+	b.run(t, chromedp.Navigate(base+"/runs/latest?tab=outcomes"),
+		chromedp.SetValue(`select[name="model"]`, "gpt-5", chromedp.ByQuery),
+		chromedp.SetValue(`select[name="status"]`, "failed", chromedp.ByQuery),
+		chromedp.SetValue(`select[name="sort"]`, "duration_ms", chromedp.ByQuery),
+		chromedp.Click(`form.filters button`, chromedp.ByQuery), chromedp.WaitVisible("#outcomes", chromedp.ByQuery),
+		chromedp.Click(`a[rel="next"]`, chromedp.ByQuery), chromedp.WaitVisible("#outcomes", chromedp.ByQuery),
+		chromedp.Location(&href), chromedp.Text("#outcomes tbody tr:first-child td:first-child", &first, chromedp.ByQuery))
+	b.run(t, chromedp.Navigate("about:blank"), chromedp.Navigate(href),
+		chromedp.Text("#outcomes tbody tr:first-child td:first-child", &again, chromedp.ByQuery))
+	if !strings.Contains(href, "model=gpt-5") || !strings.Contains(href, "page=2") || first == "" || first != again {
+		t.Errorf("URL state: %s: %q then %q", href, first, again)
+	}
+	b.noFaults(t, "filters")
+
+	// Screenshots, light and dark, wide and narrow.
+	shots := os.Getenv("EVALS_SCREENSHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	}
+	for _, v := range []struct {
+		name   string
+		w, h   int64
+		scheme string
+	}{{"wide-light", 1280, 800, "light"}, {"wide-dark", 1280, 800, "dark"}, {"narrow-light", 390, 844, "light"}, {"narrow-dark", 390, 844, "dark"}} {
+		for _, p := range []struct{ name, path string }{{"runs", "/"}, {"ranking", "/runs/latest?tab=ranking"}, {"outcome", "/outcomes/8b2d4e7f10-0000006"}, {"compare", "/compare?runs=latest,latest~1"}} {
+			var png []byte
+			b.run(t, chromedp.EmulateViewport(v.w, v.h),
+				emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: v.scheme}}),
+				chromedp.Navigate(base+p.path), chromedp.CaptureScreenshot(&png))
+			var wide string
+			b.run(t, chromedp.Evaluate(`document.documentElement.scrollWidth > window.innerWidth + 1 ?
+				[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest(".scroll, pre")).slice(0, 3).map(e => e.tagName + "." + e.className).join(" ") || "?" : ""`, &wide))
+			if wide != "" {
+				t.Errorf("%s %s: the page is wider than the window (%s)", p.name, v.name, wide)
+			}
+			if err := os.WriteFile(filepath.Join(shots, p.name+"-"+v.name+".png"), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	b.run(t, chromedp.EmulateViewport(1280, 800), emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "light"}}))
+	b.noFaults(t, "screenshots")
+
+	// The static report opens from file:// and links through.
+	dir := t.TempDir()
+	runs, _, _ := st.Runs()
+	if _, err := web.WriteReport(st, dir, runs[:2]); err != nil {
+		t.Fatal(err)
+	}
+	var reportH1, runH1, outcomeH1 string
+	b.run(t, chromedp.Navigate("file://"+filepath.Join(dir, "index.html")), chromedp.Text("h1", &reportH1, chromedp.ByQuery),
+		chromedp.Click(`a[href="run-8b2d4e7f10-ranking.html"]`, chromedp.ByQuery), chromedp.WaitVisible("#ranking", chromedp.ByQuery),
+		chromedp.Text("h1", &runH1, chromedp.ByQuery),
+		chromedp.Click(`a[href="run-8b2d4e7f10-outcomes.html"]`, chromedp.ByQuery), chromedp.WaitVisible("#outcomes", chromedp.ByQuery),
+		chromedp.Click(`#outcomes a[href^="outcome-"]`, chromedp.ByQuery), chromedp.WaitVisible("#trajectory", chromedp.ByQuery),
+		chromedp.Text("h1", &outcomeH1, chromedp.ByQuery))
+	if reportH1 != "Runs" || !strings.Contains(runH1, "candidate") || outcomeH1 == "" {
+		t.Errorf("static report: %q, %q, %q", reportH1, runH1, outcomeH1)
+	}
+	b.noFaults(t, "static report")
+}
+
+// TestHostileOutcomeIsInert: a crafted outcome renders as text in the browser: no script
+// runs, no element is injected, and the CSP holds.
+func TestHostileOutcomeIsInert(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "evil.jsonl")
+	os.WriteFile(f, []byte(`{"type":"run","name":"evil <script>window.pwned=1</script>"}
+{"stimulus":"<img src=x onerror=\"window.pwned=2\">","model":"<b id=injected>m</b>","passed":false,"output":"</pre><script>window.pwned=3</script><img src=x onerror=\"window.pwned=4\">","expected":"ok","graders":[{"name":"g","passed":false,"evidence":"<a id=injected2 href=\"javascript:window.pwned=5\">x</a>"}],"events":[{"type":"message","content":"<svg onload=\"window.pwned=6\"></svg>"}]}
+`), 0o644)
+	root := filepath.Join(dir, "store")
+	res, err := ingest.ImportFile(context.Background(), root, f, "", ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(serve.NewHandler(serve.Deps{Store: store.Open(root)}))
+	defer srv.Close()
+	b := newBrowser(t)
+	id := res[0].Run.ID
+	for _, path := range []string{"/", "/runs/" + id + "?tab=ranking", "/runs/" + id + "?tab=graders", "/runs/" + id + "?tab=outcomes", "/runs/" + id + "?tab=matrix", "/outcomes/" + id + "-0000000"} {
+		var pwned any
+		var injected int
+		var text string
+		b.run(t, chromedp.Navigate(srv.URL+path),
+			chromedp.Evaluate(`window.pwned === undefined ? null : window.pwned`, &pwned),
+			chromedp.Evaluate(`document.querySelectorAll("#injected, #injected2, main img, main script, main svg[onload]").length`, &injected),
+			chromedp.Text("main", &text, chromedp.ByQuery))
+		if pwned != nil || injected != 0 {
+			t.Errorf("%s: script ran (%v) or %d elements injected", path, pwned, injected)
+		}
+		if path == "/outcomes/"+id+"-0000000" && !strings.Contains(text, "<script>window.pwned=3</script>") {
+			t.Errorf("the crafted output is not shown as text")
+		}
+	}
+	b.noFaults(t, "hostile outcome")
+}
+
+// TestDashboardTiming reports the browser's own Navigation Timing for the main pages of the
+// store at EVALS_BENCH_STORE (bench/: the 1M store). It measures; it asserts nothing about
+// time (a loaded CI machine is slower), only that each page weighs at most 200 KB.
+func TestDashboardTiming(t *testing.T) {
+	dir := os.Getenv("EVALS_BENCH_STORE")
+	if dir == "" {
+		t.Skip("EVALS_BENCH_STORE is not set")
+	}
+	srv := httptest.NewServer(serve.NewHandler(serve.Deps{Store: store.Open(dir)}))
+	defer srv.Close()
+	b := newBrowser(t)
+	for _, path := range []string{"/", "/runs/latest?tab=ranking", "/runs/latest?tab=outcomes", "/runs/latest?tab=matrix", "/runs/latest?tab=graders", "/compare?runs=latest,latest~1"} {
+		for i := 0; i < 4; i++ { // the first load warms the page cache; report the last
+			var timing map[string]float64
+			b.run(t, chromedp.Navigate(srv.URL+path), chromedp.Evaluate(`(() => { const n = performance.getEntriesByType("navigation")[0];
+				return {ttfb: n.responseStart - n.startTime, html: n.responseEnd - n.startTime, load: n.loadEventEnd - n.startTime, bytes: n.decodedBodySize}; })()`, &timing))
+			if i == 3 {
+				t.Logf("%-40s first byte %5.1f ms, HTML %5.1f ms, load %5.1f ms, %6.0f bytes", path, timing["ttfb"], timing["html"], timing["load"], timing["bytes"])
+				if timing["bytes"] > 200<<10 {
+					t.Errorf("%s weighs %.0f bytes, over 200 KB", path, timing["bytes"])
+				}
+			}
+		}
+	}
+}
