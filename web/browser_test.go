@@ -252,6 +252,16 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Errorf("static report: %q, %q, %q", reportH1, runH1, outcomeH1)
 	}
 	b.noFaults(t, "static report")
+
+	// It stays live: a run imported while the runs page is open appears without a reload.
+	b.run(t, chromedp.Navigate(base+"/"), chromedp.WaitVisible("table", chromedp.ByQuery))
+	f := filepath.Join(t.TempDir(), "late.jsonl")
+	os.WriteFile(f, []byte(`{"type":"run","name":"arrived-late"}`+"\n"+`{"stimulus":"s","model":"m","passed":true}`+"\n"), 0o644)
+	if _, err := ingest.ImportFile(context.Background(), st.Root(), f, "", ingest.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	b.run(t, chromedp.WaitVisible(`//a[text()="arrived-late"]`, chromedp.BySearch))
+	b.noFaults(t, "live")
 }
 
 // TestHostileOutcomeIsInert: a crafted outcome renders as text in the browser: no script
