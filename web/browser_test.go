@@ -161,6 +161,18 @@ func TestDashboardInChromium(t *testing.T) {
 	}
 	b.noFaults(t, "funnel")
 
+	// Picking three runs on the runs page compares them.
+	var pairs int
+	b.run(t, chromedp.Navigate(base+"/"),
+		chromedp.Click(`input[value="8b2d4e7f10"]`, chromedp.ByQuery), chromedp.Click(`input[value="5f3a9c1e02"]`, chromedp.ByQuery),
+		chromedp.Click(`input[value="1c9e0a3b44"]`, chromedp.ByQuery), chromedp.Click(`button[form="pick"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#compare-summary", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll("#compare-summary tbody tr").length`, &pairs))
+	if pairs != 12 {
+		t.Errorf("compare of three picked runs: %d pairs, want 12 (6 models × 2 baselines)", pairs)
+	}
+	b.noFaults(t, "pick")
+
 	// The numbers on the page are the API's.
 	rk, err := query.RankingOf(st, query.Scope{Runs: []string{"latest"}})
 	if err != nil {
@@ -235,20 +247,22 @@ func TestDashboardInChromium(t *testing.T) {
 	b.run(t, chromedp.EmulateViewport(1280, 800), emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "light"}}))
 	b.noFaults(t, "screenshots")
 
-	// The static report opens from file:// and links through.
+	// The static report opens from file:// and links through. (A small store: the demo's
+	// 2,000 outcome pages take long under the race detector.)
+	small := smallStore(t)
 	dir := t.TempDir()
-	runs, _, _ := st.Runs()
-	if _, err := web.WriteReport(st, dir, runs[:2]); err != nil {
+	runs, _, _ := small.Runs()
+	if _, err := web.WriteReport(small, dir, runs); err != nil {
 		t.Fatal(err)
 	}
 	var reportH1, runH1, outcomeH1 string
 	b.run(t, chromedp.Navigate("file://"+filepath.Join(dir, "index.html")), chromedp.Text("h1", &reportH1, chromedp.ByQuery),
-		chromedp.Click(`a[href="run-8b2d4e7f10-ranking.html"]`, chromedp.ByQuery), chromedp.WaitVisible("#ranking", chromedp.ByQuery),
+		chromedp.Click(`a[href="run-`+runs[0].ID+`-ranking.html"]`, chromedp.ByQuery), chromedp.WaitVisible("#ranking", chromedp.ByQuery),
 		chromedp.Text("h1", &runH1, chromedp.ByQuery),
-		chromedp.Click(`a[href="run-8b2d4e7f10-outcomes.html"]`, chromedp.ByQuery), chromedp.WaitVisible("#outcomes", chromedp.ByQuery),
+		chromedp.Click(`a[href="run-`+runs[0].ID+`-outcomes.html"]`, chromedp.ByQuery), chromedp.WaitVisible("#outcomes", chromedp.ByQuery),
 		chromedp.Click(`#outcomes a[href^="outcome-"]`, chromedp.ByQuery), chromedp.WaitVisible("#trajectory", chromedp.ByQuery),
 		chromedp.Text("h1", &outcomeH1, chromedp.ByQuery))
-	if reportH1 != "Runs" || !strings.Contains(runH1, "candidate") || outcomeH1 == "" {
+	if reportH1 != "Runs" || !strings.Contains(runH1, "small-new") || outcomeH1 == "" {
 		t.Errorf("static report: %q, %q, %q", reportH1, runH1, outcomeH1)
 	}
 	b.noFaults(t, "static report")
@@ -262,6 +276,29 @@ func TestDashboardInChromium(t *testing.T) {
 	}
 	b.run(t, chromedp.WaitVisible(`//a[text()="arrived-late"]`, chromedp.BySearch))
 	b.noFaults(t, "live")
+}
+
+// smallStore has two runs of 2 models × 12 stimuli, with trajectories and graders.
+func smallStore(t *testing.T) *store.Store {
+	t.Helper()
+	dir := t.TempDir()
+	root := filepath.Join(dir, "store")
+	for i, name := range []string{"small-old", "small-new"} {
+		var b strings.Builder
+		fmt.Fprintf(&b, `{"type":"run","name":%q,"createdAt":"2026-11-0%dT00:00:00Z"}`+"\n", name, i+1)
+		for s := 0; s < 12; s++ {
+			for _, m := range []string{"m1", "m2"} {
+				pass := (s+i)%3 != 0
+				fmt.Fprintf(&b, `{"stimulus":"task-%02d","model":%q,"passed":%v,"output":"answer %d","expected":"answer 0","graders":[{"name":"exact","passed":%v,"evidence":"compared"}],"events":[{"type":"message","role":"assistant","content":"thinking"},{"type":"tool_call","tool":"bash","content":"ls"}]}`+"\n", s, m, pass, s, pass)
+			}
+		}
+		f := filepath.Join(dir, name+".jsonl")
+		os.WriteFile(f, []byte(b.String()), 0o644)
+		if _, err := ingest.ImportFile(context.Background(), root, f, "", ingest.Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return store.Open(root)
 }
 
 // TestHostileOutcomeIsInert: a crafted outcome renders as text in the browser: no script

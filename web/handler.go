@@ -58,11 +58,15 @@ func Handler(view func(r *http.Request) (query.Source, func() string, error)) ht
 		return s.Outcome(r.PathValue("id"))
 	}))
 	mux.Handle("GET /compare", page(func(s *Site, r *http.Request) ([]byte, error) {
+		// ?runs=a,b (a link) or ?run=a&run=b (the runs page's picks, newest first).
 		var runs []string
-		for _, v := range strings.Split(r.URL.Query().Get("runs"), ",") {
+		for _, v := range append(strings.Split(r.URL.Query().Get("runs"), ","), r.URL.Query()["run"]...) {
 			if v = strings.TrimSpace(v); v != "" {
 				runs = append(runs, v)
 			}
+		}
+		if len(runs) == 1 {
+			return nil, errs.E(errs.Invalid, "pick at least two runs to compare")
 		}
 		if len(runs) == 0 {
 			runs = []string{"latest", "latest~1"}
