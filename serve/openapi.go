@@ -1,27 +1,279 @@
 package serve
 
-import "strings"
+import (
+	"encoding/json"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/evals-dev/evals/query"
+	"github.com/evals-dev/evals/store"
+)
+
+// The OpenAPI document is derived from the route table and the Go types that encode the
+// answers (reflection over their JSON shape), so it cannot drift from what is served: a
+// test validates every golden body against its operation's schema.
+
+// contract is what the document says of a route beyond the table: its operationId, the Go
+// type of its 200 body, and the type of its request body (writes).
+type contract struct {
+	op   string
+	resp any
+	body any
+	// raw lists extra media types of the 200 body (exports).
+	raw []string
+}
+
+var contracts = map[string]contract{
+	"GET /api/health":                    {op: "getHealth", resp: healthBody{}},
+	"GET /api/metrics":                   {op: "listMetrics", resp: query.Metrics{}},
+	"GET /api/openapi.json":              {op: "getOpenAPI", resp: map[string]any{}},
+	"GET /api/runs":                      {op: "listRuns", resp: query.Paged[query.RunSummary]{}},
+	"GET /api/runs/{id}":                 {op: "getRun", resp: query.RunDetail{}},
+	"GET /api/runs/{id}/outcomes":        {op: "listRunOutcomes", resp: query.Paged[query.OutcomeSummary]{}},
+	"GET /api/runs/{id}/ranking":         {op: "getRanking", resp: query.Ranking{}},
+	"GET /api/runs/{id}/graders":         {op: "getGraders", resp: query.Graders{}},
+	"GET /api/runs/{id}/tools":           {op: "getTools", resp: query.Tools{}},
+	"GET /api/runs/{id}/matrix":          {op: "getMatrix", resp: query.Matrix{}},
+	"GET /api/runs/{id}/compare":         {op: "compareModels", resp: query.ModelCompare{}},
+	"GET /api/runs/{id}/export/{format}": {op: "exportRun", resp: Export{}, raw: []string{"text/csv", "text/markdown"}},
+	"GET /api/outcomes":                  {op: "listOutcomes", resp: query.Paged[query.OutcomeSummary]{}},
+	"GET /api/outcomes/{id}":             {op: "getOutcome", resp: query.OutcomeDetail{}},
+	"GET /api/outcomes/{id}/trajectory":  {op: "getTrajectory", resp: query.Trajectory{}},
+	"GET /api/outcomes/{id}/tools":       {op: "getOutcomeTools", resp: query.ToolEvents{}},
+	"GET /api/compare":                   {op: "compareRuns", resp: query.Compare{}},
+	"PATCH /api/runs/{id}":               {op: "updateRun", resp: runPatched{}, body: runPatch{}},
+	"DELETE /api/runs/{id}":              {op: "deleteRun", resp: deleted{}},
+	"PATCH /api/outcomes/{id}":           {op: "reviewOutcome", resp: outcomeReviewed{}, body: outcomePatch{}},
+	"GET /api/sessions":                  {op: "listSessions", resp: sessionList{}},
+	"GET /api/sessions/{name}/runs":      {op: "listSessionRuns", resp: sessionRunsBody{}},
+	"DELETE /api/sessions/{name}":        {op: "deleteSession", resp: deleted{}},
+}
+
+// The bodies of the small routes, as types so the document can describe them.
+type (
+	healthBody struct {
+		Status string `json:"status"`
+	}
+	runPatched struct {
+		OK  bool             `json:"ok"`
+		Run query.RunSummary `json:"run"`
+	}
+	deleted struct {
+		OK      bool     `json:"ok"`
+		Deleted []string `json:"deleted"`
+	}
+	outcomeReviewed struct {
+		OK         bool                `json:"ok"`
+		Annotation store.Annotation    `json:"annotation"`
+		Outcome    query.OutcomeDetail `json:"outcome"`
+	}
+	sessionList struct {
+		Sessions []string               `json:"sessions"`
+		Items    []query.SessionSummary `json:"items"`
+	}
+	sessionRunsBody struct {
+		SessionName string             `json:"sessionName"`
+		Runs        []query.RunSummary `json:"runs"`
+	}
+)
+
+// schemas builds component schemas from Go types.
+type schemas struct {
+	defs map[string]any
+}
+
+var nonIdent = regexp.MustCompile(`[^A-Za-z0-9]+`)
+
+// name is a type's component name: Paged[query.RunSummary] → PagedRunSummary.
+func typeName(t reflect.Type) string {
+	n := t.Name()
+	if i := strings.IndexByte(n, '['); i >= 0 {
+		inner := n[i+1 : len(n)-1]
+		if j := strings.LastIndexByte(inner, '.'); j >= 0 {
+			inner = inner[j+1:]
+		}
+		n = n[:i] + inner
+	}
+	n = nonIdent.ReplaceAllString(n, "")
+	if n != "" {
+		n = strings.ToUpper(n[:1]) + n[1:]
+	}
+	return n
+}
+
+var (
+	timeType = reflect.TypeOf(time.Time{})
+	rawType  = reflect.TypeOf(json.RawMessage{})
+)
+
+// of returns the schema of a Go type, registering named structs as components.
+func (s *schemas) of(t reflect.Type) map[string]any {
+	switch {
+	case t == timeType:
+		return map[string]any{"type": "string", "format": "date-time"}
+	case t == rawType:
+		return map[string]any{"description": "any JSON value"}
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		inner := s.of(t.Elem())
+		return nullable(inner)
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return map[string]any{"type": "integer"}
+	case reflect.Float32, reflect.Float64:
+		return map[string]any{"type": "number"}
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Slice, reflect.Array:
+		return map[string]any{"type": []any{"array", "null"}, "items": s.of(t.Elem())}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": s.of(t.Elem())}
+	case reflect.Interface:
+		return map[string]any{}
+	case reflect.Struct:
+		name := typeName(t)
+		if name == "" {
+			return s.object(t)
+		}
+		if _, ok := s.defs[name]; !ok {
+			s.defs[name] = nil // mark before recursing
+			s.defs[name] = s.object(t)
+		}
+		return map[string]any{"$ref": "#/components/schemas/" + name}
+	}
+	return map[string]any{}
+}
+
+// nullable lets a schema also be null (a Go pointer: JSON null when nil).
+func nullable(in map[string]any) map[string]any {
+	if ref, ok := in["$ref"]; ok {
+		return map[string]any{"oneOf": []any{map[string]any{"$ref": ref}, map[string]any{"type": "null"}}}
+	}
+	out := map[string]any{}
+	for k, v := range in {
+		out[k] = v
+	}
+	switch ty := in["type"].(type) {
+	case string:
+		out["type"] = []any{ty, "null"}
+	case nil:
+	}
+	return out
+}
+
+// object describes a struct by its JSON fields (embedded structs inline).
+func (s *schemas) object(t reflect.Type) map[string]any {
+	props := map[string]any{}
+	var required []string
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			tag := f.Tag.Get("json")
+			if tag == "-" || !f.IsExported() && !f.Anonymous {
+				continue
+			}
+			name, opts, _ := strings.Cut(tag, ",")
+			if f.Anonymous && name == "" {
+				walk(f.Type)
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			props[name] = s.of(f.Type)
+			if !strings.Contains(opts, "omitempty") {
+				required = append(required, name)
+			}
+		}
+	}
+	walk(t)
+	slices.Sort(required)
+	o := map[string]any{"type": "object", "properties": props}
+	if len(required) > 0 {
+		o["required"] = required
+	}
+	return o
+}
+
+// paramSchema is a query parameter's schema, with enums and limits where they exist.
+func paramSchema(p param) map[string]any {
+	sc := map[string]any{"type": p.typ}
+	switch p.name {
+	case "limit":
+		sc["minimum"], sc["maximum"] = 1, query.MaxLimit
+	case "order":
+		sc["enum"] = []string{"asc", "desc"}
+	case "verdicts":
+		sc["enum"] = []string{"effective", "graded"}
+	case "metric":
+		var ids []string
+		for _, m := range query.Registry {
+			ids = append(ids, m.ID)
+		}
+		sc["enum"] = ids
+	case "threshold", "alpha":
+		sc["minimum"], sc["maximum"] = 0, 1
+	case "minMatched":
+		sc["minimum"] = 1
+	}
+	return sc
+}
+
+var errorRef = map[string]any{"$ref": "#/components/responses/Error"}
 
 // openAPI describes every route of the table as an OpenAPI 3.1 document.
 func openAPI(routes []route) map[string]any {
+	sc := &schemas{defs: map[string]any{}}
 	paths := map[string]any{}
 	for _, rt := range routes {
+		c, ok := contracts[rt.method+" "+rt.path]
+		if !ok {
+			panic("serve: no contract for " + rt.method + " " + rt.path)
+		}
 		var params []map[string]any
 		for _, seg := range strings.Split(rt.path, "/") {
 			if strings.HasPrefix(seg, "{") {
 				name := strings.Trim(seg, "{}")
-				params = append(params, map[string]any{"name": name, "in": "path", "required": true, "schema": map[string]string{"type": "string"}})
+				p := map[string]any{"name": name, "in": "path", "required": true, "schema": map[string]any{"type": "string"},
+					"description": pathParamDoc[name]}
+				if name == "format" {
+					p["schema"] = map[string]any{"type": "string", "enum": []string{"json", "csv", "markdown", "md"}}
+				}
+				params = append(params, p)
 			}
 		}
 		for _, p := range rt.params {
-			params = append(params, map[string]any{"name": p.name, "in": "query", "description": p.desc, "schema": map[string]string{"type": p.typ}})
+			params = append(params, map[string]any{"name": p.name, "in": "query", "description": p.desc, "schema": paramSchema(p)})
+		}
+		content := map[string]any{"application/json": map[string]any{"schema": sc.of(reflect.TypeOf(c.resp))}}
+		for _, mt := range c.raw {
+			content[mt] = map[string]any{"schema": map[string]any{"type": "string"}}
+		}
+		responses := map[string]any{
+			"200": map[string]any{"description": "OK", "content": content},
+			"400": errorRef, "404": errorRef, "500": errorRef,
+		}
+		if rt.write {
+			responses["401"] = errorRef
 		}
 		op := map[string]any{
-			"summary": rt.summary,
-			"responses": map[string]any{
-				"200":     map[string]any{"description": "OK"},
-				"default": map[string]any{"description": "an error", "content": map[string]any{"application/json": map[string]any{"schema": map[string]string{"$ref": "#/components/schemas/Error"}}}},
-			},
+			"operationId": c.op,
+			"summary":     rt.summary,
+			"description": rt.summary,
+			"tags":        []string{tagOf(rt.path)},
+			"responses":   responses,
+		}
+		if rt.write {
+			op["security"] = []any{map[string]any{"bearerAuth": []string{}}}
+		}
+		if c.body != nil {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": sc.of(reflect.TypeOf(c.body))}}}
 		}
 		if params != nil {
 			op["parameters"] = params
@@ -33,15 +285,55 @@ func openAPI(routes []route) map[string]any {
 		}
 		item[strings.ToLower(rt.method)] = op
 	}
+	sc.defs["Error"] = map[string]any{
+		"type": "object", "required": []string{"error"},
+		"properties": map[string]any{"error": map[string]any{"type": "object", "required": []string{"code", "message"}, "properties": map[string]any{
+			"code":    map[string]any{"type": "string", "enum": []string{"invalid_params", "not_found", "corrupt_data", "unsupported_schema", "conflict", "unauthorized", "internal", "incomparable", "interrupted", "gate_failed"}},
+			"message": map[string]any{"type": "string"}}}},
+	}
 	return map[string]any{
 		"openapi": "3.1.0",
-		"info":    map[string]any{"title": "evals results API", "version": "1"},
-		"paths":   paths,
-		"components": map[string]any{"schemas": map[string]any{"Error": map[string]any{
-			"type": "object",
-			"properties": map[string]any{"error": map[string]any{"type": "object", "properties": map[string]any{
-				"code":    map[string]any{"type": "string", "enum": []string{"invalid_params", "not_found", "corrupt_data", "unsupported_schema", "conflict", "unauthorized", "internal", "incomparable"}},
-				"message": map[string]string{"type": "string"}}}},
-		}}},
+		"info": map[string]any{"title": "evals results API", "version": "1",
+			"description": "The questions evals answers about LLM and agent evaluation results, over HTTP: the same JSON as the CLI's --json.",
+			"license":     map[string]any{"name": "See the evals repository", "identifier": "MIT"}},
+		"servers":  []any{map[string]any{"url": "http://127.0.0.1:3200", "description": "evals serve on its default address"}},
+		"security": []any{map[string]any{}, map[string]any{"bearerAuth": []string{}}},
+		"tags":     tags,
+		"paths":    paths,
+		"components": map[string]any{
+			"schemas": sc.defs,
+			"responses": map[string]any{"Error": map[string]any{"description": "an error: code and message",
+				"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}},
+			"securitySchemes": map[string]any{"bearerAuth": map[string]any{"type": "http", "scheme": "bearer",
+				"description": "the token evals serve was started with (--token); required for writes and beyond loopback"}},
+		},
 	}
+}
+
+var pathParamDoc = map[string]string{
+	"id":     "a run reference (id, unique prefix, name, latest, latest~N, KEY=VALUE) or an outcome id",
+	"format": "json, csv or markdown",
+	"name":   "a session name",
+}
+
+var tags = []any{
+	map[string]any{"name": "runs", "description": "runs and what they hold"},
+	map[string]any{"name": "outcomes", "description": "outcomes, their evidence and trajectories"},
+	map[string]any{"name": "compare", "description": "runs against runs"},
+	map[string]any{"name": "sessions", "description": "groups of runs"},
+	map[string]any{"name": "meta", "description": "health, metrics and this document"},
+}
+
+func tagOf(path string) string {
+	switch {
+	case strings.HasPrefix(path, "/api/runs"):
+		return "runs"
+	case strings.HasPrefix(path, "/api/outcomes"):
+		return "outcomes"
+	case strings.HasPrefix(path, "/api/compare"):
+		return "compare"
+	case strings.HasPrefix(path, "/api/sessions"):
+		return "sessions"
+	}
+	return "meta"
 }

@@ -46,7 +46,7 @@ var (
 
 var routes = []route{
 	{method: "GET", path: "/api/health", summary: "Liveness", handle: func(*server, *http.Request) (result, error) {
-		return result{value: map[string]string{"status": "ok"}}, nil
+		return result{value: healthBody{Status: "ok"}}, nil
 	}},
 	{method: "GET", path: "/api/metrics", summary: "Metric definitions", handle: func(*server, *http.Request) (result, error) {
 		return result{value: query.MetricsOf()}, nil

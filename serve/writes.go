@@ -46,10 +46,10 @@ func decodeBody(r *http.Request, v any) error {
 }
 
 type runPatch struct {
-	Name    *string            `json:"name"`
-	Session *string            `json:"session"`
-	Labels  map[string]*string `json:"labels"`
-	Author  string             `json:"author"`
+	Name    *string            `json:"name,omitempty"`
+	Session *string            `json:"session,omitempty"`
+	Labels  map[string]*string `json:"labels,omitempty"`
+	Author  string             `json:"author,omitempty"`
 }
 
 func handlePatchRun(s *server, r *http.Request) (result, error) {
@@ -65,7 +65,7 @@ func handlePatchRun(s *server, r *http.Request) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	return result{value: map[string]any{"ok": true, "run": query.Summarize(done)}}, nil
+	return result{value: runPatched{OK: true, Run: query.Summarize(done)}}, nil
 }
 
 func handleDeleteRun(s *server, r *http.Request) (result, error) {
@@ -76,14 +76,14 @@ func handleDeleteRun(s *server, r *http.Request) (result, error) {
 	if err := s.d.Store.DeleteRun(run.ID); err != nil {
 		return result{}, err
 	}
-	return result{value: map[string]any{"ok": true, "deleted": []string{run.ID}}}, nil
+	return result{value: deleted{OK: true, Deleted: []string{run.ID}}}, nil
 }
 
 type outcomePatch struct {
-	Verdict *string            `json:"verdict"`
-	Note    *string            `json:"note"`
-	Labels  map[string]*string `json:"labels"`
-	Author  string             `json:"author"`
+	Verdict *string            `json:"verdict,omitempty"`
+	Note    *string            `json:"note,omitempty"`
+	Labels  map[string]*string `json:"labels,omitempty"`
+	Author  string             `json:"author,omitempty"`
 }
 
 func handlePatchOutcome(s *server, r *http.Request) (result, error) {
@@ -111,7 +111,7 @@ func handlePatchOutcome(s *server, r *http.Request) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	return result{value: map[string]any{"ok": true, "annotation": done, "outcome": o}}, nil
+	return result{value: outcomeReviewed{OK: true, Annotation: done, Outcome: o}}, nil
 }
 
 func apiAuthor(a string) string {
@@ -130,7 +130,7 @@ func handleSessions(s *server, r *http.Request) (result, error) {
 	for i, x := range ss {
 		names[i] = x.Name
 	}
-	return result{value: map[string]any{"sessions": names, "items": ss}}, nil
+	return result{value: sessionList{Sessions: names, Items: ss}}, nil
 }
 
 func sessionRuns(s *server, name string) ([]query.RunSummary, error) {
@@ -149,7 +149,7 @@ func handleSessionRuns(s *server, r *http.Request) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	return result{value: map[string]any{"sessionName": r.PathValue("name"), "runs": runs}}, nil
+	return result{value: sessionRunsBody{SessionName: r.PathValue("name"), Runs: runs}}, nil
 }
 
 func handleDeleteSession(s *server, r *http.Request) (result, error) {
@@ -164,5 +164,5 @@ func handleDeleteSession(s *server, r *http.Request) (result, error) {
 		}
 		ids = append(ids, run.ID)
 	}
-	return result{value: map[string]any{"ok": true, "deleted": ids}}, nil
+	return result{value: deleted{OK: true, Deleted: ids}}, nil
 }
