@@ -86,15 +86,30 @@ func TestClientRoundTrip(t *testing.T) {
 	calls := map[string]func() (answer, any, error){
 		"getHealth":   func() (answer, any, error) { r, err := c.GetHealthWithResponse(ctx); return r, json200(r), err },
 		"listMetrics": func() (answer, any, error) { r, err := c.ListMetricsWithResponse(ctx, nil); return r, json200(r), err },
-		"listRuns":    func() (answer, any, error) { r, err := c.ListRunsWithResponse(ctx, &ListRunsParams{Limit: &limit}); return r, json200(r), err },
-		"getRun":      func() (answer, any, error) { r, err := c.GetRunWithResponse(ctx, "latest", nil); return r, json200(r), err },
+		"listRuns": func() (answer, any, error) {
+			r, err := c.ListRunsWithResponse(ctx, &ListRunsParams{Limit: &limit})
+			return r, json200(r), err
+		},
+		"getRun": func() (answer, any, error) {
+			r, err := c.GetRunWithResponse(ctx, "latest", nil)
+			return r, json200(r), err
+		},
 		"listRunOutcomes": func() (answer, any, error) {
 			r, err := c.ListRunOutcomesWithResponse(ctx, "latest", &ListRunOutcomesParams{Limit: &limit})
 			return r, json200(r), err
 		},
-		"getRanking": func() (answer, any, error) { r, err := c.GetRankingWithResponse(ctx, "latest", nil); return r, json200(r), err },
-		"getGraders": func() (answer, any, error) { r, err := c.GetGradersWithResponse(ctx, "latest", nil); return r, json200(r), err },
-		"getTools":   func() (answer, any, error) { r, err := c.GetToolsWithResponse(ctx, "latest", nil); return r, json200(r), err },
+		"getRanking": func() (answer, any, error) {
+			r, err := c.GetRankingWithResponse(ctx, "latest", nil)
+			return r, json200(r), err
+		},
+		"getGraders": func() (answer, any, error) {
+			r, err := c.GetGradersWithResponse(ctx, "latest", nil)
+			return r, json200(r), err
+		},
+		"getTools": func() (answer, any, error) {
+			r, err := c.GetToolsWithResponse(ctx, "latest", nil)
+			return r, json200(r), err
+		},
 		"getMatrix": func() (answer, any, error) {
 			r, err := c.GetMatrixWithResponse(ctx, "latest", &GetMatrixParams{Metric: &metric})
 			return r, json200(r), err
@@ -103,21 +118,36 @@ func TestClientRoundTrip(t *testing.T) {
 			r, err := c.CompareModelsWithResponse(ctx, "latest", &CompareModelsParams{ModelA: &modelA, ModelB: &modelB})
 			return r, json200(r), err
 		},
-		"exportRun": func() (answer, any, error) { r, err := c.ExportRunWithResponse(ctx, "latest", "json", nil); return r, json200(r), err },
+		"exportRun": func() (answer, any, error) {
+			r, err := c.ExportRunWithResponse(ctx, "latest", "json", nil)
+			return r, json200(r), err
+		},
 		"listOutcomes": func() (answer, any, error) {
 			r, err := c.ListOutcomesWithResponse(ctx, &ListOutcomesParams{Limit: &limit, Model: &modelA})
 			return r, json200(r), err
 		},
-		"getOutcome":      func() (answer, any, error) { r, err := c.GetOutcomeWithResponse(ctx, oid, nil); return r, json200(r), err },
-		"getTrajectory":   func() (answer, any, error) { r, err := c.GetTrajectoryWithResponse(ctx, oid, nil); return r, json200(r), err },
-		"getOutcomeTools": func() (answer, any, error) { r, err := c.GetOutcomeToolsWithResponse(ctx, oid, nil); return r, json200(r), err },
+		"getOutcome": func() (answer, any, error) {
+			r, err := c.GetOutcomeWithResponse(ctx, oid, nil)
+			return r, json200(r), err
+		},
+		"getTrajectory": func() (answer, any, error) {
+			r, err := c.GetTrajectoryWithResponse(ctx, oid, nil)
+			return r, json200(r), err
+		},
+		"getOutcomeTools": func() (answer, any, error) {
+			r, err := c.GetOutcomeToolsWithResponse(ctx, oid, nil)
+			return r, json200(r), err
+		},
 		"compareRuns": func() (answer, any, error) {
 			r, err := c.CompareRunsWithResponse(ctx, &CompareRunsParams{Runs: &runs})
 			return r, json200(r), err
 		},
-		"listSessions":    func() (answer, any, error) { r, err := c.ListSessionsWithResponse(ctx, nil); return r, json200(r), err },
-		"listSessionRuns": func() (answer, any, error) { r, err := c.ListSessionRunsWithResponse(ctx, "demo", nil); return r, json200(r), err },
-		"getOpenAPI":      func() (answer, any, error) { r, err := c.GetOpenAPIWithResponse(ctx); return r, json200(r), err },
+		"listSessions": func() (answer, any, error) { r, err := c.ListSessionsWithResponse(ctx, nil); return r, json200(r), err },
+		"listSessionRuns": func() (answer, any, error) {
+			r, err := c.ListSessionRunsWithResponse(ctx, "demo", nil)
+			return r, json200(r), err
+		},
+		"getOpenAPI": func() (answer, any, error) { r, err := c.GetOpenAPIWithResponse(ctx); return r, json200(r), err },
 	}
 	for name, call := range calls {
 		r, body, err := call()
