@@ -20,6 +20,7 @@ type compareOptions struct {
 	strict       bool
 	minPassRate  float64
 	minPassGiven bool
+	where        []string
 }
 
 func newCompareCmd(f *Factory) *cobra.Command {
@@ -76,6 +77,8 @@ With --models A,B, compare two models within one run instead.`,
 	fl.IntVar(&o.params.MinMatched, "min-matched", def.MinMatched, "matched stimuli below which a pair is underpowered (≥ 1)")
 	fl.Float64Var(&o.params.Alpha, "alpha", def.Alpha, "significance level of the paired test, Holm-corrected across pairs (0..1)")
 	fl.StringSliceVar(&o.pairs, "pair", nil, "pair a new model with another baseline model: NEW_MODEL=BASE_MODEL")
+	fl.StringVar(&o.params.By, "by", "", "compare per slice: each model's outcomes of one value of this tag (the gate speaks per slice)")
+	fl.StringArrayVar(&o.where, "where", nil, "only outcomes with this tag: KEY=VALUE[,VALUE] (repeat)")
 	fl.BoolVar(&o.all, "all", false, "show unchanged stimuli too")
 	fl.BoolVar(&o.failOnRegr, "fail-on-regression", false, "exit 1 when a model regressed significantly")
 	fl.BoolVar(&o.strict, "strict", false, "exit 1 when any stimulus regressed, significant or not (implies --fail-on-regression)")
@@ -97,6 +100,9 @@ func runCompare(o *compareOptions, args []string) error {
 	}
 	p := o.params
 	p.Runs, p.Pairs = args, pairs
+	if p.Where, err = query.ParseWhere(o.where); err != nil {
+		return err
+	}
 	s, err := o.f.Store()
 	if err != nil {
 		return err
@@ -133,9 +139,9 @@ func (o *compareOptions) gate(c query.Compare) ([]string, error) {
 			switch {
 			case p.Verdict == "regressed":
 				why = append(why, fmt.Sprintf("%s regressed by %s points, interval [%s, %s], adjusted p = %.3g over %d stimuli",
-					p.Model, pts(p.Delta.Estimate), pts(p.Delta.Low), pts(p.Delta.High), deref(p.Delta.AdjustedPValue), p.MatchedStimuli))
+					format.ModelLabel(p.Model, p.Slice), pts(p.Delta.Estimate), pts(p.Delta.Low), pts(p.Delta.High), deref(p.Delta.AdjustedPValue), p.MatchedStimuli))
 			case o.strict && p.Regressions > 0:
-				why = append(why, fmt.Sprintf("%s regressed on %d stimuli (--strict)", p.Model, p.Regressions))
+				why = append(why, fmt.Sprintf("%s regressed on %d stimuli (--strict)", format.ModelLabel(p.Model, p.Slice), p.Regressions))
 			}
 		}
 	}

@@ -110,3 +110,36 @@ func TestCompareGateJSON(t *testing.T) {
 		t.Fatalf("no gate asked: exit %d, %.200s", r.code, r.out)
 	}
 }
+
+// TestSlices: the demo's planted regression is confined to category=sql, and compare --by
+// category says so, gate included; ranking slices and filters by tags.
+func TestSlices(t *testing.T) {
+	r := run(t, false, "compare", "latest", "latest~1", "--by", "category", "--fail-on-regression", "--json",
+		"--jq", `[.summary[] | select(.verdict == "regressed") | "\(.model) \(.slice.key)=\(.slice.value)"]`)
+	if r.code != 1 || strings.TrimSpace(r.out) != `["qwen3-coder category=sql"]` {
+		t.Fatalf("compare --by category: exit %d, %s %s", r.code, r.out, r.err)
+	}
+	if !strings.Contains(r.err, "qwen3-coder [category=sql] regressed") {
+		t.Errorf("gate message: %s", r.err)
+	}
+	// Outside sql nothing regressed: the gate passes with --where.
+	r = run(t, false, "compare", "latest", "latest~1", "--where", "category=bugfix,docs,refactor,shell,tests", "--fail-on-regression")
+	if r.code != 0 {
+		t.Errorf("compare without sql: exit %d %s", r.code, r.err)
+	}
+	r = run(t, false, "ranking", "--by", "difficulty", "--json", "--jq", `[.models[] | .slice.value] | unique`)
+	if strings.Join(strings.Fields(r.out), "") != `["easy","hard","medium"]` {
+		t.Errorf("ranking --by difficulty: %s %s", r.out, r.err)
+	}
+	r = run(t, false, "ranking", "--where", "category=sql", "--json", "--jq", `[.models[] | .outcomeCount] | unique`)
+	if strings.Join(strings.Fields(r.out), "") != `[60]` {
+		t.Errorf("ranking --where category=sql: %s %s", r.out, r.err)
+	}
+	r = run(t, false, "tags", "--json", "--jq", `[.tags[] | select(.key == "category") | .outcomes] | add`)
+	if strings.TrimSpace(r.out) != "2160" {
+		t.Errorf("tags: %s %s", r.out, r.err)
+	}
+	if r := run(t, false, "graders", "--by", "category"); r.code != 2 {
+		t.Errorf("graders --by: exit %d (not sliced yet: a usage error, not a silent answer)", r.code)
+	}
+}

@@ -90,7 +90,7 @@ func demoStore(ctx context.Context) (string, error) {
 }
 
 // demoVersion changes whenever the demo data changes, so a stale cache is not reused.
-const demoVersion = "2"
+const demoVersion = "3"
 
 // outputFormat resolves --json, --jq and --format into one format name.
 func (f *Factory) outputFormat() (string, error) {

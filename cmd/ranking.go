@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"github.com/evals-dev/evals/errs"
 	"github.com/evals-dev/evals/format"
 	"github.com/evals-dev/evals/query"
 	"github.com/spf13/cobra"
@@ -14,20 +15,34 @@ func scopeFlag(cmd *cobra.Command, runs *[]string) {
 // aggregateCmd builds a command that answers one aggregate over --run: the same flags,
 // arguments and rendering path for ranking, graders and tools.
 func aggregateCmd[T any](f *Factory, cmd *cobra.Command, ask func(query.Source, query.Scope) (T, error), doc func(T) format.Doc, items func(T) []any) *cobra.Command {
-	var runs []string
+	var runs, where []string
+	var by string
 	cmd.Args = exactArgs(0, "no arguments (use --run)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		s, err := f.Store()
 		if err != nil {
 			return err
 		}
-		v, err := ask(s, query.Scope{Runs: runs})
+		sc := query.Scope{Runs: runs}
+		if sc.Where, err = query.ParseWhere(where); err != nil {
+			return err
+		}
+		sc.By = by
+		if by != "" && cmd.Name() != "ranking" {
+			return errs.E(errs.Invalid, "--by groups the ranking and compare; %s takes --where", cmd.Name())
+		}
+		if (by != "" || len(where) > 0) && cmd.Name() != "ranking" && cmd.Name() != "tags" {
+			return errs.E(errs.Invalid, "%s does not slice yet: --by and --where work on ranking, compare and outcomes", cmd.Name())
+		}
+		v, err := ask(s, sc)
 		if err != nil {
 			return err
 		}
 		return f.print(view{value: v, doc: func() format.Doc { return doc(v) }, items: func() []any { return items(v) }})
 	}
 	scopeFlag(cmd, &runs)
+	cmd.Flags().StringVar(&by, "by", "", "one line per model and value of this tag (a slice): category, difficulty, …")
+	cmd.Flags().StringArrayVar(&where, "where", nil, "only outcomes with this tag: KEY=VALUE[,VALUE] (repeat)")
 	return cmd
 }
 
@@ -99,4 +114,14 @@ func newMetricsCmd(f *Factory) *cobra.Command {
 			return f.print(view{value: m, doc: func() format.Doc { return format.Metrics(m) }, items: func() []any { return toAny(m.Metrics) }})
 		},
 	}
+}
+
+func newTagsCmd(f *Factory) *cobra.Command {
+	return aggregateCmd(f, &cobra.Command{
+		Use:   "tags",
+		Short: "Tag keys and values of the outcomes (the slices --by and --where take)",
+		Example: `  evals tags
+  evals ranking --by category
+  evals compare latest latest~1 --by category --fail-on-regression`,
+	}, query.TagsOf, format.Tags, func(t query.Tags) []any { return toAny(t.Tags) })
 }

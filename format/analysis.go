@@ -34,7 +34,7 @@ func Ranking(r query.Ranking) Doc {
 		Column{"TOKENS", Number}, Column{"COST", Number}, Column{"OUTCOMES", Number}, Column{"ERRORS", Number})
 	t := &Table{Columns: cols, Empty: "no outcomes"}
 	for _, m := range r.Models {
-		row := []string{strconv.Itoa(m.Rank), m.Model, PctPM(m.PassRate, m.PassRateInterval), Bar(m.PassRate, 10), VsLeader(m.VsLeader)}
+		row := []string{strconv.Itoa(m.Rank), ModelLabel(m.Model, m.Slice), PctPM(m.PassRate, m.PassRateInterval), Bar(m.PassRate, 10), VsLeader(m.VsLeader)}
 		if len(ks) > 0 {
 			k := ks[len(ks)-1]
 			row = append(row, Pct(m.PassAtK[k]), Pct(m.PassHatK[k]))
@@ -310,4 +310,21 @@ func ReviewsSection(reviews map[string]store.Review) Section {
 		t.Rows = append(t.Rows, []string{id, r.Verdict, r.Note, r.Author, Time(r.At)})
 	}
 	return Section{Title: "Human reviews", Table: t}
+}
+
+// ModelLabel is a model's name with its slice, when the answer is sliced.
+func ModelLabel(model string, s *query.Slice) string {
+	if s == nil {
+		return model
+	}
+	return model + " [" + s.Key + "=" + s.Value + "]"
+}
+
+// Tags renders the tag keys and values of runs.
+func Tags(t query.Tags) Doc {
+	tb := &Table{Columns: []Column{{"KEY", Text}, {"VALUE", Text}, {"OUTCOMES", Number}}, Empty: "no tags: import outcomes with tags (docs/format.md) to slice by them"}
+	for _, x := range t.Tags {
+		tb.Rows = append(tb.Rows, []string{x.Key, x.Value, Int(x.Outcomes)})
+	}
+	return Doc{Sections: []Section{{Title: scopeTitle("Tags", t.RunIDs), Table: tb}}}
 }

@@ -54,7 +54,7 @@ func Compare(c query.Compare, all bool) Doc {
 		if p.MinDetectableEffect != nil {
 			mde = fmt.Sprintf("%.1f", *p.MinDetectableEffect*100)
 		}
-		label := p.Model
+		label := ModelLabel(p.Model, p.Slice)
 		if len(runs) > 2 {
 			label += " vs " + subj[p.Base].RunName
 		}
@@ -80,7 +80,7 @@ func Compare(c query.Compare, all bool) Doc {
 				continue
 			}
 			p := pairs[ch.Pair]
-			model := p.Model
+			model := ModelLabel(p.Model, p.Slice)
 			if len(runs) > 2 {
 				model += " vs " + subj[p.Base].RunName
 			}

@@ -65,12 +65,14 @@ func Planted() DemoPlanted {
 		regress bool
 		n       int
 		from    int
+		area    string // only stimuli of this category, when set
 	}{
 		// gpt-5 drops on 4 of 120 stimuli (all three trials each): noise at the stimulus
-		// level, so the gate must not fire. qwen3-coder drops on 16: a real regression
-		// across many stimuli, which the gate must catch.
-		{"gpt-5", true, 4, 3}, {"qwen3-coder", true, 16, 5},
-		{"gpt-5", false, 1, 100}, {"gemini-2.5-pro", false, 3, 7}, {"llama-4-maverick", false, 1, 11},
+		// level, so the gate must not fire. qwen3-coder drops on every sql stimulus it
+		// passed: a real regression, confined to one category, which the gate must catch
+		// (compare --by category finds where).
+		{"gpt-5", true, 4, 3, ""}, {"qwen3-coder", true, 20, 5, "sql"},
+		{"gpt-5", false, 1, 100, ""}, {"gemini-2.5-pro", false, 3, 7, ""}, {"llama-4-maverick", false, 1, 11, ""},
 	}
 	p := DemoPlanted{Regressions: map[string][]string{}, Improvements: map[string][]string{}}
 	st := DemoStimuli()
@@ -79,7 +81,7 @@ func Planted() DemoPlanted {
 		for k := 0; k < len(st) && n(p, w.model, w.regress) < w.n; k++ {
 			si := (w.from + 13*k) % len(st)
 			c := demoCellOf(si, st[si], mi, w.model)
-			if c.flaky || c.errored || c.pass != w.regress || isPlanted(p, st[si], w.model) {
+			if c.flaky || c.errored || c.pass != w.regress || isPlanted(p, st[si], w.model) || w.area != "" && !strings.HasPrefix(st[si], w.area+"/") {
 				continue
 			}
 			if w.regress {
@@ -223,7 +225,7 @@ func demoOutcome(r DemoRun, si int, stim string, mi int, model string, trial int
 		status = store.StatusError
 	}
 	o := &store.Outcome{
-		Stimulus: stim, Model: model, Trial: trial, Status: status,
+		Stimulus: stim, Model: model, Trial: trial, Status: status, Tags: demoTags(si, stim),
 		DurationMs: int64((8000 + 40000*vr.Float64() + 9000*float64(mi)) * r.Speed),
 		Turns:      3 + vr.IntN(12),
 		StartedAt:  r.Created.Add(time.Duration(si*len(DemoModels)*3+mi*3+trial) * 7 * time.Second),
@@ -375,4 +377,18 @@ func demoToolIO(tool, stim string, rng *rand.Rand) (args, result, errText string
 		result = ""
 	}
 	return args, result, errText
+}
+
+// demoTags are a demo stimulus's tags: its category (the area of its name) and its
+// difficulty (the bucket of the difficulty its cells are drawn with).
+func demoTags(si int, stim string) map[string]string {
+	difficulty := float64(si%10)/4 - 0.4 + float64(si%3)*0.15
+	d := "hard"
+	switch {
+	case difficulty < 0.5:
+		d = "easy"
+	case difficulty < 1.3:
+		d = "medium"
+	}
+	return map[string]string{"category": strings.SplitN(stim, "/", 2)[0], "difficulty": d}
 }

@@ -35,6 +35,8 @@ type Options struct {
 	Progress func(read int64)
 	// Labels are added to the run's labels (over the harness's own: branch, sha, …).
 	Labels map[string]string
+
+	stimulusTags map[string]map[string]string // from a native header's stimuli section
 }
 
 // applyLabels merges the labels given on the command line into a run's.
@@ -75,6 +77,10 @@ type Header struct {
 	Config      json.RawMessage   `json:"config"`
 	Labels      map[string]string `json:"labels"`
 	Session     string            `json:"session"`
+	// Stimuli holds what stimuli share across their outcomes: their tags.
+	Stimuli map[string]struct {
+		Tags map[string]string `json:"tags"`
+	} `json:"stimuli"`
 }
 
 // Line is one outcome line of a native file.
@@ -97,6 +103,8 @@ type Line struct {
 	Input      Text       `json:"input"`
 	Output     Text       `json:"output"`
 	Expected   Text       `json:"expected"`
+	// Tags are the outcome's own metadata; a stimulus's tags from the header fill in.
+	Tags map[string]string `json:"tags"`
 	Graders    []struct {
 		Name     string   `json:"name"`
 		Type     string   `json:"type"`
@@ -188,6 +196,12 @@ func ImportNative(ctx context.Context, root, name string, r io.Reader, opt Optio
 	w, err := newWriter(root, hdr, opt)
 	if err != nil {
 		return res, err
+	}
+	if hdr != nil && len(hdr.Stimuli) > 0 {
+		opt.stimulusTags = map[string]map[string]string{}
+		for name, st := range hdr.Stimuli {
+			opt.stimulusTags[name] = st.Tags
+		}
 	}
 	n, err := pipeline(ctx, sc, first, firstLine, lineNo, name, w, opt, &res)
 	if ctx.Err() != nil {
@@ -327,6 +341,16 @@ func pipeline(ctx context.Context, sc *bufio.Scanner, first []byte, firstLine, l
 				}
 			}
 			for _, o := range q.outs {
+				if tags := opt.stimulusTags[o.Stimulus]; len(tags) > 0 {
+					merged := map[string]string{}
+					for k, v := range tags {
+						merged[k] = v
+					}
+					for k, v := range o.Tags { // the outcome's own win
+						merged[k] = v
+					}
+					o.Tags = merged
+				}
 				if err := w.Add(o); err != nil {
 					return n, err
 				}
@@ -438,6 +462,7 @@ func parseLine(b []byte) (*store.Outcome, error) {
 		InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, ReasoningTokens: u.ReasoningTokens,
 		CachedTokens: u.CachedTokens, TotalTokens: u.TotalTokens, CostUSD: l.CostUSD,
 		Error: l.Error, Input: string(l.Input), Output: string(l.Output), Expected: string(l.Expected),
+		Tags: l.Tags,
 	}
 	if l.StartedAt != nil {
 		o.StartedAt = l.StartedAt.UTC()

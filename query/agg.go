@@ -11,9 +11,11 @@ import (
 	"github.com/evals-dev/evals/store"
 )
 
-// Scope selects the runs an aggregate reads: run references, or "all" for the whole store.
+// Scope selects the runs an aggregate reads: run references, or "all" for the whole store,
+// and, with Slicing, the outcomes (Where) and groups (By) within them.
 type Scope struct {
 	Runs []string
+	Slicing
 }
 
 // resolve turns a scope into runs (newest first, no duplicates).
@@ -154,8 +156,20 @@ func statusCode(s string) int8 {
 
 // aggregateRun scans one run's outcomes into cells of the grain mode asks for.
 func aggregateRun(src Source, r store.Run, mode aggMode) (*runAgg, error) {
+	return aggregateSliced(src, r, mode, nil)
+}
+
+// aggregateSliced is aggregateRun over the outcomes sl keeps, with each model split by the
+// slice of its outcomes (sliceName) when sl groups.
+func aggregateSliced(src Source, r store.Run, mode aggMode, sl *Slicing) (*runAgg, error) {
 	ra := &runAgg{run: r}
+	sliced := sl.active()
+	var tc *tagCache
 	cols := outcomeCols
+	if sliced {
+		cols = append(slices.Clip(cols), "tags")
+		tc = &tagCache{sl: sl, seen: map[string]tagInfo{}}
+	}
 	perStimulus := mode != perModel
 	if perStimulus {
 		cols = append(slices.Clip(cols), "stimulus")
@@ -168,9 +182,30 @@ func aggregateRun(src Source, r store.Run, mode aggMode) (*runAgg, error) {
 	stimID := map[string]int32{}
 	var mt, stt []int32
 	var sc []int8
+	var keep []bool
+	var comp []int32
 	err := src.Scan(r.ID, store.Outcomes, cols, func(b *store.Batch) error {
 		md := b.Dict("model")
-		mt = translate(mt[:0], md.Values, modelID, &ra.models)
+		var td *store.Dict
+		if sliced {
+			// Models × distinct tags of this batch, each named once: "model [key=value]".
+			td = b.Dict("tags")
+			infos := make([]tagInfo, len(td.Values))
+			keep = keep[:0]
+			for j, v := range td.Values {
+				infos[j] = tc.info(v)
+				keep = append(keep, infos[j].keep)
+			}
+			names := make([]string, 0, len(md.Values)*len(td.Values))
+			for _, m := range md.Values {
+				for _, t := range infos {
+					names = append(names, sliceName(m, sl.By, t.group))
+				}
+			}
+			comp = translate(comp[:0], names, modelID, &ra.models)
+		} else {
+			mt = translate(mt[:0], md.Values, modelID, &ra.models)
+		}
 		var si []int32
 		if perStimulus {
 			sd := b.Dict("stimulus")
@@ -207,7 +242,16 @@ func aggregateRun(src Source, r store.Run, mode aggMode) (*runAgg, error) {
 		dur, turns, tools, nerr := b.Int("duration_ms"), b.Int("turns"), b.Int("tool_calls"), b.Int("errors")
 		in, out, rea, cac, tot := b.Int("input_tokens"), b.Int("output_tokens"), b.Int("reasoning_tokens"), b.Int("cached_tokens"), b.Int("total_tokens")
 		for i := 0; i < b.N; i++ {
-			m := mt[md.Index[i]]
+			var m int32
+			if sliced {
+				t := td.Index[i]
+				if !keep[t] {
+					continue
+				}
+				m = comp[int(md.Index[i])*len(td.Values)+int(t)]
+			} else {
+				m = mt[md.Index[i]]
+			}
 			s := int32(0)
 			if perStimulus {
 				s = stt[si[i]]
@@ -329,7 +373,11 @@ func translate(dst []int32, values []string, ids map[string]int32, names *[]stri
 
 // aggregateRuns scans runs in parallel, one run per worker.
 func aggregateRuns(src Source, runs []store.Run, mode aggMode) ([]*runAgg, error) {
-	return perRun(src, runs, func(r store.Run) (*runAgg, error) { return aggregateRun(src, r, mode) })
+	return aggregateRunsSliced(src, runs, mode, nil)
+}
+
+func aggregateRunsSliced(src Source, runs []store.Run, mode aggMode, sl *Slicing) ([]*runAgg, error) {
+	return perRun(src, runs, func(r store.Run) (*runAgg, error) { return aggregateSliced(src, r, mode, sl) })
 }
 
 // parallelSource is a source that says how many runs to read at once: a bucket store,

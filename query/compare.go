@@ -27,6 +27,10 @@ type CompareParams struct {
 	// Pairs maps a model of the new run to the model of the baselines it is compared with
 	// (default: the same model).
 	Pairs map[string]string
+	// Slicing compares per slice (By: each model's outcomes of one tag value against the
+	// same slice of the baseline; the gate then speaks per slice) and over the outcomes
+	// Where keeps.
+	Slicing
 }
 
 // Subject is one (run, model) pair: the unit of comparison.
@@ -35,6 +39,7 @@ type Subject struct {
 	RunID        string `json:"runId"`
 	RunName      string `json:"runName"`
 	Model        string `json:"model"`
+	Slice        *Slice `json:"slice,omitempty"`
 	Label        string `json:"label"`
 	OutcomeCount int64  `json:"outcomeCount"`
 }
@@ -115,10 +120,12 @@ type Delta struct {
 // matched stimuli (rated on both sides), the buckets regressions, improvements,
 // unchanged, flaky and errored partition them: their sum is matchedStimuli.
 type PairSummary struct {
-	Pair                 string    `json:"pair"`
-	New                  string    `json:"new"`
-	Base                 string    `json:"base"`
-	Model                string    `json:"model"`
+	Pair  string `json:"pair"`
+	New   string `json:"new"`
+	Base  string `json:"base"`
+	Model string `json:"model"`
+	// Slice is the group of the pair with --by: the model's outcomes with that tag.
+	Slice                *Slice    `json:"slice,omitempty"`
 	MatchedStimuli       int       `json:"matchedStimuli"`
 	Regressions          int       `json:"regressions"`
 	Improvements         int       `json:"improvements"`
@@ -215,7 +222,7 @@ func CompareRuns(src Source, p CompareParams) (Compare, error) {
 		}
 		runs = append(runs, r)
 	}
-	aggs, err := aggregateRuns(src, runs, perCell)
+	aggs, err := aggregateRunsSliced(src, runs, perCell, &p.Slicing)
 	if err != nil {
 		return Compare{}, err
 	}
@@ -236,8 +243,9 @@ func CompareRuns(src Source, p CompareParams) (Compare, error) {
 				}
 			}
 			subs = append(subs, subj{ri, mi})
+			model, slice := splitSliceName(ra.models[mi], p.By)
 			c.Subjects = append(c.Subjects, Subject{SubjectID: subjectID(ra.run, ra.models[mi]), RunID: ra.run.ID, RunName: ra.run.Name,
-				Model: ra.models[mi], Label: ra.run.Name + "/" + ra.models[mi], OutcomeCount: n})
+				Model: model, Slice: slice, Label: ra.run.Name + "/" + ra.models[mi], OutcomeCount: n})
 		}
 	}
 	// Every stimulus of any subject, and the coverage.
@@ -374,6 +382,7 @@ func (a *acc) rate() float64 { return float64(a.passed) / float64(a.rated()) }
 func comparePair(nr *runAgg, nm int, br *runAgg, bm int, bIdx map[string]int, p CompareParams) PairSummary {
 	ps := PairSummary{New: subjectID(nr.run, nr.models[nm]), Base: subjectID(br.run, br.models[bm]), Model: nr.models[nm],
 		RegressedList: []string{}, ImprovedList: []string{}, FlakyList: []string{}}
+	ps.Model, ps.Slice = splitSliceName(ps.Model, p.By)
 	ps.Pair = ps.New + " vs " + ps.Base
 	var baseTot, newTot acc
 	var baseM, newM clusterMoments

@@ -8,8 +8,10 @@ import (
 
 // ModelRank is one model's line of the leaderboard.
 type ModelRank struct {
-	Rank     int      `json:"rank"`
-	Model    string   `json:"model"`
+	Rank  int    `json:"rank"`
+	Model string `json:"model"`
+	// Slice is the group of the line with --by (the model's outcomes with that tag).
+	Slice    *Slice   `json:"slice,omitempty"`
 	PassRate *float64 `json:"passRate"`
 	// PassRateInterval is the 95% interval of the pass rate, clustered by stimulus.
 	PassRateInterval *Interval `json:"passRateInterval"`
@@ -84,7 +86,7 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 		counts  [][]passCount
 	}
 	parts, err := perRun(src, runs, func(r store.Run) (part, error) {
-		ra, err := aggregateRun(src, r, mode)
+		ra, err := aggregateSliced(src, r, mode, &sc.Slicing)
 		if err != nil {
 			return part{}, err
 		}
@@ -137,18 +139,31 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 	out := Ranking{RunIDs: runIDs(runs), Trials: trials, Models: make([]ModelRank, 0, len(totals))}
 	for name, a := range totals {
 		mr := rankOf(name, a)
+		mr.Model, mr.Slice = splitSliceName(name, sc.By)
 		mr.PassAtK, mr.PassHatK = ks[name].maps()
 		mr.PassRateInterval = roundInterval(RateInterval(perStim[name]))
 		out.ReviewedCount += mr.ReviewedCount
 		out.Models = append(out.Models, mr)
 	}
+	group := func(m ModelRank) string {
+		if m.Slice == nil {
+			return ""
+		}
+		return m.Slice.Value
+	}
 	slices.SortFunc(out.Models, func(a, b ModelRank) int {
-		return cmp.Or(cmpDesc(a.PassRate, b.PassRate), cmpAsc(a.MeanDurationMs, b.MeanDurationMs), lessFold(a.Model, b.Model))
+		return cmp.Or(lessFold(group(a), group(b)), cmpDesc(a.PassRate, b.PassRate), cmpAsc(a.MeanDurationMs, b.MeanDurationMs), lessFold(a.Model, b.Model))
 	})
+	// Ranks and the paired difference to the leader, within each slice.
+	key := func(m ModelRank) string { return sliceName(m.Model, sc.By, group(m)) }
+	lead := 0
 	for i := range out.Models {
-		out.Models[i].Rank = i + 1
-		if i > 0 && out.Models[0].PassRate != nil {
-			out.Models[i].VsLeader = vsLeader(perStim[out.Models[i].Model], perStim[out.Models[0].Model])
+		if i > 0 && group(out.Models[i]) != group(out.Models[i-1]) {
+			lead = i
+		}
+		out.Models[i].Rank = i - lead + 1
+		if i > lead && out.Models[lead].PassRate != nil {
+			out.Models[i].VsLeader = vsLeader(perStim[key(out.Models[i])], perStim[key(out.Models[lead])])
 		}
 	}
 	return out, nil

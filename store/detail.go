@@ -55,6 +55,7 @@ func (s *Store) Outcome(id string, withEvents bool) (*Outcome, error) {
 		Error: r.Error, Input: r.Input, Output: r.Output, Expected: r.Expected,
 		Graders: []GraderResult{}, ToolCalls: []ToolCall{}, Events: []Event{},
 	}
+	o.Tags = DecodeTags(r.Tags)
 	reviews, err := s.Reviews(runID)
 	if err != nil {
 		return nil, err

@@ -82,28 +82,30 @@ type Outcome struct {
 	Passed   *bool  `json:"passed"`
 	// Review is the human review, when there is one; with a human verdict (and a view
 	// that counts it) Passed is that verdict and GradedPassed the graders'.
-	Review          *Review        `json:"review,omitempty"`
-	GradedPassed    *bool          `json:"gradedPassed,omitempty"`
-	Reviewed        bool           `json:"reviewed,omitempty"` // Passed is the human verdict
-	Score           *float64       `json:"score"`
-	DurationMs      int64          `json:"durationMs"`
-	Turns           int            `json:"turns"`
-	ToolCallCount   int            `json:"toolCallCount"`
-	Errors          int            `json:"errors"`
-	InputTokens     int64          `json:"inputTokens"`
-	OutputTokens    int64          `json:"outputTokens"`
-	ReasoningTokens int64          `json:"reasoningTokens"`
-	CachedTokens    int64          `json:"cachedTokens"`
-	TotalTokens     int64          `json:"totalTokens"`
-	CostUSD         *float64       `json:"costUsd"`
-	StartedAt       time.Time      `json:"startedAt"`
-	Error           string         `json:"error"`
-	Input           string         `json:"input"`
-	Output          string         `json:"output"`
-	Expected        string         `json:"expected"`
-	Graders         []GraderResult `json:"graders"`
-	ToolCalls       []ToolCall     `json:"toolCalls"`
-	Events          []Event        `json:"events"`
+	Review       *Review `json:"review,omitempty"`
+	GradedPassed *bool   `json:"gradedPassed,omitempty"`
+	Reviewed     bool    `json:"reviewed,omitempty"` // Passed is the human verdict
+	// Tags are the stimulus's tags and the outcome's metadata (category, difficulty, …).
+	Tags            map[string]string `json:"tags,omitempty"`
+	Score           *float64          `json:"score"`
+	DurationMs      int64             `json:"durationMs"`
+	Turns           int               `json:"turns"`
+	ToolCallCount   int               `json:"toolCallCount"`
+	Errors          int               `json:"errors"`
+	InputTokens     int64             `json:"inputTokens"`
+	OutputTokens    int64             `json:"outputTokens"`
+	ReasoningTokens int64             `json:"reasoningTokens"`
+	CachedTokens    int64             `json:"cachedTokens"`
+	TotalTokens     int64             `json:"totalTokens"`
+	CostUSD         *float64          `json:"costUsd"`
+	StartedAt       time.Time         `json:"startedAt"`
+	Error           string            `json:"error"`
+	Input           string            `json:"input"`
+	Output          string            `json:"output"`
+	Expected        string            `json:"expected"`
+	Graders         []GraderResult    `json:"graders"`
+	ToolCalls       []ToolCall        `json:"toolCalls"`
+	Events          []Event           `json:"events"`
 }
 
 // GraderResult is one grader's verdict on one outcome.

@@ -113,6 +113,7 @@ type leaf struct {
 	index    int
 	kind     parquet.Kind
 	optional bool
+	absent   bool // an optional column this file predates: every row is ""
 }
 
 func (s *Store) scanFile(runID, name string, cols []string, lo, hi int64, where *Where, fn func(*Batch) error) (err error) {
@@ -130,6 +131,10 @@ func (s *Store) scanFile(runID, name string, cols []string, lo, hi int64, where 
 	leaves := make([]leaf, len(cols))
 	for i, c := range cols {
 		lc, ok := pf.Schema().Lookup(c)
+		if !ok && optionalColumns[c] {
+			leaves[i] = leaf{name: c, index: -1, absent: true}
+			continue
+		}
 		if !ok {
 			return errs.E(errs.Corrupt, "reading %s: column %q is missing", path, c)
 		}
@@ -169,6 +174,10 @@ func (s *Store) scanFile(runID, name string, cols []string, lo, hi int64, where 
 		b.reset(rg.NumRows(), row0)
 		chunks := rg.ColumnChunks()
 		for _, l := range leaves {
+			if l.absent {
+				b.emptyStrings(l.name)
+				continue
+			}
 			if l.index >= len(chunks) {
 				return errs.E(errs.Corrupt, "reading %s: column %q has no data", path, l.name)
 			}
@@ -209,7 +218,7 @@ func chunkRanges(pf *parquet.File, leaves []leaf, lo, hi int64, whereCol int, wh
 		}
 		row0 += n
 		for _, l := range leaves {
-			if l.index >= len(rg.Columns) {
+			if l.absent || l.index >= len(rg.Columns) {
 				continue
 			}
 			cm := rg.Columns[l.index].MetaData
@@ -496,4 +505,18 @@ func appendBools(dst []int8, bits []byte, n int, defs []byte) []int8 {
 		dst = append(dst, get())
 	}
 	return dst
+}
+
+// emptyStrings fills a string column whose file predates it: one dictionary value, "".
+func (b *Batch) emptyStrings(col string) {
+	d := b.dicts[col]
+	if d == nil {
+		d = &Dict{}
+		b.dicts[col] = d
+	}
+	d.Values = append(d.Values[:0], "")
+	d.Index = d.Index[:0]
+	for i := 0; i < b.N; i++ {
+		d.Index = append(d.Index, 0)
+	}
 }

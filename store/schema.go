@@ -36,16 +36,21 @@ type OutcomeRow struct {
 	StartedAt       int64    `parquet:"started_at,timestamp(millisecond),delta,uncompressed"`
 	// Where this outcome's rows start in the other files, and how many there are: the
 	// writer keeps every file in outcome order, so a detail read seeks straight there.
-	GradersRow int64  `parquet:"graders_row,delta,uncompressed"`
-	GradersLen int32  `parquet:"graders_len,delta,uncompressed"`
-	ToolsRow   int64  `parquet:"tools_row,delta,uncompressed"`
-	ToolsLen   int32  `parquet:"tools_len,delta,uncompressed"`
-	EventsRow  int64  `parquet:"events_row,delta,uncompressed"`
-	EventsLen  int32  `parquet:"events_len,delta,uncompressed"`
-	Error      string `parquet:"error,zstd"`
-	Input      string `parquet:"input,zstd"`
-	Output     string `parquet:"output,zstd"`
-	Expected   string `parquet:"expected,zstd"`
+	GradersRow int64 `parquet:"graders_row,delta,uncompressed"`
+	GradersLen int32 `parquet:"graders_len,delta,uncompressed"`
+	ToolsRow   int64 `parquet:"tools_row,delta,uncompressed"`
+	ToolsLen   int32 `parquet:"tools_len,delta,uncompressed"`
+	EventsRow  int64 `parquet:"events_row,delta,uncompressed"`
+	EventsLen  int32 `parquet:"events_len,delta,uncompressed"`
+	// Tags are the stimulus's tags and the outcome's metadata, as a canonical JSON object
+	// (sorted keys; "" for none): few distinct values per run, so the dictionary holds them
+	// and a slice groups by dictionary index. Stores written before it have no such column
+	// and read as untagged.
+	Tags     string `parquet:"tags,dict,zstd"`
+	Error    string `parquet:"error,zstd"`
+	Input    string `parquet:"input,zstd"`
+	Output   string `parquet:"output,zstd"`
+	Expected string `parquet:"expected,zstd"`
 }
 
 // GraderRow is one row of graders.parquet: one grader's verdict on one outcome.

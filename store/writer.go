@@ -187,7 +187,7 @@ func (w *Writer) rows(o *Outcome) {
 		StartedAt:  o.StartedAt.UnixMilli(),
 		GradersRow: w.rowsAt[0], GradersLen: int32(len(o.Graders)),
 		ToolsRow: w.rowsAt[1], ToolsLen: int32(len(o.ToolCalls)),
-		EventsRow: w.rowsAt[2], EventsLen: int32(len(o.Events)),
+		EventsRow: w.rowsAt[2], EventsLen: int32(len(o.Events)), Tags: EncodeTags(o.Tags),
 		Error: o.Error, Input: o.Input, Output: o.Output, Expected: o.Expected,
 	})
 	for _, g := range o.Graders {

@@ -730,6 +730,7 @@ type ModelRank struct {
 	ReasoningTokens  int64               `json:"reasoningTokens"`
 	ReviewedCount    int64               `json:"reviewedCount"`
 	SkippedCount     int64               `json:"skippedCount"`
+	Slice            *Slice              `json:"slice,omitempty"`
 	TotalTokens      int64               `json:"totalTokens"`
 	VsLeader         *VsLeader           `json:"vsLeader"`
 }
@@ -864,6 +865,7 @@ type PairSummary struct {
 	RegressedStimuli     *[]string `json:"regressedStimuli"`
 	Regressions          int       `json:"regressions"`
 	Removed              int       `json:"removed"`
+	Slice                *Slice    `json:"slice,omitempty"`
 	Unchanged            int       `json:"unchanged"`
 	Underpowered         bool      `json:"underpowered"`
 	Unrated              int       `json:"unrated"`
@@ -980,6 +982,12 @@ type SessionSummary struct {
 	RunIds       *[]string `json:"runIds"`
 }
 
+// Slice defines model for Slice.
+type Slice struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
 // StatusCounts defines model for StatusCounts.
 type StatusCounts struct {
 	Error   int64 `json:"error"`
@@ -996,6 +1004,7 @@ type Subject struct {
 	OutcomeCount int64  `json:"outcomeCount"`
 	RunId        string `json:"runId"`
 	RunName      string `json:"runName"`
+	Slice        *Slice `json:"slice,omitempty"`
 	SubjectId    string `json:"subjectId"`
 }
 

@@ -1,0 +1,169 @@
+package query
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/evals-dev/evals/errs"
+	"github.com/evals-dev/evals/store"
+)
+
+// Slices ask every question per group of outcomes that share a tag (category=security,
+// difficulty=hard): --by KEY groups, --where KEY=VALUE[,VALUE] keeps. Tags live in the
+// outcomes' tags column, a dictionary of few distinct values per run, so a slice is a
+// dictionary-id grouping like the model: each distinct tags value is read once per batch.
+
+// Slicing is a grouping key and filters over outcome tags.
+type Slicing struct {
+	By    string
+	Where []TagFilter
+}
+
+// TagFilter keeps outcomes whose tag Key has one of Values.
+type TagFilter struct {
+	Key    string
+	Values []string
+}
+
+// Slice names the group an answer line belongs to.
+type Slice struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// NoTag is the slice value of outcomes without the grouping tag.
+const NoTag = "(none)"
+
+// ParseWhere reads --where KEY=VALUE[,VALUE] arguments.
+func ParseWhere(args []string) ([]TagFilter, error) {
+	var out []TagFilter
+	for _, a := range args {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok || k == "" || v == "" {
+			return nil, errs.E(errs.Invalid, "invalid --where %q: want KEY=VALUE[,VALUE]", a)
+		}
+		out = append(out, TagFilter{Key: k, Values: strings.Split(v, ",")})
+	}
+	return out, nil
+}
+
+func (sl *Slicing) active() bool { return sl != nil && (sl.By != "" || len(sl.Where) > 0) }
+
+// keeps reports whether tags pass every filter.
+func (sl *Slicing) keeps(tags map[string]string) bool {
+	for _, f := range sl.Where {
+		if v, ok := tags[f.Key]; !ok || !slices.Contains(f.Values, v) {
+			return false
+		}
+	}
+	return true
+}
+
+// group is the slice value of tags ("" without By).
+func (sl *Slicing) group(tags map[string]string) string {
+	if sl.By == "" {
+		return ""
+	}
+	if v, ok := tags[sl.By]; ok {
+		return v
+	}
+	return NoTag
+}
+
+// sliceName is the name a model takes in a sliced answer: "gpt-5 [category=sql]". Compare
+// pairs subjects by name, so each slice of a model is compared with the same slice.
+func sliceName(model, key, value string) string {
+	if key == "" {
+		return model
+	}
+	return model + " [" + key + "=" + value + "]"
+}
+
+// splitSliceName undoes sliceName.
+func splitSliceName(name, key string) (string, *Slice) {
+	if key == "" {
+		return name, nil
+	}
+	i := strings.LastIndex(name, " ["+key+"=")
+	if i < 0 || !strings.HasSuffix(name, "]") {
+		return name, nil
+	}
+	return name[:i], &Slice{Key: key, Value: name[i+len(key)+3 : len(name)-1]}
+}
+
+// tagCache parses each distinct tags text once: whether it is kept, and its group.
+type tagCache struct {
+	sl   *Slicing
+	seen map[string]tagInfo
+}
+
+type tagInfo struct {
+	keep  bool
+	group string
+}
+
+func (c *tagCache) info(text string) tagInfo {
+	if t, ok := c.seen[text]; ok {
+		return t
+	}
+	tags := store.DecodeTags(text)
+	t := tagInfo{keep: c.sl.keeps(tags), group: c.sl.group(tags)}
+	c.seen[text] = t
+	return t
+}
+
+// TagCount is one tag value and how many outcomes carry it.
+type TagCount struct {
+	Key      string `json:"key"`
+	Value    string `json:"value"`
+	Outcomes int64  `json:"outcomes"`
+}
+
+// Tags lists the tag keys and values of the runs in scope, with outcome counts.
+type Tags struct {
+	RunIDs []string   `json:"runIds"`
+	Tags   []TagCount `json:"tags"`
+}
+
+// TagsOf counts the tags of the runs in scope, by dictionary value: one decode per
+// distinct tags text.
+func TagsOf(src Source, sc Scope) (Tags, error) {
+	runs, err := resolve(src, sc)
+	if err != nil {
+		return Tags{}, err
+	}
+	counts := map[[2]string]int64{}
+	for _, r := range runs {
+		byText := map[string]int64{}
+		err := src.Scan(r.ID, store.Outcomes, []string{"tags"}, func(b *store.Batch) error {
+			d := b.Dict("tags")
+			n := make([]int64, len(d.Values))
+			for i := 0; i < b.N; i++ {
+				n[d.Index[i]]++
+			}
+			for j, v := range d.Values {
+				byText[v] += n[j]
+			}
+			return nil
+		})
+		if err != nil {
+			return Tags{}, err
+		}
+		for text, n := range byText {
+			for k, v := range store.DecodeTags(text) {
+				counts[[2]string{k, v}] += n
+			}
+		}
+	}
+	out := Tags{RunIDs: runIDs(runs), Tags: []TagCount{}}
+	for kv, n := range counts {
+		out.Tags = append(out.Tags, TagCount{Key: kv[0], Value: kv[1], Outcomes: n})
+	}
+	slices.SortFunc(out.Tags, func(a, b TagCount) int {
+		if c := lessFold(a.Key, b.Key); c != 0 {
+			return c
+		}
+		return lessFold(a.Value, b.Value)
+	})
+	return out, nil
+}
