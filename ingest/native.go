@@ -104,8 +104,8 @@ type Line struct {
 	Output     Text       `json:"output"`
 	Expected   Text       `json:"expected"`
 	// Tags are the outcome's own metadata; a stimulus's tags from the header fill in.
-	Tags map[string]string `json:"tags"`
-	Graders    []struct {
+	Tags    map[string]string `json:"tags"`
+	Graders []struct {
 		Name     string   `json:"name"`
 		Type     string   `json:"type"`
 		Passed   *bool    `json:"passed"`
