@@ -143,3 +143,21 @@ func TestSlices(t *testing.T) {
 		t.Errorf("graders --by: exit %d (not sliced yet: a usage error, not a silent answer)", r.code)
 	}
 }
+
+// TestHarnessTags: Inspect sample metadata, promptfoo vars and lm-eval tasks import as tags.
+func TestHarnessTags(t *testing.T) {
+	root := t.TempDir()
+	if r := run(t, false, "import", "../testdata/harness", "--store", root); r.code != 0 {
+		t.Fatalf("import: %+v", r)
+	}
+	r := run(t, false, "tags", "--run", "all", "--json", "--jq", `[.tags[].key] | unique | join(",")`, "--store", root)
+	for _, key := range []string{"label_confidence", "riddle", "task"} {
+		if !strings.Contains(r.out, key) {
+			t.Errorf("no %s tag: %s %s", key, r.out, r.err)
+		}
+	}
+	r = run(t, false, "ranking", "--run", "all", "--by", "task", "--json", "--jq", `[.models[] | select(.slice.value == "winogrande") | .outcomeCount] | add`, "--store", root)
+	if strings.TrimSpace(r.out) != "20" {
+		t.Errorf("lm-eval winogrande outcomes by task: %s %s", r.out, r.err)
+	}
+}

@@ -324,3 +324,30 @@ func ImportTree(ctx context.Context, root, dir, format string, opt Options) (Tre
 	})
 	return t, err
 }
+
+// tagsOf turns harness metadata into tags: strings as they are, other scalars as their
+// JSON text, nested values as compact JSON text. Empty keys are dropped.
+func tagsOf(meta map[string]json.RawMessage) map[string]string {
+	if len(meta) == 0 {
+		return nil
+	}
+	out := map[string]string{}
+	for k, raw := range meta {
+		if k == "" || len(raw) == 0 || string(raw) == "null" {
+			continue
+		}
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			out[k] = s
+			continue
+		}
+		var buf bytes.Buffer
+		if json.Compact(&buf, raw) == nil {
+			out[k] = buf.String()
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}

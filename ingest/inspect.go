@@ -67,6 +67,8 @@ type inspSample struct {
 		ReasoningTokens int64 `json:"reasoning_tokens"`
 	} `json:"model_usage"`
 	TotalTime flexNum `json:"total_time"`
+	// Metadata is the sample's metadata: its tags.
+	Metadata map[string]json.RawMessage `json:"metadata"`
 	Error     *struct {
 		Message string `json:"message"`
 	} `json:"error"`
@@ -310,7 +312,7 @@ func inspOutcome(s inspSample, model string) *store.Outcome {
 	id := strings.Trim(string(s.ID), `"`)
 	o := &store.Outcome{Stimulus: id, Model: model, Trial: max(s.Epoch-1, 0), Status: store.StatusSuccess,
 		DurationMs: int64(s.TotalTime.v * 1000), Input: res(inspContent(s.Input, res)), Expected: res(inspTarget(s.Target)),
-		Output: res(s.Output.Completion)}
+		Output: res(s.Output.Completion), Tags: tagsOf(s.Metadata)}
 	if s.Output.Model != "" && model == "" {
 		o.Model = s.Output.Model
 	}

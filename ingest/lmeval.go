@@ -111,7 +111,7 @@ func readLMSamples(path, task, model string, higher map[string]bool) ([]*store.O
 		var metrics []string
 		_ = json.Unmarshal(s["metrics"], &metrics)
 		o := &store.Outcome{Stimulus: fmt.Sprintf("%s/%v", task, docID), Model: model, Status: store.StatusSuccess, Turns: 1,
-			Expected: text(s["target"])}
+			Expected: text(s["target"]), Tags: map[string]string{"task": task}}
 		var args map[string]struct {
 			Arg0 json.RawMessage `json:"arg_0"`
 		}

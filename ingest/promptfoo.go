@@ -174,6 +174,11 @@ func pfOutcome(r pfResult, manyPrompts bool) *store.Outcome {
 	if len(vars) > 0 {
 		b, _ := json.Marshal(vars)
 		o.Expected = "vars: " + string(b)
+		raw := map[string]json.RawMessage{}
+		for k, v := range vars {
+			raw[k], _ = json.Marshal(v)
+		}
+		o.Tags = tagsOf(raw)
 	}
 	if r.Response != nil {
 		o.Output = text(r.Response.Output)

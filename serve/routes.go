@@ -34,6 +34,8 @@ var (
 	pLimit    = param{"limit", "integer", "page size, 1..1000 (default 50)"}
 	pLabel    = param{"label", "string", "KEY=VALUE: only runs with this label (repeatable)"}
 	pVerdicts = param{"verdicts", "string", "effective (default: a human verdict overrides the graders') or graded"}
+	pBy       = param{"by", "string", "one line per model and value of this tag (a slice)"}
+	pWhere    = param{"where", "string", "only outcomes with this tag: KEY=VALUE[,VALUE] (repeatable)"}
 	pModel    = param{"model", "string", "only these models (comma list)"}
 	pStimulus = param{"stimulus", "string", "only these stimuli (comma list)"}
 	pStatus   = param{"status", "string", "passed, failed, error, skipped, pending or success (comma list)"}
@@ -66,9 +68,14 @@ var routes = []route{
 		p.Runs = []string{run.ID}
 		return query.Outcomes(s.d.Store, p)
 	}))},
-	{method: "GET", path: "/api/runs/{id}/ranking", summary: "Model leaderboard", heavy: true, handle: runScoped(answer(func(s *server, r *http.Request, run store.Run) (any, error) {
-		return query.RankingOf(s.d.Store, query.Scope{Runs: []string{run.ID}})
-	}))},
+	{method: "GET", path: "/api/runs/{id}/ranking", summary: "Model leaderboard, per slice with by", heavy: true, params: []param{pBy, pWhere},
+		handle: runScoped(answer(func(s *server, r *http.Request, run store.Run) (any, error) {
+			sl, err := slicing(r.URL.Query())
+			if err != nil {
+				return nil, err
+			}
+			return query.RankingOf(s.d.Store, query.Scope{Runs: []string{run.ID}, Slicing: sl})
+		}))},
 	{method: "GET", path: "/api/runs/{id}/graders", summary: "Grader failure analysis", heavy: true, handle: runScoped(answer(func(s *server, r *http.Request, run store.Run) (any, error) {
 		return query.GradersOf(s.d.Store, query.Scope{Runs: []string{run.ID}})
 	}))},
@@ -104,7 +111,7 @@ var routes = []route{
 	{method: "GET", path: "/api/compare", summary: "Runs against runs: subjects, coverage, rows, summary", heavy: true,
 		params: []param{{"runs", "string", "run references, new first (comma list, 2..8)"}, {"threshold", "number", "ok at pass rate ≥ this (default 0.5)"},
 			{"alpha", "number", "McNemar significance level (default 0.05)"}, {"minMatched", "integer", "underpowered below this many common stimuli (default 10)"},
-			{"pair", "string", "NEW_MODEL=BASE_MODEL (comma list)"}},
+			{"pair", "string", "NEW_MODEL=BASE_MODEL (comma list)"}, pBy, pWhere},
 		handle: handleCompare},
 }
 
@@ -252,6 +259,9 @@ func handleCompare(s *server, r *http.Request) (result, error) {
 	if p.Pairs, err = query.ParsePairs(list(q, "pair")); err != nil {
 		return result{}, err
 	}
+	if p.Slicing, err = slicing(q); err != nil {
+		return result{}, err
+	}
 	v, err := query.CompareRuns(s.d.Store, p)
 	return result{value: v}, err
 }
@@ -371,4 +381,10 @@ func reviewsOf(src query.Source, id string) ([]store.Annotation, map[string]stor
 		reviews[store.OutcomeID(id, n)] = r
 	}
 	return anns, reviews, nil
+}
+
+// slicing reads by and where (repeatable) of a query string.
+func slicing(q url.Values) (query.Slicing, error) {
+	where, err := query.ParseWhere(q["where"])
+	return query.Slicing{By: q.Get("by"), Where: where}, err
 }

@@ -103,3 +103,30 @@ func TestWrites(t *testing.T) {
 		t.Errorf("writes are not logged:\n%s", log.String())
 	}
 }
+
+// TestSlicesOverHTTP: by and where on ranking and compare, as on the CLI.
+func TestSlicesOverHTTP(t *testing.T) {
+	h := NewHandler(Deps{Store: store.Open(demoDir)})
+	r := get(t, h, "GET", "/api/compare?runs=latest,latest~1&by=category")
+	var c struct {
+		Summary []struct {
+			Model   string `json:"model"`
+			Verdict string `json:"verdict"`
+			Slice   *struct{ Key, Value string }
+		} `json:"summary"`
+	}
+	if err := json.Unmarshal(r.Body.Bytes(), &c); err != nil || len(c.Summary) != 36 {
+		t.Fatalf("compare by category: %d pairs, %v", len(c.Summary), err)
+	}
+	for _, p := range c.Summary {
+		if (p.Verdict == "regressed") != (p.Model == "qwen3-coder" && p.Slice.Value == "sql") {
+			t.Errorf("%s %+v: %s", p.Model, p.Slice, p.Verdict)
+		}
+	}
+	if r := get(t, h, "GET", "/api/runs/latest/ranking?where=category=sql&by=difficulty"); r.Code != 200 || !strings.Contains(r.Body.String(), `"slice":{"key":"difficulty"`) {
+		t.Errorf("ranking by/where: %d %.200s", r.Code, r.Body)
+	}
+	if r := get(t, h, "GET", "/api/runs/latest/ranking?where=category"); r.Code != 400 {
+		t.Errorf("bad where: %d", r.Code)
+	}
+}

@@ -1102,6 +1102,12 @@ type CompareRunsParams struct {
 	// Pair NEW_MODEL=BASE_MODEL (comma list)
 	Pair *string `form:"pair,omitempty" json:"pair,omitempty"`
 
+	// By one line per model and value of this tag (a slice)
+	By *string `form:"by,omitempty" json:"by,omitempty"`
+
+	// Where only outcomes with this tag: KEY=VALUE[,VALUE] (repeatable)
+	Where *string `form:"where,omitempty" json:"where,omitempty"`
+
 	// Verdicts effective (default: a human verdict overrides the graders') or graded
 	Verdicts *CompareRunsParamsVerdicts `form:"verdicts,omitempty" json:"verdicts,omitempty"`
 }
@@ -1306,6 +1312,12 @@ type ListRunOutcomesParamsVerdicts string
 
 // GetRankingParams defines parameters for GetRanking.
 type GetRankingParams struct {
+	// By one line per model and value of this tag (a slice)
+	By *string `form:"by,omitempty" json:"by,omitempty"`
+
+	// Where only outcomes with this tag: KEY=VALUE[,VALUE] (repeatable)
+	Where *string `form:"where,omitempty" json:"where,omitempty"`
+
 	// Verdicts effective (default: a human verdict overrides the graders') or graded
 	Verdicts *GetRankingParamsVerdicts `form:"verdicts,omitempty" json:"verdicts,omitempty"`
 }
@@ -1528,7 +1540,7 @@ type ClientInterface interface {
 	// Corresponds with GET /api/runs/{id}/outcomes (the `ListRunOutcomes` operationId).
 	ListRunOutcomes(ctx context.Context, id string, params *ListRunOutcomesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetRanking Model leaderboard
+	// GetRanking Model leaderboard, per slice with by
 	//
 	// Corresponds with GET /api/runs/{id}/ranking (the `GetRanking` operationId).
 	GetRanking(ctx context.Context, id string, params *GetRankingParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1862,7 +1874,7 @@ func (c *Client) ListRunOutcomes(ctx context.Context, id string, params *ListRun
 	return c.Client.Do(req)
 }
 
-// GetRanking Model leaderboard
+// GetRanking Model leaderboard, per slice with by
 //
 // Corresponds with GET /api/runs/{id}/ranking (the `GetRanking` operationId).
 func (c *Client) GetRanking(ctx context.Context, id string, params *GetRankingParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2016,6 +2028,30 @@ func NewCompareRunsRequest(server string, params *CompareRunsParams) (*http.Requ
 		if params.Pair != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pair", *params.Pair, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.By != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "by", *params.By, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Where != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "where", *params.Where, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3286,6 +3322,30 @@ func NewGetRankingRequest(server string, id string, params *GetRankingParams) (*
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
+		if params.By != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "by", *params.By, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Where != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "where", *params.Where, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Verdicts != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "verdicts", *params.Verdicts, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -3706,7 +3766,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/runs/{id}/outcomes (the `ListRunOutcomes` operationId).
 	ListRunOutcomesWithResponse(ctx context.Context, id string, params *ListRunOutcomesParams, reqEditors ...RequestEditorFn) (*ListRunOutcomesResponse, error)
 
-	// GetRankingWithResponse Model leaderboard
+	// GetRankingWithResponse Model leaderboard, per slice with by
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5456,7 +5516,7 @@ func (c *ClientWithResponses) ListRunOutcomesWithResponse(ctx context.Context, i
 	return ParseListRunOutcomesResponse(rsp)
 }
 
-// GetRankingWithResponse Model leaderboard
+// GetRankingWithResponse Model leaderboard, per slice with by
 //
 // Returns a wrapper object for the known response body format(s).
 //
