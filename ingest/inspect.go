@@ -69,7 +69,7 @@ type inspSample struct {
 	TotalTime flexNum `json:"total_time"`
 	// Metadata is the sample's metadata: its tags.
 	Metadata map[string]json.RawMessage `json:"metadata"`
-	Error     *struct {
+	Error    *struct {
 		Message string `json:"message"`
 	} `json:"error"`
 	Attachments map[string]string `json:"attachments"`

@@ -57,6 +57,9 @@ type Options struct {
 	Stamp func() string
 	// Writer records reviews and run edits; nil: read-only.
 	Writer Writer
+	// NoTimers leaves out the background timers (the store watch, the spinner): for tests,
+	// which then wait for every command to finish instead of guessing how long to wait.
+	NoTimers bool
 }
 
 // Model is the root model: a stack of screens, a status bar and the help overlay.
@@ -98,7 +101,10 @@ func New(opt Options) *Model {
 
 // Init loads every screen on the stack and starts watching the store.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.spin.Tick, m.tick()}
+	var cmds []tea.Cmd
+	if !m.opt.NoTimers {
+		cmds = append(cmds, m.spin.Tick, m.tick())
+	}
 	if m.opt.Stamp != nil {
 		cmds = append(cmds, watch(m.opt.Stamp)) // the stamp the first listing goes with
 	}
@@ -118,6 +124,9 @@ func (m *Model) track(c tea.Cmd) tea.Cmd {
 }
 
 func (m *Model) tick() tea.Cmd {
+	if m.opt.NoTimers {
+		return nil
+	}
 	return tea.Tick(m.opt.Refresh, func(time.Time) tea.Msg { return tickMsg{} })
 }
 
@@ -136,6 +145,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.resize()
 		return m, nil
 	case spinner.TickMsg:
+		if m.opt.NoTimers {
+			return m, nil
+		}
 		var c tea.Cmd
 		m.spin, c = m.spin.Update(msg)
 		return m, c

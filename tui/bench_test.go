@@ -12,7 +12,7 @@ import (
 // BenchmarkKeyOnBigGrid measures one key press and the frame after it on a 10,000-row
 // outcomes grid at 160×48: what a person waits for while loads run in the background.
 func BenchmarkKeyOnBigGrid(b *testing.B) {
-	m := New(Options{Source: demo, StorePath: "demo", Refresh: time.Hour})
+	m := New(Options{Source: demo, StorePath: "demo", Refresh: time.Hour, NoTimers: true})
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
 	rs := newRunScreen(m, "latest")
 	m.stack = append(m.stack, rs)

@@ -11,12 +11,12 @@ import (
 
 // TestEndToEnd runs the real program loop: open, drill to a trajectory, back, quit.
 func TestEndToEnd(t *testing.T) {
-	m := New(Options{Source: demo, StorePath: "demo-store", Refresh: time.Hour})
+	m := New(Options{Source: demo, StorePath: "demo-store", Refresh: time.Hour, NoTimers: true})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
 	waitFor := func(what string) {
 		t.Helper()
 		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(what)) },
-			teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+			teatest.WithDuration(60*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 	}
 	waitFor("candidate")
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
@@ -31,7 +31,7 @@ func TestEndToEnd(t *testing.T) {
 		tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
 	}
 	tm.Type("q")
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(60*time.Second)).(*Model)
 	if len(final.stack) != 1 {
 		t.Fatalf("ended %d screens deep, want back at the runs list", len(final.stack))
 	}

@@ -32,7 +32,7 @@ func TestHostileScreens(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	m := New(Options{Source: store.Open(root), StorePath: root, Color: true, Refresh: time.Hour})
+	m := New(Options{Source: store.Open(root), StorePath: root, Color: true, Refresh: time.Hour, NoTimers: true})
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	settle(m, m.Init())
 	check := func(step string) {

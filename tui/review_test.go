@@ -22,7 +22,7 @@ func TestReviewWalk(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := store.Open(dir)
-	m := New(Options{Source: s, Writer: s, StorePath: "review-store", Refresh: time.Hour})
+	m := New(Options{Source: s, Writer: s, StorePath: "review-store", Refresh: time.Hour, NoTimers: true})
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 36})
 	settle(m, m.Init())
 	expect := func(step, what string) {
@@ -63,12 +63,12 @@ func TestReviewWalk(t *testing.T) {
 	expect("renamed", "reviewed-candidate")
 
 	// The same flow through the real program loop (teatest): R, a verdict, quit.
-	m2 := New(Options{Source: store.Open(dir), Writer: store.Open(dir), StorePath: "review-store", Refresh: time.Hour})
+	m2 := New(Options{Source: store.Open(dir), Writer: store.Open(dir), StorePath: "review-store", Refresh: time.Hour, NoTimers: true})
 	tm := teatest.NewTestModel(t, m2, teatest.WithInitialTermSize(120, 36))
 	waitFor := func(what string) {
 		t.Helper()
 		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(what)) },
-			teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+			teatest.WithDuration(60*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 	}
 	waitFor("reviewed-candidate")
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
@@ -78,7 +78,7 @@ func TestReviewWalk(t *testing.T) {
 	tm.Type("x")
 	waitFor("verdict fail on 8b2d4e7f10-") // the status bar (the renderer redraws only what changed)
 	tm.Type("q")
-	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(60*time.Second))
 
 	anns, err := store.Open(dir).Annotations("8b2d4e7f10")
 	if err != nil {

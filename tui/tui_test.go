@@ -40,13 +40,14 @@ func TestMain(m *testing.M) {
 }
 
 func newTestModel(w, h int) *Model {
-	m := New(Options{Source: demo, StorePath: "demo-store", Color: false, Refresh: time.Hour})
+	m := New(Options{Source: demo, StorePath: "demo-store", Color: false, Refresh: time.Hour, NoTimers: true})
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	return m
 }
 
 // settle runs commands the way the program would, feeding their messages back into
-// Update until nothing is left. Timers (the store watch, the spinner) are dropped.
+// Update until nothing is left. Test models have no timers (Options.NoTimers), so every
+// command finishes: settle waits for each, however loaded the machine is.
 func settle(m *Model, cmds ...tea.Cmd) {
 	queue := cmds
 	for len(queue) > 0 {
@@ -55,19 +56,13 @@ func settle(m *Model, cmds ...tea.Cmd) {
 		if c == nil {
 			continue
 		}
-		ch := make(chan tea.Msg, 1)
-		go func() { ch <- c() }()
-		select {
-		case msg := <-ch:
-			switch msg := msg.(type) {
-			case tea.BatchMsg:
-				queue = append(queue, msg...)
-			case spinner.TickMsg, tickMsg, nil:
-			default:
-				_, next := m.Update(msg)
-				queue = append(queue, next)
-			}
-		case <-time.After(200 * time.Millisecond):
+		switch msg := c().(type) {
+		case tea.BatchMsg:
+			queue = append(queue, msg...)
+		case spinner.TickMsg, tickMsg, nil:
+		default:
+			_, next := m.Update(msg)
+			queue = append(queue, next)
 		}
 	}
 }
@@ -227,13 +222,13 @@ func TestFilterSortAndFailures(t *testing.T) {
 }
 
 func TestStartDeepAndErrors(t *testing.T) {
-	m := New(Options{Source: demo, StorePath: "demo-store", Run: "baseline", Outcome: "5f3a9c1e02-0000001", Refresh: time.Hour})
+	m := New(Options{Source: demo, StorePath: "demo-store", Run: "baseline", Outcome: "5f3a9c1e02-0000001", Refresh: time.Hour, NoTimers: true})
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	settle(m, m.Init())
 	if _, ok := m.top().(*outcomeScreen); !ok || len(m.stack) != 3 {
 		t.Fatalf("deep start: %T, %d screens", m.top(), len(m.stack))
 	}
-	m = New(Options{Source: demo, StorePath: "demo-store", Outcome: "nope-1", Refresh: time.Hour})
+	m = New(Options{Source: demo, StorePath: "demo-store", Outcome: "nope-1", Refresh: time.Hour, NoTimers: true})
 	settle(m, m.Init())
 	if !strings.Contains(m.statusBar(), "not found") {
 		t.Fatalf("error in status bar: %q", m.statusBar())
@@ -260,7 +255,7 @@ func itoa(n int) string {
 // TestNewRunsAppear: when the store's stamp changes, the runs list reloads by itself.
 func TestNewRunsAppear(t *testing.T) {
 	stamp := "a"
-	m := New(Options{Source: demo, StorePath: "demo-store", Refresh: time.Hour, Stamp: func() string { return stamp }})
+	m := New(Options{Source: demo, StorePath: "demo-store", Refresh: time.Hour, NoTimers: true, Stamp: func() string { return stamp }})
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	settle(m, m.Init())
 	rs := m.stack[0].(*runsScreen)

@@ -62,7 +62,7 @@ func Outcome(r *rand.Rand, sh Shape, i int, t0 time.Time) *store.Outcome {
 	cost := float64(r.IntN(20000)) / 1e6
 	o := &store.Outcome{
 		Stimulus: fmt.Sprintf("task-%05d", stim), Model: fmt.Sprintf("model-%d", model), Trial: trial,
-		Tags: map[string]string{"category": categories[stim%len(categories)], "difficulty": []string{"easy", "medium", "hard"}[stim%5%3]},
+		Tags:   map[string]string{"category": categories[stim%len(categories)], "difficulty": []string{"easy", "medium", "hard"}[stim%5%3]},
 		Status: status, Passed: passed, Score: &score, DurationMs: int64(1000 + r.IntN(60000)),
 		Turns: 1 + r.IntN(20), InputTokens: int64(r.IntN(30000)), OutputTokens: int64(r.IntN(4000)),
 		ReasoningTokens: int64(r.IntN(3000)), CachedTokens: int64(r.IntN(10000)), CostUSD: &cost,
