@@ -159,10 +159,13 @@ func (m *Model) review(id string, prev *store.Review, verdict, note *string, rel
 
 // reviewKeys handles p, x, u and a on an outcome; it reports whether the key was one.
 func (m *Model) reviewKeys(msg tea.KeyPressMsg, d *query.OutcomeDetail, after func() tea.Cmd, reload ...screen) (tea.Cmd, bool) {
+	k := m.keys
 	if d == nil {
+		if key.Matches(msg, k.Pass, k.Fail, k.Clear, k.Note) {
+			return status("the outcome is still loading: try again in a moment"), true
+		}
 		return nil, false
 	}
-	k := m.keys
 	set := func(v string) tea.Cmd {
 		return tea.Batch(m.review(d.ID, d.Review, &v, nil, reload...), after())
 	}

@@ -75,6 +75,7 @@ func TestReviewWalk(t *testing.T) {
 	waitFor("ranking")
 	tm.Type("R")
 	waitFor("p pass · x fail · u clear") // review mode's key line
+	waitFor("Graders")                   // the outcome under review has loaded
 	tm.Type("x")
 	waitFor("verdict fail on 8b2d4e7f10-") // the status bar (the renderer redraws only what changed)
 	tm.Type("q")

@@ -214,8 +214,10 @@ func TestDashboardInChromium(t *testing.T) {
 		chromedp.SetValue(`select[name="model"]`, "gpt-5", chromedp.ByQuery),
 		chromedp.SetValue(`select[name="status"]`, "failed", chromedp.ByQuery),
 		chromedp.SetValue(`select[name="sort"]`, "duration_ms", chromedp.ByQuery),
-		chromedp.Click(`form.filters button`, chromedp.ByQuery), chromedp.WaitVisible("#outcomes", chromedp.ByQuery),
-		chromedp.Click(`a[rel="next"]`, chromedp.ByQuery), chromedp.WaitVisible("#outcomes", chromedp.ByQuery),
+		// Wait for what only the next page has: the filtered page marks its model selected,
+		// page 2 has a link back.
+		chromedp.Click(`form.filters button`, chromedp.ByQuery), chromedp.WaitReady(`select[name="model"] option[selected]`, chromedp.ByQuery),
+		chromedp.Click(`a[rel="next"]`, chromedp.ByQuery), chromedp.WaitReady(`a[rel="prev"]`, chromedp.ByQuery),
 		chromedp.Location(&href), chromedp.Text("#outcomes tbody tr:first-child td:first-child", &first, chromedp.ByQuery))
 	b.run(t, chromedp.Navigate("about:blank"), chromedp.Navigate(href),
 		chromedp.Text("#outcomes tbody tr:first-child td:first-child", &again, chromedp.ByQuery))
