@@ -161,3 +161,15 @@ func TestHarnessTags(t *testing.T) {
 		t.Errorf("lm-eval winogrande outcomes by task: %s %s", r.out, r.err)
 	}
 }
+
+// TestOutcomesWhere: the outcomes list filters by tags, on the CLI and over HTTP.
+func TestOutcomesWhere(t *testing.T) {
+	r := run(t, false, "outcomes", "--where", "category=sql", "--where", "difficulty=hard,medium", "--json", "--jq", ".page.total")
+	all := run(t, false, "outcomes", "--where", "category=sql", "--json", "--jq", ".page.total")
+	if strings.TrimSpace(all.out) != "360" || r.out == "" || strings.TrimSpace(r.out) == "360" || strings.TrimSpace(r.out) == "0" {
+		t.Errorf("outcomes --where: %s of %s", strings.TrimSpace(r.out), strings.TrimSpace(all.out))
+	}
+	if r := run(t, false, "outcomes", "--where", "category"); r.code != 2 {
+		t.Errorf("a bad --where: exit %d", r.code)
+	}
+}

@@ -10,6 +10,7 @@ import (
 func newOutcomesCmd(f *Factory) *cobra.Command {
 	var p query.OutcomesParams
 	var passed, order string
+	var where []string
 	cmd := &cobra.Command{
 		Use:   "outcomes",
 		Short: "List outcomes with filters, sorting and paging",
@@ -36,6 +37,10 @@ func newOutcomesCmd(f *Factory) *cobra.Command {
 			if len(p.Runs) == 1 && p.Runs[0] == "all" {
 				p.Runs = nil
 			}
+			var err error
+			if p.Where, err = query.ParseWhere(where); err != nil {
+				return err
+			}
 			s, err := f.Store()
 			if err != nil {
 				return err
@@ -54,6 +59,7 @@ func newOutcomesCmd(f *Factory) *cobra.Command {
 	fl.StringSliceVar(&p.Status, "status", nil, "only these statuses: passed, failed, error, skipped, pending (comma list)")
 	fl.StringVar(&passed, "passed", "", "only passed (true) or failed (false) outcomes")
 	fl.StringVar(&p.Grader, "grader", "", "only outcomes with a result from this grader")
+	fl.StringArrayVar(&where, "where", nil, "only outcomes with this tag: KEY=VALUE[,VALUE] (repeat)")
 	fl.StringVar(&p.Sort, "sort", "", "sort by a metric id or stimulus, model, trial, status, started_at")
 	fl.StringVar(&order, "order", "asc", "sort order: asc or desc")
 	fl.IntVar(&p.Limit, "limit", 50, "page size (1..1000)")

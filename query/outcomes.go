@@ -74,6 +74,8 @@ type OutcomesParams struct {
 	Sort  string
 	Desc  bool
 	Limit int
+	// Where keeps outcomes whose tags match (KEY=VALUE[,VALUE] filters).
+	Where []TagFilter
 	// Cursor is the nextCursor of the previous page.
 	Cursor string
 }
@@ -183,7 +185,7 @@ func outcomeWindow(src Source, p OutcomesParams, off, limit int) ([]OutcomeSumma
 }
 
 func (p *OutcomesParams) filtered() bool {
-	return len(p.Model) > 0 || len(p.Stimulus) > 0 || len(p.Status) > 0 || p.Passed != nil || p.Grader != ""
+	return len(p.Model) > 0 || len(p.Stimulus) > 0 || len(p.Status) > 0 || p.Passed != nil || p.Grader != "" || len(p.Where) > 0
 }
 
 // hit is one matching outcome: where it is, and its sort key.
@@ -230,6 +232,11 @@ var sortCols = map[string][]string{
 
 func collectHits(src Source, runs []store.Run, p *OutcomesParams) ([]hit, error) {
 	cols := append(slices.Clip(filterCols), sortCols[p.Sort]...)
+	var tc *tagCache
+	if len(p.Where) > 0 {
+		cols = append(cols, "tags")
+		tc = &tagCache{sl: &Slicing{Where: p.Where}, seen: map[string]tagInfo{}}
+	}
 	var hits []hit
 	for ri, r := range runs {
 		var graded func(from, n int64) bool
@@ -249,8 +256,19 @@ func collectHits(src Source, runs []store.Run, p *OutcomesParams) ([]hit, error)
 			keepM, keepS := keepSet(md.Values, p.Model), keepSet(sd.Values, p.Stimulus)
 			passed := b.Bool("passed")
 			gRow, gLen := b.Int("graders_row"), b.Int("graders_len")
+			var keepT []bool
+			var td *store.Dict
+			if tc != nil {
+				td = b.Dict("tags")
+				for _, v := range td.Values {
+					keepT = append(keepT, tc.info(v).keep)
+				}
+			}
 			for i := 0; i < b.N; i++ {
 				if keepM != nil && !keepM[md.Index[i]] || keepS != nil && !keepS[sd.Index[i]] {
+					continue
+				}
+				if keepT != nil && !keepT[td.Index[i]] {
 					continue
 				}
 				status := std.Values[std.Index[i]]

@@ -43,7 +43,7 @@ var (
 	pGrader   = param{"grader", "string", "only outcomes with a result from this grader"}
 	pSort     = param{"sort", "string", "a metric id, or stimulus, model, trial, status, started_at"}
 	pOrder    = param{"order", "string", "asc (default) or desc"}
-	outcomeP  = []param{pModel, pStimulus, pStatus, pPassed, pGrader, pSort, pOrder, pLimit, pCursor}
+	outcomeP  = []param{pModel, pStimulus, pStatus, pPassed, pGrader, pSort, pOrder, pLimit, pCursor, pWhere}
 )
 
 var routes = []route{
@@ -202,6 +202,9 @@ func outcomeParams(q url.Values) (query.OutcomesParams, error) {
 	p := query.OutcomesParams{Model: list(q, "model"), Stimulus: list(q, "stimulus"), Status: list(q, "status"),
 		Grader: q.Get("grader"), Sort: q.Get("sort"), Cursor: q.Get("cursor")}
 	var err error
+	if p.Where, err = query.ParseWhere(q["where"]); err != nil {
+		return p, err
+	}
 	if p.Limit, err = intParam(q, "limit", 50); err != nil {
 		return p, err
 	}

@@ -1156,6 +1156,9 @@ type ListOutcomesParams struct {
 	// Cursor the nextCursor of the previous page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
+	// Where only outcomes with this tag: KEY=VALUE[,VALUE] (repeatable)
+	Where *string `form:"where,omitempty" json:"where,omitempty"`
+
 	// Verdicts effective (default: a human verdict overrides the graders') or graded
 	Verdicts *ListOutcomesParamsVerdicts `form:"verdicts,omitempty" json:"verdicts,omitempty"`
 }
@@ -1299,6 +1302,9 @@ type ListRunOutcomesParams struct {
 
 	// Cursor the nextCursor of the previous page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Where only outcomes with this tag: KEY=VALUE[,VALUE] (repeatable)
+	Where *string `form:"where,omitempty" json:"where,omitempty"`
 
 	// Verdicts effective (default: a human verdict overrides the graders') or graded
 	Verdicts *ListRunOutcomesParamsVerdicts `form:"verdicts,omitempty" json:"verdicts,omitempty"`
@@ -2343,6 +2349,18 @@ func NewListOutcomesRequest(server string, params *ListOutcomesParams) (*http.Re
 
 		}
 
+		if params.Where != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "where", *params.Where, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Verdicts != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "verdicts", *params.Verdicts, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -3252,6 +3270,18 @@ func NewListRunOutcomesRequest(server string, id string, params *ListRunOutcomes
 		if params.Cursor != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Where != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "where", *params.Where, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
