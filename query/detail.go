@@ -98,6 +98,7 @@ func OutcomeOf(src Source, id string) (OutcomeDetail, error) {
 	d := OutcomeDetail{OutcomeSummary: summaryOf(o), GraderResults: []GraderResult{}, Input: o.Input, Output: o.Output, Expected: o.Expected,
 		Review: o.Review, GradedPassed: o.GradedPassed}
 	d.Reviewed = o.Reviewed
+	d.Tags = o.Tags
 	if o.Error != "" {
 		e := o.Error
 		d.Error = &e

@@ -43,6 +43,8 @@ type OutcomeSummary struct {
 	GraderSummary   []GraderBrief `json:"graderSummary"`
 	// Reviewed is set when the verdict is a human's (it overrides the graders').
 	Reviewed bool `json:"reviewed"`
+	// Tags are the outcome's tags (category, difficulty, …).
+	Tags map[string]string `json:"tags,omitempty"`
 
 	row, gradersRow, gradersLen int64
 }
@@ -116,7 +118,7 @@ func (p *OutcomesParams) keepStatus(display string) bool {
 
 var listCols = []string{"model", "stimulus", "trial", "status", "passed", "score", "duration_ms", "turns", "tool_calls", "errors",
 	"input_tokens", "output_tokens", "reasoning_tokens", "cached_tokens", "total_tokens", "cost_usd", "started_at",
-	"graders_row", "graders_len"}
+	"graders_row", "graders_len", "tags"}
 
 // Outcomes lists outcomes with filters, an order and cursor paging. Memory stays
 // proportional to the page, not the store: without filter or sort the page is located
@@ -367,9 +369,16 @@ func materialize(src Source, runs []store.Run, window []hit) ([]OutcomeSummary, 
 			lo, hi = min(lo, row), max(hi, row)
 		}
 		err := src.ScanRows(r.ID, store.Outcomes, listCols, lo, hi+1, func(b *store.Batch) error {
+			// Tags decode once per distinct value of the batch's dictionary.
+			td := b.Dict("tags")
+			tags := make([]map[string]string, len(td.Values))
+			for j, v := range td.Values {
+				tags[j] = store.DecodeTags(v)
+			}
 			for i := 0; i < b.N; i++ {
 				if pos, ok := rows[b.Row0+int64(i)]; ok {
 					items[pos] = summaryAt(r.ID, b, i)
+					items[pos].Tags = tags[td.Index[i]]
 				}
 			}
 			return nil

@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/evals-dev/evals/query"
 )
 
 // cellKind tells the grid how to align and colour a column.
@@ -94,12 +95,16 @@ func (g *grid) setSize(w, h int) {
 // apply recomputes the visible rows from filter, failures-only and sort.
 func (g *grid) apply() {
 	g.view = g.view[:0]
-	q := strings.ToLower(g.filter)
+	// Terms are ANDed: KEY:VALUE matches a row's tag, anything else its text.
+	var terms []string
+	for _, t := range strings.Fields(strings.ToLower(g.filter)) {
+		terms = append(terms, t)
+	}
 	for i, r := range g.all {
 		if g.failOnly && !r.failed {
 			continue
 		}
-		if q != "" && !strings.Contains(strings.ToLower(strings.Join(r.cells, " ")), q) {
+		if !matches(r, terms) {
 			continue
 		}
 		g.view = append(g.view, i)
@@ -489,4 +494,31 @@ func fit(s string, n int, right bool) string {
 		return gap + s
 	}
 	return s + gap
+}
+
+// matches reports whether a row passes every filter term: KEY:VALUE against its tags (an
+// outcome's), other terms as text anywhere in its cells.
+func matches(r row, terms []string) bool {
+	if len(terms) == 0 {
+		return true
+	}
+	text := strings.ToLower(strings.Join(r.cells, " "))
+	var tags map[string]string
+	if o, ok := r.value.(query.OutcomeSummary); ok {
+		tags = o.Tags
+	}
+	for _, t := range terms {
+		if k, v, ok := strings.Cut(t, ":"); ok && k != "" && tags != nil {
+			if tv, has := tags[k]; has {
+				if !strings.Contains(strings.ToLower(tv), v) {
+					return false
+				}
+				continue
+			}
+		}
+		if !strings.Contains(text, t) {
+			return false
+		}
+	}
+	return true
 }

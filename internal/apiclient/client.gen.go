@@ -746,35 +746,36 @@ type ModelSide struct {
 
 // OutcomeDetail defines model for OutcomeDetail.
 type OutcomeDetail struct {
-	CachedTokens    int64           `json:"cachedTokens"`
-	CostUsd         *float64        `json:"costUsd"`
-	DisplayStatus   string          `json:"displayStatus"`
-	DurationMs      int64           `json:"durationMs"`
-	Error           *string         `json:"error"`
-	Errors          int             `json:"errors"`
-	Expected        string          `json:"expected"`
-	GradedPassed    *bool           `json:"gradedPassed,omitempty"`
-	GraderResults   *[]GraderResult `json:"graderResults"`
-	GraderSummary   *[]GraderBrief  `json:"graderSummary"`
-	Id              string          `json:"id"`
-	Input           string          `json:"input"`
-	InputTokens     int64           `json:"inputTokens"`
-	Model           string          `json:"model"`
-	Output          string          `json:"output"`
-	OutputTokens    int64           `json:"outputTokens"`
-	Passed          *bool           `json:"passed"`
-	ReasoningTokens int64           `json:"reasoningTokens"`
-	Review          *Review         `json:"review"`
-	Reviewed        bool            `json:"reviewed"`
-	RunId           string          `json:"runId"`
-	Score           *float64        `json:"score"`
-	StartedAt       *time.Time      `json:"startedAt"`
-	Status          string          `json:"status"`
-	StimulusName    string          `json:"stimulusName"`
-	ToolCalls       int             `json:"toolCalls"`
-	TotalTokens     int64           `json:"totalTokens"`
-	TrialIndex      int             `json:"trialIndex"`
-	Turns           int             `json:"turns"`
+	CachedTokens    int64              `json:"cachedTokens"`
+	CostUsd         *float64           `json:"costUsd"`
+	DisplayStatus   string             `json:"displayStatus"`
+	DurationMs      int64              `json:"durationMs"`
+	Error           *string            `json:"error"`
+	Errors          int                `json:"errors"`
+	Expected        string             `json:"expected"`
+	GradedPassed    *bool              `json:"gradedPassed,omitempty"`
+	GraderResults   *[]GraderResult    `json:"graderResults"`
+	GraderSummary   *[]GraderBrief     `json:"graderSummary"`
+	Id              string             `json:"id"`
+	Input           string             `json:"input"`
+	InputTokens     int64              `json:"inputTokens"`
+	Model           string             `json:"model"`
+	Output          string             `json:"output"`
+	OutputTokens    int64              `json:"outputTokens"`
+	Passed          *bool              `json:"passed"`
+	ReasoningTokens int64              `json:"reasoningTokens"`
+	Review          *Review            `json:"review"`
+	Reviewed        bool               `json:"reviewed"`
+	RunId           string             `json:"runId"`
+	Score           *float64           `json:"score"`
+	StartedAt       *time.Time         `json:"startedAt"`
+	Status          string             `json:"status"`
+	StimulusName    string             `json:"stimulusName"`
+	Tags            *map[string]string `json:"tags,omitempty"`
+	ToolCalls       int                `json:"toolCalls"`
+	TotalTokens     int64              `json:"totalTokens"`
+	TrialIndex      int                `json:"trialIndex"`
+	Turns           int                `json:"turns"`
 }
 
 // OutcomePatch defines model for OutcomePatch.
@@ -794,28 +795,29 @@ type OutcomeReviewed struct {
 
 // OutcomeSummary defines model for OutcomeSummary.
 type OutcomeSummary struct {
-	CachedTokens    int64          `json:"cachedTokens"`
-	CostUsd         *float64       `json:"costUsd"`
-	DisplayStatus   string         `json:"displayStatus"`
-	DurationMs      int64          `json:"durationMs"`
-	Errors          int            `json:"errors"`
-	GraderSummary   *[]GraderBrief `json:"graderSummary"`
-	Id              string         `json:"id"`
-	InputTokens     int64          `json:"inputTokens"`
-	Model           string         `json:"model"`
-	OutputTokens    int64          `json:"outputTokens"`
-	Passed          *bool          `json:"passed"`
-	ReasoningTokens int64          `json:"reasoningTokens"`
-	Reviewed        bool           `json:"reviewed"`
-	RunId           string         `json:"runId"`
-	Score           *float64       `json:"score"`
-	StartedAt       *time.Time     `json:"startedAt"`
-	Status          string         `json:"status"`
-	StimulusName    string         `json:"stimulusName"`
-	ToolCalls       int            `json:"toolCalls"`
-	TotalTokens     int64          `json:"totalTokens"`
-	TrialIndex      int            `json:"trialIndex"`
-	Turns           int            `json:"turns"`
+	CachedTokens    int64              `json:"cachedTokens"`
+	CostUsd         *float64           `json:"costUsd"`
+	DisplayStatus   string             `json:"displayStatus"`
+	DurationMs      int64              `json:"durationMs"`
+	Errors          int                `json:"errors"`
+	GraderSummary   *[]GraderBrief     `json:"graderSummary"`
+	Id              string             `json:"id"`
+	InputTokens     int64              `json:"inputTokens"`
+	Model           string             `json:"model"`
+	OutputTokens    int64              `json:"outputTokens"`
+	Passed          *bool              `json:"passed"`
+	ReasoningTokens int64              `json:"reasoningTokens"`
+	Reviewed        bool               `json:"reviewed"`
+	RunId           string             `json:"runId"`
+	Score           *float64           `json:"score"`
+	StartedAt       *time.Time         `json:"startedAt"`
+	Status          string             `json:"status"`
+	StimulusName    string             `json:"stimulusName"`
+	Tags            *map[string]string `json:"tags,omitempty"`
+	ToolCalls       int                `json:"toolCalls"`
+	TotalTokens     int64              `json:"totalTokens"`
+	TrialIndex      int                `json:"trialIndex"`
+	Turns           int                `json:"turns"`
 }
 
 // Page defines model for Page.
