@@ -10,6 +10,7 @@ type keyMap struct {
 	Trajectory, Expand, ExpandAll, Refresh, Help, Quit   key.Binding
 	// Review and run management.
 	Pass, Fail, Clear, Note, Review, Next, Prev, Undo, Rename, Delete key.Binding
+	GroupBy                                                           key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -47,6 +48,7 @@ func newKeyMap() keyMap {
 		Undo:       key.NewBinding(key.WithKeys("ctrl+z"), key.WithHelp("ctrl+z", "undo the last write")),
 		Rename:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rename the run")),
 		Delete:     key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete the run (to the trash)")),
+		GroupBy:    key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "ranking: group by the next tag (category, …)")),
 		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,5 +107,24 @@ func TestReviewWalk(t *testing.T) {
 	}
 	if r, _ := store.Open(dir).Run("8b2d4e7f10"); r.Name != "reviewed-candidate" {
 		t.Errorf("run name %q", r.Name)
+	}
+}
+
+// TestGroupBy: b groups the ranking by each tag key of the run in turn, then by none.
+func TestGroupBy(t *testing.T) {
+	m := newTestModel(140, 40)
+	settle(m, m.Init())
+	press(m, "enter")
+	press(m, "b")
+	if txt := screenText(m); !strings.Contains(txt, "[category=sql]") || !strings.Contains(txt, "ranking by category") {
+		t.Fatalf("b once:\n%s", txt)
+	}
+	press(m, "b")
+	if txt := screenText(m); !strings.Contains(txt, "[difficulty=hard]") {
+		t.Fatalf("b twice:\n%s", txt)
+	}
+	press(m, "b")
+	if txt := screenText(m); strings.Contains(txt, "[difficulty=") || strings.Contains(txt, "[category=") {
+		t.Fatalf("b three times is back to no grouping:\n%s", txt)
 	}
 }

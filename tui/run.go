@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -29,6 +30,9 @@ type runScreen struct {
 	total  int
 	width  int
 	height int
+	// by is the tag the ranking is grouped by ("" for none); b cycles through the run's
+	// tag keys.
+	by string
 }
 
 func newRunScreen(m *Model, ref string) *runScreen {
@@ -70,6 +74,7 @@ func (s *runScreen) loadTab() tea.Cmd {
 	src, sc := s.m.opt.Source, query.Scope{Runs: []string{s.detail.ID}}
 	switch s.tab {
 	case 0:
+		sc.By = s.by
 		return s.m.track(load(s, func() (query.Ranking, error) { return query.RankingOf(src, sc) }))
 	case 1:
 		return s.m.track(load(s, func() (query.Graders, error) { return query.GradersOf(src, sc) }))
@@ -111,6 +116,8 @@ func (s *runScreen) update(msg tea.Msg) tea.Cmd {
 				return s.drill()
 			case msg.String() >= "1" && msg.String() <= "5":
 				return s.setTab(int(msg.String()[0] - '1'))
+			case key.Matches(msg, k.GroupBy) && s.tab == 0 && s.detail != nil:
+				return s.cycleBy()
 			case key.Matches(msg, k.Review):
 				if s.detail != nil {
 					return push(newReviewScreen(s.m, s.detail.ID))
@@ -163,6 +170,16 @@ func (s *runScreen) loadedValue(v any) tea.Cmd {
 	case query.RunDetail:
 		s.detail = &v
 		return s.loadTab()
+	case groupBy:
+		if v.none {
+			return status("this run has no tags to group by (docs/format.md: tags)")
+		}
+		s.by, s.loaded[0] = v.key, false
+		msg := "ranking of all outcomes"
+		if v.key != "" {
+			msg = "ranking by " + v.key
+		}
+		return tea.Batch(s.loadTab(), status(msg))
 	case query.Ranking:
 		s.fillRanking(v)
 	case query.Graders:
@@ -223,7 +240,7 @@ func (s *runScreen) fillRanking(v query.Ranking) {
 		if m.CostUSD != nil {
 			cost = format.USD(*m.CostUSD)
 		}
-		name := m.Model
+		name := format.ModelLabel(m.Model, m.Slice)
 		if mark := format.VsLeader(m.VsLeader); mark == "≈" {
 			name += " ≈" // not significantly behind the leader
 		}
@@ -354,7 +371,35 @@ func (s *runScreen) selected() any {
 func (s *runScreen) help() []key.Binding {
 	k := s.m.keys
 	return []key.Binding{k.Tab, k.ShiftTab, k.Up, k.Down, k.Top, k.Bottom, k.PageDown, k.Enter, k.Filter,
-		k.Left, k.Right, k.Sort, k.Reverse, k.Failures, k.Review,
+		k.Left, k.Right, k.Sort, k.Reverse, k.Failures, k.Review, k.GroupBy,
 		key.NewBinding(key.WithKeys("1"), key.WithHelp("1–5", "jump to a tab")),
 		key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "clear the outcome filter"))}
+}
+
+// cycleBy groups the ranking by the next tag key of the run (none, then each key in turn).
+func (s *runScreen) cycleBy() tea.Cmd {
+	src, id, cur := s.m.opt.Source, s.detail.ID, s.by
+	return load(s, func() (groupBy, error) {
+		t, err := query.TagsOf(src, query.Scope{Runs: []string{id}})
+		if err != nil {
+			return groupBy{}, err
+		}
+		var keys []string
+		for _, x := range t.Tags {
+			if len(keys) == 0 || keys[len(keys)-1] != x.Key {
+				keys = append(keys, x.Key)
+			}
+		}
+		next := ""
+		if i := slices.Index(keys, cur); i+1 < len(keys) {
+			next = keys[i+1]
+		}
+		return groupBy{key: next, none: len(keys) == 0}, nil
+	})
+}
+
+// groupBy is the next grouping of the ranking.
+type groupBy struct {
+	key  string
+	none bool
 }
