@@ -173,3 +173,16 @@ func TestOutcomesWhere(t *testing.T) {
 		t.Errorf("a bad --where: exit %d", r.code)
 	}
 }
+
+// TestMatrixBy: the matrix takes a tag's values as rows, and filters by tags.
+func TestMatrixBy(t *testing.T) {
+	r := run(t, false, "matrix", "--by", "category", "--json", "--jq", `[.rowsBy, (.rows | join(",")), (.cells[4][5].value)] | @csv`)
+	// qwen3-coder (column 6) on sql (row 5): every outcome failed after the planted regression.
+	if strings.TrimSpace(r.out) != `"category","bugfix,docs,refactor,shell,sql,tests",0` {
+		t.Errorf("matrix --by category: %s %s", r.out, r.err)
+	}
+	r = run(t, false, "matrix", "--where", "difficulty=hard", "--json", "--jq", `.rows | length`)
+	if n := strings.TrimSpace(r.out); n == "" || n == "0" || n == "120" {
+		t.Errorf("matrix --where difficulty=hard: %s rows %s", n, r.err)
+	}
+}

@@ -32,7 +32,7 @@ func aggregateCmd[T any](f *Factory, cmd *cobra.Command, ask func(query.Source, 
 			return errs.E(errs.Invalid, "--by groups the ranking and compare; %s takes --where", cmd.Name())
 		}
 		if (by != "" || len(where) > 0) && cmd.Name() != "ranking" && cmd.Name() != "tags" {
-			return errs.E(errs.Invalid, "%s does not slice yet: --by and --where work on ranking, compare and outcomes", cmd.Name())
+			return errs.E(errs.Invalid, "%s does not slice yet: --by and --where work on ranking, compare, matrix and outcomes", cmd.Name())
 		}
 		v, err := ask(s, sc)
 		if err != nil {
@@ -78,20 +78,27 @@ func newToolsCmd(f *Factory) *cobra.Command {
 
 func newMatrixCmd(f *Factory) *cobra.Command {
 	var runs []string
-	var metric string
+	var metric, by string
+	var where []string
 	cmd := &cobra.Command{
 		Use:   "matrix",
 		Short: "A stimulus × model grid of any metric (pass_rate by default)",
 		Example: `  evals matrix
   evals matrix --metric duration_ms
-  evals matrix --json --jq '.rows | length'`,
+  evals matrix --json --jq '.rows | length'
+  evals matrix --by category            # rows are the tag's values`,
 		Args: exactArgs(0, "no arguments (use --run)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := f.Store()
 			if err != nil {
 				return err
 			}
-			m, err := query.MatrixOf(s, query.Scope{Runs: runs}, metric)
+			sc := query.Scope{Runs: runs}
+			sc.By = by
+			if sc.Where, err = query.ParseWhere(where); err != nil {
+				return err
+			}
+			m, err := query.MatrixOf(s, sc, metric)
 			if err != nil {
 				return err
 			}
@@ -100,6 +107,8 @@ func newMatrixCmd(f *Factory) *cobra.Command {
 	}
 	scopeFlag(cmd, &runs)
 	cmd.Flags().StringVar(&metric, "metric", "pass_rate", "metric id (see `evals metrics`)")
+	cmd.Flags().StringVar(&by, "by", "", "rows are the values of this tag instead of stimuli")
+	cmd.Flags().StringArrayVar(&where, "where", nil, "only outcomes with this tag: KEY=VALUE[,VALUE] (repeat)")
 	return cmd
 }
 

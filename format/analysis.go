@@ -107,7 +107,11 @@ func MetricValue(m query.Metric, v *float64) string {
 
 // Matrix renders the stimulus × model grid.
 func Matrix(m query.Matrix) Doc {
-	cols := []Column{{"STIMULUS", Text}}
+	first := "STIMULUS"
+	if m.RowsBy != "" {
+		first = strings.ToUpper(m.RowsBy)
+	}
+	cols := []Column{{first, Text}}
 	kind := Number
 	if m.Metric.Unit == "ratio" && m.Metric.Direction == "higher_is_better" {
 		kind = Rate

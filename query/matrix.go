@@ -20,9 +20,11 @@ type MatrixCell struct {
 // Matrix is a stimulus × model grid of one metric. cells[r][c] is null when the model has
 // no outcome for the stimulus.
 type Matrix struct {
-	RunIDs  []string        `json:"runIds"`
-	Metric  Metric          `json:"metric"`
-	Rows    []string        `json:"rows"`
+	RunIDs []string `json:"runIds"`
+	Metric Metric   `json:"metric"`
+	Rows   []string `json:"rows"`
+	// RowsBy is the tag whose values are the rows ("" when the rows are stimuli).
+	RowsBy  string          `json:"rowsBy,omitempty"`
 	Columns []string        `json:"columns"`
 	Cells   [][]*MatrixCell `json:"cells"`
 }
@@ -41,7 +43,13 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 	if err != nil {
 		return Matrix{}, err
 	}
-	aggs, err := aggregateRuns(src, runs, perCell)
+	// With By the rows are the tag's values instead of stimuli: each model's outcomes of
+	// one value, over every stimulus that has it.
+	mode := perCell
+	if sc.By != "" {
+		mode = perModel
+	}
+	aggs, err := aggregateRunsSliced(src, runs, mode, &sc.Slicing)
 	if err != nil {
 		return Matrix{}, err
 	}
@@ -54,7 +62,16 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 				if c == nil {
 					continue
 				}
-				k := [2]string{ra.stimuli[si], ra.models[mi]}
+				var k [2]string
+				if sc.By != "" {
+					model, slice := splitSliceName(ra.models[mi], sc.By)
+					k = [2]string{NoTag, model}
+					if slice != nil {
+						k[0] = slice.Value
+					}
+				} else {
+					k = [2]string{ra.stimuli[si], ra.models[mi]}
+				}
 				if cells[k] == nil {
 					cells[k] = &acc{}
 				}
@@ -63,7 +80,7 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 			}
 		}
 	}
-	out := Matrix{RunIDs: runIDs(runs), Metric: m, Rows: sortedKeys(stimuli), Columns: sortedKeys(models)}
+	out := Matrix{RunIDs: runIDs(runs), Metric: m, Rows: sortedKeys(stimuli), Columns: sortedKeys(models), RowsBy: sc.By}
 	out.Cells = make([][]*MatrixCell, len(out.Rows))
 	for r, s := range out.Rows {
 		out.Cells[r] = make([]*MatrixCell, len(out.Columns))
@@ -73,7 +90,10 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 				continue
 			}
 			out.Cells[r][c] = &MatrixCell{Value: m.value(a), OutcomeCount: a.n, Status: cellStatus(a, DefaultThreshold),
-				PassRateInterval: roundInterval(trialInterval(a.passed, a.rated())), Reviewed: a.reviewed > 0, Flags: cellFlags(a)}
+				PassRateInterval: roundInterval(trialInterval(a.passed, a.rated())), Reviewed: a.reviewed > 0}
+			if sc.By == "" { // a tag's row spans stimuli: flaky and error are cell words
+				out.Cells[r][c].Flags = cellFlags(a)
+			}
 		}
 	}
 	return out, nil

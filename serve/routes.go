@@ -83,9 +83,13 @@ var routes = []route{
 		return query.ToolsOf(s.d.Store, query.Scope{Runs: []string{run.ID}})
 	}))},
 	{method: "GET", path: "/api/runs/{id}/matrix", summary: "Stimulus × model matrix of a metric", heavy: true,
-		params: []param{{"metric", "string", "a metric id (default pass_rate)"}},
+		params: []param{{"metric", "string", "a metric id (default pass_rate)"}, {"by", "string", "rows are the values of this tag instead of stimuli"}, pWhere},
 		handle: runScoped(answer(func(s *server, r *http.Request, run store.Run) (any, error) {
-			return query.MatrixOf(s.d.Store, query.Scope{Runs: []string{run.ID}}, r.URL.Query().Get("metric"))
+			sl, err := slicing(r.URL.Query())
+			if err != nil {
+				return nil, err
+			}
+			return query.MatrixOf(s.d.Store, query.Scope{Runs: []string{run.ID}, Slicing: sl}, r.URL.Query().Get("metric"))
 		}))},
 	{method: "GET", path: "/api/runs/{id}/compare", summary: "Two models within a run", heavy: true,
 		params: []param{{"modelA", "string", "first model (required)"}, {"modelB", "string", "second model (required)"}},

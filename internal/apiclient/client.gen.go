@@ -638,6 +638,7 @@ type Matrix struct {
 	Columns *[]string         `json:"columns"`
 	Metric  Metric            `json:"metric"`
 	Rows    *[]string         `json:"rows"`
+	RowsBy  *string           `json:"rowsBy,omitempty"`
 	RunIds  *[]string         `json:"runIds"`
 }
 
@@ -1265,6 +1266,12 @@ type GetGradersParamsVerdicts string
 type GetMatrixParams struct {
 	// Metric a metric id (default pass_rate)
 	Metric *GetMatrixParamsMetric `form:"metric,omitempty" json:"metric,omitempty"`
+
+	// By rows are the values of this tag instead of stimuli
+	By *string `form:"by,omitempty" json:"by,omitempty"`
+
+	// Where only outcomes with this tag: KEY=VALUE[,VALUE] (repeatable)
+	Where *string `form:"where,omitempty" json:"where,omitempty"`
 
 	// Verdicts effective (default: a human verdict overrides the graders') or graded
 	Verdicts *GetMatrixParamsVerdicts `form:"verdicts,omitempty" json:"verdicts,omitempty"`
@@ -3103,6 +3110,30 @@ func NewGetMatrixRequest(server string, id string, params *GetMatrixParams) (*ht
 		if params.Metric != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "metric", *params.Metric, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.By != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "by", *params.By, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Where != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "where", *params.Where, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
