@@ -140,7 +140,18 @@ func TestSlices(t *testing.T) {
 		t.Errorf("tags: %s %s", r.out, r.err)
 	}
 	if r := run(t, false, "graders", "--by", "category"); r.code != 2 {
-		t.Errorf("graders --by: exit %d (not sliced yet: a usage error, not a silent answer)", r.code)
+		t.Errorf("graders --by: exit %d (not grouped: a usage error, not a silent answer)", r.code)
+	}
+	// graders and tools filter: sql's outcomes are a sixth of the run's.
+	all := run(t, false, "graders", "--json", "--jq", `[.graders[].resultCount] | add`)
+	sql := run(t, false, "graders", "--where", "category=sql", "--json", "--jq", `[.graders[].resultCount] | add`)
+	if a, b := strings.TrimSpace(all.out), strings.TrimSpace(sql.out); a == b || b == "" || b == "null" {
+		t.Errorf("graders --where: %s of %s", b, a)
+	}
+	toolsAll := run(t, false, "tools", "--json", "--jq", `[.tools[].callCount] | add`)
+	toolsSQL := run(t, false, "tools", "--where", "category=sql", "--json", "--jq", `[.tools[].callCount] | add`)
+	if a, b := strings.TrimSpace(toolsAll.out), strings.TrimSpace(toolsSQL.out); a == b || b == "" || b == "null" {
+		t.Errorf("tools --where: %s of %s", b, a)
 	}
 }
 

@@ -28,11 +28,12 @@ func aggregateCmd[T any](f *Factory, cmd *cobra.Command, ask func(query.Source, 
 			return err
 		}
 		sc.By = by
+		// ranking groups (--by) and filters (--where); graders and tools filter; tags counts.
 		if by != "" && cmd.Name() != "ranking" {
-			return errs.E(errs.Invalid, "--by groups the ranking and compare; %s takes --where", cmd.Name())
+			return errs.E(errs.Invalid, "--by groups ranking, matrix and compare; %s takes --where", cmd.Name())
 		}
-		if (by != "" || len(where) > 0) && cmd.Name() != "ranking" && cmd.Name() != "tags" {
-			return errs.E(errs.Invalid, "%s does not slice yet: --by and --where work on ranking, compare, matrix and outcomes", cmd.Name())
+		if len(where) > 0 && cmd.Name() == "tags" {
+			return errs.E(errs.Invalid, "tags lists every tag: it takes no --where")
 		}
 		v, err := ask(s, sc)
 		if err != nil {

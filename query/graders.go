@@ -56,7 +56,7 @@ func GradersOf(src Source, sc Scope) (Graders, error) {
 	if err != nil {
 		return Graders{}, err
 	}
-	parts, err := perRun(src, runs, func(r store.Run) (graderPart, error) { return graderScan(src, r) })
+	parts, err := perRun(src, runs, func(r store.Run) (graderPart, error) { return graderScan(src, r, &sc.Slicing) })
 	if err != nil {
 		return Graders{}, err
 	}
@@ -109,13 +109,17 @@ func GradersOf(src Source, sc Scope) (Graders, error) {
 }
 
 // graderScan tallies one run's grader results and remembers its first failing rows.
-func graderScan(src Source, r store.Run) (graderPart, error) {
+func graderScan(src Source, r store.Run, sl *Slicing) (graderPart, error) {
+	keep, err := keptRows(src, r.ID, sl, "graders_row", "graders_len")
+	if err != nil {
+		return graderPart{}, err
+	}
 	accs := map[string]*graderAcc{}
 	var local []*graderAcc
 	stimID := map[string]int32{}
 	var stimuli []string
 	var st []int32
-	err := src.Scan(r.ID, store.Graders, []string{"grader", "grader_type", "passed", "score", "stimulus"}, func(b *store.Batch) error {
+	err = src.Scan(r.ID, store.Graders, []string{"grader", "grader_type", "passed", "score", "stimulus"}, func(b *store.Batch) error {
 		d, td, sd := b.Dict("grader"), b.Dict("grader_type"), b.Dict("stimulus")
 		st = translate(st[:0], sd.Values, stimID, &stimuli)
 		local = local[:0]
@@ -129,6 +133,9 @@ func graderScan(src Source, r store.Run) (graderPart, error) {
 		}
 		passed, score := b.Bool("passed"), b.Float("score")
 		for i := 0; i < b.N; i++ {
+			if keep != nil && (b.Row0+int64(i) >= int64(len(keep)) || !keep[b.Row0+int64(i)]) {
+				continue
+			}
 			a := local[d.Index[i]]
 			if a.typ == "" {
 				a.typ = td.Values[td.Index[i]]

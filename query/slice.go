@@ -167,3 +167,34 @@ func TagsOf(src Source, sc Scope) (Tags, error) {
 	})
 	return out, nil
 }
+
+// keptRows marks the rows of a child table (graders, tool_calls) whose outcome sl keeps:
+// outcomes record where their child rows start and how many there are (rowCol, lenCol).
+// nil when sl filters nothing.
+func keptRows(src Source, runID string, sl *Slicing, rowCol, lenCol string) ([]bool, error) {
+	if sl == nil || len(sl.Where) == 0 {
+		return nil, nil
+	}
+	tc := &tagCache{sl: sl, seen: map[string]tagInfo{}}
+	var keep []bool
+	err := src.Scan(runID, store.Outcomes, []string{"tags", rowCol, lenCol}, func(b *store.Batch) error {
+		td, from, n := b.Dict("tags"), b.Int(rowCol), b.Int(lenCol)
+		ok := make([]bool, len(td.Values))
+		for j, v := range td.Values {
+			ok[j] = tc.info(v).keep
+		}
+		for i := 0; i < b.N; i++ {
+			end := from[i] + n[i]
+			for int64(len(keep)) < end {
+				keep = append(keep, false)
+			}
+			if ok[td.Index[i]] {
+				for k := from[i]; k < end; k++ {
+					keep[k] = true
+				}
+			}
+		}
+		return nil
+	})
+	return keep, err
+}

@@ -41,7 +41,7 @@ func ToolsOf(src Source, sc Scope) (Tools, error) {
 	if err != nil {
 		return Tools{}, err
 	}
-	parts, err := perRun(src, runs, func(r store.Run) (map[string]*toolAcc, error) { return toolScan(src, r) })
+	parts, err := perRun(src, runs, func(r store.Run) (map[string]*toolAcc, error) { return toolScan(src, r, &sc.Slicing) })
 	if err != nil {
 		return Tools{}, err
 	}
@@ -79,11 +79,15 @@ func ToolsOf(src Source, sc Scope) (Tools, error) {
 
 // toolScan joins tool calls to their outcomes by position: the writer stores an outcome's
 // tool calls contiguously at tools_row, so no id column is read.
-func toolScan(src Source, r store.Run) (map[string]*toolAcc, error) {
+func toolScan(src Source, r store.Run, sl *Slicing) (map[string]*toolAcc, error) {
+	keep, err := keptRows(src, r.ID, sl, "tools_row", "tools_len")
+	if err != nil {
+		return nil, err
+	}
 	accs := map[string]*toolAcc{}
 	owner := make([]int32, 0, r.Summary.ToolCalls)     // tool row → outcome row
 	verdict := make([]int8, 0, r.Summary.OutcomeCount) // outcome row → 1 passed, 0 failed or errored, -1 not rated
-	err := src.Scan(r.ID, store.Outcomes, []string{"status", "passed", "tools_row", "tools_len"}, func(b *store.Batch) error {
+	err = src.Scan(r.ID, store.Outcomes, []string{"status", "passed", "tools_row", "tools_len"}, func(b *store.Batch) error {
 		sd, passed, from, n := b.Dict("status"), b.Bool("passed"), b.Int("tools_row"), b.Int("tools_len")
 		for i := 0; i < b.N; i++ {
 			row := int32(b.Row0) + int32(i)
@@ -121,6 +125,9 @@ func toolScan(src Source, r store.Run) (map[string]*toolAcc, error) {
 		seenModel := make([]map[int32]bool, len(local))
 		success, dur := b.Bool("success"), b.Int("duration_ms")
 		for i := 0; i < b.N; i++ {
+			if keep != nil && (b.Row0+int64(i) >= int64(len(keep)) || !keep[b.Row0+int64(i)]) {
+				continue
+			}
 			ti := td.Index[i]
 			a := local[ti]
 			a.calls++

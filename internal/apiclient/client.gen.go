@@ -1255,6 +1255,9 @@ type ExportRunParamsFormat string
 
 // GetGradersParams defines parameters for GetGraders.
 type GetGradersParams struct {
+	// Where only outcomes with this tag: KEY=VALUE[,VALUE] (repeatable)
+	Where *string `form:"where,omitempty" json:"where,omitempty"`
+
 	// Verdicts effective (default: a human verdict overrides the graders') or graded
 	Verdicts *GetGradersParamsVerdicts `form:"verdicts,omitempty" json:"verdicts,omitempty"`
 }
@@ -1342,6 +1345,9 @@ type GetRankingParamsVerdicts string
 
 // GetToolsParams defines parameters for GetTools.
 type GetToolsParams struct {
+	// Where only outcomes with this tag: KEY=VALUE[,VALUE] (repeatable)
+	Where *string `form:"where,omitempty" json:"where,omitempty"`
+
 	// Verdicts effective (default: a human verdict overrides the graders') or graded
 	Verdicts *GetToolsParamsVerdicts `form:"verdicts,omitempty" json:"verdicts,omitempty"`
 }
@@ -3046,6 +3052,18 @@ func NewGetGradersRequest(server string, id string, params *GetGradersParams) (*
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
+		if params.Where != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "where", *params.Where, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Verdicts != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "verdicts", *params.Verdicts, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -3469,6 +3487,18 @@ func NewGetToolsRequest(server string, id string, params *GetToolsParams) (*http
 		// styled parameters, preserving literal commas as delimiters
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
+
+		if params.Where != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "where", *params.Where, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
 
 		if params.Verdicts != nil {
 
