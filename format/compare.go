@@ -84,7 +84,7 @@ func Compare(c query.Compare, all bool) Doc {
 			if len(runs) > 2 {
 				model += " vs " + subj[p.Base].RunName
 			}
-			changes.Rows = append(changes.Rows, []string{ch.Kind, model, r.Stimulus, cellText(r.Cells[p.Base]), cellText(r.Cells[p.New])})
+			changes.Rows = append(changes.Rows, []string{ch.Kind, model, r.Stimulus, CompareCellText(r.Cells[p.Base]), CompareCellText(r.Cells[p.New])})
 		}
 	}
 	title := "Changed stimuli"
@@ -98,7 +98,8 @@ func Compare(c query.Compare, all bool) Doc {
 	}, Primary: 2}
 }
 
-func cellText(c query.CompareCell) string {
+// CompareCellText is a compare cell in words: "ok 100.0% (n=3) flaky", "missing".
+func CompareCellText(c query.CompareCell) string {
 	switch c.Status {
 	case query.CellMissing, query.CellSkipped, query.CellUngraded:
 		if c.SampleSize > 0 {

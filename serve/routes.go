@@ -154,11 +154,12 @@ func runScoped(fn func(s *server, r *http.Request, run store.Run) (result, error
 		if err != nil {
 			return result{}, err
 		}
-		if matches(r, etagFor(run, r, s.d.Store.Stamp())) {
-			return result{run: &run}, nil
+		etag := etagFor(run, r, s.d.Store.Stamp())
+		if matches(r, etag) {
+			return result{run: &run, etag: etag}, nil
 		}
 		res, err := fn(s, r, run)
-		res.run = &run
+		res.run, res.etag = &run, etag
 		return res, err
 	}
 }

@@ -128,7 +128,7 @@ func (s *server) endpoint(rt route) http.Handler {
 			writeError(w, 0, err)
 			return
 		}
-		if res.run != nil && s.notModified(w, r, *res.run) {
+		if res.run != nil && notModified(w, r, *res.run, res.etag) {
 			return // the client has it: runScoped did not even run the query
 		}
 		if res.raw != nil {
@@ -150,8 +150,10 @@ type result struct {
 	raw         []byte
 	contentType string
 	filename    string
-	// run makes the answer revalidatable: runs never change once written.
-	run *store.Run
+	// run makes the answer revalidatable: runs never change once written; etag is its tag
+	// (computed once, by runScoped).
+	run  *store.Run
+	etag string
 }
 
 // etagFor names one answer about a run: runs never change once written, so the run's
@@ -171,8 +173,7 @@ func matches(r *http.Request, etag string) bool {
 
 // notModified sets ETag and Last-Modified for a run-scoped answer and answers 304 when
 // the client already has it.
-func (s *server) notModified(w http.ResponseWriter, r *http.Request, run store.Run) bool {
-	etag := etagFor(run, r, s.d.Store.Stamp())
+func notModified(w http.ResponseWriter, r *http.Request, run store.Run, etag string) bool {
 	w.Header().Set("ETag", etag)
 	modified := run.CreatedAt
 	if run.CompletedAt != nil {

@@ -10,7 +10,6 @@ import (
 	"github.com/evals-dev/evals/errs"
 	"github.com/evals-dev/evals/format"
 	"github.com/evals-dev/evals/query"
-	"github.com/evals-dev/evals/store"
 )
 
 // Tabs of a run page.
@@ -327,7 +326,7 @@ func (s *Site) Compare(runs []string) ([]byte, error) {
 				wants = append(wants, want{len(d.Changes), strings.SplitN(p.Base, ":", 2)[0], p.Model, row.Stimulus, false},
 					want{len(d.Changes), strings.SplitN(p.New, ":", 2)[0], p.Model, row.Stimulus, true})
 			}
-			d.Changes = append(d.Changes, compareChange{Kind: ch.Kind, Model: p.Model, Stimulus: row.Stimulus, Base: cellText(row.Cells[p.Base]), New: cellText(row.Cells[p.New])})
+			d.Changes = append(d.Changes, compareChange{Kind: ch.Kind, Model: p.Model, Stimulus: row.Stimulus, Base: format.CompareCellText(row.Cells[p.Base]), New: format.CompareCellText(row.Cells[p.New])})
 		}
 	}
 	d.More = total - len(d.Changes)
@@ -377,13 +376,6 @@ func (s *Site) Compare(runs []string) ([]byte, error) {
 	return s.render(pageOf("compare", "compare", crumbs, d))
 }
 
-func cellText(c query.CompareCell) string {
-	if c.Status == query.CellMissing {
-		return "missing"
-	}
-	return c.Status + " " + format.Pct(c.PassRate)
-}
-
 // errorData is an error page.
 type errorData struct{ Code, Message string }
 
@@ -395,5 +387,3 @@ func (s *Site) Error(err error) []byte {
 	}
 	return b
 }
-
-var _ = store.OutcomeID

@@ -5,12 +5,12 @@ import (
 	"runtime"
 	"sync"
 
-	"golang.org/x/sync/errgroup"
-	"html/template"
 	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/evals-dev/evals/errs"
 	"github.com/evals-dev/evals/query"
@@ -32,7 +32,7 @@ type ReportStats struct {
 func WriteReport(src query.Source, dir string, runs []store.Run) (ReportStats, error) {
 	st := ReportStats{Dir: dir}
 	s := &Site{src: src, static: true, bundled: map[string]bool{}}
-	s.tmpl = template.Must(template.New("pages").Funcs(s.funcs()).ParseFS(templateFS, "templates/*.html"))
+	s.tmpl = s.parse()
 	s.only = map[string]bool{}
 	for _, r := range runs {
 		s.only[r.ID] = true

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/evals-dev/evals/format"
@@ -37,10 +38,17 @@ type Site struct {
 
 // New returns the site of the server over src; stamp (may be nil) makes pages live.
 func New(src query.Source, stamp func() string) *Site {
-	s := &Site{src: src, stamp: stamp}
-	s.tmpl = template.Must(template.New("pages").Funcs(s.funcs()).ParseFS(templateFS, "templates/*.html"))
-	return s
+	return &Site{src: src, stamp: stamp, tmpl: serverTemplates()}
 }
+
+// parse parses the pages with the link functions of s.
+func (s *Site) parse() *template.Template {
+	return template.Must(template.New("pages").Funcs(s.funcs()).ParseFS(templateFS, "templates/*.html"))
+}
+
+// serverTemplates are parsed once: a server's links depend on nothing of the request (the
+// handler makes a Site per request, which must not parse the templates each time).
+var serverTemplates = sync.OnceValue(func() *template.Template { return (&Site{}).parse() })
 
 // crumb is one step of the breadcrumb.
 type crumb struct{ Text, URL string }
