@@ -139,8 +139,16 @@ func TestSlices(t *testing.T) {
 	if strings.TrimSpace(r.out) != "2160" {
 		t.Errorf("tags: %s %s", r.out, r.err)
 	}
-	if r := run(t, false, "graders", "--by", "category"); r.code != 2 {
-		t.Errorf("graders --by: exit %d (not grouped: a usage error, not a silent answer)", r.code)
+	if r := run(t, false, "tags", "--by", "category"); r.code != 2 {
+		t.Errorf("tags --by: exit %d (not grouped: a usage error, not a silent answer)", r.code)
+	}
+	r = run(t, false, "graders", "--by", "category", "--json", "--jq", `[.graders[] | select(.slice.value == "sql") | .resultCount] | add`)
+	if strings.TrimSpace(r.out) != "1392" {
+		t.Errorf("graders --by category, sql results: %s %s", r.out, r.err)
+	}
+	r = run(t, false, "tools", "--by", "category", "--json", "--jq", `[.tools[] | .slice.key] | unique | join(",")`)
+	if strings.TrimSpace(r.out) != "category" {
+		t.Errorf("tools --by category: %s %s", r.out, r.err)
 	}
 	// graders and tools filter: sql's outcomes are a sixth of the run's.
 	all := run(t, false, "graders", "--json", "--jq", `[.graders[].resultCount] | add`)

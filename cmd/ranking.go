@@ -28,9 +28,9 @@ func aggregateCmd[T any](f *Factory, cmd *cobra.Command, ask func(query.Source, 
 			return err
 		}
 		sc.By = by
-		// ranking groups (--by) and filters (--where); graders and tools filter; tags counts.
-		if by != "" && cmd.Name() != "ranking" {
-			return errs.E(errs.Invalid, "--by groups ranking, matrix and compare; %s takes --where", cmd.Name())
+		// ranking, graders and tools group (--by) and filter (--where); tags counts.
+		if by != "" && cmd.Name() == "tags" {
+			return errs.E(errs.Invalid, "tags lists every tag: it takes no --by")
 		}
 		if len(where) > 0 && cmd.Name() == "tags" {
 			return errs.E(errs.Invalid, "tags lists every tag: it takes no --where")
@@ -42,7 +42,7 @@ func aggregateCmd[T any](f *Factory, cmd *cobra.Command, ask func(query.Source, 
 		return f.print(view{value: v, doc: func() format.Doc { return doc(v) }, items: func() []any { return items(v) }})
 	}
 	scopeFlag(cmd, &runs)
-	cmd.Flags().StringVar(&by, "by", "", "one line per model and value of this tag (a slice): category, difficulty, …")
+	cmd.Flags().StringVar(&by, "by", "", "one line per "+map[string]string{"ranking": "model", "graders": "grader", "tools": "tool"}[cmd.Name()]+" and value of this tag (a slice): category, difficulty, …")
 	cmd.Flags().StringArrayVar(&where, "where", nil, "only outcomes with this tag: KEY=VALUE[,VALUE] (repeat)")
 	return cmd
 }

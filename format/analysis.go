@@ -59,7 +59,7 @@ func Graders(g query.Graders) Doc {
 		if len(s.SampleFailureEvidence) > 0 {
 			ev = s.SampleFailureEvidence[0]
 		}
-		t.Rows = append(t.Rows, []string{s.Name, s.Type, PctPM(s.PassRate, s.PassRateInterval), Int(s.PassCount), Int(s.FailCount), Float(s.MeanScore, 3), ev})
+		t.Rows = append(t.Rows, []string{ModelLabel(s.Name, s.Slice), s.Type, PctPM(s.PassRate, s.PassRateInterval), Int(s.PassCount), Int(s.FailCount), Float(s.MeanScore, 3), ev})
 	}
 	secs := []Section{{Title: scopeTitle("Graders", g.RunIDs), Table: t}}
 	for _, s := range g.Graders {
@@ -70,7 +70,7 @@ func Graders(g query.Graders) Doc {
 		for i, e := range s.SampleFailureEvidence {
 			kv = append(kv, [2]string{s.SampleFailureOutcomes[i], e})
 		}
-		secs = append(secs, Section{Title: "Failures of " + s.Name, KV: kv})
+		secs = append(secs, Section{Title: "Failures of " + ModelLabel(s.Name, s.Slice), KV: kv})
 	}
 	return Doc{Sections: secs}
 }
@@ -80,7 +80,7 @@ func Tools(ts query.Tools) Doc {
 	t := &Table{Columns: []Column{{"TOOL", Text}, {"CALLS", Number}, {"SUCCESS", Rate}, {"FAILURES", Number},
 		{"OUTCOMES", Number}, {"OUTCOME PASS", Rate}, {"MEAN DURATION", Number}, {"MODELS", Text}}, Empty: "no tool calls"}
 	for _, s := range ts.Tools {
-		t.Rows = append(t.Rows, []string{s.Name, Int(s.CallCount), Pct(s.SuccessRate), Int(s.FailureCount), Int(s.OutcomeCount),
+		t.Rows = append(t.Rows, []string{ModelLabel(s.Name, s.Slice), Int(s.CallCount), Pct(s.SuccessRate), Int(s.FailureCount), Int(s.OutcomeCount),
 			Pct(s.OutcomePassRate), Ms(s.MeanDurationMs), strings.Join(s.Models, ", ")})
 	}
 	return Doc{Sections: []Section{{Title: scopeTitle("Tools", ts.RunIDs), Table: t}}}
@@ -316,7 +316,7 @@ func ReviewsSection(reviews map[string]store.Review) Section {
 	return Section{Title: "Human reviews", Table: t}
 }
 
-// ModelLabel is a model's name with its slice, when the answer is sliced.
+// ModelLabel is a model's (grader's, tool's) name with its slice, when the answer is sliced.
 func ModelLabel(model string, s *query.Slice) string {
 	if s == nil {
 		return model

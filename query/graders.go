@@ -10,7 +10,9 @@ import (
 
 // GraderStats is one grader's record over the runs in scope.
 type GraderStats struct {
-	Name          string   `json:"name"`
+	Name string `json:"name"`
+	// Slice is the group of the line with --by (the grader's results on outcomes with that tag).
+	Slice         *Slice   `json:"slice,omitempty"`
 	Type          string   `json:"type"`
 	ResultCount   int64    `json:"resultCount"`
 	PassCount     int64    `json:"passCount"`
@@ -93,7 +95,8 @@ func GradersOf(src Source, sc Scope) (Graders, error) {
 	out := Graders{RunIDs: runIDs(runs), Graders: []GraderStats{}}
 	for _, name := range order {
 		a := accs[name]
-		gs := GraderStats{Name: name, Type: a.typ, ResultCount: a.n, PassCount: a.pass, FailCount: a.fail,
+		gname, slice := splitSliceName(name, sc.By)
+		gs := GraderStats{Name: gname, Slice: slice, Type: a.typ, ResultCount: a.n, PassCount: a.pass, FailCount: a.fail,
 			UngradedCount: a.n - a.pass - a.fail, PassRate: ratio(a.pass, a.pass+a.fail), PassRateInterval: roundInterval(RateInterval(a.clusters)),
 			MeanScore:             mean(a.score, a.scoreN),
 			SampleFailureEvidence: []string{}, SampleFailureOutcomes: []string{}}
@@ -103,40 +106,50 @@ func GradersOf(src Source, sc Scope) (Graders, error) {
 		out.Graders = append(out.Graders, gs)
 	}
 	slices.SortFunc(out.Graders, func(a, b GraderStats) int {
-		return cmp.Or(cmpAsc(a.PassRate, b.PassRate), lessFold(a.Name, b.Name))
+		return cmp.Or(lessFold(a.Slice.value(), b.Slice.value()), cmpAsc(a.PassRate, b.PassRate), lessFold(a.Name, b.Name))
 	})
 	return out, nil
 }
 
 // graderScan tallies one run's grader results and remembers its first failing rows.
 func graderScan(src Source, r store.Run, sl *Slicing) (graderPart, error) {
-	keep, err := keptRows(src, r.ID, sl, "graders_row", "graders_len")
+	rows, groups, err := childGroups(src, r.ID, sl, "graders_row", "graders_len", r.Summary.GraderResults)
 	if err != nil {
 		return graderPart{}, err
 	}
+	ng := max(1, len(groups))
 	accs := map[string]*graderAcc{}
-	var local []*graderAcc
+	var local []*graderAcc // [group*len(dict) + dict index], filled as met
 	stimID := map[string]int32{}
 	var stimuli []string
 	var st []int32
 	err = src.Scan(r.ID, store.Graders, []string{"grader", "grader_type", "passed", "score", "stimulus"}, func(b *store.Batch) error {
 		d, td, sd := b.Dict("grader"), b.Dict("grader_type"), b.Dict("stimulus")
 		st = translate(st[:0], sd.Values, stimID, &stimuli)
-		local = local[:0]
-		for _, name := range d.Values {
-			a := accs[name]
-			if a == nil {
-				a = &graderAcc{failRows: map[string][]int64{}}
-				accs[name] = a
-			}
-			local = append(local, a)
-		}
+		local = append(local[:0], make([]*graderAcc, ng*len(d.Values))...)
 		passed, score := b.Bool("passed"), b.Float("score")
 		for i := 0; i < b.N; i++ {
-			if keep != nil && (b.Row0+int64(i) >= int64(len(keep)) || !keep[b.Row0+int64(i)]) {
-				continue
+			gi := int32(0)
+			if rows != nil {
+				if row := b.Row0 + int64(i); row >= int64(len(rows)) || rows[row] < 0 {
+					continue
+				} else {
+					gi = rows[row]
+				}
 			}
-			a := local[d.Index[i]]
+			k := int(gi)*len(d.Values) + int(d.Index[i])
+			a := local[k]
+			if a == nil {
+				name := d.Values[d.Index[i]]
+				if groups != nil {
+					name = sliceName(name, sl.By, groups[gi])
+				}
+				if a = accs[name]; a == nil {
+					a = &graderAcc{failRows: map[string][]int64{}}
+					accs[name] = a
+				}
+				local[k] = a
+			}
 			if a.typ == "" {
 				a.typ = td.Values[td.Index[i]]
 			}

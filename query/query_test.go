@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/evals-dev/evals/ingest"
@@ -256,5 +257,75 @@ func TestPassAtK(t *testing.T) {
 	}
 	if !math.IsNaN(PassAtK(2, 1, 3)) {
 		t.Error("k > n must be undefined")
+	}
+}
+
+// TestGradersAndToolsBySlice: each --by line equals the unsliced answer filtered to that
+// slice (--where), and the slices add up to the whole.
+func TestGradersAndToolsBySlice(t *testing.T) {
+	type key struct{ name, value string }
+	by, err := GradersOf(demo, Scope{Slicing: Slicing{By: "category"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := GradersOf(demo, Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := map[string]int64{}
+	lines := map[key]GraderStats{}
+	values := map[string]bool{}
+	for _, g := range by.Graders {
+		if g.Slice == nil || g.Slice.Key != "category" {
+			t.Fatalf("grader line without its slice: %+v", g)
+		}
+		sum[g.Name] += g.ResultCount
+		lines[key{g.Name, g.Slice.Value}] = g
+		values[g.Slice.Value] = true
+	}
+	for _, g := range all.Graders {
+		if sum[g.Name] != g.ResultCount {
+			t.Errorf("grader %s: slices add to %d results, whole is %d", g.Name, sum[g.Name], g.ResultCount)
+		}
+	}
+	if len(values) < 2 {
+		t.Fatalf("demo category slices: %v", values)
+	}
+	for v := range values {
+		one, err := GradersOf(demo, Scope{Slicing: Slicing{Where: []TagFilter{{Key: "category", Values: []string{v}}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range one.Graders {
+			l := lines[key{g.Name, v}]
+			if l.ResultCount != g.ResultCount || l.PassCount != g.PassCount || *l.PassRateInterval != *g.PassRateInterval ||
+				!slices.Equal(l.SampleFailureEvidence, g.SampleFailureEvidence) {
+				t.Errorf("grader %s [category=%s]: by gives %+v, where gives %+v", g.Name, v, l, g)
+			}
+		}
+	}
+
+	tby, err := ToolsOf(demo, Scope{Slicing: Slicing{By: "difficulty"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlines := map[key]ToolStats{}
+	for _, s := range tby.Tools {
+		tlines[key{s.Name, s.Slice.Value}] = s
+	}
+	for _, v := range []string{"easy", "hard"} {
+		one, err := ToolsOf(demo, Scope{Slicing: Slicing{Where: []TagFilter{{Key: "difficulty", Values: []string{v}}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(one.Tools) == 0 {
+			t.Fatalf("no tools in difficulty=%s", v)
+		}
+		for _, s := range one.Tools {
+			l := tlines[key{s.Name, v}]
+			if l.CallCount != s.CallCount || l.OutcomeCount != s.OutcomeCount || !slices.Equal(l.Models, s.Models) || *l.OutcomePassRate != *s.OutcomePassRate {
+				t.Errorf("tool %s [difficulty=%s]: by gives %+v, where gives %+v", s.Name, v, l, s)
+			}
+		}
 	}
 }

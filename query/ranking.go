@@ -145,12 +145,7 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 		out.ReviewedCount += mr.ReviewedCount
 		out.Models = append(out.Models, mr)
 	}
-	group := func(m ModelRank) string {
-		if m.Slice == nil {
-			return ""
-		}
-		return m.Slice.Value
-	}
+	group := func(m ModelRank) string { return m.Slice.value() }
 	slices.SortFunc(out.Models, func(a, b ModelRank) int {
 		return cmp.Or(lessFold(group(a), group(b)), cmpDesc(a.PassRate, b.PassRate), cmpAsc(a.MeanDurationMs, b.MeanDurationMs), lessFold(a.Model, b.Model))
 	})

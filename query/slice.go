@@ -31,6 +31,14 @@ type Slice struct {
 	Value string `json:"value"`
 }
 
+// value is the slice's value, "" for no slice.
+func (s *Slice) value() string {
+	if s == nil {
+		return ""
+	}
+	return s.Value
+}
+
 // NoTag is the slice value of outcomes without the grouping tag.
 const NoTag = "(none)"
 
@@ -168,33 +176,46 @@ func TagsOf(src Source, sc Scope) (Tags, error) {
 	return out, nil
 }
 
-// keptRows marks the rows of a child table (graders, tool_calls) whose outcome sl keeps:
-// outcomes record where their child rows start and how many there are (rowCol, lenCol).
-// nil when sl filters nothing.
-func keptRows(src Source, runID string, sl *Slicing, rowCol, lenCol string) ([]bool, error) {
-	if sl == nil || len(sl.Where) == 0 {
-		return nil, nil
+// childGroups gives the slice of each row of a child table (graders, tool_calls): the index
+// in groups of its outcome's --by value, or -1 where sl's filters drop the outcome. Outcomes
+// record where their child rows start and how many there are (rowCol, lenCol); limit is the
+// child table's row count from run.json, so no size is taken from a column's values.
+// nil when sl neither groups nor filters.
+func childGroups(src Source, runID string, sl *Slicing, rowCol, lenCol string, limit int64) (rows []int32, groups []string, err error) {
+	if !sl.active() {
+		return nil, nil, nil
 	}
 	tc := &tagCache{sl: sl, seen: map[string]tagInfo{}}
-	var keep []bool
-	err := src.Scan(runID, store.Outcomes, []string{"tags", rowCol, lenCol}, func(b *store.Batch) error {
+	gid := map[string]int32{}
+	err = src.Scan(runID, store.Outcomes, []string{"tags", rowCol, lenCol}, func(b *store.Batch) error {
 		td, from, n := b.Dict("tags"), b.Int(rowCol), b.Int(lenCol)
-		ok := make([]bool, len(td.Values))
+		g := make([]int32, len(td.Values))
 		for j, v := range td.Values {
-			ok[j] = tc.info(v).keep
+			t := tc.info(v)
+			g[j] = -1
+			if t.keep {
+				id, ok := gid[t.group]
+				if !ok {
+					id = int32(len(groups))
+					gid[t.group] = id
+					groups = append(groups, t.group)
+				}
+				g[j] = id
+			}
 		}
 		for i := 0; i < b.N; i++ {
 			end := from[i] + n[i]
-			for int64(len(keep)) < end {
-				keep = append(keep, false)
+			if from[i] < 0 || n[i] < 0 || end > limit {
+				return errs.E(errs.Corrupt, "run %s: outcome row %d points at %s rows %d..%d of %d", runID, b.Row0+int64(i), rowCol, from[i], end, limit)
 			}
-			if ok[td.Index[i]] {
-				for k := from[i]; k < end; k++ {
-					keep[k] = true
-				}
+			for int64(len(rows)) < end {
+				rows = append(rows, -1)
+			}
+			for k := from[i]; k < end; k++ {
+				rows[k] = g[td.Index[i]]
 			}
 		}
 		return nil
 	})
-	return keep, err
+	return rows, groups, err
 }

@@ -9,7 +9,9 @@ import (
 
 // ToolStats is one tool's record over the runs in scope.
 type ToolStats struct {
-	Name            string   `json:"name"`
+	Name string `json:"name"`
+	// Slice is the group of the line with --by (the tool's calls in outcomes with that tag).
+	Slice           *Slice   `json:"slice,omitempty"`
 	CallCount       int64    `json:"callCount"`
 	SuccessCount    int64    `json:"successCount"`
 	FailureCount    int64    `json:"failureCount"`
@@ -62,7 +64,8 @@ func ToolsOf(src Source, sc Scope) (Tools, error) {
 	}
 	out := Tools{RunIDs: runIDs(runs), Tools: []ToolStats{}}
 	for name, a := range accs {
-		ts := ToolStats{Name: name, CallCount: a.calls, SuccessCount: a.ok, FailureCount: a.calls - a.ok,
+		tname, slice := splitSliceName(name, sc.By)
+		ts := ToolStats{Name: tname, Slice: slice, CallCount: a.calls, SuccessCount: a.ok, FailureCount: a.calls - a.ok,
 			SuccessRate: ratio(a.ok, a.calls), OutcomeCount: a.outcomes, OutcomePassRate: ratio(a.passed, a.rated),
 			MeanDurationMs: mean(float64(a.durSum), a.durN), Models: []string{}}
 		for m := range a.models {
@@ -72,7 +75,7 @@ func ToolsOf(src Source, sc Scope) (Tools, error) {
 		out.Tools = append(out.Tools, ts)
 	}
 	slices.SortFunc(out.Tools, func(a, b ToolStats) int {
-		return cmp.Or(cmp.Compare(b.CallCount, a.CallCount), lessFold(a.Name, b.Name))
+		return cmp.Or(lessFold(a.Slice.value(), b.Slice.value()), cmp.Compare(b.CallCount, a.CallCount), lessFold(a.Name, b.Name))
 	})
 	return out, nil
 }
@@ -80,10 +83,11 @@ func ToolsOf(src Source, sc Scope) (Tools, error) {
 // toolScan joins tool calls to their outcomes by position: the writer stores an outcome's
 // tool calls contiguously at tools_row, so no id column is read.
 func toolScan(src Source, r store.Run, sl *Slicing) (map[string]*toolAcc, error) {
-	keep, err := keptRows(src, r.ID, sl, "tools_row", "tools_len")
+	rows, groups, err := childGroups(src, r.ID, sl, "tools_row", "tools_len", r.Summary.ToolCalls)
 	if err != nil {
 		return nil, err
 	}
+	ng := max(1, len(groups))
 	accs := map[string]*toolAcc{}
 	owner := make([]int32, 0, r.Summary.ToolCalls)     // tool row → outcome row
 	verdict := make([]int8, 0, r.Summary.OutcomeCount) // outcome row → 1 passed, 0 failed or errored, -1 not rated
@@ -113,23 +117,31 @@ func toolScan(src Source, r store.Run, sl *Slicing) (map[string]*toolAcc, error)
 	var local []*toolAcc
 	err = src.Scan(r.ID, store.ToolCalls, []string{"tool", "model", "success", "duration_ms"}, func(b *store.Batch) error {
 		td, md := b.Dict("tool"), b.Dict("model")
-		local = local[:0]
-		for _, name := range td.Values {
-			a := accs[name]
-			if a == nil {
-				a = &toolAcc{models: map[string]struct{}{}, lastOutcome: -1}
-				accs[name] = a
-			}
-			local = append(local, a)
-		}
+		local = append(local[:0], make([]*toolAcc, ng*len(td.Values))...)
 		seenModel := make([]map[int32]bool, len(local))
 		success, dur := b.Bool("success"), b.Int("duration_ms")
 		for i := 0; i < b.N; i++ {
-			if keep != nil && (b.Row0+int64(i) >= int64(len(keep)) || !keep[b.Row0+int64(i)]) {
-				continue
+			gi := int32(0)
+			if rows != nil {
+				if row := b.Row0 + int64(i); row >= int64(len(rows)) || rows[row] < 0 {
+					continue
+				} else {
+					gi = rows[row]
+				}
 			}
-			ti := td.Index[i]
+			ti := int(gi)*len(td.Values) + int(td.Index[i])
 			a := local[ti]
+			if a == nil {
+				name := td.Values[td.Index[i]]
+				if groups != nil {
+					name = sliceName(name, sl.By, groups[gi])
+				}
+				if a = accs[name]; a == nil {
+					a = &toolAcc{models: map[string]struct{}{}, lastOutcome: -1}
+					accs[name] = a
+				}
+				local[ti] = a
+			}
 			a.calls++
 			if success[i] == 1 {
 				a.ok++

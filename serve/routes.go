@@ -76,21 +76,21 @@ var routes = []route{
 			}
 			return query.RankingOf(s.d.Store, query.Scope{Runs: []string{run.ID}, Slicing: sl})
 		}))},
-	{method: "GET", path: "/api/runs/{id}/graders", summary: "Grader failure analysis", heavy: true, params: []param{pWhere},
+	{method: "GET", path: "/api/runs/{id}/graders", summary: "Grader failure analysis, per slice with by", heavy: true, params: []param{pBy, pWhere},
 		handle: runScoped(answer(func(s *server, r *http.Request, run store.Run) (any, error) {
 			sl, err := slicing(r.URL.Query())
 			if err != nil {
 				return nil, err
 			}
-			return query.GradersOf(s.d.Store, query.Scope{Runs: []string{run.ID}, Slicing: query.Slicing{Where: sl.Where}})
+			return query.GradersOf(s.d.Store, query.Scope{Runs: []string{run.ID}, Slicing: sl})
 		}))},
-	{method: "GET", path: "/api/runs/{id}/tools", summary: "Tool usage analysis", heavy: true, params: []param{pWhere},
+	{method: "GET", path: "/api/runs/{id}/tools", summary: "Tool usage analysis, per slice with by", heavy: true, params: []param{pBy, pWhere},
 		handle: runScoped(answer(func(s *server, r *http.Request, run store.Run) (any, error) {
 			sl, err := slicing(r.URL.Query())
 			if err != nil {
 				return nil, err
 			}
-			return query.ToolsOf(s.d.Store, query.Scope{Runs: []string{run.ID}, Slicing: query.Slicing{Where: sl.Where}})
+			return query.ToolsOf(s.d.Store, query.Scope{Runs: []string{run.ID}, Slicing: sl})
 		}))},
 	{method: "GET", path: "/api/runs/{id}/matrix", summary: "Stimulus × model matrix of a metric", heavy: true,
 		params: []param{{"metric", "string", "a metric id (default pass_rate)"}, {"by", "string", "rows are the values of this tag instead of stimuli"}, pWhere},

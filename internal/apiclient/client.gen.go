@@ -609,6 +609,7 @@ type GraderStats struct {
 	ResultCount           int64     `json:"resultCount"`
 	SampleFailureEvidence *[]string `json:"sampleFailureEvidence"`
 	SampleFailureOutcomes *[]string `json:"sampleFailureOutcomes"`
+	Slice                 *Slice    `json:"slice,omitempty"`
 	Type                  string    `json:"type"`
 	UngradedCount         int64     `json:"ungradedCount"`
 }
@@ -1046,6 +1047,7 @@ type ToolStats struct {
 	Name            string    `json:"name"`
 	OutcomeCount    int64     `json:"outcomeCount"`
 	OutcomePassRate *float64  `json:"outcomePassRate"`
+	Slice           *Slice    `json:"slice,omitempty"`
 	SuccessCount    int64     `json:"successCount"`
 	SuccessRate     *float64  `json:"successRate"`
 }
@@ -1255,6 +1257,9 @@ type ExportRunParamsFormat string
 
 // GetGradersParams defines parameters for GetGraders.
 type GetGradersParams struct {
+	// By one line per model and value of this tag (a slice)
+	By *string `form:"by,omitempty" json:"by,omitempty"`
+
 	// Where only outcomes with this tag: KEY=VALUE[,VALUE] (repeatable)
 	Where *string `form:"where,omitempty" json:"where,omitempty"`
 
@@ -1345,6 +1350,9 @@ type GetRankingParamsVerdicts string
 
 // GetToolsParams defines parameters for GetTools.
 type GetToolsParams struct {
+	// By one line per model and value of this tag (a slice)
+	By *string `form:"by,omitempty" json:"by,omitempty"`
+
 	// Where only outcomes with this tag: KEY=VALUE[,VALUE] (repeatable)
 	Where *string `form:"where,omitempty" json:"where,omitempty"`
 
@@ -1546,7 +1554,7 @@ type ClientInterface interface {
 	// Corresponds with GET /api/runs/{id}/export/{format} (the `ExportRun` operationId).
 	ExportRun(ctx context.Context, id string, format ExportRunParamsFormat, params *ExportRunParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetGraders Grader failure analysis
+	// GetGraders Grader failure analysis, per slice with by
 	//
 	// Corresponds with GET /api/runs/{id}/graders (the `GetGraders` operationId).
 	GetGraders(ctx context.Context, id string, params *GetGradersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1566,7 +1574,7 @@ type ClientInterface interface {
 	// Corresponds with GET /api/runs/{id}/ranking (the `GetRanking` operationId).
 	GetRanking(ctx context.Context, id string, params *GetRankingParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetTools Tool usage analysis
+	// GetTools Tool usage analysis, per slice with by
 	//
 	// Corresponds with GET /api/runs/{id}/tools (the `GetTools` operationId).
 	GetTools(ctx context.Context, id string, params *GetToolsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1850,7 +1858,7 @@ func (c *Client) ExportRun(ctx context.Context, id string, format ExportRunParam
 	return c.Client.Do(req)
 }
 
-// GetGraders Grader failure analysis
+// GetGraders Grader failure analysis, per slice with by
 //
 // Corresponds with GET /api/runs/{id}/graders (the `GetGraders` operationId).
 func (c *Client) GetGraders(ctx context.Context, id string, params *GetGradersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1910,7 +1918,7 @@ func (c *Client) GetRanking(ctx context.Context, id string, params *GetRankingPa
 	return c.Client.Do(req)
 }
 
-// GetTools Tool usage analysis
+// GetTools Tool usage analysis, per slice with by
 //
 // Corresponds with GET /api/runs/{id}/tools (the `GetTools` operationId).
 func (c *Client) GetTools(ctx context.Context, id string, params *GetToolsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3052,6 +3060,18 @@ func NewGetGradersRequest(server string, id string, params *GetGradersParams) (*
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
+		if params.By != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "by", *params.By, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Where != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "where", *params.Where, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -3488,6 +3508,18 @@ func NewGetToolsRequest(server string, id string, params *GetToolsParams) (*http
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
+		if params.By != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "by", *params.By, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Where != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "where", *params.Where, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -3838,7 +3870,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/runs/{id}/export/{format} (the `ExportRun` operationId).
 	ExportRunWithResponse(ctx context.Context, id string, format ExportRunParamsFormat, params *ExportRunParams, reqEditors ...RequestEditorFn) (*ExportRunResponse, error)
 
-	// GetGradersWithResponse Grader failure analysis
+	// GetGradersWithResponse Grader failure analysis, per slice with by
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3866,7 +3898,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/runs/{id}/ranking (the `GetRanking` operationId).
 	GetRankingWithResponse(ctx context.Context, id string, params *GetRankingParams, reqEditors ...RequestEditorFn) (*GetRankingResponse, error)
 
-	// GetToolsWithResponse Tool usage analysis
+	// GetToolsWithResponse Tool usage analysis, per slice with by
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5570,7 +5602,7 @@ func (c *ClientWithResponses) ExportRunWithResponse(ctx context.Context, id stri
 	return ParseExportRunResponse(rsp)
 }
 
-// GetGradersWithResponse Grader failure analysis
+// GetGradersWithResponse Grader failure analysis, per slice with by
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -5622,7 +5654,7 @@ func (c *ClientWithResponses) GetRankingWithResponse(ctx context.Context, id str
 	return ParseGetRankingResponse(rsp)
 }
 
-// GetToolsWithResponse Tool usage analysis
+// GetToolsWithResponse Tool usage analysis, per slice with by
 //
 // Returns a wrapper object for the known response body format(s).
 //
