@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -132,6 +134,34 @@ func TestHarnessNumbersAgree(t *testing.T) {
 		if ok != wz.Summary.Succeeded || failed != wz.Summary.Failed {
 			t.Errorf("waza %s: %d ok / %d failed cells, summary %+v", f, ok, failed, wz.Summary)
 		}
+	}
+	// waza groups are slices: per group, the passed runs of the file's tasks.
+	var wzg struct {
+		Tasks []struct {
+			Group string
+			Runs  []struct{ Status string }
+		}
+	}
+	b, _ = os.ReadFile("../testdata/harness/waza/azure-deploy-claude.json")
+	json.Unmarshal(b, &wzg)
+	groups := map[string]string{}
+	pass, total := map[string]int{}, map[string]int{}
+	for _, tk := range wzg.Tasks {
+		for _, r := range tk.Runs {
+			total[tk.Group]++
+			if r.Status == "passed" {
+				pass[tk.Group]++
+			}
+		}
+	}
+	for g := range total {
+		groups[g] = fmt.Sprintf("%d/%d", pass[g], total[g])
+	}
+	r = run(t, false, "ranking", "--run", ids["azure-deploy-claude.json"], "--store", root, "--by", "group", "--json",
+		"--jq", `[.models[] | {(.slice.value): "\(.passedCount)/\(.outcomeCount)"}] | add | tojson`)
+	var got map[string]string
+	if err := json.Unmarshal([]byte(strings.TrimSpace(r.out)), &got); err != nil || len(total) < 2 || !maps.Equal(got, groups) {
+		t.Errorf("waza by group: %s (%v), want %v; %s", r.out, err, groups, r.err)
 	}
 }
 

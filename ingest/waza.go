@@ -19,6 +19,7 @@ type wazaFile struct {
 	Tasks     []struct {
 		TestID      string          `json:"test_id"`
 		DisplayName string          `json:"display_name"`
+		Group       string          `json:"group"`
 		Prompt      json.RawMessage `json:"prompt"`
 		Input       json.RawMessage `json:"input"`
 		Runs        []wazaRun       `json:"runs"`
@@ -59,7 +60,8 @@ type wazaRun struct {
 	} `json:"transcript"`
 }
 
-// readWaza maps a waza EvaluationOutcome: tasks × runs as stimuli × trials, validations as
+// readWaza maps a waza EvaluationOutcome: tasks × runs as stimuli × trials (a task's group
+// as the tag group), validations as
 // graders with their feedback, session digests' counts, transcripts as events and tool
 // calls. Unknown keys are ignored and missing ones left empty.
 func readWaza(path string) ([]built, error) {
@@ -108,6 +110,9 @@ func readWaza(path string) ([]built, error) {
 		for ri, r := range t.Runs {
 			o := wazaOutcome(r, stim, model)
 			o.Input = input
+			if t.Group != "" {
+				o.Tags = map[string]string{"group": t.Group}
+			}
 			o.Trial = ri
 			if r.RunNumber > 0 {
 				o.Trial = r.RunNumber - 1
