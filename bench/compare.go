@@ -22,13 +22,25 @@ type benchCase struct {
 	check func(evalsOut, duckOut []byte) error
 }
 
-func rankingSQL(path string) string {
-	return fmt.Sprintf(`WITH o AS (SELECT * FROM read_parquet('%s')),
-cells AS (SELECT model, run_id, stimulus,
+// sliceExpr is the SQL of a --by slice over the outcomes' tags column (JSON text), as evals
+// groups it: a missing tag is the slice "(none)".
+func sliceExpr(by string) string {
+	if by == "" {
+		return "''"
+	}
+	return fmt.Sprintf(`coalesce(json_extract_string(tags, '$.%s'), '(none)')`, by)
+}
+
+// rankingSQL reads the columns evals's ranking reads (not output or other text), grouped by
+// model, and by slice with by.
+func rankingSQL(path, by string) string {
+	return fmt.Sprintf(`WITH o AS (SELECT model, run_id, stimulus, status, passed, duration_ms, turns, tool_calls,
+  input_tokens, output_tokens, reasoning_tokens, total_tokens, cost_usd, %[2]s AS slice FROM read_parquet('%[1]s')),
+cells AS (SELECT model, slice, run_id, stimulus,
   count(*) FILTER (WHERE status = 'error' OR (status = 'success' AND passed IS NOT NULL)) AS n,
   count(*) FILTER (WHERE status = 'success' AND passed) AS c FROM o GROUP BY ALL),
-k AS (SELECT model, avg(CASE WHEN n >= 3 THEN 1 - ((n-c)*(n-c-1)*(n-c-2))::DOUBLE / (n*(n-1)*(n-2)) END) AS pass_at_3 FROM cells GROUP BY model),
-m AS (SELECT model,
+k AS (SELECT model, slice, avg(CASE WHEN n >= 3 THEN 1 - ((n-c)*(n-c-1)*(n-c-2))::DOUBLE / (n*(n-1)*(n-2)) END) AS pass_at_3 FROM cells GROUP BY model, slice),
+m AS (SELECT model, slice,
   count(*) FILTER (WHERE status = 'success' AND passed)::DOUBLE
     / nullif(count(*) FILTER (WHERE status = 'error' OR (status = 'success' AND passed IS NOT NULL)), 0) AS pass_rate,
   avg(duration_ms) FILTER (WHERE status <> 'skipped') AS mean_duration,
@@ -36,15 +48,21 @@ m AS (SELECT model,
   avg(tool_calls) FILTER (WHERE status <> 'skipped') AS mean_tools,
   sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(reasoning_tokens) AS reasoning_tokens,
   sum(total_tokens) AS total_tokens, sum(cost_usd) AS cost, count(*) AS n, count(*) FILTER (WHERE status = 'error') AS errors
-  FROM o GROUP BY model)
-SELECT * FROM m JOIN k USING (model) ORDER BY pass_rate DESC, mean_duration, model`, path)
+  FROM o GROUP BY model, slice)
+SELECT * FROM m JOIN k USING (model, slice) ORDER BY lower(slice), slice, pass_rate DESC, mean_duration, model`, path, sliceExpr(by))
 }
 
-func gradersSQL(path string) string {
-	return fmt.Sprintf(`SELECT grader, any_value(grader_type) AS type, count(*) FILTER (WHERE passed) AS pass,
+// gradersSQL counts grader results, per slice of their outcome's tags with by.
+func gradersSQL(graders, outcomes, by string) string {
+	from := fmt.Sprintf(`(SELECT grader, grader_type, passed, score, evidence, '' AS slice FROM read_parquet('%s'))`, graders)
+	if by != "" {
+		from = fmt.Sprintf(`(SELECT g.grader, g.grader_type, g.passed, g.score, g.evidence, o.slice FROM read_parquet('%s') g
+  JOIN (SELECT outcome_id, %s AS slice FROM read_parquet('%s')) o USING (outcome_id))`, graders, sliceExpr(by), outcomes)
+	}
+	return fmt.Sprintf(`SELECT grader, slice, any_value(grader_type) AS type, count(*) FILTER (WHERE passed) AS pass,
   count(*) FILTER (WHERE NOT passed) AS fail, avg(score) AS mean_score,
   any_value(evidence) FILTER (WHERE NOT passed) AS sample
-FROM read_parquet('%s') GROUP BY grader ORDER BY pass::DOUBLE / (pass + fail), grader`, path)
+FROM %s GROUP BY grader, slice ORDER BY lower(slice), slice, pass::DOUBLE / (pass + fail), grader`, from)
 }
 
 func toolsSQL(outcomes, calls string) string {
@@ -75,8 +93,11 @@ func compare(args []string) error {
 	var cases []benchCase
 	for _, scope := range []struct{ name, run, flag string }{{"latest", latest, "latest"}, {"all", "", "all"}} {
 		cases = append(cases,
-			benchCase{"ranking " + scope.name, []string{"ranking", "--run", scope.flag}, rankingSQL(glob(*dir, scope.run, "outcomes.parquet")), checkRanking},
-			benchCase{"graders " + scope.name, []string{"graders", "--run", scope.flag}, gradersSQL(glob(*dir, scope.run, "graders.parquet")), checkGraders},
+			benchCase{"ranking " + scope.name, []string{"ranking", "--run", scope.flag}, rankingSQL(glob(*dir, scope.run, "outcomes.parquet"), ""), checkRanking},
+			benchCase{"ranking/cat " + scope.name, []string{"ranking", "--run", scope.flag, "--by", "category"}, rankingSQL(glob(*dir, scope.run, "outcomes.parquet"), "category"), checkRanking},
+			benchCase{"graders " + scope.name, []string{"graders", "--run", scope.flag}, gradersSQL(glob(*dir, scope.run, "graders.parquet"), "", ""), checkGraders},
+			benchCase{"graders/cat " + scope.name, []string{"graders", "--run", scope.flag, "--by", "category"},
+				gradersSQL(glob(*dir, scope.run, "graders.parquet"), glob(*dir, scope.run, "outcomes.parquet"), "category"), checkGraders},
 			benchCase{"tools " + scope.name, []string{"tools", "--run", scope.flag}, toolsSQL(glob(*dir, scope.run, "outcomes.parquet"), glob(*dir, scope.run, "tool_calls.parquet")), checkTools},
 		)
 	}
@@ -166,6 +187,7 @@ func checkRanking(e, d []byte) error {
 	var r struct {
 		Models []struct {
 			Model          string
+			Slice          struct{ Value string }
 			PassRate       float64
 			MeanDurationMs float64
 			OutcomeCount   float64
@@ -186,7 +208,7 @@ func checkRanking(e, d []byte) error {
 	}
 	for i, m := range r.Models {
 		x := rows[i]
-		if x["model"] != m.Model || !approx(m.PassRate, num(x["pass_rate"])) || !approx(m.MeanDurationMs, num(x["mean_duration"])) ||
+		if x["model"] != m.Model || x["slice"] != m.Slice.Value || !approx(m.PassRate, num(x["pass_rate"])) || !approx(m.MeanDurationMs, num(x["mean_duration"])) ||
 			m.OutcomeCount != num(x["n"]) || m.ErrorCount != num(x["errors"]) || m.TotalTokens != num(x["total_tokens"]) ||
 			(m.PassAtK != nil && !approx(m.PassAtK["3"], num(x["pass_at_3"]))) {
 			return fmt.Errorf("row %d: evals %+v, duckdb %v", i, m, x)
@@ -199,6 +221,7 @@ func checkGraders(e, d []byte) error {
 	var g struct {
 		Graders []struct {
 			Name                 string
+			Slice                struct{ Value string }
 			PassCount, FailCount float64
 		}
 	}
@@ -213,7 +236,7 @@ func checkGraders(e, d []byte) error {
 		return fmt.Errorf("%d graders vs %d", len(g.Graders), len(rows))
 	}
 	for i, x := range g.Graders {
-		if rows[i]["grader"] != x.Name || x.PassCount != num(rows[i]["pass"]) || x.FailCount != num(rows[i]["fail"]) {
+		if rows[i]["grader"] != x.Name || rows[i]["slice"] != x.Slice.Value || x.PassCount != num(rows[i]["pass"]) || x.FailCount != num(rows[i]["fail"]) {
 			return fmt.Errorf("row %d: evals %+v, duckdb %v", i, x, rows[i])
 		}
 	}

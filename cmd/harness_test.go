@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,7 +29,7 @@ func importFixtures(t *testing.T) (string, map[string]string) {
 	if err := json.Unmarshal([]byte(r.out), &tree); err != nil {
 		t.Fatal(err)
 	}
-	if len(tree.Results) != 11 || len(tree.Failed) != 0 {
+	if len(tree.Results) != 12 || len(tree.Failed) != 0 {
 		t.Fatalf("imported %d, failed %v", len(tree.Results), tree.Failed)
 	}
 	ids := map[string]string{}
@@ -177,5 +178,42 @@ func TestDirectoryImportGoesOnPastBadFiles(t *testing.T) {
 	}
 	if !strings.Contains(r.out, "good.json: imported run") {
 		t.Fatalf("good file not imported: %s", r.out)
+	}
+}
+
+// TestLMEvalGroupSlices: an lm-eval run's tasks, subgroups and groups are slices whose pass
+// rates are the results file's own acc for each of them.
+func TestLMEvalGroupSlices(t *testing.T) {
+	root, ids := importFixtures(t)
+	const name = "results_2025-03-04T10-11-12.000001.json"
+	var res struct {
+		Results map[string]map[string]any
+	}
+	b, _ := os.ReadFile("../testdata/harness/lm-eval/pythia-160m-mmlu/" + name)
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, by := range []string{"task", "subgroup", "group"} {
+		r := run(t, false, "ranking", "--run", ids[name], "--store", root, "--by", by, "--json")
+		var rk struct {
+			Models []struct {
+				Slice    struct{ Value string }
+				PassRate float64
+			}
+		}
+		if err := json.Unmarshal([]byte(r.out), &rk); err != nil {
+			t.Fatalf("ranking --by %s: %v %s", by, err, r.err)
+		}
+		for _, m := range rk.Models {
+			want, ok := res.Results[m.Slice.Value]["acc,none"].(float64)
+			if !ok || math.Abs(m.PassRate-want) > 5e-7 { // JSON rates carry 6 decimals
+				t.Errorf("--by %s %s: pass rate %v, the file says %v", by, m.Slice.Value, m.PassRate, want)
+			}
+			seen++
+		}
+	}
+	if seen != 6 { // 3 tasks, 2 subgroups, 1 group
+		t.Errorf("%d slices, want 6", seen)
 	}
 }

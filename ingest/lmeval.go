@@ -15,6 +15,7 @@ import (
 type lmResults struct {
 	Results        map[string]map[string]any  `json:"results"`
 	HigherIsBetter map[string]map[string]bool `json:"higher_is_better"`
+	GroupSubtasks  map[string][]string        `json:"group_subtasks"`
 	Config         json.RawMessage            `json:"config"`
 	Versions       json.RawMessage            `json:"versions"`
 	NShot          json.RawMessage            `json:"n-shot"`
@@ -26,7 +27,7 @@ type lmResults struct {
 
 // readLMEval maps an lm-evaluation-harness results file and the samples files beside it
 // (samples_<task>_<timestamp>.jsonl): one run per results file, each document a stimulus,
-// each task metric a grader. It returns the companion files for the digest.
+// each task metric a grader, the task and its groups as tags. It returns the companion files for the digest.
 func readLMEval(path string) ([]built, []string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -75,7 +76,7 @@ func readLMEval(path string) ([]built, []string, error) {
 			continue // results without samples: nothing per document to import
 		}
 		companions = append(companions, sp)
-		o, err := readLMSamples(sp, task, model, r.HigherIsBetter[task])
+		o, err := readLMSamples(sp, lmTags(task, r.GroupSubtasks), model, r.HigherIsBetter[task])
 		if err != nil {
 			return nil, nil, err
 		}
@@ -87,7 +88,39 @@ func readLMEval(path string) ([]built, []string, error) {
 	return []built{{meta: meta, outcomes: outs}}, companions, nil
 }
 
-func readLMSamples(path, task, model string, higher map[string]bool) ([]*store.Outcome, error) {
+// lmTags are a task's tags: task, and from group_subtasks the group at the top of its tree
+// (mmlu) and, when it differs, the subgroup it sits in (mmlu_stem).
+func lmTags(task string, subtasks map[string][]string) map[string]string {
+	parent := map[string]string{}
+	for g, ts := range subtasks {
+		for _, t := range ts {
+			if t != g {
+				parent[t] = g
+			}
+		}
+	}
+	tags := map[string]string{"task": task}
+	up, ok := parent[task]
+	if !ok {
+		return tags
+	}
+	root := up
+	for range len(parent) { // bounded: a cycle in a hand-made file ends here
+		p, ok := parent[root]
+		if !ok {
+			break
+		}
+		root = p
+	}
+	tags["group"] = root
+	if up != root {
+		tags["subgroup"] = up
+	}
+	return tags
+}
+
+func readLMSamples(path string, tags map[string]string, model string, higher map[string]bool) ([]*store.Outcome, error) {
+	task := tags["task"]
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -111,7 +144,7 @@ func readLMSamples(path, task, model string, higher map[string]bool) ([]*store.O
 		var metrics []string
 		_ = json.Unmarshal(s["metrics"], &metrics)
 		o := &store.Outcome{Stimulus: fmt.Sprintf("%s/%v", task, docID), Model: model, Status: store.StatusSuccess, Turns: 1,
-			Expected: text(s["target"]), Tags: map[string]string{"task": task}}
+			Expected: text(s["target"]), Tags: tags}
 		var args map[string]struct {
 			Arg0 json.RawMessage `json:"arg_0"`
 		}

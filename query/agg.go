@@ -117,6 +117,12 @@ type runAgg struct {
 
 type passCount struct{ n, c int32 }
 
+// stimCount is a stimulus's passCount, for sparse lists.
+type stimCount struct {
+	s int32
+	passCount
+}
+
 // aggMode chooses the grain of aggregateRun.
 type aggMode int
 

@@ -75,3 +75,21 @@ func BenchmarkCompareLatestJSON(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkRankingAllByCategory(b *testing.B) {
+	s := benchStore(b)
+	for b.Loop() {
+		if _, err := RankingOf(s, Scope{Runs: []string{"all"}, Slicing: Slicing{By: "category"}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkGradersAllByCategory(b *testing.B) {
+	s := benchStore(b)
+	for b.Loop() {
+		if _, err := GradersOf(s, Scope{Runs: []string{"all"}, Slicing: Slicing{By: "category"}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -93,17 +93,18 @@ func GradersOf(src Source, sc Scope) (Graders, error) {
 		}
 	}
 	out := Graders{RunIDs: runIDs(runs), Graders: []GraderStats{}}
+	var picked []*graderAcc
 	for _, name := range order {
 		a := accs[name]
 		gname, slice := splitSliceName(name, sc.By)
-		gs := GraderStats{Name: gname, Slice: slice, Type: a.typ, ResultCount: a.n, PassCount: a.pass, FailCount: a.fail,
+		out.Graders = append(out.Graders, GraderStats{Name: gname, Slice: slice, Type: a.typ, ResultCount: a.n, PassCount: a.pass, FailCount: a.fail,
 			UngradedCount: a.n - a.pass - a.fail, PassRate: ratio(a.pass, a.pass+a.fail), PassRateInterval: roundInterval(RateInterval(a.clusters)),
 			MeanScore:             mean(a.score, a.scoreN),
-			SampleFailureEvidence: []string{}, SampleFailureOutcomes: []string{}}
-		if err := sampleFailures(src, runs, a, &gs); err != nil {
-			return Graders{}, err
-		}
-		out.Graders = append(out.Graders, gs)
+			SampleFailureEvidence: []string{}, SampleFailureOutcomes: []string{}})
+		picked = append(picked, a)
+	}
+	if err := sampleFailures(src, runs, picked, out.Graders); err != nil {
+		return Graders{}, err
 	}
 	slices.SortFunc(out.Graders, func(a, b GraderStats) int {
 		return cmp.Or(lessFold(a.Slice.value(), b.Slice.value()), cmpAsc(a.PassRate, b.PassRate), lessFold(a.Name, b.Name))
@@ -156,8 +157,8 @@ func graderScan(src Source, r store.Run, sl *Slicing) (graderPart, error) {
 			a.n++
 			if passed[i] >= 0 {
 				s := st[sd.Index[i]]
-				for int(s) >= len(a.clusters) {
-					a.clusters = append(a.clusters, Cluster{})
+				if int(s) >= len(a.clusters) { // to the stimuli met so far, at once
+					a.clusters = append(a.clusters, make([]Cluster, len(stimuli)-len(a.clusters))...)
 				}
 				a.clusters[s].Rated++
 				a.clusters[s].Passed += int64(passed[i])
@@ -181,13 +182,21 @@ func graderScan(src Source, r store.Run, sl *Slicing) (graderPart, error) {
 	return graderPart{accs: accs, stimuli: stimuli}, err
 }
 
-// sampleFailures reads the evidence of the recorded failing rows, keeping distinct texts.
-func sampleFailures(src Source, runs []store.Run, a *graderAcc, gs *GraderStats) error {
+// sampleFailures reads the evidence of the recorded failing rows, keeping distinct texts:
+// run by run, one read of the rows every grader still short of samples recorded there.
+func sampleFailures(src Source, runs []store.Run, accs []*graderAcc, gs []GraderStats) error {
 	for _, r := range runs {
-		rows := a.failRows[r.ID]
-		if len(rows) == 0 || len(gs.SampleFailureEvidence) >= sampleEvidence {
+		var rows []int64
+		for i, a := range accs {
+			if len(gs[i].SampleFailureEvidence) < sampleEvidence {
+				rows = append(rows, a.failRows[r.ID]...)
+			}
+		}
+		if len(rows) == 0 {
 			continue
 		}
+		slices.Sort(rows)
+		rows = slices.Compact(rows)
 		ev, err := src.Strings(r.ID, store.Graders, "evidence", rows)
 		if err != nil {
 			return err
@@ -196,13 +205,16 @@ func sampleFailures(src Source, runs []store.Run, a *graderAcc, gs *GraderStats)
 		if err != nil {
 			return err
 		}
-		for _, row := range rows {
-			e := ev[row]
-			if e == "" || slices.Contains(gs.SampleFailureEvidence, e) || len(gs.SampleFailureEvidence) >= sampleEvidence {
-				continue
+		for i, a := range accs {
+			g := &gs[i]
+			for _, row := range a.failRows[r.ID] {
+				e := ev[row]
+				if e == "" || slices.Contains(g.SampleFailureEvidence, e) || len(g.SampleFailureEvidence) >= sampleEvidence {
+					continue
+				}
+				g.SampleFailureEvidence = append(g.SampleFailureEvidence, e)
+				g.SampleFailureOutcomes = append(g.SampleFailureOutcomes, ids[row])
 			}
-			gs.SampleFailureEvidence = append(gs.SampleFailureEvidence, e)
-			gs.SampleFailureOutcomes = append(gs.SampleFailureOutcomes, ids[row])
 		}
 	}
 	return nil

@@ -83,20 +83,29 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 		stimuli []string
 		accs    []acc
 		ks      []*kStats
-		counts  [][]passCount
+		// counts[m] are model m's rated stimuli: a slice of a model rates few of the run's.
+		counts [][]stimCount
 	}
 	parts, err := perRun(src, runs, func(r store.Run) (part, error) {
 		ra, err := aggregateSliced(src, r, mode, &sc.Slicing)
 		if err != nil {
 			return part{}, err
 		}
-		p := part{models: ra.models, stimuli: ra.stimuli, counts: ra.counts}
+		p := part{models: ra.models, stimuli: ra.stimuli, counts: make([][]stimCount, len(ra.models))}
 		for m := range ra.models {
 			p.accs = append(p.accs, ra.cells[m][0])
 			ks := newKStats(int(trials))
-			if trials > 1 {
-				for _, c := range ra.counts[m] {
-					if c.n > 0 {
+			rated := 0
+			for _, c := range ra.counts[m] {
+				if c.n > 0 {
+					rated++
+				}
+			}
+			p.counts[m] = make([]stimCount, 0, rated)
+			for s, c := range ra.counts[m] {
+				if c.n > 0 {
+					p.counts[m] = append(p.counts[m], stimCount{int32(s), c})
+					if trials > 1 {
 						ks.add(int64(c.n), int64(c.c))
 					}
 				}
@@ -128,8 +137,8 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 			if len(cl) < len(stimNames) {
 				cl = append(cl, make([]Cluster, len(stimNames)-len(cl))...)
 			}
-			for s, c := range p.counts[m] {
-				g := local[s]
+			for _, c := range p.counts[m] {
+				g := local[c.s]
 				cl[g].Rated += int64(c.n)
 				cl[g].Passed += int64(c.c)
 			}

@@ -187,6 +187,7 @@ func childGroups(src Source, runID string, sl *Slicing, rowCol, lenCol string, l
 	}
 	tc := &tagCache{sl: sl, seen: map[string]tagInfo{}}
 	gid := map[string]int32{}
+	rows = make([]int32, 0, min(limit, 1<<22)) // run.json's count, trusted only so far
 	err = src.Scan(runID, store.Outcomes, []string{"tags", rowCol, lenCol}, func(b *store.Batch) error {
 		td, from, n := b.Dict("tags"), b.Int(rowCol), b.Int(lenCol)
 		g := make([]int32, len(td.Values))
@@ -208,11 +209,16 @@ func childGroups(src Source, runID string, sl *Slicing, rowCol, lenCol string, l
 			if from[i] < 0 || n[i] < 0 || end > limit {
 				return errs.E(errs.Corrupt, "run %s: outcome row %d points at %s rows %d..%d of %d", runID, b.Row0+int64(i), rowCol, from[i], end, limit)
 			}
-			for int64(len(rows)) < end {
+			for int64(len(rows)) < from[i] {
 				rows = append(rows, -1)
 			}
+			gi := g[td.Index[i]]
 			for k := from[i]; k < end; k++ {
-				rows[k] = g[td.Index[i]]
+				if k < int64(len(rows)) {
+					rows[k] = gi
+				} else {
+					rows = append(rows, gi)
+				}
 			}
 		}
 		return nil
