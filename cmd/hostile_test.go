@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -194,4 +195,73 @@ func inertCSV(s string) string {
 		}
 	}
 	return ""
+}
+
+// TestHostileNumbers: values outside the format's ranges are refused on import with the
+// line and the rule (exit 4, nothing written); a BOM is no problem; JSON errors name JSON
+// kinds, never Go types; a run.json that cannot be read is corrupt_data, not not_found.
+func TestHostileNumbers(t *testing.T) {
+	dir := t.TempDir()
+	const ok = `{"stimulus":"s1","model":"m","trial":0,"passed":true}`
+	cases := []struct {
+		name, body string
+		code       int
+		want       string
+	}{
+		{"trial-huge", `{"stimulus":"s1","model":"m","trial":2000000000,"passed":true}`, 4, "trial 2000000000 is outside 0..1000000"},
+		{"trial-int32", `{"stimulus":"s1","model":"m","trial":2147483648,"passed":true}`, 4, "trial 2147483648 is outside"},
+		{"trial-max", `{"stimulus":"s1","model":"m","trial":1000000,"passed":true}`, 0, ""},
+		{"tokens-overflow", `{"stimulus":"s1","model":"m","passed":true,"usage":{"inputTokens":9223372036854775807,"outputTokens":9223372036854775807}}`, 4, "token counts add up past"},
+		{"run-tokens-overflow", `{"stimulus":"s1","model":"m","usage":{"totalTokens":9223372036854775807}}` + "\n" + `{"stimulus":"s2","model":"m","usage":{"totalTokens":9223372036854775807}}`, 4, "the run's total tokens would pass"},
+		{"duration-negative", `{"stimulus":"s1","model":"m","durationMs":-5}`, 4, "durationMs -5 is negative"},
+		{"weight-negative", `{"stimulus":"s1","model":"m","graders":[{"name":"g","passed":true,"weight":-1e308}]}`, 4, "graders[0].weight -1e+308 must be a finite number ≥ 0"},
+		{"tool-duration-negative", `{"stimulus":"s1","model":"m","toolCalls":[{"tool":"x","durationMs":-1}]}`, 4, "toolCalls[0].durationMs -1 is negative"},
+		{"cost-negative", `{"stimulus":"s1","model":"m","costUsd":-0.5}`, 4, "costUsd -0.5 must be a finite number ≥ 0"},
+		{"array-line", `[1,2,3]`, 4, "want an object, found JSON array"},
+		{"string-trial", `{"stimulus":"s1","model":"m","trial":"x"}`, 4, "field trial: want an integer that fits in 64 bits, found JSON string"},
+		{"bom", "\xef\xbb\xbf" + ok, 0, ""},
+	}
+	for _, c := range cases {
+		f := filepath.Join(dir, c.name+".jsonl")
+		if err := os.WriteFile(f, []byte(c.body+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		root := filepath.Join(dir, "store-"+c.name)
+		r := run(t, false, "import", f, "--store", root)
+		if r.code != c.code || !strings.Contains(r.err, c.want) {
+			t.Errorf("%s: exit %d, %q; want exit %d and %q", c.name, r.code, r.err, c.code, c.want)
+		}
+		if regexp.MustCompile(`ingest\.|store\.|\*json|int64|float64`).MatchString(r.err) && !strings.Contains(r.err, "64 bits") {
+			t.Errorf("%s: a Go name in the error: %s", c.name, r.err)
+		}
+		if c.code != 0 {
+			if entries, _ := os.ReadDir(filepath.Join(root, "runs")); len(entries) != 0 {
+				t.Errorf("%s: a refused import left %d runs", c.name, len(entries))
+			}
+			continue
+		}
+		// What is accepted answers every query at once: nothing is sized by a trial number.
+		for _, args := range [][]string{{"ranking"}, {"matrix"}, {"graders"}, {"outcomes"}} {
+			if r := run(t, false, append(args, "--store", root, "--json")...); r.code != 0 {
+				t.Errorf("%s: %v: exit %d %s", c.name, args, r.code, r.err)
+			}
+		}
+	}
+
+	// A run.json that cannot be read: the listing warns and goes on, a query is corrupt_data.
+	root := filepath.Join(dir, "store-bom")
+	runs, _ := filepath.Glob(filepath.Join(root, "runs", "*", "run.json"))
+	if len(runs) != 1 {
+		t.Fatalf("runs: %v", runs)
+	}
+	os.WriteFile(runs[0], []byte(`{"id": broken`), 0o644)
+	if r := run(t, false, "ranking", "--store", root); r.code != 4 || !strings.Contains(r.err, "cannot be read") {
+		t.Errorf("ranking over a corrupt run.json: exit %d %s", r.code, r.err)
+	}
+	if r := run(t, false, "run", filepath.Base(filepath.Dir(runs[0])), "--store", root); r.code != 4 {
+		t.Errorf("run ID of a corrupt run.json: exit %d %s", r.code, r.err)
+	}
+	if r := run(t, false, "runs", "--store", root); r.code != 0 || !strings.Contains(r.err, "warning: skipping a run") {
+		t.Errorf("runs over a corrupt run.json: exit %d %s", r.code, r.err)
+	}
 }

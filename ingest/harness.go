@@ -51,7 +51,7 @@ func Detect(path string) (string, error) {
 	defer f.Close()
 	head := make([]byte, 1<<20)
 	n, _ := io.ReadFull(f, head)
-	head = head[:n]
+	head = trimBOM(head[:n])
 	name := filepath.Base(path)
 	switch {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")) && strings.HasSuffix(name, ".eval"):
@@ -254,7 +254,7 @@ func writeBuilt(root, path, format string, b built, digest string, opt Options) 
 			w.Abort()
 			var coded *errs.Error
 			if errors.As(err, &coded) {
-				return Result{}, err
+				return Result{}, fmt.Errorf("%s: %w", path, err)
 			}
 			return Result{}, errs.E(errs.Corrupt, "%s: %s", path, err)
 		}
@@ -263,7 +263,7 @@ func writeBuilt(root, path, format string, b built, digest string, opt Options) 
 	for _, o := range b.outcomes {
 		if err := w.Add(o); err != nil {
 			w.Abort()
-			return Result{}, err
+			return Result{}, fmt.Errorf("%s: %w", path, err)
 		}
 	}
 	c, err := w.Commit()

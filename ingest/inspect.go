@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"archive/zip"
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -109,7 +108,7 @@ func readInspect(p string) ([]built, error) {
 	// The file is read when the run is written: samples are decoded one at a time.
 	stream := func(emit func(*store.Outcome) error) (store.Run, error) {
 		defer f.Close()
-		h, err := streamInspectJSON(bufio.NewReaderSize(f, 1<<20), emit)
+		h, err := streamInspectJSON(skipBOM(f), emit)
 		if err != nil {
 			return store.Run{}, err
 		}

@@ -1,8 +1,11 @@
 package ingest
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -104,4 +107,19 @@ func uniqueName(seen map[string]int, name string) string {
 		return fmt.Sprintf("%s#%d", name, n)
 	}
 	return name
+}
+
+// bom is the UTF-8 byte-order mark some Windows tools write at the start of a text file.
+var bom = []byte{0xEF, 0xBB, 0xBF}
+
+// trimBOM drops a leading byte-order mark.
+func trimBOM(b []byte) []byte { return bytes.TrimPrefix(b, bom) }
+
+// skipBOM reads r past a leading byte-order mark.
+func skipBOM(r io.Reader) io.Reader {
+	br := bufio.NewReaderSize(r, 1<<20)
+	if p, _ := br.Peek(3); bytes.Equal(p, bom) {
+		br.Discard(3)
+	}
+	return br
 }

@@ -34,7 +34,7 @@ func readLMEval(path string) ([]built, []string, error) {
 		return nil, nil, err
 	}
 	var r lmResults
-	if err := json.Unmarshal(b, &r); err != nil {
+	if err := json.Unmarshal(trimBOM(b), &r); err != nil {
 		return nil, nil, fmt.Errorf("not an lm-eval results file: %s", jsonProblem(err))
 	}
 	if len(r.Results) == 0 {
@@ -126,7 +126,7 @@ func readLMSamples(path string, tags map[string]string, model string, higher map
 		return nil, err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(skipBOM(f))
 	sc.Buffer(make([]byte, 0, 1<<20), maxLine)
 	var outs []*store.Outcome
 	line := 0

@@ -9,7 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -172,7 +172,7 @@ func ImportNative(ctx context.Context, root, name string, r io.Reader, opt Optio
 	res := Result{Source: name}
 	hash := sha256.New()
 	cr := &countingReader{r: io.TeeReader(r, hash), progress: opt.Progress}
-	sc := bufio.NewScanner(cr)
+	sc := bufio.NewScanner(skipBOM(cr))
 	sc.Buffer(make([]byte, 0, 1<<20), maxLine)
 
 	// The first non-empty line may be the run header.
@@ -352,7 +352,7 @@ func pipeline(ctx context.Context, sc *bufio.Scanner, first []byte, firstLine, l
 					o.Tags = merged
 				}
 				if err := w.Add(o); err != nil {
-					return n, err
+					return n, fmt.Errorf("%s: %w", name, err)
 				}
 				n++
 			}
@@ -427,9 +427,6 @@ func parseLine(b []byte) (*store.Outcome, error) {
 	if strings.TrimSpace(l.Model) == "" {
 		return nil, fmt.Errorf("model is missing")
 	}
-	if l.Trial < 0 {
-		return nil, fmt.Errorf("trial %d is negative", l.Trial)
-	}
 	switch l.Status {
 	case "":
 		l.Status = store.StatusSuccess
@@ -440,21 +437,11 @@ func parseLine(b []byte) (*store.Outcome, error) {
 	default:
 		return nil, fmt.Errorf("status %q is not one of success, error, skipped", l.Status)
 	}
-	if err := checkRatio("score", l.Score); err != nil {
-		return nil, err
-	}
-	if l.DurationMs < 0 || l.Turns < 0 || l.Errors < 0 || l.ToolCount < 0 {
-		return nil, fmt.Errorf("durationMs, turns, errors and toolCallCount must not be negative")
-	}
-	if l.CostUSD != nil && (*l.CostUSD < 0 || math.IsNaN(*l.CostUSD)) {
-		return nil, fmt.Errorf("costUsd %v is negative", *l.CostUSD)
-	}
 	u := l.Usage
-	if u.InputTokens < 0 || u.OutputTokens < 0 || u.ReasoningTokens < 0 || u.CachedTokens < 0 || u.TotalTokens < 0 {
-		return nil, fmt.Errorf("token counts must not be negative")
-	}
 	if u.TotalTokens == 0 {
-		u.TotalTokens = u.InputTokens + u.OutputTokens + u.ReasoningTokens
+		if t, ok := store.AddTokens(max(u.InputTokens, 0), max(u.OutputTokens, 0), max(u.ReasoningTokens, 0)); ok {
+			u.TotalTokens = t
+		}
 	}
 	o := &store.Outcome{
 		Stimulus: l.Stimulus, Model: l.Model, Trial: l.Trial, Status: l.Status, Passed: l.Passed, Score: l.Score,
@@ -470,9 +457,6 @@ func parseLine(b []byte) (*store.Outcome, error) {
 	for i, g := range l.Graders {
 		if g.Name == "" {
 			return nil, fmt.Errorf("graders[%d].name is missing", i)
-		}
-		if err := checkRatio(fmt.Sprintf("graders[%d].score", i), g.Score); err != nil {
-			return nil, err
 		}
 		wt := 1.0
 		if g.Weight != nil {
@@ -508,25 +492,52 @@ func parseLine(b []byte) (*store.Outcome, error) {
 		}
 		o.Events = append(o.Events, ev)
 	}
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
 	return o, nil
 }
 
-func checkRatio(field string, v *float64) error {
-	if v != nil && (math.IsNaN(*v) || *v < 0 || *v > 1) {
-		return fmt.Errorf("%s %v is outside 0..1", field, *v)
-	}
-	return nil
-}
-
-// jsonProblem rewords encoding/json errors into what is wrong with the line.
+// jsonProblem rewords encoding/json errors into what is wrong with the line, in JSON's
+// words (an object, an array, an integer), never a Go type's name.
 func jsonProblem(err error) error {
 	switch e := err.(type) {
 	case *json.SyntaxError:
 		return fmt.Errorf("invalid JSON at byte %d: %s", e.Offset, e.Error())
 	case *json.UnmarshalTypeError:
-		return fmt.Errorf("field %s: want %s, found JSON %s", e.Field, e.Type, e.Value)
+		where := "the value"
+		if e.Field != "" {
+			where = "field " + e.Field
+		}
+		return fmt.Errorf("%s: want %s, found JSON %s", where, jsonKind(e.Type), e.Value)
 	}
 	return fmt.Errorf("invalid JSON: %s", err.Error())
+}
+
+// jsonKind names the JSON value a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "a value"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return fmt.Sprintf("an integer that fits in %d bits", t.Bits())
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "a value of another type"
 }
 
 type countingReader struct {

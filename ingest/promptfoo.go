@@ -77,7 +77,7 @@ func readPromptfoo(path string) ([]built, error) {
 		return nil, err
 	}
 	var f pfFile
-	if err := json.Unmarshal(b, &f); err != nil {
+	if err := json.Unmarshal(trimBOM(b), &f); err != nil {
 		return nil, fmt.Errorf("not a promptfoo output file: %s", jsonProblem(err))
 	}
 	var rs pfResults

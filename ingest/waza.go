@@ -70,7 +70,7 @@ func readWaza(path string) ([]built, error) {
 		return nil, err
 	}
 	var f wazaFile
-	if err := json.Unmarshal(b, &f); err != nil {
+	if err := json.Unmarshal(trimBOM(b), &f); err != nil {
 		return nil, fmt.Errorf("not a waza outcome: %s", jsonProblem(err))
 	}
 	var cfg struct {

@@ -24,7 +24,7 @@ func resolve(src Source, sc Scope) ([]store.Run, error) {
 	if len(refs) == 0 {
 		refs = []string{"latest"}
 	}
-	all, _, err := src.Runs()
+	all, bad, err := src.Runs()
 	if err != nil {
 		return nil, err
 	}
@@ -32,6 +32,9 @@ func resolve(src Source, sc Scope) ([]store.Run, error) {
 	seen := map[string]bool{}
 	for _, ref := range refs {
 		if ref == "all" || ref == "*" {
+			if len(all) == 0 && len(bad) > 0 {
+				return nil, errs.E(errs.Corrupt, "no run of the store can be read: %w", bad[0])
+			}
 			if len(all) == 0 {
 				return nil, errs.E(errs.NotFound, "no runs in the store").WithHint("import results with `evals import FILE`, or try `evals demo`")
 			}
@@ -43,7 +46,7 @@ func resolve(src Source, sc Scope) ([]store.Run, error) {
 			}
 			continue
 		}
-		r, err := store.ResolveIn(all, ref)
+		r, err := store.ResolveAmong(all, bad, ref)
 		if err != nil {
 			return nil, err
 		}
@@ -110,9 +113,6 @@ type runAgg struct {
 	// counts[m][s] holds rated and passed outcomes per stimulus when only the per-model
 	// totals are kept in cells (mode perModelCounts): all pass@k needs, in 8 bytes a cell.
 	counts [][]passCount
-	// trials[m][s][t] is the verdict of trial t in mode perCell: 1 passed, 0 failed or
-	// errored, -1 not rated (skipped, pending or absent). Compare pairs trials with it.
-	trials [][][]int8
 }
 
 type passCount struct{ n, c int32 }
@@ -180,9 +180,6 @@ func aggregateSliced(src Source, r store.Run, mode aggMode, sl *Slicing) (*runAg
 	if perStimulus {
 		cols = append(slices.Clip(cols), "stimulus")
 	}
-	if mode == perCell {
-		cols = append(cols, "trial")
-	}
 	cellCols := 1
 	modelID := map[string]int32{}
 	stimID := map[string]int32{}
@@ -229,21 +226,16 @@ func aggregateSliced(src Source, r store.Run, mode aggMode, sl *Slicing) (*runAg
 		for len(ra.cells) < len(ra.models) {
 			ra.cells = append(ra.cells, nil)
 			ra.counts = append(ra.counts, nil)
-			ra.trials = append(ra.trials, nil)
 		}
 		for m, row := range ra.cells {
 			if len(row) < cellCols {
 				ra.cells[m] = append(row, make([]acc, cellCols-len(row))...)
-			}
-			if mode == perCell && len(ra.trials[m]) < len(ra.stimuli) {
-				ra.trials[m] = append(ra.trials[m], make([][]int8, len(ra.stimuli)-len(ra.trials[m]))...)
 			}
 			if mode == perModelCounts && len(ra.counts[m]) < len(ra.stimuli) {
 				ra.counts[m] = append(ra.counts[m], make([]passCount, len(ra.stimuli)-len(ra.counts[m]))...)
 			}
 		}
 		passed, score, cost := b.Bool("passed"), b.Float("score"), b.Float("cost_usd")
-		trial := b.Int("trial")
 		reviewed := b.AnyReviewed()
 		dur, turns, tools, nerr := b.Int("duration_ms"), b.Int("turns"), b.Int("tool_calls"), b.Int("errors")
 		in, out, rea, cac, tot := b.Int("input_tokens"), b.Int("output_tokens"), b.Int("reasoning_tokens"), b.Int("cached_tokens"), b.Int("total_tokens")
@@ -271,9 +263,6 @@ func aggregateSliced(src Source, r store.Run, mode aggMode, sl *Slicing) (*runAg
 			a.n++
 			if reviewed && b.Reviewed(i) {
 				a.reviewed++
-			}
-			if mode == perCell {
-				ra.setTrial(m, s, trial[i], sc[std.Index[i]], passed[i])
 			}
 			switch sc[std.Index[i]] {
 			case stSkipped:
@@ -322,23 +311,6 @@ func aggregateSliced(src Source, r store.Run, mode aggMode, sl *Slicing) (*runAg
 		return nil
 	})
 	return ra, err
-}
-
-func (ra *runAgg) setTrial(m, s int32, t int64, status, passed int8) {
-	if t < 0 || t > 1<<16 {
-		return
-	}
-	row := ra.trials[m][s]
-	for int64(len(row)) <= t {
-		row = append(row, -1)
-	}
-	switch status {
-	case stError:
-		row[t] = 0
-	case stSuccess:
-		row[t] = passed
-	}
-	ra.trials[m][s] = row
 }
 
 // translateSame is translate with a fast path for the usual case across runs of one suite:

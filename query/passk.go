@@ -54,7 +54,12 @@ func (s *kStats) add(n, c int64) {
 }
 
 func (s *kStats) merge(o *kStats) {
-	for k := range s.at {
+	if n := len(o.at) - len(s.at); n > 0 {
+		s.at = append(s.at, make([]float64, n)...)
+		s.hat = append(s.hat, make([]float64, n)...)
+		s.cells = append(s.cells, make([]int64, n)...)
+	}
+	for k := range o.at {
 		s.at[k] += o.at[k]
 		s.hat[k] += o.hat[k]
 		s.cells[k] += o.cells[k]

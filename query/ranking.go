@@ -94,13 +94,15 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 		p := part{models: ra.models, stimuli: ra.stimuli, counts: make([][]stimCount, len(ra.models))}
 		for m := range ra.models {
 			p.accs = append(p.accs, ra.cells[m][0])
-			ks := newKStats(int(trials))
-			rated := 0
+			rated, maxN := 0, int32(0)
 			for _, c := range ra.counts[m] {
 				if c.n > 0 {
 					rated++
+					maxN = max(maxN, c.n)
 				}
 			}
+			// k runs to the trials a cell has, never to a trial number read from the data.
+			ks := newKStats(int(min(trials, int64(maxN))))
 			p.counts[m] = make([]stimCount, 0, rated)
 			for s, c := range ra.counts[m] {
 				if c.n > 0 {
@@ -129,7 +131,7 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 		local = translateSame(local[:0], p.stimuli, stimID, &stimNames)
 		for m, name := range p.models {
 			if totals[name] == nil {
-				totals[name], ks[name] = &acc{}, newKStats(int(trials))
+				totals[name], ks[name] = &acc{}, newKStats(0)
 			}
 			totals[name].merge(&p.accs[m])
 			ks[name].merge(p.ks[m])

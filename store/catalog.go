@@ -119,7 +119,7 @@ func (s *Store) list() (runs []Run, bad []error, err error) {
 	for i := range names {
 		if errsOut[i] != nil {
 			if errs.CodeOf(errsOut[i]) != errs.NotFound { // a folder without run.json is no run
-				bad = append(bad, errsOut[i])
+				bad = append(bad, &BadRun{ID: names[i], Err: errsOut[i]})
 			}
 			continue
 		}
@@ -197,12 +197,38 @@ func (s *Store) Run(id string) (Run, error) {
 // Resolve turns a run reference into a run: latest, latest~N, a full id, a unique id
 // prefix, or a run name (the newest run of that name).
 func (s *Store) Resolve(ref string) (Run, error) {
-	runs, _, err := s.Runs()
+	runs, bad, err := s.Runs()
 	if err != nil {
 		return Run{}, err
 	}
-	return ResolveIn(runs, ref)
+	return ResolveAmong(runs, bad, ref)
 }
+
+// ResolveAmong is ResolveIn that knows the runs that could not be read (Runs' bad): a
+// reference to one of them is corrupt_data, not not_found.
+func ResolveAmong(runs []Run, bad []error, ref string) (Run, error) {
+	r, err := ResolveIn(runs, ref)
+	if errs.CodeOf(err) == errs.NotFound && len(bad) > 0 {
+		// A run that is there but cannot be read is corrupt, not missing: by its id, or
+		// when no run of the store can be read at all.
+		for _, b := range bad {
+			var br *BadRun
+			if errors.As(b, &br) && (strings.HasPrefix(br.ID, strings.TrimSpace(ref)) || len(runs) == 0) {
+				return Run{}, errs.E(errs.Corrupt, "run %s cannot be read: %w", br.ID, br.Err)
+			}
+		}
+	}
+	return r, err
+}
+
+// BadRun is a run folder whose run.json cannot be read.
+type BadRun struct {
+	ID  string
+	Err error
+}
+
+func (b *BadRun) Error() string { return b.Err.Error() }
+func (b *BadRun) Unwrap() error { return b.Err }
 
 // ResolveIn resolves ref against runs, which must be sorted newest first.
 func ResolveIn(runs []Run, ref string) (Run, error) {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -36,20 +37,22 @@ type Writer struct {
 	release func()
 	claimed string // the digest this writer claimed, until it commits
 	meta    Run
-	files   []*os.File
-	out     *parquet.GenericWriter[OutcomeRow]
-	grd     *parquet.GenericWriter[GraderRow]
-	tools   *parquet.GenericWriter[ToolCallRow]
-	events  *parquet.GenericWriter[EventRow]
-	rowsAt  [3]int64 // rows written so far to graders, tool_calls and events
-	buf     []*Outcome
-	bufSize int
-	next    int64
-	sum     Summary
-	models  map[string]struct{}
-	stimuli map[string]*[2]int64 // stimulus → rated, passed
-	done    bool
-	replace bool
+	// sumDuration and sumTokens are the run's totals so far, checked for overflow on Add.
+	sumDuration, sumTokens int64
+	files                  []*os.File
+	out                    *parquet.GenericWriter[OutcomeRow]
+	grd                    *parquet.GenericWriter[GraderRow]
+	tools                  *parquet.GenericWriter[ToolCallRow]
+	events                 *parquet.GenericWriter[EventRow]
+	rowsAt                 [3]int64 // rows written so far to graders, tool_calls and events
+	buf                    []*Outcome
+	bufSize                int
+	next                   int64
+	sum                    Summary
+	models                 map[string]struct{}
+	stimuli                map[string]*[2]int64 // stimulus → rated, passed
+	done                   bool
+	replace                bool
 
 	outRows   []OutcomeRow
 	grdRows   []GraderRow
@@ -123,6 +126,18 @@ func (w *Writer) Add(o *Outcome) error {
 	if w.done {
 		return errs.E(errs.Internal, "adding to a finished run writer")
 	}
+	if err := o.Validate(); err != nil {
+		return errs.E(errs.Corrupt, "outcome %d (%s × %s): %s", w.next+int64(len(w.buf)), o.Stimulus, o.Model, err)
+	}
+	// The run's sums must fit too: a run whose totals would overflow is refused whole.
+	if _, ok := AddTokens(w.sumDuration, o.DurationMs); !ok {
+		return errs.E(errs.Corrupt, "outcome %d (%s × %s): the run's total duration would pass %d ms", w.next+int64(len(w.buf)), o.Stimulus, o.Model, int64(math.MaxInt64))
+	}
+	if _, ok := AddTokens(w.sumTokens, o.TotalTokens); !ok {
+		return errs.E(errs.Corrupt, "outcome %d (%s × %s): the run's total tokens would pass %d", w.next+int64(len(w.buf)), o.Stimulus, o.Model, int64(math.MaxInt64))
+	}
+	w.sumDuration += o.DurationMs
+	w.sumTokens += o.TotalTokens
 	w.buf = append(w.buf, o)
 	w.bufSize += len(o.Input) + len(o.Output) + len(o.Expected) + len(o.Error) + 256
 	for i := range o.Events {

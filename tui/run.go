@@ -232,9 +232,13 @@ func num(v *float64) float64 {
 func (s *runScreen) fillRanking(v query.Ranking) {
 	var rows []row
 	for _, m := range v.Models {
+		// pass@k at the largest k with a value (the keys, not the trial count from data).
 		var pk *float64
-		for k := int(v.Trials); k >= 1 && pk == nil; k-- {
-			pk = m.PassAtK[strconv.Itoa(k)]
+		best := 0
+		for key, p := range m.PassAtK {
+			if k, err := strconv.Atoi(key); err == nil && p != nil && k > best {
+				best, pk = k, p
+			}
 		}
 		cost := "–"
 		if m.CostUSD != nil {
