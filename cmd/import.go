@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/evals-dev/evals/errs"
@@ -17,6 +18,7 @@ type importOptions struct {
 	f           *Factory
 	paths       []string
 	skipInvalid bool
+	maxLine     string
 	name        string
 	format      string
 	watch       bool
@@ -73,6 +75,7 @@ See docs/format.md and docs/import.md.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.skipInvalid, "skip-invalid", false, "native JSONL: import the valid lines and report how many were skipped")
+	cmd.Flags().StringVar(&opts.maxLine, "max-line", "64MB", "the longest JSONL line accepted (KB, MB or GB); a longer one is an error naming it")
 	cmd.Flags().StringVar(&opts.name, "name", "", "run name (default: from the file)")
 	cmd.Flags().StringArrayVar(&opts.labelArgs, "label", nil, "label the run KEY=VALUE (repeat); a run reference KEY=VALUE finds the newest run with it")
 	cmd.Flags().StringVar(&opts.format, "format", "", "input format: native, inspect, promptfoo, lm-eval, waza (default: detect)")
@@ -131,7 +134,11 @@ func runImport(o *importOptions) error {
 
 // importPath imports a file, stdin or a directory.
 func importPath(o *importOptions, root, p string, tree *ingest.Tree) ([]ingest.Result, error) {
-	opt := ingest.Options{SkipInvalid: o.skipInvalid, Name: o.name, Labels: o.labels}
+	maxLine, err := parseSize(o.maxLine)
+	if err != nil {
+		return nil, err
+	}
+	opt := ingest.Options{SkipInvalid: o.skipInvalid, Name: o.name, Labels: o.labels, MaxLine: maxLine}
 	if p == "-" {
 		if o.format != "" && o.format != ingest.FormatNative {
 			return nil, errs.E(errs.Invalid, "stdin takes native JSONL only")
@@ -180,4 +187,24 @@ func reportImport(f *Factory, res ingest.Result) {
 			fmt.Fprintf(f.IO.ErrOut, "  %s\n", format.Sanitize(fmt.Sprint(e)))
 		}
 	}
+}
+
+// parseSize reads a byte size: 64MB, 512KB, 1GB or a plain number of bytes.
+func parseSize(s string) (int, error) {
+	t := strings.ToUpper(strings.TrimSpace(s))
+	mult := 1
+	for _, u := range []struct {
+		suffix string
+		m      int
+	}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"B", 1}} {
+		if rest, ok := strings.CutSuffix(t, u.suffix); ok {
+			t, mult = strings.TrimSpace(rest), u.m
+			break
+		}
+	}
+	n, err := strconv.Atoi(t)
+	if err != nil || n <= 0 || n > (4<<30)/mult {
+		return 0, errs.E(errs.Invalid, "invalid --max-line %q: want a size such as 64MB (at most 4GB)", s)
+	}
+	return n * mult, nil
 }

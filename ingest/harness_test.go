@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"archive/zip"
+	"compress/flate"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -208,5 +209,76 @@ func TestRenamedEvalStillReplacesItsRun(t *testing.T) {
 	}
 	if runs, _, _ := store.Open(root).Runs(); len(runs) != 1 || !strings.HasPrefix(runs[0].Name, "Comparing two") {
 		t.Fatalf("runs: %+v", runs)
+	}
+}
+
+// zipBomb writes a .eval whose one sample entry inflates to size bytes of spaces; with lie,
+// the entry's header claims 100 bytes.
+func zipBomb(t testing.TB, path string, size int64, lie bool) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zw := zip.NewWriter(f)
+	w, _ := zw.Create("header.json")
+	io.WriteString(w, `{"version":2,"status":"success","eval":{"task":"bomb","model":"m"}}`)
+	// The entry's bytes: compressed once with flate, then stored raw with a header.
+	var comp strings.Builder
+	fw, _ := flate.NewWriter(&comp, flate.BestCompression)
+	chunk := []byte(`{"id":1,"epoch":1,"input":"` + strings.Repeat(" ", 1<<20))
+	io.Copy(fw, io.LimitReader(&repeatReader{chunk: chunk}, size))
+	fw.Close()
+	h := &zip.FileHeader{Name: "samples/1_epoch_1.json", Method: zip.Deflate, CompressedSize64: uint64(comp.Len()), UncompressedSize64: uint64(size)}
+	if lie {
+		h.UncompressedSize64 = 100
+	}
+	rw, err := zw.CreateRaw(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(rw, comp.String())
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type repeatReader struct {
+	chunk []byte
+	off   int
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		c := copy(p[n:], r.chunk[r.off:])
+		n += c
+		r.off = (r.off + c) % len(r.chunk)
+		if r.off == 0 {
+			r.off = 28 // repeat the spaces, not the opening
+		}
+	}
+	return n, nil
+}
+
+// TestZipBomb: an entry that says it inflates past the limit, or says it is small and
+// inflates past it, is refused as corrupt_data without being held in memory, and nothing
+// is left behind.
+func TestZipBomb(t *testing.T) {
+	dir := t.TempDir()
+	for _, lie := range []bool{false, true} {
+		p := filepath.Join(dir, fmt.Sprintf("bomb-%v.eval", lie))
+		zipBomb(t, p, 100<<20, lie)
+		root := filepath.Join(dir, fmt.Sprintf("store-%v", lie))
+		_, err := ImportFile(context.Background(), root, p, "", Options{})
+		if errs.CodeOf(err) != errs.Corrupt || !strings.Contains(err.Error(), "samples/1_epoch_1.json") {
+			t.Errorf("lie=%v: %v (code %s)", lie, err, errs.CodeOf(err))
+		}
+		for _, sub := range []string{"runs", "tmp"} {
+			if entries, _ := os.ReadDir(filepath.Join(root, sub)); len(entries) != 0 {
+				t.Errorf("lie=%v: %d entries left in %s", lie, len(entries), sub)
+			}
+		}
 	}
 }

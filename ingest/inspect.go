@@ -3,6 +3,7 @@ package ingest
 import (
 	"archive/zip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -287,16 +288,59 @@ func sampleKey(name string) string {
 	return id + "/" + epoch
 }
 
+// maxZipEntry bounds the inflated size of one .eval entry (a sample with its messages and
+// attachments), and maxZipRatio how much an entry may inflate: beyond either it is a zip
+// bomb or no Inspect log, and is refused before it can fill memory.
+const (
+	maxZipEntry = DefaultMaxLine
+	maxZipRatio = 1000
+)
+
 func readZipJSON(f *zip.File, v any) error {
+	if f.UncompressedSize64 > maxZipEntry {
+		return fmt.Errorf("entry %s inflates to %d bytes, over the %s an entry may hold", f.Name, f.UncompressedSize64, sizeText(maxZipEntry))
+	}
+	if f.UncompressedSize64 > 1<<20 && f.UncompressedSize64/max(f.CompressedSize64, 1) > maxZipRatio {
+		return fmt.Errorf("entry %s inflates %d times (%d to %d bytes): refused as a zip bomb", f.Name,
+			f.UncompressedSize64/max(f.CompressedSize64, 1), f.CompressedSize64, f.UncompressedSize64)
+	}
 	rc, err := f.Open()
 	if err != nil {
 		return fmt.Errorf("entry %s: %v", f.Name, err)
 	}
 	defer rc.Close()
-	if err := json.NewDecoder(rc).Decode(v); err != nil {
+	// The sizes above are the archive's word; the reader holds the entry to them anyway.
+	lr := &capReader{r: rc, left: maxZipEntry}
+	if err := json.NewDecoder(lr).Decode(v); err != nil {
+		if lr.over {
+			return fmt.Errorf("entry %s inflates past %s (its header said %d bytes): refused as a zip bomb", f.Name, sizeText(maxZipEntry), f.UncompressedSize64)
+		}
+		if errors.Is(err, zip.ErrFormat) || errors.Is(err, zip.ErrChecksum) {
+			return fmt.Errorf("entry %s does not inflate to what its header says (%v)", f.Name, err)
+		}
 		return fmt.Errorf("entry %s: %s", f.Name, jsonProblem(err))
 	}
 	return nil
+}
+
+// capReader reads at most left bytes, then fails, remembering that it did.
+type capReader struct {
+	r    io.Reader
+	left int64
+	over bool
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		c.over = true
+		return 0, fmt.Errorf("entry too large")
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
 }
 
 func inspOutcome(s inspSample, model string) *store.Outcome {

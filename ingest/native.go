@@ -22,8 +22,16 @@ import (
 // FormatVersion is the version of the native JSONL format this package reads.
 const FormatVersion = 1
 
-// maxLine bounds one JSONL line (an outcome with its whole trajectory).
-const maxLine = 256 << 20
+// DefaultMaxLine bounds one JSONL line (an outcome with its whole trajectory) unless
+// Options.MaxLine says otherwise.
+const DefaultMaxLine = 64 << 20
+
+// maxLine bounds the lines of files read line by line with no option (lm-eval samples).
+const maxLine = DefaultMaxLine
+
+// inFlight bounds the bytes of lines read but not yet handed to the writer: the reader
+// waits while the parsers and the writer catch up, so memory does not grow with the input.
+const inFlight = 32 << 20
 
 // Options tune an import.
 type Options struct {
@@ -35,8 +43,17 @@ type Options struct {
 	Progress func(read int64)
 	// Labels are added to the run's labels (over the harness's own: branch, sha, …).
 	Labels map[string]string
+	// MaxLine bounds one line of a JSONL file in bytes (0: DefaultMaxLine).
+	MaxLine int
 
 	stimulusTags map[string]map[string]string // from a native header's stimuli section
+}
+
+func (o Options) maxLine() int {
+	if o.MaxLine > 0 {
+		return o.MaxLine
+	}
+	return DefaultMaxLine
 }
 
 // applyLabels merges the labels given on the command line into a run's.
@@ -173,7 +190,7 @@ func ImportNative(ctx context.Context, root, name string, r io.Reader, opt Optio
 	hash := sha256.New()
 	cr := &countingReader{r: io.TeeReader(r, hash), progress: opt.Progress}
 	sc := bufio.NewScanner(skipBOM(cr))
-	sc.Buffer(make([]byte, 0, 1<<20), maxLine)
+	sc.Buffer(make([]byte, 0, min(64<<10, opt.maxLine())), opt.maxLine()) // the larger of the two is the limit
 
 	// The first non-empty line may be the run header.
 	lineNo := 0
@@ -183,6 +200,9 @@ func ImportNative(ctx context.Context, root, name string, r io.Reader, opt Optio
 		if b := bytes.TrimSpace(sc.Bytes()); len(b) > 0 {
 			first = bytes.Clone(b)
 		}
+	}
+	if err := sc.Err(); err != nil { // a scanner that failed must not be asked again
+		return res, scanError(err, name, lineNo+1, opt)
 	}
 	var hdr *Header
 	firstLine := lineNo
@@ -229,10 +249,12 @@ type lineBatch struct {
 	seq   int
 	first int // line number of lines[0]
 	lines [][]byte
+	size  int // bytes of lines, held from the budget until the writer has them
 }
 
 type parsedBatch struct {
 	seq  int
+	size int
 	outs []*store.Outcome
 	bad  []string // "file:line: problem", in line order
 	// badAt is the first invalid line's number (0: none).
@@ -248,12 +270,13 @@ func pipeline(ctx context.Context, sc *bufio.Scanner, first []byte, firstLine, l
 	parsed := make(chan parsedBatch, 8)
 	var readErr error
 	var lastLine int
+	budget := newByteBudget(inFlight)
 	go func() { // reader
 		defer close(batches)
 		seq := 0
 		b := lineBatch{first: firstLine}
 		if first != nil {
-			b.lines = append(b.lines, first)
+			b.lines, b.size = append(b.lines, first), len(first)
 		} else {
 			b.first = lineNo + 1
 		}
@@ -263,6 +286,9 @@ func pipeline(ctx context.Context, sc *bufio.Scanner, first []byte, firstLine, l
 			}
 			b.seq = seq
 			seq++
+			if !budget.acquire(ctx, b.size) {
+				return false
+			}
 			select {
 			case batches <- b:
 			case <-ctx.Done():
@@ -277,7 +303,8 @@ func pipeline(ctx context.Context, sc *bufio.Scanner, first []byte, firstLine, l
 				b.first = lineNo
 			}
 			b.lines = append(b.lines, bytes.Clone(sc.Bytes()))
-			if len(b.lines) == 512 && !send() {
+			b.size += len(sc.Bytes())
+			if (len(b.lines) == 512 || b.size >= inFlight/8) && !send() {
 				return
 			}
 		}
@@ -291,7 +318,7 @@ func pipeline(ctx context.Context, sc *bufio.Scanner, first []byte, firstLine, l
 		go func() {
 			defer wg.Done()
 			for b := range batches {
-				p := parsedBatch{seq: b.seq}
+				p := parsedBatch{seq: b.seq, size: b.size}
 				for i, l := range b.lines {
 					l = bytes.TrimSpace(l)
 					if len(l) == 0 {
@@ -356,16 +383,14 @@ func pipeline(ctx context.Context, sc *bufio.Scanner, first []byte, firstLine, l
 				}
 				n++
 			}
+			budget.release(q.size)
 			if ctx.Err() != nil {
 				return n, errs.E(errs.Interrupted, "importing %s: interrupted; nothing was written", name)
 			}
 		}
 	}
 	if readErr != nil {
-		if readErr == bufio.ErrTooLong {
-			return n, errs.E(errs.Corrupt, "%s:%d: line longer than %d MB", name, lastLine+1, maxLine>>20)
-		}
-		return n, errs.E(errs.Corrupt, "reading %s: %w", name, readErr)
+		return n, scanError(readErr, name, lastLine+1, opt)
 	}
 	return n, nil
 }
@@ -555,4 +580,62 @@ func (c *countingReader) Read(p []byte) (int, error) {
 		c.progress(c.n)
 	}
 	return n, err
+}
+
+// scanError reports why reading lines stopped.
+func scanError(err error, name string, line int, opt Options) error {
+	if err == bufio.ErrTooLong {
+		return errs.E(errs.Corrupt, "%s:%d: line longer than %s (--max-line)", name, line, sizeText(opt.maxLine())).
+			WithHint("raise --max-line if the line is meant to be that long; nothing was written")
+	}
+	return errs.E(errs.Corrupt, "reading %s: %w", name, err)
+}
+
+// byteBudget lets the reader run ahead of the writer by at most max bytes (one batch larger
+// than that goes alone).
+type byteBudget struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	used int
+	max  int
+}
+
+func newByteBudget(max int) *byteBudget {
+	b := &byteBudget{max: max}
+	b.cond = sync.NewCond(&b.mu)
+	return b
+}
+
+// acquire waits until n bytes fit; false when ctx ends first.
+func (b *byteBudget) acquire(ctx context.Context, n int) bool {
+	stop := context.AfterFunc(ctx, func() { b.mu.Lock(); b.cond.Broadcast(); b.mu.Unlock() })
+	defer stop()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for b.used > 0 && b.used+n > b.max {
+		if ctx.Err() != nil {
+			return false
+		}
+		b.cond.Wait()
+	}
+	b.used += n
+	return true
+}
+
+func (b *byteBudget) release(n int) {
+	b.mu.Lock()
+	b.used -= n
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
+
+// sizeText writes a byte count in MB or KB.
+func sizeText(n int) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MB", n>>20)
+	}
+	if n >= 1<<10 {
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -2,7 +2,9 @@ package ingest
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -127,4 +129,52 @@ func FuzzParseLine(f *testing.F) {
 			t.Fatalf("accepted a line without stimulus or model: %q", b)
 		}
 	})
+}
+
+// TestMaxLine: a line longer than --max-line is an error naming it, also when it is the
+// first line (a scanner that failed is not asked again), and nothing is written.
+func TestMaxLine(t *testing.T) {
+	long := `{"stimulus":"s","model":"m","output":"` + strings.Repeat("x", 4096) + `"}`
+	for _, in := range []string{long + "\n", `{"stimulus":"a","model":"m"}` + "\n" + long + "\n"} {
+		root := t.TempDir()
+		_, err := ImportNative(context.Background(), root, "x.jsonl", strings.NewReader(in), Options{MaxLine: 1024})
+		line := strings.Count(in, "\n")
+		if errs.CodeOf(err) != errs.Corrupt || !strings.Contains(err.Error(), fmt.Sprintf("x.jsonl:%d: line longer than 1 KB", line)) {
+			t.Errorf("%d lines: %v", line, err)
+		}
+		if entries, _ := os.ReadDir(filepath.Join(root, "runs")); len(entries) != 0 {
+			t.Errorf("a refused import left %d runs", len(entries))
+		}
+	}
+}
+
+// TestByteBudget: the reader waits while the bytes in flight would pass the budget, and a
+// batch larger than the whole budget still goes when nothing else is in flight.
+func TestByteBudget(t *testing.T) {
+	b := newByteBudget(100)
+	ctx := context.Background()
+	if !b.acquire(ctx, 60) {
+		t.Fatal("first acquire")
+	}
+	got := make(chan bool)
+	go func() { got <- b.acquire(ctx, 60) }()
+	select {
+	case <-got:
+		t.Fatal("acquired past the budget")
+	default:
+	}
+	b.release(60)
+	if !<-got {
+		t.Fatal("not acquired after release")
+	}
+	b.release(60)
+	if !b.acquire(ctx, 500) { // alone, a batch over the budget goes
+		t.Fatal("a lone large batch waited")
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	go func() { got <- b.acquire(cctx, 1) }()
+	cancel()
+	if <-got {
+		t.Fatal("acquired after cancel")
+	}
 }

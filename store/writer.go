@@ -23,7 +23,7 @@ import (
 // globally sorted; a larger one is sorted within each chunk.
 const (
 	chunkOutcomes = 1 << 15
-	chunkBytes    = 64 << 20
+	chunkBytes    = 16 << 20
 )
 
 // Writer writes one run into a staging folder (inside the store for a local store, in the
@@ -98,18 +98,28 @@ func NewWriter(root string, meta Run) (*Writer, error) {
 		return f, err
 	}
 	kv := parquet.KeyValueMetadata("evals.schema_version", strconv.Itoa(SchemaVersion))
+	// Text columns carry no page bounds: nothing searches them by range, and parquet-go
+	// keeps every page's min and max until the file closes, so a run of long outputs would
+	// hold a copy of each in memory (2 GB of 1 MB lines held 1.2 GB).
+	noBounds := func(cols ...string) parquet.WriterOption {
+		o := make([]parquet.WriterOption, len(cols))
+		for i, c := range cols {
+			o[i] = parquet.SkipPageBounds(c)
+		}
+		return writerOptions(o)
+	}
 	var f *os.File
 	if f, err = open(outcomesFile); err == nil {
-		w.out = parquet.NewGenericWriter[OutcomeRow](f, kv, parquet.MaxRowsPerRowGroup(chunkOutcomes))
+		w.out = parquet.NewGenericWriter[OutcomeRow](f, kv, parquet.MaxRowsPerRowGroup(chunkOutcomes), noBounds("tags", "error", "input", "output", "expected"))
 	}
 	if f, err = open(gradersFile); err == nil {
-		w.grd = parquet.NewGenericWriter[GraderRow](f, kv)
+		w.grd = parquet.NewGenericWriter[GraderRow](f, kv, noBounds("evidence"))
 	}
 	if f, err = open(toolCallsFile); err == nil {
-		w.tools = parquet.NewGenericWriter[ToolCallRow](f, kv)
+		w.tools = parquet.NewGenericWriter[ToolCallRow](f, kv, noBounds("error", "arguments", "result"))
 	}
 	if f, err = open(eventsFile); err == nil {
-		w.events = parquet.NewGenericWriter[EventRow](f, kv)
+		w.events = parquet.NewGenericWriter[EventRow](f, kv, noBounds("content", "data"))
 	}
 	if err != nil {
 		w.Abort()
@@ -474,3 +484,12 @@ func (w *Writer) SetMeta(m Run) {
 // SetDigest records the content digest of the run's source; Commit makes importing the
 // same content twice a no-op.
 func (w *Writer) SetDigest(d string) { w.meta.Digest = d }
+
+// writerOptions applies several parquet writer options as one.
+type writerOptions []parquet.WriterOption
+
+func (o writerOptions) ConfigureWriter(c *parquet.WriterConfig) {
+	for _, x := range o {
+		x.ConfigureWriter(c)
+	}
+}
