@@ -217,3 +217,59 @@ func TestLMEvalGroupSlices(t *testing.T) {
 		t.Errorf("%d slices, want 6", seen)
 	}
 }
+
+// TestPartialImports: a file whose summary covers samples it does not hold imports as a run
+// flagged partial, with a warning naming the file and the counts, the file's own metrics
+// kept; the runs list, the ranking and the run say so. A file with neither samples nor a
+// summary is an error. Inspect and lm-eval follow the same rule.
+func TestPartialImports(t *testing.T) {
+	dir, root := t.TempDir(), filepath.Join(t.TempDir(), "store")
+	var log map[string]any
+	b, _ := os.ReadFile("../testdata/harness/inspect/log_read_sample.json")
+	json.Unmarshal(b, &log)
+	write := func(name string, v any) string {
+		p := filepath.Join(dir, name)
+		b, _ := json.Marshal(v)
+		os.WriteFile(p, b, 0o644)
+		return p
+	}
+	delete(log, "samples")
+	log["results"] = map[string]any{"total_samples": 1000, "completed_samples": 1000, "scores": []any{
+		map[string]any{"name": "match", "metrics": map[string]any{"accuracy": map[string]any{"value": 0.431}}}}}
+	summary := write("summary-only.json", log)
+	delete(log, "results")
+	empty := write("empty.json", log)
+
+	r := run(t, false, "import", summary, "--store", root)
+	if r.code != 0 || !strings.Contains(r.err, "summary-only.json holds 0 of the 1000 samples") {
+		t.Fatalf("summary-only: exit %d %s", r.code, r.err)
+	}
+	if r := run(t, false, "import", empty, "--store", root); r.code != 4 || !strings.Contains(r.err, "neither samples nor results") {
+		t.Errorf("empty log: exit %d %s", r.code, r.err)
+	}
+	r = run(t, false, "run", "latest", "--store", root, "--json", "--jq", `[.partial.declaredSamples, .metrics["match/accuracy"]] | @csv`)
+	if strings.TrimSpace(r.out) != "1000,0.431" {
+		t.Errorf("run: %s %s", r.out, r.err)
+	}
+	if r := run(t, false, "runs", "--store", root, "--json", "--jq", `.items[0].partial.importedSamples`); strings.TrimSpace(r.out) != "0" {
+		t.Errorf("runs: %s %s", r.out, r.err)
+	}
+	if r := run(t, false, "ranking", "--store", root, "--json", "--jq", `.partialRuns | length`); strings.TrimSpace(r.out) != "1" {
+		t.Errorf("ranking: %s %s", r.out, r.err)
+	}
+
+	// lm-eval: a results file whose samples files are missing.
+	lm := filepath.Join(dir, "lm")
+	os.MkdirAll(lm, 0o755)
+	const res = "results_2024-12-23T14-29-31.806745.json"
+	b, _ = os.ReadFile("../testdata/harness/lm-eval/gpt-4o/" + res)
+	os.WriteFile(filepath.Join(lm, res), b, 0o644)
+	r = run(t, false, "import", filepath.Join(lm, res), "--store", root)
+	if r.code != 0 || !strings.Contains(r.err, "holds 0 of the 10 samples") {
+		t.Errorf("lm-eval without samples: exit %d %s", r.code, r.err)
+	}
+	r = run(t, false, "run", "results="+res, "--store", root, "--json", "--jq", `.metrics["winogrande/exact_match,get-answer"]`)
+	if strings.TrimSpace(r.out) != "0.3" {
+		t.Errorf("lm-eval metrics: %s %s", r.out, r.err)
+	}
+}

@@ -101,6 +101,12 @@ func runImport(o *importOptions) error {
 		}
 		tree.Results = append(tree.Results, res...)
 	}
+	for _, r := range tree.Results {
+		if p := r.Run.Partial; p != nil && !r.Duplicate {
+			fmt.Fprintf(o.f.IO.ErrOut, "warning: %s holds %d of the %d samples its summary covers: imported as a partial run (its own metrics are kept: evals run %s)\n",
+				format.SanitizeLine(r.Source), p.ImportedSamples, p.DeclaredSamples, r.Run.ID)
+		}
+	}
 	if o.f.JSON || o.f.JQ != "" {
 		if err := o.f.print(view{value: tree}); err != nil {
 			return err

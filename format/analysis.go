@@ -47,7 +47,12 @@ func Ranking(r query.Ranking) Doc {
 			cost, Int(m.OutcomeCount), Int(m.ErrorCount))
 		t.Rows = append(t.Rows, row)
 	}
-	return Doc{Sections: []Section{{Title: scopeTitle("Ranking", r.RunIDs), Table: t}}}
+	secs := []Section{{Title: scopeTitle("Ranking", r.RunIDs), Table: t}}
+	if len(r.PartialRuns) > 0 {
+		secs = append(secs, Section{Title: "partial: run " + strings.Join(r.PartialRuns, ", ") +
+			" holds fewer samples than its file summarises (evals run ID shows the file's own metrics)", Hint: true})
+	}
+	return Doc{Sections: secs}
 }
 
 // Graders renders the grader failure analysis.

@@ -3,6 +3,7 @@ package format
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/evals-dev/evals/query"
@@ -16,8 +17,12 @@ func Runs(p query.Paged[query.RunSummary]) Doc {
 		Empty: "no runs in the store: import results with `evals import FILE`, or try `evals demo`",
 	}
 	for _, r := range p.Items {
+		status := r.Status
+		if r.Partial != nil {
+			status += " (partial)"
+		}
 		t.Rows = append(t.Rows, []string{r.ID, r.Name, Time(r.CreatedAt), r.Source, fmt.Sprint(len(r.Models)),
-			Int(r.StimulusCount), Int(r.OutcomeCount), PctPM(r.PassRate, r.PassRateInterval), Bar(r.PassRate, 10), r.Status})
+			Int(r.StimulusCount), Int(r.OutcomeCount), PctPM(r.PassRate, r.PassRateInterval), Bar(r.PassRate, 10), status})
 	}
 	d := Doc{Sections: []Section{{Table: t}}}
 	if p.Page.HasMore {
@@ -37,6 +42,17 @@ func Run(r query.RunDetail) Doc {
 		{"counts", fmt.Sprintf("%d passed · %d failed · %d error · %d skipped · %d pending",
 			r.Counts.Passed, r.Counts.Failed, r.Counts.Error, r.Counts.Skipped, r.Counts.Pending)},
 		{"tokens", Int(r.TotalTokens)}, {"cost", USD(r.CostUSD)},
+	}
+	if r.Partial != nil {
+		kv = append(kv, [2]string{"partial", fmt.Sprintf("holds %d of the %d samples its file summarises", r.Partial.ImportedSamples, r.Partial.DeclaredSamples)})
+	}
+	mk := make([]string, 0, len(r.Metrics))
+	for k := range r.Metrics {
+		mk = append(mk, k)
+	}
+	slices.Sort(mk)
+	for _, k := range mk {
+		kv = append(kv, [2]string{"file metric " + k, strconv.FormatFloat(r.Metrics[k], 'g', 6, 64)})
 	}
 	keys := make([]string, 0, len(r.Labels))
 	for k := range r.Labels {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path"
 	"sort"
@@ -39,6 +40,16 @@ type inspHeader struct {
 		CompletedAt json.RawMessage `json:"completed_at"`
 	} `json:"stats"`
 	Samples []inspSample `json:"samples"`
+	Results *struct {
+		TotalSamples     int64 `json:"total_samples"`
+		CompletedSamples int64 `json:"completed_samples"`
+		Scores           []struct {
+			Name    string `json:"name"`
+			Metrics map[string]struct {
+				Value flexNum `json:"value"`
+			} `json:"metrics"`
+		} `json:"scores"`
+	} `json:"results"`
 }
 
 type inspSample struct {
@@ -109,11 +120,12 @@ func readInspect(p string) ([]built, error) {
 	// The file is read when the run is written: samples are decoded one at a time.
 	stream := func(emit func(*store.Outcome) error) (store.Run, error) {
 		defer f.Close()
-		h, err := streamInspectJSON(skipBOM(f), emit)
+		n := int64(0)
+		h, err := streamInspectJSON(skipBOM(f), func(o *store.Outcome) error { n++; return emit(o) })
 		if err != nil {
 			return store.Run{}, err
 		}
-		return inspMeta(h), nil
+		return inspSummary(inspMeta(h), h, n)
 	}
 	return []built{{stream: stream}}, nil
 }
@@ -160,6 +172,8 @@ func streamInspectJSON(r io.Reader, emit func(*store.Outcome) error) (inspHeader
 			err = dec.Decode(&h.Eval)
 		case "stats":
 			err = dec.Decode(&h.Stats)
+		case "results":
+			err = dec.Decode(&h.Results)
 		default:
 			var skip json.RawMessage
 			err = dec.Decode(&skip)
@@ -177,6 +191,35 @@ func streamInspectJSON(r io.Reader, emit func(*store.Outcome) error) (inspHeader
 		}
 	}
 	return h, nil
+}
+
+// inspSummary keeps the log's own results as run metrics and flags a run whose results
+// cover samples the log does not hold. A log with neither samples nor results is an error.
+func inspSummary(m store.Run, h inspHeader, imported int64) (store.Run, error) {
+	if h.Results == nil {
+		if imported == 0 {
+			return m, fmt.Errorf("the log has neither samples nor results: nothing to import")
+		}
+		return m, nil
+	}
+	for _, sc := range h.Results.Scores {
+		for name, v := range sc.Metrics {
+			if v.Value.ok && !math.IsNaN(v.Value.v) && !math.IsInf(v.Value.v, 0) {
+				if m.Metrics == nil {
+					m.Metrics = map[string]float64{}
+				}
+				m.Metrics[sc.Name+"/"+name] = v.Value.v
+			}
+		}
+	}
+	declared := h.Results.CompletedSamples // what the results cover
+	if declared == 0 {
+		declared = h.Results.TotalSamples
+	}
+	if declared > imported {
+		m.Partial = &store.Partial{DeclaredSamples: declared, ImportedSamples: imported}
+	}
+	return m, nil
 }
 
 func inspMeta(h inspHeader) store.Run {
@@ -269,7 +312,7 @@ func readInspectZip(p string) ([]built, error) {
 				return store.Run{}, err
 			}
 		}
-		return inspMeta(h), nil
+		return inspSummary(inspMeta(h), h, int64(len(samples)))
 	}
 	keep = true
 	return []built{{meta: inspMeta(h), stream: stream}}, nil

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,10 +20,13 @@ type lmResults struct {
 	Config         json.RawMessage            `json:"config"`
 	Versions       json.RawMessage            `json:"versions"`
 	NShot          json.RawMessage            `json:"n-shot"`
-	ModelName      string                     `json:"model_name"`
-	Date           json.RawMessage            `json:"date"`
-	GitHash        string                     `json:"git_hash"`
-	TotalSeconds   flexNum                    `json:"total_evaluation_time_seconds"`
+	NSamples       map[string]struct {
+		Effective int64 `json:"effective"`
+	} `json:"n-samples"`
+	ModelName    string          `json:"model_name"`
+	Date         json.RawMessage `json:"date"`
+	GitHash      string          `json:"git_hash"`
+	TotalSeconds flexNum         `json:"total_evaluation_time_seconds"`
 }
 
 // readLMEval maps an lm-evaluation-harness results file and the samples files beside it
@@ -82,8 +86,27 @@ func readLMEval(path string) ([]built, []string, error) {
 		}
 		outs = append(outs, o...)
 	}
-	if len(outs) == 0 {
-		return nil, nil, fmt.Errorf("no samples_<task>_%s.jsonl beside the results file: run lm-eval with --log_samples", stamp)
+	// The file's own numbers are kept as run metrics; a file whose samples files are
+	// missing (or short) imports what it holds, flagged partial.
+	for task, ms := range r.Results {
+		for k, v := range ms {
+			if f, ok := v.(float64); ok && !math.IsNaN(f) && !math.IsInf(f, 0) {
+				if meta.Metrics == nil {
+					meta.Metrics = map[string]float64{}
+				}
+				meta.Metrics[task+"/"+k] = f
+			}
+		}
+	}
+	var declared int64
+	for _, task := range tasks {
+		declared += r.NSamples[task].Effective
+	}
+	if declared > int64(len(outs)) {
+		meta.Partial = &store.Partial{DeclaredSamples: declared, ImportedSamples: int64(len(outs))}
+	}
+	if len(outs) == 0 && len(meta.Metrics) == 0 {
+		return nil, nil, fmt.Errorf("no samples_<task>_%s.jsonl beside the results file and no numbers in it: run lm-eval with --log_samples", stamp)
 	}
 	return []built{{meta: meta, outcomes: outs}}, companions, nil
 }

@@ -57,6 +57,9 @@ type VsLeader struct {
 type Ranking struct {
 	RunIDs []string    `json:"runIds"`
 	Trials int64       `json:"trials"`
+	// PartialRuns are the runs in scope whose source file summarises samples it does not
+	// hold: their numbers are of what was imported.
+	PartialRuns []string `json:"partialRuns"`
 	Models []ModelRank `json:"models"`
 	// ReviewedCount is how many verdicts in scope are a human's.
 	ReviewedCount int64 `json:"reviewedCount"`
@@ -147,7 +150,12 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 			perStim[name] = cl
 		}
 	}
-	out := Ranking{RunIDs: runIDs(runs), Trials: trials, Models: make([]ModelRank, 0, len(totals))}
+	out := Ranking{RunIDs: runIDs(runs), Trials: trials, Models: make([]ModelRank, 0, len(totals)), PartialRuns: []string{}}
+	for _, r := range runs {
+		if r.Partial != nil {
+			out.PartialRuns = append(out.PartialRuns, r.ID)
+		}
+	}
 	for name, a := range totals {
 		mr := rankOf(name, a)
 		mr.Model, mr.Slice = splitSliceName(name, sc.By)

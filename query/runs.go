@@ -32,6 +32,8 @@ type RunSummary struct {
 	CreatedAt        time.Time         `json:"createdAt"`
 	StartedAt        *time.Time        `json:"startedAt"`
 	CompletedAt      *time.Time        `json:"completedAt"`
+	// Partial is set when the source file summarises more samples than it holds.
+	Partial *store.Partial `json:"partial"`
 }
 
 // StatusCounts counts outcomes by display status.
@@ -48,6 +50,8 @@ type RunDetail struct {
 	RunSummary
 	Stimuli []string        `json:"stimuli"`
 	Config  json.RawMessage `json:"config"`
+	// Metrics are the source file's own summary metrics, as it gave them.
+	Metrics map[string]float64 `json:"metrics"`
 }
 
 // Summarize turns stored run metadata into its public summary.
@@ -67,7 +71,7 @@ func Summarize(r store.Run) RunSummary {
 		Counts:     StatusCounts{Passed: s.Passed, Failed: s.Failed, Error: s.Errored, Skipped: s.Skipped, Pending: s.Pending},
 		DurationMs: s.DurationMs, TotalTokens: s.TotalTokens, CostUSD: round6(s.CostUSD), Labels: labels, Session: r.Session,
 		CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, CompletedAt: r.CompletedAt,
-		PassRateInterval: runInterval(s),
+		PassRateInterval: runInterval(s), Partial: r.Partial,
 	}
 }
 
@@ -130,7 +134,11 @@ func Run(src Source, ref string) (RunDetail, error) {
 	if len(r.Config) > 0 && json.Compact(&buf, r.Config) == nil {
 		cfg = buf.Bytes()
 	}
-	return RunDetail{RunSummary: Summarize(r), Stimuli: stimuli, Config: cfg}, nil
+	metrics := r.Metrics
+	if metrics == nil {
+		metrics = map[string]float64{}
+	}
+	return RunDetail{RunSummary: Summarize(r), Stimuli: stimuli, Config: cfg, Metrics: metrics}, nil
 }
 
 // SessionSummary is one session: a group of runs.

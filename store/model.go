@@ -21,7 +21,19 @@ type Run struct {
 	Status        string            `json:"status"`
 	Digest        string            `json:"digest,omitempty"`
 	SourcePath    string            `json:"sourcePath,omitempty"`
-	Summary       Summary           `json:"summary"`
+	// Partial is set when the source file's own summary covers samples it does not hold
+	// (a summary-only or trimmed log): the run's numbers are of what it holds.
+	Partial *Partial `json:"partial,omitempty"`
+	// Metrics are the source file's own summary metrics as it gave them
+	// ("match/accuracy": 0.431), kept beside the numbers evals computes.
+	Metrics map[string]float64 `json:"metrics,omitempty"`
+	Summary Summary            `json:"summary"`
+}
+
+// Partial says how much of what a file summarises it holds.
+type Partial struct {
+	DeclaredSamples int64 `json:"declaredSamples"`
+	ImportedSamples int64 `json:"importedSamples"`
 }
 
 // Summary is the cached summary of a run, computed once by the writer.

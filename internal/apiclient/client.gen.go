@@ -876,9 +876,16 @@ type PairSummary struct {
 	Verdict              string    `json:"verdict"`
 }
 
+// Partial defines model for Partial.
+type Partial struct {
+	DeclaredSamples int64 `json:"declaredSamples"`
+	ImportedSamples int64 `json:"importedSamples"`
+}
+
 // Ranking defines model for Ranking.
 type Ranking struct {
 	Models        *[]ModelRank `json:"models"`
+	PartialRuns   *[]string    `json:"partialRuns"`
 	ReviewedCount int64        `json:"reviewedCount"`
 	RunIds        *[]string    `json:"runIds"`
 	Trials        int64        `json:"trials"`
@@ -905,26 +912,28 @@ type RunDetail struct {
 	CompletedAt *time.Time `json:"completedAt"`
 
 	// Config any JSON value
-	Config           interface{}       `json:"config"`
-	CostUsd          float64           `json:"costUsd"`
-	Counts           StatusCounts      `json:"counts"`
-	CreatedAt        time.Time         `json:"createdAt"`
-	DurationMs       int64             `json:"durationMs"`
-	Id               string            `json:"id"`
-	Labels           map[string]string `json:"labels"`
-	Models           *[]string         `json:"models"`
-	Name             string            `json:"name"`
-	OutcomeCount     int64             `json:"outcomeCount"`
-	PassRate         *float64          `json:"passRate"`
-	PassRateInterval *Interval         `json:"passRateInterval"`
-	Session          *string           `json:"session,omitempty"`
-	Source           string            `json:"source"`
-	StartedAt        *time.Time        `json:"startedAt"`
-	Status           string            `json:"status"`
-	Stimuli          *[]string         `json:"stimuli"`
-	StimulusCount    int64             `json:"stimulusCount"`
-	TotalTokens      int64             `json:"totalTokens"`
-	Trials           int64             `json:"trials"`
+	Config           interface{}        `json:"config"`
+	CostUsd          float64            `json:"costUsd"`
+	Counts           StatusCounts       `json:"counts"`
+	CreatedAt        time.Time          `json:"createdAt"`
+	DurationMs       int64              `json:"durationMs"`
+	Id               string             `json:"id"`
+	Labels           map[string]string  `json:"labels"`
+	Metrics          map[string]float64 `json:"metrics"`
+	Models           *[]string          `json:"models"`
+	Name             string             `json:"name"`
+	OutcomeCount     int64              `json:"outcomeCount"`
+	Partial          *Partial           `json:"partial"`
+	PassRate         *float64           `json:"passRate"`
+	PassRateInterval *Interval          `json:"passRateInterval"`
+	Session          *string            `json:"session,omitempty"`
+	Source           string             `json:"source"`
+	StartedAt        *time.Time         `json:"startedAt"`
+	Status           string             `json:"status"`
+	Stimuli          *[]string          `json:"stimuli"`
+	StimulusCount    int64              `json:"stimulusCount"`
+	TotalTokens      int64              `json:"totalTokens"`
+	Trials           int64              `json:"trials"`
 }
 
 // RunPatch defines model for RunPatch.
@@ -953,6 +962,7 @@ type RunSummary struct {
 	Models           *[]string         `json:"models"`
 	Name             string            `json:"name"`
 	OutcomeCount     int64             `json:"outcomeCount"`
+	Partial          *Partial          `json:"partial"`
 	PassRate         *float64          `json:"passRate"`
 	PassRateInterval *Interval         `json:"passRateInterval"`
 	Session          *string           `json:"session,omitempty"`
