@@ -55,12 +55,12 @@ type VsLeader struct {
 
 // Ranking is the model leaderboard of one or more runs.
 type Ranking struct {
-	RunIDs []string    `json:"runIds"`
-	Trials int64       `json:"trials"`
+	RunIDs []string `json:"runIds"`
+	Trials int64    `json:"trials"`
 	// PartialRuns are the runs in scope whose source file summarises samples it does not
 	// hold: their numbers are of what was imported.
-	PartialRuns []string `json:"partialRuns"`
-	Models []ModelRank `json:"models"`
+	PartialRuns []string    `json:"partialRuns"`
+	Models      []ModelRank `json:"models"`
 	// ReviewedCount is how many verdicts in scope are a human's.
 	ReviewedCount int64 `json:"reviewedCount"`
 }
