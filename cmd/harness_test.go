@@ -29,12 +29,16 @@ func importFixtures(t *testing.T) (string, map[string]string) {
 	if err := json.Unmarshal([]byte(r.out), &tree); err != nil {
 		t.Fatal(err)
 	}
-	if len(tree.Results) != 12 || len(tree.Failed) != 0 {
-		t.Fatalf("imported %d, failed %v", len(tree.Results), tree.Failed)
+	if len(tree.Results) != 21 || len(tree.Failed) != 0 || len(tree.Unrecognised) != 0 {
+		t.Fatalf("imported %d, failed %v, unrecognised %v", len(tree.Results), tree.Failed, tree.Unrecognised)
 	}
 	ids := map[string]string{}
 	for _, res := range tree.Results {
-		ids[filepath.Base(res.Source)] = res.Run.ID
+		key := filepath.Base(res.Source)
+		if _, dup := ids[key]; dup || filepath.Base(filepath.Dir(res.Source)) == "vally" {
+			key += "#" + res.Run.Name // one source, several runs
+		}
+		ids[key] = res.Run.ID
 	}
 	return root, ids
 }
@@ -271,5 +275,88 @@ func TestPartialImports(t *testing.T) {
 	r = run(t, false, "run", "results="+res, "--store", root, "--json", "--jq", `.metrics["winogrande/exact_match,get-answer"]`)
 	if strings.TrimSpace(r.out) != "0.3" {
 		t.Errorf("lm-eval metrics: %s %s", r.out, r.err)
+	}
+}
+
+// TestReferenceFigures: each reference system's fixture imports to the figures its own
+// file gives, computed independently by testdata/reference/gen.py (expected.json): counts
+// by status, pass rate, tokens, cost and duration, run by run.
+func TestReferenceFigures(t *testing.T) {
+	root, _ := importFixtures(t)
+	b, err := os.ReadFile("../testdata/reference/expected.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want map[string]struct {
+		Outcomes, Passed, Failed, Error, Skipped, Pending int64
+		PassRate                                          *float64
+		TotalTokens, DurationMs                           int64
+		CostUsd                                           float64
+		SourceTotalPassed                                 *int64
+	}
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, false, "runs", "--store", root, "--json", "--limit", "1000")
+	var runs struct {
+		Items []struct {
+			ID, Name, Source string
+			OutcomeCount     int64
+			PassRate         *float64
+			Counts           struct{ Passed, Failed, Error, Skipped, Pending int64 }
+			TotalTokens      int64
+			DurationMs       int64
+			CostUsd          float64
+		}
+	}
+	if err := json.Unmarshal([]byte(r.out), &runs); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, got := range runs.Items {
+		w, ok := want[got.Source+":"+got.Name]
+		if !ok {
+			continue
+		}
+		seen++
+		c := got.Counts
+		if got.OutcomeCount != w.Outcomes || c.Passed != w.Passed || c.Failed != w.Failed || c.Error != w.Error || c.Skipped != w.Skipped ||
+			c.Pending != w.Pending || got.TotalTokens != w.TotalTokens || got.DurationMs != w.DurationMs || math.Abs(got.CostUsd-w.CostUsd) > 1e-6 ||
+			(w.PassRate == nil) != (got.PassRate == nil) || (w.PassRate != nil && math.Abs(*got.PassRate-*w.PassRate) > 1e-6) {
+			t.Errorf("%s %s: got %+v, the file says %+v", got.Source, got.Name, got, w)
+		}
+		if w.SourceTotalPassed != nil && *w.SourceTotalPassed != c.Passed {
+			t.Errorf("%s: %d passed, EZVals' total_passed is %d", got.Name, c.Passed, *w.SourceTotalPassed)
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("checked %d runs of %d", seen, len(want))
+	}
+
+	// The Results API: a detail's evidence and text complete its page's summary, and the
+	// trajectory is its events.
+	r = run(t, false, "outcome", "r-2026-11-01-0000001", "--store", root, "--json")
+	if r.code == 0 {
+		t.Errorf("an outcome id of the source is not an evals id: %s", r.out)
+	}
+	r = run(t, false, "outcomes", "--run", "vally_run_id=r-2026-11-01", "--store", root, "--json", "--jq", `[.items[] | select(.trialIndex == 1 and .stimulusName == "sql/join-order" and .model == "gpt-5")][0].id`)
+	id := strings.Trim(strings.TrimSpace(r.out), `"`)
+	r = run(t, false, "outcome", id, "--store", root, "--json", "--jq", `[.graderResults[0].evidence, .expected, (.events | length)] | @csv`)
+	if !strings.Contains(r.out, "2 tests failed") || !strings.Contains(r.out, "3 rows") {
+		t.Errorf("vally detail: %s %s", r.out, r.err)
+	}
+	// Traceway: an LLM judge passes at 0.5, ExactMatch at 1.
+	r = run(t, false, "graders", "--run", "traceway_run_id=01JB", "--store", root, "--json", "--jq", `.graders[0].name`)
+	if strings.TrimSpace(r.out) != "LlmJudge" {
+		t.Errorf("traceway grader: %s %s", r.out, r.err)
+	}
+	// EZVals: score chips are the run's own metrics; the runtype run is partial (6 of 8 records).
+	r = run(t, false, "run", "ezvals_run_id=1764547200", "--store", root, "--json", "--jq", `.metrics["chip/correctness/passed"]`)
+	if strings.TrimSpace(r.out) != "10" {
+		t.Errorf("ezvals chips: %s %s", r.out, r.err)
+	}
+	r = run(t, false, "run", "batch_execution_id=b7f3c9d2-4a1e-4f6a-9c3e-2d5a7b8e9f01", "--store", root, "--json", "--jq", `.partial | "\(.importedSamples)/\(.declaredSamples)"`)
+	if strings.TrimSpace(r.out) != "6/8" {
+		t.Errorf("runtype partial: %s %s", r.out, r.err)
 	}
 }

@@ -30,7 +30,7 @@ func newImportCmd(f *Factory, runF func(*importOptions) error) *cobra.Command {
 	opts := &importOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "import PATH...",
-		Short: "Import result files (native JSONL, Inspect, promptfoo, lm-eval, waza) into the store",
+		Short: "Import result files (native JSONL, Inspect, promptfoo, lm-eval, waza, and the answers of vally, EZVals, Runtype, Traceway and evaluationResults APIs) into the store",
 		Long: `Import result files into the store, one run per source. The format of each file is detected
 (or set with --format); a directory is walked and every recognised file imported, and the
 files it does not recognise are listed. Use - to read native JSONL from standard input.
@@ -43,7 +43,7 @@ See docs/format.md and docs/import.md.`,
 		Example: `  evals import results.jsonl
   my-harness --emit-jsonl | evals import -
   evals import logs/                       # Inspect .eval/.json, promptfoo, lm-eval, waza files
-  evals import out.json --format promptfoo
+  evals import out.json --from promptfoo
   evals import --watch logs/               # a run in progress appears and grows
   evals import results.json --label branch=main --label sha=$GITHUB_SHA`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -78,7 +78,7 @@ See docs/format.md and docs/import.md.`,
 	cmd.Flags().StringVar(&opts.maxLine, "max-line", "64MB", "the longest JSONL line accepted (KB, MB or GB); a longer one is an error naming it")
 	cmd.Flags().StringVar(&opts.name, "name", "", "run name (default: from the file)")
 	cmd.Flags().StringArrayVar(&opts.labelArgs, "label", nil, "label the run KEY=VALUE (repeat); a run reference KEY=VALUE finds the newest run with it")
-	cmd.Flags().StringVar(&opts.format, "format", "", "input format: native, inspect, promptfoo, lm-eval, waza (default: detect)")
+	cmd.Flags().StringVar(&opts.format, "from", "", "input format: "+strings.Join(ingest.Formats, ", ")+" (default: detect)")
 	cmd.Flags().BoolVar(&opts.watch, "watch", false, "keep importing new and changed files in the given directories")
 	return cmd
 }

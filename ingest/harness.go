@@ -30,7 +30,7 @@ const (
 )
 
 // Formats lists the valid --format values of import.
-var Formats = []string{FormatNative, FormatInspect, FormatPromptfoo, FormatLMEval, FormatWaza}
+var Formats = append([]string{FormatNative, FormatInspect, FormatPromptfoo, FormatLMEval, FormatWaza}, ReferenceFormats...)
 
 // built is one run converted from another harness's file, ready to write.
 type built struct {
@@ -39,6 +39,9 @@ type built struct {
 	// stream, when set, yields the outcomes one at a time instead (large logs) and returns
 	// the run's metadata, complete once the whole file has been read.
 	stream func(emit func(*store.Outcome) error) (store.Run, error)
+	// part names the run within a source that holds several (a run id of the source),
+	// so its evals id stays the same whichever of the source's files is named.
+	part string
 }
 
 // Detect tells the format of a file from its name and its first bytes; "" when the file
@@ -81,6 +84,11 @@ func Detect(path string) (string, error) {
 		return FormatPromptfoo, nil
 	case has("tasks") && (has("skill") || has("eval_id") || has("eval_name")):
 		return FormatWaza, nil
+	}
+	if f := detectReference(keys, head); f != "" {
+		return f, nil
+	}
+	switch {
 	case has("stimulus"):
 		return FormatNative, nil
 	}
@@ -152,7 +160,7 @@ func ImportFile(ctx context.Context, root, path, format string, opt Options) ([]
 			return nil, errs.E(errs.NotFound, "opening %s: %w", path, err)
 		}
 		if f == "" {
-			return nil, errs.E(errs.Invalid, "%s: not a result file evals recognises (native JSONL, Inspect, promptfoo, lm-eval, waza); pass --format", path)
+			return nil, errs.E(errs.Invalid, "%s: not a result file evals recognises (native JSONL, Inspect, promptfoo, lm-eval, waza, or a Results API, EZVals, evaluationResults, Runtype or Traceway answer); pass --from", path)
 		}
 		format = f
 	}
@@ -194,6 +202,24 @@ func ImportFile(ctx context.Context, root, path, format string, opt Options) ([]
 		runs, err = readWaza(path)
 	case FormatInspect:
 		runs, err = readInspect(path)
+	case FormatVally, FormatEvalList:
+		// Several saved pages make the runs: they are read together, and the digest and
+		// the run ids come from the folder.
+		var companions []string
+		if format == FormatVally {
+			runs, companions, err = readVally(path)
+		} else {
+			runs, companions, err = readEvalList(path)
+		}
+		if err == nil {
+			digest, err = fileDigest(companions...)
+		}
+	case FormatEZVals:
+		runs, err = readEZVals(path)
+	case FormatRuntype:
+		runs, err = readRuntype(path)
+	case FormatTraceway:
+		runs, err = readTraceway(path)
 	default:
 		return nil, errs.E(errs.Invalid, "unknown format %q: use one of %s", format, strings.Join(Formats, ", "))
 	}
@@ -213,6 +239,10 @@ func ImportFile(ctx context.Context, root, path, format string, opt Options) ([]
 		if len(runs) > 1 {
 			d, part = fmt.Sprintf("%s#%d", digest, i), fmt.Sprint(i)
 		}
+		idPath := path
+		if b.part != "" {
+			d, part, idPath = digest+"#"+b.part, b.part, filepath.Dir(path)
+		}
 		switch {
 		case store.IsURL(root):
 			// A shared store: many machines import files from paths that mean nothing to
@@ -222,7 +252,7 @@ func ImportFile(ctx context.Context, root, path, format string, opt Options) ([]
 		case b.meta.ID == "":
 			// The run id comes from where the file is, so a changed file (even one whose
 			// eval was renamed) replaces its run.
-			b.meta.ID = sourceID(format, path, part)
+			b.meta.ID = sourceID(format, idPath, part)
 		}
 		res, err := writeBuilt(root, path, format, b, d, opt)
 		if err != nil {
@@ -284,6 +314,7 @@ type Tree struct {
 // fails is reported and the walk goes on.
 func ImportTree(ctx context.Context, root, dir, format string, opt Options) (Tree, error) {
 	t := Tree{Results: []Result{}, Failed: []string{}, Unrecognised: []string{}}
+	pagesDone := map[string]bool{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			t.Failed = append(t.Failed, fmt.Sprintf("%s: %v", p, err))
@@ -310,6 +341,13 @@ func ImportTree(ctx context.Context, root, dir, format string, opt Options) (Tre
 				}
 				return nil
 			}
+		}
+		if f == FormatVally || f == FormatEvalList { // a folder's pages import together, once
+			key := f + "\x00" + filepath.Dir(p)
+			if pagesDone[key] {
+				return nil
+			}
+			pagesDone[key] = true
 		}
 		res, err := ImportFile(ctx, root, p, f, opt)
 		if err != nil {

@@ -27,6 +27,15 @@ func TestDetect(t *testing.T) {
 		"waza/code-explainer-gpt4o.json":                                     FormatWaza,
 		"lm-eval/gpt-4o/results_2024-12-23T14-29-31.806745.json":             FormatLMEval,
 		"lm-eval/gpt-4o/samples_winogrande_2024-12-23T14-29-31.806745.jsonl": "",
+		"vally/outcomes-r-2026-11-01-1.json":                                 FormatVally,
+		"vally/runs.json":                                                    FormatVally,
+		"vally/outcome-r-2026-11-01-0000001.json":                            FormatVally,
+		"vally/trajectory-r-2026-11-01-0000001.json":                         FormatVally,
+		"ezvals/export-baseline.json":                                        FormatEZVals,
+		"ezvals/results-candidate.json":                                      FormatEZVals,
+		"evallist/page-1.json":                                               FormatEvalList,
+		"runtype/eval-b7f3c9d2.json":                                         FormatRuntype,
+		"traceway/eval-01JA.json":                                            FormatTraceway,
 	}
 	for p, want := range cases {
 		got, err := Detect(filepath.Join(fixtures, p))
