@@ -728,7 +728,6 @@ func readEvalList(path string) ([]built, []string, error) {
 	return out, files, nil
 }
 
-
 // ---- Runtype ----
 
 type runtypeFile struct {
