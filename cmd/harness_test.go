@@ -29,7 +29,7 @@ func importFixtures(t *testing.T) (string, map[string]string) {
 	if err := json.Unmarshal([]byte(r.out), &tree); err != nil {
 		t.Fatal(err)
 	}
-	if len(tree.Results) != 21 || len(tree.Failed) != 0 || len(tree.Unrecognised) != 0 {
+	if len(tree.Results) != 23 || len(tree.Failed) != 0 || len(tree.Unrecognised) != 0 {
 		t.Fatalf("imported %d, failed %v, unrecognised %v", len(tree.Results), tree.Failed, tree.Unrecognised)
 	}
 	ids := map[string]string{}
@@ -53,6 +53,9 @@ func TestHarnessImportsGolden(t *testing.T) {
 			{"run", id}, {"ranking", "--run", id}, {"graders", "--run", id}, {"tools", "--run", id},
 			{"outcomes", "--run", id, "--limit", "1000"}, {"outcome", id + "-0000000"}, {"outcome", id + "-0000000", "--tools"},
 		} {
+			if args[0] == "outcome" && strings.Contains(parts[0], `"outcomeCount":0,`) {
+				continue // a partial run that holds no outcome
+			}
 			r := run(t, false, append(args, "--store", root, "--json")...)
 			if r.code != 0 {
 				t.Fatalf("%s %v: %s", file, args, r.err)
@@ -293,6 +296,7 @@ func TestReferenceFigures(t *testing.T) {
 		TotalTokens, DurationMs                           int64
 		CostUsd                                           float64
 		SourceTotalPassed                                 *int64
+		PartialDeclared                                   *int64
 	}
 	if err := json.Unmarshal(b, &want); err != nil {
 		t.Fatal(err)
@@ -307,6 +311,7 @@ func TestReferenceFigures(t *testing.T) {
 			TotalTokens      int64
 			DurationMs       int64
 			CostUsd          float64
+			Partial          *struct{ DeclaredSamples int64 }
 		}
 	}
 	if err := json.Unmarshal([]byte(r.out), &runs); err != nil {
@@ -324,6 +329,9 @@ func TestReferenceFigures(t *testing.T) {
 			c.Pending != w.Pending || got.TotalTokens != w.TotalTokens || got.DurationMs != w.DurationMs || math.Abs(got.CostUsd-w.CostUsd) > 1e-6 ||
 			(w.PassRate == nil) != (got.PassRate == nil) || (w.PassRate != nil && math.Abs(*got.PassRate-*w.PassRate) > 1e-6) {
 			t.Errorf("%s %s: got %+v, the file says %+v", got.Source, got.Name, got, w)
+		}
+		if w.PartialDeclared != nil && (got.Partial == nil || got.Partial.DeclaredSamples != *w.PartialDeclared) {
+			t.Errorf("%s: partial %+v, the file's counts cover %d", got.Name, got.Partial, *w.PartialDeclared)
 		}
 		if w.SourceTotalPassed != nil && *w.SourceTotalPassed != c.Passed {
 			t.Errorf("%s: %d passed, EZVals' total_passed is %d", got.Name, c.Passed, *w.SourceTotalPassed)

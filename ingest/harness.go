@@ -80,7 +80,8 @@ func Detect(path string) (string, error) {
 		return FormatLMEval, nil
 	case has("eval") && (has("samples") || has("status") || has("results")):
 		return FormatInspect, nil
-	case has("evalId") || has("results", "config", "shareableUrl") || has("results", "evalId"):
+	case has("evalId") || has("results", "config", "shareableUrl") || has("results", "evalId") ||
+		has("id", "createdAt", "config", "results", "prompts") || has("id", "createdAt", "config", "oldResults"):
 		return FormatPromptfoo, nil
 	case has("tasks") && (has("skill") || has("eval_id") || has("eval_name")):
 		return FormatWaza, nil

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -9,17 +10,51 @@ import (
 	"github.com/evals-dev/evals/store"
 )
 
+// pfFile is a promptfoo output file (`promptfoo eval -o out.json`: evalId and a results
+// object) or an Eval object as promptfoo keeps it (id, createdAt, results as a list, or the
+// older form in oldResults, and prompts with their metrics).
 type pfFile struct {
-	EvalID    string          `json:"evalId"`
-	Results   json.RawMessage `json:"results"`
-	Config    json.RawMessage `json:"config"`
-	CreatedAt json.RawMessage `json:"createdAt"`
+	EvalID      string          `json:"evalId"`
+	ID          string          `json:"id"`
+	Description string          `json:"description"`
+	Results     json.RawMessage `json:"results"`
+	OldResults  json.RawMessage `json:"oldResults"`
+	Config      json.RawMessage `json:"config"`
+	CreatedAt   json.RawMessage `json:"createdAt"`
+	Prompts     []pfPrompt      `json:"prompts"`
 }
 
 type pfResults struct {
 	Version   int             `json:"version"`
 	Timestamp json.RawMessage `json:"timestamp"`
 	Results   []pfResult      `json:"results"`
+	Prompts   []pfPrompt      `json:"prompts"`
+	Stats     *struct {
+		Successes, Failures, Errors int64
+	} `json:"stats"`
+}
+
+type pfPrompt struct {
+	Metrics *struct {
+		TestPassCount  int64   `json:"testPassCount"`
+		TestFailCount  int64   `json:"testFailCount"`
+		TestErrorCount int64   `json:"testErrorCount"`
+		Score          flexNum `json:"score"`
+		Cost           flexNum `json:"cost"`
+	} `json:"metrics"`
+}
+
+// pfComponent is one assertion's result; assert-sets nest them.
+type pfComponent struct {
+	Pass      bool    `json:"pass"`
+	Score     flexNum `json:"score"`
+	Reason    string  `json:"reason"`
+	Assertion *struct {
+		Type   string `json:"type"`
+		Value  any    `json:"value"`
+		Metric string `json:"metric"`
+	} `json:"assertion"`
+	ComponentResults []pfComponent `json:"componentResults"`
 }
 
 type pfResult struct {
@@ -46,19 +81,10 @@ type pfResult struct {
 	Score         flexNum `json:"score"`
 	Success       bool    `json:"success"`
 	GradingResult *struct {
-		Pass             bool    `json:"pass"`
-		Score            flexNum `json:"score"`
-		Reason           string  `json:"reason"`
-		ComponentResults []struct {
-			Pass      bool    `json:"pass"`
-			Score     flexNum `json:"score"`
-			Reason    string  `json:"reason"`
-			Assertion *struct {
-				Type   string `json:"type"`
-				Value  any    `json:"value"`
-				Metric string `json:"metric"`
-			} `json:"assertion"`
-		} `json:"componentResults"`
+		Pass             bool          `json:"pass"`
+		Score            flexNum       `json:"score"`
+		Reason           string        `json:"reason"`
+		ComponentResults []pfComponent `json:"componentResults"`
 	} `json:"gradingResult"`
 	TestCase struct {
 		Description string         `json:"description"`
@@ -81,22 +107,34 @@ func readPromptfoo(path string) ([]built, error) {
 		return nil, fmt.Errorf("not a promptfoo output file: %s", jsonProblem(err))
 	}
 	var rs pfResults
-	if len(f.Results) > 0 && f.Results[0] == '[' {
-		err = json.Unmarshal(f.Results, &rs.Results) // very old files: results is the list
-	} else {
-		err = json.Unmarshal(f.Results, &rs)
+	err = nil
+	results := f.Results
+	if len(bytes.TrimSpace(results)) == 0 || string(bytes.TrimSpace(results)) == "null" || string(bytes.TrimSpace(results)) == "[]" {
+		if len(f.OldResults) > 0 && string(f.OldResults) != "null" {
+			results = f.OldResults // an Eval object of the older form
+		}
+	}
+	switch t := bytes.TrimSpace(results); {
+	case len(t) == 0 || string(t) == "null":
+	case t[0] == '[':
+		err = json.Unmarshal(t, &rs.Results) // an Eval object (and very old files): results is the list
+	default:
+		err = json.Unmarshal(t, &rs)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("results: %s", jsonProblem(err))
 	}
-	if rs.Results == nil {
-		return nil, fmt.Errorf("no results array: not a promptfoo output file")
+	if len(rs.Prompts) == 0 {
+		rs.Prompts = f.Prompts
 	}
 	var cfg struct {
 		Description string `json:"description"`
 	}
 	_ = json.Unmarshal(f.Config, &cfg)
-	meta := store.Run{Name: cfg.Description, Config: f.Config, Labels: map[string]string{}, Status: store.RunCompleted}
+	meta := store.Run{Name: cmpOr(cfg.Description, f.Description), Config: f.Config, Labels: map[string]string{}, Status: store.RunCompleted}
+	if f.EvalID == "" {
+		f.EvalID = f.ID
+	}
 	if f.EvalID != "" {
 		meta.Labels["evalId"] = f.EvalID
 	}
@@ -123,7 +161,60 @@ func readPromptfoo(path string) ([]built, error) {
 		trials[key]++
 		outs = append(outs, o)
 	}
+	// The file's own counts: the stats of the results, else the prompts' metrics. A file
+	// whose counts cover results it does not hold (an Eval object whose results were not
+	// loaded) imports what it holds, flagged partial; with neither, it is an error.
+	var declared int64
+	meta.Metrics = map[string]float64{}
+	if st := rs.Stats; st != nil {
+		declared = st.Successes + st.Failures + st.Errors
+		meta.Metrics["successes"], meta.Metrics["failures"], meta.Metrics["errors"] = float64(st.Successes), float64(st.Failures), float64(st.Errors)
+	} else {
+		var pass, fail, errd int64
+		for _, p := range rs.Prompts {
+			if p.Metrics != nil {
+				pass, fail, errd = pass+p.Metrics.TestPassCount, fail+p.Metrics.TestFailCount, errd+p.Metrics.TestErrorCount
+			}
+		}
+		if pass+fail+errd > 0 {
+			declared = pass + fail + errd
+			meta.Metrics["successes"], meta.Metrics["failures"], meta.Metrics["errors"] = float64(pass), float64(fail), float64(errd)
+		}
+	}
+	if declared > int64(len(outs)) {
+		meta.Partial = &store.Partial{DeclaredSamples: declared, ImportedSamples: int64(len(outs))}
+	}
+	if len(outs) == 0 && declared == 0 {
+		return nil, fmt.Errorf("no results and no counts: nothing to import (an Eval object whose results were never loaded?)")
+	}
 	return []built{{meta: meta, outcomes: outs}}, nil
+}
+
+// pfGraders flattens an assertion tree into graders: a nested assertion's name carries its
+// parents' ("assert-set/contains:echo"), so no component is lost.
+func pfGraders(cs []pfComponent, prefix string, seen map[string]int, out []store.GraderResult) []store.GraderResult {
+	for _, c := range cs {
+		name, typ := "assertion", ""
+		if c.Assertion != nil {
+			typ = c.Assertion.Type
+			name = cmpOr(typ, name)
+			if c.Assertion.Metric != "" {
+				name = c.Assertion.Metric
+			} else if v, ok := c.Assertion.Value.(string); ok && len(v) <= 24 && v != "" {
+				name = typ + ":" + v
+			}
+		}
+		if prefix != "" {
+			name = prefix + "/" + name
+		}
+		name = uniqueName(seen, name)
+		out = append(out, store.GraderResult{Name: name, Type: typ, Passed: ptrBool(c.Pass),
+			Score: clamp01Ptr(c.Score.ptr()), Weight: 1, Evidence: c.Reason})
+		if len(c.ComponentResults) > 0 {
+			out = pfGraders(c.ComponentResults, name, seen, out)
+		}
+	}
+	return out
 }
 
 func filepathBase(p string) string {
@@ -200,21 +291,7 @@ func pfOutcome(r pfResult, manyPrompts bool) *store.Outcome {
 	}
 	o.Passed = ptrBool(r.Success)
 	if g := r.GradingResult; g != nil {
-		seen := map[string]int{}
-		for _, c := range g.ComponentResults {
-			name, typ := "assertion", ""
-			if c.Assertion != nil {
-				typ = c.Assertion.Type
-				name = typ
-				if c.Assertion.Metric != "" {
-					name = c.Assertion.Metric
-				} else if v, ok := c.Assertion.Value.(string); ok && len(v) <= 24 && v != "" {
-					name = typ + ":" + v
-				}
-			}
-			o.Graders = append(o.Graders, store.GraderResult{Name: uniqueName(seen, name), Type: typ, Passed: ptrBool(c.Pass),
-				Score: clamp01Ptr(c.Score.ptr()), Weight: 1, Evidence: c.Reason})
-		}
+		o.Graders = pfGraders(g.ComponentResults, "", map[string]int{}, o.Graders)
 		if len(g.ComponentResults) == 0 {
 			o.Graders = append(o.Graders, store.GraderResult{Name: "grading", Passed: ptrBool(g.Pass), Score: clamp01Ptr(g.Score.ptr()), Weight: 1, Evidence: g.Reason})
 		}

@@ -245,8 +245,37 @@ def traceway():
         expected["traceway:" + name] = figures(out)
 
 
+# ---- promptfoo: an Eval object (what promptfoo keeps), from the sample export ----
+def promptfoo_eval_object():
+    src = json.load(open(os.path.join(OUT, "promptfoo", "sample-export.json")))
+    res = src["results"]
+    config = dict(src["config"], description=src["config"]["description"] + " (Eval object)")
+    results = [dict(r, evalId="eval-abc-2025") for r in res["results"]]
+    # An assert-set nests its assertions: the importer keeps every level.
+    results[0] = json.loads(json.dumps(results[0]))
+    results[0]["gradingResult"]["componentResults"].append(
+        {"pass": False, "score": 0.5, "reason": "1 of 2 nested assertions passed", "assertion": {"type": "assert-set"},
+         "componentResults": [{"pass": True, "score": 1, "reason": "Assertion passed", "assertion": {"type": "icontains", "value": "echo"}},
+                              {"pass": False, "score": 0, "reason": "Expected under 20 words", "assertion": {"type": "javascript", "metric": "brevity"}}]})
+    obj = {"id": "eval-abc-2025", "createdAt": 1759349280000, "author": "ci@example.com", "description": config["description"],
+           "config": config, "results": results, "prompts": res["prompts"], "vars": ["riddle"], "persisted": True}
+    write("promptfoo/eval-object.json", obj)
+    unloaded = dict(obj, id="eval-def-2025", results=[], description="riddles (results not loaded)",
+                    config=dict(config, description="riddles (results not loaded)"))
+    write("promptfoo/eval-object-unloaded.json", unloaded)
+    out = []
+    for r in results:
+        err = r.get("failureReason") == 2
+        out.append({"status": "error" if err else "success", "passed": None if err else r["success"],
+                    "tokens": (r.get("response") or {}).get("tokenUsage", {}).get("total", 0), "cost": r.get("cost", 0), "ms": r["latencyMs"]})
+    expected["promptfoo:" + config["description"]] = figures(out)
+    declared = sum(p["metrics"]["testPassCount"] + p["metrics"]["testFailCount"] + p["metrics"]["testErrorCount"] for p in res["prompts"])
+    expected["promptfoo:riddles (results not loaded)"] = dict(figures([]), partialDeclared=declared)
+
+
 vally()
 ezvals()
+promptfoo_eval_object()
 evallist()
 runtype()
 traceway()
