@@ -123,3 +123,121 @@ func skipBOM(r io.Reader) io.Reader {
 	}
 	return br
 }
+
+// jsonWalker reads a JSON document's top-level object key by key, so that a large array in
+// it can be visited an element at a time (or skipped) without holding the whole document.
+type jsonWalker struct {
+	dec *json.Decoder
+}
+
+func newJSONWalker(r io.Reader) *jsonWalker {
+	return &jsonWalker{dec: json.NewDecoder(skipBOM(r))}
+}
+
+// object calls fn with each key of the object that starts at the next token; fn must
+// consume the key's value (decode, skip, or walk it).
+func (w *jsonWalker) object(fn func(key string) error) error {
+	t, err := w.dec.Token()
+	if err != nil {
+		return jsonProblem(err)
+	}
+	if t != json.Delim('{') {
+		return fmt.Errorf("want a JSON object, found %v", tokenKind(t))
+	}
+	return w.objectBody(fn)
+}
+
+// objectBody is object after its opening brace was read.
+func (w *jsonWalker) objectBody(fn func(key string) error) error {
+	for w.dec.More() {
+		t, err := w.dec.Token()
+		if err != nil {
+			return jsonProblem(err)
+		}
+		key, _ := t.(string)
+		if err := fn(key); err != nil {
+			return err
+		}
+	}
+	if _, err := w.dec.Token(); err != nil {
+		return jsonProblem(err)
+	}
+	return nil
+}
+
+// array calls fn with each element of the array at the next token, raw; a null is none.
+func (w *jsonWalker) array(fn func(i int, raw json.RawMessage) error) error {
+	t, err := w.dec.Token()
+	if err != nil {
+		return jsonProblem(err)
+	}
+	if t == nil {
+		return nil
+	}
+	if t != json.Delim('[') {
+		return fmt.Errorf("want a JSON array, found %v", tokenKind(t))
+	}
+	return w.arrayBody(fn)
+}
+
+// arrayBody is array after its opening bracket was read.
+func (w *jsonWalker) arrayBody(fn func(i int, raw json.RawMessage) error) error {
+	for i := 0; w.dec.More(); i++ {
+		var raw json.RawMessage
+		if err := w.dec.Decode(&raw); err != nil {
+			return fmt.Errorf("[%d]: %s", i, jsonProblem(err))
+		}
+		if err := fn(i, raw); err != nil {
+			return err
+		}
+	}
+	if _, err := w.dec.Token(); err != nil {
+		return jsonProblem(err)
+	}
+	return nil
+}
+
+// decode reads the next value into v.
+func (w *jsonWalker) decode(v any) error {
+	if err := w.dec.Decode(v); err != nil {
+		return jsonProblem(err)
+	}
+	return nil
+}
+
+// skip reads past the next value token by token: a skipped array is never held whole.
+func (w *jsonWalker) skip() error {
+	depth := 0
+	for {
+		t, err := w.dec.Token()
+		if err != nil {
+			return jsonProblem(err)
+		}
+		if d, ok := t.(json.Delim); ok {
+			if d == '{' || d == '[' {
+				depth++
+			} else {
+				depth--
+			}
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
+
+func tokenKind(t json.Token) string {
+	switch t.(type) {
+	case json.Delim:
+		return "JSON " + t.(json.Delim).String()
+	case string:
+		return "a string"
+	case float64, json.Number:
+		return "a number"
+	case bool:
+		return "true or false"
+	case nil:
+		return "null"
+	}
+	return "a value"
+}

@@ -1,9 +1,10 @@
 package ingest
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -94,35 +95,94 @@ type pfResult struct {
 	Vars    map[string]any `json:"vars"`
 }
 
-// readPromptfoo maps a `promptfoo eval -o out.json` file (version 3, and version 2):
-// each provider a model, each test (× prompt, when there are several) a stimulus, each
-// assertion a grader; repeats of the same cell become trials.
+// walkPromptfoo reads a promptfoo file key by key: the header into f and rs (results'
+// version, timestamp, prompts, stats), and each result, one at a time, to fn. results may
+// be the list itself (an Eval object, very old files) or an object holding it; an Eval
+// object of the older form holds it in oldResults.
+func walkPromptfoo(r io.Reader, f *pfFile, rs *pfResults, fn func(pfResult) error) error {
+	w := newJSONWalker(r)
+	each := func(i int, raw json.RawMessage) error {
+		var res pfResult
+		if err := json.Unmarshal(raw, &res); err != nil {
+			return fmt.Errorf("results[%d]: %s", i, jsonProblem(err))
+		}
+		return fn(res)
+	}
+	results := func() error {
+		t, err := w.dec.Token()
+		if err != nil {
+			return jsonProblem(err)
+		}
+		switch t {
+		case nil:
+			return nil
+		case json.Delim('['):
+			return w.arrayBody(each)
+		case json.Delim('{'):
+			return w.objectBody(func(key string) error {
+				switch key {
+				case "results":
+					return w.array(each)
+				case "version":
+					return w.decode(&rs.Version)
+				case "timestamp":
+					return w.decode(&rs.Timestamp)
+				case "prompts":
+					return w.decode(&rs.Prompts)
+				case "stats":
+					return w.decode(&rs.Stats)
+				}
+				return w.skip()
+			})
+		}
+		return fmt.Errorf("want an object or an array, found %s", tokenKind(t))
+	}
+	return w.object(func(key string) error {
+		switch key {
+		case "results", "oldResults":
+			if err := results(); err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+			return nil
+		case "evalId":
+			return w.decode(&f.EvalID)
+		case "id":
+			return w.decode(&f.ID)
+		case "description":
+			return w.decode(&f.Description)
+		case "config":
+			return w.decode(&f.Config)
+		case "createdAt":
+			return w.decode(&f.CreatedAt)
+		case "prompts":
+			return w.decode(&f.Prompts)
+		}
+		return w.skip()
+	})
+}
+
+// readPromptfoo maps a `promptfoo eval -o out.json` file (version 3, and version 2), or an
+// Eval object: each provider a model, each test (× prompt, when there are several) a
+// stimulus, each assertion a grader; repeats of the same cell become trials. The file is
+// read twice, a result at a time, so memory does not grow with it: once for its header and
+// prompts, once to write the outcomes.
 func readPromptfoo(path string) ([]built, error) {
-	b, err := os.ReadFile(path)
+	first, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
+	defer first.Close()
 	var f pfFile
-	if err := json.Unmarshal(trimBOM(b), &f); err != nil {
-		return nil, fmt.Errorf("not a promptfoo output file: %s", jsonProblem(err))
-	}
 	var rs pfResults
-	err = nil
-	results := f.Results
-	if len(bytes.TrimSpace(results)) == 0 || string(bytes.TrimSpace(results)) == "null" || string(bytes.TrimSpace(results)) == "[]" {
-		if len(f.OldResults) > 0 && string(f.OldResults) != "null" {
-			results = f.OldResults // an Eval object of the older form
-		}
-	}
-	switch t := bytes.TrimSpace(results); {
-	case len(t) == 0 || string(t) == "null":
-	case t[0] == '[':
-		err = json.Unmarshal(t, &rs.Results) // an Eval object (and very old files): results is the list
-	default:
-		err = json.Unmarshal(t, &rs)
-	}
+	prompts := map[int]bool{}
+	n := 0
+	err = walkPromptfoo(bufio.NewReaderSize(first, 1<<20), &f, &rs, func(r pfResult) error {
+		prompts[r.PromptIdx] = true
+		n++
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("results: %s", jsonProblem(err))
+		return nil, fmt.Errorf("not a promptfoo output file: %w", err)
 	}
 	if len(rs.Prompts) == 0 {
 		rs.Prompts = f.Prompts
@@ -148,19 +208,6 @@ func readPromptfoo(path string) ([]built, error) {
 	if meta.CreatedAt.IsZero() {
 		meta.CreatedAt = parseTime(f.CreatedAt)
 	}
-	prompts := map[int]bool{}
-	for _, r := range rs.Results {
-		prompts[r.PromptIdx] = true
-	}
-	trials := map[string]int{}
-	var outs []*store.Outcome
-	for _, r := range rs.Results {
-		o := pfOutcome(r, len(prompts) > 1)
-		key := o.Stimulus + "\x00" + o.Model
-		o.Trial = trials[key]
-		trials[key]++
-		outs = append(outs, o)
-	}
 	// The file's own counts: the stats of the results, else the prompts' metrics. A file
 	// whose counts cover results it does not hold (an Eval object whose results were not
 	// loaded) imports what it holds, flagged partial; with neither, it is an error.
@@ -181,13 +228,31 @@ func readPromptfoo(path string) ([]built, error) {
 			meta.Metrics["successes"], meta.Metrics["failures"], meta.Metrics["errors"] = float64(pass), float64(fail), float64(errd)
 		}
 	}
-	if declared > int64(len(outs)) {
-		meta.Partial = &store.Partial{DeclaredSamples: declared, ImportedSamples: int64(len(outs))}
+	if declared > int64(n) {
+		meta.Partial = &store.Partial{DeclaredSamples: declared, ImportedSamples: int64(n)}
 	}
-	if len(outs) == 0 && declared == 0 {
+	if n == 0 && declared == 0 {
 		return nil, fmt.Errorf("no results and no counts: nothing to import (an Eval object whose results were never loaded?)")
 	}
-	return []built{{meta: meta, outcomes: outs}}, nil
+	stream := func(emit func(*store.Outcome) error) (store.Run, error) {
+		second, err := os.Open(path)
+		if err != nil {
+			return store.Run{}, err
+		}
+		defer second.Close()
+		trials := map[string]int{}
+		var f2 pfFile
+		var rs2 pfResults
+		err = walkPromptfoo(bufio.NewReaderSize(second, 1<<20), &f2, &rs2, func(r pfResult) error {
+			o := pfOutcome(r, len(prompts) > 1)
+			key := o.Stimulus + "\x00" + o.Model
+			o.Trial = trials[key]
+			trials[key]++
+			return emit(o)
+		})
+		return meta, err
+	}
+	return []built{{meta: meta, stream: stream}}, nil
 }
 
 // pfGraders flattens an assertion tree into graders: a nested assertion's name carries its

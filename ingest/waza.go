@@ -1,8 +1,10 @@
 package ingest
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -16,14 +18,15 @@ type wazaFile struct {
 	EvalName  string          `json:"eval_name"`
 	Timestamp json.RawMessage `json:"timestamp"`
 	Config    json.RawMessage `json:"config"`
-	Tasks     []struct {
-		TestID      string          `json:"test_id"`
-		DisplayName string          `json:"display_name"`
-		Group       string          `json:"group"`
-		Prompt      json.RawMessage `json:"prompt"`
-		Input       json.RawMessage `json:"input"`
-		Runs        []wazaRun       `json:"runs"`
-	} `json:"tasks"`
+}
+
+type wazaTask struct {
+	TestID      string          `json:"test_id"`
+	DisplayName string          `json:"display_name"`
+	Group       string          `json:"group"`
+	Prompt      json.RawMessage `json:"prompt"`
+	Input       json.RawMessage `json:"input"`
+	Runs        []wazaRun       `json:"runs"`
 }
 
 type wazaRun struct {
@@ -65,13 +68,18 @@ type wazaRun struct {
 // graders with their feedback, session digests' counts, transcripts as events and tool
 // calls. Unknown keys are ignored and missing ones left empty.
 func readWaza(path string) ([]built, error) {
-	b, err := os.ReadFile(path)
+	// Two passes, a task at a time: the header (config names the model every outcome
+	// needs, and may come after the tasks), then the tasks.
+	fh, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
+	defer fh.Close()
 	var f wazaFile
-	if err := json.Unmarshal(trimBOM(b), &f); err != nil {
-		return nil, fmt.Errorf("not a waza outcome: %s", jsonProblem(err))
+	tasks := 0
+	err = walkWaza(bufio.NewReaderSize(fh, 1<<20), &f, func(int, json.RawMessage) error { tasks++; return nil })
+	if err != nil {
+		return nil, fmt.Errorf("not a waza outcome: %w", err)
 	}
 	var cfg struct {
 		ModelID    string `json:"model_id"`
@@ -94,33 +102,76 @@ func readWaza(path string) ([]built, error) {
 			meta.Labels[k] = v
 		}
 	}
-	var outs []*store.Outcome
-	for ti, t := range f.Tasks {
-		stim := t.TestID
-		if stim == "" {
-			stim = t.DisplayName
-		}
-		if stim == "" {
-			stim = fmt.Sprintf("task-%03d", ti)
-		}
-		input := text(t.Prompt)
-		if input == "" {
-			input = text(t.Input)
-		}
-		for ri, r := range t.Runs {
-			o := wazaOutcome(r, stim, model)
-			o.Input = input
-			if t.Group != "" {
-				o.Tags = map[string]string{"group": t.Group}
-			}
-			o.Trial = ri
-			if r.RunNumber > 0 {
-				o.Trial = r.RunNumber - 1
-			}
-			outs = append(outs, o)
-		}
+	if tasks == 0 {
+		return nil, fmt.Errorf("a waza outcome with no tasks")
 	}
-	return []built{{meta: meta, outcomes: outs}}, nil
+	stream := func(emit func(*store.Outcome) error) (store.Run, error) {
+		fh, err := os.Open(path)
+		if err != nil {
+			return store.Run{}, err
+		}
+		defer fh.Close()
+		var f2 wazaFile
+		err = walkWaza(bufio.NewReaderSize(fh, 1<<20), &f2, func(ti int, raw json.RawMessage) error {
+			var t wazaTask
+			if err := json.Unmarshal(raw, &t); err != nil {
+				return fmt.Errorf("tasks[%d]: %s", ti, jsonProblem(err))
+			}
+			stim := t.TestID
+			if stim == "" {
+				stim = t.DisplayName
+			}
+			if stim == "" {
+				stim = fmt.Sprintf("task-%03d", ti)
+			}
+			input := text(t.Prompt)
+			if input == "" {
+				input = text(t.Input)
+			}
+			for ri, r := range t.Runs {
+				o := wazaOutcome(r, stim, model)
+				o.Input = input
+				if t.Group != "" {
+					o.Tags = map[string]string{"group": t.Group}
+				}
+				o.Trial = ri
+				if r.RunNumber > 0 {
+					o.Trial = r.RunNumber - 1
+				}
+				if err := emit(o); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		return meta, err
+	}
+	return []built{{meta: meta, stream: stream}}, nil
+}
+
+// walkWaza reads a waza file's header into f and hands each task, raw, to fn.
+func walkWaza(r io.Reader, f *wazaFile, fn func(int, json.RawMessage) error) error {
+	w := newJSONWalker(r)
+	return w.object(func(key string) error {
+		switch key {
+		case "tasks":
+			if err := w.array(fn); err != nil {
+				return fmt.Errorf("tasks%w", err)
+			}
+			return nil
+		case "eval_id":
+			return w.decode(&f.EvalID)
+		case "skill":
+			return w.decode(&f.Skill)
+		case "eval_name":
+			return w.decode(&f.EvalName)
+		case "timestamp":
+			return w.decode(&f.Timestamp)
+		case "config":
+			return w.decode(&f.Config)
+		}
+		return w.skip()
+	})
 }
 
 func wazaOutcome(r wazaRun, stim, model string) *store.Outcome {
