@@ -265,3 +265,35 @@ func TestHostileNumbers(t *testing.T) {
 		t.Errorf("runs over a corrupt run.json: exit %d %s", r.code, r.err)
 	}
 }
+
+// TestMissingIsNull: a duration or token count a source did not record is null from the
+// importer to every answer, and means leave it out rather than count it as 0.
+func TestMissingIsNull(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "mixed.jsonl")
+	os.WriteFile(f, []byte(`{"stimulus":"a","model":"m","passed":true,"durationMs":100,"usage":{"inputTokens":10,"outputTokens":5}}
+{"stimulus":"b","model":"m","passed":false}
+{"stimulus":"c","model":"n","passed":true}
+`), 0o644)
+	root := filepath.Join(dir, "store")
+	if r := run(t, false, "import", f, "--store", root); r.code != 0 {
+		t.Fatalf("import: %s", r.err)
+	}
+	checks := []struct {
+		args []string
+		jq   string
+		want string
+	}{
+		{[]string{"outcomes", "--sort", "duration_ms"}, `[.items[] | .durationMs] | tojson`, `[100,null,null]`},
+		{[]string{"outcomes"}, `[.items[] | .totalTokens] | tojson`, `[15,null,null]`},
+		{[]string{"ranking"}, `[.models[] | [.model, .meanDurationMs, .totalTokens]] | tojson`, `[["n",null,null],["m",100,15]]`},
+		{[]string{"runs"}, `[.items[0] | .durationMs, .totalTokens] | tojson`, `[100,15]`},
+		{[]string{"matrix", "--metric", "duration_ms"}, `[.cells[][] | .value] | tojson`, `[100,null,null,null,null,null]`},
+	}
+	for _, c := range checks {
+		r := run(t, false, append(c.args, "--store", root, "--json", "--jq", c.jq)...)
+		if strings.TrimSpace(r.out) != c.want {
+			t.Errorf("%v: %s, want %s (%s)", c.args, r.out, c.want, r.err)
+		}
+	}
+}

@@ -43,7 +43,7 @@ func Ranking(r query.Ranking) Doc {
 		if m.CostUSD != nil {
 			cost = USD(*m.CostUSD)
 		}
-		row = append(row, Ms(m.MeanDurationMs), Float(m.MeanTurns, 1), Float(m.MeanToolCalls, 1), Int(m.TotalTokens),
+		row = append(row, Ms(m.MeanDurationMs), Float(m.MeanTurns, 1), Float(m.MeanToolCalls, 1), IntP(m.TotalTokens),
 			cost, Int(m.OutcomeCount), Int(m.ErrorCount))
 		t.Rows = append(t.Rows, row)
 	}
@@ -149,7 +149,7 @@ func Outcomes(p query.Paged[query.OutcomeSummary]) Doc {
 		{"SCORE", Number}, {"DURATION", Number}, {"TURNS", Number}, {"TOOLS", Number}, {"TOKENS", Number}, {"FAILED GRADERS", Text}}, Empty: "no outcomes match"}
 	for _, o := range p.Items {
 		t.Rows = append(t.Rows, []string{o.ID, o.StimulusName, o.Model, strconv.Itoa(o.TrialIndex), o.DisplayStatus,
-			Float(o.Score, 2), MsInt(o.DurationMs), strconv.Itoa(o.Turns), strconv.Itoa(o.ToolCalls), Int(o.TotalTokens), strings.Join(o.FailedGraders(), ", ")})
+			Float(o.Score, 2), MsP(o.DurationMs), strconv.Itoa(o.Turns), strconv.Itoa(o.ToolCalls), IntP(o.TotalTokens), strings.Join(o.FailedGraders(), ", ")})
 	}
 	d := Doc{Sections: []Section{{Table: t}}}
 	kv := [][2]string{{"shown", fmt.Sprintf("%d of %d", len(p.Items), p.Page.Total)}}
@@ -179,8 +179,8 @@ func Outcome(o query.OutcomeDetail) Doc {
 	}
 	kv := [][2]string{{"id", o.ID}, {"run", o.RunID}, {"stimulus", o.StimulusName}, {"model", o.Model},
 		{"trial", strconv.Itoa(o.TrialIndex)}, {"status", o.DisplayStatus}, {"score", Float(o.Score, 3)},
-		{"duration", MsInt(o.DurationMs)}, {"turns", strconv.Itoa(o.Turns)}, {"tool calls", strconv.Itoa(o.ToolCalls)},
-		{"tokens", fmt.Sprintf("%s in · %s out · %s reasoning · %s cached", Int(o.InputTokens), Int(o.OutputTokens), Int(o.ReasoningTokens), Int(o.CachedTokens))},
+		{"duration", MsP(o.DurationMs)}, {"turns", strconv.Itoa(o.Turns)}, {"tool calls", strconv.Itoa(o.ToolCalls)},
+		{"tokens", fmt.Sprintf("%s in · %s out · %s reasoning · %s cached", IntP(o.InputTokens), IntP(o.OutputTokens), IntP(o.ReasoningTokens), IntP(o.CachedTokens))},
 		{"cost", cost}}
 	if o.Error != nil {
 		kv = append(kv, [2]string{"error", *o.Error})

@@ -41,7 +41,7 @@ func Run(r query.RunDetail) Doc {
 		{"pass rate", PctPM(r.PassRate, r.PassRateInterval) + "  " + Bar(r.PassRate, 20)},
 		{"counts", fmt.Sprintf("%d passed · %d failed · %d error · %d skipped · %d pending",
 			r.Counts.Passed, r.Counts.Failed, r.Counts.Error, r.Counts.Skipped, r.Counts.Pending)},
-		{"tokens", Int(r.TotalTokens)}, {"cost", USD(r.CostUSD)},
+		{"tokens", IntP(r.TotalTokens)}, {"cost", USD(r.CostUSD)},
 	}
 	if r.Partial != nil {
 		kv = append(kv, [2]string{"partial", fmt.Sprintf("holds %d of the %d samples its file summarises", r.Partial.ImportedSamples, r.Partial.DeclaredSamples)})

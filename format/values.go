@@ -104,3 +104,19 @@ func PctPM(v *float64, iv *query.Interval) string {
 	}
 	return Pct(v) + " ±" + strconv.FormatFloat((iv.High-iv.Low)*50, 'f', 1, 64)
 }
+
+// IntP is Int of a value that may not have been recorded: "–" for nil.
+func IntP(v *int64) string {
+	if v == nil {
+		return "–"
+	}
+	return Int(*v)
+}
+
+// MsP is MsInt of a duration that may not have been recorded: "–" for nil.
+func MsP(v *int64) string {
+	if v == nil {
+		return "–"
+	}
+	return MsInt(*v)
+}

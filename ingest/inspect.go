@@ -397,8 +397,14 @@ func inspOutcome(s inspSample, model string) *store.Outcome {
 	}
 	id := strings.Trim(string(s.ID), `"`)
 	o := &store.Outcome{Stimulus: id, Model: model, Trial: max(s.Epoch-1, 0), Status: store.StatusSuccess,
-		DurationMs: int64(s.TotalTime.v * 1000), Input: res(inspContent(s.Input, res)), Expected: res(inspTarget(s.Target)),
+		DurationMs: store.Unknown, Input: res(inspContent(s.Input, res)), Expected: res(inspTarget(s.Target)),
 		Output: res(s.Output.Completion), Tags: tagsOf(s.Metadata)}
+	if s.TotalTime.ok && s.TotalTime.v >= 0 && s.TotalTime.v < 1e12 {
+		o.DurationMs = int64(s.TotalTime.v * 1000)
+	}
+	if len(s.ModelUsage) == 0 { // no usage recorded: not zero tokens
+		o.InputTokens, o.OutputTokens, o.TotalTokens, o.CachedTokens, o.ReasoningTokens = store.Unknown, store.Unknown, store.Unknown, store.Unknown, store.Unknown
+	}
 	if s.Output.Model != "" && model == "" {
 		o.Model = s.Output.Model
 	}

@@ -166,8 +166,10 @@ func readLMSamples(path string, tags map[string]string, model string, higher map
 		_ = json.Unmarshal(s["doc_id"], &docID)
 		var metrics []string
 		_ = json.Unmarshal(s["metrics"], &metrics)
+		// lm-eval records neither durations nor tokens: unknown, not zero.
 		o := &store.Outcome{Stimulus: fmt.Sprintf("%s/%v", task, docID), Model: model, Status: store.StatusSuccess, Turns: 1,
-			Expected: text(s["target"]), Tags: tags}
+			Expected: text(s["target"]), Tags: tags, DurationMs: store.Unknown, InputTokens: store.Unknown, OutputTokens: store.Unknown,
+			ReasoningTokens: store.Unknown, CachedTokens: store.Unknown, TotalTokens: store.Unknown}
 		var args map[string]struct {
 			Arg0 json.RawMessage `json:"arg_0"`
 		}

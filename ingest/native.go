@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"runtime"
 	"strings"
@@ -109,11 +110,11 @@ type Line struct {
 	Status     string     `json:"status"`
 	Passed     *bool      `json:"passed"`
 	Score      *float64   `json:"score"`
-	DurationMs int64      `json:"durationMs"`
+	DurationMs *int64     `json:"durationMs"`
 	Turns      int        `json:"turns"`
 	ToolCount  int        `json:"toolCallCount"`
 	Errors     int        `json:"errors"`
-	Usage      Usage      `json:"usage"`
+	Usage      *Usage     `json:"usage"`
 	CostUSD    *float64   `json:"costUsd"`
 	StartedAt  *time.Time `json:"startedAt"`
 	Error      string     `json:"error"`
@@ -151,13 +152,21 @@ type Line struct {
 	} `json:"events"`
 }
 
-// Usage holds token counts.
+// Usage holds token counts; a count left out was not recorded (null in the answers).
 type Usage struct {
-	InputTokens     int64 `json:"inputTokens"`
-	OutputTokens    int64 `json:"outputTokens"`
-	ReasoningTokens int64 `json:"reasoningTokens"`
-	CachedTokens    int64 `json:"cachedTokens"`
-	TotalTokens     int64 `json:"totalTokens"`
+	InputTokens     *int64 `json:"inputTokens"`
+	OutputTokens    *int64 `json:"outputTokens"`
+	ReasoningTokens *int64 `json:"reasoningTokens"`
+	CachedTokens    *int64 `json:"cachedTokens"`
+	TotalTokens     *int64 `json:"totalTokens"`
+}
+
+// orUnknown is *p, or store.Unknown for a value left out.
+func orUnknown(p *int64) int64 {
+	if p == nil {
+		return store.Unknown
+	}
+	return *p
 }
 
 // Text is a string field that also accepts any JSON value, kept as its JSON text, so a
@@ -462,17 +471,31 @@ func parseLine(b []byte) (*store.Outcome, error) {
 	default:
 		return nil, fmt.Errorf("status %q is not one of success, error, skipped", l.Status)
 	}
-	u := l.Usage
-	if u.TotalTokens == 0 {
-		if t, ok := store.AddTokens(max(u.InputTokens, 0), max(u.OutputTokens, 0), max(u.ReasoningTokens, 0)); ok {
-			u.TotalTokens = t
+	var u Usage
+	if l.Usage != nil {
+		u = *l.Usage
+	}
+	if l.DurationMs != nil && *l.DurationMs < 0 {
+		return nil, fmt.Errorf("durationMs %d is negative", *l.DurationMs)
+	}
+	for _, p := range []*int64{u.InputTokens, u.OutputTokens, u.ReasoningTokens, u.CachedTokens, u.TotalTokens} {
+		if p != nil && *p < 0 {
+			return nil, fmt.Errorf("token counts must not be negative")
 		}
+	}
+	total := orUnknown(u.TotalTokens)
+	if total < 0 && (u.InputTokens != nil || u.OutputTokens != nil || u.ReasoningTokens != nil) {
+		t, ok := store.AddTokens(max(orUnknown(u.InputTokens), 0), max(orUnknown(u.OutputTokens), 0), max(orUnknown(u.ReasoningTokens), 0))
+		if !ok {
+			return nil, fmt.Errorf("token counts add up past %d", int64(math.MaxInt64))
+		}
+		total = t
 	}
 	o := &store.Outcome{
 		Stimulus: l.Stimulus, Model: l.Model, Trial: l.Trial, Status: l.Status, Passed: l.Passed, Score: l.Score,
-		DurationMs: l.DurationMs, Turns: l.Turns, ToolCallCount: l.ToolCount, Errors: l.Errors,
-		InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, ReasoningTokens: u.ReasoningTokens,
-		CachedTokens: u.CachedTokens, TotalTokens: u.TotalTokens, CostUSD: l.CostUSD,
+		DurationMs: orUnknown(l.DurationMs), Turns: l.Turns, ToolCallCount: l.ToolCount, Errors: l.Errors,
+		InputTokens: orUnknown(u.InputTokens), OutputTokens: orUnknown(u.OutputTokens), ReasoningTokens: orUnknown(u.ReasoningTokens),
+		CachedTokens: orUnknown(u.CachedTokens), TotalTokens: total, CostUSD: l.CostUSD,
 		Error: l.Error, Input: string(l.Input), Output: string(l.Output), Expected: string(l.Expected),
 		Tags: l.Tags,
 	}

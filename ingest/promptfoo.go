@@ -69,7 +69,7 @@ type pfResult struct {
 	Response      *struct {
 		Output     json.RawMessage `json:"output"`
 		Error      string          `json:"error"`
-		TokenUsage struct {
+		TokenUsage *struct {
 			Total             int64 `json:"total"`
 			Prompt            int64 `json:"prompt"`
 			Completion        int64 `json:"completion"`
@@ -322,7 +322,7 @@ func pfOutcome(r pfResult, manyPrompts bool) *store.Outcome {
 		stim += " · " + label
 	}
 	o := &store.Outcome{Stimulus: stim, Model: pfProvider(r.Provider), Status: store.StatusSuccess,
-		DurationMs: int64(r.LatencyMs.v), Turns: 1, Input: prompt.Raw, CostUSD: r.Cost.ptr(), Score: clamp01Ptr(r.Score.ptr())}
+		DurationMs: store.Unknown, Turns: 1, Input: prompt.Raw, CostUSD: r.Cost.ptr(), Score: clamp01Ptr(r.Score.ptr())}
 	vars := r.Vars
 	if vars == nil {
 		vars = r.TestCase.Vars
@@ -336,13 +336,20 @@ func pfOutcome(r pfResult, manyPrompts bool) *store.Outcome {
 		}
 		o.Tags = tagsOf(raw)
 	}
+	if r.LatencyMs.ok && r.LatencyMs.v >= 0 && r.LatencyMs.v < 1e15 {
+		o.DurationMs = int64(r.LatencyMs.v)
+	}
+	o.InputTokens, o.OutputTokens, o.CachedTokens, o.ReasoningTokens, o.TotalTokens = store.Unknown, store.Unknown, store.Unknown, store.Unknown, store.Unknown
 	if r.Response != nil {
 		o.Output = text(r.Response.Output)
-		u := r.Response.TokenUsage
-		o.InputTokens, o.OutputTokens, o.CachedTokens, o.ReasoningTokens = u.Prompt, u.Completion, u.Cached, u.CompletionDetails.Reasoning
-		o.TotalTokens = u.Total
-		if o.TotalTokens == 0 {
-			o.TotalTokens = u.Prompt + u.Completion
+		if u := r.Response.TokenUsage; u != nil {
+			o.InputTokens, o.OutputTokens, o.CachedTokens, o.ReasoningTokens = u.Prompt, u.Completion, u.Cached, u.CompletionDetails.Reasoning
+			o.TotalTokens = u.Total
+			if o.TotalTokens == 0 {
+				if t, ok := store.AddTokens(max(u.Prompt, 0), max(u.Completion, 0)); ok {
+					o.TotalTokens = t
+				}
+			}
 		}
 	}
 	// promptfoo's failureReason: 1 an assertion failed, 2 the provider or test errored.

@@ -367,14 +367,16 @@ func vallyToOutcome(v *vallyOutcome, evs []vallyEvent, tcs []vallyToolEvent) (*s
 	default:
 		return nil, fmt.Errorf("status %q is not one of success, error, skipped", v.Status)
 	}
-	num := func(p *float64) int64 {
+	// A value the API gave as null (or out of range) was not recorded.
+	known := func(p *float64) int64 {
 		if p == nil || math.IsNaN(*p) || *p < 0 || *p > math.MaxInt64/2 {
-			return 0
+			return store.Unknown
 		}
 		return int64(*p)
 	}
-	o.DurationMs, o.Turns, o.ToolCallCount, o.Errors = num(v.DurationMs), int(num(v.Turns)), int(num(v.ToolCalls)), int(num(v.Errors))
-	o.InputTokens, o.OutputTokens, o.ReasoningTokens, o.CachedTokens, o.TotalTokens = num(v.InputTokens), num(v.OutputTokens), num(v.Reasoning), num(v.Cached), num(v.TotalTokens)
+	count := func(p *float64) int { return int(max(known(p), 0)) }
+	o.DurationMs, o.Turns, o.ToolCallCount, o.Errors = known(v.DurationMs), count(v.Turns), count(v.ToolCalls), count(v.Errors)
+	o.InputTokens, o.OutputTokens, o.ReasoningTokens, o.CachedTokens, o.TotalTokens = known(v.InputTokens), known(v.OutputTokens), known(v.Reasoning), known(v.Cached), known(v.TotalTokens)
 	gs := v.GraderResults
 	if len(gs) == 0 {
 		gs = v.GraderSummary
@@ -496,9 +498,10 @@ func readEZVals(path string) ([]built, error) {
 			model = text(m)
 		}
 		o := &store.Outcome{Stimulus: stim, Model: model, Trial: trials[stim+"\x00"+model], Status: store.StatusSuccess,
-			Input: text(r.Input), Output: text(r.Output), Expected: text(r.Reference), Error: r.Error, Turns: 1}
+			Input: text(r.Input), Output: text(r.Output), Expected: text(r.Reference), Error: r.Error, Turns: 1, DurationMs: store.Unknown}
+		unknownTokens(o) // EZVals records no tokens
 		trials[stim+"\x00"+model]++
-		if r.Latency.ok && r.Latency.v >= 0 {
+		if r.Latency.ok && r.Latency.v >= 0 && r.Latency.v < 1e12 {
 			o.DurationMs = int64(math.Round(r.Latency.v * 1000))
 		}
 		tags := tagsOf(r.Metadata)
@@ -568,6 +571,11 @@ func readEZVals(path string) ([]built, error) {
 		meta.Partial = &store.Partial{DeclaredSamples: int64(*f.TotalEvaluations), ImportedSamples: int64(len(outs))}
 	}
 	return []built{{meta: meta, outcomes: outs}}, nil
+}
+
+// unknownTokens marks an outcome's token counts as not recorded.
+func unknownTokens(o *store.Outcome) {
+	o.InputTokens, o.OutputTokens, o.ReasoningTokens, o.CachedTokens, o.TotalTokens = store.Unknown, store.Unknown, store.Unknown, store.Unknown, store.Unknown
 }
 
 func cmpOr(a, b string) string {
@@ -658,12 +666,13 @@ func readEvalList(path string) ([]built, []string, error) {
 			a.seen[id] = true
 			a.statuses[r.Status]++
 			o := &store.Outcome{Stimulus: r.ExampleID, Model: defaultModelFor, Trial: a.trials[r.ExampleID], Status: store.StatusSuccess,
-				Input: text(r.MappedInput), Output: text(r.ActualOutput), Score: clamp01Ptr(r.Score), Turns: 1}
+				Input: text(r.MappedInput), Output: text(r.ActualOutput), Score: clamp01Ptr(r.Score), Turns: 1, DurationMs: store.Unknown}
+			unknownTokens(o) // the API records no tokens
 			a.trials[r.ExampleID]++
 			start, end := parseTime(r.StartedAt), parseTime(r.CompletedAt)
 			if !start.IsZero() {
 				o.StartedAt = start
-				if !end.IsZero() && end.After(start) {
+				if !end.IsZero() && !end.Before(start) {
 					o.DurationMs = end.Sub(start).Milliseconds()
 				}
 			}
@@ -837,12 +846,15 @@ func readRuntype(path string) ([]built, error) {
 			}
 			o := &store.Outcome{Stimulus: stim, Model: cmpOr(s.ModelUsed, defaultModelFor), Status: store.StatusSuccess, Turns: 1,
 				Input: text(s.ResolvedPrompt), Output: text(s.Output), CostUSD: s.TotalCost, StartedAt: parseTime(s.ExecutedAt),
-				InputTokens: ptrOr(s.PromptTokens, 0), OutputTokens: ptrOr(s.CompletionTokens, 0), ReasoningTokens: ptrOr(s.ReasoningTokens, 0)}
-			if s.DurationMs != nil && *s.DurationMs >= 0 {
+				InputTokens: ptrOr(s.PromptTokens, store.Unknown), OutputTokens: ptrOr(s.CompletionTokens, store.Unknown),
+				ReasoningTokens: ptrOr(s.ReasoningTokens, store.Unknown), CachedTokens: store.Unknown, TotalTokens: store.Unknown, DurationMs: store.Unknown}
+			if s.DurationMs != nil && *s.DurationMs >= 0 && *s.DurationMs < 1e15 {
 				o.DurationMs = int64(*s.DurationMs)
 			}
-			if t, ok := store.AddTokens(o.InputTokens, o.OutputTokens, o.ReasoningTokens); ok {
-				o.TotalTokens = t
+			if s.PromptTokens != nil || s.CompletionTokens != nil || s.ReasoningTokens != nil {
+				if t, ok := store.AddTokens(max(o.InputTokens, 0), max(o.OutputTokens, 0), max(o.ReasoningTokens, 0)); ok {
+					o.TotalTokens = t
+				}
 			}
 			tags := map[string]string{}
 			for k, v := range map[string]string{"record": rec, "recordName": s.RecordName, "step": s.StepName, "stepType": s.StepType} {
@@ -987,9 +999,10 @@ func readTraceway(path string) ([]built, error) {
 	for i, it := range r.ResultItems {
 		stim := cmpOr(it.DatapointID, fmt.Sprintf("datapoint-%d", i))
 		o := &store.Outcome{Stimulus: stim, Model: model, Trial: trials[stim], Status: store.StatusSuccess, Turns: 1,
-			Input: text(it.Input), Output: text(it.Output), Expected: text(it.Expected), CostUSD: it.Cost}
+			Input: text(it.Input), Output: text(it.Output), Expected: text(it.Expected), CostUSD: it.Cost, DurationMs: store.Unknown}
+		unknownTokens(o) // Traceway gives one total, not its parts
 		trials[stim]++
-		if it.LatencyMs != nil && *it.LatencyMs >= 0 {
+		if it.LatencyMs != nil && *it.LatencyMs >= 0 && *it.LatencyMs < 1e15 {
 			o.DurationMs = int64(*it.LatencyMs)
 		}
 		if it.Tokens != nil && *it.Tokens >= 0 {

@@ -46,9 +46,9 @@ type wazaRun struct {
 	Digest struct {
 		TotalTurns int             `json:"total_turns"`
 		ToolCalls  int             `json:"tool_call_count"`
-		TokensIn   int64           `json:"tokens_in"`
-		TokensOut  int64           `json:"tokens_out"`
-		Total      int64           `json:"tokens_total"`
+		TokensIn   *int64          `json:"tokens_in"`
+		TokensOut  *int64          `json:"tokens_out"`
+		Total      *int64          `json:"tokens_total"`
 		Errors     json.RawMessage `json:"errors"`
 	} `json:"session_digest"`
 	Transcript []struct {
@@ -175,11 +175,16 @@ func walkWaza(r io.Reader, f *wazaFile, fn func(int, json.RawMessage) error) err
 }
 
 func wazaOutcome(r wazaRun, stim, model string) *store.Outcome {
-	o := &store.Outcome{Stimulus: stim, Model: model, Status: store.StatusSuccess, DurationMs: int64(r.DurationMs.v),
-		Turns: r.Digest.TotalTurns, ToolCallCount: r.Digest.ToolCalls, InputTokens: r.Digest.TokensIn, OutputTokens: r.Digest.TokensOut,
-		TotalTokens: r.Digest.Total, Output: text(r.FinalOutput)}
-	if o.TotalTokens == 0 {
-		o.TotalTokens = o.InputTokens + o.OutputTokens
+	o := &store.Outcome{Stimulus: stim, Model: model, Status: store.StatusSuccess, DurationMs: store.Unknown,
+		Turns: r.Digest.TotalTurns, ToolCallCount: r.Digest.ToolCalls, InputTokens: orUnknown(r.Digest.TokensIn), OutputTokens: orUnknown(r.Digest.TokensOut),
+		TotalTokens: orUnknown(r.Digest.Total), ReasoningTokens: store.Unknown, CachedTokens: store.Unknown, Output: text(r.FinalOutput)}
+	if r.DurationMs.ok && r.DurationMs.v >= 0 && r.DurationMs.v < 1e15 {
+		o.DurationMs = int64(r.DurationMs.v)
+	}
+	if o.TotalTokens <= 0 && (o.InputTokens >= 0 || o.OutputTokens >= 0) {
+		if t, ok := store.AddTokens(max(o.InputTokens, 0), max(o.OutputTokens, 0)); ok {
+			o.TotalTokens = t
+		}
 	}
 	var digestErrs []any
 	_ = json.Unmarshal(r.Digest.Errors, &digestErrs)

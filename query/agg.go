@@ -63,11 +63,22 @@ type acc struct {
 	n, passed, failed, errored, skipped, pending int64
 	dur, turns, tools, errs                      int64
 	in, out, reasoning, cached, total            int64
+	// n* count the executed outcomes whose value was recorded (store.Unknown is left out
+	// of the sums and of the means' denominators).
+	nDur, nIn, nOut, nReasoning, nCached, nTotal int64
 	cost                                         float64
 	costN                                        int64
 	score                                        float64
 	scoreN                                       int64
 	reviewed                                     int64 // outcomes whose verdict is a human's
+}
+
+// sum is a sum over the outcomes that recorded the value: nil when none did.
+func sum(v, n int64) *int64 {
+	if n == 0 {
+		return nil
+	}
+	return &v
 }
 
 func (a *acc) merge(b *acc) {
@@ -86,6 +97,12 @@ func (a *acc) merge(b *acc) {
 	a.reasoning += b.reasoning
 	a.cached += b.cached
 	a.total += b.total
+	a.nDur += b.nDur
+	a.nIn += b.nIn
+	a.nOut += b.nOut
+	a.nReasoning += b.nReasoning
+	a.nCached += b.nCached
+	a.nTotal += b.nTotal
 	a.cost += b.cost
 	a.costN += b.costN
 	a.score += b.score
@@ -290,15 +307,33 @@ func aggregateSliced(src Source, r store.Run, mode aggMode, sl *Slicing) (*runAg
 					a.pending++
 				}
 			}
-			a.dur += dur[i]
+			if v := dur[i]; v >= 0 {
+				a.dur += v
+				a.nDur++
+			}
 			a.turns += turns[i]
 			a.tools += tools[i]
 			a.errs += nerr[i]
-			a.in += in[i]
-			a.out += out[i]
-			a.reasoning += rea[i]
-			a.cached += cac[i]
-			a.total += tot[i]
+			if v := in[i]; v >= 0 {
+				a.in += v
+				a.nIn++
+			}
+			if v := out[i]; v >= 0 {
+				a.out += v
+				a.nOut++
+			}
+			if v := rea[i]; v >= 0 {
+				a.reasoning += v
+				a.nReasoning++
+			}
+			if v := cac[i]; v >= 0 {
+				a.cached += v
+				a.nCached++
+			}
+			if v := tot[i]; v >= 0 {
+				a.total += v
+				a.nTotal++
+			}
 			if c := cost[i]; !math.IsNaN(c) {
 				a.cost += c
 				a.costN++

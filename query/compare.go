@@ -444,8 +444,8 @@ func comparePair(nr *runAgg, nm int, br *runAgg, bm int, bIdx map[string]int, p 
 		ps.Delta.Stderr, ps.Delta.PValue = f6(ps.paired.Stderr), f6(ps.paired.PValue)
 		ps.MinDetectableEffect = f6(MinDetectableEffect(ps.paired.Stderr, p.Alpha))
 	}
-	ps.DurationDelta = diff(newTot.dur, newTot.executed(), baseTot.dur, baseTot.executed())
-	ps.TokensDelta = diff(newTot.total, newTot.executed(), baseTot.total, baseTot.executed())
+	ps.DurationDelta = diff(newTot.dur, newTot.nDur, baseTot.dur, baseTot.nDur)
+	ps.TokensDelta = diff(newTot.total, newTot.nTotal, baseTot.total, baseTot.nTotal)
 	if newTot.costN > 0 && baseTot.costN > 0 {
 		d := round6(newTot.cost/float64(newTot.costN) - baseTot.cost/float64(baseTot.costN))
 		ps.CostDelta = &d
@@ -601,8 +601,8 @@ func compareCell(a *acc, threshold float64) CompareCell {
 	c.Reviewed = a.reviewed > 0
 	ex := a.executed()
 	c.SampleSize, c.PassRate, c.Flaky, c.ErrorCount = a.n, a.passRate(), isFlaky(a), a.errored
-	c.MeanDurationMs, c.MeanTurns, c.MeanToolCalls = mean(float64(a.dur), ex), mean(float64(a.turns), ex), mean(float64(a.tools), ex)
-	c.MeanInputTokens, c.MeanOutputTokens, c.MeanTotalTokens = mean(float64(a.in), ex), mean(float64(a.out), ex), mean(float64(a.total), ex)
+	c.MeanDurationMs, c.MeanTurns, c.MeanToolCalls = mean(float64(a.dur), a.nDur), mean(float64(a.turns), ex), mean(float64(a.tools), ex)
+	c.MeanInputTokens, c.MeanOutputTokens, c.MeanTotalTokens = mean(float64(a.in), a.nIn), mean(float64(a.out), a.nOut), mean(float64(a.total), a.nTotal)
 	c.MeanCostUSD = mean(a.cost, a.costN)
 	return c
 }

@@ -74,9 +74,9 @@ type Trajectory struct {
 func summaryOf(o *store.Outcome) OutcomeSummary {
 	s := OutcomeSummary{
 		ID: o.ID, RunID: o.RunID, StimulusName: o.Stimulus, Model: o.Model, TrialIndex: o.Trial, Status: o.Status,
-		DisplayStatus: store.DisplayStatus(o.Status, o.Passed), Passed: o.Passed, Score: o.Score, DurationMs: o.DurationMs,
-		Turns: o.Turns, ToolCalls: o.ToolCallCount, Errors: o.Errors, InputTokens: o.InputTokens, OutputTokens: o.OutputTokens,
-		ReasoningTokens: o.ReasoningTokens, CachedTokens: o.CachedTokens, TotalTokens: o.TotalTokens, CostUSD: o.CostUSD,
+		DisplayStatus: store.DisplayStatus(o.Status, o.Passed), Passed: o.Passed, Score: o.Score, DurationMs: store.Known(o.DurationMs),
+		Turns: o.Turns, ToolCalls: o.ToolCallCount, Errors: o.Errors, InputTokens: store.Known(o.InputTokens), OutputTokens: store.Known(o.OutputTokens),
+		ReasoningTokens: store.Known(o.ReasoningTokens), CachedTokens: store.Known(o.CachedTokens), TotalTokens: store.Known(o.TotalTokens), CostUSD: o.CostUSD,
 		GraderSummary: []GraderBrief{},
 	}
 	if o.StartedAt.UnixMilli() > 0 {

@@ -53,22 +53,22 @@ var Registry = []Metric{
 	{ID: "error_rate", Label: "Error rate", Unit: "ratio", Direction: "lower_is_better", Aggregation: "rate",
 		Description: "errored / executed outcomes (skipped left out)",
 		value:       func(a *acc) *float64 { return ratio(a.errored, a.executed()) }},
-	meanMetric("duration_ms", "Duration", "ms", "lower_is_better", "wall-clock duration of an outcome in milliseconds",
-		func(a *acc) int64 { return a.dur }),
+	knownMean("duration_ms", "Duration", "ms", "lower_is_better", "wall-clock duration of an outcome in milliseconds",
+		func(a *acc) (int64, int64) { return a.dur, a.nDur }),
 	meanMetric("turns", "Turns", "count", "lower_is_better", "model turns per outcome",
 		func(a *acc) int64 { return a.turns }),
 	meanMetric("tool_calls", "Tool calls", "count", "neutral", "tool calls per outcome",
 		func(a *acc) int64 { return a.tools }),
 	meanMetric("errors", "Errors", "count", "lower_is_better", "errors (failed tool calls, provider errors) per outcome",
 		func(a *acc) int64 { return a.errs }),
-	meanMetric("input_tokens", "Input tokens", "tokens", "lower_is_better", "input (prompt) tokens per outcome",
-		func(a *acc) int64 { return a.in }),
-	meanMetric("output_tokens", "Output tokens", "tokens", "lower_is_better", "output (completion) tokens per outcome",
-		func(a *acc) int64 { return a.out }),
-	meanMetric("reasoning_tokens", "Reasoning tokens", "tokens", "neutral", "reasoning tokens per outcome",
-		func(a *acc) int64 { return a.reasoning }),
-	meanMetric("total_tokens", "Total tokens", "tokens", "lower_is_better", "input + output + reasoning tokens per outcome",
-		func(a *acc) int64 { return a.total }),
+	knownMean("input_tokens", "Input tokens", "tokens", "lower_is_better", "input (prompt) tokens per outcome",
+		func(a *acc) (int64, int64) { return a.in, a.nIn }),
+	knownMean("output_tokens", "Output tokens", "tokens", "lower_is_better", "output (completion) tokens per outcome",
+		func(a *acc) (int64, int64) { return a.out, a.nOut }),
+	knownMean("reasoning_tokens", "Reasoning tokens", "tokens", "neutral", "reasoning tokens per outcome",
+		func(a *acc) (int64, int64) { return a.reasoning, a.nReasoning }),
+	knownMean("total_tokens", "Total tokens", "tokens", "lower_is_better", "input + output + reasoning tokens per outcome",
+		func(a *acc) (int64, int64) { return a.total, a.nTotal }),
 	{ID: "cost_usd", Label: "Cost", Unit: "usd", Direction: "lower_is_better", Aggregation: "mean",
 		Description: "cost per outcome in USD, where the cost is known",
 		value:       func(a *acc) *float64 { return mean(a.cost, a.costN) }},
@@ -77,6 +77,13 @@ var Registry = []Metric{
 func meanMetric(id, label, unit, dir, desc string, get func(*acc) int64) Metric {
 	return Metric{ID: id, Label: label, Unit: unit, Direction: dir, Aggregation: "mean", Description: desc + "; mean over executed (not skipped) outcomes",
 		value: func(a *acc) *float64 { return mean(float64(get(a)), a.executed()) }}
+}
+
+// knownMean is meanMetric for a value an outcome may not have recorded (duration, tokens):
+// the mean is over the outcomes that did, null when none did.
+func knownMean(id, label, unit, dir, desc string, get func(*acc) (int64, int64)) Metric {
+	return Metric{ID: id, Label: label, Unit: unit, Direction: dir, Aggregation: "mean", Description: desc + "; mean over executed (not skipped) outcomes that recorded it",
+		value: func(a *acc) *float64 { v, n := get(a); return mean(float64(v), n) }}
 }
 
 // MetricsOf returns the registry.

@@ -20,24 +20,25 @@ type GraderBrief struct {
 
 // OutcomeSummary is one outcome in a list.
 type OutcomeSummary struct {
-	ID              string        `json:"id"`
-	RunID           string        `json:"runId"`
-	StimulusName    string        `json:"stimulusName"`
-	Model           string        `json:"model"`
-	TrialIndex      int           `json:"trialIndex"`
-	Status          string        `json:"status"`
-	DisplayStatus   string        `json:"displayStatus"`
-	Passed          *bool         `json:"passed"`
-	Score           *float64      `json:"score"`
-	DurationMs      int64         `json:"durationMs"`
+	ID            string   `json:"id"`
+	RunID         string   `json:"runId"`
+	StimulusName  string   `json:"stimulusName"`
+	Model         string   `json:"model"`
+	TrialIndex    int      `json:"trialIndex"`
+	Status        string   `json:"status"`
+	DisplayStatus string   `json:"displayStatus"`
+	Passed        *bool    `json:"passed"`
+	Score         *float64 `json:"score"`
+	// Durations and token counts are null where the source did not record them.
+	DurationMs      *int64        `json:"durationMs"`
 	Turns           int           `json:"turns"`
 	ToolCalls       int           `json:"toolCalls"`
 	Errors          int           `json:"errors"`
-	InputTokens     int64         `json:"inputTokens"`
-	OutputTokens    int64         `json:"outputTokens"`
-	ReasoningTokens int64         `json:"reasoningTokens"`
-	CachedTokens    int64         `json:"cachedTokens"`
-	TotalTokens     int64         `json:"totalTokens"`
+	InputTokens     *int64        `json:"inputTokens"`
+	OutputTokens    *int64        `json:"outputTokens"`
+	ReasoningTokens *int64        `json:"reasoningTokens"`
+	CachedTokens    *int64        `json:"cachedTokens"`
+	TotalTokens     *int64        `json:"totalTokens"`
 	CostUSD         *float64      `json:"costUsd"`
 	StartedAt       *time.Time    `json:"startedAt"`
 	GraderSummary   []GraderBrief `json:"graderSummary"`
@@ -304,8 +305,8 @@ func collectHits(src Source, runs []store.Run, p *OutcomesParams) ([]hit, error)
 					col := sortCols[p.Sort][0]
 					if f := b.Float(col); f != nil {
 						h.num = f[i]
-					} else {
-						h.num = float64(b.Int(col)[i])
+					} else if v := b.Int(col)[i]; v >= 0 { // store.Unknown sorts with the nulls, last
+						h.num = float64(v)
 					}
 				}
 				hits = append(hits, h)
@@ -399,10 +400,10 @@ func summaryAt(runID string, b *store.Batch, i int) OutcomeSummary {
 	o := OutcomeSummary{
 		ID: store.OutcomeID(runID, row), RunID: runID, StimulusName: sd.Values[sd.Index[i]], Model: md.Values[md.Index[i]],
 		TrialIndex: int(b.Int("trial")[i]), Status: status, DisplayStatus: store.DisplayStatus(status, pv), Passed: pv,
-		Score: optFloat(b.Float("score")[i]), DurationMs: b.Int("duration_ms")[i], Turns: int(b.Int("turns")[i]),
-		ToolCalls: int(b.Int("tool_calls")[i]), Errors: int(b.Int("errors")[i]), InputTokens: b.Int("input_tokens")[i],
-		OutputTokens: b.Int("output_tokens")[i], ReasoningTokens: b.Int("reasoning_tokens")[i], CachedTokens: b.Int("cached_tokens")[i],
-		TotalTokens: b.Int("total_tokens")[i], CostUSD: optFloat(b.Float("cost_usd")[i]),
+		Score: optFloat(b.Float("score")[i]), DurationMs: store.Known(b.Int("duration_ms")[i]), Turns: int(b.Int("turns")[i]),
+		ToolCalls: int(b.Int("tool_calls")[i]), Errors: int(b.Int("errors")[i]), InputTokens: store.Known(b.Int("input_tokens")[i]),
+		OutputTokens: store.Known(b.Int("output_tokens")[i]), ReasoningTokens: store.Known(b.Int("reasoning_tokens")[i]), CachedTokens: store.Known(b.Int("cached_tokens")[i]),
+		TotalTokens: store.Known(b.Int("total_tokens")[i]), CostUSD: optFloat(b.Float("cost_usd")[i]),
 		row: row, gradersRow: b.Int("graders_row")[i], gradersLen: b.Int("graders_len")[i], Reviewed: b.Reviewed(i),
 	}
 	if ms := b.Int("started_at")[i]; ms > 0 {

@@ -80,7 +80,7 @@ func TestRankingAgreesWithRowReads(t *testing.T) {
 	for i, m := range got.Models {
 		w := want[m.Model]
 		if !near(m.PassRate, float64(w.passed)/float64(w.rated)) || !near(m.MeanDurationMs, float64(w.dur)/float64(w.executed)) ||
-			m.ErrorCount != w.errors || m.TotalTokens != w.total {
+			m.ErrorCount != w.errors || m.TotalTokens == nil || *m.TotalTokens != w.total {
 			t.Errorf("%s: got %+v, want %+v", m.Model, m, w)
 		}
 		if i > 0 && *got.Models[i-1].PassRate < *m.PassRate {

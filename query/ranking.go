@@ -17,23 +17,24 @@ type ModelRank struct {
 	PassRateInterval *Interval `json:"passRateInterval"`
 	// VsLeader is the paired difference against the first model over their common
 	// stimuli (null for the leader).
-	VsLeader        *VsLeader `json:"vsLeader"`
-	MeanScore       *float64  `json:"meanScore"`
-	MeanDurationMs  *float64  `json:"meanDurationMs"`
-	MeanTurns       *float64  `json:"meanTurns"`
-	MeanToolCalls   *float64  `json:"meanToolCalls"`
-	InputTokens     int64     `json:"inputTokens"`
-	OutputTokens    int64     `json:"outputTokens"`
-	ReasoningTokens int64     `json:"reasoningTokens"`
-	CachedTokens    int64     `json:"cachedTokens"`
-	TotalTokens     int64     `json:"totalTokens"`
-	CostUSD         *float64  `json:"costUsd"`
-	OutcomeCount    int64     `json:"outcomeCount"`
-	PassedCount     int64     `json:"passedCount"`
-	FailedCount     int64     `json:"failedCount"`
-	ErrorCount      int64     `json:"errorCount"`
-	SkippedCount    int64     `json:"skippedCount"`
-	PendingCount    int64     `json:"pendingCount"`
+	VsLeader       *VsLeader `json:"vsLeader"`
+	MeanScore      *float64  `json:"meanScore"`
+	MeanDurationMs *float64  `json:"meanDurationMs"`
+	MeanTurns      *float64  `json:"meanTurns"`
+	MeanToolCalls  *float64  `json:"meanToolCalls"`
+	// Token totals over the outcomes that recorded them; null when none did.
+	InputTokens     *int64   `json:"inputTokens"`
+	OutputTokens    *int64   `json:"outputTokens"`
+	ReasoningTokens *int64   `json:"reasoningTokens"`
+	CachedTokens    *int64   `json:"cachedTokens"`
+	TotalTokens     *int64   `json:"totalTokens"`
+	CostUSD         *float64 `json:"costUsd"`
+	OutcomeCount    int64    `json:"outcomeCount"`
+	PassedCount     int64    `json:"passedCount"`
+	FailedCount     int64    `json:"failedCount"`
+	ErrorCount      int64    `json:"errorCount"`
+	SkippedCount    int64    `json:"skippedCount"`
+	PendingCount    int64    `json:"pendingCount"`
 	// ReviewedCount is how many of the model's verdicts are a human's (overriding the
 	// graders' where they differ).
 	ReviewedCount int64               `json:"reviewedCount"`
@@ -208,8 +209,9 @@ func rankOf(name string, a *acc) ModelRank {
 	ex := a.executed()
 	mr := ModelRank{
 		Model: name, PassRate: a.passRate(), MeanScore: mean(a.score, a.scoreN),
-		MeanDurationMs: mean(float64(a.dur), ex), MeanTurns: mean(float64(a.turns), ex), MeanToolCalls: mean(float64(a.tools), ex),
-		InputTokens: a.in, OutputTokens: a.out, ReasoningTokens: a.reasoning, CachedTokens: a.cached, TotalTokens: a.total,
+		MeanDurationMs: mean(float64(a.dur), a.nDur), MeanTurns: mean(float64(a.turns), ex), MeanToolCalls: mean(float64(a.tools), ex),
+		InputTokens: sum(a.in, a.nIn), OutputTokens: sum(a.out, a.nOut), ReasoningTokens: sum(a.reasoning, a.nReasoning),
+		CachedTokens: sum(a.cached, a.nCached), TotalTokens: sum(a.total, a.nTotal),
 		OutcomeCount: a.n, PassedCount: a.passed, FailedCount: a.failed, ErrorCount: a.errored, SkippedCount: a.skipped, PendingCount: a.pending,
 		ReviewedCount: a.reviewed,
 	}

@@ -22,16 +22,18 @@ type RunSummary struct {
 	PassRate      *float64 `json:"passRate"`
 	// PassRateInterval is the 95% interval of the pass rate clustered by stimulus (null
 	// for runs written before the store kept the sums it needs).
-	PassRateInterval *Interval         `json:"passRateInterval"`
-	Counts           StatusCounts      `json:"counts"`
-	DurationMs       int64             `json:"durationMs"`
-	TotalTokens      int64             `json:"totalTokens"`
-	CostUSD          float64           `json:"costUsd"`
-	Labels           map[string]string `json:"labels"`
-	Session          string            `json:"session,omitempty"`
-	CreatedAt        time.Time         `json:"createdAt"`
-	StartedAt        *time.Time        `json:"startedAt"`
-	CompletedAt      *time.Time        `json:"completedAt"`
+	PassRateInterval *Interval    `json:"passRateInterval"`
+	Counts           StatusCounts `json:"counts"`
+	// DurationMs and TotalTokens are sums over the outcomes that recorded them; null when
+	// none did.
+	DurationMs  *int64            `json:"durationMs"`
+	TotalTokens *int64            `json:"totalTokens"`
+	CostUSD     float64           `json:"costUsd"`
+	Labels      map[string]string `json:"labels"`
+	Session     string            `json:"session,omitempty"`
+	CreatedAt   time.Time         `json:"createdAt"`
+	StartedAt   *time.Time        `json:"startedAt"`
+	CompletedAt *time.Time        `json:"completedAt"`
 	// Partial is set when the source file summarises more samples than it holds.
 	Partial *store.Partial `json:"partial"`
 }
@@ -68,11 +70,21 @@ func Summarize(r store.Run) RunSummary {
 	return RunSummary{
 		ID: r.ID, Name: r.Name, Source: r.Source, Status: r.Status, Models: models,
 		StimulusCount: s.StimulusCount, OutcomeCount: s.OutcomeCount, Trials: s.Trials, PassRate: ratio(s.Passed, s.Passed+s.Failed+s.Errored),
-		Counts:     StatusCounts{Passed: s.Passed, Failed: s.Failed, Error: s.Errored, Skipped: s.Skipped, Pending: s.Pending},
-		DurationMs: s.DurationMs, TotalTokens: s.TotalTokens, CostUSD: round6(s.CostUSD), Labels: labels, Session: r.Session,
+		Counts:      StatusCounts{Passed: s.Passed, Failed: s.Failed, Error: s.Errored, Skipped: s.Skipped, Pending: s.Pending},
+		DurationMs:  knownSum(s.DurationMs, s, func(k *store.KnownCounts) int64 { return k.DurationMs }),
+		TotalTokens: knownSum(s.TotalTokens, s, func(k *store.KnownCounts) int64 { return k.TotalTokens }), CostUSD: round6(s.CostUSD), Labels: labels, Session: r.Session,
 		CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, CompletedAt: r.CompletedAt,
 		PassRateInterval: runInterval(s), Partial: r.Partial,
 	}
+}
+
+// knownSum is a run's sum, or nil when no outcome recorded the value (runs written before
+// the store kept missing apart count every value).
+func knownSum(v int64, s store.Summary, n func(*store.KnownCounts) int64) *int64 {
+	if s.OutcomeCount == 0 || s.Known != nil && n(s.Known) == 0 {
+		return nil
+	}
+	return &v
 }
 
 func runInterval(s store.Summary) *Interval {

@@ -52,10 +52,32 @@ type Summary struct {
 	DurationMs    int64   `json:"durationMs"`
 	TotalTokens   int64   `json:"totalTokens"`
 	CostUSD       float64 `json:"costUsd"`
+	// Known counts the outcomes whose duration and total tokens were recorded (the sums
+	// above are over them). Absent in runs written before missing values were kept
+	// apart: there every value counts.
+	Known *KnownCounts `json:"known,omitempty"`
 	// Clusters holds the per-stimulus sums of rated and passed outcomes from which the
 	// query layer derives the clustered standard error of the run's pass rate without a
 	// scan. Absent in runs written before it existed.
 	Clusters *ClusterSums `json:"clusterSums,omitempty"`
+}
+
+// KnownCounts count the outcomes with a recorded value.
+type KnownCounts struct {
+	DurationMs  int64 `json:"durationMs"`
+	TotalTokens int64 `json:"totalTokens"`
+}
+
+// Unknown is the value of an outcome's duration or token count that was not recorded: the
+// answers show it as null, and sums and means leave it out.
+const Unknown int64 = -1
+
+// Known returns v, or nil when it is Unknown.
+func Known(v int64) *int64 {
+	if v < 0 {
+		return nil
+	}
+	return &v
 }
 
 // ClusterSums are Σrated², Σrated·passed and Σpassed² over the stimuli with a rated

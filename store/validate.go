@@ -10,18 +10,18 @@ import (
 const MaxTrial = 1_000_000
 
 // Validate checks an outcome's numbers against the format's ranges: trial 0..MaxTrial;
-// durations, turns, counts and tokens ≥ 0; scores in 0..1; grader weights and costs finite
+// durations, turns, counts and tokens ≥ 0 or Unknown; scores in 0..1; grader weights and costs finite
 // and ≥ 0; token totals that fit in 64 bits. Every importer's outcomes pass through it (the
 // writer refuses what fails), so a query never meets a value it must not size by.
 func (o *Outcome) Validate() error {
 	switch {
 	case o.Trial < 0 || o.Trial > MaxTrial:
 		return fmt.Errorf("trial %d is outside 0..%d", o.Trial, MaxTrial)
-	case o.DurationMs < 0:
+	case o.DurationMs < Unknown:
 		return fmt.Errorf("durationMs %d is negative", o.DurationMs)
 	case o.Turns < 0 || o.ToolCallCount < 0 || o.Errors < 0:
 		return fmt.Errorf("turns, toolCallCount and errors must not be negative")
-	case o.InputTokens < 0 || o.OutputTokens < 0 || o.ReasoningTokens < 0 || o.CachedTokens < 0 || o.TotalTokens < 0:
+	case o.InputTokens < Unknown || o.OutputTokens < Unknown || o.ReasoningTokens < Unknown || o.CachedTokens < Unknown || o.TotalTokens < Unknown:
 		return fmt.Errorf("token counts must not be negative")
 	}
 	if err := checkUnit("score", o.Score); err != nil {
@@ -30,7 +30,7 @@ func (o *Outcome) Validate() error {
 	if o.CostUSD != nil && !finiteNonNeg(*o.CostUSD) {
 		return fmt.Errorf("costUsd %v must be a finite number ≥ 0", *o.CostUSD)
 	}
-	if _, ok := AddTokens(o.InputTokens, o.OutputTokens, o.ReasoningTokens); !ok {
+	if _, ok := AddTokens(max(o.InputTokens, 0), max(o.OutputTokens, 0), max(o.ReasoningTokens, 0)); !ok {
 		return fmt.Errorf("token counts add up past %d", int64(math.MaxInt64))
 	}
 	for i, g := range o.Graders {

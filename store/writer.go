@@ -140,14 +140,14 @@ func (w *Writer) Add(o *Outcome) error {
 		return errs.E(errs.Corrupt, "outcome %d (%s × %s): %s", w.next+int64(len(w.buf)), o.Stimulus, o.Model, err)
 	}
 	// The run's sums must fit too: a run whose totals would overflow is refused whole.
-	if _, ok := AddTokens(w.sumDuration, o.DurationMs); !ok {
+	if _, ok := AddTokens(w.sumDuration, max(o.DurationMs, 0)); !ok {
 		return errs.E(errs.Corrupt, "outcome %d (%s × %s): the run's total duration would pass %d ms", w.next+int64(len(w.buf)), o.Stimulus, o.Model, int64(math.MaxInt64))
 	}
-	if _, ok := AddTokens(w.sumTokens, o.TotalTokens); !ok {
+	if _, ok := AddTokens(w.sumTokens, max(o.TotalTokens, 0)); !ok {
 		return errs.E(errs.Corrupt, "outcome %d (%s × %s): the run's total tokens would pass %d", w.next+int64(len(w.buf)), o.Stimulus, o.Model, int64(math.MaxInt64))
 	}
-	w.sumDuration += o.DurationMs
-	w.sumTokens += o.TotalTokens
+	w.sumDuration += max(o.DurationMs, 0)
+	w.sumTokens += max(o.TotalTokens, 0)
 	w.buf = append(w.buf, o)
 	w.bufSize += len(o.Input) + len(o.Output) + len(o.Expected) + len(o.Error) + 256
 	for i := range o.Events {
@@ -250,8 +250,17 @@ func (w *Writer) count(o *Outcome) {
 	s.GraderResults += int64(len(o.Graders))
 	s.ToolCalls += int64(len(o.ToolCalls))
 	s.Events += int64(len(o.Events))
-	s.DurationMs += o.DurationMs
-	s.TotalTokens += o.TotalTokens
+	if s.Known == nil {
+		s.Known = &KnownCounts{}
+	}
+	if o.DurationMs >= 0 {
+		s.DurationMs += o.DurationMs
+		s.Known.DurationMs++
+	}
+	if o.TotalTokens >= 0 {
+		s.TotalTokens += o.TotalTokens
+		s.Known.TotalTokens++
+	}
 	if o.CostUSD != nil {
 		s.CostUSD += *o.CostUSD
 	}

@@ -106,8 +106,8 @@ func (s *outcomeScreen) content() string {
 		cost = format.USD(*d.CostUSD)
 	}
 	b.WriteString(ansi.Wrap(fmt.Sprintf("score %s · %s · %d turns · %d tool calls · %d errors · %s tokens (%s in, %s out, %s reasoning) · %s",
-		format.Float(d.Score, 3), format.MsInt(d.DurationMs), d.Turns, d.ToolCalls, d.Errors, format.Int(d.TotalTokens),
-		format.Int(d.InputTokens), format.Int(d.OutputTokens), format.Int(d.ReasoningTokens), cost), max(s.width-1, 20), " ") + "\n")
+		format.Float(d.Score, 3), format.MsP(d.DurationMs), d.Turns, d.ToolCalls, d.Errors, format.IntP(d.TotalTokens),
+		format.IntP(d.InputTokens), format.IntP(d.OutputTokens), format.IntP(d.ReasoningTokens), cost), max(s.width-1, 20), " ") + "\n")
 	if d.Error != nil {
 		fmt.Fprintf(&b, "\n%s\n%s\n", st.errText.Render("error:"), s.indent(*d.Error, "  "))
 	}

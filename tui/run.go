@@ -213,8 +213,8 @@ func (s *runScreen) loadedValue(v any) tea.Cmd {
 				st += " ✎" // a human verdict
 			}
 			rows = append(rows, row{cells: []string{o.StimulusName, o.Model, strconv.Itoa(o.TrialIndex), st, format.Float(o.Score, 2),
-				format.MsInt(o.DurationMs), strconv.Itoa(o.ToolCalls), strings.Join(o.FailedGraders(), ", "), o.ID},
-				nums:  []float64{math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), float64(o.DurationMs)},
+				format.MsP(o.DurationMs), strconv.Itoa(o.ToolCalls), strings.Join(o.FailedGraders(), ", "), o.ID},
+				nums:  []float64{math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), numI(o.DurationMs)},
 				value: o, failed: o.DisplayStatus == "failed" || o.DisplayStatus == "error"})
 		}
 		s.grids[4].setRows(rows)
@@ -227,6 +227,14 @@ func num(v *float64) float64 {
 		return math.NaN()
 	}
 	return *v
+}
+
+// numI is num of a count that may not have been recorded.
+func numI(v *int64) float64 {
+	if v == nil {
+		return math.NaN()
+	}
+	return float64(*v)
 }
 
 func (s *runScreen) fillRanking(v query.Ranking) {
@@ -249,8 +257,8 @@ func (s *runScreen) fillRanking(v query.Ranking) {
 			name += " ≈" // not significantly behind the leader
 		}
 		rows = append(rows, row{cells: []string{strconv.Itoa(m.Rank), name, format.PctPM(m.PassRate, m.PassRateInterval), format.Bar(m.PassRate, 10), format.Pct(pk),
-			format.Ms(m.MeanDurationMs), format.Float(m.MeanTurns, 1), format.Float(m.MeanToolCalls, 1), format.Int(m.TotalTokens), cost, format.Int(m.ErrorCount)},
-			nums:  []float64{math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), num(m.MeanDurationMs), math.NaN(), math.NaN(), float64(m.TotalTokens), num(m.CostUSD)},
+			format.Ms(m.MeanDurationMs), format.Float(m.MeanTurns, 1), format.Float(m.MeanToolCalls, 1), format.IntP(m.TotalTokens), cost, format.Int(m.ErrorCount)},
+			nums:  []float64{math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), num(m.MeanDurationMs), math.NaN(), math.NaN(), numI(m.TotalTokens), num(m.CostUSD)},
 			value: m, failed: m.PassRate != nil && *m.PassRate < 0.5, rates: []*float64{nil, nil, m.PassRate, m.PassRate, pk}})
 	}
 	s.grids[0].setRows(rows)

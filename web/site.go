@@ -155,9 +155,11 @@ func (s *Site) funcs() template.FuncMap {
 				return format.Int(int64(n))
 			case int64:
 				return format.Int(n)
+			case *int64:
+				return format.IntP(n)
 			}
 			return fmt.Sprint(v)
-		}, "ms": format.Ms, "msint": format.MsInt,
+		}, "ms": format.Ms, "msint": format.MsP,
 		"float": func(v *float64) string { return format.Float(v, 2) },
 		"usd": func(v *float64) string {
 			if v == nil {

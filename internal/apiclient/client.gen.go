@@ -710,18 +710,18 @@ type ModelCompareSummary struct {
 
 // ModelRank defines model for ModelRank.
 type ModelRank struct {
-	CachedTokens     int64               `json:"cachedTokens"`
+	CachedTokens     *int64              `json:"cachedTokens"`
 	CostUsd          *float64            `json:"costUsd"`
 	ErrorCount       int64               `json:"errorCount"`
 	FailedCount      int64               `json:"failedCount"`
-	InputTokens      int64               `json:"inputTokens"`
+	InputTokens      *int64              `json:"inputTokens"`
 	MeanDurationMs   *float64            `json:"meanDurationMs"`
 	MeanScore        *float64            `json:"meanScore"`
 	MeanToolCalls    *float64            `json:"meanToolCalls"`
 	MeanTurns        *float64            `json:"meanTurns"`
 	Model            string              `json:"model"`
 	OutcomeCount     int64               `json:"outcomeCount"`
-	OutputTokens     int64               `json:"outputTokens"`
+	OutputTokens     *int64              `json:"outputTokens"`
 	PassAtK          map[string]*float64 `json:"passAtK"`
 	PassHatK         map[string]*float64 `json:"passHatK"`
 	PassRate         *float64            `json:"passRate"`
@@ -729,11 +729,11 @@ type ModelRank struct {
 	PassedCount      int64               `json:"passedCount"`
 	PendingCount     int64               `json:"pendingCount"`
 	Rank             int                 `json:"rank"`
-	ReasoningTokens  int64               `json:"reasoningTokens"`
+	ReasoningTokens  *int64              `json:"reasoningTokens"`
 	ReviewedCount    int64               `json:"reviewedCount"`
 	SkippedCount     int64               `json:"skippedCount"`
 	Slice            *Slice              `json:"slice,omitempty"`
-	TotalTokens      int64               `json:"totalTokens"`
+	TotalTokens      *int64              `json:"totalTokens"`
 	VsLeader         *VsLeader           `json:"vsLeader"`
 }
 
@@ -748,10 +748,10 @@ type ModelSide struct {
 
 // OutcomeDetail defines model for OutcomeDetail.
 type OutcomeDetail struct {
-	CachedTokens    int64              `json:"cachedTokens"`
+	CachedTokens    *int64             `json:"cachedTokens"`
 	CostUsd         *float64           `json:"costUsd"`
 	DisplayStatus   string             `json:"displayStatus"`
-	DurationMs      int64              `json:"durationMs"`
+	DurationMs      *int64             `json:"durationMs"`
 	Error           *string            `json:"error"`
 	Errors          int                `json:"errors"`
 	Expected        string             `json:"expected"`
@@ -760,12 +760,12 @@ type OutcomeDetail struct {
 	GraderSummary   *[]GraderBrief     `json:"graderSummary"`
 	Id              string             `json:"id"`
 	Input           string             `json:"input"`
-	InputTokens     int64              `json:"inputTokens"`
+	InputTokens     *int64             `json:"inputTokens"`
 	Model           string             `json:"model"`
 	Output          string             `json:"output"`
-	OutputTokens    int64              `json:"outputTokens"`
+	OutputTokens    *int64             `json:"outputTokens"`
 	Passed          *bool              `json:"passed"`
-	ReasoningTokens int64              `json:"reasoningTokens"`
+	ReasoningTokens *int64             `json:"reasoningTokens"`
 	Review          *Review            `json:"review"`
 	Reviewed        bool               `json:"reviewed"`
 	RunId           string             `json:"runId"`
@@ -775,7 +775,7 @@ type OutcomeDetail struct {
 	StimulusName    string             `json:"stimulusName"`
 	Tags            *map[string]string `json:"tags,omitempty"`
 	ToolCalls       int                `json:"toolCalls"`
-	TotalTokens     int64              `json:"totalTokens"`
+	TotalTokens     *int64             `json:"totalTokens"`
 	TrialIndex      int                `json:"trialIndex"`
 	Turns           int                `json:"turns"`
 }
@@ -797,18 +797,18 @@ type OutcomeReviewed struct {
 
 // OutcomeSummary defines model for OutcomeSummary.
 type OutcomeSummary struct {
-	CachedTokens    int64              `json:"cachedTokens"`
+	CachedTokens    *int64             `json:"cachedTokens"`
 	CostUsd         *float64           `json:"costUsd"`
 	DisplayStatus   string             `json:"displayStatus"`
-	DurationMs      int64              `json:"durationMs"`
+	DurationMs      *int64             `json:"durationMs"`
 	Errors          int                `json:"errors"`
 	GraderSummary   *[]GraderBrief     `json:"graderSummary"`
 	Id              string             `json:"id"`
-	InputTokens     int64              `json:"inputTokens"`
+	InputTokens     *int64             `json:"inputTokens"`
 	Model           string             `json:"model"`
-	OutputTokens    int64              `json:"outputTokens"`
+	OutputTokens    *int64             `json:"outputTokens"`
 	Passed          *bool              `json:"passed"`
-	ReasoningTokens int64              `json:"reasoningTokens"`
+	ReasoningTokens *int64             `json:"reasoningTokens"`
 	Reviewed        bool               `json:"reviewed"`
 	RunId           string             `json:"runId"`
 	Score           *float64           `json:"score"`
@@ -817,7 +817,7 @@ type OutcomeSummary struct {
 	StimulusName    string             `json:"stimulusName"`
 	Tags            *map[string]string `json:"tags,omitempty"`
 	ToolCalls       int                `json:"toolCalls"`
-	TotalTokens     int64              `json:"totalTokens"`
+	TotalTokens     *int64             `json:"totalTokens"`
 	TrialIndex      int                `json:"trialIndex"`
 	Turns           int                `json:"turns"`
 }
@@ -916,7 +916,7 @@ type RunDetail struct {
 	CostUsd          float64            `json:"costUsd"`
 	Counts           StatusCounts       `json:"counts"`
 	CreatedAt        time.Time          `json:"createdAt"`
-	DurationMs       int64              `json:"durationMs"`
+	DurationMs       *int64             `json:"durationMs"`
 	Id               string             `json:"id"`
 	Labels           map[string]string  `json:"labels"`
 	Metrics          map[string]float64 `json:"metrics"`
@@ -932,7 +932,7 @@ type RunDetail struct {
 	Status           string             `json:"status"`
 	Stimuli          *[]string          `json:"stimuli"`
 	StimulusCount    int64              `json:"stimulusCount"`
-	TotalTokens      int64              `json:"totalTokens"`
+	TotalTokens      *int64             `json:"totalTokens"`
 	Trials           int64              `json:"trials"`
 }
 
@@ -956,7 +956,7 @@ type RunSummary struct {
 	CostUsd          float64           `json:"costUsd"`
 	Counts           StatusCounts      `json:"counts"`
 	CreatedAt        time.Time         `json:"createdAt"`
-	DurationMs       int64             `json:"durationMs"`
+	DurationMs       *int64            `json:"durationMs"`
 	Id               string            `json:"id"`
 	Labels           map[string]string `json:"labels"`
 	Models           *[]string         `json:"models"`
@@ -970,7 +970,7 @@ type RunSummary struct {
 	StartedAt        *time.Time        `json:"startedAt"`
 	Status           string            `json:"status"`
 	StimulusCount    int64             `json:"stimulusCount"`
-	TotalTokens      int64             `json:"totalTokens"`
+	TotalTokens      *int64            `json:"totalTokens"`
 	Trials           int64             `json:"trials"`
 }
 

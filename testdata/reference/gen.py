@@ -38,9 +38,10 @@ def figures(outcomes):
         "outcomes": len(outcomes), "passed": passed, "failed": failed, "error": errored,
         "skipped": skipped, "pending": pending,
         "passRate": round(passed / rated, 6) if rated else None,
-        "totalTokens": sum(o.get("tokens", 0) for o in outcomes),
+        # Missing is null: a sum over the outcomes that recorded the value, null when none did.
+        "totalTokens": sum(o["tokens"] for o in outcomes if o.get("tokens") is not None) if any(o.get("tokens") is not None for o in outcomes) else None,
         "costUsd": round(sum(o.get("cost", 0) or 0 for o in outcomes), 6),
-        "durationMs": sum(o.get("ms", 0) for o in outcomes),
+        "durationMs": sum(o["ms"] for o in outcomes if o.get("ms") is not None) if any(o.get("ms") is not None for o in outcomes) else None,
     }
 
 
