@@ -240,6 +240,12 @@ func TestPartialImports(t *testing.T) {
 		os.WriteFile(p, b, 0o644)
 		return p
 	}
+	// A trimmed log: 1 sample of the 80 its results cover.
+	log["results"] = map[string]any{"total_samples": 80, "completed_samples": 80, "scores": []any{}}
+	trimmed := write("trimmed.json", log)
+	if r := run(t, false, "import", trimmed, "--store", root); r.code != 0 || !strings.Contains(r.err, "trimmed.json holds 1 of the 80 samples") {
+		t.Errorf("trimmed: exit %d %s", r.code, r.err)
+	}
 	delete(log, "samples")
 	log["results"] = map[string]any{"total_samples": 1000, "completed_samples": 1000, "scores": []any{
 		map[string]any{"name": "match", "metrics": map[string]any{"accuracy": map[string]any{"value": 0.431}}}}}
@@ -261,7 +267,7 @@ func TestPartialImports(t *testing.T) {
 	if r := run(t, false, "runs", "--store", root, "--json", "--jq", `.items[0].partial.importedSamples`); strings.TrimSpace(r.out) != "0" {
 		t.Errorf("runs: %s %s", r.out, r.err)
 	}
-	if r := run(t, false, "ranking", "--store", root, "--json", "--jq", `.partialRuns | length`); strings.TrimSpace(r.out) != "1" {
+	if r := run(t, false, "ranking", "--run", "latest", "--store", root, "--json", "--jq", `.partialRuns | length`); strings.TrimSpace(r.out) != "1" {
 		t.Errorf("ranking: %s %s", r.out, r.err)
 	}
 
