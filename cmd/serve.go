@@ -17,6 +17,7 @@ import (
 type serveOptions struct {
 	host, cors, token string
 	port              int
+	cacheMB           int
 }
 
 func newServeCmd(f *Factory) *cobra.Command {
@@ -39,6 +40,7 @@ Runs imported while the server runs appear without a restart.`,
 	fl.IntVar(&o.port, "port", 3200, "port to bind")
 	fl.StringVar(&o.cors, "cors", "", "allowed CORS origin (* for any)")
 	fl.StringVar(&o.token, "token", "", "require this bearer token (required beyond loopback)")
+	fl.IntVar(&o.cacheMB, "cache-mb", 256, "memory for finished answers, in MB (0: no cache); a new run or verdict empties it")
 	return cmd
 }
 
@@ -61,7 +63,11 @@ func runServe(f *Factory, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	h := serve.NewHandler(serve.Deps{Store: s, Log: f.IO.ErrOut, Token: o.token, CORS: o.cors})
+	cache := int64(o.cacheMB) << 20
+	if o.cacheMB <= 0 {
+		cache = -1
+	}
+	h := serve.NewHandler(serve.Deps{Store: s, Log: f.IO.ErrOut, Token: o.token, CORS: o.cors, CacheBytes: cache})
 	ln, err := net.Listen("tcp", net.JoinHostPort(o.host, strconv.Itoa(o.port)))
 	if err != nil {
 		return errs.E(errs.Invalid, "listening on %s:%d: %w", o.host, o.port, err)

@@ -130,8 +130,8 @@ var routes = []route{
 }
 
 // checkParams rejects query parameters the route does not take.
-func checkParams(r *http.Request, ps []param) error {
-	for name := range r.URL.Query() {
+func checkParams(q url.Values, ps []param) error {
+	for name := range q {
 		if !slices.ContainsFunc(ps, func(p param) bool { return p.name == name }) {
 			var names []string
 			for _, p := range ps {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"runtime"
 	"slices"
 	"strings"
@@ -32,17 +33,23 @@ type Deps struct {
 	Timeout time.Duration
 	// MaxHeavy bounds queries that scan data running at once (0: 2 × GOMAXPROCS).
 	MaxHeavy int
+	// CacheBytes bounds the answers kept in memory (0: 256 MB; negative: no cache).
+	CacheBytes int64
 }
 
 type server struct {
 	d     Deps
 	heavy chan struct{}
 	doc   map[string]any
+	cache *answerCache
 }
 
 // NewHandler returns the HTTP API over the store: the same queries and the same JSON
 // bytes as the CLI's --json.
-func NewHandler(d Deps) http.Handler {
+func NewHandler(d Deps) http.Handler { return newHandler(d, nil) }
+
+// newHandler is NewHandler that also hands back its server (tests look at its cache).
+func newHandler(d Deps, out **server) http.Handler {
 	if d.Timeout == 0 {
 		d.Timeout = 30 * time.Second
 	}
@@ -51,6 +58,15 @@ func NewHandler(d Deps) http.Handler {
 	}
 	all := allRoutes()
 	s := &server{d: d, heavy: make(chan struct{}, d.MaxHeavy), doc: openAPI(all)}
+	switch {
+	case d.CacheBytes == 0:
+		s.cache = newAnswerCache(256 << 20)
+	case d.CacheBytes > 0:
+		s.cache = newAnswerCache(d.CacheBytes)
+	}
+	if out != nil {
+		*out = s
+	}
 	mux := http.NewServeMux()
 	methods := map[string][]string{}
 	for _, rt := range all {
@@ -85,10 +101,18 @@ func NewHandler(d Deps) http.Handler {
 	return s.middleware(mux)
 }
 
-// endpoint wraps one route: parameter check, the heavy-query limit, and the answer.
+// endpoint wraps one route: parameter check, the answer cache, the heavy-query limit, and
+// the answer.
 func (s *server) endpoint(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := checkParams(r, rt.params); err != nil {
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			// Go stops parsing at 10,000 parameters (or a bad escape) and hands back what it
+			// parsed: answering that would be answering another question.
+			writeError(w, 0, errs.E(errs.Invalid, "invalid query string: %v", err))
+			return
+		}
+		if err := checkParams(q, rt.params); err != nil {
 			writeError(w, 0, err)
 			return
 		}
@@ -101,6 +125,16 @@ func (s *server) endpoint(rt route) http.Handler {
 				return
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		}
+		// A finished answer is served from memory, without a heavy-query slot.
+		var key, stamp string
+		if rt.method == http.MethodGet && !rt.write && s.cache != nil {
+			stamp = s.d.Store.Stamp()
+			key = cacheKey(r.URL.Path, q, stamp)
+			if a := s.cache.get(key, stamp); a != nil {
+				serveAnswer(w, r, a)
+				return
+			}
 		}
 		if rt.heavy {
 			select {
@@ -115,12 +149,12 @@ func (s *server) endpoint(rt route) http.Handler {
 		// or times out, instead of running to the end for nobody.
 		rs := *s
 		rs.d.Store = s.d.Store.WithContext(r.Context())
-		switch r.URL.Query().Get("verdicts") {
+		switch q.Get("verdicts") {
 		case "", "effective":
 		case "graded":
 			rs.d.Store = rs.d.Store.Graded()
 		default:
-			writeError(w, 0, errs.E(errs.Invalid, "invalid verdicts %q: use effective or graded", r.URL.Query().Get("verdicts")))
+			writeError(w, 0, errs.E(errs.Invalid, "invalid verdicts %q: use effective or graded", q.Get("verdicts")))
 			return
 		}
 		res, err := rt.handle(&rs, r)
@@ -128,20 +162,37 @@ func (s *server) endpoint(rt route) http.Handler {
 			writeError(w, 0, err)
 			return
 		}
-		if res.run != nil && notModified(w, r, *res.run, res.etag) {
-			return // the client has it: runScoped did not even run the query
-		}
-		if res.raw != nil {
-			w.Header().Set("Content-Type", res.contentType)
-			if res.filename != "" {
-				w.Header().Set("Content-Disposition", `attachment; filename="`+res.filename+`"`)
-			}
-			w.WriteHeader(http.StatusOK)
-			_, _ = w.Write(res.raw)
+		if res.value == nil && res.raw == nil && res.run != nil {
+			notModified(w, r, *res.run, res.etag) // the client has it: runScoped ran no query
 			return
 		}
-		writeJSON(w, http.StatusOK, res.value)
+		a := &cached{key: key, body: res.raw, contentType: res.contentType, filename: res.filename, run: res.run, etag: res.etag}
+		if res.raw == nil {
+			if a.body, err = format.JSON(res.value); err != nil {
+				writeError(w, 0, err)
+				return
+			}
+			a.contentType = "application/json; charset=utf-8"
+		}
+		// Kept only when the store did not move while the answer was made.
+		if key != "" && s.d.Store.Stamp() == stamp {
+			s.cache.put(a, stamp)
+		}
+		serveAnswer(w, r, a)
 	})
+}
+
+// serveAnswer writes an answer (fresh or cached) with its revalidation headers.
+func serveAnswer(w http.ResponseWriter, r *http.Request, a *cached) {
+	if a.run != nil && notModified(w, r, *a.run, a.etag) {
+		return
+	}
+	w.Header().Set("Content-Type", a.contentType)
+	if a.filename != "" {
+		w.Header().Set("Content-Disposition", `attachment; filename="`+a.filename+`"`)
+	}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(a.body)
 }
 
 // result is what a route answers: a JSON value, or raw bytes (exports).
@@ -267,8 +318,20 @@ func (s *server) middleware(next http.Handler) http.Handler {
 				return
 			}
 		}
+		sw.Header().Set("X-Content-Type-Options", "nosniff")
 		if r.Method == http.MethodHead {
 			r.Method = http.MethodGet
+		}
+		// A cached answer goes out at once, outside the timeout's buffering: the cache
+		// holds only answers to requests that were valid.
+		if s.cache != nil && r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/") {
+			if q, err := url.ParseQuery(r.URL.RawQuery); err == nil {
+				stamp := s.d.Store.Stamp()
+				if a := s.cache.get(cacheKey(r.URL.Path, q, stamp), stamp); a != nil {
+					serveAnswer(sw, r, a)
+					return
+				}
+			}
 		}
 		timed.ServeHTTP(sw, r)
 	})

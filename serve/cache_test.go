@@ -1,0 +1,114 @@
+package serve
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/evals-dev/evals/ingest"
+	"github.com/evals-dev/evals/store"
+)
+
+// TestAnswerCache: a repeated question is answered from memory with the same bytes and
+// headers, also while every heavy-query slot is taken; a new run (the store's stamp moves)
+// empties the cache, so "latest" answers about the new run.
+func TestAnswerCache(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := ingest.Demo(context.Background(), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	s := newServerForTest(t, dir)
+	first := get(t, s.handler, "GET", "/api/runs/latest/ranking?by=category")
+	if first.Code != 200 {
+		t.Fatalf("ranking: %d %s", first.Code, first.Body)
+	}
+	// Take the only heavy slot: a cold question would wait; the cached one does not.
+	s.srv.heavy <- struct{}{}
+	again := get(t, s.handler, "GET", "/api/runs/latest/ranking?by=category")
+	<-s.srv.heavy
+	if again.Code != 200 || again.Body.String() != first.Body.String() || again.Header().Get("ETag") != first.Header().Get("ETag") {
+		t.Fatalf("cached answer differs: %d", again.Code)
+	}
+	if s.srv.cache.hits != 1 {
+		t.Fatalf("cache hits %d, want 1", s.srv.cache.hits)
+	}
+	// The same question with its parameters in another order is the same answer.
+	if rec := get(t, s.handler, "GET", "/api/outcomes?limit=5&model=gpt-5"); rec.Code != 200 {
+		t.Fatal(rec.Body)
+	}
+	get(t, s.handler, "GET", "/api/outcomes?model=gpt-5&limit=5")
+	if s.srv.cache.hits != 2 {
+		t.Fatalf("cache hits %d, want 2 (parameters are normalized)", s.srv.cache.hits)
+	}
+	// A revalidation of a cached answer is a 304.
+	if rec := get(t, s.handler, "GET", "/api/runs/latest/ranking?by=category", "If-None-Match", first.Header().Get("ETag")); rec.Code != 304 {
+		t.Fatalf("revalidation: %d", rec.Code)
+	}
+	// A new run moves the stamp: latest is the new run, not the cached answer.
+	res, err := ingest.ImportNative(context.Background(), dir, "x.jsonl", strings.NewReader(`{"stimulus":"s","model":"fresh-model","passed":true}`+"\n"), ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := get(t, s.handler, "GET", "/api/runs/latest/ranking?by=category")
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "fresh-model") || !strings.Contains(rec.Body.String(), res.Run.ID) {
+		t.Fatalf("after an import, latest answered from the old cache: %s", rec.Body)
+	}
+}
+
+// TestStrictQuery: a query string Go stops parsing (over 10,000 parameters) or an unknown
+// parameter is 400 invalid_params, never an unfiltered 200; answers carry nosniff.
+func TestStrictQuery(t *testing.T) {
+	h := NewHandler(Deps{Store: store.Open(demoDir)})
+	many := "/api/outcomes?" + strings.Repeat("model=gpt-5&", 10001) + "limit=1"
+	if rec := get(t, h, "GET", many); rec.Code != 400 || !strings.Contains(rec.Body.String(), "invalid_params") {
+		t.Errorf("10,002 parameters: %d %s", rec.Code, rec.Body.String()[:min(200, rec.Body.Len())])
+	}
+	if rec := get(t, h, "GET", "/api/outcomes?modle=gpt-5"); rec.Code != 400 || !strings.Contains(rec.Body.String(), "invalid_params") {
+		t.Errorf("unknown parameter: %d %s", rec.Code, rec.Body)
+	}
+	if rec := get(t, h, "GET", "/api/outcomes?model=%zz"); rec.Code != 400 {
+		t.Errorf("bad escape: %d %s", rec.Code, rec.Body)
+	}
+	rec := get(t, h, "GET", "/api/runs")
+	if rec.Header().Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("nosniff: %v", rec.Header())
+	}
+}
+
+type testServer struct {
+	srv     *server
+	handler http.Handler
+}
+
+// newServerForTest builds the handler and keeps its server, to look at its cache.
+func newServerForTest(t *testing.T, dir string) testServer {
+	t.Helper()
+	var srv *server
+	h := newHandler(Deps{Store: store.Open(dir), MaxHeavy: 1}, &srv)
+	return testServer{srv: srv, handler: h}
+}
+
+// BenchmarkCachedAnswer: a repeated question through the whole handler (middleware,
+// timeout, cache); EVALS_BENCH_STORE picks a large store, else the demo.
+func BenchmarkCachedAnswer(b *testing.B) {
+	dir := demoDir
+	if d := os.Getenv("EVALS_BENCH_STORE"); d != "" {
+		dir = d
+	}
+	h := NewHandler(Deps{Store: store.Open(dir)})
+	for _, u := range []string{"/api/runs/latest/ranking", "/api/runs/latest/graders", "/api/outcomes?limit=100"} {
+		b.Run(strings.Trim(strings.NewReplacer("/", "_", "?", "_").Replace(u), "_"), func(b *testing.B) {
+			req := httptest.NewRequest("GET", u, nil)
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != 200 {
+					b.Fatal(rec.Code)
+				}
+			}
+		})
+	}
+}
