@@ -243,7 +243,7 @@ func TestPartialImports(t *testing.T) {
 	// A trimmed log: 1 sample of the 80 its results cover.
 	log["results"] = map[string]any{"total_samples": 80, "completed_samples": 80, "scores": []any{}}
 	trimmed := write("trimmed.json", log)
-	if r := run(t, false, "import", trimmed, "--store", root); r.code != 0 || !strings.Contains(r.err, "trimmed.json holds 1 of the 80 samples") {
+	if r := run(t, false, "import", trimmed, "--store", root, "--name", "trimmed"); r.code != 0 || !strings.Contains(r.err, "trimmed.json holds 1 of the 80 samples") {
 		t.Errorf("trimmed: exit %d %s", r.code, r.err)
 	}
 	delete(log, "samples")
@@ -253,21 +253,21 @@ func TestPartialImports(t *testing.T) {
 	delete(log, "results")
 	empty := write("empty.json", log)
 
-	r := run(t, false, "import", summary, "--store", root)
+	r := run(t, false, "import", summary, "--store", root, "--name", "summary-only")
 	if r.code != 0 || !strings.Contains(r.err, "summary-only.json holds 0 of the 1000 samples") {
 		t.Fatalf("summary-only: exit %d %s", r.code, r.err)
 	}
 	if r := run(t, false, "import", empty, "--store", root); r.code != 4 || !strings.Contains(r.err, "neither samples nor results") {
 		t.Errorf("empty log: exit %d %s", r.code, r.err)
 	}
-	r = run(t, false, "run", "latest", "--store", root, "--json", "--jq", `[.partial.declaredSamples, .metrics["match/accuracy"]] | @csv`)
+	r = run(t, false, "run", "summary-only", "--store", root, "--json", "--jq", `[.partial.declaredSamples, .metrics["match/accuracy"]] | @csv`)
 	if strings.TrimSpace(r.out) != "1000,0.431" {
 		t.Errorf("run: %s %s", r.out, r.err)
 	}
-	if r := run(t, false, "runs", "--store", root, "--json", "--jq", `.items[0].partial.importedSamples`); strings.TrimSpace(r.out) != "0" {
+	if r := run(t, false, "runs", "--store", root, "--json", "--jq", `.items[] | select(.name == "summary-only") | .partial.importedSamples`); strings.TrimSpace(r.out) != "0" {
 		t.Errorf("runs: %s %s", r.out, r.err)
 	}
-	if r := run(t, false, "ranking", "--run", "latest", "--store", root, "--json", "--jq", `.partialRuns | length`); strings.TrimSpace(r.out) != "1" {
+	if r := run(t, false, "ranking", "--run", "summary-only", "--store", root, "--json", "--jq", `.partialRuns | length`); strings.TrimSpace(r.out) != "1" {
 		t.Errorf("ranking: %s %s", r.out, r.err)
 	}
 
