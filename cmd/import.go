@@ -3,6 +3,7 @@ package cmd
 import (
 	"fmt"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -84,6 +85,12 @@ See docs/format.md and docs/import.md.`,
 }
 
 func runImport(o *importOptions) error {
+	// Import holds a bounded amount of data (lines in flight, one chunk of outcomes); a
+	// soft memory limit makes the collector keep the heap near it instead of doubling it.
+	// GOMEMLIMIT, when set, wins.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(300 << 20)
+	}
 	s, err := o.f.Store()
 	if err != nil {
 		return err
