@@ -185,6 +185,13 @@ func aggregateRun(src Source, r store.Run, mode aggMode) (*runAgg, error) {
 // aggregateSliced is aggregateRun over the outcomes sl keeps, with each model split by the
 // slice of its outcomes (sliceName) when sl groups.
 func aggregateSliced(src Source, r store.Run, mode aggMode, sl *Slicing) (*runAgg, error) {
+	return aggregateRange(src, r, mode, sl, 0, math.MaxInt64)
+}
+
+// aggregateRange is aggregateSliced over the outcome rows lo..hi-1 only: a share of one
+// large run, so that its shares are scanned on several cores. A row group that straddles
+// lo or hi is read by both shares, each counting its own rows.
+func aggregateRange(src Source, r store.Run, mode aggMode, sl *Slicing, lo, hi int64) (*runAgg, error) {
 	ra := &runAgg{run: r}
 	sliced := sl.active()
 	var tc *tagCache
@@ -204,7 +211,8 @@ func aggregateSliced(src Source, r store.Run, mode aggMode, sl *Slicing) (*runAg
 	var sc []int8
 	var keep []bool
 	var comp []int32
-	err := src.Scan(r.ID, store.Outcomes, cols, func(b *store.Batch) error {
+	err := src.ScanRows(r.ID, store.Outcomes, cols, lo, hi, func(b *store.Batch) error {
+		first, last := int(max(lo-b.Row0, 0)), int(min(hi-b.Row0, int64(b.N)))
 		md := b.Dict("model")
 		var td *store.Dict
 		if sliced {
@@ -256,7 +264,7 @@ func aggregateSliced(src Source, r store.Run, mode aggMode, sl *Slicing) (*runAg
 		reviewed := b.AnyReviewed()
 		dur, turns, tools, nerr := b.Int("duration_ms"), b.Int("turns"), b.Int("tool_calls"), b.Int("errors")
 		in, out, rea, cac, tot := b.Int("input_tokens"), b.Int("output_tokens"), b.Int("reasoning_tokens"), b.Int("cached_tokens"), b.Int("total_tokens")
-		for i := 0; i < b.N; i++ {
+		for i := first; i < last; i++ {
 			var m int32
 			if sliced {
 				t := td.Index[i]
@@ -400,21 +408,27 @@ type parallelSource interface{ Parallelism() int }
 // perRun calls fn for every run on GOMAXPROCS workers (or as many as the source asks for)
 // and returns the results in order; the first error (in run order) wins.
 func perRun[T any](src Source, runs []store.Run, fn func(store.Run) (T, error)) ([]T, error) {
-	out := make([]T, len(runs))
-	errsOut := make([]error, len(runs))
+	return parallel(src, runs, fn)
+}
+
+// parallel calls fn on each item on as many goroutines as the source can use, and returns
+// the answers in the items' order (the first error, if any).
+func parallel[T, I any](src Source, items []I, fn func(I) (T, error)) ([]T, error) {
+	out := make([]T, len(items))
+	errsOut := make([]error, len(items))
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
 	if ps, ok := src.(parallelSource); ok {
 		workers = max(workers, ps.Parallelism())
 	}
 	sem := make(chan struct{}, workers)
-	for i, r := range runs {
+	for i, it := range items {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			out[i], errsOut[i] = fn(r)
+			out[i], errsOut[i] = fn(it)
 		}()
 	}
 	wg.Wait()

@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -328,4 +329,36 @@ func TestGradersAndToolsBySlice(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestRankingInShares: a run scanned in shares on several cores ranks exactly as the whole
+// run does, pass@k included (a cell may straddle two shares).
+func TestRankingInShares(t *testing.T) {
+	whole, err := RankingOf(demo, Scope{Runs: []string{"latest"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(v int64, k int) { minShare, sharesPerRun = v, k }(minShare, sharesPerRun)
+	minShare, sharesPerRun = 97, 7 // the demo's run in 7 shares of 308-309 rows: cells of 3 trials are cut
+	shares, err := RankingOf(demo, Scope{Runs: []string{"latest"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(whole)
+	b, _ := json.Marshal(shares)
+	if string(a) != string(b) {
+		t.Errorf("ranking in shares differs:\n%s\n%s", a, b)
+	}
+	if n := len(splitRuns([]store.Run{mustResolve(t, "latest")}, demo)); n != 7 {
+		t.Errorf("the demo run was cut in %d shares", n)
+	}
+}
+
+func mustResolve(t *testing.T, ref string) store.Run {
+	t.Helper()
+	r, err := demo.Resolve(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

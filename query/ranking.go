@@ -3,6 +3,8 @@ package query
 import (
 	"cmp"
 	"github.com/evals-dev/evals/store"
+	"math"
+	"runtime"
 	"slices"
 )
 
@@ -89,13 +91,17 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 		ks      []*kStats
 		// counts[m] are model m's rated stimuli: a slice of a model rates few of the run's.
 		counts [][]stimCount
+		share  share
 	}
-	parts, err := perRun(src, runs, func(r store.Run) (part, error) {
-		ra, err := aggregateSliced(src, r, mode, &sc.Slicing)
+	// A large run is cut into shares scanned on several cores (shares of one run are
+	// merged like runs; their pass@k waits for the merged cells, as a share may hold part
+	// of a cell).
+	parts, err := parallel(src, splitRuns(runs, src), func(sh share) (part, error) {
+		ra, err := aggregateRange(src, sh.run, mode, &sc.Slicing, sh.lo, sh.hi)
 		if err != nil {
 			return part{}, err
 		}
-		p := part{models: ra.models, stimuli: ra.stimuli, counts: make([][]stimCount, len(ra.models))}
+		p := part{models: ra.models, stimuli: ra.stimuli, counts: make([][]stimCount, len(ra.models)), share: sh}
 		for m := range ra.models {
 			p.accs = append(p.accs, ra.cells[m][0])
 			rated, maxN := 0, int32(0)
@@ -111,7 +117,7 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 			for s, c := range ra.counts[m] {
 				if c.n > 0 {
 					p.counts[m] = append(p.counts[m], stimCount{int32(s), c})
-					if trials > 1 {
+					if trials > 1 && sh.whole {
 						ks.add(int64(c.n), int64(c.c))
 					}
 				}
@@ -131,6 +137,7 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 	var stimNames []string
 	perStim := map[string][]Cluster{}
 	var local []int32
+	splitCells := map[splitCell]passCount{} // the cells of runs scanned in shares
 	for _, p := range parts {
 		local = translateSame(local[:0], p.stimuli, stimID, &stimNames)
 		for m, name := range p.models {
@@ -147,8 +154,24 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 				g := local[c.s]
 				cl[g].Rated += int64(c.n)
 				cl[g].Passed += int64(c.c)
+				if !p.share.whole {
+					key := splitCell{p.share.run.ID, name, g}
+					sc := splitCells[key]
+					sc.n += c.n
+					sc.c += c.c
+					splitCells[key] = sc
+				}
 			}
 			perStim[name] = cl
+		}
+	}
+	if trials > 1 {
+		for key, c := range splitCells {
+			k := ks[key.model]
+			if need := int(min(trials, int64(c.n))); len(k.at) <= need {
+				k.merge(newKStats(need))
+			}
+			k.add(int64(c.n), int64(c.c))
 		}
 	}
 	out := Ranking{RunIDs: runIDs(runs), Trials: trials, Models: make([]ModelRank, 0, len(totals)), PartialRuns: []string{}}
@@ -238,4 +261,54 @@ func cmpNilLast(a, b *float64, dir int) int {
 		return -1
 	}
 	return dir * cmp.Compare(*a, *b)
+}
+
+// share is rows lo..hi-1 of a run's outcomes; whole when it is all of them.
+type share struct {
+	run    store.Run
+	lo, hi int64
+	whole  bool
+}
+
+type splitCell struct {
+	run, model string
+	stim       int32
+}
+
+// minShare is the fewest outcomes worth a core of their own.
+var minShare int64 = 200_000
+
+// sharesPerRun, when set, is how many shares a large run is cut in (tests); else one per core.
+var sharesPerRun int
+
+// splitRuns cuts runs into shares: whole runs when there are enough of them to keep every
+// core busy, else each large run in as many shares as there are cores.
+func splitRuns(runs []store.Run, src Source) []share {
+	workers := runtime.GOMAXPROCS(0)
+	if ps, ok := src.(parallelSource); ok {
+		workers = max(workers, ps.Parallelism())
+	}
+	out := make([]share, 0, len(runs))
+	for _, r := range runs {
+		n := r.Summary.OutcomeCount
+		k := int64(1)
+		if len(runs) < workers && n >= 2*minShare {
+			k = min(int64(workers), n/minShare)
+			if sharesPerRun > 0 {
+				k = int64(sharesPerRun)
+			}
+		}
+		if k <= 1 {
+			out = append(out, share{run: r, lo: 0, hi: math.MaxInt64, whole: true})
+			continue
+		}
+		for i := range k {
+			hi := (i + 1) * n / k
+			if i == k-1 {
+				hi = math.MaxInt64
+			}
+			out = append(out, share{run: r, lo: i * n / k, hi: hi})
+		}
+	}
+	return out
 }
