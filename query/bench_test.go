@@ -93,3 +93,12 @@ func BenchmarkGradersAllByCategory(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkRankingLatest(b *testing.B) {
+	s := benchStore(b)
+	for b.Loop() {
+		if _, err := RankingOf(s, Scope{Runs: []string{"latest"}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

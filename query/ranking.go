@@ -137,7 +137,7 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 	var stimNames []string
 	perStim := map[string][]Cluster{}
 	var local []int32
-	splitCells := map[splitCell]passCount{} // the cells of runs scanned in shares
+	splitCells := map[splitCell][]passCount{} // the cells of runs scanned in shares, by stimulus
 	for _, p := range parts {
 		local = translateSame(local[:0], p.stimuli, stimID, &stimNames)
 		for m, name := range p.models {
@@ -150,28 +150,41 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 			if len(cl) < len(stimNames) {
 				cl = append(cl, make([]Cluster, len(stimNames)-len(cl))...)
 			}
+			var cells []passCount // this run's cells of the model, by stimulus, when it is in shares
+			if !p.share.whole {
+				key := splitCell{p.share.run.ID, name}
+				cells = splitCells[key]
+				if len(cells) < len(stimNames) {
+					cells = append(cells, make([]passCount, len(stimNames)-len(cells))...)
+				}
+			}
 			for _, c := range p.counts[m] {
 				g := local[c.s]
 				cl[g].Rated += int64(c.n)
 				cl[g].Passed += int64(c.c)
 				if !p.share.whole {
-					key := splitCell{p.share.run.ID, name, g}
-					sc := splitCells[key]
-					sc.n += c.n
-					sc.c += c.c
-					splitCells[key] = sc
+					cells[g].n += c.n
+					cells[g].c += c.c
 				}
+			}
+			if !p.share.whole {
+				splitCells[splitCell{p.share.run.ID, name}] = cells
 			}
 			perStim[name] = cl
 		}
 	}
 	if trials > 1 {
-		for key, c := range splitCells {
+		for key, cells := range splitCells {
 			k := ks[key.model]
-			if need := int(min(trials, int64(c.n))); len(k.at) <= need {
-				k.merge(newKStats(need))
+			for _, c := range cells {
+				if c.n == 0 {
+					continue
+				}
+				if need := int(min(trials, int64(c.n))); len(k.at) <= need {
+					k.merge(newKStats(need))
+				}
+				k.add(int64(c.n), int64(c.c))
 			}
-			k.add(int64(c.n), int64(c.c))
 		}
 	}
 	out := Ranking{RunIDs: runIDs(runs), Trials: trials, Models: make([]ModelRank, 0, len(totals)), PartialRuns: []string{}}
@@ -270,10 +283,7 @@ type share struct {
 	whole  bool
 }
 
-type splitCell struct {
-	run, model string
-	stim       int32
-}
+type splitCell struct{ run, model string }
 
 // minShare is the fewest outcomes worth a core of their own.
 var minShare int64 = 200_000
