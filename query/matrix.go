@@ -53,47 +53,116 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 	if err != nil {
 		return Matrix{}, err
 	}
-	cells := map[[2]string]*acc{}
-	models, stimuli := map[string]bool{}, map[string]bool{}
+	// Cells are kept densely: a column per model (by a global model id), a row per
+	// stimulus or tag value (by a global row id), ids given in order of appearance.
+	rowID, colID := map[string]int32{}, map[string]int32{}
+	var rowNames, colNames []string
+	var cols [][]acc // cols[model][row]
+	var has [][]bool
+	var rowOf, colOf []int32
 	for _, ra := range aggs {
+		colOf = colOf[:0]
+		for _, name := range ra.models {
+			model := name
+			if sc.By != "" {
+				model, _ = splitSliceName(name, sc.By)
+			}
+			id, ok := colID[model]
+			if !ok {
+				id = int32(len(colNames))
+				colID[model] = id
+				colNames = append(colNames, model)
+				cols, has = append(cols, nil), append(has, nil)
+			}
+			colOf = append(colOf, id)
+		}
+		rowOf = rowOf[:0]
+		if sc.By == "" {
+			rowOf = translate(rowOf, ra.stimuli, rowID, &rowNames)
+		}
 		for mi, row := range ra.cells {
 			for si := range row {
 				c := ra.cell(mi, si)
 				if c == nil {
 					continue
 				}
-				var k [2]string
+				var r int32
 				if sc.By != "" {
-					model, slice := splitSliceName(ra.models[mi], sc.By)
-					k = [2]string{NoTag, model}
-					if slice != nil {
-						k[0] = slice.Value
+					value := NoTag
+					if _, slice := splitSliceName(ra.models[mi], sc.By); slice != nil {
+						value = slice.Value
 					}
+					id, ok := rowID[value]
+					if !ok {
+						id = int32(len(rowNames))
+						rowID[value] = id
+						rowNames = append(rowNames, value)
+					}
+					r = id
 				} else {
-					k = [2]string{ra.stimuli[si], ra.models[mi]}
+					r = rowOf[si]
 				}
-				if cells[k] == nil {
-					cells[k] = &acc{}
+				m := colOf[mi]
+				if int(r) >= len(cols[m]) {
+					cols[m] = append(cols[m], make([]acc, len(rowNames)-len(cols[m]))...)
+					has[m] = append(has[m], make([]bool, len(rowNames)-len(has[m]))...)
 				}
-				cells[k].merge(c)
-				models[k[1]], stimuli[k[0]] = true, true
+				cols[m][r].merge(c)
+				has[m][r] = true
 			}
 		}
 	}
-	out := Matrix{RunIDs: runIDs(runs), Metric: m, Rows: sortedKeys(stimuli), Columns: sortedKeys(models), RowsBy: sc.By}
+	// Rows are the stimuli (or values) with a cell: a filter may have kept none of some.
+	var used []string
+	for r, name := range rowNames {
+		for m := range cols {
+			if r < len(has[m]) && has[m][r] {
+				used = append(used, name)
+				break
+			}
+		}
+	}
+	var usedCols []string
+	for m, name := range colNames {
+		if slices.Contains(has[m], true) {
+			usedCols = append(usedCols, name)
+		}
+	}
+	out := Matrix{RunIDs: runIDs(runs), Metric: m, Rows: sortedNames(used), Columns: sortedNames(usedCols), RowsBy: sc.By}
+	// The answer's cells come from slabs: one allocation per kind, not three per cell.
+	n := 0
+	for m := range cols {
+		for _, h := range has[m] {
+			if h {
+				n++
+			}
+		}
+	}
+	slab, values, intervals := make([]MatrixCell, 0, n), make([]float64, 0, n), make([]Interval, 0, n)
 	out.Cells = make([][]*MatrixCell, len(out.Rows))
-	for r, s := range out.Rows {
-		out.Cells[r] = make([]*MatrixCell, len(out.Columns))
-		for c, model := range out.Columns {
-			a := cells[[2]string{s, model}]
-			if a == nil {
+	for ri, name := range out.Rows {
+		r := rowID[name]
+		out.Cells[ri] = make([]*MatrixCell, len(out.Columns))
+		for ci, model := range out.Columns {
+			mc := colID[model]
+			if int(r) >= len(has[mc]) || !has[mc][r] {
 				continue
 			}
-			out.Cells[r][c] = &MatrixCell{Value: m.value(a), OutcomeCount: a.n, Status: cellStatus(a, DefaultThreshold),
-				PassRateInterval: roundInterval(trialInterval(a.passed, a.rated())), Reviewed: a.reviewed > 0}
-			if sc.By == "" { // a tag's row spans stimuli: flaky and error are cell words
-				out.Cells[r][c].Flags = cellFlags(a)
+			a := &cols[mc][r]
+			cell := MatrixCell{OutcomeCount: a.n, Status: cellStatus(a, DefaultThreshold), Reviewed: a.reviewed > 0}
+			if v := m.value(a); v != nil {
+				values = append(values, *v)
+				cell.Value = &values[len(values)-1]
 			}
+			if iv := roundInterval(trialInterval(a.passed, a.rated())); iv != nil {
+				intervals = append(intervals, *iv)
+				cell.PassRateInterval = &intervals[len(intervals)-1]
+			}
+			if sc.By == "" { // a tag's row spans stimuli: flaky and error are cell words
+				cell.Flags = cellFlags(a)
+			}
+			slab = append(slab, cell)
+			out.Cells[ri][ci] = &slab[len(slab)-1]
 		}
 	}
 	return out, nil
@@ -110,11 +179,8 @@ func cellFlags(a *acc) []string {
 	return f
 }
 
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
+func sortedNames(names []string) []string {
+	out := append([]string{}, names...)
 	slices.SortFunc(out, lessFold)
 	return out
 }
