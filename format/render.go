@@ -303,7 +303,13 @@ func pad(s string, n int, right bool) string {
 
 // WriteCSV writes the primary table as CSV. Cells that a spreadsheet would run as a
 // formula (=, +, -, @, tab, CR) are prefixed with a quote, except plain numbers.
-func WriteCSV(w io.Writer, d Doc) error {
+func WriteCSV(w io.Writer, d Doc) error { return writeCSV(w, d, true) }
+
+// WriteCSVRows is WriteCSV without the header line: the next page of a table whose
+// first page WriteCSV wrote (a streamed export).
+func WriteCSVRows(w io.Writer, d Doc) error { return writeCSV(w, d, false) }
+
+func writeCSV(w io.Writer, d Doc, header bool) error {
 	if d.Primary >= len(d.Sections) || d.Sections[d.Primary].Table == nil {
 		return errs.E(errs.Invalid, "this result has no table to write as CSV")
 	}
@@ -313,8 +319,10 @@ func WriteCSV(w io.Writer, d Doc) error {
 	for i, c := range t.Columns {
 		head[i] = escapeFormula(c.Name)
 	}
-	if err := cw.Write(head); err != nil {
-		return err
+	if header {
+		if err := cw.Write(head); err != nil {
+			return err
+		}
 	}
 	for _, r := range t.Rows {
 		row := make([]string, len(r))

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/evals-dev/evals/format"
 	"github.com/evals-dev/evals/ingest"
+	"github.com/evals-dev/evals/query"
 	"github.com/evals-dev/evals/store"
 )
 
@@ -110,5 +112,33 @@ func BenchmarkCachedAnswer(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestExportStreamsTheWholeDocument: the streamed JSON export is byte for byte the JSON of
+// the whole Export value, and is not kept in the answer cache.
+func TestExportStreamsTheWholeDocument(t *testing.T) {
+	src := store.Open(demoDir)
+	run, _ := src.Resolve("latest")
+	ex, err := exportHead(src, run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex.Outcomes = []query.OutcomeSummary{}
+	eachOutcomePage(src, run.ID, func(items []query.OutcomeSummary) error { ex.Outcomes = append(ex.Outcomes, items...); return nil })
+	want, err := format.JSON(ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newServerForTest(t, demoDir)
+	rec := get(t, s.handler, "GET", "/api/runs/latest/export/json")
+	if rec.Code != 200 || rec.Body.String() != string(want) {
+		t.Fatalf("streamed export differs from the whole document: %d bytes vs %d", rec.Body.Len(), len(want))
+	}
+	if len(ex.Outcomes) != 2160 {
+		t.Fatalf("%d outcomes", len(ex.Outcomes))
+	}
+	if s.srv.cache.lru.Len() != 0 {
+		t.Errorf("an export was cached")
 	}
 }

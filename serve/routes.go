@@ -1,7 +1,9 @@
 package serve
 
 import (
+	"bufio"
 	"bytes"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -298,25 +300,125 @@ func handleExport(s *server, r *http.Request, run store.Run) (result, error) {
 	if !ok { // before any query runs
 		return result{}, errs.E(errs.Invalid, "unknown export format %q: use json, csv or markdown", f)
 	}
-	ex, err := exportRun(s.d.Store, run.ID)
+	// The run's outcomes are written a page at a time as they are read: an export holds
+	// one page in memory whatever the size of the run.
+	src := s.d.Store
+	name := "evals-" + run.ID + "." + kind.ext
+	if kind.ext == "md" {
+		ex, err := exportHead(src, run.ID)
+		if err != nil {
+			return result{}, err
+		}
+		return result{contentType: kind.contentType, filename: name, stream: func(w io.Writer) error {
+			d := format.Report(ex.Run, ex.Ranking, ex.Graders, ex.Tools)
+			d.Sections = append(d.Sections, format.ReviewsSection(ex.Reviews))
+			return format.WriteMarkdown(w, d)
+		}}, nil
+	}
+	ex, err := exportHead(src, run.ID)
 	if err != nil {
 		return result{}, err
 	}
-	var buf bytes.Buffer
-	switch kind.ext {
-	case "json":
-		err = format.WriteJSON(&buf, ex)
-	case "csv":
-		err = format.WriteCSV(&buf, format.ReviewedOutcomes(ex.Outcomes, ex.Reviews))
-	default:
-		d := format.Report(ex.Run, ex.Ranking, ex.Graders, ex.Tools)
-		d.Sections = append(d.Sections, format.ReviewsSection(ex.Reviews))
-		err = format.WriteMarkdown(&buf, d)
+	return result{contentType: kind.contentType, filename: name, stream: func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 64<<10)
+		var err error
+		if kind.ext == "json" {
+			err = writeExportJSON(bw, src, run.ID, ex)
+		} else {
+			first := true
+			err = eachOutcomePage(src, run.ID, func(items []query.OutcomeSummary) error {
+				d := format.ReviewedOutcomes(items, ex.Reviews)
+				if first {
+					first = false
+					return format.WriteCSV(bw, d)
+				}
+				return format.WriteCSVRows(bw, d)
+			})
+			if err == nil && first { // no outcome at all: the header alone
+				err = format.WriteCSV(bw, format.ReviewedOutcomes(nil, ex.Reviews))
+			}
+		}
+		if err != nil {
+			return err
+		}
+		return bw.Flush()
+	}}, nil
+}
+
+// writeExportJSON writes the bytes format.JSON would give the whole Export, with the
+// outcomes streamed a page at a time.
+func writeExportJSON(w io.Writer, src query.Source, id string, ex Export) error {
+	field := func(name string, v any, comma bool) error {
+		b, err := format.JSON(v)
+		if err != nil {
+			return err
+		}
+		if comma {
+			io.WriteString(w, ",")
+		}
+		io.WriteString(w, `"`+name+`":`)
+		_, err = w.Write(bytes.TrimSuffix(b, []byte("\n")))
+		return err
 	}
+	io.WriteString(w, "{")
+	for i, f := range []struct {
+		name string
+		v    any
+	}{{"run", ex.Run}, {"ranking", ex.Ranking}, {"graders", ex.Graders}, {"tools", ex.Tools}} {
+		if err := field(f.name, f.v, i > 0); err != nil {
+			return err
+		}
+	}
+	io.WriteString(w, `,"outcomes":[`)
+	n := 0
+	err := eachOutcomePage(src, id, func(items []query.OutcomeSummary) error {
+		for _, o := range items {
+			b, err := format.JSON(o)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				io.WriteString(w, ",")
+			}
+			n++
+			if _, err := w.Write(bytes.TrimSuffix(b, []byte("\n"))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		return result{}, err
+		return err
 	}
-	return result{raw: buf.Bytes(), contentType: kind.contentType, filename: "evals-" + run.ID + "." + kind.ext}, nil
+	io.WriteString(w, "]")
+	if err := field("annotations", ex.Annotations, true); err != nil {
+		return err
+	}
+	if err := field("reviews", ex.Reviews, true); err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, "}\n")
+	return err
+}
+
+// eachOutcomePage hands fn the run's outcomes a page at a time.
+func eachOutcomePage(src query.Source, id string, fn func([]query.OutcomeSummary) error) error {
+	p := query.OutcomesParams{Runs: []string{id}, Limit: query.MaxLimit}
+	for {
+		page, err := query.Outcomes(src, p)
+		if err != nil {
+			return err
+		}
+		if len(page.Items) > 0 {
+			if err := fn(page.Items); err != nil {
+				return err
+			}
+		}
+		if page.Page.NextCursor == nil {
+			return nil
+		}
+		p.Cursor = *page.Page.NextCursor
+	}
 }
 
 // Export is a whole run in one document.
@@ -332,7 +434,8 @@ type Export struct {
 	Reviews map[string]store.Review `json:"reviews"`
 }
 
-func exportRun(src query.Source, id string) (Export, error) {
+// exportHead reads everything of an export but its outcomes (streamed after it).
+func exportHead(src query.Source, id string) (Export, error) {
 	var ex Export
 	var err error
 	sc := query.Scope{Runs: []string{id}}
@@ -348,22 +451,8 @@ func exportRun(src query.Source, id string) (Export, error) {
 	if ex.Tools, err = query.ToolsOf(src, sc); err != nil {
 		return ex, err
 	}
-	if ex.Annotations, ex.Reviews, err = reviewsOf(src, id); err != nil {
-		return ex, err
-	}
-	p := query.OutcomesParams{Runs: []string{id}, Limit: query.MaxLimit}
-	ex.Outcomes = []query.OutcomeSummary{}
-	for {
-		page, err := query.Outcomes(src, p)
-		if err != nil {
-			return ex, err
-		}
-		ex.Outcomes = append(ex.Outcomes, page.Items...)
-		if page.Page.NextCursor == nil {
-			return ex, nil
-		}
-		p.Cursor = *page.Page.NextCursor
-	}
+	ex.Annotations, ex.Reviews, err = reviewsOf(src, id)
+	return ex, err
 }
 
 // allRoutes is the read routes (each also takes verdicts=graded|effective) and the writes.

@@ -162,6 +162,22 @@ func (s *server) endpoint(rt route) http.Handler {
 			writeError(w, 0, err)
 			return
 		}
+		if res.stream != nil {
+			if res.run != nil && notModified(w, r, *res.run, res.etag) {
+				return
+			}
+			w.Header().Set("Content-Type", res.contentType)
+			if res.filename != "" {
+				w.Header().Set("Content-Disposition", `attachment; filename="`+res.filename+`"`)
+			}
+			w.WriteHeader(http.StatusOK)
+			if err := res.stream(w); err != nil {
+				// The status has gone out: break the connection rather than end a
+				// truncated answer as if it were whole.
+				panic(http.ErrAbortHandler)
+			}
+			return
+		}
 		if res.value == nil && res.raw == nil && res.run != nil {
 			notModified(w, r, *res.run, res.etag) // the client has it: runScoped ran no query
 			return
@@ -195,10 +211,13 @@ func serveAnswer(w http.ResponseWriter, r *http.Request, a *cached) {
 	_, _ = w.Write(a.body)
 }
 
-// result is what a route answers: a JSON value, or raw bytes (exports).
+// result is what a route answers: a JSON value, raw bytes, or a stream (exports).
 type result struct {
-	value       any
-	raw         []byte
+	value any
+	raw   []byte
+	// stream writes an answer too large to hold (an export): never cached, and written
+	// outside the timeout handler, which would buffer it whole.
+	stream      func(io.Writer) error
 	contentType string
 	filename    string
 	// run makes the answer revalidatable: runs never change once written; etag is its tag
@@ -286,6 +305,11 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
+// streamed tells the routes whose answers are streamed (exports).
+func streamed(path string) bool {
+	return strings.HasPrefix(path, "/api/runs/") && strings.Contains(path, "/export/")
+}
+
 // middleware adds, outside in: recovery, the request log, CORS, auth and the timeout.
 func (s *server) middleware(next http.Handler) http.Handler {
 	timed := http.TimeoutHandler(next, s.d.Timeout, `{"error":{"code":"internal","message":"the request timed out"}}`)
@@ -294,6 +318,9 @@ func (s *server) middleware(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p) // net/http breaks the connection: a stream failed half-way
+				}
 				writeError(sw, 0, errs.E(errs.Internal, "panic: %v", p))
 			}
 			if s.d.Log != nil {
@@ -332,6 +359,10 @@ func (s *server) middleware(next http.Handler) http.Handler {
 					return
 				}
 			}
+		}
+		if streamed(r.URL.Path) {
+			next.ServeHTTP(sw, r) // written as it is made: the timeout would buffer it whole
+			return
 		}
 		timed.ServeHTTP(sw, r)
 	})
