@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/evals-dev/evals/format"
 	"github.com/evals-dev/evals/ingest"
@@ -140,5 +141,35 @@ func TestExportStreamsTheWholeDocument(t *testing.T) {
 	}
 	if s.srv.cache.lru.Len() != 0 {
 		t.Errorf("an export was cached")
+	}
+}
+
+// TestWarm: with Warm the first questions are answered into the cache before anyone asks.
+func TestWarm(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var srv *server
+	h := newHandler(Deps{Store: store.Open(demoDir), Warm: ctx}, &srv)
+	deadline := time.Now().Add(time.Minute) // waits for the state, not for a time: a minute is only the give-up
+	for {
+		srv.cache.mu.Lock()
+		n := srv.cache.lru.Len()
+		srv.cache.mu.Unlock()
+		if n >= len(warmPaths) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the cache holds %d answers, want %d", n, len(warmPaths))
+		}
+		time.Sleep(5 * time.Millisecond) // poll the state; the deadline above is the only limit
+	}
+	srv.cache.mu.Lock()
+	hits := srv.cache.hits
+	srv.cache.mu.Unlock()
+	get(t, h, "GET", "/api/runs/latest/ranking")
+	srv.cache.mu.Lock()
+	defer srv.cache.mu.Unlock()
+	if srv.cache.hits != hits+1 {
+		t.Errorf("the first ranking request was not answered from the warmed cache")
 	}
 }

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -35,6 +36,9 @@ type Deps struct {
 	MaxHeavy int
 	// CacheBytes bounds the answers kept in memory (0: 256 MB; negative: no cache).
 	CacheBytes int64
+	// Warm, when set, keeps the latest run's ranking, graders and tools answered in the
+	// cache ahead of the first request (again each time a run lands), until it is done.
+	Warm context.Context
 }
 
 type server struct {
@@ -63,9 +67,6 @@ func newHandler(d Deps, out **server) http.Handler {
 		s.cache = newAnswerCache(256 << 20)
 	case d.CacheBytes > 0:
 		s.cache = newAnswerCache(d.CacheBytes)
-	}
-	if out != nil {
-		*out = s
 	}
 	mux := http.NewServeMux()
 	methods := map[string][]string{}
@@ -98,8 +99,47 @@ func newHandler(d Deps, out **server) http.Handler {
 		}
 		return st, st.Stamp, nil
 	}))
-	return s.middleware(mux)
+	if out != nil {
+		*out = s
+	}
+	h := s.middleware(mux)
+	if d.Warm != nil && s.cache != nil {
+		go warm(d.Warm, d.Store, h)
+	}
+	return h
 }
+
+// warmPaths are the answers most asked first: the funnel's start.
+var warmPaths = []string{"/api/runs", "/api/runs/latest/ranking", "/api/runs/latest/graders", "/api/runs/latest/tools"}
+
+// warm asks the handler the first questions whenever the store's stamp moves, so that the
+// cache holds their answers before anyone asks.
+func warm(ctx context.Context, st *store.Store, h http.Handler) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	last := "\x00"
+	for {
+		if stamp := st.Stamp(); stamp != last && stamp != "" {
+			last = stamp
+			for _, p := range warmPaths {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p, nil)
+				h.ServeHTTP(discard{header: http.Header{}}, req)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// discard is a ResponseWriter that keeps nothing.
+type discard struct{ header http.Header }
+
+func (d discard) Header() http.Header         { return d.header }
+func (d discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d discard) WriteHeader(int)             {}
 
 // endpoint wraps one route: parameter check, the answer cache, the heavy-query limit, and
 // the answer.
