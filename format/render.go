@@ -52,8 +52,23 @@ type jsonAppender interface {
 	AppendJSON(b []byte) ([]byte, error)
 }
 
+// jsonStreamer is a jsonAppender that can also write its JSON a piece at a time.
+type jsonStreamer interface {
+	WriteJSON(w io.Writer) error
+}
+
 // WriteJSON streams the bytes of JSON(v) to w without holding them all in memory.
 func WriteJSON(w io.Writer, v any) error {
+	if st, ok := v.(jsonStreamer); ok {
+		bw := bufio.NewWriterSize(w, 64<<10)
+		if err := st.WriteJSON(bw); err != nil {
+			return errs.E(errs.Internal, "encoding JSON: %w", err)
+		}
+		if err := bw.WriteByte('\n'); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}
 	if _, ok := v.(jsonAppender); ok {
 		b, err := JSON(v)
 		if err != nil {

@@ -2,6 +2,7 @@ package query
 
 import (
 	"encoding/json"
+	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -13,6 +14,31 @@ import (
 // large runs has tens of thousands of cells, and reflection over them was most of the
 // time of `compare --json`. The small parts still go through encoding/json.
 func (c Compare) AppendJSON(b []byte) ([]byte, error) {
+	return c.encodeJSON(b, func(b []byte) []byte { return b })
+}
+
+// WriteJSON streams the bytes of AppendJSON to w, 64 KB at a time: a compare of two large
+// runs is tens of MB of JSON, and it is never held whole.
+func (c Compare) WriteJSON(w io.Writer) error {
+	var werr error
+	b, err := c.encodeJSON(make([]byte, 0, 80<<10), func(b []byte) []byte {
+		if werr == nil {
+			_, werr = w.Write(b)
+		}
+		return b[:0]
+	})
+	if err != nil {
+		return err
+	}
+	if werr == nil {
+		_, werr = w.Write(b)
+	}
+	return werr
+}
+
+// encodeJSON appends the comparison's JSON to b, handing b to flush after each 64 KB of
+// rows (flush returns what to go on appending to).
+func (c Compare) encodeJSON(b []byte, flush func([]byte) []byte) ([]byte, error) {
 	type head struct {
 		Subjects []Subject     `json:"subjects"`
 		Coverage Coverage      `json:"coverage"`
@@ -30,6 +56,9 @@ func (c Compare) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, '[')
 		var keys []string
 		for i, r := range c.Rows {
+			if len(b) >= 64<<10 {
+				b = flush(b)
+			}
 			if i > 0 {
 				b = append(b, ',')
 			}

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -300,5 +301,13 @@ func TestCompareAppendJSON(t *testing.T) {
 			i++
 		}
 		t.Fatalf("differs at byte %d:\ngot  %.200s\nwant %.200s", i, got[max(0, i-50):], want[max(0, i-50):])
+	}
+	// Streamed in 64 KB pieces (the demo's compare is larger than one), the same bytes.
+	var streamed bytes.Buffer
+	if err := c.WriteJSON(&streamed); err != nil {
+		t.Fatal(err)
+	}
+	if streamed.String() != string(got) || len(got) < 64<<10 {
+		t.Errorf("WriteJSON differs from AppendJSON (%d vs %d bytes)", streamed.Len(), len(got))
 	}
 }
