@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,8 +34,20 @@ type Factory struct {
 	opened *store.Store
 }
 
-// Store opens the store chosen by --store, EVALS_STORE or --demo.
+// Store opens the store chosen by --store, EVALS_STORE or --demo, for reading: a local
+// store that does not exist is not_found (a typo must not read as an empty store).
 func (f *Factory) Store() (*store.Store, error) {
+	if f.opened == nil && !f.Demo && !store.IsURL(f.StorePath) {
+		if _, err := os.Stat(f.StorePath); errors.Is(err, fs.ErrNotExist) {
+			return nil, errs.E(errs.NotFound, "no store at %s", f.StorePath).
+				WithHint("import results with `evals import FILE --store " + f.StorePath + "` (it creates the store), or try --demo")
+		}
+	}
+	return f.StoreToWrite()
+}
+
+// StoreToWrite is Store for the commands that create the store when it is missing (import).
+func (f *Factory) StoreToWrite() (*store.Store, error) {
 	if f.opened != nil {
 		return f.opened, nil
 	}
@@ -109,6 +123,16 @@ func (f *Factory) outputFormat() (string, error) {
 	return f.Format, nil
 }
 
+// facts are what the renderer knows of stdout. An explicit --format table or --color
+// always asks for the terminal's table (aligned, with colour if asked) on a pipe too, as
+// gh does: what the user says wins over what is detected.
 func (f *Factory) facts() format.Facts {
-	return format.Facts{TTY: f.IO.OutTTY, Width: f.IO.Width, Color: f.IO.colorEnabled(f.Color)}
+	fa := format.Facts{TTY: f.IO.OutTTY, Width: f.IO.Width, Color: f.IO.colorEnabled(f.Color)}
+	if !fa.TTY && (f.Format == format.FormatTable || f.Color == "always") {
+		fa.TTY = true
+		if fa.Width <= 0 {
+			fa.Width = 120
+		}
+	}
+	return fa
 }

@@ -91,7 +91,7 @@ func runImport(o *importOptions) error {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(300 << 20)
 	}
-	s, err := o.f.Store()
+	s, err := o.f.StoreToWrite()
 	if err != nil {
 		return err
 	}

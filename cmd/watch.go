@@ -16,7 +16,7 @@ import (
 // appears or changes (size or modification time), until interrupted. Polling needs no
 // platform support and a harness writes a log every few seconds at most.
 func runWatch(o *importOptions) error {
-	s, err := o.f.Store()
+	s, err := o.f.StoreToWrite()
 	if err != nil {
 		return err
 	}
