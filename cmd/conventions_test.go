@@ -1,8 +1,11 @@
 package cmd
 
 import (
+	"encoding/csv"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -34,7 +37,7 @@ func TestConventions(t *testing.T) {
 	if r := run(t, false, "import", f, "--from", "native", "--store", missing); r.code != 0 {
 		t.Fatalf("import into a new store: %d %s", r.code, r.err)
 	}
-	if r := run(t, false, "runs", "--store", missing, "--format", "csv"); r.code != 0 || !strings.HasPrefix(r.out, "ID,") {
+	if r := run(t, false, "runs", "--store", missing, "--format", "csv"); r.code != 0 || !strings.HasPrefix(r.out, "id,") {
 		t.Errorf("runs after import: %d %s %s", r.code, r.out, r.err)
 	}
 	// --version says what was built.
@@ -50,5 +53,42 @@ func writeFile(t *testing.T, path, body string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCSVIsData: CSV carries data, not display text: snake_case names with the units in
+// them, raw numbers (no %, $, bars, thousands separators or unit suffixes), full ids.
+func TestCSVIsData(t *testing.T) {
+	for _, args := range [][]string{{"runs"}, {"ranking"}, {"ranking", "--by", "category"}, {"graders"}, {"tools"}, {"outcomes", "--limit", "50"}, {"matrix", "--metric", "duration_ms"}} {
+		r := run(t, false, append(args, "--format", "csv")...)
+		rows, err := csv.NewReader(strings.NewReader(r.out)).ReadAll()
+		if err != nil || len(rows) < 2 {
+			t.Fatalf("%v: %v %q", args, err, r.out)
+		}
+		for _, h := range rows[0] {
+			if h == "" || h != strings.ToLower(h) || strings.Contains(h, " ") {
+				t.Errorf("%v: column %q is not a data name", args, h)
+			}
+		}
+		for _, row := range rows[1:] {
+			for i, c := range row {
+				name := rows[0][i]
+				if strings.ContainsAny(c, "%$█░±") || regexp.MustCompile(`^\d{1,3}(,\d{3})+$`).MatchString(c) ||
+					regexp.MustCompile(`^[\d.]+(ms|s)$`).MatchString(c) {
+					t.Errorf("%v: %s = %q is display text", args, name, c)
+				}
+				if c != "" && (strings.HasSuffix(name, "_ms") || strings.HasSuffix(name, "_usd") || strings.HasSuffix(name, "_rate") || name == "outcomes" || name == "total_tokens") {
+					if _, err := strconv.ParseFloat(c, 64); err != nil {
+						t.Errorf("%v: %s = %q is not a number", args, name, c)
+					}
+				}
+			}
+		}
+	}
+	// Ids are whole: pasted into `evals outcome ID` they work.
+	r := run(t, false, "outcomes", "--limit", "1", "--format", "csv")
+	rows, _ := csv.NewReader(strings.NewReader(r.out)).ReadAll()
+	if o := run(t, false, "outcome", rows[1][0]); o.code != 0 {
+		t.Errorf("the CSV's id %q does not open: %s", rows[1][0], o.err)
 	}
 }

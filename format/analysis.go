@@ -33,7 +33,26 @@ func Ranking(r query.Ranking) Doc {
 	cols = append(cols, Column{"DURATION", Number}, Column{"TURNS", Number}, Column{"TOOLS", Number},
 		Column{"TOKENS", Number}, Column{"COST", Number}, Column{"OUTCOMES", Number}, Column{"ERRORS", Number})
 	t := &Table{Columns: cols, Empty: "no outcomes"}
+	t.Data = &Data{Columns: []string{"rank", "model", "slice_key", "slice_value", "pass_rate", "pass_rate_low", "pass_rate_high", "vs_leader", "vs_leader_p_value"}}
+	if len(ks) > 0 {
+		t.Data.Columns = append(t.Data.Columns, "pass_at_"+ks[len(ks)-1], "pass_hat_"+ks[len(ks)-1])
+	}
+	t.Data.Columns = append(t.Data.Columns, "mean_duration_ms", "mean_turns", "mean_tool_calls", "total_tokens", "cost_usd", "outcomes", "errors")
 	for _, m := range r.Models {
+		d := []string{strconv.Itoa(m.Rank), m.Model, "", ""}
+		if m.Slice != nil {
+			d[2], d[3] = m.Slice.Key, m.Slice.Value
+		}
+		d = append(d, RawF(m.PassRate), RawLow(m.PassRateInterval), RawHigh(m.PassRateInterval), "", "")
+		if v := m.VsLeader; v != nil {
+			d[len(d)-2], d[len(d)-1] = RawF(v.Estimate), RawF(v.PValue)
+		}
+		if len(ks) > 0 {
+			k := ks[len(ks)-1]
+			d = append(d, RawF(m.PassAtK[k]), RawF(m.PassHatK[k]))
+		}
+		t.Data.Add(append(d, RawF(m.MeanDurationMs), RawF(m.MeanTurns), RawF(m.MeanToolCalls), RawIP(m.TotalTokens), RawF(m.CostUSD),
+			RawI(m.OutcomeCount), RawI(m.ErrorCount))...)
 		row := []string{strconv.Itoa(m.Rank), ModelLabel(m.Model, m.Slice), PctPM(m.PassRate, m.PassRateInterval), Bar(m.PassRate, 10), VsLeader(m.VsLeader)}
 		if len(ks) > 0 {
 			k := ks[len(ks)-1]
@@ -59,7 +78,17 @@ func Ranking(r query.Ranking) Doc {
 func Graders(g query.Graders) Doc {
 	t := &Table{Columns: []Column{{"GRADER", Text}, {"TYPE", Text}, {"PASS RATE", Rate}, {"PASS", Number}, {"FAIL", Number},
 		{"MEAN SCORE", Number}, {"SAMPLE FAILURE EVIDENCE", Text}}, Empty: "no grader results"}
+	t.Data = &Data{Columns: []string{"grader", "slice_key", "slice_value", "type", "pass_rate", "pass_rate_low", "pass_rate_high", "pass", "fail", "ungraded", "mean_score", "sample_failure_evidence"}}
 	for _, s := range g.Graders {
+		sk, sv, ev0 := "", "", ""
+		if s.Slice != nil {
+			sk, sv = s.Slice.Key, s.Slice.Value
+		}
+		if len(s.SampleFailureEvidence) > 0 {
+			ev0 = s.SampleFailureEvidence[0]
+		}
+		t.Data.Add(s.Name, sk, sv, s.Type, RawF(s.PassRate), RawLow(s.PassRateInterval), RawHigh(s.PassRateInterval), RawI(s.PassCount),
+			RawI(s.FailCount), RawI(s.UngradedCount), RawF(s.MeanScore), ev0)
 		ev := ""
 		if len(s.SampleFailureEvidence) > 0 {
 			ev = s.SampleFailureEvidence[0]
@@ -84,7 +113,14 @@ func Graders(g query.Graders) Doc {
 func Tools(ts query.Tools) Doc {
 	t := &Table{Columns: []Column{{"TOOL", Text}, {"CALLS", Number}, {"SUCCESS", Rate}, {"FAILURES", Number},
 		{"OUTCOMES", Number}, {"OUTCOME PASS", Rate}, {"MEAN DURATION", Number}, {"MODELS", Text}}, Empty: "no tool calls"}
+	t.Data = &Data{Columns: []string{"tool", "slice_key", "slice_value", "calls", "success_rate", "failures", "outcomes", "outcome_pass_rate", "mean_duration_ms", "models"}}
 	for _, s := range ts.Tools {
+		sk, sv := "", ""
+		if s.Slice != nil {
+			sk, sv = s.Slice.Key, s.Slice.Value
+		}
+		t.Data.Add(s.Name, sk, sv, RawI(s.CallCount), RawF(s.SuccessRate), RawI(s.FailureCount), RawI(s.OutcomeCount), RawF(s.OutcomePassRate),
+			RawF(s.MeanDurationMs), strings.Join(s.Models, ";"))
 		t.Rows = append(t.Rows, []string{ModelLabel(s.Name, s.Slice), Int(s.CallCount), Pct(s.SuccessRate), Int(s.FailureCount), Int(s.OutcomeCount),
 			Pct(s.OutcomePassRate), Ms(s.MeanDurationMs), strings.Join(s.Models, ", ")})
 	}
@@ -125,6 +161,16 @@ func Matrix(m query.Matrix) Doc {
 		cols = append(cols, Column{c, kind})
 	}
 	t := &Table{Columns: cols, Empty: "no outcomes"}
+	// Long form: a line per cell. The metric's id names the value and carries its unit
+	// (duration_ms, cost_usd).
+	t.Data = &Data{Columns: []string{strings.ToLower(first), "model", m.Metric.ID, "outcomes", "status", "flags"}}
+	for r, s := range m.Rows {
+		for c, cell := range m.Cells[r] {
+			if cell != nil {
+				t.Data.Add(s, m.Columns[c], RawF(cell.Value), RawI(cell.OutcomeCount), cell.Status, strings.Join(cell.Flags, ";"))
+			}
+		}
+	}
 	for r, s := range m.Rows {
 		row := []string{s}
 		for _, c := range m.Cells[r] {
@@ -147,7 +193,16 @@ func Matrix(m query.Matrix) Doc {
 func Outcomes(p query.Paged[query.OutcomeSummary]) Doc {
 	t := &Table{Columns: []Column{{"ID", Text}, {"STIMULUS", Text}, {"MODEL", Text}, {"TRIAL", Number}, {"STATUS", Status},
 		{"SCORE", Number}, {"DURATION", Number}, {"TURNS", Number}, {"TOOLS", Number}, {"TOKENS", Number}, {"FAILED GRADERS", Text}}, Empty: "no outcomes match"}
+	t.Data = &Data{Columns: []string{"id", "stimulus", "model", "trial", "status", "passed", "score", "duration_ms", "turns", "tool_calls",
+		"errors", "input_tokens", "output_tokens", "total_tokens", "cost_usd", "failed_graders"}}
 	for _, o := range p.Items {
+		passed := ""
+		if o.Passed != nil {
+			passed = strconv.FormatBool(*o.Passed)
+		}
+		t.Data.Add(o.ID, o.StimulusName, o.Model, strconv.Itoa(o.TrialIndex), o.DisplayStatus, passed, RawF(o.Score), RawIP(o.DurationMs),
+			strconv.Itoa(o.Turns), strconv.Itoa(o.ToolCalls), strconv.Itoa(o.Errors), RawIP(o.InputTokens), RawIP(o.OutputTokens),
+			RawIP(o.TotalTokens), RawF(o.CostUSD), strings.Join(o.FailedGraders(), ";"))
 		t.Rows = append(t.Rows, []string{o.ID, o.StimulusName, o.Model, strconv.Itoa(o.TrialIndex), o.DisplayStatus,
 			Float(o.Score, 2), MsP(o.DurationMs), strconv.Itoa(o.Turns), strconv.Itoa(o.ToolCalls), IntP(o.TotalTokens), strings.Join(o.FailedGraders(), ", ")})
 	}
@@ -298,9 +353,11 @@ func ReviewedOutcomes(items []query.OutcomeSummary, reviews map[string]store.Rev
 	d := Outcomes(query.Paged[query.OutcomeSummary]{Items: items})
 	t := d.Sections[0].Table
 	t.Columns = append(t.Columns, Column{"HUMAN VERDICT", Status}, Column{"NOTE", Text}, Column{"REVIEWED BY", Text})
+	t.Data.Columns = append(t.Data.Columns, "human_verdict", "review_note", "reviewed_by")
 	for i, o := range items {
 		r := reviews[o.ID]
 		t.Rows[i] = append(t.Rows[i], r.Verdict, r.Note, r.Author)
+		t.Data.Rows[i] = append(t.Data.Rows[i], r.Verdict, r.Note, r.Author)
 	}
 	d.Sections = d.Sections[:1]
 	return d

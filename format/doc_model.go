@@ -28,6 +28,10 @@ type Column struct {
 type Table struct {
 	Columns []Column
 	Rows    [][]string
+	// Data, when set, is the table as data for CSV: raw numbers (no bars, no thousands
+	// separators, no units in cells: the units are in the column names, duration_ms,
+	// cost_usd), full ids. Without it CSV writes the rows without their bar columns.
+	Data *Data
 	// Empty is printed instead of the table when it has no rows.
 	Empty string
 }
@@ -47,3 +51,12 @@ type Doc struct {
 	// Primary is the index of the section whose table CSV output carries.
 	Primary int
 }
+
+// Data is a table's data view: snake_case column names carrying units, raw values.
+type Data struct {
+	Columns []string
+	Rows    [][]string
+}
+
+// Add appends a data row.
+func (d *Data) Add(cells ...string) { d.Rows = append(d.Rows, cells) }

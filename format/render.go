@@ -329,17 +329,20 @@ func writeCSV(w io.Writer, d Doc, header bool) error {
 		return errs.E(errs.Invalid, "this result has no table to write as CSV")
 	}
 	t := d.Sections[d.Primary].Table
+	// CSV is data: the table's data view when it has one (raw numbers, units in the
+	// names); else its cells without the bar columns (those have no name).
+	head, rows := dataOf(t)
 	cw := csv.NewWriter(w)
-	head := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		head[i] = escapeFormula(c.Name)
-	}
 	if header {
-		if err := cw.Write(head); err != nil {
+		h := make([]string, len(head))
+		for i, c := range head {
+			h[i] = escapeFormula(c)
+		}
+		if err := cw.Write(h); err != nil {
 			return err
 		}
 	}
-	for _, r := range t.Rows {
+	for _, r := range rows {
 		row := make([]string, len(r))
 		for i, c := range r {
 			row[i] = escapeFormula(c)
@@ -350,6 +353,30 @@ func writeCSV(w io.Writer, d Doc, header bool) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// dataOf is a table's header and rows as data.
+func dataOf(t *Table) ([]string, [][]string) {
+	if t.Data != nil {
+		return t.Data.Columns, t.Data.Rows
+	}
+	var keep []int
+	var head []string
+	for i, c := range t.Columns {
+		if c.Name != "" {
+			keep = append(keep, i)
+			head = append(head, c.Name)
+		}
+	}
+	rows := make([][]string, len(t.Rows))
+	for r, row := range t.Rows {
+		for _, i := range keep {
+			if i < len(row) {
+				rows[r] = append(rows[r], row[i])
+			}
+		}
+	}
+	return head, rows
 }
 
 func escapeFormula(s string) string {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/evals-dev/evals/query"
 )
@@ -16,11 +17,14 @@ func Runs(p query.Paged[query.RunSummary]) Doc {
 			{"STIMULI", Number}, {"OUTCOMES", Number}, {"PASS RATE", Rate}, {"", Text}, {"STATUS", Status}},
 		Empty: "no runs in the store: import results with `evals import FILE`, or try `evals demo`",
 	}
+	t.Data = &Data{Columns: []string{"id", "name", "created_at", "source", "models", "stimuli", "outcomes", "pass_rate", "pass_rate_low", "pass_rate_high", "status", "partial"}}
 	for _, r := range p.Items {
 		status := r.Status
 		if r.Partial != nil {
 			status += " (partial)"
 		}
+		t.Data.Add(r.ID, r.Name, r.CreatedAt.UTC().Format(time.RFC3339), r.Source, RawI(int64(len(r.Models))), RawI(r.StimulusCount), RawI(r.OutcomeCount),
+			RawF(r.PassRate), RawLow(r.PassRateInterval), RawHigh(r.PassRateInterval), r.Status, strconv.FormatBool(r.Partial != nil))
 		t.Rows = append(t.Rows, []string{r.ID, r.Name, Time(r.CreatedAt), r.Source, fmt.Sprint(len(r.Models)),
 			Int(r.StimulusCount), Int(r.OutcomeCount), PctPM(r.PassRate, r.PassRateInterval), Bar(r.PassRate, 10), status})
 	}

@@ -120,3 +120,40 @@ func MsP(v *int64) string {
 	}
 	return MsInt(*v)
 }
+
+// Raw values for data output (CSV): the number as it is, "" for none.
+
+// RawF is a float in full precision.
+func RawF(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*v, 'g', -1, 64)
+}
+
+// RawI is an integer.
+func RawI(v int64) string { return strconv.FormatInt(v, 10) }
+
+// RawIP is an integer that may not have been recorded.
+func RawIP(v *int64) string {
+	if v == nil {
+		return ""
+	}
+	return RawI(*v)
+}
+
+// RawLow and RawHigh are an interval's bounds.
+func RawLow(iv *query.Interval) string {
+	if iv == nil {
+		return ""
+	}
+	return RawF(&iv.Low)
+}
+
+// RawHigh is the upper bound of an interval.
+func RawHigh(iv *query.Interval) string {
+	if iv == nil {
+		return ""
+	}
+	return RawF(&iv.High)
+}

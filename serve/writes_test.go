@@ -67,7 +67,7 @@ func TestWrites(t *testing.T) {
 	if ex := get(t, h, "GET", "/api/runs/latest/export/json", auth...); !strings.Contains(ex.Body.String(), `"note":"fine"`) {
 		t.Errorf("JSON export without the annotation")
 	}
-	if ex := get(t, h, "GET", "/api/runs/latest/export/csv", auth...); !strings.Contains(ex.Body.String(), "HUMAN VERDICT") || !strings.Contains(ex.Body.String(), ",pass,fine,rev") {
+	if ex := get(t, h, "GET", "/api/runs/latest/export/csv", auth...); !strings.Contains(ex.Body.String(), "human_verdict") || !strings.Contains(ex.Body.String(), ",pass,fine,rev") {
 		t.Errorf("CSV export without the review")
 	}
 	if ex := get(t, h, "GET", "/api/runs/latest/export/markdown", auth...); !strings.Contains(ex.Body.String(), "Human reviews") {
