@@ -192,8 +192,8 @@ func reportImport(f *Factory, res ingest.Result) {
 	if res.Replaced {
 		verb = "re-imported (changed)"
 	}
-	fmt.Fprintf(w, "%s: %s run %s (%s): %d outcomes, %d stimuli, %d models\n",
-		format.SanitizeLine(res.Source), verb, res.Run.ID, format.SanitizeLine(res.Run.Name), s.OutcomeCount, s.StimulusCount, len(res.Run.Models))
+	fmt.Fprintf(w, "%s: %s run %s (%s): %s, %s, %s\n",
+		format.SanitizeLine(res.Source), verb, res.Run.ID, format.SanitizeLine(res.Run.Name), format.Count(s.OutcomeCount, "outcome"), format.Count(s.StimulusCount, "stimulus"), format.Count(int64(len(res.Run.Models)), "model"))
 	if res.Skipped > 0 {
 		fmt.Fprintf(f.IO.ErrOut, "warning: skipped %d invalid lines of %s\n", res.Skipped, format.SanitizeLine(res.Source))
 		for _, e := range res.SkippedErrors {

@@ -2,7 +2,9 @@ package format
 
 import (
 	"fmt"
+	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/evals-dev/evals/query"
@@ -65,11 +67,23 @@ func Int(v int64) string {
 }
 
 // USD formats dollars.
+//
+// One rule everywhere: cents from a dollar up ($8.60 beside $42.39), and below a dollar
+// two significant digits, so that a per-outcome cost is never rounded to nothing
+// ($0.0034, $0.0000081).
 func USD(v float64) string {
-	if v < 10 {
-		return fmt.Sprintf("$%.4f", v)
+	switch {
+	case v == 0:
+		return "$0.00"
+	case v < 0:
+		return "-" + USD(-v)
+	case v >= 1 || math.Round(v*100) == v*100:
+		return fmt.Sprintf("$%.2f", v)
 	}
-	return fmt.Sprintf("$%.2f", v)
+	s := strconv.FormatFloat(v, 'f', -1, 64)
+	// Two significant digits: keep the zeros after the point, then two digits.
+	i := strings.IndexFunc(s[2:], func(r rune) bool { return r != '0' }) + 2
+	return "$" + strconv.FormatFloat(v, 'f', max(i, 2), 64)
 }
 
 // Time formats a timestamp in UTC to the minute.
@@ -156,4 +170,20 @@ func RawHigh(iv *query.Interval) string {
 		return ""
 	}
 	return RawF(&iv.High)
+}
+
+// Count writes n and its noun, singular or plural: 1 model, 2 models, 1 stimulus, 3 stimuli.
+func Count(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	switch {
+	case strings.HasSuffix(noun, "us"):
+		noun = strings.TrimSuffix(noun, "us") + "i"
+	case strings.HasSuffix(noun, "s"):
+		noun += "es"
+	default:
+		noun += "s"
+	}
+	return Int(n) + " " + noun
 }

@@ -382,7 +382,7 @@ func (s *runScreen) selected() any {
 
 func (s *runScreen) help() []key.Binding {
 	k := s.m.keys
-	return []key.Binding{k.Tab, k.ShiftTab, k.Up, k.Down, k.Top, k.Bottom, k.PageDown, k.Enter, k.Filter,
+	return []key.Binding{k.Tab, k.ShiftTab, k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Enter, k.Filter,
 		k.Left, k.Right, k.Sort, k.Reverse, k.Failures, k.Review, k.GroupBy,
 		key.NewBinding(key.WithKeys("1"), key.WithHelp("1–5", "jump to a tab")),
 		key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "clear the outcome filter"))}

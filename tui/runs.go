@@ -206,5 +206,5 @@ func (s *runsScreen) selected() any {
 
 func (s *runsScreen) help() []key.Binding {
 	k := s.m.keys
-	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageDown, k.Enter, k.Compare, k.Mark, k.Rename, k.Delete, k.Undo, k.Filter, k.Left, k.Right, k.Sort, k.Reverse, k.Failures}
+	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Enter, k.Compare, k.Mark, k.Rename, k.Delete, k.Undo, k.Filter, k.Left, k.Right, k.Sort, k.Reverse, k.Failures}
 }

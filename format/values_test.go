@@ -1,0 +1,25 @@
+package format
+
+import "testing"
+
+// TestUSD: one money rule: cents from a dollar up, two significant digits below it.
+func TestUSD(t *testing.T) {
+	for v, want := range map[float64]string{0: "$0.00", 42.389571: "$42.39", 8.5981: "$8.60", 1: "$1.00", 0.0034: "$0.0034",
+		0.0000081: "$0.0000081", 0.10038: "$0.10", 0.5: "$0.50", 0.012345: "$0.012", 1234.5: "$1234.50", -0.25: "-$0.25"} {
+		if got := USD(v); got != want {
+			t.Errorf("USD(%v) = %s, want %s", v, got, want)
+		}
+	}
+}
+
+func TestCount(t *testing.T) {
+	for _, c := range []struct {
+		n    int64
+		noun string
+		want string
+	}{{1, "model", "1 model"}, {2, "model", "2 models"}, {1, "stimulus", "1 stimulus"}, {120, "stimulus", "120 stimuli"}, {2160, "outcome", "2,160 outcomes"}} {
+		if got := Count(c.n, c.noun); got != c.want {
+			t.Errorf("Count(%d, %s) = %s", c.n, c.noun, got)
+		}
+	}
+}
