@@ -92,3 +92,32 @@ func TestCSVIsData(t *testing.T) {
 		t.Errorf("the CSV's id %q does not open: %s", rows[1][0], o.err)
 	}
 }
+
+// TestCompletions: run references, models, graders and metrics complete from the store.
+func TestCompletions(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"ranking", "--run", ""}, []string{"latest\t", "8b2d4e7f10\tcandidate"}},
+		{[]string{"compare", ""}, []string{"latest~1\t", "5f3a9c1e02\tbaseline"}},
+		{[]string{"outcomes", "--model", "gp"}, []string{"gpt-5"}},
+		{[]string{"outcomes", "--grader", "t"}, []string{"tests-pass"}},
+		{[]string{"matrix", "--metric", "cost"}, []string{"cost_usd\tCost"}},
+	} {
+		r := run(t, false, append([]string{"__complete", "--store", demoDir}, c.args...)...)
+		for _, w := range c.want {
+			if !strings.Contains(r.out, w) {
+				t.Errorf("%v: %q lacks %q", c.args, r.out, w)
+			}
+		}
+	}
+	// man pages, one per command.
+	dir := t.TempDir()
+	if r := run(t, false, "man", dir); r.code != 0 {
+		t.Fatalf("man: %s", r.err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "evals-ranking.1")); err != nil || !strings.Contains(string(b), "Rank models") {
+		t.Errorf("evals-ranking.1: %v", err)
+	}
+}
