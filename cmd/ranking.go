@@ -4,6 +4,7 @@ import (
 	"github.com/evals-dev/evals/errs"
 	"github.com/evals-dev/evals/format"
 	"github.com/evals-dev/evals/query"
+	"github.com/evals-dev/evals/store"
 	"github.com/spf13/cobra"
 )
 
@@ -134,4 +135,38 @@ func newTagsCmd(f *Factory) *cobra.Command {
   evals ranking --by category
   evals compare latest latest~1 --by category --fail-on-regression`,
 	}, query.TagsOf, format.Tags, func(t query.Tags) []any { return toAny(t.Tags) })
+}
+
+func newTrendCmd(f *Factory) *cobra.Command {
+	var p query.TrendParams
+	var labels []string
+	cmd := &cobra.Command{
+		Use:   "trend",
+		Short: "Each model's pass rate across the last runs (a sparkline on a terminal)",
+		Long: `Each model's pass rate, with its interval, in each of the last --last runs (oldest first),
+of one session or with given labels: on a terminal a sparkline per model, the first and last
+rates and the change; --json gives the series.`,
+		Example: `  evals trend --last 20
+  evals trend --label branch=main --model gpt-5 --json`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := f.Store()
+			if err != nil {
+				return err
+			}
+			if p.Labels, err = store.ParseLabels(labels); err != nil {
+				return err
+			}
+			tr, err := query.TrendOf(s, p)
+			if err != nil {
+				return err
+			}
+			return f.print(view{value: tr, doc: func() format.Doc { return format.Trend(tr) }, items: func() []any { return toAny(tr.Models) }})
+		},
+	}
+	cmd.Flags().IntVar(&p.Last, "last", 10, "how many of the newest runs (1..200)")
+	cmd.Flags().StringArrayVar(&labels, "label", nil, "only runs with this label KEY=VALUE (repeat)")
+	cmd.Flags().StringVar(&p.Session, "session", "", "only the runs of this session")
+	cmd.Flags().StringSliceVar(&p.Models, "model", nil, "only these models (comma list)")
+	return cmd
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/evals-dev/evals/query"
 	"github.com/evals-dev/evals/store"
@@ -393,4 +394,54 @@ func Tags(t query.Tags) Doc {
 		tb.Rows = append(tb.Rows, []string{x.Key, x.Value, Int(x.Outcomes)})
 	}
 	return Doc{Sections: []Section{{Title: scopeTitle("Tags", t.RunIDs), Table: tb}}}
+}
+
+// Spark draws a series of rates (0..1) as a sparkline; a missing point is a space.
+func Spark(vs []*float64) string {
+	const bars = "▁▂▃▄▅▆▇█"
+	r := []rune(bars)
+	var b strings.Builder
+	for _, v := range vs {
+		if v == nil {
+			b.WriteByte(' ')
+			continue
+		}
+		i := int(*v*float64(len(r)-1) + 0.5)
+		b.WriteRune(r[max(0, min(len(r)-1, i))])
+	}
+	return b.String()
+}
+
+// Trend renders each model's pass rate across runs: a sparkline, the first and last values
+// and the change.
+func Trend(tr query.Trend) Doc {
+	t := &Table{Columns: []Column{{"MODEL", Text}, {"TREND", Text}, {"FIRST", Rate}, {"LAST", Rate}, {"CHANGE", Number}, {"RUNS", Number}}, Empty: "no models"}
+	t.Data = &Data{Columns: []string{"model", "run_id", "run_name", "created_at", "pass_rate", "pass_rate_low", "pass_rate_high", "outcomes"}}
+	for _, s := range tr.Models {
+		var vs []*float64
+		var first, last *float64
+		n := 0
+		for i, p := range s.Points {
+			vs = append(vs, p.PassRate)
+			if p.PassRate != nil {
+				if first == nil {
+					first = p.PassRate
+				}
+				last = p.PassRate
+				n++
+			}
+			r := tr.Runs[i]
+			t.Data.Add(s.Model, r.ID, r.Name, r.CreatedAt.UTC().Format(time.RFC3339), RawF(p.PassRate), RawLow(p.PassRateInterval), RawHigh(p.PassRateInterval), RawI(p.OutcomeCount))
+		}
+		change := "–"
+		if first != nil && last != nil {
+			change = fmt.Sprintf("%+.1f", (*last-*first)*100)
+		}
+		t.Rows = append(t.Rows, []string{s.Model, Spark(vs), Pct(first), Pct(last), change, strconv.Itoa(n)})
+	}
+	title := fmt.Sprintf("Pass rate over %d runs", len(tr.Runs))
+	if len(tr.Runs) > 0 {
+		title += fmt.Sprintf(" · %s … %s", tr.Runs[0].ID, tr.Runs[len(tr.Runs)-1].ID)
+	}
+	return Doc{Sections: []Section{{Title: title, Table: t}}}
 }

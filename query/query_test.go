@@ -362,3 +362,33 @@ func mustResolve(t *testing.T, ref string) store.Run {
 	}
 	return r
 }
+
+// TestTrend: a trend's points are each run's ranking, oldest run first; filters hold.
+func TestTrend(t *testing.T) {
+	tr, err := TrendOf(demo, TrendParams{Last: 2, Models: []string{"gpt-5", "qwen3-coder"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.Runs) != 2 || len(tr.Models) != 2 || tr.Runs[0].Name != "baseline" || tr.Runs[1].Name != "candidate" {
+		t.Fatalf("trend: %+v", tr)
+	}
+	for i, r := range tr.Runs {
+		rk, err := RankingOf(demo, Scope{Runs: []string{r.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range tr.Models {
+			for _, m := range rk.Models {
+				if m.Model == s.Model && *m.PassRate != *s.Points[i].PassRate {
+					t.Errorf("%s in %s: %v, ranking says %v", s.Model, r.Name, *s.Points[i].PassRate, *m.PassRate)
+				}
+			}
+		}
+	}
+	if _, err := TrendOf(demo, TrendParams{Last: 500}); err == nil {
+		t.Error("--last 500 accepted")
+	}
+	if _, err := TrendOf(demo, TrendParams{Session: "nope"}); err == nil {
+		t.Error("a trend of no run answered")
+	}
+}

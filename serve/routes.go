@@ -59,6 +59,21 @@ var routes = []route{
 		return result{value: s.doc}, nil
 	}},
 	{method: "GET", path: "/api/runs", summary: "Runs, newest first, paged; label=KEY=VALUE (repeatable) keeps runs with those labels", params: []param{pCursor, pLimit, pLabel}, handle: handleRuns},
+	{method: "GET", path: "/api/trend", summary: "Each model's pass rate across the last runs, oldest first", heavy: true,
+		params: []param{{"last", "integer", "how many of the newest runs (1..200, default 10)"}, pLabel, {"session", "string", "only the runs of this session"}, {"model", "string", "only these models (comma list or repeated)"}},
+		handle: func(s *server, r *http.Request) (result, error) {
+			q := r.URL.Query()
+			last, err := intParam(q, "last", 10)
+			if err != nil {
+				return result{}, err
+			}
+			labels, err := store.ParseLabels(q["label"])
+			if err != nil {
+				return result{}, err
+			}
+			tr, err := query.TrendOf(s.d.Store, query.TrendParams{Last: last, Labels: labels, Session: q.Get("session"), Models: list(q, "model")})
+			return result{value: tr}, err
+		}},
 	{method: "GET", path: "/api/runs/{id}", summary: "Run detail: summary, stimuli and config", heavy: true, handle: runScoped(answer(func(s *server, r *http.Request, run store.Run) (any, error) {
 		return query.Run(s.d.Store, run.ID)
 	}))},

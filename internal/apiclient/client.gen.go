@@ -473,6 +473,24 @@ func (e ListSessionRunsParamsVerdicts) Valid() bool {
 	}
 }
 
+// Defines values for GetTrendParamsVerdicts.
+const (
+	GetTrendParamsVerdictsEffective GetTrendParamsVerdicts = "effective"
+	GetTrendParamsVerdictsGraded    GetTrendParamsVerdicts = "graded"
+)
+
+// Valid indicates whether the value is a known member of the GetTrendParamsVerdicts enum.
+func (e GetTrendParamsVerdicts) Valid() bool {
+	switch e {
+	case GetTrendParamsVerdictsEffective:
+		return true
+	case GetTrendParamsVerdictsGraded:
+		return true
+	default:
+		return false
+	}
+}
+
 // Annotation defines model for Annotation.
 type Annotation struct {
 	At        time.Time           `json:"at"`
@@ -1090,6 +1108,33 @@ type TrajectoryEvent struct {
 	Type       string     `json:"type"`
 }
 
+// Trend defines model for Trend.
+type Trend struct {
+	Models *[]TrendSeries `json:"models"`
+	Runs   *[]TrendRun    `json:"runs"`
+}
+
+// TrendPoint defines model for TrendPoint.
+type TrendPoint struct {
+	OutcomeCount     int64     `json:"outcomeCount"`
+	PassRate         *float64  `json:"passRate"`
+	PassRateInterval *Interval `json:"passRateInterval"`
+	RunId            string    `json:"runId"`
+}
+
+// TrendRun defines model for TrendRun.
+type TrendRun struct {
+	CreatedAt time.Time `json:"createdAt"`
+	Id        string    `json:"id"`
+	Name      string    `json:"name"`
+}
+
+// TrendSeries defines model for TrendSeries.
+type TrendSeries struct {
+	Model  string        `json:"model"`
+	Points *[]TrendPoint `json:"points"`
+}
+
 // VsLeader defines model for VsLeader.
 type VsLeader struct {
 	Behind   bool     `json:"behind"`
@@ -1391,6 +1436,27 @@ type ListSessionRunsParams struct {
 // ListSessionRunsParamsVerdicts defines parameters for ListSessionRuns.
 type ListSessionRunsParamsVerdicts string
 
+// GetTrendParams defines parameters for GetTrend.
+type GetTrendParams struct {
+	// Last how many of the newest runs (1..200, default 10)
+	Last *int `form:"last,omitempty" json:"last,omitempty"`
+
+	// Label KEY=VALUE: only runs with this label (repeatable)
+	Label *string `form:"label,omitempty" json:"label,omitempty"`
+
+	// Session only the runs of this session
+	Session *string `form:"session,omitempty" json:"session,omitempty"`
+
+	// Model only these models (comma list or repeated)
+	Model *string `form:"model,omitempty" json:"model,omitempty"`
+
+	// Verdicts effective (default: a human verdict overrides the graders') or graded
+	Verdicts *GetTrendParamsVerdicts `form:"verdicts,omitempty" json:"verdicts,omitempty"`
+}
+
+// GetTrendParamsVerdicts defines parameters for GetTrend.
+type GetTrendParamsVerdicts string
+
 // ReviewOutcomeJSONRequestBody defines body for ReviewOutcome for application/json ContentType.
 type ReviewOutcomeJSONRequestBody = OutcomePatch
 
@@ -1603,6 +1669,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/sessions/{name}/runs (the `ListSessionRuns` operationId).
 	ListSessionRuns(ctx context.Context, name string, params *ListSessionRunsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTrend Each model's pass rate across the last runs, oldest first
+	//
+	// Corresponds with GET /api/trend (the `GetTrend` operationId).
+	GetTrend(ctx context.Context, params *GetTrendParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CompareRuns Runs against runs: subjects, coverage, rows, summary
@@ -1978,6 +2049,21 @@ func (c *Client) DeleteSession(ctx context.Context, name string, reqEditors ...R
 // Corresponds with GET /api/sessions/{name}/runs (the `ListSessionRuns` operationId).
 func (c *Client) ListSessionRuns(ctx context.Context, name string, params *ListSessionRunsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListSessionRunsRequest(c.Server, name, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetTrend Each model's pass rate across the last runs, oldest first
+//
+// Corresponds with GET /api/trend (the `GetTrend` operationId).
+func (c *Client) GetTrend(ctx context.Context, params *GetTrendParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTrendRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3717,6 +3803,108 @@ func NewListSessionRunsRequest(server string, name string, params *ListSessionRu
 	return req, nil
 }
 
+// NewGetTrendRequest constructs an http.Request for the GetTrend method
+func NewGetTrendRequest(server string, params *GetTrendParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/trend")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Last != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "last", *params.Last, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Label != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "label", *params.Label, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Session != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "session", *params.Session, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Model != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "model", *params.Model, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Verdicts != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "verdicts", *params.Verdicts, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -3935,6 +4123,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/sessions/{name}/runs (the `ListSessionRuns` operationId).
 	ListSessionRunsWithResponse(ctx context.Context, name string, params *ListSessionRunsParams, reqEditors ...RequestEditorFn) (*ListSessionRunsResponse, error)
+
+	// GetTrendWithResponse Each model's pass rate across the last runs, oldest first
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/trend (the `GetTrend` operationId).
+	GetTrendWithResponse(ctx context.Context, params *GetTrendParams, reqEditors ...RequestEditorFn) (*GetTrendResponse, error)
 }
 
 type CompareRunsResponse struct {
@@ -5391,6 +5586,68 @@ func (r ListSessionRunsResponse) ContentType() string {
 	return ""
 }
 
+type GetTrendResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Trend
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetTrendResponse) GetJSON200() *Trend {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetTrendResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetTrendResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetTrendResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetTrendResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetTrendResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetTrendResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetTrendResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CompareRunsWithResponse Runs against runs: subjects, coverage, rows, summary
 //
 // Returns a wrapper object for the known response body format(s).
@@ -5714,6 +5971,19 @@ func (c *ClientWithResponses) ListSessionRunsWithResponse(ctx context.Context, n
 		return nil, err
 	}
 	return ParseListSessionRunsResponse(rsp)
+}
+
+// GetTrendWithResponse Each model's pass rate across the last runs, oldest first
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/trend (the `GetTrend` operationId).
+func (c *ClientWithResponses) GetTrendWithResponse(ctx context.Context, params *GetTrendParams, reqEditors ...RequestEditorFn) (*GetTrendResponse, error) {
+	rsp, err := c.GetTrend(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTrendResponse(rsp)
 }
 
 // ParseCompareRunsResponse parses an HTTP response from a CompareRunsWithResponse call
@@ -6797,6 +7067,53 @@ func ParseListSessionRunsResponse(rsp *http.Response) (*ListSessionRunsResponse,
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest SessionRunsBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetTrendResponse parses an HTTP response from a GetTrendWithResponse call
+func ParseGetTrendResponse(rsp *http.Response) (*GetTrendResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetTrendResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Trend
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

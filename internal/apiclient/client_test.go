@@ -110,6 +110,10 @@ func TestClientRoundTrip(t *testing.T) {
 			r, err := c.GetToolsWithResponse(ctx, "latest", nil)
 			return r, json200(r), err
 		},
+		"getTrend": func() (answer, any, error) {
+			r, err := c.GetTrendWithResponse(ctx, nil)
+			return r, json200(r), err
+		},
 		"getMatrix": func() (answer, any, error) {
 			r, err := c.GetMatrixWithResponse(ctx, "latest", &GetMatrixParams{Metric: &metric})
 			return r, json200(r), err
