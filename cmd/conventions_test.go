@@ -1,13 +1,17 @@
 package cmd
 
 import (
+	"context"
 	"encoding/csv"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 // TestConventions: what the user says wins over what is detected, a store that is not
@@ -119,5 +123,34 @@ func TestCompletions(t *testing.T) {
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "evals-ranking.1")); err != nil || !strings.Contains(string(b), "Rank models") {
 		t.Errorf("evals-ranking.1: %v", err)
+	}
+}
+
+// TestTablesFit: at 80, 100 and 160 columns every command's table fits the terminal (no
+// line wider, so nothing wraps), ids are whole, and the golden files show which columns
+// each width keeps.
+func TestTablesFit(t *testing.T) {
+	oid := strings.Trim(strings.TrimSpace(run(t, false, "outcomes", "--limit", "1", "--json", "--jq", ".items[0].id").out), `"`)
+	cmds := map[string][]string{
+		"runs": {"runs"}, "ranking": {"ranking"}, "graders": {"graders"}, "tools": {"tools"}, "matrix": {"matrix"},
+		"outcomes": {"outcomes", "--limit", "5"}, "compare": {"compare", "latest", "latest~1"}, "trend": {"trend"}, "tags": {"tags"},
+	}
+	for _, width := range []int{80, 100, 160} {
+		for name, args := range cmds {
+			ios, _, out, errOut := Test(true)
+			ios.Width = width
+			if code := Execute(context.Background(), append(args, "--store", demoDir), ios); code != 0 {
+				t.Fatalf("%s: exit %d %s", name, code, errOut)
+			}
+			for _, line := range strings.Split(out.String(), "\n") {
+				if w := ansi.StringWidth(line); w > width {
+					t.Errorf("%s at %d: a line of %d columns: %q", name, width, w, line)
+				}
+			}
+			if name == "outcomes" && !strings.Contains(out.String(), oid) {
+				t.Errorf("outcomes at %d: the id %s is cut", width, oid)
+			}
+			golden(t, fmt.Sprintf("fit/%s.%d.txt", name, width), out.String())
+		}
 	}
 }

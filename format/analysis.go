@@ -179,15 +179,23 @@ func Matrix(m query.Matrix) Doc {
 				row = append(row, "·")
 				continue
 			}
+			// Every cell ends in one marker column, so that a flaky "~" shifts nothing;
+			// a cell whose every rated trial errored says so instead of a 0.0% that reads
+			// as a failure.
 			v := MetricValue(m.Metric, c.Value)
-			if slices.Contains(c.Flags, "flaky") {
+			switch {
+			case c.Status == query.CellError && m.Metric.ID == "pass_rate":
+				v = "err "
+			case slices.Contains(c.Flags, "flaky"):
 				v += "~"
+			default:
+				v += " "
 			}
 			row = append(row, v)
 		}
 		t.Rows = append(t.Rows, row)
 	}
-	return Doc{Sections: []Section{{Title: scopeTitle("Matrix of "+m.Metric.Label, m.RunIDs) + "  (· no outcomes, ~ flaky)", Table: t}}}
+	return Doc{Sections: []Section{{Title: scopeTitle("Matrix of "+m.Metric.Label, m.RunIDs) + "  (· no outcomes, ~ flaky, err every trial errored)", Table: t}}}
 }
 
 // Outcomes renders a page of outcomes.

@@ -24,6 +24,21 @@ type Column struct {
 	Kind Kind
 }
 
+// dropOrder says which columns a table too wide for the terminal gives up first (lower
+// first): bars, then the detail a reader can ask for on its own. Columns not listed are
+// kept, and shrink (middle cut) only when every listed one is gone. Ids are never cut:
+// they are what people paste.
+var dropOrder = map[string]int{
+	"": 1, "PASS^3": 2, "PASS@3": 3, "TURNS": 4, "TOOLS": 4, "ERRORS": 5, "SOURCE": 5, "TYPE": 6,
+	"MEAN SCORE": 6, "CACHED": 6, "TOKENS": 7, "COST": 7, "MODELS": 7, "FAILURES": 7, "OUTCOMES": 8, "STIMULI": 8,
+	"CREATED": 8, "FAILED GRADERS": 8, "SCORE": 9, "VS #1": 9, "MEAN DURATION": 9, "DURATION": 10,
+	// compare's summary
+	"MDE": 2, "FLAKY": 2, "MATCHED": 3, "IMPROVED": 4, "REGRESSED": 5, "P": 6, "INTERVAL": 7,
+}
+
+// whole columns are never truncated.
+func whole(c Column) bool { return c.Name == "ID" || c.Name == "OUTCOME" }
+
 // Table is a titled grid of already formatted cells.
 type Table struct {
 	Columns []Column

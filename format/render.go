@@ -188,7 +188,11 @@ func paint(st lipgloss.Style, s string, f Facts) string {
 
 func writeSectionTTY(b *strings.Builder, s Section, f Facts) {
 	if s.Title != "" {
-		b.WriteString(paint(titleStyle, clean(s.Title), f) + "\n")
+		title := clean(s.Title)
+		if f.Width > 0 {
+			title = truncate(title, f.Width)
+		}
+		b.WriteString(paint(titleStyle, title, f) + "\n")
 	}
 	kw := 0
 	for _, kv := range s.KV {
@@ -210,18 +214,25 @@ func writeSectionTTY(b *strings.Builder, s Section, f Facts) {
 		return
 	}
 	widths := fitWidths(t, f.Width)
-	cells := make([]string, len(t.Columns))
+	cells := make([]string, 0, len(t.Columns))
 	for i, c := range t.Columns {
-		cells[i] = paint(headerStyle, pad(truncate(clean(c.Name), widths[i]), widths[i], c.Kind != Text && c.Kind != Status), f)
+		if widths[i] < 0 {
+			continue // dropped: the table is too wide for the terminal
+		}
+		cells = append(cells, paint(headerStyle, pad(truncate(clean(c.Name), widths[i]), widths[i], c.Kind != Text && c.Kind != Status), f))
 	}
 	b.WriteString(strings.TrimRight(strings.Join(cells, "  "), " ") + "\n")
 	for _, r := range t.Rows {
+		cells = cells[:0]
 		for i, c := range t.Columns {
+			if widths[i] < 0 {
+				continue
+			}
 			v := ""
 			if i < len(r) {
 				v = clean(r[i])
 			}
-			cells[i] = paint(cellStyle(c.Kind, v), pad(truncate(v, widths[i]), widths[i], c.Kind == Number || c.Kind == Rate), f)
+			cells = append(cells, paint(cellStyle(c.Kind, v), pad(truncate(v, widths[i]), widths[i], c.Kind == Number || c.Kind == Rate), f))
 		}
 		b.WriteString(strings.TrimRight(strings.Join(cells, "  "), " ") + "\n")
 	}
@@ -259,34 +270,60 @@ func cellStyle(k Kind, v string) lipgloss.Style {
 	return lipgloss.NewStyle()
 }
 
-// fitWidths gives every column its natural width and, when the table is wider than the
-// terminal, takes the excess from the widest text columns first.
+// fitWidths gives every column its natural width. When the table is wider than the
+// terminal it first drops columns (width -1) in dropOrder, then takes the excess from the
+// widest text columns, never below 8 and never from an id. Nothing wraps.
 func fitWidths(t *Table, width int) []int {
 	w := make([]int, len(t.Columns))
-	for i, c := range t.Columns {
-		w[i] = ansi.StringWidth(c.Name)
-	}
+	cellW := make([]int, len(t.Columns)) // the widest cell, header aside
 	for _, r := range t.Rows {
 		for i := range w {
 			if i < len(r) {
-				w[i] = max(w[i], ansi.StringWidth(clean(r[i])))
+				cellW[i] = max(cellW[i], ansi.StringWidth(clean(r[i])))
 			}
 		}
+	}
+	for i, c := range t.Columns {
+		w[i] = max(cellW[i], ansi.StringWidth(c.Name))
 	}
 	if width <= 0 {
 		return w
 	}
 	total := func() int {
-		n := 2 * (len(w) - 1)
+		n, cols := 0, 0
 		for _, x := range w {
-			n += x
+			if x >= 0 {
+				n += x
+				cols++
+			}
 		}
-		return n
+		return n + 2*max(cols-1, 0)
+	}
+	for total() > width {
+		drop, rank := -1, 0
+		for i, c := range t.Columns {
+			if r, ok := dropOrder[c.Name]; ok && w[i] >= 0 && i > 0 && (drop < 0 || r < rank) {
+				drop, rank = i, r
+			}
+		}
+		if drop < 0 {
+			break
+		}
+		w[drop] = -1
+	}
+	// Then headers wider than their values (a matrix's model names) give way to them.
+	for i, c := range t.Columns {
+		if total() <= width {
+			break
+		}
+		if w[i] > 0 && c.Kind != Text && cellW[i] < w[i] {
+			w[i] = max(cellW[i], min(w[i], 6))
+		}
 	}
 	for total() > width {
 		widest, at := 0, -1
 		for i, c := range t.Columns {
-			if c.Kind == Text && w[i] > widest && w[i] > 8 {
+			if c.Kind == Text && !whole(c) && w[i] > widest && w[i] > 8 {
 				widest, at = w[i], i
 			}
 		}
