@@ -88,6 +88,11 @@ func (g *grid) setRows(rows []row) {
 }
 
 func (g *grid) setSize(w, h int) {
+	if w > g.width {
+		// A wider window may show every column again: the horizontal scroll starts over
+		// (the focused column scrolls back into view when it is needed).
+		g.xoff = 0
+	}
 	g.width, g.height = w, max(h, 3)
 	g.clamp()
 }

@@ -150,8 +150,12 @@ func (s *runScreen) drill() tea.Cmd {
 		return s.showOutcomes(query.OutcomesParams{Model: []string{v.Model}})
 	case query.GraderStats:
 		return s.showOutcomes(query.OutcomesParams{Grader: v.Name, Status: []string{"failed"}})
-	case string: // a matrix row: its stimulus
-		return s.showOutcomes(query.OutcomesParams{Stimulus: []string{v}})
+	case string: // a matrix row: its stimulus, and the model of the focused cell
+		p := query.OutcomesParams{Stimulus: []string{v}}
+		if g := s.grids[s.tab]; g.focus > 0 && g.focus < len(g.cols) {
+			p.Model = []string{g.cols[g.focus].name}
+		}
+		return s.showOutcomes(p)
 	case query.OutcomeSummary:
 		return push(newOutcomeScreen(s.m, v.ID))
 	}
@@ -281,9 +285,14 @@ func (s *runScreen) fillMatrix(v query.Matrix) {
 				cells, rates = append(cells, "·"), append(rates, nil)
 				continue
 			}
-			t := format.Pct(c.Value)
-			if len(c.Flags) > 0 {
-				t += "~"
+			// One marker column for every cell (a flaky ~ shifts nothing); a cell whose
+			// every trial errored says err, not a 0.0% that reads as a failure.
+			t := format.Pct(c.Value) + " "
+			switch {
+			case c.Status == query.CellError:
+				t = "err "
+			case slices.Contains(c.Flags, "flaky"):
+				t = format.Pct(c.Value) + "~"
 			}
 			cells, rates = append(cells, t), append(rates, c.Value)
 			failed = failed || c.Value != nil && *c.Value < 1

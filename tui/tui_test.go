@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/evals-dev/evals/ingest"
+	"github.com/evals-dev/evals/query"
 	"github.com/evals-dev/evals/store"
 )
 
@@ -294,5 +295,41 @@ func TestMouse(t *testing.T) {
 	settle(m, c)
 	if rs.grids[1].cursor != 3 {
 		t.Fatalf("wheel: cursor %d", rs.grids[1].cursor)
+	}
+}
+
+// TestMatrixCell: enter on a matrix cell opens that cell's outcomes (stimulus × model),
+// error cells read err, and widening the window brings back the columns scrolled off.
+func TestMatrixCell(t *testing.T) {
+	m := newTestModel(80, 30)
+	settle(m, m.Init())
+	press(m, "enter", "4") // the matrix
+	rs := m.top().(*runScreen)
+	g := rs.grids[3]
+	if len(g.view) == 0 {
+		t.Fatal("empty matrix")
+	}
+	if s := screenText(m); !strings.Contains(s, "err") {
+		t.Errorf("no err cell on the matrix:\n%s", s)
+	}
+	press(m, "l", "l", "l", "l", "l") // focus a model scrolled to the right
+	if g.xoff == 0 {
+		t.Fatalf("no horizontal scroll at 80 columns (focus %d)", g.focus)
+	}
+	model := g.cols[g.focus].name
+	stim := g.all[g.view[g.cursor]].cells[0]
+	// A wider window: the scroll starts over.
+	m.Update(tea.WindowSizeMsg{Width: 200, Height: 30})
+	if g.xoff != 0 {
+		t.Errorf("xoff %d after widening", g.xoff)
+	}
+	press(m, "enter")
+	if rs.tab != 4 || len(rs.filter.Stimulus) != 1 || rs.filter.Stimulus[0] != stim || len(rs.filter.Model) != 1 || rs.filter.Model[0] != model {
+		t.Fatalf("enter on %s × %s: tab %d, filter %+v", stim, model, rs.tab, rs.filter)
+	}
+	for _, ix := range rs.grids[4].view {
+		if o := rs.grids[4].all[ix].value.(query.OutcomeSummary); o.Model != model || o.StimulusName != stim {
+			t.Fatalf("outcome %s × %s in the cell's list", o.StimulusName, o.Model)
+		}
 	}
 }
