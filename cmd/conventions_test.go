@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -152,5 +153,30 @@ func TestTablesFit(t *testing.T) {
 			}
 			golden(t, fmt.Sprintf("fit/%s.%d.txt", name, width), out.String())
 		}
+	}
+}
+
+// TestPager: long output on a terminal goes through the pager; short output, a pipe or
+// --no-pager do not.
+func TestPager(t *testing.T) {
+	if _, err := exec.LookPath("tr"); err != nil {
+		t.Skip("no tr to stand in for a pager")
+	}
+	page := func(height int, args ...string) string {
+		ios, _, out, errOut := Test(true)
+		ios.Height, ios.Pager = height, "tr a-z A-Z" // a pager that shows it paged
+		if code := Execute(context.Background(), append(args, "--store", demoDir), ios); code != 0 {
+			t.Fatalf("%v: %s", args, errOut)
+		}
+		return out.String()
+	}
+	if s := page(10, "outcomes", "--limit", "50"); !strings.Contains(s, "BUGFIX/") {
+		t.Errorf("long output was not paged:\n%.300s", s)
+	}
+	if s := page(200, "outcomes", "--limit", "50"); strings.Contains(s, "BUGFIX/") {
+		t.Errorf("output shorter than the terminal was paged")
+	}
+	if s := page(10, "outcomes", "--limit", "50", "--no-pager"); strings.Contains(s, "BUGFIX/") {
+		t.Errorf("--no-pager paged")
 	}
 }

@@ -30,6 +30,8 @@ type Factory struct {
 	Color     string
 	// Verdicts is effective (human verdicts override the graders') or graded.
 	Verdicts string
+	// NoPager writes long output straight to the terminal (--no-pager).
+	NoPager bool
 
 	opened *store.Store
 }

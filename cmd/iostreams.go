@@ -16,8 +16,11 @@ type IOStreams struct {
 	ErrOut io.Writer
 
 	InTTY, OutTTY, ErrTTY bool
-	// Width is the terminal width of stdout (0 when not a terminal).
-	Width int
+	// Width and Height are the terminal size of stdout (0 when not a terminal).
+	Width, Height int
+	// Pager pages long output on a terminal: EVALS_PAGER, else PAGER, else "less -FRX"
+	// ("" or "cat": no pager).
+	Pager string
 	// NoColor is set by the NO_COLOR convention or TERM=dumb.
 	NoColor bool
 }
@@ -29,8 +32,14 @@ func System() *IOStreams {
 	ios.OutTTY = term.IsTerminal(int(os.Stdout.Fd()))
 	ios.ErrTTY = term.IsTerminal(int(os.Stderr.Fd()))
 	if ios.OutTTY {
-		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
-			ios.Width = w
+		if w, h, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
+			ios.Width, ios.Height = w, h
+		}
+	}
+	ios.Pager = "less -FRX"
+	for _, k := range []string{"PAGER", "EVALS_PAGER"} { // the more specific wins
+		if v, ok := os.LookupEnv(k); ok {
+			ios.Pager = v
 		}
 	}
 	_, noColor := os.LookupEnv("NO_COLOR")

@@ -1,9 +1,13 @@
 package cmd
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
+	"strings"
 
 	"github.com/evals-dev/evals/errs"
 	"github.com/evals-dev/evals/format"
@@ -53,8 +57,36 @@ func (f *Factory) print(v view) error {
 	case format.FormatMarkdown:
 		return format.WriteMarkdown(out, v.doc())
 	default:
-		return format.WriteDoc(out, v.doc(), f.facts())
+		if !f.IO.OutTTY || f.NoPager || f.IO.Height <= 0 || f.IO.Pager == "" || f.IO.Pager == "cat" {
+			return format.WriteDoc(out, v.doc(), f.facts())
+		}
+		var buf bytes.Buffer
+		if err := format.WriteDoc(&buf, v.doc(), f.facts()); err != nil {
+			return err
+		}
+		return f.page(buf.Bytes())
 	}
+}
+
+// page writes long output through the pager, as gh does: only on a terminal, only when it
+// is taller than the terminal, never with --no-pager. A pager that cannot start is skipped.
+func (f *Factory) page(b []byte) error {
+	if bytes.Count(b, []byte("\n")) < f.IO.Height-1 {
+		_, err := f.IO.Out.Write(b)
+		return err
+	}
+	args := strings.Fields(f.IO.Pager)
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(b), f.IO.Out, f.IO.ErrOut
+	cmd.Env = append(os.Environ(), "LESS=FRX")
+	if err := cmd.Run(); err != nil {
+		if _, ok := err.(*exec.ExitError); ok {
+			return nil // the pager ran and was quit early
+		}
+		_, err := f.IO.Out.Write(b)
+		return err
+	}
+	return nil
 }
 
 // runJQ filters JSON with a jq expression: strings print raw, other values as JSON. On a

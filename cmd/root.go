@@ -117,6 +117,7 @@ On a terminal, evals without a command opens the explorer.`,
 	pf.StringVar(&f.JQ, "jq", "", "filter the JSON output with a jq expression")
 	pf.StringVar(&f.Format, "format", "", "output format: table, json, jsonl, csv, markdown")
 	pf.StringVar(&f.Color, "color", "auto", "colour: auto, always, never (NO_COLOR is honoured)")
+	pf.BoolVar(&f.NoPager, "no-pager", false, "do not page long output on a terminal (the pager is EVALS_PAGER, PAGER or less -FRX)")
 	pf.StringVar(&f.Verdicts, "verdicts", "effective", "which verdicts count: effective (a human verdict overrides the graders') or graded")
 
 	root.AddCommand(
