@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/evals-dev/evals/errs"
@@ -23,7 +24,7 @@ import (
 // globally sorted; a larger one is sorted within each chunk.
 const (
 	chunkOutcomes = 1 << 15
-	chunkBytes    = 16 << 20
+	chunkBytes    = 8 << 20
 )
 
 // Writer writes one run into a staging folder (inside the store for a local store, in the
@@ -170,27 +171,39 @@ func (w *Writer) flush() error {
 	for _, o := range w.buf {
 		w.rows(o)
 	}
-	if _, err := w.out.Write(w.outRows); err != nil {
-		return errs.E(errs.Internal, "writing outcomes: %w", err)
+	// The four files are encoded and compressed at once, each on its own goroutine: one
+	// row group per chunk in every file (parquet-go holds a row group in memory until it
+	// is flushed, so this bounds the writer's memory whatever the size of the run).
+	var wg sync.WaitGroup
+	errOut := make([]error, 4)
+	for i, job := range []func() error{
+		func() error { return writeGroup(w.out, w.outRows, "outcomes") },
+		func() error { return writeGroup(w.grd, w.grdRows, "grader results") },
+		func() error { return writeGroup(w.tools, w.toolRows, "tool calls") },
+		func() error { return writeGroup(w.events, w.eventRows, "events") },
+	} {
+		wg.Add(1)
+		go func() { defer wg.Done(); errOut[i] = job() }()
 	}
-	if _, err := w.grd.Write(w.grdRows); err != nil {
-		return errs.E(errs.Internal, "writing grader results: %w", err)
-	}
-	if _, err := w.tools.Write(w.toolRows); err != nil {
-		return errs.E(errs.Internal, "writing tool calls: %w", err)
-	}
-	if _, err := w.events.Write(w.eventRows); err != nil {
-		return errs.E(errs.Internal, "writing events: %w", err)
-	}
-	// One row group per chunk in every file: parquet-go holds a row group in memory until
-	// it is flushed, so this bounds the writer's memory whatever the size of the run.
-	for _, f := range []interface{ Flush() error }{w.out, w.grd, w.tools, w.events} {
-		if err := f.Flush(); err != nil {
-			return errs.E(errs.Internal, "writing a row group: %w", err)
+	wg.Wait()
+	for _, err := range errOut {
+		if err != nil {
+			return err
 		}
 	}
 	clear(w.buf)
 	w.buf, w.bufSize = w.buf[:0], 0
+	return nil
+}
+
+// writeGroup writes rows as one row group of a file.
+func writeGroup[T any](pw *parquet.GenericWriter[T], rows []T, what string) error {
+	if _, err := pw.Write(rows); err != nil {
+		return errs.E(errs.Internal, "writing %s: %w", what, err)
+	}
+	if err := pw.Flush(); err != nil {
+		return errs.E(errs.Internal, "writing a row group of %s: %w", what, err)
+	}
 	return nil
 }
 
