@@ -239,6 +239,15 @@ func (s *pairScreen) update(msg tea.Msg) tea.Cmd {
 			s.top = max(s.top-s.height, 0)
 		case key.Matches(msg, s.m.keys.Top):
 			s.top = 0
+		case key.Matches(msg, s.m.keys.OpenBase), key.Matches(msg, s.m.keys.OpenNew):
+			side := 0
+			if key.Matches(msg, s.m.keys.OpenNew) {
+				side = 1
+			}
+			if len(s.sides[side]) == 0 {
+				return status("no outcome on that side")
+			}
+			return push(newOutcomeScreen(s.m, s.sides[side][0].ID))
 		}
 	case tea.MouseWheelMsg:
 		if msg.Button == tea.MouseWheelDown {
@@ -282,6 +291,21 @@ func (s *pairScreen) view() string {
 	left := lipgloss.NewStyle().Width(w).Render(s.side(0, w))
 	right := lipgloss.NewStyle().Width(w).Render(s.side(1, w))
 	body := lipgloss.JoinHorizontal(lipgloss.Top, left, " │ ", right)
+	if len(s.sides[0]) > 0 && len(s.sides[1]) > 0 {
+		// The outputs of the first trial of each side, word by word.
+		st := &s.m.st
+		d := diffText(wordDiff(s.sides[0][0].Output, s.sides[1][0].Output), func(op int, t string) string {
+			switch op {
+			case -1:
+				return st.bad.Render(t)
+			case +1:
+				return st.good.Render(t)
+			}
+			return t
+		})
+		body += "\n\n" + st.title.Render("output diff, trial "+fmt.Sprint(s.sides[0][0].TrialIndex)+" → "+fmt.Sprint(s.sides[1][0].TrialIndex)) +
+			st.faint.Render("  [-base only-] {+new only+}") + "\n" + ansi.Wrap(d, max(s.width-1, 20), " ")
+	}
 	lines := strings.Split(body, "\n")
 	s.top = min(s.top, max(len(lines)-s.height, 0))
 	head := fmt.Sprintf("%s  %s → %s", s.m.st.word(s.ch.Kind).Render(s.ch.Kind), cellLabel(s.ch.Base), cellLabel(s.ch.New))
@@ -296,5 +320,5 @@ func (s *pairScreen) selected() any          { return s.sides }
 
 func (s *pairScreen) help() []key.Binding {
 	k := s.m.keys
-	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top}
+	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.OpenBase, k.OpenNew}
 }

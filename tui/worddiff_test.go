@@ -1,0 +1,50 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestWordDiff(t *testing.T) {
+	ident := func(_ int, s string) string { return s }
+	got := diffText(wordDiff("the cat sat on the mat", "the dog sat on a mat today"), ident)
+	if want := "the [-cat-] {+dog+} sat on [-the-] {+a+} mat {+today+}"; got != want {
+		t.Errorf("diff:\n%s\nwant\n%s", got, want)
+	}
+	if got := diffText(wordDiff("", "new words"), ident); got != "{+new words+}" {
+		t.Errorf("from nothing: %s", got)
+	}
+	long := strings.Repeat("w ", maxDiffWords+10)
+	if ops := wordDiff(long, long); ops[len(ops)-1].word != "…(cut)" {
+		t.Errorf("a diff past %d words does not say it was cut", maxDiffWords)
+	}
+}
+
+// TestPairDiffAndOpen: the side-by-side of a changed stimulus shows the outputs' word diff,
+// and [ and ] open the base and the new outcome.
+func TestPairDiffAndOpen(t *testing.T) {
+	m := newTestModel(120, 40)
+	settle(m, m.Init())
+	press(m, "c") // compare the newest run with the one before
+	if _, ok := m.top().(*compareScreen); !ok {
+		t.Fatalf("c opened %T", m.top())
+	}
+	press(m, "enter")
+	pair, ok := m.top().(*pairScreen)
+	if !ok {
+		t.Fatalf("enter opened %T", m.top())
+	}
+	if s := screenText(m); !strings.Contains(s, "output diff") || !strings.ContainsAny(s, "[{") {
+		t.Fatalf("no output diff:\n%s", s)
+	}
+	newID := pair.sides[1][0].ID
+	press(m, "]")
+	o, ok := m.top().(*outcomeScreen)
+	if !ok || o.id != newID {
+		t.Fatalf("] opened %T, want the new outcome %s", m.top(), newID)
+	}
+	press(m, "esc", "[")
+	if o, ok := m.top().(*outcomeScreen); !ok || o.id != pair.sides[0][0].ID {
+		t.Fatalf("[ opened %T", m.top())
+	}
+}
