@@ -145,7 +145,11 @@ func (s *outcomeScreen) content() string {
 		if t.DurationMs != nil {
 			dur = format.MsInt(*t.DurationMs)
 		}
-		fmt.Fprintf(&b, "  %2d %s %-10s %7s  %s\n", t.Seq, ok, t.ToolName, dur, oneLine(t.Arguments, 200))
+		// Long arguments wrap under themselves (a hanging indent), not back to column 0.
+		head := fmt.Sprintf("  %2d %s %-10s %7s  ", t.Seq, ok, t.ToolName, dur)
+		pre := strings.Repeat(" ", ansi.StringWidth(head))
+		args := ansi.Wrap(oneLine(t.Arguments, 2000), max(s.width-len(pre)-1, 20), " ")
+		b.WriteString(head + strings.TrimPrefix(indent(args, pre), pre) + "\n")
 		if t.Error != nil {
 			b.WriteString("        " + st.errText.Render(*t.Error) + "\n")
 		}
@@ -180,13 +184,18 @@ func (s *outcomeScreen) view() string {
 	if s.detail == nil {
 		return "loading outcome " + s.id + "…"
 	}
-	return s.vp.View()
+	// Where the view is in a long outcome: its lines shown, of how many, and the percent.
+	total := s.vp.TotalLineCount()
+	first := s.vp.YOffset() + 1
+	last := min(s.vp.YOffset()+s.vp.Height(), total)
+	pos := fmt.Sprintf("lines %d–%d of %d · %d%%", first, last, total, int(s.vp.ScrollPercent()*100+0.5))
+	return s.vp.View() + "\n" + s.m.st.faint.Render(pos)
 }
 
 func (s *outcomeScreen) setSize(w, h int) {
 	s.width = w
 	s.vp.SetWidth(w)
-	s.vp.SetHeight(h)
+	s.vp.SetHeight(max(h-1, 1)) // the last line says where the view is
 	if s.detail != nil {
 		s.vp.SetContent(s.content())
 	}

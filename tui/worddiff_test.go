@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"github.com/charmbracelet/x/ansi"
+	"github.com/evals-dev/evals/query"
 	"strings"
 	"testing"
 )
@@ -46,5 +48,32 @@ func TestPairDiffAndOpen(t *testing.T) {
 	press(m, "esc", "[")
 	if o, ok := m.top().(*outcomeScreen); !ok || o.id != pair.sides[0][0].ID {
 		t.Fatalf("[ opened %T", m.top())
+	}
+}
+
+// TestToolArgumentsHang: long tool arguments wrap under themselves, not to column 0, and
+// no line is wider than the screen.
+func TestToolArgumentsHang(t *testing.T) {
+	m := newTestModel(60, 30)
+	s := &outcomeScreen{m: m, id: "x", width: 60,
+		detail: &query.OutcomeDetail{OutcomeSummary: query.OutcomeSummary{DisplayStatus: "passed"}},
+		tools: &query.ToolEvents{Total: 1, Items: []query.ToolEvent{{Seq: 0, ToolName: "bash", Success: true,
+			Arguments: strings.Repeat("argument ", 40)}}}}
+	lines := strings.Split(ansi.Strip(s.content()), "\n")
+	at := -1
+	for i, l := range lines {
+		if strings.Contains(l, "bash") && strings.Contains(l, "argument") {
+			at = i
+		}
+		if w := ansi.StringWidth(l); w > 60 {
+			t.Errorf("a line of %d columns: %q", w, l)
+		}
+	}
+	if at < 0 || at+1 >= len(lines) {
+		t.Fatalf("no tool line:\n%s", strings.Join(lines, "\n"))
+	}
+	pre := ansi.StringWidth(lines[at][:strings.Index(lines[at], "argument")]) // columns, not bytes
+	if next := lines[at+1]; !strings.HasPrefix(next, strings.Repeat(" ", pre)+"argument") {
+		t.Errorf("the wrapped line does not hang under the arguments (at %d):\n%s\n%s", pre, lines[at], next)
 	}
 }
