@@ -79,6 +79,9 @@ type OutcomesParams struct {
 	Limit int
 	// Where keeps outcomes whose tags match (KEY=VALUE[,VALUE] filters).
 	Where []TagFilter
+	// Text keeps outcomes whose stimulus or model contains every one of these words, in
+	// any case (the explorer's filter over a whole run).
+	Text []string
 	// Cursor is the nextCursor of the previous page.
 	Cursor string
 }
@@ -257,6 +260,10 @@ func collectHits(src Source, runs []store.Run, p *OutcomesParams) ([]hit, error)
 		err := src.ScanWhere(r.ID, store.Outcomes, cols, where, func(b *store.Batch) error {
 			md, sd, std := b.Dict("model"), b.Dict("stimulus"), b.Dict("status")
 			keepM, keepS := keepSet(md.Values, p.Model), keepSet(sd.Values, p.Stimulus)
+			var textM, textS []bool // per dictionary value: holds the words (Text)
+			if len(p.Text) > 0 {
+				textM, textS = containsAll(md.Values, p.Text), containsAll(sd.Values, p.Text)
+			}
 			passed := b.Bool("passed")
 			gRow, gLen := b.Int("graders_row"), b.Int("graders_len")
 			var keepT []bool
@@ -272,6 +279,9 @@ func collectHits(src Source, runs []store.Run, p *OutcomesParams) ([]hit, error)
 					continue
 				}
 				if keepT != nil && !keepT[td.Index[i]] {
+					continue
+				}
+				if textM != nil && !textM[md.Index[i]] && !textS[sd.Index[i]] {
 					continue
 				}
 				status := std.Values[std.Index[i]]
@@ -501,4 +511,20 @@ func fillGraders(src Source, items []OutcomeSummary) error {
 		}
 	}
 	return nil
+}
+
+// containsAll marks the values that contain every word, in any case.
+func containsAll(values, words []string) []bool {
+	out := make([]bool, len(values))
+	for i, v := range values {
+		lv := strings.ToLower(v)
+		out[i] = true
+		for _, w := range words {
+			if !strings.Contains(lv, strings.ToLower(w)) {
+				out[i] = false
+				break
+			}
+		}
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -109,7 +110,7 @@ func (g *grid) apply() {
 		if g.failOnly && !r.failed {
 			continue
 		}
-		if !matches(r, terms) {
+		if !matches(r, terms, g.cols) {
 			continue
 		}
 		g.view = append(g.view, i)
@@ -187,6 +188,11 @@ func (g *grid) clamp() {
 		g.offset = 0
 	}
 	g.focus = min(max(g.focus, 0), len(g.cols)-1)
+}
+
+// question is what the rows are asked for: filter, failures-only and sort.
+func (g *grid) question() string {
+	return fmt.Sprintf("%s|%v|%d|%v", g.filter, g.failOnly, g.sortCol, g.desc)
 }
 
 // bodyHeight is the rows of data shown: the height minus the header and the filter line.
@@ -503,9 +509,17 @@ func fit(s string, n int, right bool) string {
 
 // matches reports whether a row passes every filter term: KEY:VALUE against its tags (an
 // outcome's), other terms as text anywhere in its cells.
-func matches(r row, terms []string) bool {
+func matches(r row, terms []string, cols []column) bool {
 	if len(terms) == 0 {
 		return true
+	}
+	colAt := func(name string) int { // a KEY:VALUE term may name a column: model:gpt-5
+		for i, c := range cols {
+			if strings.EqualFold(c.name, name) && i < len(r.cells) {
+				return i
+			}
+		}
+		return -1
 	}
 	text := strings.ToLower(strings.Join(r.cells, " "))
 	var tags map[string]string
@@ -513,6 +527,14 @@ func matches(r row, terms []string) bool {
 		tags = o.Tags
 	}
 	for _, t := range terms {
+		if k, v, ok := strings.Cut(t, ":"); ok && k != "" {
+			if i := colAt(k); i >= 0 {
+				if !strings.Contains(strings.ToLower(r.cells[i]), v) {
+					return false
+				}
+				continue
+			}
+		}
 		if k, v, ok := strings.Cut(t, ":"); ok && k != "" && tags != nil {
 			if tv, has := tags[k]; has {
 				if !strings.Contains(strings.ToLower(tv), v) {

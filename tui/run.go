@@ -16,7 +16,7 @@ import (
 var runTabs = []string{"ranking", "graders", "tools", "matrix", "outcomes"}
 
 // maxListed bounds the outcomes one tab holds; the footer says when there are more.
-const maxListed = 10000
+var maxListed = 10000
 
 // runScreen shows one run in tabs.
 type runScreen struct {
@@ -28,6 +28,10 @@ type runScreen struct {
 	loaded []bool
 	filter query.OutcomesParams
 	total  int
+	// remote is set once the run has more outcomes than the outcomes tab holds: its
+	// filter, failures-only and sort are then asked of the query over the whole run.
+	remote bool
+	asked  string // the grid's question the listed outcomes answer
 	width  int
 	height int
 	// by is the tag the ranking is grouped by ("" for none); b cycles through the run's
@@ -83,10 +87,48 @@ func (s *runScreen) loadTab() tea.Cmd {
 	case 3:
 		return s.m.track(load(s, func() (query.Matrix, error) { return query.MatrixOf(src, sc, "pass_rate") }))
 	default:
-		p := s.filter
-		p.Runs = []string{s.detail.ID}
+		p := s.remoteParams()
+		s.asked = s.grids[4].question()
 		return s.m.track(load(s, func() (outcomeList, error) { return listOutcomes(src, p) }))
 	}
+}
+
+// remoteParams is the outcomes tab's question for the query: the drill's filter, and once
+// the run has more outcomes than the tab holds, the grid's filter terms, failures-only and
+// sort too, so that they are answered over the whole run, not the outcomes listed.
+func (s *runScreen) remoteParams() query.OutcomesParams {
+	p := s.filter
+	p.Runs = []string{s.detail.ID}
+	g := s.grids[4]
+	if !s.remote {
+		return p
+	}
+	for _, term := range strings.Fields(g.filter) {
+		k, v, ok := strings.Cut(term, ":")
+		switch {
+		case !ok || k == "" || v == "":
+			p.Text = append(p.Text, term)
+		case k == "model":
+			p.Model = append(p.Model, v)
+		case k == "stimulus":
+			p.Stimulus = append(p.Stimulus, v)
+		case k == "status":
+			p.Status = append(p.Status, v)
+		case k == "grader":
+			p.Grader = v
+		default:
+			p.Where = append(p.Where, query.TagFilter{Key: k, Values: []string{v}})
+		}
+	}
+	if g.failOnly {
+		p.Status = append(p.Status, "failed", "error")
+	}
+	if g.sortCol >= 0 && g.sortCol < len(g.cols) {
+		p.Sort = map[string]string{"STIMULUS": "stimulus", "MODEL": "model", "TRIAL": "trial", "STATUS": "status", "SCORE": "score",
+			"DURATION": "duration_ms", "TOOLS": "tool_calls"}[g.cols[g.sortCol].name]
+		p.Desc = g.desc
+	}
+	return p
 }
 
 type outcomeList struct {
@@ -130,7 +172,12 @@ func (s *runScreen) update(msg tea.Msg) tea.Cmd {
 			}
 		}
 	}
-	s.grids[s.tab].update(msg)
+	g := s.grids[s.tab]
+	g.update(msg)
+	if s.tab == 4 && s.remote && !g.filtering && g.question() != s.asked {
+		s.loaded[4] = false
+		return s.loadTab() // the filter was committed, or sort or failures-only changed
+	}
 	return nil
 }
 
@@ -210,6 +257,9 @@ func (s *runScreen) loadedValue(v any) tea.Cmd {
 		s.fillMatrix(v)
 	case outcomeList:
 		s.total = v.total
+		if v.total > len(v.items) {
+			s.remote = true
+		}
 		var rows []row
 		for _, o := range v.items {
 			st := o.DisplayStatus

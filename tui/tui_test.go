@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -331,5 +332,51 @@ func TestMatrixCell(t *testing.T) {
 		if o := rs.grids[4].all[ix].value.(query.OutcomeSummary); o.Model != model || o.StimulusName != stim {
 			t.Fatalf("outcome %s × %s in the cell's list", o.StimulusName, o.Model)
 		}
+	}
+}
+
+// TestWholeRunQueries: when a run has more outcomes than the tab holds, the filter,
+// failures-only and sort are answered over the whole run, with true totals.
+func TestWholeRunQueries(t *testing.T) {
+	defer func(n int) { maxListed = n }(maxListed)
+	maxListed = 100 // the demo's 2,160 outcomes are then more than the tab holds
+	m := newTestModel(120, 30)
+	settle(m, m.Init())
+	press(m, "enter", "5")
+	rs := m.top().(*runScreen)
+	if !rs.remote || rs.total != 2160 || len(rs.grids[4].all) != 100 {
+		t.Fatalf("remote %v, total %d, listed %d", rs.remote, rs.total, len(rs.grids[4].all))
+	}
+	press(m, "/")
+	for _, r := range "qwen3 status:failed" {
+		press(m, string(r))
+	}
+	press(m, "enter")
+	want, err := query.Outcomes(demo, query.OutcomesParams{Runs: []string{rs.detail.ID}, Text: []string{"qwen3"}, Status: []string{"failed"}, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs.total != want.Page.Total || want.Page.Total <= 100 && len(rs.grids[4].view) != want.Page.Total {
+		t.Fatalf("filtered over the whole run: total %d, view %d; the query says %d", rs.total, len(rs.grids[4].view), want.Page.Total)
+	}
+	for _, ix := range rs.grids[4].view {
+		o := rs.grids[4].all[ix].value.(query.OutcomeSummary)
+		if o.Model != "qwen3-coder" || o.DisplayStatus != "failed" {
+			t.Fatalf("%s %s in the filtered list", o.Model, o.DisplayStatus)
+		}
+	}
+	if s := screenText(m); !strings.Contains(s, fmt.Sprint(want.Page.Total)) {
+		t.Errorf("the true total %d is not shown:\n%s", want.Page.Total, s)
+	}
+	// Sort by duration: the longest over the whole filtered run comes first.
+	press(m, "l", "l", "l", "l", "l", "s")
+	top, err := query.Outcomes(demo, query.OutcomesParams{Runs: []string{rs.detail.ID}, Text: []string{"qwen3"}, Status: []string{"failed"},
+		Sort: "duration_ms", Desc: true, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := rs.grids[4]
+	if got := g.all[g.view[0]].value.(query.OutcomeSummary); got.ID != top.Items[0].ID {
+		t.Errorf("sorted by duration: first %s, the whole run's longest is %s", got.ID, top.Items[0].ID)
 	}
 }
