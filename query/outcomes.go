@@ -191,7 +191,7 @@ func outcomeWindow(src Source, p OutcomesParams, off, limit int) ([]OutcomeSumma
 }
 
 func (p *OutcomesParams) filtered() bool {
-	return len(p.Model) > 0 || len(p.Stimulus) > 0 || len(p.Status) > 0 || p.Passed != nil || p.Grader != "" || len(p.Where) > 0
+	return len(p.Model) > 0 || len(p.Stimulus) > 0 || len(p.Status) > 0 || p.Passed != nil || p.Grader != "" || len(p.Where) > 0 || len(p.Text) > 0
 }
 
 // hit is one matching outcome: where it is, and its sort key.

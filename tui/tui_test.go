@@ -83,6 +83,8 @@ func press(m *Model, keys ...string) {
 			msg = tea.KeyPressMsg{Code: tea.KeyDown}
 		case "backspace":
 			msg = tea.KeyPressMsg{Code: tea.KeyBackspace}
+		case "ctrl+u":
+			msg = tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
 		default:
 			r := []rune(k)[0]
 			msg = tea.KeyPressMsg{Code: r, Text: k}
@@ -368,6 +370,20 @@ func TestWholeRunQueries(t *testing.T) {
 	if s := screenText(m); !strings.Contains(s, fmt.Sprint(want.Page.Total)) {
 		t.Errorf("the true total %d is not shown:\n%s", want.Page.Total, s)
 	}
+	// Free words alone (no status term) are asked of the query too.
+	press(m, "/", "ctrl+u")
+	for _, r := range "mistral" {
+		press(m, string(r))
+	}
+	press(m, "enter")
+	if rs.total != 360 {
+		t.Errorf("free words over the whole run: total %d, want mistral-large-3's 360", rs.total)
+	}
+	press(m, "/", "ctrl+u")
+	for _, r := range "qwen3 status:failed" {
+		press(m, string(r))
+	}
+	press(m, "enter")
 	// Sort by duration: the longest over the whole filtered run comes first.
 	press(m, "l", "l", "l", "l", "l", "s")
 	top, err := query.Outcomes(demo, query.OutcomesParams{Runs: []string{rs.detail.ID}, Text: []string{"qwen3"}, Status: []string{"failed"},
