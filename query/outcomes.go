@@ -155,6 +155,16 @@ func OutcomeList(src Source, p OutcomesParams, max int) ([]OutcomeSummary, int, 
 	return outcomeWindow(src, p, 0, max)
 }
 
+// OutcomeWindow is OutcomeList from off: outcomes off..off+n-1 of the list p describes,
+// and the total (the explorer fetches the next window as it scrolls).
+func OutcomeWindow(src Source, p OutcomesParams, off, n int) ([]OutcomeSummary, int, error) {
+	p.Limit, p.Cursor = 1, ""
+	if err := p.check(); err != nil {
+		return nil, 0, err
+	}
+	return outcomeWindow(src, p, max(off, 0), n)
+}
+
 // outcomeWindow answers outcomes off..off+limit-1 of the list p describes, and the total.
 func outcomeWindow(src Source, p OutcomesParams, off, limit int) ([]OutcomeSummary, int, error) {
 	sc := Scope{Runs: p.Runs}

@@ -88,6 +88,15 @@ func (g *grid) setRows(rows []row) {
 	g.clamp()
 }
 
+// appendRows adds rows after those held, keeping the cursor where it is.
+func (g *grid) appendRows(rows []row) {
+	cur := g.cursor
+	g.all = append(g.all, rows...)
+	g.apply()
+	g.cursor = cur
+	g.clamp()
+}
+
 func (g *grid) setSize(w, h int) {
 	if w > g.width {
 		// A wider window may show every column again: the horizontal scroll starts over

@@ -5,7 +5,7 @@ import "charm.land/bubbles/v2/key"
 // keyMap is every binding of the explorer; the ? help is generated from it.
 type keyMap struct {
 	Up, Down, Left, Right, Top, Bottom, PageUp, PageDown key.Binding
-	OpenBase, OpenNew                                    key.Binding
+	OpenBase, OpenNew, Trend                             key.Binding
 	Enter, Back, Tab, ShiftTab                           key.Binding
 	Filter, Sort, Reverse, Failures, Copy, Compare, Mark key.Binding
 	Trajectory, Expand, ExpandAll, Refresh, Help, Quit   key.Binding
@@ -51,6 +51,7 @@ func newKeyMap() keyMap {
 		Delete:     key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete the run (to the trash)")),
 		GroupBy:    key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "ranking: group by the next tag (category, …)")),
 		OpenBase:   key.NewBinding(key.WithKeys("["), key.WithHelp("[", "open the base outcome")),
+		Trend:      key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "each model's pass rate across the last runs")),
 		OpenNew:    key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "open the new outcome")),
 		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),

@@ -30,10 +30,11 @@ type runScreen struct {
 	total  int
 	// remote is set once the run has more outcomes than the outcomes tab holds: its
 	// filter, failures-only and sort are then asked of the query over the whole run.
-	remote bool
-	asked  string // the grid's question the listed outcomes answer
-	width  int
-	height int
+	remote   bool
+	asked    string // the grid's question the listed outcomes answer
+	fetching bool   // a next window is on its way
+	width    int
+	height   int
 	// by is the tag the ranking is grouped by ("" for none); b cycles through the run's
 	// tag keys.
 	by string
@@ -134,6 +135,8 @@ func (s *runScreen) remoteParams() query.OutcomesParams {
 type outcomeList struct {
 	items []query.OutcomeSummary
 	total int
+	// more is the next window of the list the tab holds, to append to it.
+	more bool
 }
 
 func listOutcomes(src query.Source, p query.OutcomesParams) (outcomeList, error) {
@@ -174,6 +177,16 @@ func (s *runScreen) update(msg tea.Msg) tea.Cmd {
 	}
 	g := s.grids[s.tab]
 	g.update(msg)
+	// Scrolled to the end of the outcomes held while the list goes on: the next window.
+	if s.tab == 4 && s.remote && !g.filtering && g.question() == s.asked && !s.fetching &&
+		len(g.all) < s.total && len(g.view) > 0 && g.cursor >= len(g.view)-1 && g.filter == "" {
+		s.fetching = true
+		src, p, off := s.m.opt.Source, s.remoteParams(), len(g.all)
+		return s.m.track(load(s, func() (outcomeList, error) {
+			items, total, err := query.OutcomeWindow(src, p, off, maxListed)
+			return outcomeList{items: items, total: total, more: true}, err
+		}))
+	}
 	if s.tab == 4 && s.remote && !g.filtering && g.question() != s.asked {
 		s.loaded[4] = false
 		return s.loadTab() // the filter was committed, or sort or failures-only changed
@@ -271,7 +284,12 @@ func (s *runScreen) loadedValue(v any) tea.Cmd {
 				nums:  []float64{math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), numI(o.DurationMs)},
 				value: o, failed: o.DisplayStatus == "failed" || o.DisplayStatus == "error"})
 		}
-		s.grids[4].setRows(rows)
+		if v.more {
+			s.fetching = false
+			s.grids[4].appendRows(rows)
+		} else {
+			s.grids[4].setRows(rows)
+		}
 	}
 	return nil
 }

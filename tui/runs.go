@@ -78,6 +78,8 @@ func (s *runsScreen) update(msg tea.Msg) tea.Cmd {
 				}
 			case key.Matches(msg, s.m.keys.Compare):
 				return s.compare()
+			case key.Matches(msg, s.m.keys.Trend):
+				return push(newTrendScreen(s.m))
 			case key.Matches(msg, s.m.keys.Rename):
 				return s.rename()
 			case key.Matches(msg, s.m.keys.Delete):
@@ -206,5 +208,5 @@ func (s *runsScreen) selected() any {
 
 func (s *runsScreen) help() []key.Binding {
 	k := s.m.keys
-	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Enter, k.Compare, k.Mark, k.Rename, k.Delete, k.Undo, k.Filter, k.Left, k.Right, k.Sort, k.Reverse, k.Failures}
+	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Enter, k.Compare, k.Trend, k.Mark, k.Rename, k.Delete, k.Undo, k.Filter, k.Left, k.Right, k.Sort, k.Reverse, k.Failures}
 }

@@ -396,3 +396,44 @@ func TestWholeRunQueries(t *testing.T) {
 		t.Errorf("sorted by duration: first %s, the whole run's longest is %s", got.ID, top.Items[0].ID)
 	}
 }
+
+// TestTrendScreen: T on the runs list shows each model's pass rate across the runs.
+func TestTrendScreen(t *testing.T) {
+	m := newTestModel(100, 30)
+	settle(m, m.Init())
+	press(m, "T")
+	if _, ok := m.top().(*trendScreen); !ok {
+		t.Fatalf("T opened %T", m.top())
+	}
+	s := screenText(m)
+	for _, want := range []string{"Pass rate over 3 runs", "claude-sonnet-4.5", "qwen3-coder", "-8.3"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("trend screen lacks %q:\n%s", want, s)
+		}
+	}
+	if !strings.ContainsAny(s, "▁▂▃▄▅▆▇█") {
+		t.Errorf("no sparkline:\n%s", s)
+	}
+}
+
+// TestScrollFetches: scrolling to the end of the outcomes held fetches the next window.
+func TestScrollFetches(t *testing.T) {
+	defer func(n int) { maxListed = n }(maxListed)
+	maxListed = 100
+	m := newTestModel(120, 30)
+	settle(m, m.Init())
+	press(m, "enter", "5")
+	rs := m.top().(*runScreen)
+	g := rs.grids[4]
+	press(m, "G") // the bottom: row 100 of 2,160
+	if len(g.all) != 200 {
+		t.Fatalf("after scrolling to the end: %d rows held, want 200", len(g.all))
+	}
+	want, _ := query.Outcomes(demo, query.OutcomesParams{Runs: []string{rs.detail.ID}, Limit: 101})
+	if got := g.all[100].value.(query.OutcomeSummary).ID; got != want.Items[100].ID {
+		t.Errorf("row 101 is %s, the list's 101st is %s", got, want.Items[100].ID)
+	}
+	if g.cursor != 99 {
+		t.Errorf("the cursor moved to %d", g.cursor)
+	}
+}
