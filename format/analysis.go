@@ -447,7 +447,7 @@ func Trend(tr query.Trend) Doc {
 		}
 		t.Rows = append(t.Rows, []string{s.Model, Spark(vs), Pct(first), Pct(last), change, strconv.Itoa(n)})
 	}
-	title := fmt.Sprintf("Pass rate over %d runs", len(tr.Runs))
+	title := "Pass rate over " + Count(int64(len(tr.Runs)), "run")
 	if len(tr.Runs) > 0 {
 		title += fmt.Sprintf(" · %s … %s", tr.Runs[0].ID, tr.Runs[len(tr.Runs)-1].ID)
 	}
