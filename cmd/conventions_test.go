@@ -135,6 +135,8 @@ func TestTablesFit(t *testing.T) {
 	cmds := map[string][]string{
 		"runs": {"runs"}, "ranking": {"ranking"}, "graders": {"graders"}, "tools": {"tools"}, "matrix": {"matrix"},
 		"outcomes": {"outcomes", "--limit", "5"}, "compare": {"compare", "latest", "latest~1"}, "trend": {"trend"}, "tags": {"tags"},
+		"run": {"run", "latest"}, "metrics": {"metrics"}, "power": {"power", "--from", "latest"}, "outcome": {"outcome", oid},
+		"tooluse": {"outcome", oid, "--tools"}, "mcompare": {"compare", "latest", "--models", "gpt-5,qwen3-coder"}, "sessions": {"sessions"},
 	}
 	for _, width := range []int{80, 100, 160} {
 		for name, args := range cmds {

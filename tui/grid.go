@@ -62,8 +62,10 @@ type grid struct {
 	height    int
 	empty     string
 	natural   []int // widest cell per column over the visible rows, kept by apply
-	st        *styles
-	keys      *keyMap
+	// middleFirst cuts the first column's long values in the middle (a matrix's stimuli).
+	middleFirst bool
+	st          *styles
+	keys        *keyMap
 }
 
 func newGrid(st *styles, keys *keyMap, cols []column, empty string) *grid {
@@ -452,6 +454,9 @@ func (g *grid) render() string {
 		cells := make([]string, len(cols))
 		for j, c := range cols {
 			text := fit(cellAt(r, c), w[c], g.cols[c].kind == kindNum || g.cols[c].kind == kindRate)
+			if c == 0 && g.middleFirst {
+				text = fitMiddle(cellAt(r, c), w[c])
+			}
 			if i != g.cursor {
 				text = g.cellStyle(r, c).Render(text)
 			}
@@ -505,6 +510,16 @@ func (g *grid) footer() string {
 }
 
 // fit pads or truncates s to exactly n cells.
+// fitMiddle is fit for names cut in the middle, keeping both ends (bugfix/add-c…-eviction):
+// neighbouring stimuli differ at the end as often as at the start.
+func fitMiddle(s string, n int) string {
+	if w := ansi.StringWidth(s); w > n && n >= 12 && !strings.Contains(s, "\x1b") {
+		tail := (n - 1) / 2
+		return ansi.Truncate(s, n-1-tail, "") + "…" + ansi.TruncateLeft(s, w-tail, "")
+	}
+	return fit(s, n, false)
+}
+
 func fit(s string, n int, right bool) string {
 	if ansi.StringWidth(s) > n {
 		return ansi.Truncate(s, n, "…")

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"math"
 	"slices"
 	"strconv"
@@ -337,12 +338,12 @@ func (s *runScreen) fillRanking(v query.Ranking) {
 }
 
 func (s *runScreen) fillMatrix(v query.Matrix) {
-	cols := []column{{"STIMULUS", kindText, 36, false}}
+	cols := []column{{"STIMULUS", kindText, 64, false}} // as wide as the room allows; cut in the middle
 	for _, c := range v.Columns {
 		cols = append(cols, column{name: c, kind: kindRate})
 	}
 	g := s.grids[3]
-	g.cols = cols
+	g.cols, g.middleFirst = cols, true
 	var rows []row
 	for r, stim := range v.Rows {
 		cells := []string{stim}
@@ -398,6 +399,17 @@ func (s *runScreen) view() string {
 			line += s.m.st.faint.Render(fmt.Sprintf("  first %d of %d", len(s.grids[4].all), s.total))
 		}
 	}
+	if s.tab == 3 { // the matrix: the full names of the cell under the cursor, on a line of their own
+		g := s.grids[3]
+		cell := ""
+		if r, ok := g.current(); ok {
+			cell = r.cells[0]
+			if g.focus > 0 && g.focus < len(g.cols) {
+				cell += " × " + g.cols[g.focus].name
+			}
+		}
+		line += "\n" + s.m.st.faint.Render(ansi.Truncate(cell, max(s.width-1, 10), "…"))
+	}
 	b.WriteString(line + "\n")
 	if !s.loaded[s.tab] || (s.grids[s.tab].all == nil && s.m.loading > 0) {
 		b.WriteString("loading " + runTabs[s.tab] + "…\n")
@@ -426,7 +438,11 @@ func describe(p query.OutcomesParams) string {
 
 func (s *runScreen) setSize(w, h int) {
 	s.width, s.height = w, h
-	for _, g := range s.grids {
+	for i, g := range s.grids {
+		if i == 3 {
+			g.setSize(w, h-3) // the matrix has a line naming the cell under the cursor
+			continue
+		}
 		g.setSize(w, h-2)
 	}
 }
@@ -436,7 +452,11 @@ func (s *runScreen) typing() bool { return s.grids[s.tab].filtering }
 // click selects a tab on the tab line, or a row of the grid.
 func (s *runScreen) click(x, y int) tea.Cmd {
 	if y != 1 {
-		s.grids[s.tab].click(y - 2)
+		top := 2
+		if s.tab == 3 {
+			top = 3 // below the matrix's cell line
+		}
+		s.grids[s.tab].click(y - top)
 		return nil
 	}
 	at := 0

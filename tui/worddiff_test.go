@@ -77,3 +77,20 @@ func TestToolArgumentsHang(t *testing.T) {
 		t.Errorf("the wrapped line does not hang under the arguments (at %d):\n%s\n%s", pre, lines[at], next)
 	}
 }
+
+// TestMatrixNames: a matrix's stimulus names are cut in the middle (both ends kept), and
+// the status line names the row and column under the cursor in full.
+func TestMatrixNames(t *testing.T) {
+	if got := fitMiddle("bugfix/add-cache-eviction-for-real", 16); got != "bugfix/a…or-real" || ansi.StringWidth(got) != 16 {
+		t.Errorf("fitMiddle: %q", got)
+	}
+	m := newTestModel(60, 24)
+	settle(m, m.Init())
+	press(m, "enter", "4", "l")
+	rs := m.top().(*runScreen)
+	g := rs.grids[3]
+	r, _ := g.current()
+	if s := screenText(m); !strings.Contains(s, r.cells[0]+" × "+g.cols[g.focus].name) {
+		t.Errorf("the status line does not name %s × %s:\n%s", r.cells[0], g.cols[g.focus].name, s)
+	}
+}
