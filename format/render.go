@@ -137,12 +137,14 @@ func writeSectionPipe(b *strings.Builder, s Section) {
 	if len(s.KV) > 0 {
 		b.WriteString("\n")
 	}
-	names := make([]string, len(s.Table.Columns))
-	for i, c := range s.Table.Columns {
-		names[i] = clean(c.Name)
+	// A pipe gets the table as data, like CSV (TSV): raw numbers, units in the names.
+	head, rows := dataOf(s.Table)
+	names := make([]string, len(head))
+	for i, c := range head {
+		names[i] = clean(c)
 	}
 	b.WriteString(strings.Join(names, "\t") + "\n")
-	for _, r := range s.Table.Rows {
+	for _, r := range rows {
 		cells := make([]string, len(r))
 		for i, c := range r {
 			cells[i] = clean(c)

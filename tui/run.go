@@ -408,7 +408,8 @@ func (s *runScreen) view() string {
 				cell += " × " + g.cols[g.focus].name
 			}
 		}
-		line += "\n" + s.m.st.faint.Render(ansi.Truncate(cell, max(s.width-1, 10), "…"))
+		legend := "   ~ flaky · err every trial errored · · no outcomes"
+		line += "\n" + s.m.st.faint.Render(ansi.Truncate(cell+legend, max(s.width-1, 10), "…"))
 	}
 	b.WriteString(line + "\n")
 	if !s.loaded[s.tab] || (s.grids[s.tab].all == nil && s.m.loading > 0) {

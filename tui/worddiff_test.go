@@ -94,3 +94,13 @@ func TestMatrixNames(t *testing.T) {
 		t.Errorf("the status line does not name %s × %s:\n%s", r.cells[0], g.cols[g.focus].name, s)
 	}
 }
+
+// TestMatrixLegend: the matrix says what its marks mean, err included.
+func TestMatrixLegend(t *testing.T) {
+	m := newTestModel(160, 24)
+	settle(m, m.Init())
+	press(m, "enter", "4")
+	if s := screenText(m); !strings.Contains(s, "err every trial errored") || !strings.Contains(s, "~ flaky") {
+		t.Errorf("no legend:\n%s", s)
+	}
+}
