@@ -91,7 +91,12 @@ func (s *runScreen) loadTab() tea.Cmd {
 	default:
 		p := s.remoteParams()
 		s.asked = s.grids[4].question()
-		return s.m.track(load(s, func() (outcomeList, error) { return listOutcomes(src, p) }))
+		asked := s.asked
+		return s.m.track(load(s, func() (outcomeList, error) {
+			l, err := listOutcomes(src, p)
+			l.asked = asked
+			return l, err
+		}))
 	}
 }
 
@@ -108,6 +113,8 @@ func (s *runScreen) remoteParams() query.OutcomesParams {
 	for _, term := range strings.Fields(g.filter) {
 		k, v, ok := strings.Cut(term, ":")
 		switch {
+		case !ok && slices.Contains([]string{"passed", "failed", "error", "skipped", "pending"}, strings.ToLower(term)):
+			p.Status = append(p.Status, strings.ToLower(term)) // a status word, as the held rows match it
 		case !ok || k == "" || v == "":
 			p.Text = append(p.Text, term)
 		case k == "model":
@@ -136,6 +143,9 @@ func (s *runScreen) remoteParams() query.OutcomesParams {
 type outcomeList struct {
 	items []query.OutcomeSummary
 	total int
+	// asked is the grid's question the list answers: an answer to an older question that
+	// arrives late is dropped, not shown over the newer one.
+	asked string
 	// more is the next window of the list the tab holds, to append to it.
 	more bool
 }
@@ -182,10 +192,10 @@ func (s *runScreen) update(msg tea.Msg) tea.Cmd {
 	if s.tab == 4 && s.remote && !g.filtering && g.question() == s.asked && !s.fetching &&
 		len(g.all) < s.total && len(g.view) > 0 && g.cursor >= len(g.view)-1 && g.filter == "" {
 		s.fetching = true
-		src, p, off := s.m.opt.Source, s.remoteParams(), len(g.all)
+		src, p, off, asked := s.m.opt.Source, s.remoteParams(), len(g.all), s.asked
 		return s.m.track(load(s, func() (outcomeList, error) {
 			items, total, err := query.OutcomeWindow(src, p, off, maxListed)
-			return outcomeList{items: items, total: total, more: true}, err
+			return outcomeList{items: items, total: total, more: true, asked: asked}, err
 		}))
 	}
 	if s.tab == 4 && s.remote && !g.filtering && g.question() != s.asked {
@@ -270,6 +280,9 @@ func (s *runScreen) loadedValue(v any) tea.Cmd {
 	case query.Matrix:
 		s.fillMatrix(v)
 	case outcomeList:
+		if s.remote && v.asked != s.asked {
+			return nil // a late answer to a question since replaced
+		}
 		s.total = v.total
 		if v.total > len(v.items) {
 			s.remote = true

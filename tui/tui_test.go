@@ -437,3 +437,32 @@ func TestScrollFetches(t *testing.T) {
 		t.Errorf("the cursor moved to %d", g.cursor)
 	}
 }
+
+// TestLateAnswersAndHelp: an answer to a question since replaced is dropped; a status
+// word filters the whole run by status; the help lists pgup.
+func TestLateAnswersAndHelp(t *testing.T) {
+	defer func(n int) { maxListed = n }(maxListed)
+	maxListed = 100
+	m := newTestModel(120, 40)
+	settle(m, m.Init())
+	press(m, "enter", "5")
+	rs := m.top().(*runScreen)
+	held := len(rs.grids[4].all)
+	rs.update(loadedMsg{to: rs, value: outcomeList{items: nil, total: 1, asked: "an older question"}})
+	if len(rs.grids[4].all) != held || rs.total != 2160 {
+		t.Errorf("a late answer replaced the list: %d rows, total %d", len(rs.grids[4].all), rs.total)
+	}
+	press(m, "/")
+	for _, r := range "error" {
+		press(m, string(r))
+	}
+	press(m, "enter")
+	want, _ := query.Outcomes(demo, query.OutcomesParams{Runs: []string{rs.detail.ID}, Status: []string{"error"}, Limit: 1})
+	if rs.total != want.Page.Total {
+		t.Errorf("the status word over the whole run: total %d, want %d", rs.total, want.Page.Total)
+	}
+	press(m, "esc", "esc", "?")
+	if s := screenText(m); !strings.Contains(s, "pgup") {
+		t.Errorf("help without pgup:\n%s", s)
+	}
+}
