@@ -68,6 +68,20 @@ func detectReference(keys []string, head []byte) string {
 	return ""
 }
 
+// readJSONFile decodes a whole JSON file (past a BOM) into a T; what names the kind of
+// file for the error.
+func readJSONFile[T any](path, what string) (T, error) {
+	var v T
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return v, err
+	}
+	if err := json.Unmarshal(trimBOM(b), &v); err != nil {
+		return v, fmt.Errorf("not %s: %s", what, jsonProblem(err))
+	}
+	return v, nil
+}
+
 // ---- the Results API (vally) ----
 
 type vallyOutcome struct {
@@ -445,13 +459,9 @@ type ezItem struct {
 // outcome of its function (the stimulus) by metadata.model (else "pipeline"); each score
 // a grader; latency seconds to ms; dataset and labels as tags; annotations as events.
 func readEZVals(path string) ([]built, error) {
-	b, err := os.ReadFile(path)
+	f, err := readJSONFile[ezFile](path, "an EZVals run")
 	if err != nil {
 		return nil, err
-	}
-	var f ezFile
-	if err := json.Unmarshal(trimBOM(b), &f); err != nil {
-		return nil, fmt.Errorf("not an EZVals run: %s", jsonProblem(err))
 	}
 	runID := strings.Trim(string(f.RunID), `"`)
 	meta := store.Run{Name: f.RunName, Session: f.SessionName, Status: store.RunCompleted, CreatedAt: parseTime(f.Timestamp), Labels: map[string]string{}}
@@ -798,13 +808,9 @@ type runtypeStep struct {
 // record/step when a record has several steps) of the step's model; messages, reasoning
 // and tool calls the trajectory; an errored step an errored outcome, an ungraded one pending.
 func readRuntype(path string) ([]built, error) {
-	b, err := os.ReadFile(path)
+	f, err := readJSONFile[runtypeFile](path, "a Runtype eval result")
 	if err != nil {
 		return nil, err
-	}
-	var f runtypeFile
-	if err := json.Unmarshal(trimBOM(b), &f); err != nil {
-		return nil, fmt.Errorf("not a Runtype eval result: %s", jsonProblem(err))
 	}
 	meta := store.Run{Name: cmpOr(f.EvalName, "runtype "+f.BatchExecutionID), CreatedAt: parseTime(f.StartedAt), Config: f.EvalConfig, Labels: map[string]string{}}
 	for k, v := range map[string]string{"batch_execution_id": f.BatchExecutionID, "eval_group_id": f.EvalGroupID} {
@@ -961,13 +967,9 @@ func TracewayPassAt(scoring string) (threshold float64, graded bool) {
 // outcome of its datapoint by config.model, graded by the run's scoring (TracewayPassAt);
 // a failed item an errored outcome, a pending or running one pending.
 func readTraceway(path string) ([]built, error) {
-	b, err := os.ReadFile(path)
+	r, err := readJSONFile[tracewayRun](path, "a Traceway eval run")
 	if err != nil {
 		return nil, err
-	}
-	var r tracewayRun
-	if err := json.Unmarshal(trimBOM(b), &r); err != nil {
-		return nil, fmt.Errorf("not a Traceway eval run: %s", jsonProblem(err))
 	}
 	var cfg struct {
 		Model        string   `json:"model"`

@@ -73,6 +73,14 @@ type acc struct {
 	reviewed                                     int64 // outcomes whose verdict is a human's
 }
 
+// addKnown adds a value an outcome recorded (store.Unknown is left out) and counts it.
+func addKnown(sum, n *int64, v int64) {
+	if v >= 0 {
+		*sum += v
+		*n++
+	}
+}
+
 // sum is a sum over the outcomes that recorded the value: nil when none did.
 func sum(v, n int64) *int64 {
 	if n == 0 {
@@ -315,33 +323,15 @@ func aggregateRange(src Source, r store.Run, mode aggMode, sl *Slicing, lo, hi i
 					a.pending++
 				}
 			}
-			if v := dur[i]; v >= 0 {
-				a.dur += v
-				a.nDur++
-			}
+			addKnown(&a.dur, &a.nDur, dur[i])
 			a.turns += turns[i]
 			a.tools += tools[i]
 			a.errs += nerr[i]
-			if v := in[i]; v >= 0 {
-				a.in += v
-				a.nIn++
-			}
-			if v := out[i]; v >= 0 {
-				a.out += v
-				a.nOut++
-			}
-			if v := rea[i]; v >= 0 {
-				a.reasoning += v
-				a.nReasoning++
-			}
-			if v := cac[i]; v >= 0 {
-				a.cached += v
-				a.nCached++
-			}
-			if v := tot[i]; v >= 0 {
-				a.total += v
-				a.nTotal++
-			}
+			addKnown(&a.in, &a.nIn, in[i])
+			addKnown(&a.out, &a.nOut, out[i])
+			addKnown(&a.reasoning, &a.nReasoning, rea[i])
+			addKnown(&a.cached, &a.nCached, cac[i])
+			addKnown(&a.total, &a.nTotal, tot[i])
 			if c := cost[i]; !math.IsNaN(c) {
 				a.cost += c
 				a.costN++

@@ -130,13 +130,9 @@ func graderScan(src Source, r store.Run, sl *Slicing) (graderPart, error) {
 		local = append(local[:0], make([]*graderAcc, ng*len(d.Values))...)
 		passed, score := b.Bool("passed"), b.Float("score")
 		for i := 0; i < b.N; i++ {
-			gi := int32(0)
-			if rows != nil {
-				if row := b.Row0 + int64(i); row >= int64(len(rows)) || rows[row] < 0 {
-					continue
-				} else {
-					gi = rows[row]
-				}
+			gi, ok := groupAt(rows, b.Row0+int64(i))
+			if !ok {
+				continue
 			}
 			k := int(gi)*len(d.Values) + int(d.Index[i])
 			a := local[k]

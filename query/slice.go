@@ -225,3 +225,15 @@ func childGroups(src Source, runID string, sl *Slicing, rowCol, lenCol string, l
 	})
 	return rows, groups, err
 }
+
+// groupAt is the group of child row row under childGroups' answer (0 without groups); ok is
+// false when the row's outcome is filtered out.
+func groupAt(rows []int32, row int64) (int32, bool) {
+	if rows == nil {
+		return 0, true
+	}
+	if row >= int64(len(rows)) || rows[row] < 0 {
+		return 0, false
+	}
+	return rows[row], true
+}

@@ -121,13 +121,9 @@ func toolScan(src Source, r store.Run, sl *Slicing) (map[string]*toolAcc, error)
 		seenModel := make([]map[int32]bool, len(local))
 		success, dur := b.Bool("success"), b.Int("duration_ms")
 		for i := 0; i < b.N; i++ {
-			gi := int32(0)
-			if rows != nil {
-				if row := b.Row0 + int64(i); row >= int64(len(rows)) || rows[row] < 0 {
-					continue
-				} else {
-					gi = rows[row]
-				}
+			gi, ok := groupAt(rows, b.Row0+int64(i))
+			if !ok {
+				continue
 			}
 			ti := int(gi)*len(td.Values) + int(td.Index[i])
 			a := local[ti]
