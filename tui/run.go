@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"github.com/charmbracelet/x/ansi"
 	"math"
@@ -12,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/evals-dev/evals/format"
 	"github.com/evals-dev/evals/query"
+	"github.com/evals-dev/evals/store"
 )
 
 var runTabs = []string{"ranking", "graders", "tools", "matrix", "outcomes"}
@@ -34,6 +36,7 @@ type runScreen struct {
 	remote   bool
 	asked    string // the grid's question the listed outcomes answer
 	fetching bool   // a next window is on its way
+	cancel   func() // stops the outcomes query in flight
 	width    int
 	height   int
 	// by is the tag the ranking is grouped by ("" for none); b cycles through the run's
@@ -92,12 +95,31 @@ func (s *runScreen) loadTab() tea.Cmd {
 		p := s.remoteParams()
 		s.asked = s.grids[4].question()
 		asked := s.asked
+		src = s.cancellable(src)
 		return s.m.track(load(s, func() (outcomeList, error) {
 			l, err := listOutcomes(src, p)
 			l.asked = asked
 			return l, err
 		}))
 	}
+}
+
+// cancellable gives the outcomes tab's next query a source of its own context and cancels
+// the one before: a filter typed again stops the scan of the one it replaces.
+func (s *runScreen) cancellable(src query.Source) query.Source {
+	if s.cancel != nil {
+		s.cancel()
+		s.cancel = nil
+	}
+	st, ok := src.(interface {
+		WithContext(context.Context) *store.Store
+	})
+	if !ok {
+		return src
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	return st.WithContext(ctx)
 }
 
 // remoteParams is the outcomes tab's question for the query: the drill's filter, and once
@@ -281,7 +303,7 @@ func (s *runScreen) loadedValue(v any) tea.Cmd {
 		s.fillMatrix(v)
 	case outcomeList:
 		if s.remote && v.asked != s.asked {
-			return nil // a late answer to a question since replaced
+			return nil // a late answer to a question since replaced (its scan was cancelled)
 		}
 		s.total = v.total
 		if v.total > len(v.items) {

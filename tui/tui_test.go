@@ -466,3 +466,20 @@ func TestLateAnswersAndHelp(t *testing.T) {
 		t.Errorf("help without pgup:\n%s", s)
 	}
 }
+
+// TestSupersededQueryIsCancelled: a new outcomes query cancels the scan of the one before.
+func TestSupersededQueryIsCancelled(t *testing.T) {
+	m := newTestModel(120, 30)
+	settle(m, m.Init())
+	press(m, "enter", "5")
+	rs := m.top().(*runScreen)
+	first := rs.cancellable(demo)
+	second := rs.cancellable(demo)
+	p := query.OutcomesParams{Runs: []string{rs.detail.ID}, Text: []string{"qwen3"}, Limit: 10}
+	if _, err := query.Outcomes(first, p); err == nil {
+		t.Error("the superseded query's scan was not cancelled")
+	}
+	if _, err := query.Outcomes(second, p); err != nil {
+		t.Errorf("the current query: %v", err)
+	}
+}
