@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"os"
 	"slices"
 	"strings"
 
@@ -12,19 +11,15 @@ import (
 // Dynamic completions, from the store the command line names: run references, models,
 // metrics and graders. Completion never fails loudly: no store, no suggestions.
 
-func (f *Factory) completionStore() (*query.Source, bool) {
-	if f.StorePath == "" {
-		f.StorePath = os.Getenv("EVALS_STORE")
-	}
-	if f.StorePath == "" {
-		f.StorePath = ".evals"
-	}
+// completionStore opens the store for a completion: the flags are parsed, but the root's
+// PersistentPreRunE (which fills the store's default) has not run.
+func (f *Factory) completionStore() (query.Source, bool) {
+	f.resolveStorePath()
 	s, err := f.Store()
 	if err != nil {
 		return nil, false
 	}
-	var src query.Source = s
-	return &src, true
+	return s, true
 }
 
 // completeRuns offers run ids (described by their names), latest and latest~1.
@@ -34,7 +29,7 @@ func completeRuns(f *Factory) cobra.CompletionFunc {
 		if !ok {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		runs, _, err := (*src).Runs()
+		runs, _, err := src.Runs()
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
@@ -55,7 +50,7 @@ func completeFromRanking(f *Factory, graders bool) cobra.CompletionFunc {
 		}
 		var names []string
 		if graders {
-			g, err := query.GradersOf(*src, query.Scope{})
+			g, err := query.GradersOf(src, query.Scope{})
 			if err != nil {
 				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
@@ -63,7 +58,7 @@ func completeFromRanking(f *Factory, graders bool) cobra.CompletionFunc {
 				names = append(names, x.Name)
 			}
 		} else {
-			r, err := query.RankingOf(*src, query.Scope{})
+			r, err := query.RankingOf(src, query.Scope{})
 			if err != nil {
 				return nil, cobra.ShellCompDirectiveNoFileComp
 			}

@@ -36,6 +36,16 @@ type Factory struct {
 	opened *store.Store
 }
 
+// resolveStorePath fills the store's path when --store did not: EVALS_STORE, else ./.evals.
+func (f *Factory) resolveStorePath() {
+	if f.StorePath == "" {
+		f.StorePath = os.Getenv("EVALS_STORE")
+	}
+	if f.StorePath == "" {
+		f.StorePath = ".evals"
+	}
+}
+
 // Store opens the store chosen by --store, EVALS_STORE or --demo, for reading: a local
 // store that does not exist is not_found (a typo must not read as an empty store).
 func (f *Factory) Store() (*store.Store, error) {

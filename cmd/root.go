@@ -85,12 +85,7 @@ On a terminal, evals without a command opens the explorer.`,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			tuneGC(cmd.Name())
-			if f.StorePath == "" {
-				f.StorePath = os.Getenv("EVALS_STORE")
-			}
-			if f.StorePath == "" {
-				f.StorePath = ".evals"
-			}
+			f.resolveStorePath()
 			switch f.Color {
 			case "auto", "always", "never":
 			default:

@@ -179,23 +179,26 @@ func Matrix(m query.Matrix) Doc {
 				row = append(row, "·")
 				continue
 			}
-			// Every cell ends in one marker column, so that a flaky "~" shifts nothing;
-			// a cell whose every rated trial errored says so instead of a 0.0% that reads
-			// as a failure.
-			v := MetricValue(m.Metric, c.Value)
-			switch {
-			case c.Status == query.CellError && m.Metric.ID == "pass_rate":
-				v = "err "
-			case slices.Contains(c.Flags, "flaky"):
-				v += "~"
-			default:
-				v += " "
-			}
-			row = append(row, v)
+			row = append(row, MatrixCellText(m.Metric, c))
 		}
 		t.Rows = append(t.Rows, row)
 	}
 	return Doc{Sections: []Section{{Title: scopeTitle("Matrix of "+m.Metric.Label, m.RunIDs) + "  (· no outcomes, ~ flaky, err every trial errored)", Table: t}}}
+}
+
+// MatrixCellText is a matrix cell as the terminal shows it (the CLI's table and the
+// explorer): the value and one marker column, so that a flaky "~" shifts nothing; a
+// pass-rate cell whose every rated trial errored reads "err", not a 0.0% that reads as a
+// failure.
+func MatrixCellText(m query.Metric, c *query.MatrixCell) string {
+	v := MetricValue(m, c.Value)
+	switch {
+	case c.Status == query.CellError && m.ID == "pass_rate":
+		return "err "
+	case slices.Contains(c.Flags, "flaky"):
+		return v + "~"
+	}
+	return v + " "
 }
 
 // Outcomes renders a page of outcomes.

@@ -164,8 +164,8 @@ type vallyToolEvent struct {
 	Error           string          `json:"error"`
 }
 
-// vallyFiles are the Results API files of a folder: every JSON file whose shape is one.
-func vallyFiles(dir string) ([]string, error) {
+// filesOf lists the JSON files of a folder that are of one format (saved API pages).
+func filesOf(dir, format string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -176,7 +176,7 @@ func vallyFiles(dir string) ([]string, error) {
 			continue
 		}
 		p := filepath.Join(dir, e.Name())
-		if f, err := Detect(p); err == nil && f == FormatVally {
+		if f, err := Detect(p); err == nil && f == format {
 			out = append(out, p)
 		}
 	}
@@ -187,7 +187,7 @@ func vallyFiles(dir string) ([]string, error) {
 // (a detail's grader evidence wins over a page's summary), run summaries and details,
 // trajectories and tool events; one run per runId.
 func readVally(path string) ([]built, []string, error) {
-	files, err := vallyFiles(filepath.Dir(path))
+	files, err := filesOf(filepath.Dir(path), FormatVally)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -623,19 +623,9 @@ type evalListPage struct {
 // passed/failed the verdict, error an errored outcome, skipped skipped, pending pending;
 // feedback the evaluator's evidence.
 func readEvalList(path string) ([]built, []string, error) {
-	dir := filepath.Dir(path)
-	entries, err := os.ReadDir(dir)
+	files, err := filesOf(filepath.Dir(path), FormatEvalList)
 	if err != nil {
 		return nil, nil, err
-	}
-	var files []string
-	for _, e := range entries {
-		p := filepath.Join(dir, e.Name())
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".json") {
-			if f, err := Detect(p); err == nil && f == FormatEvalList {
-				files = append(files, p)
-			}
-		}
 	}
 	type acc struct {
 		outs     []*store.Outcome

@@ -401,17 +401,23 @@ func perRun[T any](src Source, runs []store.Run, fn func(store.Run) (T, error)) 
 	return parallel(src, runs, fn)
 }
 
+// workersFor is how many scans run at once: a core each, or more where the source says so
+// (a bucket store waits on the network).
+func workersFor(src Source) int {
+	w := runtime.GOMAXPROCS(0)
+	if ps, ok := src.(parallelSource); ok {
+		w = max(w, ps.Parallelism())
+	}
+	return w
+}
+
 // parallel calls fn on each item on as many goroutines as the source can use, and returns
 // the answers in the items' order (the first error, if any).
 func parallel[T, I any](src Source, items []I, fn func(I) (T, error)) ([]T, error) {
 	out := make([]T, len(items))
 	errsOut := make([]error, len(items))
 	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
-	if ps, ok := src.(parallelSource); ok {
-		workers = max(workers, ps.Parallelism())
-	}
-	sem := make(chan struct{}, workers)
+	sem := make(chan struct{}, workersFor(src))
 	for i, it := range items {
 		wg.Add(1)
 		sem <- struct{}{}

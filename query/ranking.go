@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"github.com/evals-dev/evals/store"
 	"math"
-	"runtime"
 	"slices"
 )
 
@@ -294,10 +293,7 @@ var sharesPerRun int
 // splitRuns cuts runs into shares: whole runs when there are enough of them to keep every
 // core busy, else each large run in as many shares as there are cores.
 func splitRuns(runs []store.Run, src Source) []share {
-	workers := runtime.GOMAXPROCS(0)
-	if ps, ok := src.(parallelSource); ok {
-		workers = max(workers, ps.Parallelism())
-	}
+	workers := workersFor(src)
 	out := make([]share, 0, len(runs))
 	for _, r := range runs {
 		n := r.Summary.OutcomeCount

@@ -319,20 +319,16 @@ func handleExport(s *server, r *http.Request, run store.Run) (result, error) {
 	// one page in memory whatever the size of the run.
 	src := s.d.Store
 	name := "evals-" + run.ID + "." + kind.ext
-	if kind.ext == "md" {
-		ex, err := exportHead(src, run.ID)
-		if err != nil {
-			return result{}, err
-		}
+	ex, err := exportHead(src, run.ID)
+	if err != nil {
+		return result{}, err
+	}
+	if kind.ext == "md" { // the report has no outcome list
 		return result{contentType: kind.contentType, filename: name, stream: func(w io.Writer) error {
 			d := format.Report(ex.Run, ex.Ranking, ex.Graders, ex.Tools)
 			d.Sections = append(d.Sections, format.ReviewsSection(ex.Reviews))
 			return format.WriteMarkdown(w, d)
 		}}, nil
-	}
-	ex, err := exportHead(src, run.ID)
-	if err != nil {
-		return result{}, err
 	}
 	return result{contentType: kind.contentType, filename: name, stream: func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 64<<10)

@@ -389,16 +389,7 @@ func (s *runScreen) fillMatrix(v query.Matrix) {
 				cells, rates = append(cells, "·"), append(rates, nil)
 				continue
 			}
-			// One marker column for every cell (a flaky ~ shifts nothing); a cell whose
-			// every trial errored says err, not a 0.0% that reads as a failure.
-			t := format.Pct(c.Value) + " "
-			switch {
-			case c.Status == query.CellError:
-				t = "err "
-			case slices.Contains(c.Flags, "flaky"):
-				t = format.Pct(c.Value) + "~"
-			}
-			cells, rates = append(cells, t), append(rates, c.Value)
+			cells, rates = append(cells, format.MatrixCellText(v.Metric, c)), append(rates, c.Value)
 			failed = failed || c.Value != nil && *c.Value < 1
 		}
 		rows = append(rows, row{cells: cells, value: stim, failed: failed, rates: rates})
