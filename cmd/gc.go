@@ -9,7 +9,7 @@ import (
 // tuneGC sets the collector for the command about to run, unless GOGC or GOMEMLIMIT say
 // otherwise. Queries are short and allocate in bursts (a scan's batches, a JSON answer):
 // collect less often, under a 1 GB ceiling. Commands that write a run hold a chunk of it
-// in memory on purpose and set their own limit (import: 300 MB).
+// in memory on purpose and set their own limit (import: 250 MB).
 func tuneGC(command string) {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return

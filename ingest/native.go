@@ -34,7 +34,7 @@ const maxLine = DefaultMaxLine
 
 // inFlight bounds the bytes of lines read but not yet handed to the writer: the reader
 // waits while the parsers and the writer catch up, so memory does not grow with the input.
-const inFlight = 32 << 20
+const inFlight = 16 << 20
 
 // Options tune an import.
 type Options struct {

@@ -11,7 +11,8 @@ const SchemaVersion = 1
 // with no codec (smaller than zstd, nearly as fast as plain), and floats, booleans and
 // dictionary-encoded strings (model, stimulus, grader, tool: aggregated by dictionary
 // index) are stored uncompressed. Text read only for detail (input, output, evidence,
-// arguments) uses zstd; outcome ids use snappy.
+// arguments) carries no codec tag and takes the writer's default, textCodec (ZSTD at its
+// fastest level, textcodec.go); outcome ids use snappy.
 
 // OutcomeRow is one row of outcomes.parquet: one trial of one stimulus by one model.
 type OutcomeRow struct {
@@ -46,11 +47,11 @@ type OutcomeRow struct {
 	// (sorted keys; "" for none): few distinct values per run, so the dictionary holds them
 	// and a slice groups by dictionary index. Stores written before it have no such column
 	// and read as untagged.
-	Tags     string `parquet:"tags,dict,zstd"`
-	Error    string `parquet:"error,zstd"`
-	Input    string `parquet:"input,zstd"`
-	Output   string `parquet:"output,zstd"`
-	Expected string `parquet:"expected,zstd"`
+	Tags     string `parquet:"tags,dict"`
+	Error    string `parquet:"error"`
+	Input    string `parquet:"input"`
+	Output   string `parquet:"output"`
+	Expected string `parquet:"expected"`
 }
 
 // GraderRow is one row of graders.parquet: one grader's verdict on one outcome.
@@ -65,7 +66,7 @@ type GraderRow struct {
 	Passed     *bool    `parquet:"passed,optional,uncompressed"`
 	Score      *float64 `parquet:"score,optional,uncompressed"`
 	Weight     float64  `parquet:"weight,uncompressed"`
-	Evidence   string   `parquet:"evidence,zstd"`
+	Evidence   string   `parquet:"evidence"`
 }
 
 // ToolCallRow is one row of tool_calls.parquet: one tool invocation in a trajectory.
@@ -81,9 +82,9 @@ type ToolCallRow struct {
 	ArgsBytes   int64  `parquet:"args_bytes,delta,uncompressed"`
 	ResultBytes int64  `parquet:"result_bytes,delta,uncompressed"`
 	DurationMs  *int64 `parquet:"duration_ms,optional,uncompressed"`
-	Error       string `parquet:"error,zstd"`
-	Arguments   string `parquet:"arguments,zstd"`
-	Result      string `parquet:"result,zstd"`
+	Error       string `parquet:"error"`
+	Arguments   string `parquet:"arguments"`
+	Result      string `parquet:"result"`
 }
 
 // EventRow is one row of events.parquet: one trajectory event, read only for one outcome.
@@ -94,10 +95,10 @@ type EventRow struct {
 	TS         int64  `parquet:"ts,timestamp(millisecond),delta,uncompressed"`
 	Type       string `parquet:"type,dict,uncompressed"`
 	Role       string `parquet:"role,dict,uncompressed"`
-	Content    string `parquet:"content,zstd"`
+	Content    string `parquet:"content"`
 	Tool       string `parquet:"tool,dict,uncompressed"`
 	ToolCallID string `parquet:"tool_call_id,snappy"`
-	Data       string `parquet:"data,zstd"`
+	Data       string `parquet:"data"`
 }
 
 // File names inside a run folder.

@@ -271,3 +271,47 @@ func TestScanStopsWhenContextIsDone(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestColumnCodecs: text columns are ZSTD (textCodec, the writer's default), the columns
+// a scan reads are stored as schema.go says, and every file reads back whole.
+func TestColumnCodecs(t *testing.T) {
+	root := t.TempDir()
+	r := writeRun(t, root, "codecs", sampleOutcomes(500))
+	want := map[string]map[string]string{
+		outcomesFile:  {"input": "ZSTD", "output": "ZSTD", "expected": "ZSTD", "error": "ZSTD", "tags": "ZSTD", "model": "UNCOMPRESSED", "duration_ms": "UNCOMPRESSED", "outcome_id": "SNAPPY"},
+		gradersFile:   {"evidence": "ZSTD", "grader": "UNCOMPRESSED"},
+		toolCallsFile: {"arguments": "ZSTD", "result": "ZSTD", "error": "ZSTD", "tool": "UNCOMPRESSED"},
+		eventsFile:    {"content": "ZSTD", "data": "ZSTD"},
+	}
+	for file, cols := range want {
+		f, err := os.Open(filepath.Join(root, "runs", r.ID, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, _ := f.Stat()
+		pf, err := parquet.OpenFile(f, st.Size())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, rg := range pf.Metadata().RowGroups {
+			for _, c := range rg.Columns {
+				got[c.MetaData.PathInSchema[0]] = c.MetaData.Codec.String()
+			}
+		}
+		for col, codec := range cols {
+			if got[col] != codec {
+				t.Errorf("%s %s: codec %s, want %s", file, col, got[col], codec)
+			}
+		}
+		f.Close()
+	}
+	// And the text reads back.
+	d, err := Open(root).Outcome(OutcomeID(r.ID, 3), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Output == "" || len(d.Events) != 2 || d.Events[1].Content != "yo" {
+		t.Fatalf("detail read back wrong: %+v", d)
+	}
+}

@@ -98,7 +98,8 @@ func NewWriter(root string, meta Run) (*Writer, error) {
 		}
 		return f, err
 	}
-	kv := parquet.KeyValueMetadata("evals.schema_version", strconv.Itoa(SchemaVersion))
+	kv := writerOptions{parquet.KeyValueMetadata("evals.schema_version", strconv.Itoa(SchemaVersion)),
+		parquet.Compression(textCodec)} // for the text columns, which carry no codec tag
 	// Text columns carry no page bounds: nothing searches them by range, and parquet-go
 	// keeps every page's min and max until the file closes, so a run of long outputs would
 	// hold a copy of each in memory (2 GB of 1 MB lines held 1.2 GB).
