@@ -73,6 +73,90 @@ SELECT tool, sum(calls) AS calls, sum(ok) AS ok, count(*) AS outcomes, avg(o.v) 
 FROM t JOIN o USING (outcome_id) GROUP BY tool ORDER BY calls DESC, tool`, outcomes, calls)
 }
 
+// compareSQL is evals compare NEW OLD --json: one row per stimulus with every subject's
+// (run × model) cell: status, pass rate with its Wilson interval, flakiness and the means.
+// DuckDB writes the JSON itself (COPY … TO stdout), as evals does. The per-pair summaries
+// (a few numbers per model) are left out: the cells are the work.
+func compareSQL(newRun, oldRun string) string {
+	return fmt.Sprintf(`COPY (
+WITH o AS (SELECT run_id, model, stimulus, status, passed, duration_ms, turns, tool_calls, input_tokens, output_tokens, total_tokens, cost_usd
+  FROM read_parquet(['%[1]s', '%[2]s'])),
+c AS (SELECT stimulus, run_id || ':' || model AS subject,
+  count(*) FILTER (WHERE status <> 'skipped') AS n,
+  count(*) FILTER (WHERE status = 'error' OR (status = 'success' AND passed IS NOT NULL)) AS rated,
+  count(*) FILTER (WHERE status = 'success' AND passed) AS pass,
+  count(*) FILTER (WHERE status = 'error') AS errors,
+  avg(duration_ms) FILTER (WHERE status <> 'skipped') AS dur, avg(turns) FILTER (WHERE status <> 'skipped') AS turns,
+  avg(tool_calls) FILTER (WHERE status <> 'skipped') AS tools, avg(input_tokens) FILTER (WHERE status <> 'skipped') AS tin,
+  avg(output_tokens) FILTER (WHERE status <> 'skipped') AS tout, avg(total_tokens) FILTER (WHERE status <> 'skipped') AS ttot,
+  avg(cost_usd) FILTER (WHERE status <> 'skipped') AS cost
+  FROM o GROUP BY ALL),
+w AS (SELECT *, pass::DOUBLE / nullif(rated, 0) AS p, 3.841458820694124 AS z2 FROM c)
+SELECT stimulus, map_from_entries(list({'k': subject, 'v': {
+  'status': CASE WHEN n = 0 THEN 'skipped' WHEN rated = 0 THEN 'ungraded' WHEN errors = rated THEN 'error' WHEN p >= 0.5 THEN 'ok' ELSE 'failed' END,
+  'sampleSize': rated, 'passRate': round(p, 6),
+  'low': round(greatest(0, (p + z2 / (2 * rated) - sqrt(z2) * sqrt(p * (1 - p) / rated + z2 / (4 * rated * rated))) / (1 + z2 / rated)), 6),
+  'high': round(least(1, (p + z2 / (2 * rated) + sqrt(z2) * sqrt(p * (1 - p) / rated + z2 / (4 * rated * rated))) / (1 + z2 / rated)), 6),
+  'flaky': p > 0 AND p < 1, 'meanDurationMs': dur, 'meanTurns': turns, 'meanToolCalls': tools, 'errorCount': errors,
+  'meanInputTokens': tin, 'meanOutputTokens': tout, 'meanTotalTokens': ttot, 'meanCostUsd': cost}} ORDER BY subject)) AS cells
+FROM w GROUP BY stimulus ORDER BY stimulus
+) TO '/dev/stdout' (FORMAT json)`, newRun, oldRun)
+}
+
+// checkCompare: the same stimuli, and in every cell the same status, pass rate and interval.
+func checkCompare(e, d []byte) error {
+	type cell struct {
+		Status           string
+		SampleSize       int64
+		PassRate         *float64
+		PassRateInterval *struct{ Low, High float64 }
+		Low, High        float64
+		MeanDurationMs   float64
+	}
+	var ev struct {
+		Rows []struct {
+			Stimulus string
+			Cells    map[string]cell
+		}
+	}
+	if err := json.Unmarshal(e, &ev); err != nil {
+		return err
+	}
+	byName := map[string]map[string]cell{}
+	for _, r := range ev.Rows {
+		byName[r.Stimulus] = r.Cells
+	}
+	dec := json.NewDecoder(strings.NewReader(string(d)))
+	i := 0
+	for ; dec.More(); i++ { // evals orders rows by change, DuckDB by name
+		var row struct {
+			Stimulus string
+			Cells    map[string]cell
+		}
+		if err := dec.Decode(&row); err != nil {
+			return err
+		}
+		cells, ok := byName[row.Stimulus]
+		if !ok {
+			return fmt.Errorf("stimulus %q: not in evals's rows", row.Stimulus)
+		}
+		for subj, dc := range row.Cells {
+			ec, ok := cells[subj]
+			if !ok || ec.Status != dc.Status || ec.SampleSize != dc.SampleSize || !approx(ec.MeanDurationMs, dc.MeanDurationMs) {
+				return fmt.Errorf("%s %s: evals %+v, duckdb %+v", row.Stimulus, subj, ec, dc)
+			}
+			if (ec.PassRate == nil) != (dc.PassRate == nil) || ec.PassRate != nil && (!approx(*ec.PassRate, *dc.PassRate) ||
+				!approx(ec.PassRateInterval.Low, dc.Low) || !approx(ec.PassRateInterval.High, dc.High)) {
+				return fmt.Errorf("%s %s: pass rate or interval differs", row.Stimulus, subj)
+			}
+		}
+	}
+	if i != len(ev.Rows) {
+		return fmt.Errorf("%d stimuli, duckdb %d", len(ev.Rows), i)
+	}
+	return nil
+}
+
 func compare(args []string) error {
 	fs := flag.NewFlagSet("compare", flag.ExitOnError)
 	dir := fs.String("store", "", "store directory")
@@ -91,6 +175,10 @@ func compare(args []string) error {
 	}
 	self, _ := os.Executable()
 	var cases []benchCase
+	if len(runs) > 1 {
+		cases = append(cases, benchCase{"compare", []string{"compare", runs[0].ID, runs[1].ID},
+			compareSQL(glob(*dir, runs[0].ID, "outcomes.parquet"), glob(*dir, runs[1].ID, "outcomes.parquet")), checkCompare})
+	}
 	for _, scope := range []struct{ name, run, flag string }{{"latest", latest, "latest"}, {"all", "", "all"}} {
 		cases = append(cases,
 			benchCase{"ranking " + scope.name, []string{"ranking", "--run", scope.flag}, rankingSQL(glob(*dir, scope.run, "outcomes.parquet"), ""), checkRanking},

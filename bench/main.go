@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -152,6 +153,10 @@ func duckq(args []string) error {
 		return err
 	}
 	defer db.Close()
+	if strings.HasPrefix(args[0], "COPY") { // DuckDB writes the answer itself
+		_, err := db.ExecContext(context.Background(), args[0])
+		return err
+	}
 	rows, err := db.QueryContext(context.Background(), args[0])
 	if err != nil {
 		return err
