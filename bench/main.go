@@ -12,9 +12,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"strings"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
