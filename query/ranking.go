@@ -3,6 +3,7 @@ package query
 import (
 	"cmp"
 	"github.com/evals-dev/evals/store"
+	"maps"
 	"math"
 	"slices"
 )
@@ -132,8 +133,13 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 	ks := map[string]*kStats{}
 	// Stimuli are clusters by name across runs: the same stimulus in two runs is one
 	// cluster (the conservative choice: larger clusters, wider intervals).
-	stimID := map[string]int32{}
-	var stimNames []string
+	var most int64 // the union has at least as many stimuli as the largest run
+	for _, r := range runs {
+		most = max(most, r.Summary.StimulusCount)
+	}
+	most = min(most, 1<<20)
+	stimID := make(map[string]int32, most)
+	stimNames := make([]string, 0, most)
 	perStim := map[string][]Cluster{}
 	var local []int32
 	splitCells := map[splitCell][]passCount{} // the cells of runs scanned in shares, by stimulus
@@ -145,17 +151,10 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 			}
 			totals[name].merge(&p.accs[m])
 			ks[name].merge(p.ks[m])
-			cl := perStim[name]
-			if len(cl) < len(stimNames) {
-				cl = append(cl, make([]Cluster, len(stimNames)-len(cl))...)
-			}
+			cl := extend(perStim[name], len(stimNames), int(most))
 			var cells []passCount // this run's cells of the model, by stimulus, when it is in shares
 			if !p.share.whole {
-				key := splitCell{p.share.run.ID, name}
-				cells = splitCells[key]
-				if len(cells) < len(stimNames) {
-					cells = append(cells, make([]passCount, len(stimNames)-len(cells))...)
-				}
+				cells = extend(splitCells[splitCell{p.share.run.ID, name}], len(stimNames), int(most))
 			}
 			for _, c := range p.counts[m] {
 				g := local[c.s]
@@ -172,9 +171,27 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 			perStim[name] = cl
 		}
 	}
-	if trials > 1 {
-		for key, cells := range splitCells {
-			k := ks[key.model]
+	// What is left is per model (pass@k of the cells of runs read in shares, the clustered
+	// interval, then the paired difference to the leader): each model's work touches only
+	// its own sums, so it runs on every core.
+	splitOf := map[string][][]passCount{}
+	for key, cells := range splitCells {
+		splitOf[key.model] = append(splitOf[key.model], cells)
+	}
+	names := slices.Sorted(maps.Keys(totals))
+	out := Ranking{RunIDs: runIDs(runs), Trials: trials, Models: make([]ModelRank, len(names)), PartialRuns: []string{}}
+	for _, r := range runs {
+		if r.Partial != nil {
+			out.PartialRuns = append(out.PartialRuns, r.ID)
+		}
+	}
+	eachOf(src, len(names), func(i int) {
+		name := names[i]
+		k := ks[name]
+		for _, cells := range splitOf[name] {
+			if trials <= 1 {
+				break
+			}
 			for _, c := range cells {
 				if c.n == 0 {
 					continue
@@ -185,20 +202,14 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 				k.add(int64(c.n), int64(c.c))
 			}
 		}
-	}
-	out := Ranking{RunIDs: runIDs(runs), Trials: trials, Models: make([]ModelRank, 0, len(totals)), PartialRuns: []string{}}
-	for _, r := range runs {
-		if r.Partial != nil {
-			out.PartialRuns = append(out.PartialRuns, r.ID)
-		}
-	}
-	for name, a := range totals {
-		mr := rankOf(name, a)
+		mr := rankOf(name, totals[name])
 		mr.Model, mr.Slice = splitSliceName(name, sc.By)
-		mr.PassAtK, mr.PassHatK = ks[name].maps()
+		mr.PassAtK, mr.PassHatK = k.maps()
 		mr.PassRateInterval = roundInterval(RateInterval(perStim[name]))
+		out.Models[i] = mr
+	})
+	for _, mr := range out.Models {
 		out.ReviewedCount += mr.ReviewedCount
-		out.Models = append(out.Models, mr)
 	}
 	group := func(m ModelRank) string { return m.Slice.value() }
 	slices.SortFunc(out.Models, func(a, b ModelRank) int {
@@ -206,16 +217,20 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 	})
 	// Ranks and the paired difference to the leader, within each slice.
 	key := func(m ModelRank) string { return sliceName(m.Model, sc.By, group(m)) }
-	lead := 0
+	leads := make([]int, len(out.Models))
 	for i := range out.Models {
-		if i > 0 && group(out.Models[i]) != group(out.Models[i-1]) {
-			lead = i
+		if i > 0 && group(out.Models[i]) == group(out.Models[i-1]) {
+			leads[i] = leads[i-1]
+		} else {
+			leads[i] = i
 		}
-		out.Models[i].Rank = i - lead + 1
-		if i > lead && out.Models[lead].PassRate != nil {
+		out.Models[i].Rank = i - leads[i] + 1
+	}
+	eachOf(src, len(out.Models), func(i int) {
+		if lead := leads[i]; i > lead && out.Models[lead].PassRate != nil {
 			out.Models[i].VsLeader = vsLeader(perStim[key(out.Models[i])], perStim[key(out.Models[lead])])
 		}
-	}
+	})
 	return out, nil
 }
 
