@@ -236,7 +236,7 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 
 // vsLeader is the paired difference a − leader over the stimuli both rated, at 95%.
 func vsLeader(a, leader []Cluster) *VsLeader {
-	var d []float64
+	d := make([]float64, 0, min(len(a), len(leader)))
 	for s := range min(len(a), len(leader)) {
 		if a[s].Rated > 0 && leader[s].Rated > 0 {
 			d = append(d, float64(a[s].Passed)/float64(a[s].Rated)-float64(leader[s].Passed)/float64(leader[s].Rated))
