@@ -124,34 +124,43 @@ type Line struct {
 	Output     Text       `json:"output"`
 	Expected   Text       `json:"expected"`
 	// Tags are the outcome's own metadata; a stimulus's tags from the header fill in.
-	Tags    map[string]string `json:"tags"`
-	Graders []struct {
-		Name     string   `json:"name"`
-		Type     string   `json:"type"`
-		Passed   *bool    `json:"passed"`
-		Score    *float64 `json:"score"`
-		Weight   *float64 `json:"weight"`
-		Evidence string   `json:"evidence"`
-	} `json:"graders"`
-	ToolCalls []struct {
-		Tool        string `json:"tool"`
-		Success     *bool  `json:"success"`
-		DurationMs  *int64 `json:"durationMs"`
-		Error       string `json:"error"`
-		Arguments   Text   `json:"arguments"`
-		Result      Text   `json:"result"`
-		ArgsBytes   *int64 `json:"argsBytes"`
-		ResultBytes *int64 `json:"resultBytes"`
-	} `json:"toolCalls"`
-	Events []struct {
-		TS         *time.Time `json:"ts"`
-		Type       string     `json:"type"`
-		Role       string     `json:"role"`
-		Content    Text       `json:"content"`
-		Tool       string     `json:"tool"`
-		ToolCallID string     `json:"toolCallId"`
-		Data       Text       `json:"data"`
-	} `json:"events"`
+	Tags      map[string]string `json:"tags"`
+	Graders   []LineGrader      `json:"graders"`
+	ToolCalls []LineToolCall    `json:"toolCalls"`
+	Events    []LineEvent       `json:"events"`
+}
+
+// LineGrader is one grader's verdict on an outcome line.
+type LineGrader struct {
+	Name     string   `json:"name"`
+	Type     string   `json:"type"`
+	Passed   *bool    `json:"passed"`
+	Score    *float64 `json:"score"`
+	Weight   *float64 `json:"weight"`
+	Evidence string   `json:"evidence"`
+}
+
+// LineToolCall is one tool call of an outcome line.
+type LineToolCall struct {
+	Tool        string `json:"tool"`
+	Success     *bool  `json:"success"`
+	DurationMs  *int64 `json:"durationMs"`
+	Error       string `json:"error"`
+	Arguments   Text   `json:"arguments"`
+	Result      Text   `json:"result"`
+	ArgsBytes   *int64 `json:"argsBytes"`
+	ResultBytes *int64 `json:"resultBytes"`
+}
+
+// LineEvent is one trajectory event of an outcome line.
+type LineEvent struct {
+	TS         *time.Time `json:"ts"`
+	Type       string     `json:"type"`
+	Role       string     `json:"role"`
+	Content    Text       `json:"content"`
+	Tool       string     `json:"tool"`
+	ToolCallID string     `json:"toolCallId"`
+	Data       Text       `json:"data"`
 }
 
 // Usage holds token counts; a count left out was not recorded (null in the answers).
@@ -452,15 +461,19 @@ func newWriter(root string, h *Header, opt Options) (*store.Writer, error) {
 	return store.NewWriter(root, meta)
 }
 
-// parseLine decodes and validates one outcome line. goccy/go-json decodes it (twice
-// encoding/json's speed on this shape, bench/decoders); a line it refuses is decoded again
-// by encoding/json, whose errors say what is wrong in the words jsonProblem knows.
+// parseLine decodes and validates one outcome line. decodeLineFast answers lines in the
+// usual shape; goccy/go-json decodes the others (twice encoding/json's speed on this shape,
+// bench/decoders); a line it refuses is decoded again by encoding/json, whose errors say
+// what is wrong in the words jsonProblem knows.
 func parseLine(b []byte) (*store.Outcome, error) {
 	var l Line
-	if err := fastjson.Unmarshal(b, &l); err != nil {
+	if !decodeLineFast(b, &l) {
 		l = Line{}
-		if err := json.Unmarshal(b, &l); err != nil {
-			return nil, jsonProblem(err)
+		if err := fastjson.Unmarshal(b, &l); err != nil {
+			l = Line{}
+			if err := json.Unmarshal(b, &l); err != nil {
+				return nil, jsonProblem(err)
+			}
 		}
 	}
 	if l.Type != "" && l.Type != "outcome" {

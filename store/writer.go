@@ -55,10 +55,20 @@ type Writer struct {
 	done                   bool
 	replace                bool
 
-	outRows   []OutcomeRow
-	grdRows   []GraderRow
-	toolRows  []ToolCallRow
-	eventRows []EventRow
+	// Two sets of rows: the chunk being encoded in the background (encoding, whose result
+	// arrives on encoded) and the one being filled. Encoding one chunk while the next is
+	// read and decoded keeps both cores busy through an import.
+	sets    [2]rowSet
+	cur     int
+	encoded chan error
+}
+
+// rowSet holds one chunk's rows of the four files.
+type rowSet struct {
+	out    []OutcomeRow
+	grd    []GraderRow
+	tools  []ToolCallRow
+	events []EventRow
 }
 
 // NewRunID returns a fresh random run id: ten lowercase hex digits.
@@ -164,36 +174,67 @@ func (w *Writer) Add(o *Outcome) error {
 	return nil
 }
 
+// flush sorts the buffered outcomes, turns them into rows and hands the rows to a
+// background encode, after the previous chunk's encode has finished (the files take row
+// groups in order). The outcomes' memory goes with their rows.
 func (w *Writer) flush() error {
 	slices.SortStableFunc(w.buf, func(a, b *Outcome) int {
 		return cmp.Or(cmp.Compare(a.Model, b.Model), cmp.Compare(a.Stimulus, b.Stimulus), cmp.Compare(a.Trial, b.Trial))
 	})
-	w.outRows, w.grdRows, w.toolRows, w.eventRows = w.outRows[:0], w.grdRows[:0], w.toolRows[:0], w.eventRows[:0]
+	set := &w.sets[w.cur]
+	set.out, set.grd, set.tools, set.events = set.out[:0], set.grd[:0], set.tools[:0], set.events[:0]
 	for _, o := range w.buf {
-		w.rows(o)
+		w.rows(o, set)
 	}
-	// The four files are encoded and compressed at once, each on its own goroutine: one
-	// row group per chunk in every file (parquet-go holds a row group in memory until it
-	// is flushed, so this bounds the writer's memory whatever the size of the run).
+	clear(w.buf)
+	w.buf, w.bufSize = w.buf[:0], 0
+	if err := w.wait(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	w.encoded = done
+	w.cur ^= 1
+	go func() { done <- w.encode(set) }()
+	return nil
+}
+
+// wait waits for the background encode, if any, and returns its error.
+func (w *Writer) wait() error {
+	if w.encoded == nil {
+		return nil
+	}
+	err := <-w.encoded
+	w.encoded = nil
+	return err
+}
+
+// encode writes one chunk as a row group of each file. The four files are encoded and
+// compressed at once, each on its own goroutine (parquet-go holds a row group in memory
+// until it is flushed, so a row group per chunk bounds the writer's memory whatever the
+// size of the run).
+func (w *Writer) encode(set *rowSet) error {
 	var wg sync.WaitGroup
 	errOut := make([]error, 4)
 	for i, job := range []func() error{
-		func() error { return writeGroup(w.out, w.outRows, "outcomes") },
-		func() error { return writeGroup(w.grd, w.grdRows, "grader results") },
-		func() error { return writeGroup(w.tools, w.toolRows, "tool calls") },
-		func() error { return writeGroup(w.events, w.eventRows, "events") },
+		func() error { return writeGroup(w.out, set.out, "outcomes") },
+		func() error { return writeGroup(w.grd, set.grd, "grader results") },
+		func() error { return writeGroup(w.tools, set.tools, "tool calls") },
+		func() error { return writeGroup(w.events, set.events, "events") },
 	} {
 		wg.Add(1)
 		go func() { defer wg.Done(); errOut[i] = job() }()
 	}
 	wg.Wait()
+	// The rows point into the chunk's outcomes: let them go before the set is reused.
+	clear(set.out)
+	clear(set.grd)
+	clear(set.tools)
+	clear(set.events)
 	for _, err := range errOut {
 		if err != nil {
 			return err
 		}
 	}
-	clear(w.buf)
-	w.buf, w.bufSize = w.buf[:0], 0
 	return nil
 }
 
@@ -209,7 +250,7 @@ func writeGroup[T any](pw *parquet.GenericWriter[T], rows []T, what string) erro
 }
 
 // rows converts one outcome into its rows and updates the summary.
-func (w *Writer) rows(o *Outcome) {
+func (w *Writer) rows(o *Outcome, set *rowSet) {
 	id := OutcomeID(w.meta.ID, w.next)
 	w.next++
 	trial := int32(o.Trial)
@@ -217,7 +258,7 @@ func (w *Writer) rows(o *Outcome) {
 	if toolCalls == 0 {
 		toolCalls = len(o.ToolCalls)
 	}
-	w.outRows = append(w.outRows, OutcomeRow{
+	set.out = append(set.out, OutcomeRow{
 		RunID: w.meta.ID, OutcomeID: id, Stimulus: o.Stimulus, Model: o.Model, Trial: trial,
 		Status: o.Status, Passed: o.Passed, Score: o.Score, DurationMs: o.DurationMs,
 		Turns: int32(o.Turns), ToolCalls: int32(toolCalls), Errors: int32(o.Errors),
@@ -230,13 +271,13 @@ func (w *Writer) rows(o *Outcome) {
 		Error: o.Error, Input: o.Input, Output: o.Output, Expected: o.Expected,
 	})
 	for _, g := range o.Graders {
-		w.grdRows = append(w.grdRows, GraderRow{
+		set.grd = append(set.grd, GraderRow{
 			RunID: w.meta.ID, OutcomeID: id, Stimulus: o.Stimulus, Model: o.Model, Trial: trial,
 			Grader: g.Name, GraderType: g.Type, Passed: g.Passed, Score: g.Score, Weight: g.Weight, Evidence: g.Evidence,
 		})
 	}
 	for i, t := range o.ToolCalls {
-		w.toolRows = append(w.toolRows, ToolCallRow{
+		set.tools = append(set.tools, ToolCallRow{
 			RunID: w.meta.ID, OutcomeID: id, Stimulus: o.Stimulus, Model: o.Model, Trial: trial, Seq: int32(i),
 			Tool: t.Tool, Success: t.Success, ArgsBytes: t.ArgsBytes, ResultBytes: t.ResultBytes,
 			DurationMs: t.DurationMs, Error: t.Error, Arguments: t.Arguments, Result: t.Result,
@@ -247,7 +288,7 @@ func (w *Writer) rows(o *Outcome) {
 		if !e.TS.IsZero() {
 			ts = e.TS.UnixMilli()
 		}
-		w.eventRows = append(w.eventRows, EventRow{
+		set.events = append(set.events, EventRow{
 			RunID: w.meta.ID, OutcomeID: id, Seq: int32(i), TS: ts, Type: e.Type, Role: e.Role,
 			Content: e.Content, Tool: e.Tool, ToolCallID: e.ToolCallID, Data: e.Data,
 		})
@@ -327,6 +368,7 @@ func DisplayStatus(status string, passed *bool) string {
 
 // Abort removes everything written so far. It is safe to call more than once.
 func (w *Writer) Abort() {
+	_ = w.wait() // the files are closed under no encode
 	for _, f := range w.files {
 		_ = f.Close()
 	}
@@ -399,6 +441,9 @@ func (w *Writer) finish() error {
 		if err := w.flush(); err != nil {
 			return err
 		}
+	}
+	if err := w.wait(); err != nil {
+		return err
 	}
 	for _, c := range []interface{ Close() error }{w.out, w.grd, w.tools, w.events} {
 		if err := c.Close(); err != nil {
