@@ -103,6 +103,82 @@ FROM w GROUP BY stimulus ORDER BY stimulus
 ) TO '/dev/stdout' (FORMAT json)`, newRun, oldRun)
 }
 
+// matrixSQL is evals matrix --json (pass rate): one row per stimulus with each model's cell
+// (pass rate, outcome count, status, Wilson interval), written by DuckDB itself.
+func matrixSQL(path string) string {
+	return fmt.Sprintf(`COPY (
+WITH c AS (SELECT stimulus, model, count(*) AS n,
+  count(*) FILTER (WHERE status = 'error' OR (status = 'success' AND passed IS NOT NULL)) AS rated,
+  count(*) FILTER (WHERE status = 'success' AND passed) AS pass,
+  count(*) FILTER (WHERE status = 'error') AS errors
+  FROM read_parquet('%s') GROUP BY ALL),
+w AS (SELECT *, pass::DOUBLE / nullif(rated, 0) AS p, 3.841458820694124 AS z2 FROM c)
+SELECT stimulus, list({'model': model, 'value': round(p, 6), 'outcomeCount': n,
+  'status': CASE WHEN rated = 0 THEN 'ungraded' WHEN errors = rated THEN 'error' WHEN p >= 0.5 THEN 'ok' ELSE 'failed' END,
+  'low': round(greatest(0, (p + z2 / (2 * rated) - sqrt(z2) * sqrt(p * (1 - p) / rated + z2 / (4 * rated * rated))) / (1 + z2 / rated)), 6),
+  'high': round(least(1, (p + z2 / (2 * rated) + sqrt(z2) * sqrt(p * (1 - p) / rated + z2 / (4 * rated * rated))) / (1 + z2 / rated)), 6)}
+  ORDER BY model) AS cells
+FROM w GROUP BY stimulus ORDER BY stimulus
+) TO '/dev/stdout' (FORMAT json)`, path)
+}
+
+// checkMatrix: the same rows, and in every cell the same value, count and interval.
+func checkMatrix(e, d []byte) error {
+	var ev struct {
+		Rows    []string
+		Columns []string
+		Cells   [][]*struct {
+			Value            *float64
+			OutcomeCount     int64
+			Status           string
+			PassRateInterval *struct{ Low, High float64 }
+		}
+	}
+	if err := json.Unmarshal(e, &ev); err != nil {
+		return err
+	}
+	row := map[string]int{}
+	for i, r := range ev.Rows {
+		row[r] = i
+	}
+	col := map[string]int{}
+	for i, c := range ev.Columns {
+		col[c] = i
+	}
+	dec := json.NewDecoder(strings.NewReader(string(d)))
+	n := 0
+	for ; dec.More(); n++ {
+		var r struct {
+			Stimulus string
+			Cells    []struct {
+				Model        string
+				Value        *float64
+				OutcomeCount int64
+				Status       string
+				Low, High    float64
+			}
+		}
+		if err := dec.Decode(&r); err != nil {
+			return err
+		}
+		i, ok := row[r.Stimulus]
+		if !ok {
+			return fmt.Errorf("stimulus %q: not in evals's rows", r.Stimulus)
+		}
+		for _, dc := range r.Cells {
+			ec := ev.Cells[i][col[dc.Model]]
+			if ec == nil || ec.OutcomeCount != dc.OutcomeCount || ec.Status != dc.Status || (ec.Value == nil) != (dc.Value == nil) ||
+				ec.Value != nil && (!approx(*ec.Value, *dc.Value) || !approx(ec.PassRateInterval.Low, dc.Low) || !approx(ec.PassRateInterval.High, dc.High)) {
+				return fmt.Errorf("%s × %s differs", r.Stimulus, dc.Model)
+			}
+		}
+	}
+	if n != len(ev.Rows) {
+		return fmt.Errorf("%d rows, duckdb %d", len(ev.Rows), n)
+	}
+	return nil
+}
+
 // checkCompare: the same stimuli, and in every cell the same status, pass rate and interval.
 func checkCompare(e, d []byte) error {
 	type cell struct {
@@ -179,6 +255,7 @@ func compare(args []string) error {
 		cases = append(cases, benchCase{"compare", []string{"compare", runs[0].ID, runs[1].ID},
 			compareSQL(glob(*dir, runs[0].ID, "outcomes.parquet"), glob(*dir, runs[1].ID, "outcomes.parquet")), checkCompare})
 	}
+	cases = append(cases, benchCase{"matrix latest", []string{"matrix", "--run", "latest"}, matrixSQL(glob(*dir, latest, "outcomes.parquet")), checkMatrix})
 	for _, scope := range []struct{ name, run, flag string }{{"latest", latest, "latest"}, {"all", "", "all"}} {
 		cases = append(cases,
 			benchCase{"ranking " + scope.name, []string{"ranking", "--run", scope.flag}, rankingSQL(glob(*dir, scope.run, "outcomes.parquet"), ""), checkRanking},

@@ -114,15 +114,7 @@ func (c CompareCell) appendJSON(b []byte) []byte {
 	b = appendJSONString(append(b, `{"status":`...), c.Status)
 	b = strconv.AppendInt(append(b, `,"sampleSize":`...), c.SampleSize, 10)
 	b = appendOptFloat(append(b, `,"passRate":`...), c.PassRate)
-	b = append(b, `,"passRateInterval":`...)
-	if iv := c.PassRateInterval; iv == nil {
-		b = append(b, "null"...)
-	} else {
-		b = appendFloat(append(b, `{"low":`...), iv.Low)
-		b = appendFloat(append(b, `,"high":`...), iv.High)
-		b = appendFloat(append(b, `,"stderr":`...), iv.Stderr)
-		b = append(appendJSONString(append(b, `,"method":`...), iv.Method), '}')
-	}
+	b = appendInterval(append(b, `,"passRateInterval":`...), c.PassRateInterval)
 	b = strconv.AppendBool(append(b, `,"flaky":`...), c.Flaky)
 	b = strconv.AppendBool(append(b, `,"reviewed":`...), c.Reviewed)
 	b = appendOptFloat(append(b, `,"meanDurationMs":`...), c.MeanDurationMs)

@@ -311,3 +311,51 @@ func TestCompareAppendJSON(t *testing.T) {
 		t.Errorf("WriteJSON differs from AppendJSON (%d vs %d bytes)", streamed.Len(), len(got))
 	}
 }
+
+// TestMatrixAppendJSON: the hand-written JSON of a matrix is byte for byte what
+// encoding/json writes, for stimuli and tag rows, every metric, hostile names, null cells.
+func TestMatrixAppendJSON(t *testing.T) {
+	type plain Matrix // no AppendJSON
+	for _, tc := range []struct {
+		metric string
+		sc     Scope
+	}{
+		{"pass_rate", Scope{Runs: []string{"latest"}}},
+		{"duration_ms", Scope{Runs: []string{"all"}}},
+		{"cost_usd", Scope{Runs: []string{"latest"}, Slicing: Slicing{By: "category"}}},
+	} {
+		m, err := MatrixOf(demo, tc.sc, tc.metric)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.metric == "cost_usd" {
+			v := -1.23e-9
+			m.Rows = append(m.Rows, "evil \"quote\" \\ \n\x00 \xff <b>&amp; \u2028 ünï 😀")
+			m.Cells = append(m.Cells, []*MatrixCell{nil, {Value: &v, Status: CellOK, Flags: []string{"flaky", "error"}}}, nil)
+		}
+		var want appendBuffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(plain(m)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := m.AppendJSON(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got)+"\n" != string(want) {
+			i := 0
+			for i < len(got) && i < len(want) && got[i] == want[i] {
+				i++
+			}
+			t.Fatalf("%s: differs at byte %d:\ngot  %.200s\nwant %.200s", tc.metric, i, got[max(0, i-50):], want[max(0, i-50):])
+		}
+		var streamed bytes.Buffer
+		if err := m.WriteJSON(&streamed); err != nil {
+			t.Fatal(err)
+		}
+		if streamed.String() != string(got) {
+			t.Errorf("%s: WriteJSON differs from AppendJSON", tc.metric)
+		}
+	}
+}

@@ -57,10 +57,9 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 	// stimulus or tag value (by a global row id), ids given in order of appearance.
 	rowID, colID := map[string]int32{}, map[string]int32{}
 	var rowNames, colNames []string
-	var cols [][]acc // cols[model][row]
-	var has [][]bool
+	var cols [][]acc // cols[model][row]; a cell with no outcome has n == 0
 	var rowOf, colOf []int32
-	for _, ra := range aggs {
+	for ai, ra := range aggs {
 		colOf = colOf[:0]
 		for _, name := range ra.models {
 			model := name
@@ -72,13 +71,19 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 				id = int32(len(colNames))
 				colID[model] = id
 				colNames = append(colNames, model)
-				cols, has = append(cols, nil), append(has, nil)
+				cols = append(cols, nil)
 			}
 			colOf = append(colOf, id)
 		}
 		rowOf = rowOf[:0]
 		if sc.By == "" {
 			rowOf = translate(rowOf, ra.stimuli, rowID, &rowNames)
+			if ai == 0 {
+				// The first run's ids are its positions: its cells are the grid as they are
+				// (a copy of a 1M-outcome run's 333k cells was a third of the matrix).
+				cols = ra.cells
+				continue
+			}
 		}
 		for mi, row := range ra.cells {
 			for si := range row {
@@ -103,41 +108,38 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 					r = rowOf[si]
 				}
 				m := colOf[mi]
-				if int(r) >= len(cols[m]) {
-					cols[m] = append(cols[m], make([]acc, len(rowNames)-len(cols[m]))...)
-					has[m] = append(has[m], make([]bool, len(rowNames)-len(has[m]))...)
-				}
+				cols[m] = extend(cols[m], int(r)+1, len(rowNames))
 				cols[m][r].merge(c)
-				has[m][r] = true
 			}
 		}
 	}
 	// Rows are the stimuli (or values) with a cell: a filter may have kept none of some.
+	has := func(m int, r int32) bool { return int(r) < len(cols[m]) && cols[m][r].n > 0 }
 	var used []string
 	for r, name := range rowNames {
 		for m := range cols {
-			if r < len(has[m]) && has[m][r] {
+			if has(m, int32(r)) {
 				used = append(used, name)
 				break
 			}
 		}
 	}
 	var usedCols []string
+	n := 0 // cells with outcomes
 	for m, name := range colNames {
-		if slices.Contains(has[m], true) {
+		k := 0
+		for r := range cols[m] {
+			if cols[m][r].n > 0 {
+				k++
+			}
+		}
+		if k > 0 {
 			usedCols = append(usedCols, name)
 		}
+		n += k
 	}
 	out := Matrix{RunIDs: runIDs(runs), Metric: m, Rows: sortedNames(used), Columns: sortedNames(usedCols), RowsBy: sc.By}
 	// The answer's cells come from slabs: one allocation per kind, not three per cell.
-	n := 0
-	for m := range cols {
-		for _, h := range has[m] {
-			if h {
-				n++
-			}
-		}
-	}
 	slab, values, intervals := make([]MatrixCell, 0, n), make([]float64, 0, n), make([]Interval, 0, n)
 	out.Cells = make([][]*MatrixCell, len(out.Rows))
 	for ri, name := range out.Rows {
@@ -145,7 +147,7 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 		out.Cells[ri] = make([]*MatrixCell, len(out.Columns))
 		for ci, model := range out.Columns {
 			mc := colID[model]
-			if int(r) >= len(has[mc]) || !has[mc][r] {
+			if !has(int(mc), r) {
 				continue
 			}
 			a := &cols[mc][r]
