@@ -359,3 +359,38 @@ func TestMatrixAppendJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestMatrixReadsItsMetric: a matrix reads only its metric's column, and every metric's
+// cells equal the value over a scan of every column.
+func TestMatrixReadsItsMetric(t *testing.T) {
+	r := mustResolve(t, "latest")
+	ra, err := aggregateRun(demo, r, perCell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range Registry {
+		mx, err := MatrixOf(demo, Scope{Runs: []string{r.ID}}, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked := 0
+		for mi, model := range ra.models {
+			ci := slices.Index(mx.Columns, model)
+			for si, stim := range ra.stimuli {
+				a := ra.cell(mi, si)
+				if a == nil {
+					continue
+				}
+				cell := mx.Cells[slices.Index(mx.Rows, stim)][ci]
+				want, got := m.value(a), cell.Value
+				if (want == nil) != (got == nil) || want != nil && *want != *got {
+					t.Fatalf("%s %s × %s: matrix %v, full scan %v", m.ID, stim, model, got, want)
+				}
+				checked++
+			}
+		}
+		if checked == 0 {
+			t.Fatalf("%s: no cells", m.ID)
+		}
+	}
+}

@@ -14,6 +14,8 @@ type Metric struct {
 	Description string `json:"description"`
 
 	value func(a *acc) *float64
+	// cols are the outcome columns value reads beyond the cell counts (model, status, passed).
+	cols []string
 }
 
 // Metrics is the answer of `evals metrics` and GET /api/metrics: the metric registry and
@@ -46,13 +48,13 @@ var Definitions = []Definition{
 var Registry = []Metric{
 	{ID: "pass_rate", Label: "Pass rate", Unit: "ratio", Direction: "higher_is_better", Aggregation: "rate",
 		Description: "passed / (passed + failed + error); skipped and ungraded (pending) outcomes are left out, and an errored outcome is not a pass",
-		value:       func(a *acc) *float64 { return a.passRate() }},
+		value:       func(a *acc) *float64 { return a.passRate() }, cols: []string{}},
 	{ID: "score", Label: "Score", Unit: "ratio", Direction: "higher_is_better", Aggregation: "mean",
 		Description: "mean of the outcome scores (0..1) where a score was given",
-		value:       func(a *acc) *float64 { return mean(a.score, a.scoreN) }},
+		value:       func(a *acc) *float64 { return mean(a.score, a.scoreN) }, cols: []string{"score"}},
 	{ID: "error_rate", Label: "Error rate", Unit: "ratio", Direction: "lower_is_better", Aggregation: "rate",
 		Description: "errored / executed outcomes (skipped left out)",
-		value:       func(a *acc) *float64 { return ratio(a.errored, a.executed()) }},
+		value:       func(a *acc) *float64 { return ratio(a.errored, a.executed()) }, cols: []string{}},
 	knownMean("duration_ms", "Duration", "ms", "lower_is_better", "wall-clock duration of an outcome in milliseconds",
 		func(a *acc) (int64, int64) { return a.dur, a.nDur }),
 	meanMetric("turns", "Turns", "count", "lower_is_better", "model turns per outcome",
@@ -71,19 +73,19 @@ var Registry = []Metric{
 		func(a *acc) (int64, int64) { return a.total, a.nTotal }),
 	{ID: "cost_usd", Label: "Cost", Unit: "usd", Direction: "lower_is_better", Aggregation: "mean",
 		Description: "cost per outcome in USD, where the cost is known",
-		value:       func(a *acc) *float64 { return mean(a.cost, a.costN) }},
+		value:       func(a *acc) *float64 { return mean(a.cost, a.costN) }, cols: []string{"cost_usd"}},
 }
 
 func meanMetric(id, label, unit, dir, desc string, get func(*acc) int64) Metric {
 	return Metric{ID: id, Label: label, Unit: unit, Direction: dir, Aggregation: "mean", Description: desc + "; mean over executed (not skipped) outcomes",
-		value: func(a *acc) *float64 { return mean(float64(get(a)), a.executed()) }}
+		value: func(a *acc) *float64 { return mean(float64(get(a)), a.executed()) }, cols: []string{id}}
 }
 
 // knownMean is meanMetric for a value an outcome may not have recorded (duration, tokens):
 // the mean is over the outcomes that did, null when none did.
 func knownMean(id, label, unit, dir, desc string, get func(*acc) (int64, int64)) Metric {
 	return Metric{ID: id, Label: label, Unit: unit, Direction: dir, Aggregation: "mean", Description: desc + "; mean over executed (not skipped) outcomes that recorded it",
-		value: func(a *acc) *float64 { v, n := get(a); return mean(float64(v), n) }}
+		value: func(a *acc) *float64 { v, n := get(a); return mean(float64(v), n) }, cols: []string{id}}
 }
 
 // MetricsOf returns the registry.
