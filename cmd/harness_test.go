@@ -140,7 +140,7 @@ func TestHarnessNumbersAgree(t *testing.T) {
 			}
 		}
 		if ok != wz.Summary.Succeeded || failed != wz.Summary.Failed {
-			t.Errorf("waza %s: %d ok / %d failed cells, summary %+v", f, ok, failed, wz.Summary)
+			t.Errorf("waza %s: %d ok / %d failed cells, summary %+v\nout %.400s\nerr %s", f, ok, failed, wz.Summary, r.out, r.err)
 		}
 	}
 	// waza groups are slices: per group, the passed runs of the file's tasks.

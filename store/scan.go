@@ -46,16 +46,18 @@ type Batch struct {
 	bools    map[string][]int8
 }
 
-// Dict returns a projected string column.
+// Dict returns a projected string column (nil for a column the scan does not read).
 func (b *Batch) Dict(col string) *Dict { return b.dicts[col] }
 
-// Int returns a projected integer column.
+// Int returns a projected integer column (nil for a column the scan does not read).
 func (b *Batch) Int(col string) []int64 { return b.ints[col] }
 
-// Float returns a projected floating-point column; NaN marks null.
+// Float returns a projected floating-point column; NaN marks null (nil for a column the
+// scan does not read).
 func (b *Batch) Float(col string) []float64 { return b.floats[col] }
 
-// Bool returns a projected boolean column: 1 true, 0 false, -1 null.
+// Bool returns a projected boolean column: 1 true, 0 false, -1 null (nil for a column the
+// scan does not read).
 func (b *Batch) Bool(col string) []int8 { return b.bools[col] }
 
 // Scan reads the projected columns of one table of one run, one row group at a time,
@@ -163,6 +165,7 @@ func (s *Store) scanFile(runID, name string, cols []string, lo, hi int64, where 
 	b := batchPool.Get().(*Batch)
 	defer batchPool.Put(b)
 	b.RunID = runID
+	b.project(leaves)
 	for i, rg := range pf.RowGroups() {
 		if ctx.Err() != nil {
 			return errs.E(errs.Interrupted, "reading %s: %v", path, ctx.Err())
@@ -279,6 +282,40 @@ func openParquetSafe(r io.ReaderAt, size int64) (pf *parquet.File, err error) {
 		return nil, fmt.Errorf("footer length %d exceeds the file size %d", footer, size)
 	}
 	return parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+}
+
+// project forgets the columns of an earlier scan that this one does not read: a batch
+// comes from a pool, and a column left over from another file would answer for this one
+// (with another length, or worse, the same).
+func (b *Batch) project(leaves []leaf) {
+	keep := func(name string) bool {
+		for _, l := range leaves {
+			if l.name == name {
+				return true
+			}
+		}
+		return false
+	}
+	for k := range b.dicts {
+		if !keep(k) {
+			delete(b.dicts, k)
+		}
+	}
+	for k := range b.ints {
+		if !keep(k) {
+			delete(b.ints, k)
+		}
+	}
+	for k := range b.floats {
+		if !keep(k) {
+			delete(b.floats, k)
+		}
+	}
+	for k := range b.bools {
+		if !keep(k) {
+			delete(b.bools, k)
+		}
+	}
 }
 
 func (b *Batch) reset(n, row0 int64) {

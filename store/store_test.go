@@ -315,3 +315,29 @@ func TestColumnCodecs(t *testing.T) {
 		t.Fatalf("detail read back wrong: %+v", d)
 	}
 }
+
+// TestScanAnswersOnlyItsColumns: a batch comes from a pool; a column an earlier scan read
+// and this one does not is nil, never the earlier file's values.
+func TestScanAnswersOnlyItsColumns(t *testing.T) {
+	root := t.TempDir()
+	big := writeRun(t, root, "big", sampleOutcomes(300))
+	small := writeRun(t, root, "small", sampleOutcomes(5))
+	s := Open(root)
+	for range 3 { // the pool may hand out another batch; a few rounds reuse one
+		if err := s.Scan(big.ID, Outcomes, []string{"model", "duration_ms", "score", "passed"}, func(b *Batch) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		err := s.Scan(small.ID, Outcomes, []string{"model"}, func(b *Batch) error {
+			if b.Int("duration_ms") != nil || b.Float("score") != nil || b.Bool("passed") != nil || b.Dict("stimulus") != nil {
+				t.Fatalf("a column this scan does not read answers: %d durations", len(b.Int("duration_ms")))
+			}
+			if d := b.Dict("model"); d == nil || len(d.Index) != 5 {
+				t.Fatalf("model column: %+v", d)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
