@@ -514,7 +514,13 @@ func roundInterval(iv *Interval) *Interval {
 	if iv == nil {
 		return nil
 	}
-	return &Interval{Low: round6(iv.Low), High: round6(iv.High), Stderr: round6(iv.Stderr), Method: iv.Method}
+	r := roundedIv(*iv)
+	return &r
+}
+
+// roundedIv is roundInterval as a value.
+func roundedIv(iv Interval) Interval {
+	return Interval{Low: round6(iv.Low), High: round6(iv.High), Stderr: round6(iv.Stderr), Method: iv.Method}
 }
 
 func (ps *PairSummary) count(kind, stim string) {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -391,6 +393,34 @@ func TestMatrixReadsItsMetric(t *testing.T) {
 		}
 		if checked == 0 {
 			t.Fatalf("%s: no cells", m.ID)
+		}
+		// A filter that keeps every outcome goes through the general scan: the same matrix.
+		all := Scope{Runs: []string{r.ID}, Slicing: Slicing{Where: []TagFilter{{Key: "difficulty", Values: []string{"easy", "medium", "hard"}}}}}
+		wm, err := MatrixOf(demo, all, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := mx.AppendJSON(nil)
+		b, _ := wm.AppendJSON(nil)
+		if string(a) != string(b) {
+			t.Fatalf("%s: the matrix through the general scan differs", m.ID)
+		}
+	}
+}
+
+// TestAppendFloat: appendFloat writes what encoding/json writes, for rounded values (its
+// integer path) and any others.
+func TestAppendFloat(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	vals := []float64{0, 1, -1, 0.5, 1e-6, -1e-6, 9.99999e-7, 1e9, 999999999.999999, 1e21, 123456.000001, 0.1, 0.000123, math.MaxFloat64, math.SmallestNonzeroFloat64, -0.438503}
+	for range 200000 {
+		x := (rng.Float64() - 0.5) * math.Pow(10, float64(rng.IntN(24)-10))
+		vals = append(vals, x, round6(x), math.Round(x))
+	}
+	for _, v := range vals {
+		want, _ := json.Marshal(v)
+		if got := appendFloat(nil, v); string(got) != string(want) {
+			t.Fatalf("appendFloat(%v) = %s, want %s", v, got, want)
 		}
 	}
 }

@@ -107,9 +107,15 @@ func trialInterval(passed, rated int64) *Interval {
 	if rated == 0 {
 		return nil
 	}
+	iv := trialIv(passed, rated)
+	return &iv
+}
+
+// trialIv is trialInterval as a value, for rated > 0.
+func trialIv(passed, rated int64) Interval {
 	p := float64(passed) / float64(rated)
 	lo, hi := WilsonP(p, float64(rated), z95)
-	return &Interval{Low: lo, High: hi, Stderr: math.Sqrt(p * (1 - p) / float64(rated)), Method: "wilson"}
+	return Interval{Low: lo, High: hi, Stderr: math.Sqrt(p * (1 - p) / float64(rated)), Method: "wilson"}
 }
 
 // WilsonP is the Wilson score interval of a proportion p observed over n units at z.

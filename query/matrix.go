@@ -46,16 +46,28 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 	if err != nil {
 		return Matrix{}, err
 	}
-	// With By the rows are the tag's values instead of stimuli: each model's outcomes of
-	// one value, over every stimulus that has it.
-	mode := perCell
-	if sc.By != "" {
-		mode = perModel
+	// The scan reads the metric's column, not all of them, into compact cells (cellAcc).
+	// A sliced matrix (by or where) comes from the general scan. (A large run cut in shares
+	// on both cores was no faster: merging the second share's cells cost what it saved.)
+	col := ""
+	if len(m.cols) > 0 {
+		col = m.cols[0]
 	}
-	// The scan reads the metric's column, not all of them. (A large run cut in shares on
-	// both cores was no faster: merging the second share's cells cost what it saved.)
-	aggs, err := perRun(src, runs, func(r store.Run) (*runAgg, error) {
-		return aggregateRange(src, r, mode, &sc.Slicing, 0, math.MaxInt64, m.cols)
+	grids, err := perRun(src, runs, func(r store.Run) (cellGrid, error) {
+		if !sc.Slicing.active() {
+			return scanCells(src, r, col)
+		}
+		// With By the rows are the tag's values instead of stimuli: each model's
+		// outcomes of one value, over every stimulus that has it.
+		mode := perCell
+		if sc.By != "" {
+			mode = perModel
+		}
+		ra, err := aggregateRange(src, r, mode, &sc.Slicing, 0, math.MaxInt64, m.cols)
+		if err != nil {
+			return cellGrid{}, err
+		}
+		return gridOf(ra, col), nil
 	})
 	if err != nil {
 		return Matrix{}, err
@@ -64,11 +76,11 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 	// stimulus or tag value (by a global row id), ids given in order of appearance.
 	rowID, colID := map[string]int32{}, map[string]int32{}
 	var rowNames, colNames []string
-	var cols [][]acc // cols[model][row]; a cell with no outcome has n == 0
+	var cols [][]cellAcc // cols[model][row]; a cell with no outcome has n == 0
 	var rowOf, colOf []int32
-	for ai, ra := range aggs {
+	for gi, g := range grids {
 		colOf = colOf[:0]
-		for _, name := range ra.models {
+		for _, name := range g.models {
 			model := name
 			if sc.By != "" {
 				model, _ = splitSliceName(name, sc.By)
@@ -84,24 +96,24 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 		}
 		rowOf = rowOf[:0]
 		if sc.By == "" {
-			rowOf = translate(rowOf, ra.stimuli, rowID, &rowNames)
-			if ai == 0 {
+			rowOf = translate(rowOf, g.stimuli, rowID, &rowNames)
+			if gi == 0 {
 				// The first run's ids are its positions: its cells are the grid as they are
 				// (a copy of a 1M-outcome run's 333k cells was a third of the matrix).
-				cols = ra.cells
+				cols = g.cells
 				continue
 			}
 		}
-		for mi, row := range ra.cells {
+		for mi, row := range g.cells {
 			for si := range row {
-				c := ra.cell(mi, si)
-				if c == nil {
+				c := &row[si]
+				if c.n == 0 {
 					continue
 				}
 				var r int32
 				if sc.By != "" {
 					value := NoTag
-					if _, slice := splitSliceName(ra.models[mi], sc.By); slice != nil {
+					if _, slice := splitSliceName(g.models[mi], sc.By); slice != nil {
 						value = slice.Value
 					}
 					id, ok := rowID[value]
@@ -154,6 +166,7 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 	for ci, model := range out.Columns {
 		mcs[ci] = colID[model]
 	}
+	a := &acc{} // one for every cell: m.value keeps no pointer, but the compiler cannot know
 	for ri, name := range out.Rows {
 		r := rowID[name]
 		out.Cells[ri] = rowSlab[ri*len(mcs) : (ri+1)*len(mcs) : (ri+1)*len(mcs)]
@@ -161,14 +174,14 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 			if !has(int(mc), r) {
 				continue
 			}
-			a := &cols[mc][r]
+			*a = cols[mc][r].toAcc(col)
 			cell := MatrixCell{OutcomeCount: a.n, Status: cellStatus(a, DefaultThreshold), Reviewed: a.reviewed > 0}
 			if v := m.value(a); v != nil {
 				values = append(values, *v)
 				cell.Value = &values[len(values)-1]
 			}
-			if iv := roundInterval(trialInterval(a.passed, a.rated())); iv != nil {
-				intervals = append(intervals, *iv)
+			if rated := a.rated(); rated > 0 {
+				intervals = append(intervals, roundedIv(trialIv(a.passed, rated)))
 				cell.PassRateInterval = &intervals[len(intervals)-1]
 			}
 			if sc.By == "" { // a tag's row spans stimuli: flaky and error are cell words

@@ -1,0 +1,206 @@
+package query
+
+import (
+	"math"
+
+	"github.com/evals-dev/evals/store"
+)
+
+// cellAcc is a matrix cell's tally: the counts every cell shows (status, outcomes, pass
+// rate and its interval) and the sums of one metric column, in 80 bytes where acc keeps
+// every metric in 216. A 1M-outcome run's matrix has 333k cells: 27 MB instead of 72.
+type cellAcc struct {
+	n, passed, failed, errored, skipped, pending, reviewed int64
+	isum                                                   int64   // an integer column's sum
+	fsum                                                   float64 // a float column's sum
+	cnt                                                    int64   // values counted (known ints, non-null floats)
+}
+
+func (c *cellAcc) merge(o *cellAcc) {
+	c.n += o.n
+	c.passed += o.passed
+	c.failed += o.failed
+	c.errored += o.errored
+	c.skipped += o.skipped
+	c.pending += o.pending
+	c.reviewed += o.reviewed
+	c.isum += o.isum
+	c.fsum += o.fsum
+	c.cnt += o.cnt
+}
+
+// How a metric column adds up, as aggregateRange adds it into acc.
+const (
+	colNone  = iota
+	colKnown // an integer an outcome may not have recorded (Unknown is left out)
+	colPlain // an integer every outcome has
+	colFloat // a float that may be null (NaN)
+)
+
+func colKind(col string) int {
+	switch col {
+	case "":
+		return colNone
+	case "turns", "tool_calls", "errors":
+		return colPlain
+	case "score", "cost_usd":
+		return colFloat
+	}
+	return colKnown
+}
+
+// toAcc is the cell as the acc a full scan would have made, for the metric of column col.
+func (c *cellAcc) toAcc(col string) acc {
+	a := acc{n: c.n, passed: c.passed, failed: c.failed, errored: c.errored, skipped: c.skipped, pending: c.pending, reviewed: c.reviewed}
+	switch col {
+	case "duration_ms":
+		a.dur, a.nDur = c.isum, c.cnt
+	case "turns":
+		a.turns = c.isum
+	case "tool_calls":
+		a.tools = c.isum
+	case "errors":
+		a.errs = c.isum
+	case "input_tokens":
+		a.in, a.nIn = c.isum, c.cnt
+	case "output_tokens":
+		a.out, a.nOut = c.isum, c.cnt
+	case "reasoning_tokens":
+		a.reasoning, a.nReasoning = c.isum, c.cnt
+	case "total_tokens":
+		a.total, a.nTotal = c.isum, c.cnt
+	case "score":
+		a.score, a.scoreN = c.fsum, c.cnt
+	case "cost_usd":
+		a.cost, a.costN = c.fsum, c.cnt
+	}
+	return a
+}
+
+// cellOf is the inverse of toAcc.
+func cellOf(a *acc, col string) cellAcc {
+	c := cellAcc{n: a.n, passed: a.passed, failed: a.failed, errored: a.errored, skipped: a.skipped, pending: a.pending, reviewed: a.reviewed}
+	switch col {
+	case "duration_ms":
+		c.isum, c.cnt = a.dur, a.nDur
+	case "turns":
+		c.isum = a.turns
+	case "tool_calls":
+		c.isum = a.tools
+	case "errors":
+		c.isum = a.errs
+	case "input_tokens":
+		c.isum, c.cnt = a.in, a.nIn
+	case "output_tokens":
+		c.isum, c.cnt = a.out, a.nOut
+	case "reasoning_tokens":
+		c.isum, c.cnt = a.reasoning, a.nReasoning
+	case "total_tokens":
+		c.isum, c.cnt = a.total, a.nTotal
+	case "score":
+		c.fsum, c.cnt = a.score, a.scoreN
+	case "cost_usd":
+		c.fsum, c.cnt = a.cost, a.costN
+	}
+	return c
+}
+
+// cellGrid is one run's matrix cells: cells[model][stimulus].
+type cellGrid struct {
+	models, stimuli []string
+	cells           [][]cellAcc
+}
+
+// gridOf turns aggregateRange's cells (a sliced scan) into a grid.
+func gridOf(ra *runAgg, col string) cellGrid {
+	g := cellGrid{models: ra.models, stimuli: ra.stimuli, cells: make([][]cellAcc, len(ra.cells))}
+	if len(g.stimuli) == 0 {
+		g.stimuli = []string{""} // per model only: one column of cells
+	}
+	for m, row := range ra.cells {
+		g.cells[m] = make([]cellAcc, len(row))
+		for s := range row {
+			g.cells[m][s] = cellOf(&row[s], col)
+		}
+	}
+	return g
+}
+
+// scanCells tallies one run's outcomes per model × stimulus for a metric of column col
+// ("" for the pass and error rates), reading that column and the cell counts only.
+func scanCells(src Source, r store.Run, col string) (cellGrid, error) {
+	var g cellGrid
+	cols := []string{"model", "stimulus", "status", "passed"}
+	kind := colKind(col)
+	if kind != colNone {
+		cols = append(cols, col)
+	}
+	hint := int(min(r.Summary.StimulusCount, 1<<20))
+	modelID, stimID := map[string]int32{}, make(map[string]int32, hint)
+	g.stimuli = make([]string, 0, hint)
+	var mt, stt []int32
+	var sc []int8
+	err := src.Scan(r.ID, store.Outcomes, cols, func(b *store.Batch) error {
+		md, sd, std := b.Dict("model"), b.Dict("stimulus"), b.Dict("status")
+		mt = translate(mt[:0], md.Values, modelID, &g.models)
+		stt = translate(stt[:0], sd.Values, stimID, &g.stimuli)
+		sc = sc[:0]
+		for _, v := range std.Values {
+			sc = append(sc, statusCode(v))
+		}
+		for len(g.cells) < len(g.models) {
+			g.cells = append(g.cells, nil)
+		}
+		for m := range g.cells {
+			g.cells[m] = extend(g.cells[m], len(g.stimuli), hint)
+		}
+		passed, reviewed := b.Bool("passed"), b.AnyReviewed()
+		var ints []int64
+		var floats []float64
+		switch kind {
+		case colKnown, colPlain:
+			ints = b.Int(col)
+		case colFloat:
+			floats = b.Float(col)
+		}
+		for i := 0; i < b.N; i++ {
+			c := &g.cells[mt[md.Index[i]]][stt[sd.Index[i]]]
+			c.n++
+			if reviewed && b.Reviewed(i) {
+				c.reviewed++
+			}
+			switch sc[std.Index[i]] {
+			case stSkipped:
+				c.skipped++
+				continue
+			case stError:
+				c.errored++
+			default:
+				switch passed[i] {
+				case 1:
+					c.passed++
+				case 0:
+					c.failed++
+				default:
+					c.pending++
+				}
+			}
+			switch kind {
+			case colKnown:
+				if v := ints[i]; v >= 0 {
+					c.isum += v
+					c.cnt++
+				}
+			case colPlain:
+				c.isum += ints[i]
+			case colFloat:
+				if v := floats[i]; !math.IsNaN(v) {
+					c.fsum += v
+					c.cnt++
+				}
+			}
+		}
+		return nil
+	})
+	return g, err
+}
