@@ -12,6 +12,9 @@ secs=${3:-8}
 work=${TMPDIR:-/tmp}/evals-serve-bench
 mkdir -p "$work"
 go build -o "$work/evals" .
+# The server reads a hard-linked copy of the store: runs are never rewritten, and the runs
+# the import round adds land in the copy, not in the store other benchmarks read.
+rm -rf "$work/store" && cp -al "$store" "$work/store" && store=$work/store
 (cd bench && go build -o "$work/bench" .)
 port=3299
 "$work/evals" serve --store "$store" --port $port 2>/dev/null &
@@ -38,7 +41,6 @@ echo "== no import running"
 round
 if [ -n "$import" ]; then
   echo "== while importing $import"
-  rm -rf "$work/import-store-copy"
   ( while true; do "$work/evals" import "$import" --store "$store" --name "bench-$RANDOM" >/dev/null 2>&1 || true; done ) &
   imp=$!
   round
