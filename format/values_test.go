@@ -1,6 +1,9 @@
 package format
 
-import "testing"
+import (
+	"strconv"
+	"testing"
+)
 
 // TestUSD: one money rule: cents from a dollar up, two significant digits below it.
 func TestUSD(t *testing.T) {
@@ -20,6 +23,30 @@ func TestCount(t *testing.T) {
 	}{{1, "model", "1 model"}, {2, "model", "2 models"}, {1, "stimulus", "1 stimulus"}, {120, "stimulus", "120 stimuli"}, {2160, "outcome", "2,160 outcomes"}} {
 		if got := Count(c.n, c.noun); got != c.want {
 			t.Errorf("Count(%d, %s) = %s", c.n, c.noun, got)
+		}
+	}
+}
+
+type appendsItself struct{ n int }
+
+func (a appendsItself) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, `{"self":`+strconv.Itoa(a.n)+`}`...), nil
+}
+
+// TestEncoderIsJSON: the reused Encoder gives JSON's bytes, value after value.
+func TestEncoderIsJSON(t *testing.T) {
+	e := NewEncoder()
+	for _, v := range []any{map[string]any{"a": "<b>&", "n": 1.5}, appendsItself{7}, []string{"x", "\u2028"}, nil, appendsItself{8}, struct{ A int }{3}} {
+		want, err := JSON(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.Encode(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got)+"\n" != string(want) {
+			t.Fatalf("Encode(%v) = %q, want %q", v, got, want)
 		}
 	}
 }

@@ -538,3 +538,68 @@ func containsAll(values, words []string) []bool {
 	}
 	return out
 }
+
+// EachOutcome calls fn with every outcome of one run, in stored order, up to chunk at a
+// time (fn must not keep the slice): an export. It reads the run once, a row group at a
+// time, with one read of the grader rows each row group's outcomes point at; paging
+// through Outcomes instead re-read a 32k-row group for every 1,000-row page, 32 times over.
+func EachOutcome(src Source, runID string, chunk int, fn func([]OutcomeSummary) error) error {
+	items := make([]OutcomeSummary, 0, chunk)
+	var briefs []GraderBrief
+	var have []bool
+	err := src.Scan(runID, store.Outcomes, listCols, func(b *store.Batch) error {
+		td := b.Dict("tags")
+		tags := make([]map[string]string, len(td.Values))
+		for j, v := range td.Values {
+			tags[j] = store.DecodeTags(v)
+		}
+		// The grader rows of this batch's outcomes, read once.
+		grow, glen := b.Int("graders_row"), b.Int("graders_len")
+		lo, hi := int64(math.MaxInt64), int64(0)
+		for i := 0; i < b.N; i++ {
+			if glen[i] > 0 {
+				lo, hi = min(lo, grow[i]), max(hi, grow[i]+glen[i])
+			}
+		}
+		if lo < hi {
+			briefs = extend(briefs[:0], int(hi-lo), int(hi-lo))
+			have = extend(have[:0], int(hi-lo), int(hi-lo))
+			err := src.ScanRows(runID, store.Graders, []string{"grader", "passed", "score"}, lo, hi, func(g *store.Batch) error {
+				d, passed, score := g.Dict("grader"), g.Bool("passed"), g.Float("score")
+				for i := 0; i < g.N; i++ {
+					if r := g.Row0 + int64(i); r >= lo && r < hi {
+						briefs[r-lo] = GraderBrief{Name: d.Values[d.Index[i]], Passed: verdictOf(passed[i]), Score: optFloat(score[i])}
+						have[r-lo] = true
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		for i := 0; i < b.N; i++ {
+			o := summaryAt(runID, b, i)
+			o.Tags = tags[td.Index[i]]
+			o.GraderSummary = make([]GraderBrief, 0, max(0, min(o.gradersLen, hi-lo)))
+			for r := o.gradersRow; r < o.gradersRow+o.gradersLen; r++ {
+				if r >= lo && r < hi && have[r-lo] {
+					o.GraderSummary = append(o.GraderSummary, briefs[r-lo])
+				}
+			}
+			items = append(items, o)
+			if len(items) == chunk {
+				if err := fn(items); err != nil {
+					return err
+				}
+				clear(items)
+				items = items[:0]
+			}
+		}
+		return nil
+	})
+	if err == nil && len(items) > 0 {
+		err = fn(items)
+	}
+	return err
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"reflect"
 	"testing"
 
 	"github.com/evals-dev/evals/ingest"
@@ -390,5 +391,42 @@ func TestTrend(t *testing.T) {
 	}
 	if _, err := TrendOf(demo, TrendParams{Session: "nope"}); err == nil {
 		t.Error("a trend of no run answered")
+	}
+}
+
+// TestEachOutcomeIsThePages: an export's one pass over a run gives the outcomes the API's
+// pages give, in the same order, in chunks of any size.
+func TestEachOutcomeIsThePages(t *testing.T) {
+	for _, ref := range []string{"latest", "latest~1"} {
+		r := mustResolve(t, ref)
+		var want []OutcomeSummary
+		p := OutcomesParams{Runs: []string{r.ID}, Limit: MaxLimit}
+		for {
+			page, err := Outcomes(demo, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, page.Items...)
+			if page.Page.NextCursor == nil {
+				break
+			}
+			p.Cursor = *page.Page.NextCursor
+		}
+		for _, chunk := range []int{7, MaxLimit} {
+			var got []OutcomeSummary
+			err := EachOutcome(demo, r.ID, chunk, func(items []OutcomeSummary) error {
+				if len(items) > chunk {
+					t.Fatalf("%d items in a chunk of %d", len(items), chunk)
+				}
+				got = append(got, items...)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) || !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s chunk %d: %d outcomes, the pages %d (or they differ)", ref, chunk, len(got), len(want))
+			}
+		}
 	}
 }

@@ -382,9 +382,10 @@ func writeExportJSON(w io.Writer, src query.Source, id string, ex Export) error 
 	}
 	io.WriteString(w, `,"outcomes":[`)
 	n := 0
+	enc := format.NewEncoder()
 	err := eachOutcomePage(src, id, func(items []query.OutcomeSummary) error {
 		for _, o := range items {
-			b, err := format.JSON(o)
+			b, err := enc.Encode(o)
 			if err != nil {
 				return err
 			}
@@ -392,7 +393,7 @@ func writeExportJSON(w io.Writer, src query.Source, id string, ex Export) error 
 				io.WriteString(w, ",")
 			}
 			n++
-			if _, err := w.Write(bytes.TrimSuffix(b, []byte("\n"))); err != nil {
+			if _, err := w.Write(b); err != nil {
 				return err
 			}
 		}
@@ -414,22 +415,7 @@ func writeExportJSON(w io.Writer, src query.Source, id string, ex Export) error 
 
 // eachOutcomePage hands fn the run's outcomes a page at a time.
 func eachOutcomePage(src query.Source, id string, fn func([]query.OutcomeSummary) error) error {
-	p := query.OutcomesParams{Runs: []string{id}, Limit: query.MaxLimit}
-	for {
-		page, err := query.Outcomes(src, p)
-		if err != nil {
-			return err
-		}
-		if len(page.Items) > 0 {
-			if err := fn(page.Items); err != nil {
-				return err
-			}
-		}
-		if page.Page.NextCursor == nil {
-			return nil
-		}
-		p.Cursor = *page.Page.NextCursor
-	}
+	return query.EachOutcome(src, id, query.MaxLimit, fn)
 }
 
 // Export is a whole run in one document.

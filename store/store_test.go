@@ -341,3 +341,11 @@ func TestScanAnswersOnlyItsColumns(t *testing.T) {
 		}
 	}
 }
+
+func TestOutcomeID(t *testing.T) {
+	for n, want := range map[int64]string{0: "r-0000000", 7: "r-0000007", 1234567: "r-1234567", 9999999: "r-9999999", 10000000: "r-10000000", -1: "r--000001"} {
+		if got := OutcomeID("r", n); got != want {
+			t.Errorf("OutcomeID(r, %d) = %s, want %s", n, got, want)
+		}
+	}
+}

@@ -81,7 +81,20 @@ func NewRunID() string {
 // OutcomeID is the id of the n-th outcome (in stored order) of a run. Ids start with the
 // run id so that a lookup goes straight to the run's folder.
 func OutcomeID(runID string, n int64) string {
-	return runID + "-" + fmt.Sprintf("%07d", n)
+	if n < 0 || n > 9_999_999 {
+		return runID + "-" + fmt.Sprintf("%07d", n)
+	}
+	// Seven digits, zero-padded, without fmt: an import names every outcome, and an
+	// export every one it writes.
+	b := make([]byte, 0, len(runID)+8)
+	b = append(b, runID...)
+	b = append(b, '-')
+	var d [7]byte
+	for i := 6; i >= 0; i-- {
+		d[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(append(b, d[:]...))
 }
 
 // NewWriter starts writing a run. meta.ID is generated when empty.
