@@ -6,8 +6,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/evals-dev/evals/ingest"
