@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -183,5 +184,48 @@ func TestWarm(t *testing.T) {
 	defer srv.cache.mu.Unlock()
 	if srv.cache.hits != hits+1 {
 		t.Errorf("the first ranking request was not answered from the warmed cache")
+	}
+}
+
+// TestExportsTakeTurns: an export waits for a turn (Deps.MaxExports at once) rather than
+// run beside every other, other routes go on meanwhile, and it is served whole when a turn
+// frees; one whose request ends while it waits is told the server is busy.
+func TestExportsTakeTurns(t *testing.T) {
+	s := newServerForTest(t, demoDir)
+	for range cap(s.srv.exports) { // every turn taken
+		s.srv.exports <- struct{}{}
+	}
+	done := make(chan *httptest.ResponseRecorder)
+	go func() { done <- get(t, s.handler, "GET", "/api/runs/latest/export/csv") }()
+	waits := func() { // until the export waits for a turn
+		for s.srv.queued.Load() != 1 {
+			select {
+			case r := <-done:
+				t.Fatalf("the export ran without a turn: %d", r.Code)
+			default:
+				runtime.Gosched()
+			}
+		}
+	}
+	waits()
+	if r := get(t, s.handler, "GET", "/api/runs/latest/ranking"); r.Code != 200 {
+		t.Fatalf("ranking while an export waits: %d", r.Code)
+	}
+	<-s.srv.exports // a turn frees
+	if r := <-done; r.Code != 200 || r.Body.Len() < 1000 {
+		t.Fatalf("the waiting export: %d, %d bytes", r.Code, r.Body.Len())
+	}
+	// A request that ends while it waits.
+	ctx, cancel := context.WithCancel(context.Background())
+	s.srv.exports <- struct{}{}
+	go func() {
+		rec := httptest.NewRecorder()
+		s.handler.ServeHTTP(rec, httptest.NewRequest("GET", "/api/runs/latest/export/csv", nil).WithContext(ctx))
+		done <- rec
+	}()
+	waits()
+	cancel()
+	if r := <-done; r.Code != http.StatusServiceUnavailable || s.srv.queued.Load() != 0 {
+		t.Fatalf("an export whose request ended while waiting: %d, %d queued", r.Code, s.srv.queued.Load())
 	}
 }

@@ -22,6 +22,8 @@ type route struct {
 	method, path, summary string
 	params                []param
 	heavy                 bool
+	// export routes stream a whole run, a few at a time (Deps.MaxExports).
+	export bool
 	// write routes change the store: they need a token, even on loopback.
 	write  bool
 	handle func(s *server, r *http.Request) (result, error)
@@ -124,7 +126,7 @@ var routes = []route{
 			q := r.URL.Query()
 			return query.CompareModels(s.d.Store, run.ID, q.Get("modelA"), q.Get("modelB"))
 		}))},
-	{method: "GET", path: "/api/runs/{id}/export/{format}", summary: "Export a run as json, csv or markdown", heavy: true, handle: runScoped(handleExport)},
+	{method: "GET", path: "/api/runs/{id}/export/{format}", summary: "Export a run as json, csv or markdown", heavy: true, export: true, handle: runScoped(handleExport)},
 	{method: "GET", path: "/api/outcomes", summary: "Outcomes with filters, sorted and paged", heavy: true,
 		params: append([]param{{"runId", "string", "only this run (any run reference)"}}, outcomeP...), handle: handleOutcomes},
 	{method: "GET", path: "/api/outcomes/{id}", summary: "Outcome detail with grader evidence", handle: func(s *server, r *http.Request) (result, error) {
