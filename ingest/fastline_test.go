@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"encoding/json"
 	"math/rand/v2"
 	"reflect"
@@ -42,22 +43,24 @@ var slowLines = []string{
 
 func TestFastLineAgreesWithEncodingJSON(t *testing.T) {
 	for _, s := range fastLines {
-		var got Line
-		if !decodeLineFast([]byte(s), &got) {
-			t.Errorf("fast decoder handed back %s", s)
-			continue
-		}
-		var want Line
-		if err := json.Unmarshal([]byte(s), &want); err != nil {
-			t.Fatalf("encoding/json refuses %s: %v", s, err)
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s:\nfast %+v\njson %+v", s, got, want)
+		for _, owned := range []bool{false, true} {
+			var got Line
+			if !decodeLineFast([]byte(s), &got, owned) {
+				t.Errorf("fast decoder handed back %s", s)
+				continue
+			}
+			var want Line
+			if err := json.Unmarshal([]byte(s), &want); err != nil {
+				t.Fatalf("encoding/json refuses %s: %v", s, err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s:\nfast %+v\njson %+v", s, got, want)
+			}
 		}
 	}
 	for _, s := range slowLines {
 		var got Line
-		if decodeLineFast([]byte(s), &got) {
+		if decodeLineFast([]byte(s), &got, false) {
 			t.Errorf("fast decoder answered %s: %+v", s, got)
 		}
 	}
@@ -82,7 +85,7 @@ func FuzzFastLine(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var got Line
-		if !decodeLineFast(b, &got) {
+		if !decodeLineFast(bytes.Clone(b), &got, true) {
 			return
 		}
 		var want Line

@@ -348,7 +348,7 @@ func pipeline(ctx context.Context, sc *bufio.Scanner, first []byte, firstLine, l
 					if len(l) == 0 {
 						continue
 					}
-					o, err := parseLine(l)
+					o, err := parseLineOwned(l, true) // the line is this batch's own clone
 					if err != nil {
 						if p.badAt == 0 {
 							p.badAt = b.first + i
@@ -465,9 +465,12 @@ func newWriter(root string, h *Header, opt Options) (*store.Writer, error) {
 // usual shape; goccy/go-json decodes the others (twice encoding/json's speed on this shape,
 // bench/decoders); a line it refuses is decoded again by encoding/json, whose errors say
 // what is wrong in the words jsonProblem knows.
-func parseLine(b []byte) (*store.Outcome, error) {
+func parseLine(b []byte) (*store.Outcome, error) { return parseLineOwned(b, false) }
+
+// parseLineOwned is parseLine for a line the caller hands over (decodeLineFast's owned).
+func parseLineOwned(b []byte, owned bool) (*store.Outcome, error) {
 	var l Line
-	if !decodeLineFast(b, &l) {
+	if !decodeLineFast(b, &l, owned) {
 		l = Line{}
 		if err := fastjson.Unmarshal(b, &l); err != nil {
 			l = Line{}

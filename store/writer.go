@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -347,11 +348,15 @@ func (w *Writer) count(o *Outcome) {
 	if int64(o.Trial)+1 > s.Trials {
 		s.Trials = int64(o.Trial) + 1
 	}
-	w.models[o.Model] = struct{}{}
+	// Map keys are cloned: an outcome's strings may be cut from a larger buffer (the
+	// importer's lines), which a key kept for the whole run would keep alive.
+	if _, ok := w.models[o.Model]; !ok {
+		w.models[strings.Clone(o.Model)] = struct{}{}
+	}
 	c := w.stimuli[o.Stimulus]
 	if c == nil {
 		c = &[2]int64{}
-		w.stimuli[o.Stimulus] = c
+		w.stimuli[strings.Clone(o.Stimulus)] = c
 	}
 	switch DisplayStatus(o.Status, o.Passed) {
 	case "passed":
