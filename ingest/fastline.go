@@ -153,8 +153,11 @@ func (p *lineParser) str() (string, bool) {
 		return "", false
 	}
 	s := p.s[start : start+end]
-	if strings.IndexByte(s, '\\') >= 0 {
-		p.i = start + strings.IndexByte(s, '\\')
+	if bs := strings.IndexByte(s, '\\'); bs >= 0 {
+		if plain(s[:bs]) == 0 { // a control character before the first escape
+			return "", false
+		}
+		p.i = start + bs
 		return p.escaped(start)
 	}
 	switch plain(s) {
@@ -612,101 +615,86 @@ func (p *lineParser) tags(dst *map[string]string) bool {
 	}
 }
 
-func (p *lineParser) graders(l *Line) bool {
+// objects reads an array of objects into *dst (nil for null, empty for []), field reading
+// each known key of each object.
+func objects[T any](p *lineParser, dst *[]T, known []string, field func(e *T, k int) bool) bool {
 	isNull, ok := p.array(func() bool {
-		if l.Graders == nil {
-			l.Graders = make([]LineGrader, 0, 4)
+		if *dst == nil {
+			*dst = make([]T, 0, 4)
 		}
-		l.Graders = append(l.Graders, LineGrader{})
-		g := &l.Graders[len(l.Graders)-1]
-		return p.object(graderKeys, func(k int) bool {
-			switch k {
-			case 0:
-				return p.strField(&g.Name)
-			case 1:
-				return p.strField(&g.Type)
-			case 2:
-				return p.boolPtr(&g.Passed)
-			case 3:
-				return p.floatPtr(&g.Score)
-			case 4:
-				return p.floatPtr(&g.Weight)
-			case 5:
-				return p.strField(&g.Evidence)
-			}
-			return false
-		})
+		var zero T
+		*dst = append(*dst, zero)
+		e := &(*dst)[len(*dst)-1]
+		return p.object(known, func(k int) bool { return field(e, k) })
 	})
-	if ok && !isNull && l.Graders == nil {
-		l.Graders = []LineGrader{}
+	if ok && !isNull && *dst == nil {
+		*dst = []T{}
 	}
 	return ok
+}
+
+func (p *lineParser) graders(l *Line) bool {
+	return objects(p, &l.Graders, graderKeys, func(g *LineGrader, k int) bool {
+		switch k {
+		case 0:
+			return p.strField(&g.Name)
+		case 1:
+			return p.strField(&g.Type)
+		case 2:
+			return p.boolPtr(&g.Passed)
+		case 3:
+			return p.floatPtr(&g.Score)
+		case 4:
+			return p.floatPtr(&g.Weight)
+		case 5:
+			return p.strField(&g.Evidence)
+		}
+		return false
+	})
 }
 
 func (p *lineParser) toolCalls(l *Line) bool {
-	isNull, ok := p.array(func() bool {
-		if l.ToolCalls == nil {
-			l.ToolCalls = make([]LineToolCall, 0, 4)
+	return objects(p, &l.ToolCalls, toolKeys, func(t *LineToolCall, k int) bool {
+		switch k {
+		case 0:
+			return p.strField(&t.Tool)
+		case 1:
+			return p.boolPtr(&t.Success)
+		case 2:
+			return p.int64Ptr(&t.DurationMs)
+		case 3:
+			return p.strField(&t.Error)
+		case 4:
+			return p.textField(&t.Arguments)
+		case 5:
+			return p.textField(&t.Result)
+		case 6:
+			return p.int64Ptr(&t.ArgsBytes)
+		case 7:
+			return p.int64Ptr(&t.ResultBytes)
 		}
-		l.ToolCalls = append(l.ToolCalls, LineToolCall{})
-		t := &l.ToolCalls[len(l.ToolCalls)-1]
-		return p.object(toolKeys, func(k int) bool {
-			switch k {
-			case 0:
-				return p.strField(&t.Tool)
-			case 1:
-				return p.boolPtr(&t.Success)
-			case 2:
-				return p.int64Ptr(&t.DurationMs)
-			case 3:
-				return p.strField(&t.Error)
-			case 4:
-				return p.textField(&t.Arguments)
-			case 5:
-				return p.textField(&t.Result)
-			case 6:
-				return p.int64Ptr(&t.ArgsBytes)
-			case 7:
-				return p.int64Ptr(&t.ResultBytes)
-			}
-			return false
-		})
+		return false
 	})
-	if ok && !isNull && l.ToolCalls == nil {
-		l.ToolCalls = []LineToolCall{}
-	}
-	return ok
 }
 
 func (p *lineParser) events(l *Line) bool {
-	isNull, ok := p.array(func() bool {
-		if l.Events == nil {
-			l.Events = make([]LineEvent, 0, 4)
+	return objects(p, &l.Events, eventKeys, func(e *LineEvent, k int) bool {
+		switch k {
+		case 0:
+			return p.timePtr(&e.TS)
+		case 1:
+			return p.strField(&e.Type)
+		case 2:
+			return p.strField(&e.Role)
+		case 3:
+			return p.textField(&e.Content)
+		case 4:
+			return p.strField(&e.Tool)
+		case 5:
+			return p.strField(&e.ToolCallID)
+		case 6:
+			return p.textField(&e.Data)
 		}
-		l.Events = append(l.Events, LineEvent{})
-		e := &l.Events[len(l.Events)-1]
-		return p.object(eventKeys, func(k int) bool {
-			switch k {
-			case 0:
-				return p.timePtr(&e.TS)
-			case 1:
-				return p.strField(&e.Type)
-			case 2:
-				return p.strField(&e.Role)
-			case 3:
-				return p.textField(&e.Content)
-			case 4:
-				return p.strField(&e.Tool)
-			case 5:
-				return p.strField(&e.ToolCallID)
-			case 6:
-				return p.textField(&e.Data)
-			}
-			return false
-		})
+		return false
 	})
-	if ok && !isNull && l.Events == nil {
-		l.Events = []LineEvent{}
-	}
-	return ok
 }

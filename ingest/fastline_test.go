@@ -31,6 +31,7 @@ var slowLines = []string{
 	`{"stimulus":"s","model":"m","trial":"1"}`,       // a string into an int
 	`{"stimulus":"s\ud800","model":"m"}`,             // a lone surrogate
 	"{\"stimulus\":\"s\xff\",\"model\":\"m\"}",       // invalid UTF-8
+	"{\"stimulus\":\"s\x00\\n\",\"model\":\"m\"}",    // a control character, then an escape (FuzzFastLine found it)
 	`{"stimulus":"s","model":"m","tags":{"k":null}}`, // a null tag value
 	`{"stimulus":"s","model":"m","graders":[null]}`,  // a null element
 	`{"stimulus":"s","model":"m"} x`,                 // trailing text

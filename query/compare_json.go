@@ -19,9 +19,13 @@ func (c Compare) AppendJSON(b []byte) ([]byte, error) {
 
 // WriteJSON streams the bytes of AppendJSON to w, 64 KB at a time: a compare of two large
 // runs is tens of MB of JSON, and it is never held whole.
-func (c Compare) WriteJSON(w io.Writer) error {
+func (c Compare) WriteJSON(w io.Writer) error { return writeStreamed(w, c.encodeJSON) }
+
+// writeStreamed runs an encoder that hands its buffer to flush every 64 KB or so, writing
+// each piece to w and going on in the same buffer.
+func writeStreamed(w io.Writer, encode func(b []byte, flush func([]byte) []byte) ([]byte, error)) error {
 	var werr error
-	b, err := c.encodeJSON(make([]byte, 0, 80<<10), func(b []byte) []byte {
+	b, err := encode(make([]byte, 0, 80<<10), func(b []byte) []byte {
 		if werr == nil {
 			_, werr = w.Write(b)
 		}

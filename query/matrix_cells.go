@@ -49,30 +49,46 @@ func colKind(col string) int {
 	return colKnown
 }
 
+// accSums points at the fields of a that hold column col's sums: an integer sum, a float
+// sum and the count of values (nil where col has none).
+func accSums(a *acc, col string) (isum *int64, fsum *float64, cnt *int64) {
+	switch col {
+	case "duration_ms":
+		return &a.dur, nil, &a.nDur
+	case "turns":
+		return &a.turns, nil, nil
+	case "tool_calls":
+		return &a.tools, nil, nil
+	case "errors":
+		return &a.errs, nil, nil
+	case "input_tokens":
+		return &a.in, nil, &a.nIn
+	case "output_tokens":
+		return &a.out, nil, &a.nOut
+	case "reasoning_tokens":
+		return &a.reasoning, nil, &a.nReasoning
+	case "total_tokens":
+		return &a.total, nil, &a.nTotal
+	case "score":
+		return nil, &a.score, &a.scoreN
+	case "cost_usd":
+		return nil, &a.cost, &a.costN
+	}
+	return nil, nil, nil
+}
+
 // toAcc is the cell as the acc a full scan would have made, for the metric of column col.
 func (c *cellAcc) toAcc(col string) acc {
 	a := acc{n: c.n, passed: c.passed, failed: c.failed, errored: c.errored, skipped: c.skipped, pending: c.pending, reviewed: c.reviewed}
-	switch col {
-	case "duration_ms":
-		a.dur, a.nDur = c.isum, c.cnt
-	case "turns":
-		a.turns = c.isum
-	case "tool_calls":
-		a.tools = c.isum
-	case "errors":
-		a.errs = c.isum
-	case "input_tokens":
-		a.in, a.nIn = c.isum, c.cnt
-	case "output_tokens":
-		a.out, a.nOut = c.isum, c.cnt
-	case "reasoning_tokens":
-		a.reasoning, a.nReasoning = c.isum, c.cnt
-	case "total_tokens":
-		a.total, a.nTotal = c.isum, c.cnt
-	case "score":
-		a.score, a.scoreN = c.fsum, c.cnt
-	case "cost_usd":
-		a.cost, a.costN = c.fsum, c.cnt
+	i, f, n := accSums(&a, col)
+	if i != nil {
+		*i = c.isum
+	}
+	if f != nil {
+		*f = c.fsum
+	}
+	if n != nil {
+		*n = c.cnt
 	}
 	return a
 }
@@ -80,27 +96,15 @@ func (c *cellAcc) toAcc(col string) acc {
 // cellOf is the inverse of toAcc.
 func cellOf(a *acc, col string) cellAcc {
 	c := cellAcc{n: a.n, passed: a.passed, failed: a.failed, errored: a.errored, skipped: a.skipped, pending: a.pending, reviewed: a.reviewed}
-	switch col {
-	case "duration_ms":
-		c.isum, c.cnt = a.dur, a.nDur
-	case "turns":
-		c.isum = a.turns
-	case "tool_calls":
-		c.isum = a.tools
-	case "errors":
-		c.isum = a.errs
-	case "input_tokens":
-		c.isum, c.cnt = a.in, a.nIn
-	case "output_tokens":
-		c.isum, c.cnt = a.out, a.nOut
-	case "reasoning_tokens":
-		c.isum, c.cnt = a.reasoning, a.nReasoning
-	case "total_tokens":
-		c.isum, c.cnt = a.total, a.nTotal
-	case "score":
-		c.fsum, c.cnt = a.score, a.scoreN
-	case "cost_usd":
-		c.fsum, c.cnt = a.cost, a.costN
+	i, f, n := accSums(a, col)
+	if i != nil {
+		c.isum = *i
+	}
+	if f != nil {
+		c.fsum = *f
+	}
+	if n != nil {
+		c.cnt = *n
 	}
 	return c
 }

@@ -13,22 +13,7 @@ func (m Matrix) AppendJSON(b []byte) ([]byte, error) {
 }
 
 // WriteJSON streams the bytes of AppendJSON to w, 64 KB at a time.
-func (m Matrix) WriteJSON(w io.Writer) error {
-	var werr error
-	b, err := m.encodeJSON(make([]byte, 0, 80<<10), func(b []byte) []byte {
-		if werr == nil {
-			_, werr = w.Write(b)
-		}
-		return b[:0]
-	})
-	if err != nil {
-		return err
-	}
-	if werr == nil {
-		_, werr = w.Write(b)
-	}
-	return werr
-}
+func (m Matrix) WriteJSON(w io.Writer) error { return writeStreamed(w, m.encodeJSON) }
 
 func (m Matrix) encodeJSON(b []byte, flush func([]byte) []byte) ([]byte, error) {
 	type head struct {
