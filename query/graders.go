@@ -58,7 +58,17 @@ func GradersOf(src Source, sc Scope) (Graders, error) {
 	if err != nil {
 		return Graders{}, err
 	}
-	parts, err := perRun(src, runs, func(r store.Run) (graderPart, error) { return graderScan(src, r, &sc.Slicing) })
+	// A large run's grader rows are read in shares on every core (not when slicing: the
+	// slices come from one pass over the run's outcomes); shares merge like runs.
+	shares := make([]share, 0, len(runs))
+	if sc.Slicing.active() {
+		for _, r := range runs {
+			shares = append(shares, share{run: r, lo: 0, hi: math.MaxInt64, whole: true})
+		}
+	} else {
+		shares = splitRunsBy(runs, src, func(r store.Run) int64 { return r.Summary.GraderResults })
+	}
+	parts, err := parallel(src, shares, func(sh share) (graderPart, error) { return graderScan(src, sh.run, &sc.Slicing, sh.lo, sh.hi) })
 	if err != nil {
 		return Graders{}, err
 	}
@@ -88,7 +98,10 @@ func GradersOf(src Source, sc Scope) (Graders, error) {
 				t.typ = a.typ
 			}
 			for id, rows := range a.failRows {
-				t.failRows[id] = rows
+				// A run's shares come in row order: its first failing rows, as one scan
+				// would have kept them.
+				all := append(t.failRows[id], rows...)
+				t.failRows[id] = all[:min(len(all), 4*sampleEvidence)]
 			}
 		}
 	}
@@ -112,8 +125,9 @@ func GradersOf(src Source, sc Scope) (Graders, error) {
 	return out, nil
 }
 
-// graderScan tallies one run's grader results and remembers its first failing rows.
-func graderScan(src Source, r store.Run, sl *Slicing) (graderPart, error) {
+// graderScan tallies one run's grader results in rows lo..hi-1 and remembers its first
+// failing rows.
+func graderScan(src Source, r store.Run, sl *Slicing, lo, hi int64) (graderPart, error) {
 	rows, groups, err := childGroups(src, r.ID, sl, "graders_row", "graders_len", r.Summary.GraderResults)
 	if err != nil {
 		return graderPart{}, err
@@ -124,12 +138,13 @@ func graderScan(src Source, r store.Run, sl *Slicing) (graderPart, error) {
 	stimID := map[string]int32{}
 	var stimuli []string
 	var st []int32
-	err = src.Scan(r.ID, store.Graders, []string{"grader", "grader_type", "passed", "score", "stimulus"}, func(b *store.Batch) error {
+	err = src.ScanRows(r.ID, store.Graders, []string{"grader", "grader_type", "passed", "score", "stimulus"}, lo, hi, func(b *store.Batch) error {
+		first, last := int(max(lo-b.Row0, 0)), int(min(hi-b.Row0, int64(b.N)))
 		d, td, sd := b.Dict("grader"), b.Dict("grader_type"), b.Dict("stimulus")
 		st = translate(st[:0], sd.Values, stimID, &stimuli)
 		local = append(local[:0], make([]*graderAcc, ng*len(d.Values))...)
 		passed, score := b.Bool("passed"), b.Float("score")
-		for i := 0; i < b.N; i++ {
+		for i := first; i < last; i++ {
 			gi, ok := groupAt(rows, b.Row0+int64(i))
 			if !ok {
 				continue

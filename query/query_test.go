@@ -355,6 +355,34 @@ func TestRankingInShares(t *testing.T) {
 	}
 }
 
+// TestGradersInShares: a run's grader rows read in shares give exactly the whole run's
+// answer, sample evidence and its outcomes included.
+func TestGradersInShares(t *testing.T) {
+	for _, runs := range [][]string{{"latest"}, {"latest", "latest~1"}} {
+		whole, err := GradersOf(demo, Scope{Runs: runs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		func() {
+			defer func(v int64, k int) { minShare, sharesPerRun = v, k }(minShare, sharesPerRun)
+			minShare, sharesPerRun = 97, 7
+			shares, err := GradersOf(demo, Scope{Runs: runs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, _ := json.Marshal(whole)
+			b, _ := json.Marshal(shares)
+			if string(a) != string(b) {
+				t.Errorf("%v: graders in shares differ:\n%s\n%s", runs, a, b)
+			}
+			r := mustResolve(t, "latest")
+			if n := len(splitRunsBy([]store.Run{r}, demo, func(r store.Run) int64 { return r.Summary.GraderResults })); n != 7 {
+				t.Errorf("the demo run's grader rows were cut in %d shares", n)
+			}
+		}()
+	}
+}
+
 func mustResolve(t *testing.T, ref string) store.Run {
 	t.Helper()
 	r, err := demo.Resolve(ref)

@@ -308,10 +308,15 @@ var sharesPerRun int
 // splitRuns cuts runs into shares: whole runs when there are enough of them to keep every
 // core busy, else each large run in as many shares as there are cores.
 func splitRuns(runs []store.Run, src Source) []share {
+	return splitRunsBy(runs, src, func(r store.Run) int64 { return r.Summary.OutcomeCount })
+}
+
+// splitRunsBy is splitRuns over the rows of another file: rows gives a run's count.
+func splitRunsBy(runs []store.Run, src Source, rows func(store.Run) int64) []share {
 	workers := workersFor(src)
 	out := make([]share, 0, len(runs))
 	for _, r := range runs {
-		n := r.Summary.OutcomeCount
+		n := rows(r)
 		k := int64(1)
 		if len(runs) < workers && n >= 2*minShare {
 			k = min(int64(workers), n/minShare)
