@@ -43,8 +43,8 @@ func Run(r query.RunDetail) Doc {
 		{"models", strings.Join(r.Models, ", ")},
 		{"stimuli", Int(r.StimulusCount)}, {"trials", Int(r.Trials)}, {"outcomes", Int(r.OutcomeCount)},
 		{"pass rate", PctPM(r.PassRate, r.PassRateInterval) + "  " + Bar(r.PassRate, 20)},
-		{"counts", fmt.Sprintf("%d passed · %d failed · %d error · %d skipped · %d pending",
-			r.Counts.Passed, r.Counts.Failed, r.Counts.Error, r.Counts.Skipped, r.Counts.Pending)},
+		{"counts", fmt.Sprintf("%s passed · %s failed · %s error · %s skipped · %s pending",
+			Int(r.Counts.Passed), Int(r.Counts.Failed), Int(r.Counts.Error), Int(r.Counts.Skipped), Int(r.Counts.Pending))},
 		{"tokens", IntP(r.TotalTokens)}, {"cost", USD(r.CostUSD)},
 	}
 	if r.Partial != nil {

@@ -403,9 +403,9 @@ func (s *runScreen) view() string {
 	}
 	d := s.detail
 	var b strings.Builder
-	head := fmt.Sprintf("%s  %s  %s · %d models · %s outcomes · pass %s · %d failed · %d error",
+	head := fmt.Sprintf("%s  %s  %s · %d models · %s outcomes · pass %s · %s failed · %s error",
 		s.m.st.title.Render(d.Name), s.m.st.faint.Render(d.ID), format.Time(d.CreatedAt), len(d.Models), format.Int(d.OutcomeCount),
-		format.Pct(d.PassRate), d.Counts.Failed, d.Counts.Error)
+		format.Pct(d.PassRate), format.Int(d.Counts.Failed), format.Int(d.Counts.Error))
 	b.WriteString(head + "\n")
 	var tabs []string
 	for i, t := range runTabs {
