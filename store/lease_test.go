@@ -88,3 +88,39 @@ func TestSameContentAtOnceLandsOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestStagingRacesASweeper: a writer's folder is never swept while it starts. Its lease
+// is locked before it carries its name; a lease created first and locked after let a
+// sweeper that looked in between take the writer for dead and remove its folder (two
+// concurrent imports into one bucket: "open …/events.parquet: no such file or directory").
+func TestStagingRacesASweeper(t *testing.T) {
+	dir := t.TempDir()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				sweepDead(dir, time.Hour)
+			}
+		}
+	}()
+	defer func() { close(stop); wg.Wait() }()
+	for i := range 3000 {
+		tmp, release, err := stageIn(dir, "run")
+		if err != nil {
+			t.Fatalf("start %d: %v", i, err)
+		}
+		if _, err := os.Stat(tmp); err != nil {
+			t.Fatalf("start %d: the sweeper removed a live writer's folder", i)
+		}
+		if err := os.WriteFile(filepath.Join(tmp, "f"), nil, 0o644); err != nil {
+			t.Fatalf("start %d: writing in its folder: %v", i, err)
+		}
+		release()
+	}
+}
