@@ -274,6 +274,30 @@ func handMade(t *testing.T) *store.Store {
 	return store.Open(dir)
 }
 
+// sameAsEncodingJSON checks that a hand-written JSON encoder gives encoding/json's bytes for
+// the same value (v: the value as a type without AppendJSON), and returns them.
+func sameAsEncodingJSON(t *testing.T, name string, appendJSON func([]byte) ([]byte, error), v any) []byte {
+	t.Helper()
+	var want appendBuffer
+	enc := json.NewEncoder(&want)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	got, err := appendJSON(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got)+"\n" != string(want) {
+		i := 0
+		for i < len(got) && i < len(want) && got[i] == want[i] {
+			i++
+		}
+		t.Fatalf("%s: differs at byte %d:\ngot  %.200s\nwant %.200s", name, i, got[max(0, i-50):], want[max(0, i-50):])
+	}
+	return got
+}
+
 // TestCompareAppendJSON: the hand-written JSON of a comparison is byte for byte what
 // encoding/json writes, hostile strings and odd numbers included.
 func TestCompareAppendJSON(t *testing.T) {
@@ -287,23 +311,7 @@ func TestCompareAppendJSON(t *testing.T) {
 		Cells: map[string]CompareCell{"b": {Status: CellOK, MeanToolCalls: v(1e-7), MeanInputTokens: v(1e22), MeanCostUSD: v(-0.000123)},
 			"a": {Status: CellMissing}}, Changes: nil}, CompareRow{Stimulus: "nil cells"})
 	type plain Compare // no AppendJSON
-	var want appendBuffer
-	enc := json.NewEncoder(&want)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(plain(c)); err != nil {
-		t.Fatal(err)
-	}
-	got, err := c.AppendJSON(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got)+"\n" != string(want) {
-		i := 0
-		for i < len(got) && i < len(want) && got[i] == want[i] {
-			i++
-		}
-		t.Fatalf("differs at byte %d:\ngot  %.200s\nwant %.200s", i, got[max(0, i-50):], want[max(0, i-50):])
-	}
+	got := sameAsEncodingJSON(t, "compare", c.AppendJSON, plain(c))
 	// Streamed in 64 KB pieces (the demo's compare is larger than one), the same bytes.
 	var streamed bytes.Buffer
 	if err := c.WriteJSON(&streamed); err != nil {
@@ -335,23 +343,7 @@ func TestMatrixAppendJSON(t *testing.T) {
 			m.Rows = append(m.Rows, "evil \"quote\" \\ \n\x00 \xff <b>&amp; \u2028 ünï 😀")
 			m.Cells = append(m.Cells, []*MatrixCell{nil, {Value: &v, Status: CellOK, Flags: []string{"flaky", "error"}}}, nil)
 		}
-		var want appendBuffer
-		enc := json.NewEncoder(&want)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(plain(m)); err != nil {
-			t.Fatal(err)
-		}
-		got, err := m.AppendJSON(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(got)+"\n" != string(want) {
-			i := 0
-			for i < len(got) && i < len(want) && got[i] == want[i] {
-				i++
-			}
-			t.Fatalf("%s: differs at byte %d:\ngot  %.200s\nwant %.200s", tc.metric, i, got[max(0, i-50):], want[max(0, i-50):])
-		}
+		got := sameAsEncodingJSON(t, tc.metric, m.AppendJSON, plain(m))
 		var streamed bytes.Buffer
 		if err := m.WriteJSON(&streamed); err != nil {
 			t.Fatal(err)
