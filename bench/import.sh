@@ -27,7 +27,7 @@ go tool pprof -top -cum -nodecount=400 "$work/evals" "$work/cpu.prof" 2>/dev/nul
   /Total samples/ { print "profile          " $0 }
   $NF ~ /crypto\/.*sha256\.block$/              { s["read: sha-256 digest"] += $5 }
   $NF ~ /ingest\.pipeline\.func1$/              { s["read: lines (incl. digest)"] += $5 }
-  $NF ~ /ingest\.parseLine$/                    { s["decode: lines to outcomes"] += $5 }
+  $NF ~ /ingest\.parseLineOwned$/               { s["decode: lines to outcomes"] += $5 }
   $NF ~ /ingest\.decodeLineFast$/               { s["decode: of which JSON"] += $5 }
   $NF ~ /store\.\(\*Writer\)\.Add$/            { s["writer: validate, buffer, rows"] += $5 }
   $NF ~ /store\.writeGroup\[/                    { s["encode: parquet row groups"] += $5 }
