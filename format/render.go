@@ -30,20 +30,11 @@ var Formats = []string{FormatTable, FormatJSON, FormatJSONL, FormatCSV, FormatMa
 // JSON encodes v the one way every face uses: compact, no HTML escaping, a final newline.
 // The HTTP API and --json on a pipe write these same bytes; a terminal gets them indented.
 func JSON(v any) ([]byte, error) {
-	if a, ok := v.(jsonAppender); ok {
-		b, err := a.AppendJSON(nil)
-		if err != nil {
-			return nil, errs.E(errs.Internal, "encoding JSON: %w", err)
-		}
-		return append(b, '\n'), nil
+	b, err := NewEncoder().Encode(v) // the encoder is this call's: its buffer can go out
+	if err != nil {
+		return nil, err
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, errs.E(errs.Internal, "encoding JSON: %w", err)
-	}
-	return buf.Bytes(), nil
+	return append(b, '\n'), nil
 }
 
 // Encoder writes values as JSON does, one after another into one reused buffer: for the

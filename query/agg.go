@@ -194,22 +194,17 @@ func aggregateRun(src Source, r store.Run, mode aggMode) (*runAgg, error) {
 // aggregateSliced is aggregateRun over the outcomes sl keeps, with each model split by the
 // slice of its outcomes (sliceName) when sl groups.
 func aggregateSliced(src Source, r store.Run, mode aggMode, sl *Slicing) (*runAgg, error) {
-	return aggregateRange(src, r, mode, sl, 0, math.MaxInt64, nil)
+	return aggregateRange(src, r, mode, sl, 0, math.MaxInt64)
 }
 
 // aggregateRange is aggregateSliced over the outcome rows lo..hi-1 only: a share of one
 // large run, so that its shares are scanned on several cores. A row group that straddles
-// lo or hi is read by both shares, each counting its own rows. With only, the scan reads
-// the cell counts (model, status, passed) and only those metric columns: the sums of the
-// others stay 0.
-func aggregateRange(src Source, r store.Run, mode aggMode, sl *Slicing, lo, hi int64, only []string) (*runAgg, error) {
+// lo or hi is read by both shares, each counting its own rows.
+func aggregateRange(src Source, r store.Run, mode aggMode, sl *Slicing, lo, hi int64) (*runAgg, error) {
 	ra := &runAgg{run: r}
 	sliced := sl.active()
 	var tc *tagCache
 	cols := outcomeCols
-	if only != nil {
-		cols = append([]string{"model", "status", "passed"}, only...)
-	}
 	if sliced {
 		cols = append(slices.Clip(cols), "tags")
 		tc = &tagCache{sl: sl, seen: map[string]tagInfo{}}
@@ -291,7 +286,6 @@ func aggregateRange(src Source, r store.Run, mode aggMode, sl *Slicing, lo, hi i
 		reviewed := b.AnyReviewed()
 		dur, turns, tools, nerr := b.Int("duration_ms"), b.Int("turns"), b.Int("tool_calls"), b.Int("errors")
 		in, out, rea, cac, tot := b.Int("input_tokens"), b.Int("output_tokens"), b.Int("reasoning_tokens"), b.Int("cached_tokens"), b.Int("total_tokens")
-		all := only == nil
 		for i := first; i < last; i++ {
 			var m int32
 			if sliced {
@@ -342,42 +336,6 @@ func aggregateRange(src Source, r store.Run, mode aggMode, sl *Slicing, lo, hi i
 				default:
 					a.pending++
 				}
-			}
-			if !all {
-				// A column not read is nil (the matrix of one metric reads one).
-				if dur != nil {
-					addKnown(&a.dur, &a.nDur, dur[i])
-				}
-				if turns != nil {
-					a.turns += turns[i]
-				}
-				if tools != nil {
-					a.tools += tools[i]
-				}
-				if nerr != nil {
-					a.errs += nerr[i]
-				}
-				if in != nil {
-					addKnown(&a.in, &a.nIn, in[i])
-				}
-				if out != nil {
-					addKnown(&a.out, &a.nOut, out[i])
-				}
-				if rea != nil {
-					addKnown(&a.reasoning, &a.nReasoning, rea[i])
-				}
-				if tot != nil {
-					addKnown(&a.total, &a.nTotal, tot[i])
-				}
-				if cost != nil && !math.IsNaN(cost[i]) {
-					a.cost += cost[i]
-					a.costN++
-				}
-				if score != nil && !math.IsNaN(score[i]) {
-					a.score += score[i]
-					a.scoreN++
-				}
-				continue
 			}
 			addKnown(&a.dur, &a.nDur, dur[i])
 			a.turns += turns[i]

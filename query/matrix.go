@@ -1,7 +1,6 @@
 package query
 
 import (
-	"math"
 	"slices"
 
 	"github.com/evals-dev/evals/store"
@@ -49,10 +48,7 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 	// The scan reads the metric's column, not all of them, into compact cells (cellAcc).
 	// A sliced matrix (by or where) comes from the general scan. (A large run cut in shares
 	// on both cores was no faster: merging the second share's cells cost what it saved.)
-	col := ""
-	if len(m.cols) > 0 {
-		col = m.cols[0]
-	}
+	col := m.col
 	grids, err := perRun(src, runs, func(r store.Run) (cellGrid, error) {
 		if !sc.Slicing.active() {
 			return scanCells(src, r, col)
@@ -63,7 +59,7 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 		if sc.By != "" {
 			mode = perModel
 		}
-		ra, err := aggregateRange(src, r, mode, &sc.Slicing, 0, math.MaxInt64, m.cols)
+		ra, err := aggregateSliced(src, r, mode, &sc.Slicing)
 		if err != nil {
 			return cellGrid{}, err
 		}

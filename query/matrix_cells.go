@@ -38,15 +38,17 @@ const (
 )
 
 func colKind(col string) int {
-	switch col {
-	case "":
-		return colNone
-	case "turns", "tool_calls", "errors":
-		return colPlain
-	case "score", "cost_usd":
+	var a acc
+	i, f, n := accSums(&a, col) // where acc keeps the column's sums says how it adds up
+	switch {
+	case f != nil:
 		return colFloat
+	case i != nil && n != nil:
+		return colKnown
+	case i != nil:
+		return colPlain
 	}
-	return colKnown
+	return colNone
 }
 
 // accSums points at the fields of a that hold column col's sums: an integer sum, a float

@@ -14,8 +14,9 @@ type Metric struct {
 	Description string `json:"description"`
 
 	value func(a *acc) *float64
-	// cols are the outcome columns value reads beyond the cell counts (model, status, passed).
-	cols []string
+	// col is the outcome column value reads beyond the cell counts (model, status,
+	// passed): "" for the rates. accSums says where its sums are kept.
+	col string
 }
 
 // Metrics is the answer of `evals metrics` and GET /api/metrics: the metric registry and
@@ -48,44 +49,42 @@ var Definitions = []Definition{
 var Registry = []Metric{
 	{ID: "pass_rate", Label: "Pass rate", Unit: "ratio", Direction: "higher_is_better", Aggregation: "rate",
 		Description: "passed / (passed + failed + error); skipped and ungraded (pending) outcomes are left out, and an errored outcome is not a pass",
-		value:       func(a *acc) *float64 { return a.passRate() }, cols: []string{}},
+		value:       func(a *acc) *float64 { return a.passRate() }},
 	{ID: "score", Label: "Score", Unit: "ratio", Direction: "higher_is_better", Aggregation: "mean",
 		Description: "mean of the outcome scores (0..1) where a score was given",
-		value:       func(a *acc) *float64 { return mean(a.score, a.scoreN) }, cols: []string{"score"}},
+		value:       floatMean("score"), col: "score"},
 	{ID: "error_rate", Label: "Error rate", Unit: "ratio", Direction: "lower_is_better", Aggregation: "rate",
 		Description: "errored / executed outcomes (skipped left out)",
-		value:       func(a *acc) *float64 { return ratio(a.errored, a.executed()) }, cols: []string{}},
-	knownMean("duration_ms", "Duration", "ms", "lower_is_better", "wall-clock duration of an outcome in milliseconds",
-		func(a *acc) (int64, int64) { return a.dur, a.nDur }),
-	meanMetric("turns", "Turns", "count", "lower_is_better", "model turns per outcome",
-		func(a *acc) int64 { return a.turns }),
-	meanMetric("tool_calls", "Tool calls", "count", "neutral", "tool calls per outcome",
-		func(a *acc) int64 { return a.tools }),
-	meanMetric("errors", "Errors", "count", "lower_is_better", "errors (failed tool calls, provider errors) per outcome",
-		func(a *acc) int64 { return a.errs }),
-	knownMean("input_tokens", "Input tokens", "tokens", "lower_is_better", "input (prompt) tokens per outcome",
-		func(a *acc) (int64, int64) { return a.in, a.nIn }),
-	knownMean("output_tokens", "Output tokens", "tokens", "lower_is_better", "output (completion) tokens per outcome",
-		func(a *acc) (int64, int64) { return a.out, a.nOut }),
-	knownMean("reasoning_tokens", "Reasoning tokens", "tokens", "neutral", "reasoning tokens per outcome",
-		func(a *acc) (int64, int64) { return a.reasoning, a.nReasoning }),
-	knownMean("total_tokens", "Total tokens", "tokens", "lower_is_better", "input + output + reasoning tokens per outcome",
-		func(a *acc) (int64, int64) { return a.total, a.nTotal }),
+		value:       func(a *acc) *float64 { return ratio(a.errored, a.executed()) }},
+	knownMean("duration_ms", "Duration", "ms", "lower_is_better", "wall-clock duration of an outcome in milliseconds"),
+	meanMetric("turns", "Turns", "count", "lower_is_better", "model turns per outcome"),
+	meanMetric("tool_calls", "Tool calls", "count", "neutral", "tool calls per outcome"),
+	meanMetric("errors", "Errors", "count", "lower_is_better", "errors (failed tool calls, provider errors) per outcome"),
+	knownMean("input_tokens", "Input tokens", "tokens", "lower_is_better", "input (prompt) tokens per outcome"),
+	knownMean("output_tokens", "Output tokens", "tokens", "lower_is_better", "output (completion) tokens per outcome"),
+	knownMean("reasoning_tokens", "Reasoning tokens", "tokens", "neutral", "reasoning tokens per outcome"),
+	knownMean("total_tokens", "Total tokens", "tokens", "lower_is_better", "input + output + reasoning tokens per outcome"),
 	{ID: "cost_usd", Label: "Cost", Unit: "usd", Direction: "lower_is_better", Aggregation: "mean",
 		Description: "cost per outcome in USD, where the cost is known",
-		value:       func(a *acc) *float64 { return mean(a.cost, a.costN) }, cols: []string{"cost_usd"}},
+		value:       floatMean("cost_usd"), col: "cost_usd"},
 }
 
-func meanMetric(id, label, unit, dir, desc string, get func(*acc) int64) Metric {
+// meanMetric is the mean of an integer column over executed (not skipped) outcomes.
+func meanMetric(id, label, unit, dir, desc string) Metric {
 	return Metric{ID: id, Label: label, Unit: unit, Direction: dir, Aggregation: "mean", Description: desc + "; mean over executed (not skipped) outcomes",
-		value: func(a *acc) *float64 { return mean(float64(get(a)), a.executed()) }, cols: []string{id}}
+		value: func(a *acc) *float64 { sum, _, _ := accSums(a, id); return mean(float64(*sum), a.executed()) }, col: id}
 }
 
 // knownMean is meanMetric for a value an outcome may not have recorded (duration, tokens):
 // the mean is over the outcomes that did, null when none did.
-func knownMean(id, label, unit, dir, desc string, get func(*acc) (int64, int64)) Metric {
+func knownMean(id, label, unit, dir, desc string) Metric {
 	return Metric{ID: id, Label: label, Unit: unit, Direction: dir, Aggregation: "mean", Description: desc + "; mean over executed (not skipped) outcomes that recorded it",
-		value: func(a *acc) *float64 { v, n := get(a); return mean(float64(v), n) }, cols: []string{id}}
+		value: func(a *acc) *float64 { sum, _, n := accSums(a, id); return mean(float64(*sum), *n) }, col: id}
+}
+
+// floatMean is the mean of a float column over the outcomes where it is not null.
+func floatMean(col string) func(a *acc) *float64 {
+	return func(a *acc) *float64 { _, sum, n := accSums(a, col); return mean(*sum, *n) }
 }
 
 // MetricsOf returns the registry.

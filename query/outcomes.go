@@ -390,12 +390,7 @@ func materialize(src Source, runs []store.Run, window []hit) ([]OutcomeSummary, 
 			lo, hi = min(lo, row), max(hi, row)
 		}
 		err := src.ScanRows(r.ID, store.Outcomes, listCols, lo, hi+1, func(b *store.Batch) error {
-			// Tags decode once per distinct value of the batch's dictionary.
-			td := b.Dict("tags")
-			tags := make([]map[string]string, len(td.Values))
-			for j, v := range td.Values {
-				tags[j] = store.DecodeTags(v)
-			}
+			td, tags := batchTags(b)
 			for i := 0; i < b.N; i++ {
 				if pos, ok := rows[b.Row0+int64(i)]; ok {
 					items[pos] = summaryAt(r.ID, b, i)
@@ -496,31 +491,58 @@ func fillGraders(src Source, items []OutcomeSummary) error {
 			lo = min(lo, items[i].gradersRow)
 			hi = max(hi, items[i].gradersRow+items[i].gradersLen)
 		}
-		briefs := map[int64]GraderBrief{}
-		err := src.ScanRows(runID, store.Graders, []string{"grader", "passed", "score"}, lo, hi, func(b *store.Batch) error {
-			d, passed, score := b.Dict("grader"), b.Bool("passed"), b.Float("score")
-			for i := 0; i < b.N; i++ {
-				r := b.Row0 + int64(i)
-				if r < lo || r >= hi {
-					continue
-				}
-				g := GraderBrief{Name: d.Values[d.Index[i]], Passed: verdictOf(passed[i]), Score: optFloat(score[i])}
-				briefs[r] = g
-			}
-			return nil
-		})
+		briefs, have, err := readBriefs(src, runID, lo, hi, nil, nil)
 		if err != nil {
 			return err
 		}
 		for _, i := range idx {
-			for r := items[i].gradersRow; r < items[i].gradersRow+items[i].gradersLen; r++ {
-				if g, ok := briefs[r]; ok {
-					items[i].GraderSummary = append(items[i].GraderSummary, g)
-				}
-			}
+			items[i].GraderSummary = briefsOf(items[i], lo, hi, briefs, have)
 		}
 	}
 	return nil
+}
+
+// batchTags decodes a batch's tags once per distinct value of its dictionary: tags[j] are
+// the tags of dictionary entry j.
+func batchTags(b *store.Batch) (*store.Dict, []map[string]string) {
+	td := b.Dict("tags")
+	tags := make([]map[string]string, len(td.Values))
+	for j, v := range td.Values {
+		tags[j] = store.DecodeTags(v)
+	}
+	return td, tags
+}
+
+// readBriefs reads the grader rows lo..hi-1 of a run as briefs[r-lo] (have[r-lo] marks the
+// rows read), reusing the slices given.
+func readBriefs(src Source, runID string, lo, hi int64, briefs []GraderBrief, have []bool) ([]GraderBrief, []bool, error) {
+	if lo >= hi {
+		return briefs[:0], have[:0], nil
+	}
+	briefs = extend(briefs[:0], int(hi-lo), int(hi-lo))
+	have = extend(have[:0], int(hi-lo), int(hi-lo))
+	err := src.ScanRows(runID, store.Graders, []string{"grader", "passed", "score"}, lo, hi, func(g *store.Batch) error {
+		d, passed, score := g.Dict("grader"), g.Bool("passed"), g.Float("score")
+		for i := 0; i < g.N; i++ {
+			if r := g.Row0 + int64(i); r >= lo && r < hi {
+				briefs[r-lo] = GraderBrief{Name: d.Values[d.Index[i]], Passed: verdictOf(passed[i]), Score: optFloat(score[i])}
+				have[r-lo] = true
+			}
+		}
+		return nil
+	})
+	return briefs, have, err
+}
+
+// briefsOf is an outcome's grader summary from the briefs of rows lo..hi-1.
+func briefsOf(o OutcomeSummary, lo, hi int64, briefs []GraderBrief, have []bool) []GraderBrief {
+	out := make([]GraderBrief, 0, max(0, min(o.gradersLen, hi-lo)))
+	for r := o.gradersRow; r < o.gradersRow+o.gradersLen; r++ {
+		if r >= lo && r < hi && have[r-lo] {
+			out = append(out, briefs[r-lo])
+		}
+	}
+	return out
 }
 
 // containsAll marks the values that contain every word, in any case.
@@ -548,11 +570,7 @@ func EachOutcome(src Source, runID string, chunk int, fn func([]OutcomeSummary) 
 	var briefs []GraderBrief
 	var have []bool
 	err := src.Scan(runID, store.Outcomes, listCols, func(b *store.Batch) error {
-		td := b.Dict("tags")
-		tags := make([]map[string]string, len(td.Values))
-		for j, v := range td.Values {
-			tags[j] = store.DecodeTags(v)
-		}
+		td, tags := batchTags(b)
 		// The grader rows of this batch's outcomes, read once.
 		grow, glen := b.Int("graders_row"), b.Int("graders_len")
 		lo, hi := int64(math.MaxInt64), int64(0)
@@ -561,32 +579,14 @@ func EachOutcome(src Source, runID string, chunk int, fn func([]OutcomeSummary) 
 				lo, hi = min(lo, grow[i]), max(hi, grow[i]+glen[i])
 			}
 		}
-		if lo < hi {
-			briefs = extend(briefs[:0], int(hi-lo), int(hi-lo))
-			have = extend(have[:0], int(hi-lo), int(hi-lo))
-			err := src.ScanRows(runID, store.Graders, []string{"grader", "passed", "score"}, lo, hi, func(g *store.Batch) error {
-				d, passed, score := g.Dict("grader"), g.Bool("passed"), g.Float("score")
-				for i := 0; i < g.N; i++ {
-					if r := g.Row0 + int64(i); r >= lo && r < hi {
-						briefs[r-lo] = GraderBrief{Name: d.Values[d.Index[i]], Passed: verdictOf(passed[i]), Score: optFloat(score[i])}
-						have[r-lo] = true
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
+		var err error
+		if briefs, have, err = readBriefs(src, runID, lo, hi, briefs, have); err != nil {
+			return err
 		}
 		for i := 0; i < b.N; i++ {
 			o := summaryAt(runID, b, i)
 			o.Tags = tags[td.Index[i]]
-			o.GraderSummary = make([]GraderBrief, 0, max(0, min(o.gradersLen, hi-lo)))
-			for r := o.gradersRow; r < o.gradersRow+o.gradersLen; r++ {
-				if r >= lo && r < hi && have[r-lo] {
-					o.GraderSummary = append(o.GraderSummary, briefs[r-lo])
-				}
-			}
+			o.GraderSummary = briefsOf(o, lo, hi, briefs, have)
 			items = append(items, o)
 			if len(items) == chunk {
 				if err := fn(items); err != nil {

@@ -97,7 +97,7 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 	// merged like runs; their pass@k waits for the merged cells, as a share may hold part
 	// of a cell).
 	parts, err := parallel(src, splitRuns(runs, src), func(sh share) (part, error) {
-		ra, err := aggregateRange(src, sh.run, mode, &sc.Slicing, sh.lo, sh.hi, nil)
+		ra, err := aggregateRange(src, sh.run, mode, &sc.Slicing, sh.lo, sh.hi)
 		if err != nil {
 			return part{}, err
 		}

@@ -152,6 +152,21 @@ func (d discard) Header() http.Header         { return d.header }
 func (d discard) Write(b []byte) (int, error) { return len(b), nil }
 func (d discard) WriteHeader(int)             {}
 
+// turn waits for a place among slots until the request ends, counted in waiting (when
+// set) meanwhile. It returns the place's release, or nil when the request ended first.
+func turn(r *http.Request, slots chan struct{}, waiting *atomic.Int32) func() {
+	if waiting != nil {
+		waiting.Add(1)
+		defer waiting.Add(-1)
+	}
+	select {
+	case slots <- struct{}{}:
+		return func() { <-slots }
+	case <-r.Context().Done():
+		return nil
+	}
+}
+
 // endpoint wraps one route: parameter check, the answer cache, the heavy-query limit, and
 // the answer.
 func (s *server) endpoint(rt route) http.Handler {
@@ -184,25 +199,20 @@ func (s *server) endpoint(rt route) http.Handler {
 			key = cacheKey(r.URL.Path, q, stamp)
 		}
 		if rt.export { // a turn to export first, so that no heavy slot waits for one
-			s.queued.Add(1)
-			select {
-			case s.exports <- struct{}{}:
-				s.queued.Add(-1)
-				defer func() { <-s.exports }()
-			case <-r.Context().Done():
-				s.queued.Add(-1)
+			release := turn(r, s.exports, s.queued)
+			if release == nil {
 				writeError(w, http.StatusServiceUnavailable, errs.E(errs.Internal, "the server is busy with other exports; try again"))
 				return
 			}
+			defer release()
 		}
 		if rt.heavy {
-			select {
-			case s.heavy <- struct{}{}:
-				defer func() { <-s.heavy }()
-			case <-r.Context().Done():
+			release := turn(r, s.heavy, nil)
+			if release == nil {
 				writeError(w, http.StatusServiceUnavailable, errs.E(errs.Internal, "the server is busy; try again"))
 				return
 			}
+			defer release()
 		}
 		// This request's view of the store: its scans stop when the request is cancelled
 		// or times out, instead of running to the end for nobody.
