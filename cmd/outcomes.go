@@ -59,6 +59,7 @@ func newOutcomesCmd(f *Factory) *cobra.Command {
 	fl.StringSliceVar(&p.Status, "status", nil, "only these statuses: passed, failed, error, skipped, pending (comma list)")
 	fl.StringVar(&passed, "passed", "", "only passed (true) or failed (false) outcomes")
 	fl.StringVar(&p.Grader, "grader", "", "only outcomes with a result from this grader")
+	fl.StringVar(&p.Mode, "mode", "", "only outcomes of this failure mode (an id from `evals failures` over the same --run)")
 	fl.StringArrayVar(&where, "where", nil, "only outcomes with this tag: KEY=VALUE[,VALUE] (repeat)")
 	fl.StringVar(&p.Sort, "sort", "", "sort by a metric id or stimulus, model, trial, status, started_at")
 	fl.StringVar(&order, "order", "asc", "sort order: asc or desc")

@@ -204,9 +204,9 @@ func MatrixCellText(m query.Metric, c *query.MatrixCell) string {
 // Outcomes renders a page of outcomes.
 func Outcomes(p query.Paged[query.OutcomeSummary]) Doc {
 	t := &Table{Columns: []Column{{"ID", Text}, {"STIMULUS", Text}, {"MODEL", Text}, {"TRIAL", Number}, {"STATUS", Status},
-		{"SCORE", Number}, {"DURATION", Number}, {"TURNS", Number}, {"TOOLS", Number}, {"TOKENS", Number}, {"FAILED GRADERS", Text}}, Empty: "no outcomes match"}
+		{"SCORE", Number}, {"DURATION", Number}, {"TURNS", Number}, {"TOOLS", Number}, {"TOKENS", Number}, {"REASON", Text}}, Empty: "no outcomes match"}
 	t.Data = &Data{Columns: []string{"id", "stimulus", "model", "trial", "status", "passed", "score", "duration_ms", "turns", "tool_calls",
-		"errors", "input_tokens", "output_tokens", "total_tokens", "cost_usd", "failed_graders"}}
+		"errors", "input_tokens", "output_tokens", "total_tokens", "cost_usd", "failed_graders", "reason"}}
 	for _, o := range p.Items {
 		passed := ""
 		if o.Passed != nil {
@@ -214,9 +214,9 @@ func Outcomes(p query.Paged[query.OutcomeSummary]) Doc {
 		}
 		t.Data.Add(o.ID, o.StimulusName, o.Model, strconv.Itoa(o.TrialIndex), o.DisplayStatus, passed, RawF(o.Score), RawIP(o.DurationMs),
 			strconv.Itoa(o.Turns), strconv.Itoa(o.ToolCalls), strconv.Itoa(o.Errors), RawIP(o.InputTokens), RawIP(o.OutputTokens),
-			RawIP(o.TotalTokens), RawF(o.CostUSD), strings.Join(o.FailedGraders(), ";"))
+			RawIP(o.TotalTokens), RawF(o.CostUSD), strings.Join(o.FailedGraders(), ";"), deref(o.Reason))
 		t.Rows = append(t.Rows, []string{o.ID, o.StimulusName, o.Model, strconv.Itoa(o.TrialIndex), o.DisplayStatus,
-			Float(o.Score, 2), MsP(o.DurationMs), strconv.Itoa(o.Turns), strconv.Itoa(o.ToolCalls), IntP(o.TotalTokens), strings.Join(o.FailedGraders(), ", ")})
+			Float(o.Score, 2), MsP(o.DurationMs), strconv.Itoa(o.Turns), strconv.Itoa(o.ToolCalls), IntP(o.TotalTokens), deref(o.Reason)})
 	}
 	d := Doc{Sections: []Section{{Table: t}}}
 	kv := [][2]string{{"shown", fmt.Sprintf("%d of %d", len(p.Items), p.Page.Total)}}
@@ -455,4 +455,11 @@ func Trend(tr query.Trend) Doc {
 		title += fmt.Sprintf(" · %s … %s", tr.Runs[0].ID, tr.Runs[len(tr.Runs)-1].ID)
 	}
 	return Doc{Sections: []Section{{Title: title, Table: t}}}
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }

@@ -244,7 +244,7 @@ func demoOutcome(r DemoRun, si int, stim string, mi int, model string, trial int
 	o.CostUSD = &cost
 	demoTrajectory(o, vr, pass)
 	if errored {
-		o.Error = []string{"timeout after 300s waiting for the model", "provider returned 429: rate limited", "sandbox exited with code 137 (out of memory)"}[vr.IntN(3)]
+		o.Error = demoError(vr.IntN(3), stim, model, trial)
 		o.Errors = 1
 		o.Output = ""
 		return o
@@ -267,11 +267,112 @@ func demoOutcome(r DemoRun, si int, stim string, mi int, model string, trial int
 			}
 		}
 		score += s / float64(len(demoGraders))
-		o.Graders = append(o.Graders, store.GraderResult{Name: g.name, Type: g.typ, Passed: &gp, Score: &s, Weight: 1, Evidence: demoEvidence(g.name, gp, stim, vr)})
+		ev := demoEvidence(g.name, gp, stim, vr)
+		if gi == 0 && !gp {
+			ev = DemoFailure(demoModeOf(r, stim, model), stim, model, trial)
+		}
+		o.Graders = append(o.Graders, store.GraderResult{Name: g.name, Type: g.typ, Passed: &gp, Score: &s, Weight: 1, Evidence: ev})
 	}
 	score = math.Round(score*1000) / 1000
 	o.Score = &score
 	return o
+}
+
+// The demo's planted failure modes: every failed outcome fails its first grader
+// (tests-pass) in one of these ways, chosen per cell, each with varied surface text (names,
+// numbers, paths, quoted strings, and a second wording); an errored outcome errs in one of
+// the two error modes. The candidate's planted sql regressions fail in a mode of their own
+// that no other run has (a new mode against the baseline).
+const (
+	DemoModeOffByOne  = "off-by-one"
+	DemoModeImport    = "import-error"
+	DemoModeNone      = "returns-none"
+	DemoModeSQLColumn = "sql-no-column"
+	DemoModeTimeout   = "timeout"
+	DemoModeRateLimit = "rate-limit"
+)
+
+// demoModeOf is the planted mode a failing cell fails in.
+func demoModeOf(r DemoRun, stim, model string) string {
+	if v, ok := r.Flips[stim][model]; ok && v == 0 && strings.HasPrefix(stim, "sql/") && r.Name == "candidate" {
+		return DemoModeSQLColumn
+	}
+	switch k := rand.New(rand.NewPCG(seed(stim, model, "mode"), 5)).IntN(10); {
+	case k < 5:
+		return DemoModeOffByOne
+	case k < 8:
+		return DemoModeImport
+	}
+	return DemoModeNone
+}
+
+// DemoFailure is the tests-pass evidence of a failure in a planted mode.
+func DemoFailure(mode, stim, model string, trial int) string {
+	rng := rand.New(rand.NewPCG(seed(stim, model, fmt.Sprint(trial), "evidence"), 9))
+	area, task, _ := strings.Cut(stim, "/")
+	fn := strings.ReplaceAll(task, "-", "_")
+	second := rng.IntN(3) == 0
+	switch mode {
+	case DemoModeOffByOne:
+		n, want, line := 1+rng.IntN(4), 5+rng.IntN(40), 20+rng.IntN(300)
+		if second {
+			return fmt.Sprintf("%d tests failed: test_%s_bounds: expected %d items but got %d; see line %d of %s_test.py", n, fn, want, want-1, line, fn)
+		}
+		return fmt.Sprintf("%d tests failed: test_%s_edge_cases: expected %d items, got %d; see line %d of %s_test.py\n(and %d more)", n, fn, want, want-1, line, fn, n-1)
+	case DemoModeImport:
+		if second {
+			return fmt.Sprintf("ImportError: cannot import name '%s_v%d' from '%s' (unknown location)", fn, 2+rng.IntN(3), area)
+		}
+		return fmt.Sprintf("ImportError: cannot import name '%s' from 'src.%s' (src/%s/%s.py)", fn, area, area, fn)
+	case DemoModeNone:
+		if second {
+			return fmt.Sprintf("AssertionError: assert None == {} in test_%s_missing (tests/test_%s.py:%d)", fn, fn, 10+rng.IntN(200))
+		}
+		return fmt.Sprintf("AssertionError: assert None == [] in test_%s_empty (tests/test_%s.py:%d)", fn, fn, 10+rng.IntN(200))
+	default: // DemoModeSQLColumn
+		col := []string{"orders.created_at", "users.updated_at", "invoices.paid_at"}[rng.IntN(3)]
+		if second {
+			return fmt.Sprintf("sqlite3.OperationalError: no such column: %s in query", col)
+		}
+		return fmt.Sprintf("sqlite3.OperationalError: no such column: %s", col)
+	}
+}
+
+// demoError is an errored outcome's error: kind 0 and 2 time out (two wordings), 1 is
+// rate limited.
+func demoError(kind int, stim, model string, trial int) string {
+	rng := rand.New(rand.NewPCG(seed(stim, model, fmt.Sprint(trial), "error"), 13))
+	secs := []int{120, 240, 300, 600}[rng.IntN(4)]
+	switch kind {
+	case 1:
+		if rng.IntN(2) == 0 {
+			return fmt.Sprintf("provider returned %d: rate limited upstream", []int{429, 503}[rng.IntN(2)])
+		}
+		return "provider returned 429: rate limited"
+	case 2:
+		return fmt.Sprintf("timeout after %ds waiting for the model (request req_%06x)", secs, rng.IntN(1<<24))
+	}
+	return fmt.Sprintf("timeout after %ds waiting for the model", secs)
+}
+
+// DemoModeOfText names the planted mode a demo failure's text was written in ("" when it
+// is not one): how the tests score the failure modes found against the planted ones.
+func DemoModeOfText(text string) string {
+	switch {
+	case strings.Contains(text, "tests failed: test_"):
+		return DemoModeOffByOne
+	case strings.HasPrefix(text, "ImportError: cannot import name"):
+		return DemoModeImport
+	case strings.HasPrefix(text, "AssertionError: assert None"):
+		return DemoModeNone
+	case strings.HasPrefix(text, "sqlite3.OperationalError: no such column"):
+		return DemoModeSQLColumn
+	case strings.HasPrefix(text, "timeout after"):
+		return DemoModeTimeout
+	case strings.HasPrefix(text, "provider returned"):
+		return DemoModeRateLimit
+	}
+	return ""
 }
 
 func demoInput(stim string) string {

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"slices"
 	"time"
 
 	"github.com/evals-dev/evals/store"
@@ -106,7 +107,37 @@ func OutcomeOf(src Source, id string) (OutcomeDetail, error) {
 	for _, g := range o.Graders {
 		d.GraderResults = append(d.GraderResults, GraderResult{Name: g.Name, Type: g.Type, Passed: g.Passed, Score: g.Score, Weight: g.Weight, Evidence: g.Evidence})
 	}
+	d.Reason = reasonOf(d)
 	return d, nil
+}
+
+// reasonOf is a failed or errored outcome's one-line reason (nil for the others).
+func reasonOf(d OutcomeDetail) *string {
+	var r string
+	switch d.DisplayStatus {
+	case "error":
+		r = Reason(SourceError, FirstLine(derefString(d.Error)))
+	case "failed":
+		i := slices.IndexFunc(d.GraderResults, func(g GraderResult) bool { return g.Passed != nil && !*g.Passed })
+		switch {
+		case i >= 0:
+			r = Reason(d.GraderResults[i].Name, FirstLine(d.GraderResults[i].Evidence))
+		case d.Reviewed:
+			r = Reason(SourceReview, "")
+		default:
+			r = Reason(SourceNone, "")
+		}
+	default:
+		return nil
+	}
+	return &r
+}
+
+func derefString(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }
 
 // ToolEventsOf answers an outcome's tool calls.

@@ -42,6 +42,9 @@ type OutcomeSummary struct {
 	CostUSD         *float64      `json:"costUsd"`
 	StartedAt       *time.Time    `json:"startedAt"`
 	GraderSummary   []GraderBrief `json:"graderSummary"`
+	// Reason says why a failed or errored outcome failed, in one line: the first failing
+	// grader and the first line of its evidence, or the error (absent otherwise).
+	Reason *string `json:"reason,omitempty"`
 	// Reviewed is set when the verdict is a human's (it overrides the graders').
 	Reviewed bool `json:"reviewed"`
 	// Tags are the outcome's tags (category, difficulty, …).
@@ -84,6 +87,10 @@ type OutcomesParams struct {
 	Text []string
 	// Cursor is the nextCursor of the previous page.
 	Cursor string
+	// Mode keeps the outcomes of one failure mode (an id from FailuresOf over the same runs).
+	Mode string
+
+	modeRows map[string][]int64 // Mode's rows by run id, filled by outcomeWindow
 }
 
 var validStatus = []string{"passed", "failed", "error", "skipped", "pending", "success"}
@@ -178,6 +185,11 @@ func outcomeWindow(src Source, p OutcomesParams, off, limit int) ([]OutcomeSumma
 		}
 		return nil, 0, err
 	}
+	if p.Mode != "" {
+		if p.modeRows, err = ModeMembers(src, runs, p.Mode); err != nil {
+			return nil, 0, err
+		}
+	}
 	var window []hit
 	total := 0
 	if p.Sort == "" && !p.filtered() {
@@ -197,11 +209,66 @@ func outcomeWindow(src Source, p OutcomesParams, off, limit int) ([]OutcomeSumma
 	if err != nil {
 		return nil, 0, err
 	}
-	return items, total, fillGraders(src, items)
+	if err := fillGraders(src, items); err != nil {
+		return nil, 0, err
+	}
+	return items, total, fillReasons(src, items)
+}
+
+// fillReasons gives each failed or errored outcome of a page its one-line reason: one read
+// of the evidence of the first failing graders and one of the errors, per run.
+func fillReasons(src Source, items []OutcomeSummary) error {
+	type want struct {
+		item int
+		row  int64
+	}
+	evRows, errRows := map[string][]want{}, map[string][]want{}
+	for i := range items {
+		o := &items[i]
+		switch o.DisplayStatus {
+		case "error":
+			errRows[o.RunID] = append(errRows[o.RunID], want{i, o.row})
+		case "failed":
+			at := slices.IndexFunc(o.GraderSummary, func(g GraderBrief) bool { return g.Passed != nil && !*g.Passed })
+			if at < 0 {
+				r := Reason(SourceNone, "")
+				if o.Reviewed {
+					r = Reason(SourceReview, "")
+				}
+				o.Reason = &r
+				continue
+			}
+			evRows[o.RunID] = append(evRows[o.RunID], want{i, o.gradersRow + int64(at)})
+		}
+	}
+	read := func(t store.Table, col string, byRun map[string][]want, reason func(o *OutcomeSummary, text string) string) error {
+		for runID, ws := range byRun {
+			rows := make([]int64, len(ws))
+			for k, w := range ws {
+				rows[k] = w.row
+			}
+			slices.Sort(rows)
+			texts, err := src.Strings(runID, t, col, rows)
+			if err != nil {
+				return err
+			}
+			for _, w := range ws {
+				r := reason(&items[w.item], FirstLine(texts[w.row]))
+				items[w.item].Reason = &r
+			}
+		}
+		return nil
+	}
+	if err := read(store.Outcomes, "error", errRows, func(_ *OutcomeSummary, text string) string { return Reason(SourceError, text) }); err != nil {
+		return err
+	}
+	return read(store.Graders, "evidence", evRows, func(o *OutcomeSummary, text string) string {
+		return Reason(o.FailedGraders()[0], text)
+	})
 }
 
 func (p *OutcomesParams) filtered() bool {
-	return len(p.Model) > 0 || len(p.Stimulus) > 0 || len(p.Status) > 0 || p.Passed != nil || p.Grader != "" || len(p.Where) > 0 || len(p.Text) > 0
+	return len(p.Model) > 0 || len(p.Stimulus) > 0 || len(p.Status) > 0 || p.Passed != nil || p.Grader != "" || len(p.Where) > 0 || len(p.Text) > 0 || p.Mode != ""
 }
 
 // hit is one matching outcome: where it is, and its sort key.
@@ -262,6 +329,10 @@ func collectHits(src Source, runs []store.Run, p *OutcomesParams) ([]hit, error)
 				return nil, err
 			}
 		}
+		modeRows, inMode := p.modeRows[r.ID], 0
+		if p.Mode != "" && len(modeRows) == 0 {
+			continue
+		}
 		// Row groups are sorted by model, then stimulus: a filter on either skips groups.
 		where := store.Where{Column: "model", Values: p.Model}
 		if len(p.Model) == 0 {
@@ -302,6 +373,15 @@ func collectHits(src Source, runs []store.Run, p *OutcomesParams) ([]hit, error)
 				}
 				if graded != nil && !graded(gRow[i], gLen[i]) {
 					continue
+				}
+				if p.Mode != "" {
+					row := b.Row0 + int64(i)
+					for inMode < len(modeRows) && modeRows[inMode] < row {
+						inMode++
+					}
+					if inMode == len(modeRows) || modeRows[inMode] != row {
+						continue
+					}
 				}
 				h := hit{run: int32(ri), row: b.Row0 + int64(i), num: math.NaN()}
 				switch p.Sort {
@@ -589,6 +669,9 @@ func EachOutcome(src Source, runID string, chunk int, fn func([]OutcomeSummary) 
 			o.GraderSummary = briefsOf(o, lo, hi, briefs, have)
 			items = append(items, o)
 			if len(items) == chunk {
+				if err := fillReasons(src, items); err != nil {
+					return err
+				}
 				if err := fn(items); err != nil {
 					return err
 				}
@@ -599,7 +682,9 @@ func EachOutcome(src Source, runID string, chunk int, fn func([]OutcomeSummary) 
 		return nil
 	})
 	if err == nil && len(items) > 0 {
-		err = fn(items)
+		if err = fillReasons(src, items); err == nil {
+			err = fn(items)
+		}
 	}
 	return err
 }

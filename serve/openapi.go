@@ -36,6 +36,7 @@ var contracts = map[string]contract{
 	"GET /api/runs/{id}/ranking":         {op: "getRanking", resp: query.Ranking{}},
 	"GET /api/runs/{id}/graders":         {op: "getGraders", resp: query.Graders{}},
 	"GET /api/runs/{id}/tools":           {op: "getTools", resp: query.Tools{}},
+	"GET /api/runs/{id}/failures":        {op: "getFailures", resp: query.Failures{}},
 	"GET /api/trend":                     {op: "getTrend", resp: query.Trend{}},
 	"GET /api/runs/{id}/matrix":          {op: "getMatrix", resp: query.Matrix{}},
 	"GET /api/runs/{id}/compare":         {op: "compareModels", resp: query.ModelCompare{}},

@@ -47,7 +47,8 @@ var (
 	pGrader   = param{"grader", "string", "only outcomes with a result from this grader"}
 	pSort     = param{"sort", "string", "a metric id, or stimulus, model, trial, status, started_at"}
 	pOrder    = param{"order", "string", "asc (default) or desc"}
-	outcomeP  = []param{pModel, pStimulus, pStatus, pPassed, pGrader, pSort, pOrder, pLimit, pCursor, pWhere}
+	pMode     = param{"mode", "string", "only outcomes of this failure mode (an id from the failures of the same runs)"}
+	outcomeP  = []param{pModel, pStimulus, pStatus, pPassed, pGrader, pSort, pOrder, pLimit, pCursor, pWhere, pMode}
 )
 
 var routes = []route{
@@ -102,6 +103,18 @@ var routes = []route{
 				return nil, err
 			}
 			return query.GradersOf(s.d.Store, query.Scope{Runs: []string{run.ID}, Slicing: sl})
+		}))},
+	{method: "GET", path: "/api/runs/{id}/failures", summary: "Failure modes: failed and errored outcomes grouped by signature, with trends against a baseline", heavy: true,
+		params: []param{pBy, pWhere, {"base", "string", "baseline run for the trends (default: the run before; none for no trend)"}},
+		handle: runScoped(answer(func(s *server, r *http.Request, run store.Run) (any, error) {
+			sl, err := slicing(r.URL.Query())
+			if err != nil {
+				return nil, err
+			}
+			if sl.By == "model" {
+				sl.By = ""
+			}
+			return query.FailuresOf(s.d.Store, query.FailuresParams{Scope: query.Scope{Runs: []string{run.ID}, Slicing: sl}, Base: r.URL.Query().Get("base")})
 		}))},
 	{method: "GET", path: "/api/runs/{id}/tools", summary: "Tool usage analysis, per slice with by", heavy: true, params: []param{pBy, pWhere},
 		handle: runScoped(answer(func(s *server, r *http.Request, run store.Run) (any, error) {
@@ -234,7 +247,7 @@ func handleRuns(s *server, r *http.Request) (result, error) {
 
 func outcomeParams(q url.Values) (query.OutcomesParams, error) {
 	p := query.OutcomesParams{Model: list(q, "model"), Stimulus: list(q, "stimulus"), Status: list(q, "status"),
-		Grader: q.Get("grader"), Sort: q.Get("sort"), Cursor: q.Get("cursor")}
+		Grader: q.Get("grader"), Sort: q.Get("sort"), Cursor: q.Get("cursor"), Mode: q.Get("mode")}
 	var err error
 	if p.Where, err = query.ParseWhere(q["where"]); err != nil {
 		return p, err

@@ -281,6 +281,24 @@ func (e ExportRunParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for GetFailuresParamsVerdicts.
+const (
+	GetFailuresParamsVerdictsEffective GetFailuresParamsVerdicts = "effective"
+	GetFailuresParamsVerdictsGraded    GetFailuresParamsVerdicts = "graded"
+)
+
+// Valid indicates whether the value is a known member of the GetFailuresParamsVerdicts enum.
+func (e GetFailuresParamsVerdicts) Valid() bool {
+	switch e {
+	case GetFailuresParamsVerdictsEffective:
+		return true
+	case GetFailuresParamsVerdictsGraded:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetGradersParamsVerdicts.
 const (
 	GetGradersParamsVerdictsEffective GetGradersParamsVerdicts = "effective"
@@ -593,6 +611,33 @@ type Export struct {
 	Tools       Tools             `json:"tools"`
 }
 
+// FailureMode defines model for FailureMode.
+type FailureMode struct {
+	BaseCount *int64         `json:"baseCount"`
+	BaseRate  *float64       `json:"baseRate"`
+	ByModel   *[]ModeCount   `json:"byModel"`
+	BySlice   *[]ModeCount   `json:"bySlice,omitempty"`
+	Count     int64          `json:"count"`
+	Examples  *[]ModeExample `json:"examples"`
+	Id        string         `json:"id"`
+	Rate      *float64       `json:"rate"`
+	Share     *float64       `json:"share"`
+	Signature string         `json:"signature"`
+	Source    string         `json:"source"`
+	Trend     *string        `json:"trend"`
+	Variants  int            `json:"variants"`
+}
+
+// Failures defines model for Failures.
+type Failures struct {
+	BaseRunId   *string        `json:"baseRunId"`
+	ErrorCount  int64          `json:"errorCount"`
+	FailedCount int64          `json:"failedCount"`
+	Modes       *[]FailureMode `json:"modes"`
+	RatedCount  int64          `json:"ratedCount"`
+	RunIds      *[]string      `json:"runIds"`
+}
+
 // Gate defines model for Gate.
 type Gate struct {
 	Failed  bool      `json:"failed"`
@@ -695,6 +740,25 @@ type Metrics struct {
 	Metrics     *[]Metric     `json:"metrics"`
 }
 
+// ModeCount defines model for ModeCount.
+type ModeCount struct {
+	Count      int64    `json:"count"`
+	Model      *string  `json:"model,omitempty"`
+	Rate       *float64 `json:"rate"`
+	RatedCount int64    `json:"ratedCount"`
+	Slice      *Slice   `json:"slice,omitempty"`
+}
+
+// ModeExample defines model for ModeExample.
+type ModeExample struct {
+	Model        string `json:"model"`
+	OutcomeId    string `json:"outcomeId"`
+	Reason       string `json:"reason"`
+	RunId        string `json:"runId"`
+	StimulusName string `json:"stimulusName"`
+	TrialIndex   int    `json:"trialIndex"`
+}
+
 // ModelCompare defines model for ModelCompare.
 type ModelCompare struct {
 	ModelA  string              `json:"modelA"`
@@ -783,6 +847,7 @@ type OutcomeDetail struct {
 	Output          string             `json:"output"`
 	OutputTokens    *int64             `json:"outputTokens"`
 	Passed          *bool              `json:"passed"`
+	Reason          *string            `json:"reason,omitempty"`
 	ReasoningTokens *int64             `json:"reasoningTokens"`
 	Review          *Review            `json:"review"`
 	Reviewed        bool               `json:"reviewed"`
@@ -826,6 +891,7 @@ type OutcomeSummary struct {
 	Model           string             `json:"model"`
 	OutputTokens    *int64             `json:"outputTokens"`
 	Passed          *bool              `json:"passed"`
+	Reason          *string            `json:"reason,omitempty"`
 	ReasoningTokens *int64             `json:"reasoningTokens"`
 	Reviewed        bool               `json:"reviewed"`
 	RunId           string             `json:"runId"`
@@ -1219,6 +1285,9 @@ type ListOutcomesParams struct {
 	// Where only outcomes with this tag: KEY=VALUE[,VALUE] (repeatable)
 	Where *string `form:"where,omitempty" json:"where,omitempty"`
 
+	// Mode only outcomes of this failure mode (an id from the failures of the same runs)
+	Mode *string `form:"mode,omitempty" json:"mode,omitempty"`
+
 	// Verdicts effective (default: a human verdict overrides the graders') or graded
 	Verdicts *ListOutcomesParamsVerdicts `form:"verdicts,omitempty" json:"verdicts,omitempty"`
 }
@@ -1310,6 +1379,24 @@ type ExportRunParamsVerdicts string
 // ExportRunParamsFormat defines parameters for ExportRun.
 type ExportRunParamsFormat string
 
+// GetFailuresParams defines parameters for GetFailures.
+type GetFailuresParams struct {
+	// By one line per model and value of this tag (a slice)
+	By *string `form:"by,omitempty" json:"by,omitempty"`
+
+	// Where only outcomes with this tag: KEY=VALUE[,VALUE] (repeatable)
+	Where *string `form:"where,omitempty" json:"where,omitempty"`
+
+	// Base baseline run for the trends (default: the run before; none for no trend)
+	Base *string `form:"base,omitempty" json:"base,omitempty"`
+
+	// Verdicts effective (default: a human verdict overrides the graders') or graded
+	Verdicts *GetFailuresParamsVerdicts `form:"verdicts,omitempty" json:"verdicts,omitempty"`
+}
+
+// GetFailuresParamsVerdicts defines parameters for GetFailures.
+type GetFailuresParamsVerdicts string
+
 // GetGradersParams defines parameters for GetGraders.
 type GetGradersParams struct {
 	// By one line per model and value of this tag (a slice)
@@ -1377,6 +1464,9 @@ type ListRunOutcomesParams struct {
 
 	// Where only outcomes with this tag: KEY=VALUE[,VALUE] (repeatable)
 	Where *string `form:"where,omitempty" json:"where,omitempty"`
+
+	// Mode only outcomes of this failure mode (an id from the failures of the same runs)
+	Mode *string `form:"mode,omitempty" json:"mode,omitempty"`
 
 	// Verdicts effective (default: a human verdict overrides the graders') or graded
 	Verdicts *ListRunOutcomesParamsVerdicts `form:"verdicts,omitempty" json:"verdicts,omitempty"`
@@ -1629,6 +1719,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/runs/{id}/export/{format} (the `ExportRun` operationId).
 	ExportRun(ctx context.Context, id string, format ExportRunParamsFormat, params *ExportRunParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetFailures Failure modes: failed and errored outcomes grouped by signature, with trends against a baseline
+	//
+	// Corresponds with GET /api/runs/{id}/failures (the `GetFailures` operationId).
+	GetFailures(ctx context.Context, id string, params *GetFailuresParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetGraders Grader failure analysis, per slice with by
 	//
@@ -1929,6 +2024,21 @@ func (c *Client) CompareModels(ctx context.Context, id string, params *CompareMo
 // Corresponds with GET /api/runs/{id}/export/{format} (the `ExportRun` operationId).
 func (c *Client) ExportRun(ctx context.Context, id string, format ExportRunParamsFormat, params *ExportRunParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewExportRunRequest(c.Server, id, format, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetFailures Failure modes: failed and errored outcomes grouped by signature, with trends against a baseline
+//
+// Corresponds with GET /api/runs/{id}/failures (the `GetFailures` operationId).
+func (c *Client) GetFailures(ctx context.Context, id string, params *GetFailuresParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetFailuresRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2471,6 +2581,18 @@ func NewListOutcomesRequest(server string, params *ListOutcomesParams) (*http.Re
 		if params.Where != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "where", *params.Where, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Mode != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "mode", *params.Mode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3121,6 +3243,103 @@ func NewExportRunRequest(server string, id string, format ExportRunParamsFormat,
 	return req, nil
 }
 
+// NewGetFailuresRequest constructs an http.Request for the GetFailures method
+func NewGetFailuresRequest(server string, id string, params *GetFailuresParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/runs/%s/failures", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.By != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "by", *params.By, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Where != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "where", *params.Where, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Base != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "base", *params.Base, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Verdicts != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "verdicts", *params.Verdicts, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetGradersRequest constructs an http.Request for the GetGraders method
 func NewGetGradersRequest(server string, id string, params *GetGradersParams) (*http.Request, error) {
 	var err error
@@ -3449,6 +3668,18 @@ func NewListRunOutcomesRequest(server string, id string, params *ListRunOutcomes
 		if params.Where != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "where", *params.Where, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Mode != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "mode", *params.Mode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -4067,6 +4298,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/runs/{id}/export/{format} (the `ExportRun` operationId).
 	ExportRunWithResponse(ctx context.Context, id string, format ExportRunParamsFormat, params *ExportRunParams, reqEditors ...RequestEditorFn) (*ExportRunResponse, error)
+
+	// GetFailuresWithResponse Failure modes: failed and errored outcomes grouped by signature, with trends against a baseline
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/runs/{id}/failures (the `GetFailures` operationId).
+	GetFailuresWithResponse(ctx context.Context, id string, params *GetFailuresParams, reqEditors ...RequestEditorFn) (*GetFailuresResponse, error)
 
 	// GetGradersWithResponse Grader failure analysis, per slice with by
 	//
@@ -5083,6 +5321,68 @@ func (r ExportRunResponse) ContentType() string {
 	return ""
 }
 
+type GetFailuresResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Failures
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetFailuresResponse) GetJSON200() *Failures {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetFailuresResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetFailuresResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetFailuresResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetFailuresResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetFailuresResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetFailuresResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetFailuresResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetGradersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5867,6 +6167,19 @@ func (c *ClientWithResponses) ExportRunWithResponse(ctx context.Context, id stri
 		return nil, err
 	}
 	return ParseExportRunResponse(rsp)
+}
+
+// GetFailuresWithResponse Failure modes: failed and errored outcomes grouped by signature, with trends against a baseline
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/runs/{id}/failures (the `GetFailures` operationId).
+func (c *ClientWithResponses) GetFailuresWithResponse(ctx context.Context, id string, params *GetFailuresParams, reqEditors ...RequestEditorFn) (*GetFailuresResponse, error) {
+	rsp, err := c.GetFailures(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetFailuresResponse(rsp)
 }
 
 // GetGradersWithResponse Grader failure analysis, per slice with by
@@ -6709,6 +7022,53 @@ func ParseExportRunResponse(rsp *http.Response) (*ExportRunResponse, error) {
 
 	case rsp.StatusCode == 200:
 		// Content-type (text/markdown) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseGetFailuresResponse parses an HTTP response from a GetFailuresWithResponse call
+func ParseGetFailuresResponse(rsp *http.Response) (*GetFailuresResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetFailuresResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Failures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
 
 	}
 

@@ -106,6 +106,10 @@ func TestClientRoundTrip(t *testing.T) {
 			r, err := c.GetGradersWithResponse(ctx, "latest", nil)
 			return r, json200(r), err
 		},
+		"getFailures": func() (answer, any, error) {
+			r, err := c.GetFailuresWithResponse(ctx, "latest", nil)
+			return r, json200(r), err
+		},
 		"getTools": func() (answer, any, error) {
 			r, err := c.GetToolsWithResponse(ctx, "latest", nil)
 			return r, json200(r), err

@@ -1,0 +1,670 @@
+package query
+
+import (
+	"cmp"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"slices"
+
+	"github.com/evals-dev/evals/errs"
+	"github.com/evals-dev/evals/store"
+)
+
+// Failure modes: a run's failed and errored outcomes grouped by a deterministic signature
+// (the failing grader, or the error, and the first line of its evidence with the variable
+// parts masked; see signature.go), near-duplicate signatures merged by MinHash over word
+// pairs. No model is called: the same input gives the same modes, and a mode's id is a
+// hash of its most frequent signature, so it is the same in every face and every run.
+
+// Sources of a failure that is not a grader's.
+const (
+	SourceError  = "error"  // the outcome errored: its error text
+	SourceReview = "review" // a human failed it
+	SourceNone   = "failed" // failed with no failing grader to say why
+)
+
+// Failures is the failure-mode analysis of the runs in scope.
+type Failures struct {
+	RunIDs []string `json:"runIds"`
+	// BaseRunID is the run the trends compare with (the run before, or --base); null when
+	// there is none.
+	BaseRunID *string `json:"baseRunId"`
+	// RatedCount counts the outcomes with a verdict or an error (the rates' denominator);
+	// FailedCount and ErrorCount the ones the modes group.
+	RatedCount  int64 `json:"ratedCount"`
+	FailedCount int64 `json:"failedCount"`
+	ErrorCount  int64 `json:"errorCount"`
+	// Modes, largest first; the baseline's modes with no outcome in scope come last, with
+	// trend "gone".
+	Modes []FailureMode `json:"modes"`
+}
+
+// FailureMode is one way the runs fail.
+type FailureMode struct {
+	ID string `json:"id"`
+	// Source is the failing grader, "error", "review" or "failed".
+	Source string `json:"source"`
+	// Signature is the masked first line of the mode's most frequent evidence or error.
+	Signature string `json:"signature"`
+	Count     int64  `json:"count"`
+	// Share is Count over the failed and errored outcomes in scope; Rate over the rated ones.
+	Share *float64 `json:"share"`
+	Rate  *float64 `json:"rate"`
+	// Variants counts the distinct masked lines merged into the mode.
+	Variants int         `json:"variants"`
+	ByModel  []ModeCount `json:"byModel"`
+	BySlice  []ModeCount `json:"bySlice,omitempty"`
+	// Trend against the baseline run: new, gone, grown, shrunk or steady (a two-proportion
+	// z-test of the rates at 0.05); null without a baseline.
+	Trend     *string       `json:"trend"`
+	BaseCount *int64        `json:"baseCount"`
+	BaseRate  *float64      `json:"baseRate"`
+	Examples  []ModeExample `json:"examples"`
+}
+
+// ModeCount is a mode's count within one model (or one slice with --by).
+type ModeCount struct {
+	Model      string   `json:"model,omitempty"`
+	Slice      *Slice   `json:"slice,omitempty"`
+	Count      int64    `json:"count"`
+	RatedCount int64    `json:"ratedCount"`
+	Rate       *float64 `json:"rate"`
+}
+
+// ModeExample is one outcome of a mode, with its reason in full.
+type ModeExample struct {
+	OutcomeID    string `json:"outcomeId"`
+	RunID        string `json:"runId"`
+	StimulusName string `json:"stimulusName"`
+	Model        string `json:"model"`
+	TrialIndex   int    `json:"trialIndex"`
+	Reason       string `json:"reason"`
+}
+
+// FailuresParams scope a failure analysis.
+type FailuresParams struct {
+	Scope
+	// Base is the baseline run reference; "" is the run before the newest run in scope,
+	// "none" compares with nothing.
+	Base string
+}
+
+const modeExamples = 3
+
+// FailuresOf groups the failed and errored outcomes of the runs in scope into modes.
+func FailuresOf(src Source, p FailuresParams) (Failures, error) {
+	runs, err := resolve(src, p.Scope)
+	if err != nil {
+		return Failures{}, err
+	}
+	cur, err := collectFailures(src, runs, &p.Slicing)
+	if err != nil {
+		return Failures{}, err
+	}
+	base, err := baselineOf(src, runs, p.Base)
+	if err != nil {
+		return Failures{}, err
+	}
+	var old *failureSet
+	if base != nil {
+		if old, err = collectFailures(src, []store.Run{*base}, &p.Slicing); err != nil {
+			return Failures{}, err
+		}
+	}
+	cl := clusterFailures(cur, old)
+	out := Failures{RunIDs: runIDs(runs), Modes: []FailureMode{}, RatedCount: cur.rated}
+	for _, f := range cur.rows {
+		if f.errored {
+			out.ErrorCount++
+		} else {
+			out.FailedCount++
+		}
+	}
+	if base != nil {
+		out.BaseRunID = &base.ID
+	}
+	out.Modes = buildModes(cur, old, cl, p.By)
+	return out, nil
+}
+
+// baselineOf is the run the trends compare with: ref, or the run listed after the oldest
+// of runs (the run before); nil for "none" or when there is no run before.
+func baselineOf(src Source, runs []store.Run, ref string) (*store.Run, error) {
+	switch ref {
+	case "none":
+		return nil, nil
+	case "":
+		all, _, err := src.Runs()
+		if err != nil {
+			return nil, err
+		}
+		i := slices.IndexFunc(all, func(r store.Run) bool { return r.ID == runs[len(runs)-1].ID })
+		if i < 0 || i+1 >= len(all) {
+			return nil, nil
+		}
+		return &all[i+1], nil
+	}
+	r, err := src.Resolve(ref)
+	if err != nil {
+		return nil, err
+	}
+	if slices.ContainsFunc(runs, func(x store.Run) bool { return x.ID == r.ID }) {
+		return nil, errs.E(errs.Invalid, "the baseline run %s is one of the runs analysed: pass another --base, or --base none", r.ID)
+	}
+	return &r, nil
+}
+
+// failRow is one failed or errored outcome.
+type failRow struct {
+	run          int32
+	row          int64
+	model, stim  int32
+	trial        int32
+	slice        int32 // index in failureSet.slices, -1 unsliced
+	gRow         int64
+	gLen         int32
+	errored      bool
+	reviewed     bool
+	sig          int32
+	graderRow    int64 // the first failing grader's row, -1 when none
+	source, text string
+}
+
+// sigInfo is one distinct signature (source and masked line).
+type sigInfo struct {
+	source, masked string
+	count          int64 // outcomes of the set it came from
+	shingles       []uint64
+}
+
+// failureSet is what one scan of some runs gives: the failures and their signatures, and
+// the rated outcomes by model and slice.
+type failureSet struct {
+	runs         []store.Run
+	rows         []failRow
+	sigs         []sigInfo
+	models       []string
+	stimuli      []string
+	slices       []string
+	rated        int64
+	ratedByModel []int64
+	ratedBySlice []int64
+}
+
+func collectFailures(src Source, runs []store.Run, sl *Slicing) (*failureSet, error) {
+	fs := &failureSet{runs: runs}
+	modelID, stimID, sliceID := map[string]int32{}, map[string]int32{}, map[string]int32{}
+	for ri, r := range runs {
+		start := len(fs.rows)
+		if err := fs.scanOutcomes(src, int32(ri), r, sl, modelID, stimID, sliceID); err != nil {
+			return nil, err
+		}
+		rows := fs.rows[start:]
+		if err := firstFailingGraders(src, r, rows); err != nil {
+			return nil, err
+		}
+		if err := readReasons(src, r, rows); err != nil {
+			return nil, err
+		}
+	}
+	fs.sign()
+	return fs, nil
+}
+
+// scanOutcomes finds one run's failed and errored outcomes and counts its rated ones.
+func (fs *failureSet) scanOutcomes(src Source, ri int32, r store.Run, sl *Slicing, modelID, stimID, sliceID map[string]int32) error {
+	cols := []string{"model", "stimulus", "trial", "status", "passed", "graders_row", "graders_len"}
+	var tc *tagCache
+	if sl.active() {
+		cols = append(cols, "tags")
+		tc = &tagCache{sl: sl, seen: map[string]tagInfo{}}
+	}
+	var mt, st []int32
+	return src.Scan(r.ID, store.Outcomes, cols, func(b *store.Batch) error {
+		md, sd, std := b.Dict("model"), b.Dict("stimulus"), b.Dict("status")
+		mt = translate(mt[:0], md.Values, modelID, &fs.models)
+		st = translate(st[:0], sd.Values, stimID, &fs.stimuli)
+		for len(fs.ratedByModel) < len(fs.models) {
+			fs.ratedByModel = append(fs.ratedByModel, 0)
+		}
+		passed, trial := b.Bool("passed"), b.Int("trial")
+		gRow, gLen := b.Int("graders_row"), b.Int("graders_len")
+		var td *store.Dict
+		if tc != nil {
+			td = b.Dict("tags")
+		}
+		for i := 0; i < b.N; i++ {
+			slice := int32(-1)
+			if td != nil {
+				info := tc.info(td.Values[td.Index[i]])
+				if !info.keep {
+					continue
+				}
+				if sl.By != "" {
+					slice = internSlice(info.group, sliceID, &fs.slices)
+					for len(fs.ratedBySlice) < len(fs.slices) {
+						fs.ratedBySlice = append(fs.ratedBySlice, 0)
+					}
+				}
+			}
+			status := std.Values[std.Index[i]]
+			errored := status == store.StatusError
+			if !errored && (status != store.StatusSuccess || passed[i] < 0) {
+				continue
+			}
+			m := mt[md.Index[i]]
+			fs.rated++
+			fs.ratedByModel[m]++
+			if slice >= 0 {
+				fs.ratedBySlice[slice]++
+			}
+			if !errored && passed[i] == 1 {
+				continue
+			}
+			fs.rows = append(fs.rows, failRow{run: ri, row: b.Row0 + int64(i), model: m, stim: st[sd.Index[i]], trial: int32(trial[i]),
+				slice: slice, gRow: gRow[i], gLen: int32(gLen[i]), errored: errored, reviewed: b.Reviewed(i), graderRow: -1})
+		}
+		return nil
+	})
+}
+
+func internSlice(v string, ids map[string]int32, names *[]string) int32 {
+	id, ok := ids[v]
+	if !ok {
+		id = int32(len(*names))
+		ids[v] = id
+		*names = append(*names, v)
+	}
+	return id
+}
+
+// firstFailingGraders finds each failed outcome's first failing grader, in one pass over
+// the run's grader rows (an outcome's rows are contiguous, in outcome order).
+func firstFailingGraders(src Source, r store.Run, rows []failRow) error {
+	var todo []int // indexes into rows of failed (not errored) outcomes with graders
+	for i, f := range rows {
+		if !f.errored && f.gLen > 0 {
+			todo = append(todo, i)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	slices.SortFunc(todo, func(a, b int) int { return cmp.Compare(rows[a].gRow, rows[b].gRow) })
+	lo := rows[todo[0]].gRow
+	last := rows[todo[len(todo)-1]]
+	hi := last.gRow + int64(last.gLen)
+	k := 0
+	return src.ScanRows(r.ID, store.Graders, []string{"grader", "passed"}, lo, hi, func(b *store.Batch) error {
+		d, passed := b.Dict("grader"), b.Bool("passed")
+		end := b.Row0 + int64(b.N)
+		for k < len(todo) {
+			f := &rows[todo[k]]
+			fEnd := f.gRow + int64(f.gLen)
+			for g := max(f.gRow, b.Row0); g < min(fEnd, end) && f.graderRow < 0; g++ {
+				if passed[g-b.Row0] == 0 {
+					f.graderRow, f.source = g, d.Values[d.Index[g-b.Row0]]
+				}
+			}
+			if fEnd > end && f.graderRow < 0 {
+				return nil // the rest of its rows are in the next batch
+			}
+			k++
+		}
+		return nil
+	})
+}
+
+// readReasons reads the evidence of each failing grader and each error, and names the
+// source of failures without one.
+func readReasons(src Source, r store.Run, rows []failRow) error {
+	var gRows, eRows []int64
+	for _, f := range rows {
+		switch {
+		case f.errored:
+			eRows = append(eRows, f.row)
+		case f.graderRow >= 0:
+			gRows = append(gRows, f.graderRow)
+		}
+	}
+	slices.Sort(gRows)
+	ev, err := src.Strings(r.ID, store.Graders, "evidence", gRows)
+	if err != nil {
+		return err
+	}
+	er, err := src.Strings(r.ID, store.Outcomes, "error", eRows)
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		f := &rows[i]
+		switch {
+		case f.errored:
+			f.source, f.text = SourceError, FirstLine(er[f.row])
+		case f.reviewed && f.graderRow < 0:
+			f.source = SourceReview
+		case f.graderRow >= 0:
+			f.text = FirstLine(ev[f.graderRow])
+		default:
+			f.source = SourceNone
+		}
+	}
+	return nil
+}
+
+// sign gives every failure its signature, masking each distinct line once.
+func (fs *failureSet) sign() {
+	byRaw := map[[2]string]int32{}
+	byMasked := map[[2]string]int32{}
+	for i := range fs.rows {
+		f := &fs.rows[i]
+		key := [2]string{f.source, f.text}
+		s, ok := byRaw[key]
+		if !ok {
+			masked := Mask(f.text)
+			mk := [2]string{f.source, masked}
+			if s, ok = byMasked[mk]; !ok {
+				s = int32(len(fs.sigs))
+				byMasked[mk] = s
+				fs.sigs = append(fs.sigs, sigInfo{source: f.source, masked: masked})
+			}
+			byRaw[key] = s
+		}
+		f.sig = s
+		fs.sigs[s].count++
+	}
+}
+
+// Reason is the one-line reason of a failure: its source and the first line of its text.
+func Reason(source, text string) string {
+	switch {
+	case text == "" && source == SourceReview:
+		return "failed by a reviewer"
+	case text == "" && source == SourceNone:
+		return "failed (no grader says why)"
+	case text == "":
+		return source + " failed"
+	}
+	return source + ": " + text
+}
+
+// signatureText is how a signature reads: its source and masked line.
+func signatureText(s sigInfo) string { return Reason(s.source, s.masked) }
+
+// modeID is the stable id of a mode whose most frequent signature is s.
+func modeID(s sigInfo) string {
+	h := fnv.New64a()
+	h.Write([]byte(s.source))
+	h.Write([]byte{0})
+	h.Write([]byte(s.masked))
+	return fmt.Sprintf("fm-%08x", uint32(h.Sum64()>>32))
+}
+
+// clustering maps every signature of the current set (and of the baseline's, after them)
+// to a cluster.
+type clustering struct {
+	cur, old []int32 // cluster of each signature
+	n        int
+}
+
+// clusterFailures merges near-duplicate signatures. The current set's signatures are
+// clustered first, in a fixed order (most frequent first); the baseline's then join a
+// current cluster they resemble, or cluster among themselves. A baseline signature never
+// joins two current clusters together, so the modes of a run do not depend on its baseline.
+func clusterFailures(cur, old *failureSet) clustering {
+	all := []*sigInfo{}
+	isCur := []bool{}
+	at := []int32{} // each one's index in its set
+	order := func(fs *failureSet, current bool) {
+		idx := make([]int, len(fs.sigs))
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortFunc(idx, func(a, b int) int {
+			sa, sb := &fs.sigs[a], &fs.sigs[b]
+			return cmp.Or(cmp.Compare(sb.count, sa.count), cmp.Compare(sa.source, sb.source), cmp.Compare(sa.masked, sb.masked))
+		})
+		for _, i := range idx {
+			all = append(all, &fs.sigs[i])
+			isCur = append(isCur, current)
+			at = append(at, int32(i))
+		}
+	}
+	order(cur, true)
+	if old != nil {
+		order(old, false)
+	}
+	uf := newUnionFind(len(all), isCur)
+	buckets := map[uint64]int32{}
+	for i, s := range all {
+		s.shingles = shingles(s.masked)
+		mh := minHash(s.shingles)
+		src := fnvString(s.source)
+		for band := 0; band < minHashes/bandRows; band++ {
+			key := mix64(src ^ uint64(band+1)*0x9e3779b97f4a7c15)
+			for r := 0; r < bandRows; r++ {
+				key = mix64(key ^ mh[band*bandRows+r])
+			}
+			first, ok := buckets[key]
+			if !ok {
+				buckets[key] = int32(i)
+				continue
+			}
+			if uf.find(int32(i)) != uf.find(first) && jaccard(all[first].shingles, s.shingles) >= mergeSimilarity {
+				uf.union(first, int32(i), !isCur[i])
+			}
+		}
+	}
+	// Number the clusters and map back to each set's signature order.
+	cl := clustering{cur: make([]int32, len(cur.sigs))}
+	if old != nil {
+		cl.old = make([]int32, len(old.sigs))
+	}
+	num := map[int32]int32{}
+	for i := range all {
+		root := uf.find(int32(i))
+		c, ok := num[root]
+		if !ok {
+			c = int32(len(num))
+			num[root] = c
+		}
+		if isCur[i] {
+			cl.cur[at[i]] = c
+		} else {
+			cl.old[at[i]] = c
+		}
+	}
+	cl.n = len(num)
+	return cl
+}
+
+func fnvString(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}
+
+type unionFind struct {
+	parent []int32
+	hasCur []bool // the cluster holds a current signature
+}
+
+func newUnionFind(n int, isCur []bool) *unionFind {
+	u := &unionFind{parent: make([]int32, n), hasCur: slices.Clone(isCur)}
+	for i := range u.parent {
+		u.parent[i] = int32(i)
+	}
+	return u
+}
+
+func (u *unionFind) find(x int32) int32 {
+	for u.parent[x] != x {
+		u.parent[x] = u.parent[u.parent[x]]
+		x = u.parent[x]
+	}
+	return x
+}
+
+// union joins a's and b's clusters (a's root stays the root); a baseline signature
+// (fromOld) does not bridge two clusters that both hold current signatures.
+func (u *unionFind) union(a, b int32, fromOld bool) {
+	ra, rb := u.find(a), u.find(b)
+	if ra == rb || fromOld && u.hasCur[ra] && u.hasCur[rb] {
+		return
+	}
+	if rb < ra {
+		ra, rb = rb, ra
+	}
+	u.parent[rb] = ra
+	u.hasCur[ra] = u.hasCur[ra] || u.hasCur[rb]
+}
+
+// modeAcc gathers one cluster's counts.
+type modeAcc struct {
+	count, baseCount int64
+	rep              *sigInfo
+	repOld           bool
+	variants         int
+	byModel, bySlice []int64
+	examples         []int // indexes into cur.rows
+	exampleText      map[string]bool
+}
+
+func buildModes(cur, old *failureSet, cl clustering, by string) []FailureMode {
+	accs := make([]modeAcc, cl.n)
+	for i := range accs {
+		accs[i].byModel = make([]int64, len(cur.models))
+		accs[i].bySlice = make([]int64, len(cur.slices))
+		accs[i].exampleText = map[string]bool{}
+	}
+	better := func(a *modeAcc, s *sigInfo, isOld bool) {
+		a.variants++
+		if a.rep == nil || a.repOld && !isOld || a.repOld == isOld && (s.count > a.rep.count || s.count == a.rep.count && signatureText(*s) < signatureText(*a.rep)) {
+			a.rep, a.repOld = s, isOld
+		}
+	}
+	for i := range cur.sigs {
+		better(&accs[cl.cur[i]], &cur.sigs[i], false)
+	}
+	if old != nil {
+		for i := range old.sigs {
+			a := &accs[cl.old[i]]
+			a.baseCount += old.sigs[i].count
+			if a.rep == nil || a.repOld {
+				better(a, &old.sigs[i], true)
+			}
+		}
+	}
+	for i, f := range cur.rows {
+		a := &accs[cl.cur[f.sig]]
+		a.count++
+		a.byModel[f.model]++
+		if f.slice >= 0 {
+			a.bySlice[f.slice]++
+		}
+		if len(a.examples) < modeExamples && !a.exampleText[f.text] {
+			a.examples = append(a.examples, i)
+			a.exampleText[f.text] = true
+		}
+	}
+	failed := int64(len(cur.rows))
+	modes := make([]FailureMode, 0, len(accs))
+	for i := range accs {
+		a := &accs[i]
+		m := FailureMode{ID: modeID(*a.rep), Source: a.rep.source, Signature: a.rep.masked, Count: a.count,
+			Share: ratio(a.count, failed), Rate: ratio(a.count, cur.rated), Variants: a.variants,
+			ByModel: []ModeCount{}, Examples: []ModeExample{}}
+		for mi, name := range cur.models {
+			m.ByModel = append(m.ByModel, ModeCount{Model: name, Count: a.byModel[mi], RatedCount: cur.ratedByModel[mi], Rate: ratio(a.byModel[mi], cur.ratedByModel[mi])})
+		}
+		slices.SortStableFunc(m.ByModel, func(x, y ModeCount) int { return cmp.Or(cmp.Compare(y.Count, x.Count), lessFold(x.Model, y.Model)) })
+		if by != "" {
+			m.BySlice = []ModeCount{}
+			for si, v := range cur.slices {
+				m.BySlice = append(m.BySlice, ModeCount{Slice: &Slice{Key: by, Value: v}, Count: a.bySlice[si], RatedCount: cur.ratedBySlice[si], Rate: ratio(a.bySlice[si], cur.ratedBySlice[si])})
+			}
+			slices.SortStableFunc(m.BySlice, func(x, y ModeCount) int {
+				return cmp.Or(cmp.Compare(y.Count, x.Count), lessFold(x.Slice.Value, y.Slice.Value))
+			})
+		}
+		for _, ei := range a.examples {
+			f := cur.rows[ei]
+			r := cur.runs[f.run]
+			m.Examples = append(m.Examples, ModeExample{OutcomeID: store.OutcomeID(r.ID, f.row), RunID: r.ID, StimulusName: cur.stimuli[f.stim],
+				Model: cur.models[f.model], TrialIndex: int(f.trial), Reason: Reason(f.source, f.text)})
+		}
+		if old != nil {
+			bc := a.baseCount
+			m.BaseCount, m.BaseRate = &bc, ratio(bc, old.rated)
+			t := trendOf(a.count, cur.rated, bc, old.rated)
+			m.Trend = &t
+		}
+		modes = append(modes, m)
+	}
+	slices.SortStableFunc(modes, func(x, y FailureMode) int {
+		return cmp.Or(cmp.Compare(y.Count, x.Count), cmp.Compare(derefOr(y.BaseCount), derefOr(x.BaseCount)), cmp.Compare(x.ID, y.ID))
+	})
+	return modes
+}
+
+func derefOr(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// trendOf says how a mode moved from the baseline: new, gone, or grown/shrunk when a
+// two-proportion z-test of the rates rejects equality at 0.05 (steady otherwise).
+func trendOf(n, rated, baseN, baseRated int64) string {
+	switch {
+	case baseN == 0 && n > 0:
+		return "new"
+	case n == 0 && baseN > 0:
+		return "gone"
+	case rated == 0 || baseRated == 0:
+		return "steady"
+	}
+	p1, p0 := float64(n)/float64(rated), float64(baseN)/float64(baseRated)
+	pool := float64(n+baseN) / float64(rated+baseRated)
+	se := math.Sqrt(pool * (1 - pool) * (1/float64(rated) + 1/float64(baseRated)))
+	if se == 0 {
+		return "steady"
+	}
+	z := (p1 - p0) / se
+	switch {
+	case z >= 1.959963984540054:
+		return "grown"
+	case z <= -1.959963984540054:
+		return "shrunk"
+	}
+	return "steady"
+}
+
+// ModeMembers gives the rows of each run (by run id) whose failure belongs to mode id in
+// the failure analysis of runs: a mode matches when id names any signature merged into it.
+func ModeMembers(src Source, runs []store.Run, id string) (map[string][]int64, error) {
+	fs, err := collectFailures(src, runs, &Slicing{})
+	if err != nil {
+		return nil, err
+	}
+	cl := clusterFailures(fs, nil)
+	want := map[int32]bool{}
+	for i, s := range fs.sigs {
+		if modeID(s) == id {
+			want[cl.cur[i]] = true
+		}
+	}
+	if len(want) == 0 {
+		return nil, errs.E(errs.NotFound, "failure mode %q not found in these runs", id).WithHint("list the modes with `evals failures --run REF`, and pass the same runs")
+	}
+	out := map[string][]int64{}
+	for _, f := range fs.rows {
+		if want[cl.cur[f.sig]] {
+			id := runs[f.run].ID
+			out[id] = append(out[id], f.row)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,218 @@
+package query
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/evals-dev/evals/ingest"
+	"github.com/evals-dev/evals/store"
+)
+
+func TestMask(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"3 tests failed: test_fix_pagination_edge_cases: expected 26 items, got 25; see line 180 of fix_pagination_test.py",
+			"<n> tests failed: <id>: expected <n> items, got <n>; see line <n> of <path>"},
+		{"timeout after 300s waiting for the model (request req_0f54eb)", "timeout after <n>s waiting for the model (request <id>)"},
+		{`ImportError: cannot import name 'parse' from "src.config" (src/config.py)`, "ImportError: cannot import name <str> from <str> (<path>)"},
+		{"at 2026-11-19T09:30:00Z the job 3f9a2c1be4d5 failed", "at <ts> the job <hex> failed"},
+		{"object 123e4567-e89b-12d3-a456-426614174000 missing", "object <hex> missing"},
+		{"fetch https://example.com/a?b=1 failed: 0x1f", "fetch <path> failed: <hex>"},
+		{"used 1.5GB of 2GB (75%)", "used <n>GB of <n>GB (<n>%)"},
+		{"F841 local variable 'result' is assigned to but never used", "<id> local variable <str> is assigned to but never used"},
+		{"the model doesn't answer", "the model doesn't answer"},
+		{"Expected output to contain \"Paris\"", "Expected output to contain <str>"},
+		{"  spaced   out  ", "spaced out"},
+	} {
+		if got := Mask(c.in); got != c.want {
+			t.Errorf("Mask(%q)\n got %q\nwant %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestFirstLine(t *testing.T) {
+	if got := FirstLine("\n\n  first line  \nsecond"); got != "first line" {
+		t.Errorf("got %q", got)
+	}
+	long := strings.Repeat("é", 200)
+	if got := FirstLine(long); len(got) > maxReasonLine+len("…") || !strings.HasSuffix(got, "…") {
+		t.Errorf("a long line is cut at %d bytes with …: got %d bytes", maxReasonLine, len(got))
+	}
+}
+
+func TestJaccardMerge(t *testing.T) {
+	a := shingles(Mask("timeout after 300s waiting for the model"))
+	b := shingles(Mask("timeout after 240s waiting for the model (request req_0f54eb)"))
+	c := shingles(Mask("provider returned 429: rate limited"))
+	if j := jaccard(a, b); j < mergeSimilarity {
+		t.Errorf("two wordings of a timeout: similarity %.2f, want ≥ %.2f", j, mergeSimilarity)
+	}
+	if j := jaccard(a, c); j >= mergeSimilarity {
+		t.Errorf("a timeout and a rate limit: similarity %.2f, want < %.2f", j, mergeSimilarity)
+	}
+}
+
+// TestFailureModesFindThePlanted scores the modes found in each demo run against the modes
+// planted in it, from the rows read independently: purity (the outcomes of a found mode
+// share one planted mode) and recall (a planted mode's outcomes land in one found mode).
+func TestFailureModesFindThePlanted(t *testing.T) {
+	for _, ref := range []string{"latest", "latest~1", "latest~2"} {
+		run, err := demo.Resolve(ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		planted := plantedModes(t, run.ID)
+		f, err := FailuresOf(demo, FailuresParams{Scope: Scope{Runs: []string{run.ID}}, Base: "none"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := map[string]string{} // outcome id → found mode
+		for _, m := range f.Modes {
+			members, err := ModeMembers(demo, []store.Run{run}, m.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if int64(len(members[run.ID])) != m.Count {
+				t.Errorf("%s: mode %s counts %d, opens %d outcomes", ref, m.ID, m.Count, len(members[run.ID]))
+			}
+			for _, row := range members[run.ID] {
+				found[store.OutcomeID(run.ID, row)] = m.ID
+			}
+		}
+		if len(found) != len(planted) {
+			t.Fatalf("%s: %d failed or errored outcomes in modes, %d planted", ref, len(found), len(planted))
+		}
+		purity, recall := scoreModes(found, planted)
+		t.Logf("%s: %d modes over %d outcomes (planted %d): purity %.3f, recall %.3f", ref, len(f.Modes), len(found), len(distinct(planted)), purity, recall)
+		if purity < 0.95 || recall < 0.9 {
+			t.Errorf("%s: purity %.3f (want ≥ 0.95), recall %.3f (want ≥ 0.9)", ref, purity, recall)
+		}
+	}
+}
+
+// plantedModes reads which planted mode each failed or errored outcome of a run was written
+// in, from its tests-pass evidence or its error.
+func plantedModes(t *testing.T, runID string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	failed := map[string]bool{}
+	for _, o := range readAll[store.OutcomeRow](t, runID, "outcomes.parquet") {
+		switch {
+		case o.Status == store.StatusError:
+			out[o.OutcomeID] = ingest.DemoModeOfText(o.Error)
+		case o.Passed != nil && !*o.Passed:
+			failed[o.OutcomeID] = true
+		}
+	}
+	for _, g := range readAll[store.GraderRow](t, runID, "graders.parquet") {
+		if failed[g.OutcomeID] && g.Grader == "tests-pass" {
+			out[g.OutcomeID] = ingest.DemoModeOfText(g.Evidence)
+		}
+	}
+	for id, m := range out {
+		if m == "" {
+			t.Fatalf("outcome %s fails in no planted mode", id)
+		}
+	}
+	return out
+}
+
+func scoreModes(found, planted map[string]string) (purity, recall float64) {
+	tally := func(a, b map[string]string) float64 {
+		// For each group of a, the size of its largest part in b, summed over a's groups.
+		parts := map[string]map[string]int{}
+		for id, ga := range a {
+			if parts[ga] == nil {
+				parts[ga] = map[string]int{}
+			}
+			parts[ga][b[id]]++
+		}
+		best := 0
+		for _, p := range parts {
+			m := 0
+			for _, n := range p {
+				m = max(m, n)
+			}
+			best += m
+		}
+		return float64(best) / float64(len(a))
+	}
+	return tally(found, planted), tally(planted, found)
+}
+
+func distinct(m map[string]string) []string {
+	var out []string
+	for _, v := range m {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func TestFailureModesTrendAndIDs(t *testing.T) {
+	f, err := FailuresOf(demo, FailuresParams{Scope: Scope{Runs: []string{"candidate"}}, Base: "baseline"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone, err := FailuresOf(demo, FailuresParams{Scope: Scope{Runs: []string{"candidate"}}, Base: "none"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids, aloneIDs []string
+	var newModes []FailureMode
+	for _, m := range f.Modes {
+		ids = append(ids, m.ID)
+		if m.Trend != nil && *m.Trend == "new" {
+			newModes = append(newModes, m)
+		}
+	}
+	for _, m := range alone.Modes {
+		aloneIDs = append(aloneIDs, m.ID)
+		if m.Trend != nil || m.BaseCount != nil {
+			t.Errorf("without a baseline, mode %s has a trend", m.ID)
+		}
+	}
+	if !slices.Equal(ids, aloneIDs) {
+		t.Errorf("a run's mode ids depend on its baseline: %v vs %v", ids, aloneIDs)
+	}
+	if len(newModes) != 1 || !strings.Contains(newModes[0].Signature, "no such column") || newModes[0].ByModel[0].Model != "qwen3-coder" {
+		t.Fatalf("want one new mode, the candidate's planted sql failures (mostly qwen3-coder): %+v", newModes)
+	}
+	if f.BaseRunID == nil || *f.BaseRunID != "5f3a9c1e02" {
+		t.Errorf("base run: %v", f.BaseRunID)
+	}
+	// The default baseline is the run before.
+	def, err := FailuresOf(demo, FailuresParams{Scope: Scope{Runs: []string{"candidate"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def.BaseRunID == nil || *def.BaseRunID != "5f3a9c1e02" {
+		t.Errorf("default base run: %v", def.BaseRunID)
+	}
+	// The baseline's modes that are gone come last with count 0; here, none is gone.
+	gone, err := FailuresOf(demo, FailuresParams{Scope: Scope{Runs: []string{"baseline"}}, Base: "candidate"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := gone.Modes[len(gone.Modes)-1]
+	if last.Count != 0 || last.Trend == nil || *last.Trend != "gone" || !strings.Contains(last.Signature, "no such column") {
+		t.Errorf("the candidate's sql mode, seen from the baseline, is gone: %+v", last)
+	}
+	if _, err := FailuresOf(demo, FailuresParams{Scope: Scope{Runs: []string{"candidate"}}, Base: "candidate"}); err == nil {
+		t.Error("a baseline that is one of the runs is refused")
+	}
+}
+
+func TestTrendOf(t *testing.T) {
+	for _, c := range []struct {
+		n, rated, bn, brated int64
+		want                 string
+	}{
+		{5, 100, 0, 100, "new"}, {0, 100, 5, 100, "gone"}, {30, 100, 10, 100, "grown"}, {10, 100, 30, 100, "shrunk"}, {11, 100, 10, 100, "steady"},
+	} {
+		if got := trendOf(c.n, c.rated, c.bn, c.brated); got != c.want {
+			t.Errorf("trendOf(%d/%d vs %d/%d) = %s, want %s", c.n, c.rated, c.bn, c.brated, got, c.want)
+		}
+	}
+}

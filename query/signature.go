@@ -1,0 +1,308 @@
+package query
+
+import (
+	"hash/fnv"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// A failure's signature is where it came from (the failing grader, or "error") and the
+// first line of its evidence or error with the variable parts masked, as Sentry's
+// fingerprints strip parameters from a message: numbers become <n> (a unit stays: 300s
+// is <n>s), quoted strings <str>, paths and URLs <path>, timestamps <ts>, hex and UUIDs
+// <hex>, identifiers (snake_case, or letters mixed with digits) <id>. The rules are
+// documented in docs/failures.md; TestMask holds each.
+
+// maxReasonLine is how much of a first line a signature or a reason keeps (bytes).
+const maxReasonLine = 240
+
+// FirstLine is the first non-empty line of a text, trimmed and cut to maxReasonLine bytes
+// (at a rune boundary, with … when cut).
+func FirstLine(s string) string {
+	for s != "" {
+		line, rest, _ := strings.Cut(s, "\n")
+		line = strings.TrimSpace(line)
+		if line != "" {
+			return cutLine(line)
+		}
+		s = rest
+	}
+	return ""
+}
+
+func cutLine(s string) string {
+	if len(s) <= maxReasonLine {
+		return s
+	}
+	i := maxReasonLine
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
+}
+
+// Mask returns a line with its variable parts masked (see the package comment above).
+func Mask(line string) string {
+	var b strings.Builder
+	b.Grow(len(line))
+	i := 0
+	for i < len(line) {
+		c := line[i]
+		if c == ' ' || c == '\t' {
+			if b.Len() > 0 && !strings.HasSuffix(b.String(), " ") {
+				b.WriteByte(' ')
+			}
+			i++
+			continue
+		}
+		if isQuote(c) && (i == 0 || !isWordByte(line[i-1])) {
+			if j := closingQuote(line, i); j > 0 {
+				b.WriteString("<str>")
+				i = j + 1
+				continue
+			}
+		}
+		j := i
+		for j < len(line) && line[j] != ' ' && line[j] != '\t' && !(isQuote(line[j]) && j > i && !isWordByte(line[j-1])) {
+			j++
+		}
+		maskToken(&b, line[i:j])
+		i = j
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func isQuote(c byte) bool { return c == '\'' || c == '"' || c == '`' }
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c >= 0x80
+}
+
+// closingQuote finds the quote that closes the one at i: the same character, not followed
+// by a letter or digit (so an apostrophe inside a word does not close it).
+func closingQuote(s string, i int) int {
+	q := s[i]
+	for j := i + 1; j < len(s); j++ {
+		if s[j] == q && (j+1 == len(s) || !isWordByte(s[j+1])) {
+			return j
+		}
+	}
+	return -1
+}
+
+// maskToken writes one whitespace-separated token: its leading and trailing punctuation
+// as they are, its core masked.
+func maskToken(b *strings.Builder, tok string) {
+	lo, hi := 0, len(tok)
+	for lo < hi && strings.IndexByte("([{<,;:", tok[lo]) >= 0 {
+		lo++
+	}
+	for hi > lo && strings.IndexByte(")]}>,;:.!?", tok[hi-1]) >= 0 {
+		hi--
+	}
+	b.WriteString(tok[:lo])
+	b.WriteString(maskCore(tok[lo:hi]))
+	b.WriteString(tok[hi:])
+}
+
+func maskCore(w string) string {
+	if w == "" {
+		return w
+	}
+	switch {
+	case looksTimestamp(w):
+		return "<ts>"
+	case strings.Contains(w, "://") || strings.ContainsAny(w, "/\\") && len(w) > 1 || looksFile(w):
+		return "<path>"
+	case looksHex(w):
+		return "<hex>"
+	}
+	if n, unit, ok := numberUnit(w); ok {
+		_ = n
+		return "<n>" + unit
+	}
+	letters, digits, under := 0, 0, false
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '_':
+			under = true
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			letters++
+		}
+	}
+	if under && letters > 0 || letters > 0 && digits > 0 {
+		return "<id>"
+	}
+	return w
+}
+
+// numberUnit recognises a number with an optional unit of up to three letters (300s,
+// 1.5GB, -12, 42%, 3/4 is a path-like token and handled before).
+func numberUnit(w string) (num, unit string, ok bool) {
+	i := 0
+	if i < len(w) && (w[i] == '-' || w[i] == '+') {
+		i++
+	}
+	start := i
+	for i < len(w) && (w[i] >= '0' && w[i] <= '9' || w[i] == '.' || w[i] == ',' || w[i] == ':') {
+		i++
+	}
+	if i == start || w[start] < '0' || w[start] > '9' {
+		return "", "", false
+	}
+	rest := w[i:]
+	if rest == "%" || len(rest) <= 3 && allLetters(rest) {
+		return w[:i], rest, true
+	}
+	return "", "", false
+}
+
+func allLetters(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// looksTimestamp: an ISO date (2026-11-19…) or a clock time (09:30:00…).
+func looksTimestamp(w string) bool {
+	digitsAt := func(s string, pos ...int) bool {
+		for _, p := range pos {
+			if p >= len(s) || s[p] < '0' || s[p] > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	if len(w) >= 10 && digitsAt(w, 0, 1, 2, 3, 5, 6, 8, 9) && w[4] == '-' && w[7] == '-' {
+		return true
+	}
+	return len(w) >= 8 && digitsAt(w, 0, 1, 3, 4, 6, 7) && w[2] == ':' && w[5] == ':'
+}
+
+// looksHex: 0x…, a UUID, or 8+ hex digits holding both a digit and a letter.
+func looksHex(w string) bool {
+	if len(w) > 2 && (w[:2] == "0x" || w[:2] == "0X") {
+		return isHex(w[2:])
+	}
+	if len(w) == 36 && w[8] == '-' && w[13] == '-' && w[18] == '-' && w[23] == '-' {
+		return isHex(strings.ReplaceAll(w, "-", ""))
+	}
+	if len(w) < 8 || !isHex(w) {
+		return false
+	}
+	return strings.IndexAny(w, "0123456789") >= 0 && strings.IndexAny(w, "abcdefABCDEF") >= 0
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// looksFile: name.ext with a short lowercase extension (config.py, app.log, a.tar.gz).
+func looksFile(w string) bool {
+	dot := strings.LastIndexByte(w, '.')
+	if dot <= 0 || dot == len(w)-1 || len(w)-dot-1 > 5 {
+		return false
+	}
+	for i := dot + 1; i < len(w); i++ {
+		if c := w[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	c := w[0]
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '.'
+}
+
+// shingles are the hashes of a masked line's word pairs (its words when it has one), in
+// lower case, punctuation dropped: what near-duplicate signatures are compared by.
+func shingles(masked string) []uint64 {
+	words := strings.FieldsFunc(strings.ToLower(masked), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '<' || r == '>' || r == '_' || r >= 0x80)
+	})
+	out := make([]uint64, 0, len(words))
+	h := fnv.New64a()
+	add := func(parts ...string) {
+		h.Reset()
+		for _, p := range parts {
+			h.Write([]byte(p))
+			h.Write([]byte{' '})
+		}
+		out = append(out, h.Sum64())
+	}
+	if len(words) == 1 {
+		add(words[0])
+	}
+	for i := 0; i+1 < len(words); i++ {
+		add(words[i], words[i+1])
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// jaccard is |a∩b| / |a∪b| of two sorted sets.
+func jaccard(a, b []uint64) float64 {
+	if len(a) == 0 && len(b) == 0 {
+		return 1
+	}
+	i, j, both := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] == b[j]:
+			both++
+			i++
+			j++
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	return float64(both) / float64(len(a)+len(b)-both)
+}
+
+// MinHash banding: minHashes values per signature, in bands of bandRows. Two signatures
+// that share a band are candidates; they merge when their exact Jaccard similarity is at
+// least mergeSimilarity.
+const (
+	minHashes       = 12
+	bandRows        = 2
+	mergeSimilarity = 0.5
+)
+
+func minHash(sh []uint64) [minHashes]uint64 {
+	var m [minHashes]uint64
+	for k := range m {
+		m[k] = ^uint64(0)
+	}
+	for _, x := range sh {
+		for k := range m {
+			v := mix64(x ^ (uint64(k+1) * 0x9e3779b97f4a7c15))
+			if v < m[k] {
+				m[k] = v
+			}
+		}
+	}
+	return m
+}
+
+// mix64 is splitmix64's finaliser.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}
