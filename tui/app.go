@@ -218,6 +218,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.showHelp = true
 		return nil
 	case key.Matches(msg, m.keys.Back):
+		// A screen with something to clear (a search, a filter) clears it before esc pops it.
+		if e, ok := m.top().(interface{ escape() bool }); ok && e.escape() {
+			return nil
+		}
 		m.back()
 		return nil
 	case key.Matches(msg, m.keys.Copy):

@@ -26,7 +26,7 @@ func TestEndToEnd(t *testing.T) {
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
 	waitFor("Graders")
 	tm.Type("t")
-	waitFor("tool_call")
+	waitFor("tool search")
 	for range 3 {
 		tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
 	}

@@ -159,11 +159,11 @@ func TestWalk(t *testing.T) {
 			t.Fatalf("outcome:\n%s", s)
 		}
 		press(m, "t")
-		if s := shot("trajectory"); !strings.Contains(s, "tool_call") {
+		if s := shot("trajectory"); !strings.Contains(s, "tool search") || !strings.Contains(s, "AssertionError") {
 			t.Fatalf("trajectory:\n%s", s)
 		}
 		press(m, "e")
-		if s := screenText(m); !strings.Contains(s, "▾   2 tool_call") {
+		if s := screenText(m); !strings.Contains(s, "▾   2 tool search") || !strings.Contains(s, "→ result") {
 			t.Fatalf("expand all:\n%s", s)
 		}
 		press(m, "esc", "esc", "esc")

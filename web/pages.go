@@ -238,11 +238,15 @@ func (s *Site) pager(runID, tabName string, q url.Values, page, pages int) pager
 // outcomeData is an outcome page.
 type outcomeData struct {
 	Outcome    query.OutcomeDetail
-	Trajectory query.Trajectory
-	Diff       []diffLine
+	Transcript format.Transcript
+	// Diff is the output against expected, only when expected is a reference answer.
+	Diff []diffLine
+	// Criterion is set when expected is an acceptance criterion (shown as is, never diffed).
+	Criterion bool
 }
 
-// Outcome renders one outcome: verdict, evidence, texts with a diff, the trajectory.
+// Outcome renders one outcome as a transcript: verdicts and evidence first, then the
+// output (diffed only against a reference answer), then the steps.
 func (s *Site) Outcome(id string) ([]byte, error) {
 	o, err := query.OutcomeOf(s.src, id)
 	if err != nil {
@@ -252,9 +256,18 @@ func (s *Site) Outcome(id string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := outcomeData{Outcome: o, Trajectory: tr, Diff: lineDiff(o.Expected, o.Output)}
+	tools, err := query.ToolEventsOf(s.src, id)
+	if err != nil {
+		return nil, err
+	}
+	d := outcomeData{Outcome: o, Transcript: format.TranscriptOf(tr, tools.Items)}
+	if format.RefersToAnswer(o.Expected, o.GraderResults) {
+		d.Diff = lineDiff(o.Expected, o.Output)
+	} else {
+		d.Criterion = o.Expected != ""
+	}
 	crumbs := []crumb{{Text: "runs", URL: s.runsURL()}, {Text: o.RunID, URL: s.runURL(o.RunID, "outcomes")}, {Text: o.ID}}
-	return s.render(pageOf(o.ID, "outcome", crumbs, d))
+	return s.render(pageOf(format.Title(o.OutcomeSummary), "outcome", crumbs, d))
 }
 
 // compareChange is one changed stimulus of a pair, with both sides' outputs.

@@ -182,6 +182,7 @@ func (s *Site) funcs() template.FuncMap {
 			return fmt.Sprintf("%+.1f", *v*100)
 		},
 		"join":  func(v []string) string { return strings.Join(v, ", ") },
+		"fold":  foldOf,
 		"upper": strings.ToUpper,
 		"verdictword": func(p *bool) string {
 			switch {
@@ -296,4 +297,20 @@ func (s *Site) trend(runs []query.RunSummary) (trendChart, error) {
 		labels = append(labels, r.Name)
 	}
 	return drawTrend(labels, models, points), nil
+}
+
+// folded is a text cut to its first lines for a page: Head shows, Full opens with "show all".
+type folded struct {
+	Head, Full string
+	More       int
+}
+
+// foldOf folds a text past n lines (12 when n is not given).
+func foldOf(text string, n ...int) folded {
+	lines := 12
+	if len(n) > 0 {
+		lines = n[0]
+	}
+	head, more := format.Fold(text, lines)
+	return folded{Head: head, Full: text, More: more}
 }

@@ -1,0 +1,65 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+)
+
+func openTranscript(m *Model, id string) *trajectoryScreen {
+	s := newTrajectoryScreen(m, id)
+	_, c := m.Update(pushMsg{s})
+	settle(m, c)
+	return s
+}
+
+// TestTranscriptSearchAndFailures: n/N walk the failed tool calls, / finds a step by its
+// text and n/N then walk the matches, esc clears the search before it leaves the screen.
+func TestTranscriptSearchAndFailures(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		m := newTestModel(size[0], size[1])
+		s := openTranscript(m, "8b2d4e7f10-0001927") // three failed tool calls
+		if s.tr.Failures != 3 {
+			t.Fatalf("want 3 failed steps, got %d", s.tr.Failures)
+		}
+		var failed []int
+		for i, st := range s.tr.Steps {
+			if st.Failed {
+				failed = append(failed, i)
+			}
+		}
+		press(m, "n")
+		if s.cursor != failed[0] || !strings.Contains(m.status, "1 of 3 failed steps") {
+			t.Fatalf("n: cursor %d (want %d), status %q", s.cursor, failed[0], m.status)
+		}
+		press(m, "n", "n")
+		if s.cursor != failed[2] {
+			t.Fatalf("n n: cursor %d, want %d", s.cursor, failed[2])
+		}
+		press(m, "N")
+		if s.cursor != failed[1] {
+			t.Fatalf("N: cursor %d, want %d", s.cursor, failed[1])
+		}
+		text := screenText(m)
+		checkSize(t, text, size[0], size[1])
+		if !strings.Contains(text, "FAILED") || !strings.Contains(text, "→ error") {
+			t.Fatalf("the failed step is open with its error:\n%s", text)
+		}
+		golden(t, "transcript."+itoa(size[0])+"x"+itoa(size[1])+".txt", text)
+
+		press(m, "/", "u", "s", "a", "g", "e", "enter")
+		if st := s.tr.Steps[s.cursor]; st.Label != "usage" {
+			t.Fatalf("/usage: at step %+v", st)
+		}
+		if !strings.Contains(m.status, `holding "usage"`) {
+			t.Fatalf("the search shows in the status line: %q", m.status)
+		}
+		press(m, "esc")
+		if m.top() != screen(s) || s.query != "" {
+			t.Fatalf("esc clears the search first: top %T, query %q", m.top(), s.query)
+		}
+		press(m, "esc")
+		if m.top() == screen(s) {
+			t.Fatal("a second esc leaves the transcript")
+		}
+	}
+}
