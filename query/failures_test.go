@@ -216,3 +216,30 @@ func TestTrendOf(t *testing.T) {
 		}
 	}
 }
+
+func TestHeadline(t *testing.T) {
+	h, err := HeadlineOf(demo, "candidate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Best) == 0 || h.Best[0] != "claude-sonnet-4.5" || h.BaseRunID == nil || *h.BaseRunID != "5f3a9c1e02" {
+		t.Fatalf("best %v, base %v", h.Best, h.BaseRunID)
+	}
+	var regressed []string
+	for _, r := range h.Regressed {
+		regressed = append(regressed, r.Model)
+	}
+	if !slices.Equal(regressed, []string{"qwen3-coder"}) {
+		t.Errorf("regressed: %v, want the planted qwen3-coder only", regressed)
+	}
+	if len(h.NewModes) != 1 || !strings.Contains(h.NewModes[0].Signature, "no such column") || len(h.TopModes) != 3 {
+		t.Errorf("new modes %+v, top %d", h.NewModes, len(h.TopModes))
+	}
+	first, err := HeadlineOf(demo, "latest~2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.BaseRunID != nil || len(first.Regressed) != 0 || len(first.NewModes) != 0 {
+		t.Errorf("the oldest run has no baseline: %+v", first)
+	}
+}

@@ -57,6 +57,9 @@ func Handler(view func(r *http.Request) (query.Source, func() string, error)) ht
 	mux.Handle("GET /outcomes/{id}", page(func(s *Site, r *http.Request) ([]byte, error) {
 		return s.Outcome(r.PathValue("id"))
 	}))
+	mux.Handle("GET /diff", page(func(s *Site, r *http.Request) ([]byte, error) {
+		return s.TranscriptDiff(r.URL.Query().Get("base"), r.URL.Query().Get("new"))
+	}))
 	mux.Handle("GET /compare", page(func(s *Site, r *http.Request) ([]byte, error) {
 		// ?runs=a,b (a link) or ?run=a&run=b (the runs page's picks, newest first).
 		var runs []string

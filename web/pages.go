@@ -13,7 +13,7 @@ import (
 )
 
 // Tabs of a run page.
-var Tabs = []string{"ranking", "graders", "tools", "matrix", "outcomes"}
+var Tabs = []string{"ranking", "failures", "graders", "tools", "matrix", "outcomes"}
 
 type tab struct {
 	Name, URL string
@@ -30,13 +30,17 @@ type matrixRow struct {
 }
 
 type outcomeFilter struct {
-	Model, Status, Stimulus, Sort string
-	Desc                          bool
+	Model, Status, Stimulus, Sort, Mode string
+	Desc                                bool
 }
 
 // runData is a run page.
 type runData struct {
-	Run           query.RunDetail
+	Run      query.RunDetail
+	Headline query.Headline
+	Failures query.Failures
+	// ModeURLs open each failure mode's outcomes; ModeRate draws its share per model.
+	ModeURLs      map[string]string
 	Tab           string
 	Tabs          []tab
 	Ranking       query.Ranking
@@ -86,7 +90,18 @@ func (s *Site) Run(ref, tabName string, q url.Values) ([]byte, error) {
 		}
 	}
 	sc := query.Scope{Runs: []string{r.ID}}
+	if d.Headline, err = query.HeadlineOf(s.src, r.ID); err != nil {
+		return nil, err
+	}
 	switch tabName {
+	case "failures":
+		if d.Failures, err = query.FailuresOf(s.src, query.FailuresParams{Scope: sc}); err != nil {
+			return nil, err
+		}
+		d.ModeURLs = map[string]string{}
+		for _, m := range d.Failures.Modes {
+			d.ModeURLs[m.ID] = s.runPageURL(r.ID, "outcomes", url.Values{"mode": {m.ID}}, 1)
+		}
 	case "ranking":
 		if d.Ranking, err = query.RankingOf(s.src, sc); err != nil {
 			return nil, err
@@ -196,11 +211,11 @@ func columnRange(m query.Matrix) (lo, hi float64) {
 var outcomeSorts = []string{"", "stimulus", "model", "trial", "status", "duration_ms", "score", "total_tokens", "cost_usd"}
 
 func (s *Site) outcomes(d *runData, runID string, q url.Values, page int) error {
-	f := outcomeFilter{Model: q.Get("model"), Status: q.Get("status"), Stimulus: q.Get("stimulus"), Sort: q.Get("sort"), Desc: q.Get("desc") == "1"}
+	f := outcomeFilter{Model: q.Get("model"), Status: q.Get("status"), Stimulus: q.Get("stimulus"), Sort: q.Get("sort"), Desc: q.Get("desc") == "1", Mode: q.Get("mode")}
 	if !slices.Contains(outcomeSorts, f.Sort) {
 		return errs.E(errs.Invalid, "unknown sort %q", f.Sort)
 	}
-	p := query.OutcomesParams{Runs: []string{runID}, Sort: f.Sort, Desc: f.Desc, Limit: OutcomesPerPage}
+	p := query.OutcomesParams{Runs: []string{runID}, Sort: f.Sort, Desc: f.Desc, Limit: OutcomesPerPage, Mode: f.Mode}
 	if f.Model != "" {
 		p.Model = []string{f.Model}
 	}
@@ -274,6 +289,9 @@ func (s *Site) Outcome(id string) ([]byte, error) {
 type compareChange struct {
 	Kind, Model, Stimulus, Base, New string
 	BaseOutputs, NewOutputs          []textOf
+	// BaseID and NewID are the first trials the outputs came from (the transcript diff's
+	// sides); Reason is the failing side's one-line reason.
+	BaseID, NewID, Reason string
 }
 
 type textOf struct{ ID, Text string }
@@ -378,15 +396,59 @@ func (s *Site) Compare(runs []string) ([]byte, error) {
 				text = string(r[:2000]) + "…"
 			}
 			out := textOf{ID: fmt.Sprintf("trial %d · %s", o.TrialIndex, o.DisplayStatus), Text: text}
+			ch := &d.Changes[w.change]
 			if w.newSide {
-				d.Changes[w.change].NewOutputs = append(d.Changes[w.change].NewOutputs, out)
+				ch.NewOutputs, ch.NewID = append(ch.NewOutputs, out), o.ID
 			} else {
-				d.Changes[w.change].BaseOutputs = append(d.Changes[w.change].BaseOutputs, out)
+				ch.BaseOutputs, ch.BaseID = append(ch.BaseOutputs, out), o.ID
+			}
+			if det.Reason != nil && (w.newSide == (ch.Kind == "regressed")) {
+				ch.Reason = *det.Reason
 			}
 		}
 	}
 	crumbs := []crumb{{Text: "runs", URL: s.runsURL()}, {Text: "compare"}}
 	return s.render(pageOf("compare", "compare", crumbs, d))
+}
+
+// diffData is a transcript diff page: two trials of one stimulus side by side.
+type diffData struct {
+	Base, New query.OutcomeDetail
+	Diff      format.TranscriptDiff
+}
+
+// TranscriptDiff renders two outcomes' transcripts aligned step by step, the first step
+// where they diverge marked (a regression's base and new trial).
+func (s *Site) TranscriptDiff(baseID, newID string) ([]byte, error) {
+	if baseID == "" || newID == "" {
+		return nil, errs.E(errs.Invalid, "a transcript diff needs base and new outcome ids: /diff?base=ID&new=ID")
+	}
+	var d diffData
+	var trs [2]format.Transcript
+	for i, id := range []string{baseID, newID} {
+		o, err := query.OutcomeOf(s.src, id)
+		if err != nil {
+			return nil, err
+		}
+		tr, err := query.TrajectoryOf(s.src, id)
+		if err != nil {
+			return nil, err
+		}
+		tools, err := query.ToolEventsOf(s.src, id)
+		if err != nil {
+			return nil, err
+		}
+		trs[i] = format.TranscriptOf(tr, tools.Items)
+		if i == 0 {
+			d.Base = o
+		} else {
+			d.New = o
+		}
+	}
+	d.Diff = format.DiffTranscripts(trs[0], trs[1])
+	title := "diff · " + d.New.StimulusName + " · " + d.New.Model
+	crumbs := []crumb{{Text: "runs", URL: s.runsURL()}, {Text: "compare", URL: s.compareURL(d.New.RunID, d.Base.RunID)}, {Text: "transcript diff"}}
+	return s.render(pageOf(title, "diff", crumbs, d))
 }
 
 // errorData is an error page.

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -181,8 +182,28 @@ func (s *Site) funcs() template.FuncMap {
 			}
 			return fmt.Sprintf("%+.1f", *v*100)
 		},
-		"join":  func(v []string) string { return strings.Join(v, ", ") },
-		"fold":  foldOf,
+		"join":   func(v []string) string { return strings.Join(v, ", ") },
+		"fold":   foldOf,
+		"reason": query.Reason,
+		"inc":    func(i int) int { return i + 1 },
+		"diffURL": func(base, new string) string {
+			return "/diff?" + url.Values{"base": {base}, "new": {new}}.Encode()
+		},
+		"derefs": func(p *string) string {
+			if p == nil {
+				return ""
+			}
+			return *p
+		},
+		"modeURL": func(run, id string) string {
+			return s.runPageURL(run, "outcomes", url.Values{"mode": {id}}, 1)
+		},
+		"barw": func(v *float64, w int) int {
+			if v == nil {
+				return 0
+			}
+			return int(math.Round(min(max(*v, 0), 1) * float64(w)))
+		},
 		"upper": strings.ToUpper,
 		"verdictword": func(p *bool) string {
 			switch {
