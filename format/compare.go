@@ -124,3 +124,11 @@ func signedPct(v float64) string {
 	}
 	return s
 }
+
+// Points is a difference of rates in percentage points (+1.5 pts; – when unknown).
+func Points(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return strings.TrimSuffix(signedPct(*v), "%") + " pts"
+}

@@ -318,7 +318,11 @@ func DemoFailure(mode, stim, model string, trial int) string {
 		if second {
 			return fmt.Sprintf("%d tests failed: test_%s_bounds: expected %d items but got %d; see line %d of %s_test.py", n, fn, want, want-1, line, fn)
 		}
-		return fmt.Sprintf("%d tests failed: test_%s_edge_cases: expected %d items, got %d; see line %d of %s_test.py\n(and %d more)", n, fn, want, want-1, line, fn, n-1)
+		ev := fmt.Sprintf("%d tests failed: test_%s_edge_cases: expected %d items, got %d; see line %d of %s_test.py", n, fn, want, want-1, line, fn)
+		if n > 1 {
+			ev += fmt.Sprintf("\n(and %d more like it)", n-1)
+		}
+		return ev
 	case DemoModeImport:
 		if second {
 			return fmt.Sprintf("ImportError: cannot import name '%s_v%d' from '%s' (unknown location)", fn, 2+rng.IntN(3), area)

@@ -16,7 +16,10 @@ import (
 	"github.com/evals-dev/evals/store"
 )
 
-var runTabs = []string{"ranking", "graders", "tools", "matrix", "outcomes"}
+var runTabs = []string{"ranking", "graders", "tools", "matrix", "outcomes", "failures"}
+
+// tabFailures is the failure modes tab (last, so the others keep their keys).
+const tabFailures = 5
 
 // maxListed bounds the outcomes one tab holds; the footer says when there are more.
 var maxListed = 10000
@@ -26,11 +29,13 @@ type runScreen struct {
 	m      *Model
 	ref    string
 	detail *query.RunDetail
-	tab    int
-	grids  []*grid
-	loaded []bool
-	filter query.OutcomesParams
-	total  int
+	// headline is the run's one-glance summary, loaded after the detail.
+	headline *query.Headline
+	tab      int
+	grids    []*grid
+	loaded   []bool
+	filter   query.OutcomesParams
+	total    int
 	// remote is set once the run has more outcomes than the outcomes tab holds: its
 	// filter, failures-only and sort are then asked of the query over the whole run.
 	remote   bool
@@ -56,7 +61,9 @@ func newRunScreen(m *Model, ref string) *runScreen {
 			{"OUTCOME PASS", kindRate, 0, false}, {"DURATION", kindNum, 0, false}, {"MODELS", kindText, 60, false}}, "no tool calls"),
 		newGrid(st, k, []column{{"STIMULUS", kindText, 36, false}}, "no outcomes"),
 		newGrid(st, k, []column{{"STIMULUS", kindText, 34, false}, {"MODEL", kindText, 20, false}, {"TRIAL", kindNum, 0, false}, {"STATUS", kindStatus, 0, false},
-			{"SCORE", kindNum, 0, false}, {"DURATION", kindNum, 0, false}, {"TOOLS", kindNum, 0, true}, {"FAILED GRADERS", kindText, 40, true}, {"ID", kindText, 20, true}}, "no outcomes match"),
+			{"SCORE", kindNum, 0, false}, {"DURATION", kindNum, 0, false}, {"TOOLS", kindNum, 0, true}, {"REASON", kindText, 80, false}, {"ID", kindText, 20, true}}, "no outcomes match"),
+		newGrid(st, k, []column{{"COUNT", kindNum, 0, false}, {"SHARE", kindNum, 0, false}, {"TREND", kindText, 10, false}, {"SIGNATURE", kindText, 90, false},
+			{"MODELS", kindText, 50, true}, {"ID", kindText, 11, true}}, "no failed or errored outcomes"),
 	}
 	return s
 }
@@ -91,6 +98,8 @@ func (s *runScreen) loadTab() tea.Cmd {
 		return s.m.track(load(s, func() (query.Tools, error) { return query.ToolsOf(src, sc) }))
 	case 3:
 		return s.m.track(load(s, func() (query.Matrix, error) { return query.MatrixOf(src, sc, "pass_rate") }))
+	case tabFailures:
+		return s.m.track(load(s, func() (query.Failures, error) { return query.FailuresOf(src, query.FailuresParams{Scope: sc}) }))
 	default:
 		p := s.remoteParams()
 		s.asked = s.grids[4].question()
@@ -192,7 +201,7 @@ func (s *runScreen) update(msg tea.Msg) tea.Cmd {
 				return s.setTab((s.tab + len(runTabs) - 1) % len(runTabs))
 			case key.Matches(msg, k.Enter):
 				return s.drill()
-			case msg.String() >= "1" && msg.String() <= "5":
+			case msg.String() >= "1" && msg.String() <= "6":
 				return s.setTab(int(msg.String()[0] - '1'))
 			case key.Matches(msg, k.GroupBy) && s.tab == 0 && s.detail != nil:
 				return s.cycleBy()
@@ -251,6 +260,11 @@ func (s *runScreen) drill() tea.Cmd {
 		return s.showOutcomes(p)
 	case query.OutcomeSummary:
 		return push(newOutcomeScreen(s.m, v.ID))
+	case query.FailureMode:
+		if v.Count == 0 {
+			return status("this mode is gone: the baseline had it, this run has none")
+		}
+		return s.showOutcomes(query.OutcomesParams{Mode: v.ID})
 	}
 	return nil
 }
@@ -266,7 +280,12 @@ func (s *runScreen) loadedValue(v any) tea.Cmd {
 	switch v := v.(type) {
 	case query.RunDetail:
 		s.detail = &v
-		return s.loadTab()
+		src, id := s.m.opt.Source, v.ID
+		return tea.Batch(s.loadTab(), s.m.track(load(s, func() (query.Headline, error) { return query.HeadlineOf(src, id) })))
+	case query.Headline:
+		s.headline = &v
+	case query.Failures:
+		s.fillFailures(v)
 	case groupBy:
 		if v.none {
 			return status("this run has no tags to group by (docs/format.md: tags)")
@@ -316,7 +335,7 @@ func (s *runScreen) loadedValue(v any) tea.Cmd {
 				st += " ✎" // a human verdict
 			}
 			rows = append(rows, row{cells: []string{o.StimulusName, o.Model, strconv.Itoa(o.TrialIndex), st, format.Float(o.Score, 2),
-				format.MsP(o.DurationMs), strconv.Itoa(o.ToolCalls), strings.Join(o.FailedGraders(), ", "), o.ID},
+				format.MsP(o.DurationMs), strconv.Itoa(o.ToolCalls), derefString(o.Reason), o.ID},
 				nums:  []float64{math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), numI(o.DurationMs)},
 				value: o, failed: o.DisplayStatus == "failed" || o.DisplayStatus == "error"})
 		}
@@ -328,6 +347,28 @@ func (s *runScreen) loadedValue(v any) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+func derefString(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func (s *runScreen) fillFailures(v query.Failures) {
+	var rows []row
+	for _, m := range v.Modes {
+		var models []string
+		for _, c := range m.ByModel {
+			if c.Count > 0 && len(models) < 3 {
+				models = append(models, fmt.Sprintf("%s %d", c.Model, c.Count))
+			}
+		}
+		rows = append(rows, row{cells: []string{format.Int(m.Count), format.Pct(m.Share), format.TrendLabel(m), query.Reason(m.Source, m.Signature), strings.Join(models, ", "), m.ID},
+			nums: []float64{float64(m.Count), num(m.Share)}, value: m, failed: m.Trend != nil && (*m.Trend == "new" || *m.Trend == "grown")})
+	}
+	s.grids[tabFailures].setRows(rows)
 }
 
 func num(v *float64) float64 {
@@ -406,7 +447,18 @@ func (s *runScreen) view() string {
 	head := fmt.Sprintf("%s  %s  %s · %d models · %s outcomes · pass %s · %s failed · %s error",
 		s.m.st.title.Render(d.Name), s.m.st.faint.Render(d.ID), format.Time(d.CreatedAt), len(d.Models), format.Int(d.OutcomeCount),
 		format.Pct(d.PassRate), format.Int(d.Counts.Failed), format.Int(d.Counts.Error))
-	b.WriteString(head + "\n")
+	b.WriteString(ansi.Truncate(head, max(s.width, 10), "…") + "\n")
+	second := s.headlineText()
+	if s.tab == 4 { // drilled into outcomes: the line says which (the headline is a tab away)
+		second = s.m.st.faint.Render("outcomes")
+		if f := describe(s.filter); f != "" {
+			second += " " + s.m.st.mark.Render(f) + s.m.st.faint.Render(" (x clears)")
+		}
+		if s.total > len(s.grids[4].all) {
+			second += s.m.st.faint.Render(fmt.Sprintf(" · first %d of %d", len(s.grids[4].all), s.total))
+		}
+	}
+	b.WriteString(ansi.Truncate(second, max(s.width, 10), "…") + "\n")
 	var tabs []string
 	for i, t := range runTabs {
 		label := fmt.Sprintf("%d %s", i+1, t)
@@ -417,14 +469,6 @@ func (s *runScreen) view() string {
 		}
 	}
 	line := strings.Join(tabs, "")
-	if s.tab == 4 {
-		if f := describe(s.filter); f != "" {
-			line += "  " + s.m.st.mark.Render(f) + s.m.st.faint.Render(" (x clears)")
-		}
-		if s.total > len(s.grids[4].all) {
-			line += s.m.st.faint.Render(fmt.Sprintf("  first %d of %d", len(s.grids[4].all), s.total))
-		}
-	}
 	if s.tab == 3 { // the matrix: the full names of the cell under the cursor, on a line of their own
 		g := s.grids[3]
 		cell := ""
@@ -457,6 +501,9 @@ func describe(p query.OutcomesParams) string {
 	if p.Grader != "" {
 		parts = append(parts, "grader="+p.Grader)
 	}
+	if p.Mode != "" {
+		parts = append(parts, "mode="+p.Mode)
+	}
 	if len(p.Status) > 0 {
 		parts = append(parts, "status="+strings.Join(p.Status, ","))
 	}
@@ -467,10 +514,10 @@ func (s *runScreen) setSize(w, h int) {
 	s.width, s.height = w, h
 	for i, g := range s.grids {
 		if i == 3 {
-			g.setSize(w, h-3) // the matrix has a line naming the cell under the cursor
+			g.setSize(w, h-4) // the matrix has a line naming the cell under the cursor
 			continue
 		}
-		g.setSize(w, h-2)
+		g.setSize(w, h-3)
 	}
 }
 
@@ -538,4 +585,43 @@ func (s *runScreen) cycleBy() tea.Cmd {
 type groupBy struct {
 	key  string
 	none bool
+}
+
+// headlineText is the run's headline in one line: the best model, what changed against
+// the run before, and the largest (or a new) failure mode.
+func (s *runScreen) headlineText() string {
+	h, st := s.headline, &s.m.st
+	if h == nil {
+		return st.faint.Render("…")
+	}
+	var parts []string
+	if len(h.Best) > 0 {
+		best := "best " + st.title.Render(strings.Join(h.Best, ", ")) + " " + format.Pct(h.BestPassRate)
+		if len(h.Best) > 1 {
+			best += st.faint.Render(" (tied)")
+		}
+		parts = append(parts, best)
+	}
+	if h.BaseRunID != nil {
+		var ch []string
+		for _, r := range h.Regressed {
+			ch = append(ch, st.bad.Render(r.Model+" regressed")+fmt.Sprintf(" %s", format.Points(r.Delta)))
+		}
+		for _, r := range h.Improved {
+			ch = append(ch, st.good.Render(r.Model+" improved"))
+		}
+		if len(ch) == 0 {
+			ch = append(ch, "no model changed")
+		}
+		parts = append(parts, "vs "+h.BaseRunName+": "+strings.Join(ch, ", "))
+	}
+	switch {
+	case len(h.NewModes) > 0:
+		m := h.NewModes[0]
+		parts = append(parts, st.bad.Render("new mode")+" "+query.Reason(m.Source, m.Signature))
+	case len(h.TopModes) > 0:
+		m := h.TopModes[0]
+		parts = append(parts, "fails most by "+query.Reason(m.Source, m.Signature))
+	}
+	return strings.Join(parts, st.faint.Render(" · "))
 }

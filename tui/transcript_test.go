@@ -63,3 +63,25 @@ func TestTranscriptSearchAndFailures(t *testing.T) {
 		}
 	}
 }
+
+// TestFailuresTab: the run's failure modes are a tab; enter opens a mode's outcomes.
+func TestFailuresTab(t *testing.T) {
+	m := newTestModel(120, 30)
+	settle(m, m.Init())
+	press(m, "enter", "6")
+	text := screenText(m)
+	for _, planted := range []string{"tests failed", "ImportError", "AssertionError", "no such column", "timeout after", "rate limited"} {
+		if !strings.Contains(text, planted) {
+			t.Errorf("the failures tab lacks the planted mode %q:\n%s", planted, text)
+		}
+	}
+	if !strings.Contains(text, "new") || !strings.Contains(text, "qwen3-coder regressed") {
+		t.Errorf("the headline and the new mode:\n%s", text)
+	}
+	golden(t, "failures.120x30.txt", text)
+	press(m, "G", "enter") // the smallest mode: the candidate's new sql failures
+	text = screenText(m)
+	if !strings.Contains(text, "mode=fm-23214997") || !strings.Contains(text, "sqlite3.OperationalError: no") || !strings.Contains(text, "1/33") {
+		t.Errorf("enter on a mode lists its outcomes:\n%s", text)
+	}
+}
