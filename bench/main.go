@@ -61,12 +61,14 @@ func genStore(args []string) error {
 	out := fs.String("o", "", "store directory")
 	runs := fs.Int("runs", 100, "runs")
 	total := fs.Int("n", 1_000_000, "outcomes in all")
+	templated := fs.Bool("templated-evidence", false, "failing evidence reads like real grader output (a dozen kinds) instead of random words")
 	fs.Parse(args)
 	if *out == "" {
 		return fmt.Errorf("-o is required")
 	}
 	per := *total / *runs
 	sh := gen.ShapeFor(per)
+	sh.Templated = *templated
 	start := time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, *runs)

@@ -102,3 +102,12 @@ func BenchmarkRankingLatest(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkFailuresLatest(b *testing.B) {
+	s := benchStore(b)
+	for b.Loop() {
+		if _, err := FailuresOf(s, FailuresParams{Scope: Scope{Runs: []string{"latest"}}, Base: "none"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

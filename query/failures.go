@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/evals-dev/evals/errs"
 	"github.com/evals-dev/evals/store"
@@ -35,9 +37,13 @@ type Failures struct {
 	RatedCount  int64 `json:"ratedCount"`
 	FailedCount int64 `json:"failedCount"`
 	ErrorCount  int64 `json:"errorCount"`
-	// Modes, largest first; the baseline's modes with no outcome in scope come last, with
-	// trend "gone".
+	// Modes, largest first, at most the limit asked (50 by default); the baseline's modes
+	// with no outcome in scope come last, with trend "gone".
 	Modes []FailureMode `json:"modes"`
+	// ModeCount counts every mode with outcomes in scope; OtherCount the outcomes of the
+	// modes past the limit (the long tail).
+	ModeCount  int   `json:"modeCount"`
+	OtherCount int64 `json:"otherCount"`
 }
 
 // FailureMode is one way the runs fail.
@@ -88,6 +94,8 @@ type FailuresParams struct {
 	// Base is the baseline run reference; "" is the run before the newest run in scope,
 	// "none" compares with nothing.
 	Base string
+	// Limit is how many modes to list (0: DefaultModes; at most MaxLimit).
+	Limit int
 }
 
 const modeExamples = 3
@@ -124,7 +132,14 @@ func FailuresOf(src Source, p FailuresParams) (Failures, error) {
 	if base != nil {
 		out.BaseRunID = &base.ID
 	}
-	out.Modes = buildModes(cur, old, cl, p.By)
+	limit := p.Limit
+	if limit == 0 {
+		limit = DefaultModes
+	}
+	if err := CheckLimit(limit); err != nil {
+		return Failures{}, err
+	}
+	buildModes(cur, old, cl, p.By, limit, &out)
 	return out, nil
 }
 
@@ -176,6 +191,7 @@ type sigInfo struct {
 	source, masked string
 	count          int64 // outcomes of the set it came from
 	shingles       []uint64
+	mh             [minHashes]uint64
 }
 
 // failureSet is what one scan of some runs gives: the failures and their signatures, and
@@ -319,61 +335,99 @@ func firstFailingGraders(src Source, r store.Run, rows []failRow) error {
 // readReasons reads the evidence of each failing grader and each error, and names the
 // source of failures without one.
 func readReasons(src Source, r store.Run, rows []failRow) error {
-	var gRows, eRows []int64
-	for _, f := range rows {
+	var gAt, eAt []int // indexes into rows, in the order of their rows to read
+	for i, f := range rows {
 		switch {
 		case f.errored:
-			eRows = append(eRows, f.row)
+			eAt = append(eAt, i)
 		case f.graderRow >= 0:
-			gRows = append(gRows, f.graderRow)
+			gAt = append(gAt, i)
 		}
 	}
-	slices.Sort(gRows)
-	ev, err := src.Strings(r.ID, store.Graders, "evidence", gRows)
-	if err != nil {
+	slices.SortFunc(gAt, func(a, b int) int { return cmp.Compare(rows[a].graderRow, rows[b].graderRow) })
+	read := func(t store.Table, col string, at []int, row func(f *failRow) int64) error {
+		want := make([]int64, len(at))
+		for k, i := range at {
+			want[k] = row(&rows[i])
+		}
+		texts, err := src.StringList(r.ID, t, col, want)
+		for k, i := range at {
+			if err == nil {
+				rows[i].text = texts[k]
+			}
+		}
 		return err
 	}
-	er, err := src.Strings(r.ID, store.Outcomes, "error", eRows)
-	if err != nil {
+	if err := read(store.Graders, "evidence", gAt, func(f *failRow) int64 { return f.graderRow }); err != nil {
+		return err
+	}
+	if err := read(store.Outcomes, "error", eAt, func(f *failRow) int64 { return f.row }); err != nil {
 		return err
 	}
 	for i := range rows {
 		f := &rows[i]
+		f.text = FirstLine(f.text)
 		switch {
 		case f.errored:
-			f.source, f.text = SourceError, FirstLine(er[f.row])
+			f.source = SourceError
 		case f.reviewed && f.graderRow < 0:
 			f.source = SourceReview
-		case f.graderRow >= 0:
-			f.text = FirstLine(ev[f.graderRow])
-		default:
+		case f.graderRow < 0:
 			f.source = SourceNone
 		}
 	}
 	return nil
 }
 
-// sign gives every failure its signature, masking each distinct line once.
+// sign gives every failure its signature: its line masked (on every core), then each
+// distinct signature's word pairs and MinHash computed once.
 func (fs *failureSet) sign() {
-	byRaw := map[[2]string]int32{}
+	masked := make([]string, len(fs.rows))
+	eachShare(len(fs.rows), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			masked[i] = Mask(fs.rows[i].text)
+		}
+	})
 	byMasked := map[[2]string]int32{}
 	for i := range fs.rows {
 		f := &fs.rows[i]
-		key := [2]string{f.source, f.text}
-		s, ok := byRaw[key]
+		mk := [2]string{f.source, masked[i]}
+		sg, ok := byMasked[mk]
 		if !ok {
-			masked := Mask(f.text)
-			mk := [2]string{f.source, masked}
-			if s, ok = byMasked[mk]; !ok {
-				s = int32(len(fs.sigs))
-				byMasked[mk] = s
-				fs.sigs = append(fs.sigs, sigInfo{source: f.source, masked: masked})
-			}
-			byRaw[key] = s
+			sg = int32(len(fs.sigs))
+			byMasked[mk] = sg
+			fs.sigs = append(fs.sigs, sigInfo{source: f.source, masked: masked[i]})
 		}
-		f.sig = s
-		fs.sigs[s].count++
+		f.sig = sg
+		fs.sigs[sg].count++
 	}
+	eachShare(len(fs.sigs), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			sg := &fs.sigs[i]
+			sg.shingles = shingles(sg.masked)
+			sg.mh = minHash(sg.shingles)
+		}
+	})
+}
+
+// eachShare calls fn on n items cut in one share per core (in parallel when there is
+// enough to share).
+func eachShare(n int, fn func(lo, hi int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if n < 4096 || workers < 2 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	step := (n + workers - 1) / workers
+	for lo := 0; lo < n; lo += step {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			fn(lo, hi)
+		}(lo, min(lo+step, n))
+	}
+	wg.Wait()
 }
 
 // Reason is the one-line reason of a failure: its source and the first line of its text.
@@ -417,14 +471,13 @@ func clusterFailures(cur, old *failureSet) clustering {
 	isCur := []bool{}
 	at := []int32{} // each one's index in its set
 	order := func(fs *failureSet, current bool) {
+		// Most frequent first; ties in the order the signatures were met (scan order), so
+		// the same input clusters the same way.
 		idx := make([]int, len(fs.sigs))
 		for i := range idx {
 			idx[i] = i
 		}
-		slices.SortFunc(idx, func(a, b int) int {
-			sa, sb := &fs.sigs[a], &fs.sigs[b]
-			return cmp.Or(cmp.Compare(sb.count, sa.count), cmp.Compare(sa.source, sb.source), cmp.Compare(sa.masked, sb.masked))
-		})
+		slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(fs.sigs[b].count, fs.sigs[a].count) })
 		for _, i := range idx {
 			all = append(all, &fs.sigs[i])
 			isCur = append(isCur, current)
@@ -436,10 +489,9 @@ func clusterFailures(cur, old *failureSet) clustering {
 		order(old, false)
 	}
 	uf := newUnionFind(len(all), isCur)
-	buckets := map[uint64]int32{}
+	buckets := make(map[uint64]int32, len(all)*minHashes/bandRows)
 	for i, s := range all {
-		s.shingles = shingles(s.masked)
-		mh := minHash(s.shingles)
+		mh := &s.mh
 		src := fnvString(s.source)
 		for band := 0; band < minHashes/bandRows; band++ {
 			key := mix64(src ^ uint64(band+1)*0x9e3779b97f4a7c15)
@@ -448,7 +500,9 @@ func clusterFailures(cur, old *failureSet) clustering {
 			}
 			first, ok := buckets[key]
 			if !ok {
-				buckets[key] = int32(i)
+				if i < maxBucketed {
+					buckets[key] = int32(i)
+				}
 				continue
 			}
 			if uf.find(int32(i)) != uf.find(first) && jaccard(all[first].shingles, s.shingles) >= mergeSimilarity {
@@ -478,6 +532,11 @@ func clusterFailures(cur, old *failureSet) clustering {
 	cl.n = len(num)
 	return cl
 }
+
+// maxBucketed bounds the signatures that open LSH buckets: past the first maxBucketed
+// (most frequent first), a signature only joins a cluster it resembles, so a long tail of
+// one-off lines costs lookups, not a table that grows with it.
+const maxBucketed = 50_000
 
 func fnvString(s string) uint64 {
 	h := fnv.New64a()
@@ -520,45 +579,101 @@ func (u *unionFind) union(a, b int32, fromOld bool) {
 	u.hasCur[ra] = u.hasCur[ra] || u.hasCur[rb]
 }
 
-// modeAcc gathers one cluster's counts.
+// modeAcc gathers one listed cluster's counts.
 type modeAcc struct {
 	count, baseCount int64
 	rep              *sigInfo
-	repOld           bool
 	variants         int
 	byModel, bySlice []int64
 	examples         []int // indexes into cur.rows
 	exampleText      map[string]bool
 }
 
-func buildModes(cur, old *failureSet, cl clustering, by string) []FailureMode {
-	accs := make([]modeAcc, cl.n)
-	for i := range accs {
-		accs[i].byModel = make([]int64, len(cur.models))
-		accs[i].bySlice = make([]int64, len(cur.slices))
-		accs[i].exampleText = map[string]bool{}
-	}
-	better := func(a *modeAcc, s *sigInfo, isOld bool) {
-		a.variants++
-		if a.rep == nil || a.repOld && !isOld || a.repOld == isOld && (s.count > a.rep.count || s.count == a.rep.count && signatureText(*s) < signatureText(*a.rep)) {
-			a.rep, a.repOld = s, isOld
+// DefaultModes is how many modes an answer lists unless asked for another number; the
+// rest are summed in OtherCount.
+const DefaultModes = 50
+
+// clusterTotals are every cluster's counts and most frequent signature: enough to rank
+// the clusters before the listed ones are built in full.
+type clusterTotals struct {
+	count, base []int64
+	rep         []*sigInfo
+	repOld      []bool
+	variants    []int
+}
+
+func totalsOf(cur, old *failureSet, cl clustering) clusterTotals {
+	t := clusterTotals{count: make([]int64, cl.n), base: make([]int64, cl.n), rep: make([]*sigInfo, cl.n), repOld: make([]bool, cl.n), variants: make([]int, cl.n)}
+	better := func(c int32, s *sigInfo, isOld bool) {
+		t.variants[c]++
+		r := t.rep[c]
+		if r == nil || t.repOld[c] && !isOld || t.repOld[c] == isOld && (s.count > r.count || s.count == r.count && cmp.Or(cmp.Compare(s.source, r.source), cmp.Compare(s.masked, r.masked)) < 0) {
+			t.rep[c], t.repOld[c] = s, isOld
 		}
 	}
 	for i := range cur.sigs {
-		better(&accs[cl.cur[i]], &cur.sigs[i], false)
+		c := cl.cur[i]
+		t.count[c] += cur.sigs[i].count
+		better(c, &cur.sigs[i], false)
 	}
 	if old != nil {
 		for i := range old.sigs {
-			a := &accs[cl.old[i]]
-			a.baseCount += old.sigs[i].count
-			if a.rep == nil || a.repOld {
-				better(a, &old.sigs[i], true)
+			c := cl.old[i]
+			t.base[c] += old.sigs[i].count
+			if t.rep[c] == nil || t.repOld[c] {
+				better(c, &old.sigs[i], true)
+			} else {
+				t.variants[c]++
+			}
+		}
+	}
+	return t
+}
+
+// listed picks the clusters an answer lists: the limit largest with outcomes in scope,
+// then the baseline's largest that are gone (at most limit of those too).
+func (t clusterTotals) listed(limit int) []int32 {
+	var present, gone []int32
+	for c := range t.count {
+		if t.count[c] > 0 {
+			present = append(present, int32(c))
+		} else if t.base[c] > 0 {
+			gone = append(gone, int32(c))
+		}
+	}
+	order := func(a, b int32) int {
+		// Ties keep the clusters' order: most frequent signature first, then as met.
+		return cmp.Or(cmp.Compare(t.count[b], t.count[a]), cmp.Compare(t.base[b], t.base[a]), cmp.Compare(a, b))
+	}
+	slices.SortFunc(present, order)
+	slices.SortFunc(gone, order)
+	return append(present[:min(limit, len(present))], gone[:min(limit, len(gone))]...)
+}
+
+func buildModes(cur, old *failureSet, cl clustering, by string, limit int, out *Failures) {
+	t := totalsOf(cur, old, cl)
+	list := t.listed(limit)
+	slot := make(map[int32]int, len(list))
+	accs := make([]modeAcc, len(list))
+	for i, c := range list {
+		slot[c] = i
+		accs[i] = modeAcc{count: t.count[c], baseCount: t.base[c], rep: t.rep[c], variants: t.variants[c],
+			byModel: make([]int64, len(cur.models)), bySlice: make([]int64, len(cur.slices)), exampleText: map[string]bool{}}
+	}
+	for c := range t.count {
+		if t.count[c] > 0 {
+			out.ModeCount++
+			if _, ok := slot[int32(c)]; !ok {
+				out.OtherCount += t.count[c]
 			}
 		}
 	}
 	for i, f := range cur.rows {
-		a := &accs[cl.cur[f.sig]]
-		a.count++
+		k, ok := slot[cl.cur[f.sig]]
+		if !ok {
+			continue
+		}
+		a := &accs[k]
 		a.byModel[f.model]++
 		if f.slice >= 0 {
 			a.bySlice[f.slice]++
@@ -568,44 +683,43 @@ func buildModes(cur, old *failureSet, cl clustering, by string) []FailureMode {
 			a.exampleText[f.text] = true
 		}
 	}
-	failed := int64(len(cur.rows))
-	modes := make([]FailureMode, 0, len(accs))
 	for i := range accs {
-		a := &accs[i]
-		m := FailureMode{ID: modeID(*a.rep), Source: a.rep.source, Signature: a.rep.masked, Count: a.count,
-			Share: ratio(a.count, failed), Rate: ratio(a.count, cur.rated), Variants: a.variants,
-			ByModel: []ModeCount{}, Examples: []ModeExample{}}
-		for mi, name := range cur.models {
-			m.ByModel = append(m.ByModel, ModeCount{Model: name, Count: a.byModel[mi], RatedCount: cur.ratedByModel[mi], Rate: ratio(a.byModel[mi], cur.ratedByModel[mi])})
-		}
-		slices.SortStableFunc(m.ByModel, func(x, y ModeCount) int { return cmp.Or(cmp.Compare(y.Count, x.Count), lessFold(x.Model, y.Model)) })
-		if by != "" {
-			m.BySlice = []ModeCount{}
-			for si, v := range cur.slices {
-				m.BySlice = append(m.BySlice, ModeCount{Slice: &Slice{Key: by, Value: v}, Count: a.bySlice[si], RatedCount: cur.ratedBySlice[si], Rate: ratio(a.bySlice[si], cur.ratedBySlice[si])})
-			}
-			slices.SortStableFunc(m.BySlice, func(x, y ModeCount) int {
-				return cmp.Or(cmp.Compare(y.Count, x.Count), lessFold(x.Slice.Value, y.Slice.Value))
-			})
-		}
-		for _, ei := range a.examples {
-			f := cur.rows[ei]
-			r := cur.runs[f.run]
-			m.Examples = append(m.Examples, ModeExample{OutcomeID: store.OutcomeID(r.ID, f.row), RunID: r.ID, StimulusName: cur.stimuli[f.stim],
-				Model: cur.models[f.model], TrialIndex: int(f.trial), Reason: Reason(f.source, f.text)})
-		}
-		if old != nil {
-			bc := a.baseCount
-			m.BaseCount, m.BaseRate = &bc, ratio(bc, old.rated)
-			t := trendOf(a.count, cur.rated, bc, old.rated)
-			m.Trend = &t
-		}
-		modes = append(modes, m)
+		out.Modes = append(out.Modes, modeOf(cur, old, &accs[i], by))
 	}
-	slices.SortStableFunc(modes, func(x, y FailureMode) int {
-		return cmp.Or(cmp.Compare(y.Count, x.Count), cmp.Compare(derefOr(y.BaseCount), derefOr(x.BaseCount)), cmp.Compare(x.ID, y.ID))
-	})
-	return modes
+}
+
+// modeOf is one listed mode in full.
+func modeOf(cur, old *failureSet, a *modeAcc, by string) FailureMode {
+	failed := int64(len(cur.rows))
+	m := FailureMode{ID: modeID(*a.rep), Source: a.rep.source, Signature: a.rep.masked, Count: a.count,
+		Share: ratio(a.count, failed), Rate: ratio(a.count, cur.rated), Variants: a.variants,
+		ByModel: []ModeCount{}, Examples: []ModeExample{}}
+	for mi, name := range cur.models {
+		m.ByModel = append(m.ByModel, ModeCount{Model: name, Count: a.byModel[mi], RatedCount: cur.ratedByModel[mi], Rate: ratio(a.byModel[mi], cur.ratedByModel[mi])})
+	}
+	slices.SortStableFunc(m.ByModel, func(x, y ModeCount) int { return cmp.Or(cmp.Compare(y.Count, x.Count), lessFold(x.Model, y.Model)) })
+	if by != "" {
+		m.BySlice = []ModeCount{}
+		for si, v := range cur.slices {
+			m.BySlice = append(m.BySlice, ModeCount{Slice: &Slice{Key: by, Value: v}, Count: a.bySlice[si], RatedCount: cur.ratedBySlice[si], Rate: ratio(a.bySlice[si], cur.ratedBySlice[si])})
+		}
+		slices.SortStableFunc(m.BySlice, func(x, y ModeCount) int {
+			return cmp.Or(cmp.Compare(y.Count, x.Count), lessFold(x.Slice.Value, y.Slice.Value))
+		})
+	}
+	for _, ei := range a.examples {
+		f := cur.rows[ei]
+		r := cur.runs[f.run]
+		m.Examples = append(m.Examples, ModeExample{OutcomeID: store.OutcomeID(r.ID, f.row), RunID: r.ID, StimulusName: cur.stimuli[f.stim],
+			Model: cur.models[f.model], TrialIndex: int(f.trial), Reason: Reason(f.source, f.text)})
+	}
+	if old != nil {
+		bc := a.baseCount
+		m.BaseCount, m.BaseRate = &bc, ratio(bc, old.rated)
+		t := trendOf(a.count, cur.rated, bc, old.rated)
+		m.Trend = &t
+	}
+	return m
 }
 
 func derefOr(p *int64) int64 {

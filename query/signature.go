@@ -1,7 +1,6 @@
 package query
 
 import (
-	"hash/fnv"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -44,21 +43,20 @@ func cutLine(s string) string {
 
 // Mask returns a line with its variable parts masked (see the package comment above).
 func Mask(line string) string {
-	var b strings.Builder
-	b.Grow(len(line))
+	b := make([]byte, 0, len(line))
 	i := 0
 	for i < len(line) {
 		c := line[i]
 		if c == ' ' || c == '\t' {
-			if b.Len() > 0 && !strings.HasSuffix(b.String(), " ") {
-				b.WriteByte(' ')
+			if len(b) > 0 && b[len(b)-1] != ' ' {
+				b = append(b, ' ')
 			}
 			i++
 			continue
 		}
 		if isQuote(c) && (i == 0 || !isWordByte(line[i-1])) {
 			if j := closingQuote(line, i); j > 0 {
-				b.WriteString("<str>")
+				b = append(b, "<str>"...)
 				i = j + 1
 				continue
 			}
@@ -67,10 +65,13 @@ func Mask(line string) string {
 		for j < len(line) && line[j] != ' ' && line[j] != '\t' && !(isQuote(line[j]) && j > i && !isWordByte(line[j-1])) {
 			j++
 		}
-		maskToken(&b, line[i:j])
+		b = maskToken(b, line[i:j])
 		i = j
 	}
-	return strings.TrimSpace(b.String())
+	for len(b) > 0 && b[len(b)-1] == ' ' {
+		b = b[:len(b)-1]
+	}
+	return string(b)
 }
 
 func isQuote(c byte) bool { return c == '\'' || c == '"' || c == '`' }
@@ -93,7 +94,7 @@ func closingQuote(s string, i int) int {
 
 // maskToken writes one whitespace-separated token: its leading and trailing punctuation
 // as they are, its core masked.
-func maskToken(b *strings.Builder, tok string) {
+func maskToken(b []byte, tok string) []byte {
 	lo, hi := 0, len(tok)
 	for lo < hi && strings.IndexByte("([{<,;:", tok[lo]) >= 0 {
 		lo++
@@ -101,13 +102,13 @@ func maskToken(b *strings.Builder, tok string) {
 	for hi > lo && strings.IndexByte(")]}>,;:.!?", tok[hi-1]) >= 0 {
 		hi--
 	}
-	b.WriteString(tok[:lo])
-	b.WriteString(maskCore(tok[lo:hi]))
-	b.WriteString(tok[hi:])
+	b = append(b, tok[:lo]...)
+	b = append(b, maskCore(tok[lo:hi])...)
+	return append(b, tok[hi:]...)
 }
 
 func maskCore(w string) string {
-	if w == "" {
+	if w == "" || plainWord(w) {
 		return w
 	}
 	switch {
@@ -138,6 +139,18 @@ func maskCore(w string) string {
 		return "<id>"
 	}
 	return w
+}
+
+// plainWord: letters only, with inner hyphens or apostrophes (most words of a message),
+// which no rule masks.
+func plainWord(w string) bool {
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || (c == '-' || c == '\'') && i > 0 && i < len(w)-1) {
+			return false
+		}
+	}
+	return true
 }
 
 // numberUnit recognises a number with an optional unit of up to three letters (300s,
@@ -226,26 +239,41 @@ func looksFile(w string) bool {
 }
 
 // shingles are the hashes of a masked line's word pairs (its words when it has one), in
-// lower case, punctuation dropped: what near-duplicate signatures are compared by.
+// lower case, punctuation dropped: what near-duplicate signatures are compared by. Words
+// are hashed as they are read (FNV-1a), pairs by mixing two word hashes: no allocation but
+// the answer.
 func shingles(masked string) []uint64 {
-	words := strings.FieldsFunc(strings.ToLower(masked), func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '<' || r == '>' || r == '_' || r >= 0x80)
-	})
-	out := make([]uint64, 0, len(words))
-	h := fnv.New64a()
-	add := func(parts ...string) {
-		h.Reset()
-		for _, p := range parts {
-			h.Write([]byte(p))
-			h.Write([]byte{' '})
+	out := make([]uint64, 0, 16)
+	const offset, prime = 14695981039346656037, 1099511628211
+	var prev, h uint64
+	words, inWord := 0, false
+	end := func() {
+		if !inWord {
+			return
 		}
-		out = append(out, h.Sum64())
+		if words > 0 {
+			out = append(out, mix64(prev*31+h))
+		}
+		prev, inWord = h, false
+		words++
 	}
-	if len(words) == 1 {
-		add(words[0])
+	for i := 0; i < len(masked); i++ {
+		c := masked[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '<' || c == '>' || c == '_' || c >= 0x80 {
+			if !inWord {
+				h, inWord = offset, true
+			}
+			h = (h ^ uint64(c)) * prime
+			continue
+		}
+		end()
 	}
-	for i := 0; i+1 < len(words); i++ {
-		add(words[i], words[i+1])
+	end()
+	if words == 1 {
+		out = append(out, mix64(prev))
 	}
 	slices.Sort(out)
 	return slices.Compact(out)

@@ -18,6 +18,8 @@ type Source interface {
 	ScanWhere(runID string, t store.Table, cols []string, w store.Where, fn func(*store.Batch) error) error
 	Outcome(id string, withEvents bool) (*store.Outcome, error)
 	Strings(runID string, t store.Table, col string, rows []int64) (map[int64]string, error)
+	// StringList reads a string column at sorted, distinct rows: out[k] is rows[k]'s value.
+	StringList(runID string, t store.Table, col string, rows []int64) ([]string, error)
 }
 
 // MaxLimit is the largest page size any paged query accepts.

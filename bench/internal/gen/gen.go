@@ -35,6 +35,9 @@ type Shape struct {
 	Models  int
 	Trials  int
 	Stimuli int
+	// Templated makes failing evidence read like real grader output (a dozen kinds of
+	// failure with varying names, numbers and paths) instead of random words.
+	Templated bool
 }
 
 // ShapeFor picks 8 models × 3 trials and enough stimuli for about n outcomes.
@@ -81,7 +84,11 @@ func Outcome(r *rand.Rand, sh Shape, i int, t0 time.Time) *store.Outcome {
 		}
 		ev := "ok"
 		if !gp {
-			ev = Text(r, 60)
+			if sh.Templated {
+				ev = templatedEvidence(r, stim)
+			} else {
+				ev = Text(r, 60)
+			}
 		}
 		o.Graders = append(o.Graders, store.GraderResult{Name: []string{"tests", "lint", "rubric"}[g], Type: "code", Passed: &gp, Score: &gs, Weight: 1, Evidence: ev})
 	}
@@ -101,3 +108,29 @@ func Outcome(r *rand.Rand, sh Shape, i int, t0 time.Time) *store.Outcome {
 
 // categories are the bench stimuli's category tags.
 var categories = []string{"bugfix", "refactor", "shell", "sql", "docs", "tests", "security", "data"}
+
+var evidenceKinds = []string{
+	"%d tests failed: test_case_%d: expected %d items, got %d; see line %d of src/mod_%d.py",
+	"ImportError: cannot import name 'helper_%d' from 'pkg.mod_%d' (src/pkg/mod_%d.py)",
+	"AssertionError: assert None == [] in test_empty_%d (tests/test_%d.py:%d)",
+	"timeout after %ds waiting for test_slow_%d (limit %ds)",
+	"ruff: %d findings, first: F%d local variable 'x%d' is assigned to but never used",
+	"KeyError: 'field_%d' while reading config_%d.yaml line %d",
+	"expected exit code 0, got %d from `make test-%d` after %dms",
+	"the answer %d does not match the reference %d (tolerance %d)",
+	"sqlite3.OperationalError: no such column: table_%d.col_%d at query %d",
+	"TypeError: unsupported operand type(s) for +: 'int' and 'str' in handler_%d (line %d, col %d)",
+	"the explanation does not mention the root cause in file_%d.go (score %d of %d)",
+	"HTTP %d from http://localhost:%d/api/v%d/items",
+}
+
+// templatedEvidence is one failure of one of a dozen kinds, the kind fixed by the
+// stimulus, the variable parts random.
+func templatedEvidence(r *rand.Rand, stim int) string {
+	k := evidenceKinds[(stim*7+r.IntN(3))%len(evidenceKinds)]
+	args := make([]any, strings.Count(k, "%d"))
+	for i := range args {
+		args[i] = r.IntN(1000)
+	}
+	return fmt.Sprintf(k, args...)
+}
