@@ -9,6 +9,7 @@ import (
 func newFailuresCmd(f *Factory) *cobra.Command {
 	var runs, where []string
 	var by, base string
+	var limit int
 	cmd := &cobra.Command{
 		Use:   "failures",
 		Short: "The ways a run fails: failed and errored outcomes grouped into modes",
@@ -28,7 +29,7 @@ Open a mode's outcomes with evals outcomes --mode ID (docs/failures.md).`,
 			if err != nil {
 				return err
 			}
-			p := query.FailuresParams{Scope: query.Scope{Runs: runs}, Base: base}
+			p := query.FailuresParams{Scope: query.Scope{Runs: runs}, Base: base, Limit: limit}
 			if p.Where, err = query.ParseWhere(where); err != nil {
 				return err
 			}
@@ -44,6 +45,7 @@ Open a mode's outcomes with evals outcomes --mode ID (docs/failures.md).`,
 	}
 	scopeFlag(cmd, &runs)
 	cmd.Flags().StringVar(&base, "base", "", "baseline run for the trends (default: the run before; none for no trend)")
+	cmd.Flags().IntVar(&limit, "limit", query.DefaultModes, "how many modes to list (1..1000); the rest are counted in otherCount")
 	cmd.Flags().StringVar(&by, "by", "", "break each mode down by this tag (category, difficulty, …) besides the models")
 	cmd.Flags().StringArrayVar(&where, "where", nil, "only outcomes with this tag: KEY=VALUE[,VALUE] (repeat)")
 	return cmd

@@ -105,7 +105,7 @@ var routes = []route{
 			return query.GradersOf(s.d.Store, query.Scope{Runs: []string{run.ID}, Slicing: sl})
 		}))},
 	{method: "GET", path: "/api/runs/{id}/failures", summary: "Failure modes: failed and errored outcomes grouped by signature, with trends against a baseline", heavy: true,
-		params: []param{pBy, pWhere, {"base", "string", "baseline run for the trends (default: the run before; none for no trend)"}},
+		params: []param{pBy, pWhere, {"base", "string", "baseline run for the trends (default: the run before; none for no trend)"}, {"limit", "integer", "how many modes to list, 1..1000 (default 50); the rest are counted in otherCount"}},
 		handle: runScoped(answer(func(s *server, r *http.Request, run store.Run) (any, error) {
 			sl, err := slicing(r.URL.Query())
 			if err != nil {
@@ -114,7 +114,11 @@ var routes = []route{
 			if sl.By == "model" {
 				sl.By = ""
 			}
-			return query.FailuresOf(s.d.Store, query.FailuresParams{Scope: query.Scope{Runs: []string{run.ID}, Slicing: sl}, Base: r.URL.Query().Get("base")})
+			limit, err := intParam(r.URL.Query(), "limit", query.DefaultModes)
+			if err != nil {
+				return nil, err
+			}
+			return query.FailuresOf(s.d.Store, query.FailuresParams{Scope: query.Scope{Runs: []string{run.ID}, Slicing: sl}, Base: r.URL.Query().Get("base"), Limit: limit})
 		}))},
 	{method: "GET", path: "/api/runs/{id}/tools", summary: "Tool usage analysis, per slice with by", heavy: true, params: []param{pBy, pWhere},
 		handle: runScoped(answer(func(s *server, r *http.Request, run store.Run) (any, error) {

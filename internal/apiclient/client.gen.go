@@ -633,7 +633,9 @@ type Failures struct {
 	BaseRunId   *string        `json:"baseRunId"`
 	ErrorCount  int64          `json:"errorCount"`
 	FailedCount int64          `json:"failedCount"`
+	ModeCount   int            `json:"modeCount"`
 	Modes       *[]FailureMode `json:"modes"`
+	OtherCount  int64          `json:"otherCount"`
 	RatedCount  int64          `json:"ratedCount"`
 	RunIds      *[]string      `json:"runIds"`
 }
@@ -1389,6 +1391,9 @@ type GetFailuresParams struct {
 
 	// Base baseline run for the trends (default: the run before; none for no trend)
 	Base *string `form:"base,omitempty" json:"base,omitempty"`
+
+	// Limit how many modes to list, 1..1000 (default 50); the rest are counted in otherCount
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Verdicts effective (default: a human verdict overrides the graders') or graded
 	Verdicts *GetFailuresParamsVerdicts `form:"verdicts,omitempty" json:"verdicts,omitempty"`
@@ -3305,6 +3310,18 @@ func NewGetFailuresRequest(server string, id string, params *GetFailuresParams) 
 		if params.Base != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "base", *params.Base, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
