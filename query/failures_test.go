@@ -243,3 +243,39 @@ func TestHeadline(t *testing.T) {
 		t.Errorf("the oldest run has no baseline: %+v", first)
 	}
 }
+
+func TestStimulusView(t *testing.T) {
+	v, err := StimulusOf(demo, "candidate", "sql/fix-json-schema")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Models) != 6 || len(v.Models[0].Trials) != 3 || v.Input == "" {
+		t.Fatalf("models %d, trials %d", len(v.Models), len(v.Models[0].Trials))
+	}
+	for _, m := range v.Models {
+		for _, tr := range m.Trials {
+			if (tr.DisplayStatus == "failed" || tr.DisplayStatus == "error") != (tr.Reason != nil) {
+				t.Errorf("%s trial %d: %s with reason %v", m.Model, tr.TrialIndex, tr.DisplayStatus, tr.Reason)
+			}
+		}
+	}
+	m, err := MatrixOf(demo, Scope{Runs: []string{"candidate"}}, "pass_rate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := StimuliWhere(m, "")
+	failing, _ := StimuliWhere(m, "failures")
+	disagree, _ := StimuliWhere(m, "disagree")
+	if len(all) != 120 || len(disagree) == 0 || len(disagree) > len(failing) || len(failing) > len(all) {
+		t.Errorf("all %d, failures %d, disagree %d", len(all), len(failing), len(disagree))
+	}
+	for _, name := range disagree[:3] {
+		v, err := StimulusOf(demo, "candidate", name)
+		if err != nil || !v.Disagree {
+			t.Errorf("%s is listed as a disagreement: %v %v", name, v.Disagree, err)
+		}
+	}
+	if _, err := StimuliWhere(m, "nope"); err == nil {
+		t.Error("an unknown filter is refused")
+	}
+}

@@ -237,7 +237,8 @@ func TestDashboardInChromium(t *testing.T) {
 		scheme string
 	}{{"wide-light", 1280, 800, "light"}, {"wide-dark", 1280, 800, "dark"}, {"narrow-light", 390, 844, "light"}, {"narrow-dark", 390, 844, "dark"}} {
 		for _, p := range []struct{ name, path string }{{"runs", "/"}, {"ranking", "/runs/latest?tab=ranking"}, {"outcome", "/outcomes/8b2d4e7f10-0001927"},
-			{"compare", "/compare?runs=latest,latest~1"}, {"failures", "/runs/latest?tab=failures"}, {"diff", "/diff?base=5f3a9c1e02-0000774&new=8b2d4e7f10-0000774"}} {
+			{"compare", "/compare?runs=latest,latest~1"}, {"failures", "/runs/latest?tab=failures"}, {"diff", "/diff?base=5f3a9c1e02-0000774&new=8b2d4e7f10-0000774"},
+			{"stimulus", "/stimulus?run=latest&name=sql/fix-json-schema&filter=disagree"}} {
 			var png []byte
 			b.run(t, chromedp.EmulateViewport(v.w, v.h),
 				emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: v.scheme}}),
@@ -433,4 +434,19 @@ func TestWhyItFailedInChromium(t *testing.T) {
 		t.Errorf("transcript diff: mark %q, %d marked rows, note %q", marked, rows, divergeNote)
 	}
 	b.noFaults(t, "transcript diff")
+
+	// A stimulus puts every model side by side, reasons inline; "models disagree" steps
+	// through the stimuli where some model passes and another fails.
+	var models, reasons int
+	var next string
+	b.run(t, chromedp.Navigate(srv.URL+"/runs/candidate?tab=matrix"), chromedp.WaitVisible("table.heat", chromedp.ByQuery),
+		chromedp.Click(`table.heat a[href*="sql%2Ffix-json-schema"]`, chromedp.ByQuery), chromedp.WaitVisible("#stimulus-models", chromedp.ByQuery),
+		chromedp.Click(`.stim-nav a[href*="filter=disagree"]`, chromedp.ByQuery), chromedp.WaitVisible(`.stim-nav a[aria-current="page"][href*="disagree"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll("#stimulus-models .stim-model").length`, &models),
+		chromedp.Evaluate(`document.querySelectorAll("#stimulus-models .trial-failed .reason-cell").length`, &reasons),
+		chromedp.AttributeValue(`.stim-nav a[rel="next"]`, "href", &next, nil, chromedp.ByQuery))
+	if models != 6 || reasons != 6 || !strings.Contains(next, "filter=disagree") {
+		t.Errorf("stimulus page: %d models, %d failed trials with reasons (want 6: gpt-5 and qwen3-coder), next %q", models, reasons, next)
+	}
+	b.noFaults(t, "stimulus page")
 }

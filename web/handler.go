@@ -57,6 +57,10 @@ func Handler(view func(r *http.Request) (query.Source, func() string, error)) ht
 	mux.Handle("GET /outcomes/{id}", page(func(s *Site, r *http.Request) ([]byte, error) {
 		return s.Outcome(r.PathValue("id"))
 	}))
+	mux.Handle("GET /stimulus", page(func(s *Site, r *http.Request) ([]byte, error) {
+		q := r.URL.Query()
+		return s.Stimulus(q.Get("run"), q.Get("name"), q.Get("filter"))
+	}))
 	mux.Handle("GET /diff", page(func(s *Site, r *http.Request) ([]byte, error) {
 		return s.TranscriptDiff(r.URL.Query().Get("base"), r.URL.Query().Get("new"))
 	}))

@@ -22,11 +22,14 @@ type tab struct {
 
 type pager struct{ Prev, Next, Label string }
 
-type matrixCell struct{ Text, Class, Title string }
+type matrixCell struct {
+	Text, Class, Title string
+	Reason             bool // the title says why a trial failed
+}
 
 type matrixRow struct {
-	Stimulus string
-	Cells    []matrixCell
+	Stimulus, URL string
+	Cells         []matrixCell
 }
 
 type outcomeFilter struct {
@@ -182,7 +185,41 @@ func (s *Site) matrix(d *runData, runID string, q url.Values, page int) error {
 		}
 		d.MatrixRows = append(d.MatrixRows, row)
 	}
+	if err := s.cellReasons(d, runID, m.Rows[from:to], m.Columns); err != nil {
+		return err
+	}
 	d.Pager = s.pager(runID, "matrix", q, page, (len(m.Rows)+MatrixRowsPage-1)/MatrixRowsPage)
+	return nil
+}
+
+// cellReasons adds to each shown cell with a failure the reason of its first failed or
+// errored trial (one outcomes query for the page's stimuli), and links the row to its
+// stimulus page.
+func (s *Site) cellReasons(d *runData, runID string, stimuli, models []string) error {
+	if len(stimuli) == 0 {
+		return nil
+	}
+	res, err := query.Outcomes(s.src, query.OutcomesParams{Runs: []string{runID}, Stimulus: stimuli, Status: []string{"failed", "error"}, Limit: query.MaxLimit})
+	if err != nil {
+		return err
+	}
+	reasons := map[[2]string]string{}
+	for _, o := range res.Items {
+		k := [2]string{o.StimulusName, o.Model}
+		if _, ok := reasons[k]; !ok && o.Reason != nil {
+			reasons[k] = *o.Reason
+		}
+	}
+	for r := range d.MatrixRows {
+		row := &d.MatrixRows[r]
+		row.URL = s.stimulusURL(runID, row.Stimulus, "")
+		for c := range row.Cells {
+			if why, ok := reasons[[2]string{row.Stimulus, models[c]}]; ok {
+				row.Cells[c].Title += "\n" + why
+				row.Cells[c].Reason = true
+			}
+		}
+	}
 	return nil
 }
 
@@ -409,6 +446,62 @@ func (s *Site) Compare(runs []string) ([]byte, error) {
 	}
 	crumbs := []crumb{{Text: "runs", URL: s.runsURL()}, {Text: "compare"}}
 	return s.render(pageOf("compare", "compare", crumbs, d))
+}
+
+// stimulusData is a stimulus page: every model's trials of one stimulus side by side.
+type stimulusData struct {
+	View      query.StimulusView
+	Filter    string
+	Criterion bool
+	// Prev and Next step through the run's stimuli that hold the filter; At and Of say
+	// where this one is among them (0 when it does not hold it).
+	Prev, Next string
+	At, Of     int
+	Filters    []stimulusFilter
+}
+
+type stimulusFilter struct {
+	Label, URL string
+	Current    bool
+}
+
+// Stimulus renders one stimulus of a run: each model's trials with verdicts, reasons and
+// outputs side by side; filter (failures, disagree) steps through the stimuli that hold it.
+func (s *Site) Stimulus(runRef, name, filter string) ([]byte, error) {
+	v, err := query.StimulusOf(s.src, runRef, name)
+	if err != nil {
+		return nil, err
+	}
+	m, err := query.MatrixOf(s.src, query.Scope{Runs: []string{v.RunID}}, "pass_rate")
+	if err != nil {
+		return nil, err
+	}
+	list, err := query.StimuliWhere(m, filter)
+	if err != nil {
+		return nil, err
+	}
+	d := stimulusData{View: v, Filter: filter, Of: len(list)}
+	for i, st := range v.Models {
+		if i == 0 && len(st.Trials) > 0 {
+			d.Criterion = v.Expected != "" && !format.RefersToAnswer(v.Expected, st.Trials[0].GraderResults)
+		}
+	}
+	if i := slices.Index(list, name); i >= 0 {
+		d.At = i + 1
+		if i > 0 {
+			d.Prev = s.stimulusURL(v.RunID, list[i-1], filter)
+		}
+		if i+1 < len(list) {
+			d.Next = s.stimulusURL(v.RunID, list[i+1], filter)
+		}
+	} else if len(list) > 0 {
+		d.Next = s.stimulusURL(v.RunID, list[0], filter)
+	}
+	for _, f := range []struct{ label, key string }{{"all stimuli", ""}, {"failures only", "failures"}, {"models disagree", "disagree"}} {
+		d.Filters = append(d.Filters, stimulusFilter{Label: f.label, URL: s.stimulusURL(v.RunID, name, f.key), Current: f.key == filter})
+	}
+	crumbs := []crumb{{Text: "runs", URL: s.runsURL()}, {Text: v.RunID, URL: s.runURL(v.RunID, "matrix")}, {Text: name}}
+	return s.render(pageOf(name+" · every model", "stimulus", crumbs, d))
 }
 
 // diffData is a transcript diff page: two trials of one stimulus side by side.

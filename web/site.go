@@ -131,6 +131,18 @@ func (s *Site) failuresURL(run, model string) string {
 	return "/runs/" + url.PathEscape(run) + "?" + url.Values{"tab": {"outcomes"}, "model": {model}, "status": {"failed"}}.Encode()
 }
 
+// stimulusURL is a stimulus page (the dashboard only: a report has none).
+func (s *Site) stimulusURL(run, name, filter string) string {
+	if s.static {
+		return ""
+	}
+	q := url.Values{"run": {run}, "name": {name}}
+	if filter != "" {
+		q.Set("filter", filter)
+	}
+	return "/stimulus?" + q.Encode()
+}
+
 func (s *Site) compareURL(newID, baseID string) string {
 	if s.static {
 		return "compare-" + newID + "-" + baseID + ".html"
@@ -147,7 +159,7 @@ func (s *Site) asset(name string) string {
 
 func (s *Site) funcs() template.FuncMap {
 	return template.FuncMap{
-		"runsURL": func() string { return s.runsURL() }, "runURL": s.runURL, "outcomeURL": s.outcomeURL,
+		"runsURL": func() string { return s.runsURL() }, "runURL": s.runURL, "outcomeURL": s.outcomeURL, "stimulusURL": s.stimulusURL,
 		"failuresURL": s.failuresURL, "compareURL": s.compareURL, "asset": s.asset,
 		"static": func() bool { return s.static },
 		"pct":    format.Pct, "pctpm": format.PctPM, "int": func(v any) string {
