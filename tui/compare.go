@@ -248,6 +248,11 @@ func (s *pairScreen) update(msg tea.Msg) tea.Cmd {
 				return status("no outcome on that side")
 			}
 			return push(newOutcomeScreen(s.m, s.sides[side][0].ID))
+		case key.Matches(msg, s.m.keys.Trajectory):
+			if len(s.sides[0]) == 0 || len(s.sides[1]) == 0 {
+				return status("a transcript diff needs an outcome on both sides")
+			}
+			return push(newDiffScreen(s.m, s.sides[0][0].ID, s.sides[1][0].ID))
 		}
 	case tea.MouseWheelMsg:
 		if msg.Button == tea.MouseWheelDown {
@@ -308,7 +313,7 @@ func (s *pairScreen) view() string {
 	}
 	lines := strings.Split(body, "\n")
 	s.top = min(s.top, max(len(lines)-s.height, 0))
-	head := fmt.Sprintf("%s  %s → %s", s.m.st.word(s.ch.Kind).Render(s.ch.Kind), cellLabel(s.ch.Base), cellLabel(s.ch.New))
+	head := fmt.Sprintf("%s  %s → %s", s.m.st.word(s.ch.Kind).Render(s.ch.Kind), cellLabel(s.ch.Base), cellLabel(s.ch.New)) + s.m.st.faint.Render("  t transcript diff")
 	end := min(s.top+s.height-1, len(lines))
 	return head + "\n" + strings.Join(lines[s.top:end], "\n")
 }
@@ -320,5 +325,6 @@ func (s *pairScreen) selected() any          { return s.sides }
 
 func (s *pairScreen) help() []key.Binding {
 	k := s.m.keys
-	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.OpenBase, k.OpenNew}
+	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.OpenBase, k.OpenNew,
+		key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "transcript diff of the first trials"))}
 }

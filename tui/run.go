@@ -47,6 +47,50 @@ type runScreen struct {
 	// by is the tag the ranking is grouped by ("" for none); b cycles through the run's
 	// tag keys.
 	by string
+	// why holds the reason of the matrix cells looked at (stimulus, model), "" for a cell
+	// without a failed trial; asked while the answer is on its way.
+	why map[[2]string]string
+}
+
+// cellWhy is the reason of a matrix cell's first failed or errored trial.
+type cellWhy struct {
+	key    [2]string
+	reason string
+}
+
+// matrixCell is the stimulus and model under the matrix's cursor.
+func (s *runScreen) matrixCell() ([2]string, bool) {
+	g := s.grids[3]
+	r, ok := g.current()
+	if !ok || g.focus <= 0 || g.focus >= len(g.cols) {
+		return [2]string{}, false
+	}
+	stim, ok := r.value.(string)
+	return [2]string{stim, g.cols[g.focus].name}, ok
+}
+
+// askWhy looks up why the focused matrix cell failed, once per cell.
+func (s *runScreen) askWhy() tea.Cmd {
+	k, ok := s.matrixCell()
+	if s.tab != 3 || s.detail == nil || !ok {
+		return nil
+	}
+	if s.why == nil {
+		s.why = map[[2]string]string{}
+	}
+	if _, asked := s.why[k]; asked {
+		return nil
+	}
+	s.why[k] = ""
+	src, run := s.m.opt.Source, s.detail.ID
+	return load(s, func() (cellWhy, error) {
+		items, _, err := query.OutcomeList(src, query.OutcomesParams{Runs: []string{run}, Stimulus: []string{k[0]}, Model: []string{k[1]}, Status: []string{"failed", "error"}}, 1)
+		w := cellWhy{key: k}
+		if err == nil && len(items) > 0 && items[0].Reason != nil {
+			w.reason = *items[0].Reason
+		}
+		return w, err
+	})
 }
 
 func newRunScreen(m *Model, ref string) *runScreen {
@@ -219,6 +263,11 @@ func (s *runScreen) update(msg tea.Msg) tea.Cmd {
 	}
 	g := s.grids[s.tab]
 	g.update(msg)
+	if s.tab == 3 {
+		if cmd := s.askWhy(); cmd != nil {
+			return cmd
+		}
+	}
 	// Scrolled to the end of the outcomes held while the list goes on: the next window.
 	if s.tab == 4 && s.remote && !g.filtering && g.question() == s.asked && !s.fetching &&
 		len(g.all) < s.total && len(g.view) > 0 && g.cursor >= len(g.view)-1 && g.filter == "" {
@@ -252,12 +301,12 @@ func (s *runScreen) drill() tea.Cmd {
 		return s.showOutcomes(query.OutcomesParams{Model: []string{v.Model}})
 	case query.GraderStats:
 		return s.showOutcomes(query.OutcomesParams{Grader: v.Name, Status: []string{"failed"}})
-	case string: // a matrix row: its stimulus, and the model of the focused cell
-		p := query.OutcomesParams{Stimulus: []string{v}}
-		if g := s.grids[s.tab]; g.focus > 0 && g.focus < len(g.cols) {
-			p.Model = []string{g.cols[g.focus].name}
+	case string: // a matrix row: on its name, every model's trials; on a cell, its outcomes
+		g := s.grids[s.tab]
+		if g.focus <= 0 || g.focus >= len(g.cols) {
+			return push(newStimulusScreen(s.m, s.detail.ID, v))
 		}
-		return s.showOutcomes(p)
+		return s.showOutcomes(query.OutcomesParams{Stimulus: []string{v}, Model: []string{g.cols[g.focus].name}})
 	case query.OutcomeSummary:
 		return push(newOutcomeScreen(s.m, v.ID))
 	case query.FailureMode:
@@ -284,6 +333,8 @@ func (s *runScreen) loadedValue(v any) tea.Cmd {
 		return tea.Batch(s.loadTab(), s.m.track(load(s, func() (query.Headline, error) { return query.HeadlineOf(src, id) })))
 	case query.Headline:
 		s.headline = &v
+	case cellWhy:
+		s.why[v.key] = v.reason
 	case query.Failures:
 		s.fillFailures(v)
 	case groupBy:
@@ -479,6 +530,9 @@ func (s *runScreen) view() string {
 			}
 		}
 		legend := "   ~ flaky · err every trial errored · · no outcomes"
+		if k, ok := s.matrixCell(); ok && s.why[k] != "" {
+			legend = "  " + s.why[k]
+		}
 		line += "\n" + s.m.st.faint.Render(ansi.Truncate(cell+legend, max(s.width-1, 10), "…"))
 	}
 	b.WriteString(line + "\n")

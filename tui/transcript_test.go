@@ -85,3 +85,58 @@ func TestFailuresTab(t *testing.T) {
 		t.Errorf("enter on a mode lists its outcomes:\n%s", text)
 	}
 }
+
+// TestTranscriptDiff: a regression's two trials side by side, the cursor on the first
+// divergence.
+func TestTranscriptDiff(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		m := newTestModel(size[0], size[1])
+		s := newDiffScreen(m, "5f3a9c1e02-0000774", "8b2d4e7f10-0000774")
+		_, c := m.Update(pushMsg{s})
+		settle(m, c)
+		if s.diff == nil || s.diff.Diverges < 0 || s.cursor != s.diff.Diverges {
+			t.Fatalf("the cursor starts on the divergence: %+v", s.diff)
+		}
+		text := screenText(m)
+		checkSize(t, text, size[0], size[1])
+		if !strings.Contains(text, "▶ first divergence") || !strings.Contains(text, "tests-pass") {
+			t.Errorf("diff screen:\n%s", text)
+		}
+		golden(t, "diff."+itoa(size[0])+"x"+itoa(size[1])+".txt", text)
+		press(m, "enter")
+		if !s.open[s.cursor] {
+			t.Error("enter opens the row")
+		}
+		press(m, "]")
+		if _, ok := m.top().(*trajectoryScreen); !ok {
+			t.Errorf("] opens the new trial's transcript, at %T", m.top())
+		}
+	}
+}
+
+// TestMatrixReasonsAndStimulus: the matrix line says why the focused cell failed; enter
+// on a stimulus's name opens every model's trials of it.
+func TestMatrixReasonsAndStimulus(t *testing.T) {
+	m := newTestModel(120, 30)
+	settle(m, m.Init())
+	press(m, "enter", "4", "l")
+	if text := screenText(m); !strings.Contains(text, "error: timeout after 120s waiting for the model") {
+		t.Fatalf("the focused cell's reason:\n%s", text)
+	}
+	press(m, "h", "enter")
+	s, ok := m.top().(*stimulusScreen)
+	if !ok {
+		t.Fatalf("enter on a stimulus opens its view, at %T", m.top())
+	}
+	text := screenText(m)
+	if len(s.v.Models) != 6 || !strings.Contains(text, "claude-sonnet-4.5") || !strings.Contains(text, "trial 0 error") {
+		t.Fatalf("stimulus view:\n%s", text)
+	}
+	press(m, "f")
+	for _, tr := range s.trials() {
+		if tr.DisplayStatus == "passed" {
+			t.Fatal("f hides the passed trials")
+		}
+	}
+	golden(t, "stimulus.120x30.txt", screenText(m))
+}
