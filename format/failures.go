@@ -10,7 +10,7 @@ import (
 // Failures renders the failure modes: one line per mode (largest first) with its share,
 // trend and the models it hits most, then each mode's examples.
 func Failures(f query.Failures) Doc {
-	t := &Table{Columns: []Column{{"MODE", Text}, {"COUNT", Number}, {"SHARE", Rate}, {"TREND", Text}, {"SIGNATURE", Text}, {"MODELS", Text}},
+	t := &Table{Columns: []Column{{"MODE", Text}, {"COUNT", Number}, {"SHARE", Number}, {"TREND", Text}, {"SIGNATURE", Text}, {"MODELS", Text}},
 		Empty: "no failed or errored outcomes"}
 	t.Data = &Data{Columns: []string{"mode", "count", "share", "rate", "trend", "base_count", "source", "signature", "variants", "models"}}
 	for _, m := range f.Modes {
@@ -29,6 +29,9 @@ func Failures(f query.Failures) Doc {
 		title += " · trend against " + *f.BaseRunID
 	}
 	secs := []Section{{Title: title, Table: t}}
+	if f.ModeCount > len(f.Modes) && f.OtherCount > 0 {
+		secs = append(secs, Section{KV: [][2]string{{"more", fmt.Sprintf("%s more modes hold %s outcomes (--limit shows more)", Int(int64(f.ModeCount-countPresent(f.Modes))), Int(f.OtherCount))}}})
+	}
 	for _, m := range f.Modes {
 		if len(m.Examples) == 0 {
 			continue
@@ -78,4 +81,14 @@ func modeModels(m query.FailureMode, raw bool) string {
 		return strings.Join(parts, ";")
 	}
 	return strings.Join(parts, ", ")
+}
+
+func countPresent(ms []query.FailureMode) int {
+	n := 0
+	for _, m := range ms {
+		if m.Count > 0 {
+			n++
+		}
+	}
+	return n
 }

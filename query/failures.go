@@ -57,7 +57,8 @@ type FailureMode struct {
 	// Share is Count over the failed and errored outcomes in scope; Rate over the rated ones.
 	Share *float64 `json:"share"`
 	Rate  *float64 `json:"rate"`
-	// Variants counts the distinct masked lines merged into the mode.
+	// Variants counts the distinct masked lines merged into the mode (in scope; for a gone
+	// mode, in the baseline).
 	Variants int         `json:"variants"`
 	ByModel  []ModeCount `json:"byModel"`
 	BySlice  []ModeCount `json:"bySlice,omitempty"`
@@ -605,7 +606,6 @@ type clusterTotals struct {
 func totalsOf(cur, old *failureSet, cl clustering) clusterTotals {
 	t := clusterTotals{count: make([]int64, cl.n), base: make([]int64, cl.n), rep: make([]*sigInfo, cl.n), repOld: make([]bool, cl.n), variants: make([]int, cl.n)}
 	better := func(c int32, s *sigInfo, isOld bool) {
-		t.variants[c]++
 		r := t.rep[c]
 		if r == nil || t.repOld[c] && !isOld || t.repOld[c] == isOld && (s.count > r.count || s.count == r.count && cmp.Or(cmp.Compare(s.source, r.source), cmp.Compare(s.masked, r.masked)) < 0) {
 			t.rep[c], t.repOld[c] = s, isOld
@@ -614,16 +614,16 @@ func totalsOf(cur, old *failureSet, cl clustering) clusterTotals {
 	for i := range cur.sigs {
 		c := cl.cur[i]
 		t.count[c] += cur.sigs[i].count
+		t.variants[c]++
 		better(c, &cur.sigs[i], false)
 	}
 	if old != nil {
 		for i := range old.sigs {
 			c := cl.old[i]
 			t.base[c] += old.sigs[i].count
-			if t.rep[c] == nil || t.repOld[c] {
-				better(c, &old.sigs[i], true)
-			} else {
+			if t.count[c] == 0 { // a gone mode: its variants are the baseline's
 				t.variants[c]++
+				better(c, &old.sigs[i], true)
 			}
 		}
 	}
