@@ -212,6 +212,11 @@ type failureSet struct {
 func collectFailures(src Source, runs []store.Run, sl *Slicing) (*failureSet, error) {
 	fs := &failureSet{runs: runs}
 	modelID, stimID, sliceID := map[string]int32{}, map[string]int32{}, map[string]int32{}
+	want := int64(0)
+	for _, r := range runs {
+		want += r.Summary.Failed + r.Summary.Errored // run.json's counts: a size hint only
+	}
+	fs.rows = make([]failRow, 0, min(want, 1<<22))
 	for ri, r := range runs {
 		start := len(fs.rows)
 		if err := fs.scanOutcomes(src, int32(ri), r, sl, modelID, stimID, sliceID); err != nil {
