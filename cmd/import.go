@@ -196,6 +196,9 @@ func reportImport(f *Factory, res ingest.Result) {
 	if res.Replaced {
 		verb = "re-imported (changed)"
 	}
+	if res.Restored {
+		verb = "restored (it was deleted)"
+	}
 	fmt.Fprintf(w, "%s: %s run %s (%s): %s, %s, %s\n",
 		format.SanitizeLine(res.Source), verb, res.Run.ID, format.SanitizeLine(res.Run.Name), format.Count(s.OutcomeCount, "outcome"), format.Count(s.StimulusCount, "stimulus"), format.Count(int64(len(res.Run.Models)), "model"))
 	if res.Skipped > 0 {

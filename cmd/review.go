@@ -6,6 +6,7 @@ import (
 	"os/user"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/evals-dev/evals/errs"
 	"github.com/evals-dev/evals/format"
@@ -292,7 +293,44 @@ needs --yes.`,
 	for _, c := range []*cobra.Command{rename, session, label} {
 		c.Flags().StringVar(&by, "author", "", "who edits (default: the OS user)")
 	}
-	return []*cobra.Command{rename, session, label, del, restore}
+	return []*cobra.Command{rename, session, label, del, restore, newDeletedCmd(f)}
+}
+
+// deletedRun is one run in the trash.
+type deletedRun struct {
+	ID        string    `json:"id"`
+	DeletedAt time.Time `json:"deletedAt"`
+}
+
+// newDeletedCmd lists the trash: the ids runs restore takes.
+func newDeletedCmd(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use: "deleted", Short: "List the deleted runs (in the trash for 7 days; runs restore ID brings one back)", Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := f.Store()
+			if err != nil {
+				return err
+			}
+			trashed, err := s.Trashed()
+			if err != nil {
+				return err
+			}
+			items := []deletedRun{}
+			for id, at := range trashed {
+				items = append(items, deletedRun{ID: id, DeletedAt: at.UTC()})
+			}
+			slices.SortFunc(items, func(a, b deletedRun) int { return b.DeletedAt.Compare(a.DeletedAt) })
+			return f.print(view{value: map[string]any{"items": items}, doc: func() format.Doc {
+				t := &format.Table{Columns: []format.Column{{Name: "ID", Kind: format.Text}, {Name: "DELETED", Kind: format.Text}}, Empty: "the trash is empty"}
+				t.Data = &format.Data{Columns: []string{"id", "deleted_at"}}
+				for _, d := range items {
+					t.Data.Add(d.ID, d.DeletedAt.Format(time.RFC3339))
+					t.Rows = append(t.Rows, []string{d.ID, format.Time(d.DeletedAt)})
+				}
+				return format.Doc{Sections: []format.Section{{Title: "Deleted runs", Table: t}}}
+			}, items: func() []any { return toAny(items) }})
+		},
+	}
 }
 
 // SessionSummary is one session in evals sessions and GET /api/sessions.

@@ -1,6 +1,8 @@
 package cmd
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -77,7 +79,8 @@ func TestS3KilledImport(t *testing.T) {
 	finished := 0
 	for i := 0; i < 10; i++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), "EVALS_TEST_MAIN=import "+file+" --store "+url)
+		// A killed writer's claim is honoured for a second at most (it renews none).
+		cmd.Env = append(os.Environ(), "EVALS_TEST_MAIN=import "+file+" --store "+url, "EVALS_CLAIM_TTL=1s")
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -127,8 +130,12 @@ func TestS3KilledImport(t *testing.T) {
 	if m, _ := filepath.Glob(filepath.Join(prefix, "*", "*")); len(m) > 0 {
 		t.Fatalf("gc left %v", m)
 	}
-	if r := run(t, false, "import", file, "--store", url); r.code != 0 {
-		t.Fatalf("import after kills: %+v", r)
+	// gc leaves the last kill's claim (renewed under a second ago, as far as gc can tell):
+	// the import waits for it to go stale and lands.
+	imp := exec.Command(os.Args[0], "-test.run=^$")
+	imp.Env = append(os.Environ(), "EVALS_TEST_MAIN=import "+file+" --store "+url, "EVALS_CLAIM_TTL=1s")
+	if out, err := imp.CombinedOutput(); err != nil || strings.Contains(string(out), "nothing to do") {
+		t.Fatalf("import after kills: %v\n%s", err, out)
 	}
 	runs, _, _ := store.Open(url).Runs()
 	if len(runs) != 1 || runs[0].Summary.OutcomeCount != 40000 {
@@ -301,5 +308,66 @@ func TestS3GC(t *testing.T) {
 	runs, _, _ := store.Open(url).Runs()
 	if len(runs) != 1 || runs[0].Name != "kept" {
 		t.Errorf("committed runs after gc: %+v", runs)
+	}
+}
+
+// TestS3ClaimsFollowTheirRuns: on a bucket, a claim its writer stopped renewing (killed
+// between claim and publish) does not make the next import a no-op; a deleted harness run
+// imported again comes back; a deleted native run imported again lands.
+func TestS3ClaimsFollowTheirRuns(t *testing.T) {
+	srv := s3test.Start(t)
+	url := srv.Bucket(t, "evals", "claims")
+	fixture := filepath.Join("..", "testdata", "harness", "inspect", "log_read_sample.json")
+	b, err := os.ReadFile(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	// A killed writer's claim: it names a run that never came, last renewed 10 minutes ago.
+	claim := filepath.Join(srv.Dir, "evals", "claims", "digests", "sha256_"+hex.EncodeToString(sum[:]))
+	os.MkdirAll(filepath.Dir(claim), 0o755)
+	if err := os.WriteFile(claim, []byte("ffffffffff"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-10 * time.Minute)
+	os.Chtimes(claim, old, old)
+	r := run(t, false, "import", fixture, "--store", url, "--json")
+	if r.code != 0 || strings.Contains(r.out, `"duplicate":true`) {
+		t.Fatalf("import past a dead claim: %+v", r)
+	}
+	runs, _, _ := store.Open(url).Runs()
+	if len(runs) != 1 {
+		t.Fatalf("runs: %+v", runs)
+	}
+	id := runs[0].ID
+	if r := run(t, false, "runs", "delete", id, "--yes", "--store", url); r.code != 0 {
+		t.Fatalf("delete: %+v", r)
+	}
+	r = run(t, false, "import", fixture, "--store", url)
+	if r.code != 0 || !strings.Contains(r.out, "restored") {
+		t.Fatalf("re-import of a deleted harness run: %+v", r)
+	}
+	runs, _, _ = store.Open(url).Runs()
+	if len(runs) != 1 || runs[0].ID != id {
+		t.Fatalf("after the re-import: %+v", runs)
+	}
+	// A native file: import, delete, import lands a run again.
+	native := filepath.Join(t.TempDir(), "n.jsonl")
+	writeSmallRun(t, native, "native", true)
+	if r := run(t, false, "import", native, "--store", url); r.code != 0 {
+		t.Fatal(r)
+	}
+	runs, _, _ = store.Open(url).Runs()
+	nid := runs[0].ID
+	if runs[0].Name != "native" {
+		t.Fatalf("newest run %+v", runs[0])
+	}
+	run(t, false, "runs", "delete", nid, "--yes", "--store", url)
+	if r := run(t, false, "import", native, "--store", url); r.code != 0 || strings.Contains(r.out, "nothing to do") {
+		t.Fatalf("re-import of a deleted native run: %+v", r)
+	}
+	runs, _, _ = store.Open(url).Runs()
+	if len(runs) != 2 {
+		t.Fatalf("runs after the native re-import: %d", len(runs))
 	}
 }

@@ -301,7 +301,7 @@ func writeBuilt(root, path, format string, b built, digest string, opt Options) 
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Source: path, Run: c.Run, Duplicate: c.Duplicate, Replaced: c.Replaced}, nil
+	return Result{Source: path, Run: c.Run, Duplicate: c.Duplicate, Replaced: c.Replaced, Restored: c.Restored}, nil
 }
 
 // Tree is what a directory import found.

@@ -78,7 +78,9 @@ type Result struct {
 	Run       store.Run `json:"run"`
 	Duplicate bool      `json:"duplicate"`
 	Replaced  bool      `json:"replaced"`
-	Skipped   int       `json:"skipped"`
+	// Restored is set when the content was a deleted run's, brought back from the trash.
+	Restored bool `json:"restored,omitempty"`
+	Skipped  int  `json:"skipped"`
 	// SkippedErrors holds the first few reasons lines were skipped.
 	SkippedErrors []string `json:"skippedErrors,omitempty"`
 }
@@ -265,7 +267,7 @@ func ImportNative(ctx context.Context, root, name string, r io.Reader, opt Optio
 	if err != nil {
 		return res, err
 	}
-	res.Run, res.Duplicate, res.Replaced = c.Run, c.Duplicate, c.Replaced
+	res.Run, res.Duplicate, res.Replaced, res.Restored = c.Run, c.Duplicate, c.Replaced, c.Restored
 	return res, nil
 }
 

@@ -48,6 +48,14 @@ type backend interface {
 	// it: then it returns that run's id. unclaim drops a claim.
 	claim(ctx context.Context, digest, id string) (holder string, err error)
 	unclaim(ctx context.Context, digest string)
+	// writerAlive says whether the writer of run id (not yet committed) is provably alive:
+	// its staging lease is held (local), or it renewed its claim within claimTTL (bucket,
+	// at is the claim's time).
+	writerAlive(ctx context.Context, id string, at time.Time) bool
+	// releaseClaim drops the claim of digest when run id holds it (its run was deleted).
+	releaseClaim(ctx context.Context, digest, id string)
+	// renewClaim refreshes a held claim (a bucket writer's heartbeat; local is a no-op).
+	renewClaim(ctx context.Context, digest, id string)
 	// overlayNames lists the overlay objects (annotations, run edits); readOverlay reads
 	// one; putOverlay publishes one, whole, only if its name is free.
 	overlayNames(ctx context.Context) ([]string, error)
@@ -256,7 +264,7 @@ func (l *localBackend) trashEntries() map[string][]string {
 func (l *localBackend) restore(ctx context.Context, id string) error {
 	names := l.trashEntries()[id]
 	if len(names) == 0 {
-		return errs.E(errs.NotFound, "run %s is not in the trash", id).WithHint("evals runs --deleted lists the deleted runs")
+		return errs.E(errs.NotFound, "run %s is not in the trash", id).WithHint("evals runs deleted lists the deleted runs")
 	}
 	slices.Sort(names)
 	if _, err := os.Stat(filepath.Join(l.runsDir(), id)); err == nil {

@@ -500,6 +500,35 @@ func (b *bucketBackend) claim(ctx context.Context, digest, id string) (string, e
 	return "", errs.E(errs.Conflict, "content %s is being claimed by several writers at once; try again", digest)
 }
 
+// claimTTL is how long a bucket claim is honoured after its writer last renewed it (a
+// writer renews it every claimTTL/4 until its run is published, and an import that meets
+// a live claim waits for its run, or for the claim to go stale). EVALS_CLAIM_TTL sets it
+// (tests shorten it).
+var claimTTL = func() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("EVALS_CLAIM_TTL")); err == nil && d > 0 {
+		return d
+	}
+	return 30 * time.Second
+}()
+
+func (b *bucketBackend) writerAlive(ctx context.Context, id string, at time.Time) bool {
+	return time.Since(at) < claimTTL
+}
+
+func (b *bucketBackend) renewClaim(ctx context.Context, digest, id string) {
+	Requests.Put.Add(1)
+	_ = b.bucket.WriteAll(ctx, "digests/"+claimKey(digest), []byte(id), &blob.WriterOptions{ContentType: "text/plain"})
+}
+
+func (b *bucketBackend) releaseClaim(ctx context.Context, digest, id string) {
+	key := "digests/" + claimKey(digest)
+	Requests.Get.Add(1)
+	if holder, err := b.bucket.ReadAll(ctx, key); err == nil && strings.TrimSpace(string(holder)) == id {
+		Requests.Delete.Add(1)
+		_ = b.bucket.Delete(ctx, key)
+	}
+}
+
 func (b *bucketBackend) unclaim(ctx context.Context, digest string) {
 	Requests.Delete.Add(1)
 	_ = b.bucket.Delete(ctx, "digests/"+claimKey(digest))
@@ -560,8 +589,8 @@ func (b *bucketBackend) leftovers(ctx context.Context, grace time.Duration) ([]L
 		if err != nil {
 			return nil, errs.E(errs.Internal, "listing %s: %w", b.show, err)
 		}
-		if time.Since(o.ModTime) < grace {
-			continue
+		if b.writerAlive(ctx, "", o.ModTime) {
+			continue // renewed lately: its writer may be uploading
 		}
 		Requests.Get.Add(1)
 		holder, err := b.bucket.ReadAll(ctx, o.Key)
@@ -715,7 +744,7 @@ func (b *bucketBackend) restore(ctx context.Context, id string) error {
 		return err
 	}
 	if _, ok := l.objects["trash/"+id]; !ok {
-		return errs.E(errs.NotFound, "run %s is not in the trash", id).WithHint("evals runs --deleted lists the deleted runs")
+		return errs.E(errs.NotFound, "run %s is not in the trash", id).WithHint("evals runs deleted lists the deleted runs")
 	}
 	Requests.Delete.Add(1)
 	err = b.bucket.Delete(ctx, "trash/"+id)

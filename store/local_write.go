@@ -191,13 +191,34 @@ func (l *localBackend) claim(ctx context.Context, digest, id string) (string, er
 }
 
 // claimLive says whether the run holding a claim has that content (committed with that
-// digest) or may still be on its way (not committed, claim younger than an hour).
+// digest) or is still on its way: its writer is provably alive (a held staging lease, or a
+// renewed claim). A claim whose writer died, or whose run was deleted, is not honoured.
 func claimLive(ctx context.Context, b backend, holder, digest string, at time.Time) bool {
 	if raw, err := b.readRun(ctx, holder, ""); err == nil {
 		r, err := decodeRun(raw, b.where(holder, runFile), holder)
 		return err == nil && r.Digest == digest
 	}
-	return time.Since(at) < time.Hour
+	return b.writerAlive(ctx, holder, at)
+}
+
+// writerAlive: a local writer holds tmp/<id>.<random>.lease for as long as it lives.
+func (l *localBackend) writerAlive(ctx context.Context, id string, at time.Time) bool {
+	leases, _ := filepath.Glob(filepath.Join(l.root, "tmp", id+".*"+leaseSuffix))
+	for _, lease := range leases {
+		if !leaseFree(lease) {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *localBackend) renewClaim(ctx context.Context, digest, id string) {}
+
+func (l *localBackend) releaseClaim(ctx context.Context, digest, id string) {
+	path := filepath.Join(l.root, "digests", claimKey(digest))
+	if b, err := os.ReadFile(path); err == nil && strings.TrimSpace(string(b)) == id {
+		_ = os.Remove(path)
+	}
 }
 
 func (l *localBackend) unclaim(ctx context.Context, digest string) {
@@ -220,12 +241,17 @@ func (l *localBackend) leftovers(ctx context.Context, grace time.Duration) ([]Le
 	for _, e := range entries {
 		path := filepath.Join(l.root, "digests", e.Name())
 		info, err := e.Info()
+		if err != nil || !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".claim-") {
+			continue // a claim being written (its temporary name) is its writer's
+		}
 		b, rerr := os.ReadFile(path)
-		if err != nil || rerr != nil || time.Since(info.ModTime()) < grace {
+		if rerr != nil {
 			continue
 		}
+		// An orphan claim (its run not committed and its writer gone) goes whatever its
+		// age: gc's grace is for what may still be on its way, and a gone writer is not.
 		holder := strings.TrimSpace(string(b))
-		if _, err := os.Stat(filepath.Join(l.runsDir(), holder, runFile)); err != nil {
+		if _, err := os.Stat(filepath.Join(l.runsDir(), holder, runFile)); err != nil && !l.writerAlive(ctx, holder, info.ModTime()) {
 			out = append(out, Leftover{Kind: "claim", Key: path, Bytes: info.Size(), Age: info.ModTime(), ref: path})
 		}
 	}

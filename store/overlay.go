@@ -421,11 +421,17 @@ func (b *Batch) AnyReviewed() bool { return len(b.reviewed) > 0 }
 // DeleteRun moves a run to the trash: it disappears whole, at once, and RestoreRun brings it
 // back until gc empties the trash (after TrashDays).
 func (s *Store) DeleteRun(id string) error {
-	if _, err := s.Run(id); err != nil {
+	r, err := s.Run(id)
+	if err != nil {
 		return err
 	}
 	if err := s.be.trash(s.ctx, id); err != nil {
 		return err
+	}
+	// Its content claim goes with it: importing the same file again lands a new run
+	// (docs/store.md). A claim another run holds stays.
+	if r.Digest != "" {
+		s.be.releaseClaim(s.ctx, r.Digest, id)
 	}
 	s.forgetCatalog()
 	return nil

@@ -410,6 +410,8 @@ type Committed struct {
 	Duplicate bool
 	// Replaced is set when the run took the place of an older run with the same id.
 	Replaced bool
+	// Restored is set when the content was a deleted run's: that run is back.
+	Restored bool
 }
 
 // Commit finishes the files, fsyncs them and publishes the run. Content already in the
@@ -430,15 +432,26 @@ func (w *Writer) Commit() (Committed, error) {
 			return Committed{}, err
 		}
 		if holder != "" {
-			prev, err := Open(w.root).Run(holder)
-			if err != nil { // still on its way: it will appear
-				prev = Run{ID: holder, Name: w.meta.Name, Digest: d}
+			// Its writer is alive: wait until its run is committed (a duplicate) or its
+			// writer is gone (then claim again: the stale claim is replaced).
+			prev, err := w.awaitHolder(ctx, d, holder)
+			if err != nil {
+				return Committed{}, err
 			}
-			return Committed{Run: prev, Duplicate: true}, nil
+			if prev != nil {
+				return Committed{Run: *prev, Duplicate: true}, nil
+			}
 		}
-		w.claimed = d
+		if holder == "" {
+			w.claimed = d
+		}
 	}
+	if testHookClaimed != nil {
+		testHookClaimed()
+	}
+	stop := w.heartbeat(ctx)
 	replaced, err := w.be.publish(ctx, w.meta.ID, w.tmp, w.replace)
+	stop()
 	if err != nil {
 		if errs.CodeOf(err) == errs.Conflict && w.meta.Digest != "" {
 			// The same id was committed meanwhile: on a bucket, ids of imported files
@@ -447,11 +460,100 @@ func (w *Writer) Commit() (Committed, error) {
 				w.claimed = ""
 				return Committed{Run: prev, Duplicate: true}, nil
 			}
+			// A deleted run of this content (on a bucket, trash is a marker beside the run):
+			// importing it again brings it back.
+			if prev, ok, rerr := w.restoreSame(ctx); rerr != nil || ok {
+				if rerr != nil {
+					return Committed{}, rerr
+				}
+				w.claimed = "" // the claim names the restored run
+				return Committed{Run: prev, Restored: true}, nil
+			}
 		}
 		return Committed{}, err
 	}
 	w.claimed = "" // the claim now names a committed run
 	return Committed{Run: w.meta, Replaced: replaced}, nil
+}
+
+// awaitHolder waits while the writer holding digest is alive and its run not committed:
+// the committed run (a duplicate), or nil once the claim is this writer's.
+func (w *Writer) awaitHolder(ctx context.Context, digest, holder string) (*Run, error) {
+	for {
+		if prev, err := Open(w.root).Run(holder); err == nil && prev.Digest == digest {
+			return &prev, nil
+		}
+		if testHookWaiting != nil {
+			testHookWaiting()
+		}
+		select {
+		case <-ctx.Done():
+			return nil, errs.E(errs.Interrupted, "waiting for run %s, which imports the same content", holder)
+		case <-time.After(claimPoll):
+		}
+		h, err := w.be.claim(ctx, digest, w.meta.ID)
+		if err != nil {
+			return nil, err
+		}
+		if h == "" {
+			w.claimed = digest
+			return nil, nil
+		}
+		holder = h
+	}
+}
+
+// claimPoll is how often an import waiting on another writer's claim looks again.
+var claimPoll = 200 * time.Millisecond
+
+// testHookClaimed runs between the claim and the publish (tests make the claim window
+// deterministic with it).
+var testHookClaimed, testHookWaiting func()
+
+// heartbeat renews the writer's claim every claimTTL/4 while it publishes; stop ends it.
+func (w *Writer) heartbeat(ctx context.Context) (stop func()) {
+	if w.claimed == "" {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(claimTTL / 4)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				w.be.renewClaim(ctx, w.claimed, w.meta.ID)
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// restoreSame brings back the writer's run id from the trash when it holds the same
+// content (it is restored, read, and put back when its digest differs).
+func (w *Writer) restoreSame(ctx context.Context) (Run, bool, error) {
+	trashed, err := w.be.trashed(ctx)
+	if err != nil {
+		return Run{}, false, err
+	}
+	if _, ok := trashed[w.meta.ID]; !ok {
+		return Run{}, false, nil
+	}
+	if err := w.be.restore(ctx, w.meta.ID); err != nil {
+		return Run{}, false, err
+	}
+	raw, err := w.be.readRun(ctx, w.meta.ID, "")
+	if err == nil {
+		r, derr := decodeRun(raw, w.be.where(w.meta.ID, runFile), w.meta.ID)
+		if derr == nil && r.Digest == w.meta.Digest {
+			return r, true, nil
+		}
+	}
+	return Run{}, false, w.be.trash(ctx, w.meta.ID)
 }
 
 func (w *Writer) finish() error {
