@@ -67,7 +67,7 @@ func runServe(f *Factory, o *serveOptions) error {
 	if o.cacheMB <= 0 {
 		cache = -1
 	}
-	h := serve.NewHandler(serve.Deps{Store: s, Log: f.IO.ErrOut, Token: o.token, CORS: o.cors, CacheBytes: cache, Warm: f.Ctx})
+	h := serve.NewHandler(serve.Deps{Store: s, Log: f.IO.ErrOut, Token: o.token, Host: o.host, CORS: o.cors, CacheBytes: cache, Warm: f.Ctx})
 	ln, err := net.Listen("tcp", net.JoinHostPort(o.host, strconv.Itoa(o.port)))
 	if err != nil {
 		return errs.E(errs.Invalid, "listening on %s:%d: %w", o.host, o.port, err)

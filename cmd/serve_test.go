@@ -35,7 +35,9 @@ func TestServeBodiesEqualCLI(t *testing.T) {
 	}
 	for _, c := range cases {
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest("GET", c.url, nil))
+		req := httptest.NewRequest("GET", c.url, nil)
+		req.Host = "127.0.0.1:3200"
+		h.ServeHTTP(rec, req)
 		r := run(t, false, append(c.args, "--json")...)
 		if rec.Code != 200 || r.code != 0 {
 			t.Fatalf("%s: %d; %v: exit %d %s", c.url, rec.Code, c.args, r.code, r.err)

@@ -46,7 +46,9 @@ func TestBodiesMatchTheDocument(t *testing.T) {
 			req.Header.Set("Content-Type", "application/json")
 		}
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
+		served := req.Clone(req.Context())
+		served.Host = "127.0.0.1" // the handler serves loopback names only without a token
+		h.ServeHTTP(w, served)
 		route, params, err := router.FindRoute(req)
 		if err != nil {
 			t.Errorf("%s %s: no operation in the document: %v", method, url, err)

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"runtime"
@@ -29,6 +30,9 @@ type Deps struct {
 	Log io.Writer
 	// Token, when set, is required as "Authorization: Bearer TOKEN".
 	Token string
+	// Host is the address the server was bound to: without a token, a request must name it
+	// or a loopback name or address as its Host (DNS rebinding).
+	Host string
 	// CORS is the allowed origin ("" for none, "*" for any).
 	CORS string
 	// Timeout bounds one request (0: 30 s).
@@ -343,6 +347,21 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // writeError is the one place errors are written: {"error":{"code","message"}}, with the
 // status of the code. Internal errors never leak their details.
+// hostAllowed says whether a request's Host names this machine: a loopback name or
+// address, or the bound host.
+func hostAllowed(hostport, bound string) bool {
+	h := hostport
+	if hh, _, err := net.SplitHostPort(hostport); err == nil {
+		h = hh
+	}
+	h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+	if h == "" || strings.EqualFold(h, "localhost") || strings.HasSuffix(strings.ToLower(h), ".localhost") || bound != "" && strings.EqualFold(h, strings.Trim(bound, "[]")) {
+		return h != "" || hostport == ""
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
 func writeError(w http.ResponseWriter, status int, err error) {
 	code := errs.CodeOf(err)
 	if status == 0 {
@@ -405,6 +424,12 @@ func (s *server) middleware(next http.Handler) http.Handler {
 				sw.WriteHeader(http.StatusNoContent)
 				return
 			}
+		}
+		if s.d.Token == "" && !hostAllowed(r.Host, s.d.Host) {
+			// A page on another site whose name now resolves to 127.0.0.1 (DNS rebinding)
+			// sends its own name: without a token, only this machine's names are served.
+			writeError(sw, http.StatusMisdirectedRequest, errs.E(errs.Unauthorized, "host %q is not served without a token: use 127.0.0.1 or localhost, or start evals serve with --token", r.Host))
+			return
 		}
 		if s.d.Token != "" && r.URL.Path != "/api/health" {
 			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")

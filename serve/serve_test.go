@@ -39,6 +39,7 @@ func TestMain(m *testing.M) {
 func get(t *testing.T, h http.Handler, method, url string, hdr ...string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(method, url, nil)
+	req.Host = "127.0.0.1:3200"
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
@@ -266,5 +267,46 @@ func TestNewRunsAppearAndCorruptRunsAreIsolated(t *testing.T) {
 	}
 	if rec := get(t, h, "GET", "/api/runs/candidate/ranking"); rec.Code != 200 {
 		t.Fatalf("healthy run after a corrupt one: %d", rec.Code)
+	}
+}
+
+// TestHostCheck: without a token only this machine's names are served (DNS rebinding: a
+// page on evil.example whose name resolves to 127.0.0.1 sends Host: evil.example).
+func TestHostCheck(t *testing.T) {
+	open := NewHandler(Deps{Store: store.Open(demoDir), Host: "127.0.0.1"})
+	for host, want := range map[string]int{"evil.example": 421, "evil.example:3200": 421, "127.0.0.1:3200": 200, "localhost:3200": 200,
+		"[::1]:3200": 200, "127.0.0.2": 200, "app.localhost:3200": 200, "10.0.0.5:3200": 421} {
+		for _, path := range []string{"/api/runs/latest/export/json", "/"} {
+			req := httptest.NewRequest("GET", path, nil)
+			req.Host = host
+			rec := httptest.NewRecorder()
+			open.ServeHTTP(rec, req)
+			if rec.Code != want {
+				t.Errorf("Host %s %s: %d, want %d", host, path, rec.Code, want)
+			}
+			if want == 421 && !strings.Contains(rec.Body.String(), `"code":"unauthorized"`) {
+				t.Errorf("Host %s: body %s", host, rec.Body.String())
+			}
+		}
+	}
+	// The bound host is served; with a token every Host is (the token decides).
+	bound := NewHandler(Deps{Store: store.Open(demoDir), Host: "evals.internal"})
+	withToken := NewHandler(Deps{Store: store.Open(demoDir), Token: "s3cret"})
+	for _, c := range []struct {
+		h    http.Handler
+		host string
+		hdr  []string
+		want int
+	}{{bound, "evals.internal:3200", nil, 200}, {withToken, "evil.example", nil, 401}, {withToken, "dash.example", []string{"Authorization", "Bearer s3cret"}, 200}} {
+		req := httptest.NewRequest("GET", "/api/runs", nil)
+		req.Host = c.host
+		for i := 0; i+1 < len(c.hdr); i += 2 {
+			req.Header.Set(c.hdr[i], c.hdr[i+1])
+		}
+		rec := httptest.NewRecorder()
+		c.h.ServeHTTP(rec, req)
+		if rec.Code != c.want {
+			t.Errorf("%s: %d, want %d", c.host, rec.Code, c.want)
+		}
 	}
 }

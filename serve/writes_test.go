@@ -16,6 +16,7 @@ import (
 
 func send(h http.Handler, method, url, body string, hdr ...string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(method, url, strings.NewReader(body))
+	req.Host = "127.0.0.1:3200"
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
