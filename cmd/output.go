@@ -53,6 +53,9 @@ func (f *Factory) print(v view) error {
 		}
 		return format.WriteJSONL(out, items)
 	case format.FormatCSV:
+		if f.IO.OutTTY {
+			return format.WriteCSVForTerminal(out, v.doc())
+		}
 		return format.WriteCSV(out, v.doc())
 	case format.FormatMarkdown:
 		return format.WriteMarkdown(out, v.doc())

@@ -382,6 +382,31 @@ func pad(s string, n int, right bool) string {
 // formula (=, +, -, @, tab, CR) are prefixed with a quote, except plain numbers.
 func WriteCSV(w io.Writer, d Doc) error { return writeCSV(w, d, true) }
 
+// WriteCSVForTerminal is WriteCSV for a terminal: every cell goes through Sanitize, as a
+// table's do, so text from the data cannot retitle the pane or write the clipboard
+// (OSC 0, OSC 52). CSV to a pipe or a file stays exact (WriteCSV).
+func WriteCSVForTerminal(w io.Writer, d Doc) error {
+	for _, sec := range d.Sections {
+		if t := sec.Table; t != nil {
+			for _, rows := range [][][]string{t.Rows, dataRows(t)} {
+				for _, r := range rows {
+					for i := range r {
+						r[i] = Sanitize(r[i])
+					}
+				}
+			}
+		}
+	}
+	return writeCSV(w, d, true)
+}
+
+func dataRows(t *Table) [][]string {
+	if t.Data == nil {
+		return nil
+	}
+	return t.Data.Rows
+}
+
 // WriteCSVRows is WriteCSV without the header line: the next page of a table whose
 // first page WriteCSV wrote (a streamed export).
 func WriteCSVRows(w io.Writer, d Doc) error { return writeCSV(w, d, false) }
