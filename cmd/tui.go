@@ -2,9 +2,16 @@ package cmd
 
 import (
 	tea "charm.land/bubbletea/v2"
+	"fmt"
 	"github.com/evals-dev/evals/errs"
 	"github.com/evals-dev/evals/tui"
 	"github.com/spf13/cobra"
+)
+
+// The xterm title stack: save the window and icon titles, and restore them.
+const (
+	titlePush = "\x1b[22;0t"
+	titlePop  = "\x1b[23;0t"
 )
 
 func newTUICmd(f *Factory) *cobra.Command {
@@ -41,6 +48,10 @@ func startTUI(f *Factory, run, outcome string) error {
 	}
 	m := tui.New(tui.Options{Source: s, Writer: s, StorePath: s.Root(), Stamp: s.Stamp, Color: f.IO.colorEnabled(f.Color), Run: run, Outcome: outcome})
 	p := tea.NewProgram(m, tea.WithContext(f.Ctx))
+	// The explorer titles the pane "evals"; the terminal's title stack (XTWINOPS 22/23:
+	// push before, pop after) gives the pane its own title back on quit, however it quits.
+	fmt.Fprint(f.IO.Out, titlePush)
+	defer fmt.Fprint(f.IO.Out, titlePop)
 	if _, err := p.Run(); err != nil && f.Ctx.Err() == nil {
 		return errs.E(errs.Internal, "running the explorer: %w", err)
 	}

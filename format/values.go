@@ -37,9 +37,16 @@ func Ms(v *float64) string {
 		return fmt.Sprintf("%.0fms", ms)
 	case ms < 60000:
 		return fmt.Sprintf("%.1fs", ms/1000)
+	case ms < 100*3600*1000:
+		s := int64(ms / 1000)
+		if h := s / 3600; h > 0 {
+			return fmt.Sprintf("%dh%02dm", h, s%3600/60)
+		}
+		return fmt.Sprintf("%dm%02ds", s/60, s%60)
 	default:
-		d := time.Duration(ms) * time.Millisecond
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+		// Past 100 hours: in days, exact for any int64 of milliseconds (time.Duration
+		// overflows past 292 years and printed a MaxInt64 duration as 0m00s).
+		return Int(int64(ms/86_400_000)) + "d"
 	}
 }
 

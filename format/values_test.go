@@ -1,6 +1,7 @@
 package format
 
 import (
+	"math"
 	"strconv"
 	"testing"
 )
@@ -47,6 +48,14 @@ func TestEncoderIsJSON(t *testing.T) {
 		}
 		if string(got)+"\n" != string(want) {
 			t.Fatalf("Encode(%v) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+func TestMsLarge(t *testing.T) {
+	for v, want := range map[int64]string{999: "999ms", 1500: "1.5s", 61_000: "1m01s", 3_726_000: "1h02m", 360_000_000: "4d", math.MaxInt64: "106,751,991,167d"} {
+		if got := MsInt(v); got != want {
+			t.Errorf("MsInt(%d) = %q, want %q", v, got, want)
 		}
 	}
 }

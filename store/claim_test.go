@@ -3,6 +3,8 @@ package store
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -88,5 +90,34 @@ func TestDeleteReleasesTheClaim(t *testing.T) {
 	runs, _, _ := Open(root).Runs()
 	if len(runs) != 1 || runs[0].ID != again.Run.ID {
 		t.Fatalf("runs after the re-import: %+v", runs)
+	}
+}
+
+// gc removes the temporary files killed writers leave (overlay/.tmp-*, digests/.claim-*)
+// once they are older than tempFloor, whatever --grace says; a fresh one is a live
+// writer's and stays even at grace 0.
+func TestGCTakesDeadTempFiles(t *testing.T) {
+	root := t.TempDir()
+	for _, p := range []string{"overlay/.tmp-123", "digests/.claim-456", "overlay/.tmp-fresh", "digests/.claim-fresh"} {
+		path := filepath.Join(root, p)
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		os.WriteFile(path, []byte("x"), 0o644)
+		if !strings.Contains(p, "fresh") {
+			old := time.Now().Add(-time.Hour)
+			os.Chtimes(path, old, old)
+		}
+	}
+	left, err := Open(root).Leftovers(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, l := range left {
+		if l.Kind == "temp" {
+			keys = append(keys, filepath.Base(l.Key))
+		}
+	}
+	if len(keys) != 2 || !slices.Contains(keys, ".tmp-123") || !slices.Contains(keys, ".claim-456") {
+		t.Fatalf("temp leftovers: %v", keys)
 	}
 }

@@ -225,8 +225,31 @@ func (l *localBackend) unclaim(ctx context.Context, digest string) {
 	_ = os.Remove(filepath.Join(l.root, "digests", claimKey(digest)))
 }
 
+// tempFloor is the least age at which gc takes a writer's temporary file (overlay/.tmp-*,
+// digests/.claim-*) for a killed writer's: such a file lives for milliseconds, so this
+// holds whatever --grace says, and gc never pulls one from under a live writer.
+const tempFloor = 10 * time.Minute
+
+// deadTemps lists the temporary files of dir (names starting with prefix) older than
+// max(grace, tempFloor).
+func deadTemps(dir, prefix string, grace time.Duration) []Leftover {
+	var out []Leftover
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || !strings.HasPrefix(e.Name(), prefix) || time.Since(info.ModTime()) < max(grace, tempFloor) {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		out = append(out, Leftover{Kind: "temp", Key: path, Bytes: info.Size(), Age: info.ModTime(), ref: path})
+	}
+	return out
+}
+
 func (l *localBackend) leftovers(ctx context.Context, grace time.Duration) ([]Leftover, error) {
 	out := deadStaging(filepath.Join(l.root, "tmp"), grace)
+	out = append(out, deadTemps(filepath.Join(l.root, "overlay"), ".tmp-", grace)...)
+	out = append(out, deadTemps(filepath.Join(l.root, "digests"), ".claim-", grace)...)
 	for _, names := range l.trashEntries() {
 		for _, n := range names {
 			_, at, _ := strings.Cut(n, "@")
@@ -262,6 +285,10 @@ func (l *localBackend) remove(ctx context.Context, lo Leftover) error {
 	switch lo.Kind {
 	case "staging":
 		removeStaging(lo.ref)
+	case "temp":
+		if err := os.Remove(lo.ref); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return errs.E(errs.Internal, "removing %s: %w", lo.ref, err)
+		}
 	case "trash":
 		if err := os.RemoveAll(lo.ref); err != nil {
 			return errs.E(errs.Internal, "removing %s: %w", lo.Key, err)
