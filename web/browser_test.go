@@ -317,7 +317,7 @@ func TestHostileOutcomeIsInert(t *testing.T) {
 	dir := t.TempDir()
 	f := filepath.Join(dir, "evil.jsonl")
 	os.WriteFile(f, []byte(`{"type":"run","name":"evil <script>window.pwned=1</script>"}
-{"stimulus":"<img src=x onerror=\"window.pwned=2\">","model":"<b id=injected>m</b>","passed":false,"output":"</pre><script>window.pwned=3</script><img src=x onerror=\"window.pwned=4\">","expected":"ok","graders":[{"name":"g","passed":false,"evidence":"<a id=injected2 href=\"javascript:window.pwned=5\">x</a>"}],"events":[{"type":"message","content":"<svg onload=\"window.pwned=6\"></svg>"}]}
+{"stimulus":"<img src=x onerror=\"window.pwned=2\">","model":"<b id=injected>m</b>","passed":false,"output":"</pre><script>window.pwned=3</script><img src=x onerror=\"window.pwned=4\"> \u202eevil","expected":"ok","graders":[{"name":"g","passed":false,"evidence":"<a id=injected2 href=\"javascript:window.pwned=5\">x</a>"}],"events":[{"type":"message","content":"<svg onload=\"window.pwned=6\"></svg>"}]}
 `), 0o644)
 	root := filepath.Join(dir, "store")
 	res, err := ingest.ImportFile(context.Background(), root, f, "", ingest.Options{})
@@ -341,6 +341,9 @@ func TestHostileOutcomeIsInert(t *testing.T) {
 		}
 		if path == "/outcomes/"+id+"-0000000" && !strings.Contains(text, "<script>window.pwned=3</script>") {
 			t.Errorf("the crafted output is not shown as text")
+		}
+		if path == "/outcomes/"+id+"-0000000" && (strings.ContainsRune(text, '\u202e') || !strings.Contains(text, "[U+202E]evil")) {
+			t.Errorf("a bidi override is live in the page, not shown as a marker")
 		}
 	}
 	b.noFaults(t, "hostile outcome")

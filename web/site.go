@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/evals-dev/evals/format"
 	"github.com/evals-dev/evals/query"
@@ -75,7 +76,30 @@ func (s *Site) render(p page) ([]byte, error) {
 	if err := s.tmpl.ExecuteTemplate(&b, "layout", p); err != nil {
 		return nil, err
 	}
-	return b.Bytes(), nil
+	return showBidi(b.Bytes()), nil
+}
+
+// showBidi replaces the bidirectional overrides and isolates (U+202A–U+202E,
+// U+2066–U+2069) of a page with a visible marker, [U+202E]: text from results cannot
+// reorder what a page shows ("\u202eevil" rendered as "live"). The marker is plain text,
+// so it is safe in an attribute as in an element, and the pages hold no such character
+// of their own. (Text also sits in <bdi> where it meets other text.)
+func showBidi(page []byte) []byte {
+	if !bytes.ContainsAny(page, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069") {
+		return page
+	}
+	var out bytes.Buffer
+	out.Grow(len(page) + 64)
+	for len(page) > 0 {
+		r, size := utf8.DecodeRune(page)
+		if r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
+			fmt.Fprintf(&out, "[U+%04X]", r)
+		} else {
+			out.Write(page[:size])
+		}
+		page = page[size:]
+	}
+	return out.Bytes()
 }
 
 // Links.
