@@ -3,6 +3,7 @@ package web
 import (
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/evals-dev/evals/errs"
@@ -29,6 +30,11 @@ func Handler(view func(r *http.Request) (query.Source, func() string, error)) ht
 			src, stamp, err := view(r)
 			var b []byte
 			var s *Site
+			if _, qerr := url.ParseQuery(r.URL.RawQuery); err == nil && qerr != nil {
+				// Go stops parsing at 10,000 parameters (or a bad escape): a page of what
+				// it parsed would answer another question, as the API would.
+				err = errs.E(errs.Invalid, "invalid query string: %v", qerr)
+			}
 			if err == nil {
 				s = New(src, stamp)
 				b, err = fn(s, r)
