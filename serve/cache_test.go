@@ -7,6 +7,8 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -229,5 +231,44 @@ func TestExportsTakeTurns(t *testing.T) {
 	cancel()
 	if r := <-done; r.Code != http.StatusServiceUnavailable || s.srv.queued.Load() != 0 {
 		t.Fatalf("an export whose request ended while waiting: %d, %d queued", r.Code, s.srv.queued.Load())
+	}
+}
+
+// TestMissesComputeOnce: eight requests for one uncached answer at once make it once
+// (single flight); the others get the same bytes. The first is held until all eight
+// have missed the cache.
+func TestMissesComputeOnce(t *testing.T) {
+	var srv *server
+	h := newHandler(Deps{Store: store.Open(demoDir)}, &srv)
+	var made atomic.Int32
+	testHookAnswer = func(s *server) {
+		made.Add(1)
+		for s.missed.Load() < 8 {
+			runtime.Gosched()
+		}
+	}
+	defer func() { testHookAnswer = nil }()
+	bodies := make([]string, 8)
+	var wg sync.WaitGroup
+	for i := range bodies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := httptest.NewRequest("GET", "/api/runs/latest/ranking?where=category%3Dsql", nil)
+			req.Host = "127.0.0.1"
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			bodies[i] = rec.Body.String()
+		}()
+	}
+	wg.Wait()
+	for _, b := range bodies {
+		if b != bodies[0] || !strings.Contains(b, "qwen3-coder") {
+			t.Fatalf("answers differ or are wrong: %.200s", b)
+		}
+	}
+	t.Logf("8 concurrent misses made the answer %d time(s)", made.Load())
+	if made.Load() >= 8 {
+		t.Errorf("each of 8 concurrent misses computed its answer (%d)", made.Load())
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"golang.org/x/sync/singleflight"
 	"io"
 	"net"
 	"net/http"
@@ -58,7 +60,12 @@ type server struct {
 	queued  *atomic.Int32 // exports waiting for a turn (a pointer: a request's view copies the server)
 	doc     map[string]any
 	cache   *answerCache
+	flights *singleflight.Group // cache misses of one key in flight
+	missed  *atomic.Int64       // cache misses met (tests wait on it)
 }
+
+// testHookAnswer runs as an answer is made (tests count and hold them).
+var testHookAnswer func(*server)
 
 // NewHandler returns the HTTP API over the store: the same queries and the same JSON
 // bytes as the CLI's --json.
@@ -76,7 +83,7 @@ func newHandler(d Deps, out **server) http.Handler {
 		d.MaxExports = runtime.GOMAXPROCS(0)
 	}
 	all := allRoutes()
-	s := &server{d: d, heavy: make(chan struct{}, d.MaxHeavy), exports: make(chan struct{}, d.MaxExports), queued: new(atomic.Int32), doc: openAPI(all)}
+	s := &server{d: d, heavy: make(chan struct{}, d.MaxHeavy), exports: make(chan struct{}, d.MaxExports), queued: new(atomic.Int32), doc: openAPI(all), flights: new(singleflight.Group), missed: new(atomic.Int64)}
 	switch {
 	case d.CacheBytes == 0:
 		s.cache = newAnswerCache(256 << 20)
@@ -202,73 +209,118 @@ func (s *server) endpoint(rt route) http.Handler {
 			stamp = s.d.Store.Stamp()
 			key = cacheKey(r.URL.Path, q, stamp)
 		}
-		if rt.export { // a turn to export first, so that no heavy slot waits for one
-			release := turn(r, s.exports, s.queued)
-			if release == nil {
-				writeError(w, http.StatusServiceUnavailable, errs.E(errs.Internal, "the server is busy with other exports; try again"))
+		if key != "" && !rt.export {
+			// Concurrent misses of one key compute once (single flight); the others wait
+			// for that answer. Revalidation headers are part of the key: an answer to a
+			// client that has the body (no body) is not another client's.
+			fk := key + "\x00" + r.Header.Get("If-None-Match") + "\x00" + r.Header.Get("If-Modified-Since")
+			s.missed.Add(1)
+			v, err, _ := s.flights.Do(fk, func() (any, error) { return s.answer(rt, w, r, q, key, stamp) })
+			if err != nil {
+				writeAnswerError(w, err)
 				return
 			}
-			defer release()
-		}
-		if rt.heavy {
-			release := turn(r, s.heavy, nil)
-			if release == nil {
-				writeError(w, http.StatusServiceUnavailable, errs.E(errs.Internal, "the server is busy; try again"))
-				return
+			if a := v.(*cached); a != nil {
+				serveAnswer(w, r, a)
 			}
-			defer release()
-		}
-		// This request's view of the store: its scans stop when the request is cancelled
-		// or times out, instead of running to the end for nobody.
-		rs := *s
-		rs.d.Store = s.d.Store.WithContext(r.Context())
-		switch q.Get("verdicts") {
-		case "", "effective":
-		case "graded":
-			rs.d.Store = rs.d.Store.Graded()
-		default:
-			writeError(w, 0, errs.E(errs.Invalid, "invalid verdicts %q: use effective or graded", q.Get("verdicts")))
 			return
 		}
-		res, err := rt.handle(&rs, r)
+		a, err := s.answer(rt, w, r, q, key, stamp)
 		if err != nil {
-			writeError(w, 0, err)
+			writeAnswerError(w, err)
 			return
 		}
-		if res.stream != nil {
-			if res.run != nil && notModified(w, r, *res.run, res.etag) {
-				return
-			}
-			w.Header().Set("Content-Type", res.contentType)
-			if res.filename != "" {
-				w.Header().Set("Content-Disposition", `attachment; filename="`+res.filename+`"`)
-			}
-			w.WriteHeader(http.StatusOK)
-			if err := res.stream(w); err != nil {
-				// The status has gone out: break the connection rather than end a
-				// truncated answer as if it were whole.
-				panic(http.ErrAbortHandler)
-			}
-			return
+		if a != nil {
+			serveAnswer(w, r, a)
 		}
-		if res.value == nil && res.raw == nil && res.run != nil {
-			notModified(w, r, *res.run, res.etag) // the client has it: runScoped ran no query
-			return
-		}
-		a := &cached{key: key, body: res.raw, contentType: res.contentType, filename: res.filename, run: res.run, etag: res.etag}
-		if res.raw == nil {
-			if a.body, err = format.JSON(res.value); err != nil {
-				writeError(w, 0, err)
-				return
-			}
-			a.contentType = "application/json; charset=utf-8"
-		}
-		// Kept only when the store did not move while the answer was made.
-		if key != "" && s.d.Store.Stamp() == stamp {
-			s.cache.put(a, stamp)
-		}
-		serveAnswer(w, r, a)
 	})
+}
+
+// answer makes a route's answer: a turn in the export or heavy queue, the query on this
+// request's view of the store, the body; kept in the cache when the store did not move
+// meanwhile. It writes streams (exports) and not-modified answers itself and returns nil.
+func (s *server) answer(rt route, w http.ResponseWriter, r *http.Request, q url.Values, key, stamp string) (*cached, error) {
+	if testHookAnswer != nil {
+		testHookAnswer(s)
+	}
+	if rt.export { // a turn to export first, so that no heavy slot waits for one
+		release := turn(r, s.exports, s.queued)
+		if release == nil {
+			return nil, errBusy("the server is busy with other exports; try again")
+		}
+		defer release()
+	}
+	if rt.heavy {
+		release := turn(r, s.heavy, nil)
+		if release == nil {
+			return nil, errBusy("the server is busy; try again")
+		}
+		defer release()
+	}
+	// This request's view of the store: its scans stop when the request is cancelled
+	// or times out, instead of running to the end for nobody.
+	rs := *s
+	rs.d.Store = s.d.Store.WithContext(r.Context())
+	switch q.Get("verdicts") {
+	case "", "effective":
+	case "graded":
+		rs.d.Store = rs.d.Store.Graded()
+	default:
+		return nil, errs.E(errs.Invalid, "invalid verdicts %q: use effective or graded", q.Get("verdicts"))
+	}
+	res, err := rt.handle(&rs, r)
+	if err != nil {
+		return nil, err
+	}
+	if res.stream != nil {
+		if res.run != nil && notModified(w, r, *res.run, res.etag) {
+			return nil, nil
+		}
+		w.Header().Set("Content-Type", res.contentType)
+		if res.filename != "" {
+			w.Header().Set("Content-Disposition", `attachment; filename="`+res.filename+`"`)
+		}
+		w.WriteHeader(http.StatusOK)
+		if err := res.stream(w); err != nil {
+			// The status has gone out: break the connection rather than end a
+			// truncated answer as if it were whole.
+			panic(http.ErrAbortHandler)
+		}
+		return nil, nil
+	}
+	if res.value == nil && res.raw == nil && res.run != nil {
+		notModified(w, r, *res.run, res.etag) // the client has it: runScoped ran no query
+		return nil, nil
+	}
+	a := &cached{key: key, body: res.raw, contentType: res.contentType, filename: res.filename, run: res.run, etag: res.etag}
+	if res.raw == nil {
+		if a.body, err = format.JSON(res.value); err != nil {
+			return nil, err
+		}
+		a.contentType = "application/json; charset=utf-8"
+	}
+	// Kept only when the store did not move while the answer was made.
+	if key != "" && s.d.Store.Stamp() == stamp {
+		s.cache.put(a, stamp)
+	}
+	return a, nil
+}
+
+// busyError is a full queue: 503 with the internal code.
+type busyError struct{ msg string }
+
+func (e busyError) Error() string { return e.msg }
+
+func errBusy(msg string) error { return &busyError{msg} }
+
+// writeAnswerError writes an answer's error: 503 for a full queue, else by its code.
+func writeAnswerError(w http.ResponseWriter, err error) {
+	var busy *busyError
+	if errors.As(err, &busy) {
+		writeError(w, http.StatusServiceUnavailable, errs.E(errs.Internal, "%s", busy.msg))
+		return
+	}
+	writeError(w, 0, err)
 }
 
 // serveAnswer writes an answer (fresh or cached) with its revalidation headers.
