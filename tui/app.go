@@ -219,8 +219,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, m.keys.Back):
 		// A screen with something to clear (a search, a filter) clears it before esc pops it.
-		if e, ok := m.top().(interface{ escape() bool }); ok && e.escape() {
-			return nil
+		if e, ok := m.top().(interface{ escape() (bool, tea.Cmd) }); ok {
+			if done, cmd := e.escape(); done {
+				return m.track(cmd)
+			}
 		}
 		m.back()
 		return nil

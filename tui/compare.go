@@ -155,6 +155,9 @@ func (s *compareScreen) setSize(w, h int) {
 
 func (s *compareScreen) typing() bool { return s.g.filtering }
 
+// escape clears a committed filter before esc leaves the screen.
+func (s *compareScreen) escape() (bool, tea.Cmd) { return s.g.clearFilter(), nil }
+
 func (s *compareScreen) click(_, y int) tea.Cmd {
 	if s.c != nil {
 		s.g.click(y - len(s.summary()))

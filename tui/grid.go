@@ -284,6 +284,17 @@ func (g *grid) update(msg tea.Msg) bool {
 	return false
 }
 
+// clearFilter drops a committed filter and failures-only: what esc undoes first.
+func (g *grid) clearFilter() bool {
+	if g.filter == "" && !g.failOnly {
+		return false
+	}
+	g.filter, g.failOnly = "", false
+	g.apply()
+	g.clamp()
+	return true
+}
+
 func (g *grid) filterKey(msg tea.KeyPressMsg) bool {
 	switch msg.String() {
 	case "esc":

@@ -47,6 +47,8 @@ type runScreen struct {
 	// by is the tag the ranking is grouped by ("" for none); b cycles through the run's
 	// tag keys.
 	by string
+	// drills are where each drill into the outcomes came from (esc goes back to it).
+	drills []drill
 	// why holds the reason of the matrix cells looked at (stimulus, model), "" for a cell
 	// without a failed trial; asked while the answer is on its way.
 	why map[[2]string]string
@@ -318,7 +320,34 @@ func (s *runScreen) drill() tea.Cmd {
 	return nil
 }
 
+// drill is the view a drill-down left: its tab, and the outcomes filter it had.
+type drill struct {
+	tab    int
+	filter query.OutcomesParams
+}
+
+// escape undoes one level: a filter first, then the last drill-down (back to the tab and
+// row it came from); with neither, esc leaves the run.
+func (s *runScreen) escape() (bool, tea.Cmd) {
+	if s.grids[s.tab].clearFilter() {
+		if s.tab == 4 && s.remote {
+			s.loaded[4] = false
+			return true, s.loadTab()
+		}
+		return true, nil
+	}
+	if len(s.drills) == 0 || s.tab != 4 {
+		return false, nil
+	}
+	d := s.drills[len(s.drills)-1]
+	s.drills = s.drills[:len(s.drills)-1]
+	s.filter, s.loaded[4] = d.filter, false
+	s.tab = d.tab
+	return true, s.loadTab()
+}
+
 func (s *runScreen) showOutcomes(p query.OutcomesParams) tea.Cmd {
+	s.drills = append(s.drills, drill{tab: s.tab, filter: s.filter})
 	s.filter = p
 	s.loaded[4] = false
 	s.grids[4].cursor = 0

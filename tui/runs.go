@@ -151,9 +151,12 @@ func (s *runsScreen) view() string {
 	return s.g.render()
 }
 
-func (s *runsScreen) setSize(w, h int)       { s.g.setSize(w, h) }
-func (s *runsScreen) typing() bool           { return s.g.filtering }
-func (s *runsScreen) click(_, y int) tea.Cmd { s.g.click(y); return nil }
+func (s *runsScreen) setSize(w, h int) { s.g.setSize(w, h) }
+func (s *runsScreen) typing() bool     { return s.g.filtering }
+
+// escape clears a committed filter before esc leaves the screen.
+func (s *runsScreen) escape() (bool, tea.Cmd) { return s.g.clearFilter(), nil }
+func (s *runsScreen) click(_, y int) tea.Cmd  { s.g.click(y); return nil }
 
 // rename asks for a new name; undo gives the old one back.
 func (s *runsScreen) rename() tea.Cmd {

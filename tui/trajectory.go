@@ -173,13 +173,13 @@ func (s *trajectoryScreen) searchKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 // escape clears an active search before esc leaves the screen.
-func (s *trajectoryScreen) escape() bool {
+func (s *trajectoryScreen) escape() (bool, tea.Cmd) {
 	if s.query == "" {
-		return false
+		return false, nil
 	}
 	s.query = ""
 	s.layout()
-	return true
+	return true, nil
 }
 
 // matches says whether step i is a target of n/N: it holds the search, or, without one,

@@ -140,3 +140,28 @@ func TestMatrixReasonsAndStimulus(t *testing.T) {
 	}
 	golden(t, "stimulus.120x30.txt", screenText(m))
 }
+
+// TestEscStack: esc clears a filter first, then pops a drill-down back to the tab it came
+// from, then leaves the run (as lazygit, k9s and gh-dash do).
+func TestEscStack(t *testing.T) {
+	m := newTestModel(120, 30)
+	settle(m, m.Init())
+	press(m, "enter", "4", "l", "enter") // matrix cell → its outcomes
+	rs := m.top().(*runScreen)
+	if runTabs[rs.tab] != "outcomes" {
+		t.Fatalf("drilled to %s", runTabs[rs.tab])
+	}
+	press(m, "/", "t", "r", "i", "a", "l", "enter")
+	press(m, "esc")
+	if m.top() != screen(rs) || rs.grids[4].filter != "" || runTabs[rs.tab] != "outcomes" {
+		t.Fatalf("esc clears the filter first: tab %s, filter %q", runTabs[rs.tab], rs.grids[4].filter)
+	}
+	press(m, "esc")
+	if m.top() != screen(rs) || runTabs[rs.tab] != "matrix" {
+		t.Fatalf("esc pops the drill back to the matrix: tab %s", runTabs[rs.tab])
+	}
+	press(m, "esc")
+	if _, ok := m.top().(*runsScreen); !ok {
+		t.Fatalf("then esc leaves the run, at %T", m.top())
+	}
+}

@@ -167,8 +167,12 @@ func TestWalk(t *testing.T) {
 			t.Fatalf("expand all:\n%s", s)
 		}
 		press(m, "esc", "esc", "esc")
+		if rs, ok := m.top().(*runScreen); !ok || runTabs[rs.tab] != "graders" {
+			t.Fatalf("esc ×3 pops transcript, outcome and the drill: back on the graders tab, at %T", m.top())
+		}
+		press(m, "esc")
 		if _, ok := m.top().(*runsScreen); !ok {
-			t.Fatalf("esc ×3 should be back at the runs list, at %T", m.top())
+			t.Fatalf("a 4th esc is back at the runs list, at %T", m.top())
 		}
 		press(m, "c")
 		if s := shot("compare"); !strings.Contains(s, "regressed") || !strings.Contains(s, "no change") {
