@@ -81,7 +81,7 @@ type object interface {
 
 // Leftover is something gc can remove: an unfinished upload or a dead writer's folder.
 type Leftover struct {
-	Kind  string    `json:"kind"` // upload | staging | claim | trash | temp (a killed writer's temporary file)
+	Kind  string    `json:"kind"` // upload | staging | claim | lease | trash | temp (a killed writer's temporary file)
 	Key   string    `json:"key"`
 	Bytes int64     `json:"bytes"`
 	Age   time.Time `json:"lastModified"`

@@ -434,12 +434,18 @@ func (b *bucketBackend) publish(ctx context.Context, id, dir string, replace boo
 	if err != nil {
 		return false, errs.E(errs.Internal, "reading %s: %w", dir, err)
 	}
+	// The upload's lease: gc leaves the objects of a run whose lease was renewed lately,
+	// whatever --grace says (the writer renews it while it uploads).
+	stop := b.holdLease(ctx, id)
+	defer stop()
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(4)
+	var uploaded []string
 	for _, e := range entries {
 		if e.Name() == runFile || e.IsDir() {
 			continue
 		}
+		uploaded = append(uploaded, runKey(id, e.Name()))
 		g.Go(func() error {
 			f, err := os.Open(filepath.Join(dir, e.Name()))
 			if err != nil {
@@ -456,6 +462,14 @@ func (b *bucketBackend) publish(ctx context.Context, id, dir string, replace boo
 	meta, err := os.ReadFile(filepath.Join(dir, runFile))
 	if err != nil {
 		return false, errs.E(errs.Internal, "reading %s: %w", runFile, err)
+	}
+	// Every object is checked before the commit object is written: a run whose data was
+	// removed meanwhile (a gc that did not see the lease) is never published.
+	for _, k := range uploaded {
+		Requests.Head.Add(1)
+		if _, err := b.bucket.Attributes(ctx, k); err != nil {
+			return false, errs.E(errs.Conflict, "uploading run %s to %s: %s was removed while the run was written (a gc at the same time?); nothing was published: import again", id, b.show, k)
+		}
 	}
 	Requests.Put.Add(1)
 	err = b.bucket.WriteAll(ctx, runKey(id, runFile), meta, &blob.WriterOptions{ContentType: "application/json", IfNotExist: true})
@@ -510,6 +524,36 @@ var claimTTL = func() time.Duration {
 	}
 	return 30 * time.Second
 }()
+
+// holdLease writes leases/<id> and renews it every claimTTL/4 until stop.
+func (b *bucketBackend) holdLease(ctx context.Context, id string) (stop func()) {
+	key := "leases/" + id
+	put := func() {
+		Requests.Put.Add(1)
+		_ = b.bucket.WriteAll(ctx, key, []byte(time.Now().UTC().Format(time.RFC3339Nano)), &blob.WriterOptions{ContentType: "text/plain"})
+	}
+	put()
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(claimTTL / 4)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				put()
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+		Requests.Delete.Add(1)
+		_ = b.bucket.Delete(context.WithoutCancel(ctx), key)
+	}
+}
 
 func (b *bucketBackend) writerAlive(ctx context.Context, id string, at time.Time) bool {
 	return time.Since(at) < claimTTL
@@ -570,8 +614,16 @@ func (b *bucketBackend) leftovers(ctx context.Context, grace time.Duration) ([]L
 	}
 	var out []Leftover
 	for id, r := range runs {
+		if lease, ok := l.objects["leases/"+id]; ok && b.writerAlive(ctx, id, lease.mod) {
+			continue // its writer is uploading: never a leftover, whatever the grace
+		}
 		if !r.committed && time.Since(r.newest) > grace {
 			out = append(out, Leftover{Kind: "upload", Key: b.where(id, ""), Bytes: r.bytes, Age: r.newest, ref: runKey(id, "")})
+		}
+	}
+	for k, o := range l.objects {
+		if id, ok := strings.CutPrefix(k, "leases/"); ok && !b.writerAlive(ctx, id, o.mod) {
+			out = append(out, Leftover{Kind: "lease", Key: b.show + "/" + k, Bytes: o.size, Age: o.mod, ref: k})
 		}
 	}
 	for k, o := range l.objects {
@@ -611,7 +663,7 @@ func (b *bucketBackend) remove(ctx context.Context, lo Leftover) error {
 	case "staging":
 		removeStaging(lo.ref)
 		return nil
-	case "claim":
+	case "claim", "lease":
 		Requests.Delete.Add(1)
 		return b.bucket.Delete(ctx, lo.ref)
 	case "trash":

@@ -53,7 +53,7 @@ func stageIn(dir, id string) (string, func(), error) {
 
 // deadStaging lists the staging folders in dir whose writer is gone: their lease can be
 // taken, or (folders without a lease, from a replace or an older evals) they are older
-// than grace.
+// than grace and than tempFloor.
 func deadStaging(dir string, grace time.Duration) []Leftover {
 	entries, _ := os.ReadDir(dir)
 	var out []Leftover
@@ -70,7 +70,10 @@ func deadStaging(dir string, grace time.Duration) []Leftover {
 		if _, err := os.Stat(path + leaseSuffix); err == nil {
 			dead = leaseFree(path + leaseSuffix)
 		} else {
-			dead = time.Since(info.ModTime()) > grace
+			// No lease (yet: a writer makes its folder, then its lease; or a folder of a
+			// replace or of an older evals): dead only once older than the temp floor too,
+			// so a gc at --grace 0s never takes a folder whose lease is on its way.
+			dead = time.Since(info.ModTime()) > max(grace, tempFloor)
 		}
 		if dead {
 			out = append(out, Leftover{Kind: "staging", Key: path, Bytes: dirSize(path), Age: info.ModTime(), ref: path})
