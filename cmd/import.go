@@ -20,6 +20,7 @@ type importOptions struct {
 	paths       []string
 	skipInvalid bool
 	maxLine     string
+	maxEval     string
 	name        string
 	format      string
 	watch       bool
@@ -77,6 +78,7 @@ See docs/format.md and docs/import.md.`,
 	}
 	cmd.Flags().BoolVar(&opts.skipInvalid, "skip-invalid", false, "native JSONL: import the valid lines and report how many were skipped")
 	cmd.Flags().StringVar(&opts.maxLine, "max-line", "64MB", "the longest JSONL line accepted (KB, MB or GB); a longer one is an error naming it")
+	cmd.Flags().StringVar(&opts.maxEval, "max-eval-bytes", "1GB", "the most an Inspect .eval may inflate to in all (KB, MB or GB)")
 	cmd.Flags().StringVar(&opts.name, "name", "", "run name (default: from the file)")
 	cmd.Flags().StringArrayVar(&opts.labelArgs, "label", nil, "label the run KEY=VALUE (repeat); a run reference KEY=VALUE finds the newest run with it")
 	cmd.Flags().StringVar(&opts.format, "from", "", "input format: "+strings.Join(ingest.Formats, ", ")+" (default: detect)")
@@ -155,7 +157,11 @@ func importPath(o *importOptions, root, p string, tree *ingest.Tree) ([]ingest.R
 	if err != nil {
 		return nil, err
 	}
-	opt := ingest.Options{SkipInvalid: o.skipInvalid, Name: o.name, Labels: o.labels, MaxLine: maxLine}
+	maxEval, err := parseSize(o.maxEval)
+	if err != nil {
+		return nil, err
+	}
+	opt := ingest.Options{SkipInvalid: o.skipInvalid, Name: o.name, Labels: o.labels, MaxLine: maxLine, MaxEvalBytes: int64(maxEval)}
 	if p == "-" {
 		if o.format != "" && o.format != ingest.FormatNative {
 			return nil, errs.E(errs.Invalid, "stdin takes native JSONL only")
@@ -224,7 +230,7 @@ func parseSize(s string) (int, error) {
 	}
 	n, err := strconv.Atoi(t)
 	if err != nil || n <= 0 || n > (4<<30)/mult {
-		return 0, errs.E(errs.Invalid, "invalid --max-line %q: want a size such as 64MB (at most 4GB)", s)
+		return 0, errs.E(errs.Invalid, "invalid size %q: want a size such as 64MB (at most 4GB)", s)
 	}
 	return n * mult, nil
 }

@@ -291,3 +291,20 @@ func TestZipBomb(t *testing.T) {
 		}
 	}
 }
+
+// A .eval whose entries inflate past Options.MaxEvalBytes in all is refused with a coded
+// error before anything is written, whatever each entry's own size.
+func TestEvalTotalInflateCap(t *testing.T) {
+	root := t.TempDir()
+	src := filepath.Join(fixtures, "inspect/log_read_sample.eval")
+	_, err := ImportFile(context.Background(), root, src, "", Options{MaxEvalBytes: 1 << 10})
+	if errs.CodeOf(err) != errs.Invalid || !strings.Contains(err.Error(), "--max-eval-bytes") {
+		t.Fatalf("a .eval over the total cap: %v", err)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(root, "runs")); len(entries) != 0 {
+		t.Fatalf("a refused .eval wrote %d runs", len(entries))
+	}
+	if _, err := ImportFile(context.Background(), root, src, "", Options{}); err != nil {
+		t.Fatalf("under the default cap: %v", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/evals-dev/evals/errs"
 	"io"
 	"math"
 	"os"
@@ -109,9 +110,9 @@ type inspMessage struct {
 // readInspect maps an Inspect AI log, JSON or .eval (zip, DEFLATE or zstd): each sample ×
 // epoch an outcome, each scorer a grader. A .eval still being written (no header.json
 // yet) imports what is there as a running run.
-func readInspect(p string) ([]built, error) {
+func readInspect(p string, maxTotal int64) ([]built, error) {
 	if strings.HasSuffix(p, ".eval") {
-		return readInspectZip(p)
+		return readInspectZip(p, maxTotal)
 	}
 	f, err := os.Open(p)
 	if err != nil {
@@ -266,7 +267,7 @@ type errorReader struct{ err error }
 
 func (e errorReader) Read([]byte) (int, error) { return 0, e.err }
 
-func readInspectZip(p string) ([]built, error) {
+func readInspectZip(p string, maxTotal int64) ([]built, error) {
 	zr, err := zip.OpenReader(p)
 	if err != nil {
 		return nil, fmt.Errorf("not a readable .eval (zip) file: %v", err)
@@ -280,11 +281,18 @@ func readInspectZip(p string) ([]built, error) {
 	zr.RegisterDecompressor(93, zstdDecompressor) // Inspect ≥ 0.3.206 writes zstd entries
 	entries := map[string]*zip.File{}
 	var samples []string
+	var total uint64
 	for _, f := range zr.File {
 		entries[f.Name] = f
+		total += f.UncompressedSize64
 		if strings.HasPrefix(f.Name, "samples/") && strings.HasSuffix(f.Name, ".json") {
 			samples = append(samples, f.Name)
 		}
+	}
+	// Every entry may pass its own bounds and the whole still be out of proportion (2,000
+	// entries of 1 MiB in a 2.5 MB file): the total is bounded too, before anything is read.
+	if total > uint64(maxTotal) {
+		return nil, errs.E(errs.Invalid, "the .eval inflates to %d MB, over the %d MB an import takes (raise it with --max-eval-bytes)", total>>20, maxTotal>>20)
 	}
 	var h inspHeader
 	switch {

@@ -48,8 +48,21 @@ type Options struct {
 	Labels map[string]string
 	// MaxLine bounds one line of a JSONL file in bytes (0: DefaultMaxLine).
 	MaxLine int
+	// MaxEvalBytes bounds what an Inspect .eval inflates to in all (0: DefaultMaxEvalBytes).
+	MaxEvalBytes int64
 
 	stimulusTags map[string]map[string]string // from a native header's stimuli section
+}
+
+// DefaultMaxEvalBytes bounds the inflated size of a whole .eval unless
+// Options.MaxEvalBytes says otherwise.
+const DefaultMaxEvalBytes = 1 << 30
+
+func (o Options) maxEvalBytes() int64 {
+	if o.MaxEvalBytes > 0 {
+		return o.MaxEvalBytes
+	}
+	return DefaultMaxEvalBytes
 }
 
 func (o Options) maxLine() int {
