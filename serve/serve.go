@@ -206,7 +206,7 @@ func (s *server) endpoint(rt route) http.Handler {
 		// The middleware has served a cached answer already; this one is made, then kept.
 		var key, stamp string
 		if rt.method == http.MethodGet && !rt.write && s.cache != nil {
-			stamp = s.d.Store.Stamp()
+			stamp = s.stampFor(r.URL.Path, q)
 			key = cacheKey(r.URL.Path, q, stamp)
 		}
 		if key != "" && !rt.export {
@@ -300,7 +300,7 @@ func (s *server) answer(rt route, w http.ResponseWriter, r *http.Request, q url.
 		a.contentType = "application/json; charset=utf-8"
 	}
 	// Kept only when the store did not move while the answer was made.
-	if key != "" && s.d.Store.Stamp() == stamp {
+	if key != "" && s.stampFor(r.URL.Path, q) == stamp {
 		s.cache.put(a, stamp)
 	}
 	return a, nil
@@ -399,6 +399,33 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // writeError is the one place errors are written: {"error":{"code","message"}}, with the
 // status of the code. Internal errors never leak their details.
+// stampFor is the store stamp an answer depends on: for a route about some runs (a run's
+// path, an outcome of a run, runs= or runId=), the catalog and those runs' overlays only,
+// so a verdict on one run leaves the cached answers about the others; else the whole
+// store's.
+func (s *server) stampFor(path string, q url.Values) string {
+	var refs []string
+	switch {
+	case strings.HasPrefix(path, "/api/runs/"):
+		refs = []string{strings.SplitN(strings.TrimPrefix(path, "/api/runs/"), "/", 2)[0]}
+	case strings.HasPrefix(path, "/api/outcomes/"):
+		id := strings.SplitN(strings.TrimPrefix(path, "/api/outcomes/"), "/", 2)[0]
+		if run, _, err := store.SplitOutcomeID(id); err == nil {
+			refs = []string{run}
+		}
+	case path == "/api/compare" && q.Get("runs") != "":
+		refs = strings.Split(q.Get("runs"), ",")
+	case path == "/api/outcomes" && q.Get("runId") != "":
+		refs = []string{q.Get("runId")}
+	}
+	for i, r := range refs {
+		if u, err := url.PathUnescape(r); err == nil {
+			refs[i] = u
+		}
+	}
+	return s.d.Store.StampFor(refs)
+}
+
 // hostAllowed says whether a request's Host names this machine: a loopback name or
 // address, or the bound host.
 func hostAllowed(hostport, bound string) bool {
@@ -499,7 +526,7 @@ func (s *server) middleware(next http.Handler) http.Handler {
 		// holds only answers to requests that were valid.
 		if s.cache != nil && r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/") {
 			if q, err := url.ParseQuery(r.URL.RawQuery); err == nil {
-				stamp := s.d.Store.Stamp()
+				stamp := s.stampFor(r.URL.Path, q)
 				if a := s.cache.get(cacheKey(r.URL.Path, q, stamp), stamp); a != nil {
 					serveAnswer(sw, r, a)
 					return

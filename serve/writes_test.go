@@ -131,3 +131,34 @@ func TestSlicesOverHTTP(t *testing.T) {
 		t.Errorf("bad where: %d", r.Code)
 	}
 }
+
+// TestVerdictKeepsOtherRunsCached: a verdict on one run makes that run's answers new and
+// leaves the cached answers about the other runs (one verdict emptied the whole cache).
+func TestVerdictKeepsOtherRunsCached(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	if _, err := ingest.Demo(context.Background(), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	var srv *server
+	h := newHandler(Deps{Store: store.Open(dir), Token: "t"}, &srv)
+	auth := []string{"Authorization", "Bearer t"}
+	other, mine := "/api/runs/baseline/ranking", "/api/runs/candidate/ranking"
+	for _, u := range []string{other, mine, other, mine} {
+		if r := send(h, "GET", u, "", auth...); r.Code != 200 {
+			t.Fatalf("%s: %d", u, r.Code)
+		}
+	}
+	before := send(h, "GET", mine, "", auth...).Body.String()
+	hits0, misses0 := srv.cache.hits, srv.cache.misses
+	if r := send(h, "PATCH", "/api/outcomes/8b2d4e7f10-0000006", `{"verdict":"pass","author":"t"}`, append(auth, "Content-Type", "application/json")...); r.Code != 200 {
+		t.Fatalf("PATCH: %d %s", r.Code, r.Body.String())
+	}
+	send(h, "GET", other, "", auth...)
+	if srv.cache.hits != hits0+1 {
+		t.Errorf("the other run's answer was not served from the cache after a verdict (hits %d → %d)", hits0, srv.cache.hits)
+	}
+	after := send(h, "GET", mine, "", auth...).Body.String()
+	if srv.cache.misses != misses0+1 || after == before {
+		t.Errorf("the run with the verdict was not answered anew (misses %d → %d)", misses0, srv.cache.misses)
+	}
+}

@@ -36,6 +36,9 @@ type backend interface {
 	parallelism() int
 	// stamp changes whenever a run appears or goes; "" when unknown.
 	stamp(ctx context.Context) string
+	// catalogStamp changes when a run is published, replaced or deleted (not on overlay
+	// writes: a verdict changes its run's overlay, see Store.StampFor).
+	catalogStamp(ctx context.Context) string
 	// where names runs/<id>/<name> for messages: a path or a URL.
 	where(id, name string) string
 	// stage returns a local folder to write a run's files into, held by this process
@@ -181,6 +184,14 @@ func (l *localBackend) stamp(ctx context.Context) string {
 		stamp += "|" + ov.ModTime().String()
 	}
 	return stamp
+}
+
+func (l *localBackend) catalogStamp(ctx context.Context) string {
+	st, err := os.Stat(l.runsDir())
+	if err != nil {
+		return ""
+	}
+	return st.ModTime().String()
 }
 
 func (l *localBackend) overlayNames(ctx context.Context) ([]string, error) {

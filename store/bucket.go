@@ -56,6 +56,7 @@ type bucketListing struct {
 	at      time.Time
 	objects map[string]objInfo // key → info
 	stamp   string
+	catalog string // the stamp of run.json objects and tombstones only
 }
 
 type objInfo struct {
@@ -119,7 +120,7 @@ func (b *bucketBackend) list(ctx context.Context) (*bucketListing, error) {
 	}
 	l := &bucketListing{at: time.Now(), objects: map[string]objInfo{}}
 	token := blob.FirstPageToken
-	h := sha256.New()
+	h, hc := sha256.New(), sha256.New()
 	for {
 		Requests.List.Add(1)
 		// The whole store in one listing: runs, overlay objects, trash tombstones.
@@ -133,13 +134,16 @@ func (b *bucketBackend) list(ctx context.Context) (*bucketListing, error) {
 			if strings.HasSuffix(o.Key, "/"+runFile) || strings.HasPrefix(o.Key, "overlay/") || strings.HasPrefix(o.Key, "trash/") {
 				fmt.Fprintf(h, "%s@%s\n", o.Key, v)
 			}
+			if strings.HasSuffix(o.Key, "/"+runFile) || strings.HasPrefix(o.Key, "trash/") {
+				fmt.Fprintf(hc, "%s@%s\n", o.Key, v)
+			}
 		}
 		if len(next) == 0 {
 			break
 		}
 		token = next
 	}
-	l.stamp = hex.EncodeToString(h.Sum(nil))
+	l.stamp, l.catalog = hex.EncodeToString(h.Sum(nil)), hex.EncodeToString(hc.Sum(nil))
 	b.listing = l
 	return l, nil
 }
@@ -190,6 +194,14 @@ func (b *bucketBackend) stamp(ctx context.Context) string {
 		return ""
 	}
 	return l.stamp
+}
+
+func (b *bucketBackend) catalogStamp(ctx context.Context) string {
+	l, err := b.list(ctx)
+	if err != nil {
+		return ""
+	}
+	return l.catalog
 }
 
 func (b *bucketBackend) where(id, name string) string {

@@ -176,6 +176,39 @@ func (s *Store) Stamp() string {
 	return s.be.stamp(s.ctx)
 }
 
+// StampFor is a stamp for answers about some runs only (refs: ids, names, latest~N): it
+// changes when a run is published, replaced or deleted, or when one of these runs gets a
+// verdict, a note or an edit, and not when another run does. With no refs, or a ref that
+// does not resolve, it is Stamp.
+func (s *Store) StampFor(refs []string) string {
+	if len(refs) == 0 || s.err != nil {
+		return s.Stamp()
+	}
+	// The overlay index is checked against the store now, not within its half second: a
+	// verdict written by another process changes the stamp at once.
+	s.ov.mu.Lock()
+	s.ov.checked = time.Time{}
+	s.ov.mu.Unlock()
+	idx, err := s.overlayIndex()
+	if err != nil {
+		return s.Stamp()
+	}
+	var b strings.Builder
+	b.WriteString(s.be.catalogStamp(s.ctx))
+	for _, ref := range refs {
+		r, err := s.Resolve(ref)
+		if err != nil {
+			return s.Stamp()
+		}
+		names := idx[r.ID]
+		b.WriteString("|" + r.ID + ":" + strconv.Itoa(len(names)))
+		if len(names) > 0 {
+			b.WriteString(":" + names[len(names)-1])
+		}
+	}
+	return b.String()
+}
+
 // Run reads one run's metadata by exact id.
 func (s *Store) Run(id string) (Run, error) {
 	if !validID(id) {
