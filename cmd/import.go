@@ -19,6 +19,7 @@ type importOptions struct {
 	f           *Factory
 	paths       []string
 	skipInvalid bool
+	allowEmpty  bool
 	maxLine     string
 	maxEval     string
 	name        string
@@ -77,6 +78,7 @@ See docs/format.md and docs/import.md.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.skipInvalid, "skip-invalid", false, "native JSONL: import the valid lines and report how many were skipped")
+	cmd.Flags().BoolVar(&opts.allowEmpty, "allow-empty", false, "exit 0 when there is nothing to import (no result file, or files without outcomes)")
 	cmd.Flags().StringVar(&opts.maxLine, "max-line", "64MB", "the longest JSONL line accepted (KB, MB or GB); a longer one is an error naming it")
 	cmd.Flags().StringVar(&opts.maxEval, "max-eval-bytes", "1GB", "the most an Inspect .eval may inflate to in all (KB, MB or GB)")
 	cmd.Flags().StringVar(&opts.name, "name", "", "run name (default: from the file)")
@@ -105,6 +107,9 @@ func runImport(o *importOptions) error {
 	var last error
 	for _, p := range o.paths {
 		res, err := importPath(o, s.Root(), p, &tree)
+		if err != nil && o.allowEmpty && strings.Contains(err.Error(), "no outcomes to import") {
+			err = nil // an empty file, accepted
+		}
 		if err != nil {
 			if errs.CodeOf(err) == errs.Interrupted {
 				return err
@@ -147,6 +152,11 @@ func runImport(o *importOptions) error {
 			code = errs.CodeOf(last)
 		}
 		return errs.E(code, "%d of %d files failed to import; the others were imported", n, n+len(tree.Results))
+	case len(tree.Results) == 0 && !o.allowEmpty && !o.watch:
+		// Nothing was imported and nothing failed: a CI step that imported no file must
+		// not pass as if it had.
+		return errs.E(errs.NotFound, "nothing to import in %s: no result file evals recognises", strings.Join(o.paths, ", ")).
+			WithHint("point it at result files (docs/import.md lists the formats), or pass --allow-empty to accept an empty import")
 	}
 	return nil
 }

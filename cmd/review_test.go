@@ -330,3 +330,25 @@ func TestGCEmptiesTrash(t *testing.T) {
 		t.Errorf("restoring an emptied run: exit %d", r.code)
 	}
 }
+
+// An import that imports nothing fails with a coded error (a CI step must not pass on an
+// empty folder); --allow-empty accepts it.
+func TestImportOfNothing(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(t.TempDir(), "store")
+	empty := filepath.Join(dir, "empty.jsonl")
+	os.WriteFile(empty, nil, 0o644)
+	sub := filepath.Join(dir, "nothing")
+	os.MkdirAll(sub, 0o755)
+	for _, c := range []struct {
+		path string
+		want int
+	}{{sub, 3}, {empty, 4}} {
+		if r := run(t, false, "import", c.path, "--store", root); r.code != c.want {
+			t.Errorf("import %s: exit %d, want %d (%s)", c.path, r.code, c.want, r.err)
+		}
+		if r := run(t, false, "import", c.path, "--allow-empty", "--store", root); r.code != 0 {
+			t.Errorf("import %s --allow-empty: exit %d (%s)", c.path, r.code, r.err)
+		}
+	}
+}
