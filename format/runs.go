@@ -45,7 +45,7 @@ func Run(r query.RunDetail) Doc {
 		{"pass rate", PctPM(r.PassRate, r.PassRateInterval) + "  " + Bar(r.PassRate, 20)},
 		{"counts", fmt.Sprintf("%s passed · %s failed · %s error · %s skipped · %s pending",
 			Int(r.Counts.Passed), Int(r.Counts.Failed), Int(r.Counts.Error), Int(r.Counts.Skipped), Int(r.Counts.Pending))},
-		{"tokens", IntP(r.TotalTokens)}, {"cost", USD(r.CostUSD)},
+		{"tokens", IntP(r.TotalTokens)}, {"cost", usdP(r.CostUSD)},
 	}
 	if r.Partial != nil {
 		kv = append(kv, [2]string{"partial", fmt.Sprintf("holds %d of the %d samples its file summarises", r.Partial.ImportedSamples, r.Partial.DeclaredSamples)})
@@ -74,4 +74,12 @@ func Run(r query.RunDetail) Doc {
 		t.Rows = append(t.Rows, []string{s})
 	}
 	return Doc{Sections: []Section{{Title: "Run " + r.ID, KV: kv}, {Title: fmt.Sprintf("Stimuli (%d)", len(r.Stimuli)), Table: t}}, Primary: 1}
+}
+
+// usdP is a cost, – when unknown.
+func usdP(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return USD(*v)
 }

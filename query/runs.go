@@ -26,9 +26,10 @@ type RunSummary struct {
 	Counts           StatusCounts `json:"counts"`
 	// DurationMs and TotalTokens are sums over the outcomes that recorded them; null when
 	// none did.
-	DurationMs  *int64            `json:"durationMs"`
-	TotalTokens *int64            `json:"totalTokens"`
-	CostUSD     float64           `json:"costUsd"`
+	DurationMs  *int64 `json:"durationMs"`
+	TotalTokens *int64 `json:"totalTokens"`
+	// CostUSD is the sum of the recorded costs; null when no outcome recorded one.
+	CostUSD     *float64          `json:"costUsd"`
 	Labels      map[string]string `json:"labels"`
 	Session     string            `json:"session,omitempty"`
 	CreatedAt   time.Time         `json:"createdAt"`
@@ -72,7 +73,7 @@ func Summarize(r store.Run) RunSummary {
 		StimulusCount: s.StimulusCount, OutcomeCount: s.OutcomeCount, Trials: s.Trials, PassRate: ratio(s.Passed, s.Passed+s.Failed+s.Errored),
 		Counts:      StatusCounts{Passed: s.Passed, Failed: s.Failed, Error: s.Errored, Skipped: s.Skipped, Pending: s.Pending},
 		DurationMs:  knownSum(s.DurationMs, s, func(k *store.KnownCounts) int64 { return k.DurationMs }),
-		TotalTokens: knownSum(s.TotalTokens, s, func(k *store.KnownCounts) int64 { return k.TotalTokens }), CostUSD: round6(s.CostUSD), Labels: labels, Session: r.Session,
+		TotalTokens: knownSum(s.TotalTokens, s, func(k *store.KnownCounts) int64 { return k.TotalTokens }), CostUSD: knownCost(s), Labels: labels, Session: r.Session,
 		CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, CompletedAt: r.CompletedAt,
 		PassRateInterval: runInterval(s), Partial: r.Partial,
 	}
@@ -84,6 +85,16 @@ func knownSum(v int64, s store.Summary, n func(*store.KnownCounts) int64) *int64
 	if s.OutcomeCount == 0 || s.Known != nil && n(s.Known) == 0 {
 		return nil
 	}
+	return &v
+}
+
+// knownCost is a run's total cost, nil when none of its outcomes recorded one (runs written
+// before the store counted them keep their sum).
+func knownCost(s store.Summary) *float64 {
+	if s.OutcomeCount == 0 || s.Known != nil && s.Known.CostUSD != nil && *s.Known.CostUSD == 0 {
+		return nil
+	}
+	v := round6(s.CostUSD)
 	return &v
 }
 

@@ -66,6 +66,8 @@ type Summary struct {
 type KnownCounts struct {
 	DurationMs  int64 `json:"durationMs"`
 	TotalTokens int64 `json:"totalTokens"`
+	// CostUSD counts the outcomes with a cost (absent in runs written before it was kept).
+	CostUSD *int64 `json:"costUsd,omitempty"`
 }
 
 // Unknown is the value of an outcome's duration or token count that was not recorded: the

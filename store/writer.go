@@ -322,7 +322,7 @@ func (w *Writer) count(o *Outcome) {
 	s.ToolCalls += int64(len(o.ToolCalls))
 	s.Events += int64(len(o.Events))
 	if s.Known == nil {
-		s.Known = &KnownCounts{}
+		s.Known = &KnownCounts{CostUSD: new(int64)}
 	}
 	if o.DurationMs >= 0 {
 		s.DurationMs += o.DurationMs
@@ -334,6 +334,9 @@ func (w *Writer) count(o *Outcome) {
 	}
 	if o.CostUSD != nil {
 		s.CostUSD += *o.CostUSD
+		if s.Known.CostUSD != nil {
+			*s.Known.CostUSD++
+		}
 	}
 	switch DisplayStatus(o.Status, o.Passed) {
 	case "passed":

@@ -999,7 +999,7 @@ type RunDetail struct {
 
 	// Config any JSON value
 	Config           interface{}        `json:"config"`
-	CostUsd          float64            `json:"costUsd"`
+	CostUsd          *float64           `json:"costUsd"`
 	Counts           StatusCounts       `json:"counts"`
 	CreatedAt        time.Time          `json:"createdAt"`
 	DurationMs       *int64             `json:"durationMs"`
@@ -1039,7 +1039,7 @@ type RunPatched struct {
 // RunSummary defines model for RunSummary.
 type RunSummary struct {
 	CompletedAt      *time.Time        `json:"completedAt"`
-	CostUsd          float64           `json:"costUsd"`
+	CostUsd          *float64          `json:"costUsd"`
 	Counts           StatusCounts      `json:"counts"`
 	CreatedAt        time.Time         `json:"createdAt"`
 	DurationMs       *int64            `json:"durationMs"`
