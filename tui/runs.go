@@ -134,7 +134,7 @@ func (s *runsScreen) fill() {
 		}
 		rows = append(rows, row{
 			cells: []string{id, r.Name, format.Time(r.CreatedAt), fmt.Sprint(len(r.Models)), format.Int(r.OutcomeCount),
-				format.PctPM(r.PassRate, r.PassRateInterval), format.Bar(r.PassRate, 10), r.Status},
+				format.PctPM(r.PassRate, r.PassRateInterval), format.Bar(r.PassRate, 10), runStatus(r)},
 			nums:   []float64{math.NaN(), math.NaN(), float64(-r.CreatedAt.Unix()), float64(len(r.Models)), float64(r.OutcomeCount), pr},
 			value:  r,
 			failed: r.PassRate != nil && *r.PassRate < 0.5 || r.Status == "failed",
@@ -212,4 +212,13 @@ func (s *runsScreen) selected() any {
 func (s *runsScreen) help() []key.Binding {
 	k := s.m.keys
 	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Enter, k.Compare, k.Trend, k.Mark, k.Rename, k.Delete, k.Undo, k.Filter, k.Left, k.Right, k.Sort, k.Reverse, k.Failures}
+}
+
+// runStatus is a run's status, marked when the run is partial (its file summarises more
+// samples than it holds: its rates cover only those).
+func runStatus(r query.RunSummary) string {
+	if r.Partial != nil {
+		return fmt.Sprintf("%s (partial %d/%d)", r.Status, r.Partial.ImportedSamples, r.Partial.DeclaredSamples)
+	}
+	return r.Status
 }

@@ -1,8 +1,15 @@
 package tui
 
 import (
+	"context"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/evals-dev/evals/ingest"
+	"github.com/evals-dev/evals/store"
 )
 
 func openTranscript(m *Model, id string) *trajectoryScreen {
@@ -163,5 +170,23 @@ func TestEscStack(t *testing.T) {
 	press(m, "esc")
 	if _, ok := m.top().(*runsScreen); !ok {
 		t.Fatalf("then esc leaves the run, at %T", m.top())
+	}
+}
+
+// A partial run (its file summarises more samples than it holds) is marked in the runs list.
+func TestPartialRunMarked(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "store")
+	matches, _ := filepath.Glob(filepath.Join("..", "testdata", "harness", "runtype", "*.json"))
+	if len(matches) == 0 {
+		t.Fatal("no runtype fixture")
+	}
+	if _, err := ingest.ImportFile(context.Background(), root, matches[0], "", ingest.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	m := New(Options{Source: store.Open(root), StorePath: "s", Refresh: time.Hour, NoTimers: true})
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 20})
+	settle(m, m.Init())
+	if text := screenText(m); !strings.Contains(text, "(partial ") {
+		t.Fatalf("the partial run is not marked:\n%s", text)
 	}
 }
