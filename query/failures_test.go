@@ -279,3 +279,20 @@ func TestStimulusView(t *testing.T) {
 		t.Error("an unknown filter is refused")
 	}
 }
+
+// Text words match in the model or the stimulus, each on its own: "gpt-5 sql/" finds
+// gpt-5's outcomes of the sql stimuli (a two-term filter over a large run found nothing).
+func TestTextWordsMatchEitherName(t *testing.T) {
+	items, total, err := OutcomeList(demo, OutcomesParams{Runs: []string{"candidate"}, Text: []string{"gpt-5", "sql/"}}, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != 60 || len(items) != 60 { // 20 sql stimuli × 3 trials
+		t.Fatalf("gpt-5 × sql: %d outcomes (%d listed), want 60", total, len(items))
+	}
+	for _, o := range items {
+		if o.Model != "gpt-5" || !strings.HasPrefix(o.StimulusName, "sql/") {
+			t.Fatalf("%s × %s matched", o.Model, o.StimulusName)
+		}
+	}
+}

@@ -341,9 +341,12 @@ func collectHits(src Source, runs []store.Run, p *OutcomesParams) ([]hit, error)
 		err := src.ScanWhere(r.ID, store.Outcomes, cols, where, func(b *store.Batch) error {
 			md, sd, std := b.Dict("model"), b.Dict("stimulus"), b.Dict("status")
 			keepM, keepS := keepSet(md.Values, p.Model), keepSet(sd.Values, p.Stimulus)
-			var textM, textS []bool // per dictionary value: holds the words (Text)
+			// Per dictionary value, a bit per word it holds (Text): a row matches when every
+			// word is in its model or its stimulus ("model-3 task-01000" matches model-3's
+			// outcomes of task-01000).
+			var textM, textS []uint64
 			if len(p.Text) > 0 {
-				textM, textS = containsAll(md.Values, p.Text), containsAll(sd.Values, p.Text)
+				textM, textS = wordBits(md.Values, p.Text), wordBits(sd.Values, p.Text)
 			}
 			passed := b.Bool("passed")
 			gRow, gLen := b.Int("graders_row"), b.Int("graders_len")
@@ -362,7 +365,7 @@ func collectHits(src Source, runs []store.Run, p *OutcomesParams) ([]hit, error)
 				if keepT != nil && !keepT[td.Index[i]] {
 					continue
 				}
-				if textM != nil && !textM[md.Index[i]] && !textS[sd.Index[i]] {
+				if textM != nil && textM[md.Index[i]]|textS[sd.Index[i]] != allWords(len(p.Text)) {
 					continue
 				}
 				status := std.Values[std.Index[i]]
@@ -625,21 +628,28 @@ func briefsOf(o OutcomeSummary, lo, hi int64, briefs []GraderBrief, have []bool)
 	return out
 }
 
-// containsAll marks the values that contain every word, in any case.
-func containsAll(values, words []string) []bool {
-	out := make([]bool, len(values))
+// wordBits gives each value a bit per word it contains, in any case (the first 64 words).
+func wordBits(values, words []string) []uint64 {
+	out := make([]uint64, len(values))
 	for i, v := range values {
 		lv := strings.ToLower(v)
-		out[i] = true
-		for _, w := range words {
-			if !strings.Contains(lv, strings.ToLower(w)) {
-				out[i] = false
-				break
+		for w, word := range words[:min(len(words), 64)] {
+			if strings.Contains(lv, strings.ToLower(word)) {
+				out[i] |= 1 << w
 			}
 		}
 	}
 	return out
 }
+
+// allWords is the bits of n words.
+func allWords(n int) uint64 {
+	if n >= 64 {
+		return ^uint64(0)
+	}
+	return 1<<n - 1
+}
+
 
 // EachOutcome calls fn with every outcome of one run, in stored order, up to chunk at a
 // time (fn must not keep the slice): an export. It reads the run once, a row group at a
