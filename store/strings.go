@@ -1,8 +1,11 @@
 package store
 
 import (
+	"errors"
 	"io"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/evals-dev/evals/errs"
 	"github.com/parquet-go/parquet-go"
@@ -29,13 +32,38 @@ func (s *Store) StringList(runID string, t Table, col string, rows []int64) ([]s
 	if !slices.IsSorted(rows) {
 		return nil, errs.E(errs.Internal, "StringList needs sorted rows")
 	}
-	err := s.eachString(runID, t, col, rows, func(k int, v string) { out[k] = v })
+	err := s.eachStringShared(runID, t, col, rows, func(k int, v string) { out[k] = v })
 	return out, err
 }
 
 // eachString calls put with the index in rows (sorted, distinct) and the value of every
 // row read.
 func (s *Store) eachString(runID string, t Table, col string, rows []int64, put func(k int, v string)) error {
+	return s.eachStringIn(runID, t, col, rows, put, 0, 1)
+}
+
+// eachStringShared is eachString on every core: the row groups are shared among workers,
+// each with its own open file, so put must be safe for concurrent calls on distinct k.
+func (s *Store) eachStringShared(runID string, t Table, col string, rows []int64, put func(k int, v string)) error {
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(rows)/50_000))
+	if workers <= 1 {
+		return s.eachString(runID, t, col, rows, put)
+	}
+	fails := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fails[w] = s.eachStringIn(runID, t, col, rows, put, w, workers)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(fails...)
+}
+
+// eachStringIn reads the row groups g with g % of == part.
+func (s *Store) eachStringIn(runID string, t Table, col string, rows []int64, put func(k int, v string), part, of int) error {
 	if !validID(runID) {
 		return errs.E(errs.NotFound, "run %q not found", runID)
 	}
@@ -58,9 +86,9 @@ func (s *Store) eachString(runID string, t Table, col string, rows []int64, put 
 			}
 		}()
 		var row0 int64
-		for _, rg := range pf.RowGroups() {
+		for g, rg := range pf.RowGroups() {
 			n := rg.NumRows()
-			if hasRowIn(rows, row0, row0+n) {
+			if g%of == part && hasRowIn(rows, row0, row0+n) {
 				if err := pickStrings(rg.ColumnChunks()[lc.ColumnIndex], row0, rows, lc.MaxDefinitionLevel > 0, put); err != nil {
 					return errs.E(errs.Corrupt, "reading column %q of %s: %w", col, path, err)
 				}
