@@ -207,35 +207,78 @@ type failureSet struct {
 	rated        int64
 	ratedByModel []int64
 	ratedBySlice []int64
+	index        [3]map[string]int32 // models, stimuli, slices by name (merge)
 }
 
 func collectFailures(src Source, runs []store.Run, sl *Slicing) (*failureSet, error) {
 	fs := &failureSet{runs: runs}
-	modelID, stimID, sliceID := map[string]int32{}, map[string]int32{}, map[string]int32{}
 	want := int64(0)
 	for _, r := range runs {
 		want += r.Summary.Failed + r.Summary.Errored // run.json's counts: a size hint only
 	}
 	fs.rows = make([]failRow, 0, min(want, 1<<22))
+	// A large run is read in shares on every core (row ranges of its outcomes; their
+	// failures come back in row order), runs one after another.
 	for ri, r := range runs {
-		start := len(fs.rows)
-		if err := fs.scanOutcomes(src, int32(ri), r, sl, modelID, stimID, sliceID); err != nil {
+		shares := splitRunsBy([]store.Run{r}, src, func(r store.Run) int64 { return r.Summary.OutcomeCount })
+		parts, err := parallel(src, shares, func(sh share) (*failureSet, error) {
+			part := &failureSet{runs: runs}
+			lo, hi := sh.lo, sh.hi
+			if sh.whole {
+				lo, hi = 0, math.MaxInt64
+			}
+			if err := part.scanOutcomes(src, int32(ri), r, sl, lo, hi); err != nil {
+				return nil, err
+			}
+			if err := firstFailingGraders(src, r, part.rows); err != nil {
+				return nil, err
+			}
+			return part, readReasons(src, r, part.rows)
+		})
+		if err != nil {
 			return nil, err
 		}
-		rows := fs.rows[start:]
-		if err := firstFailingGraders(src, r, rows); err != nil {
-			return nil, err
-		}
-		if err := readReasons(src, r, rows); err != nil {
-			return nil, err
+		for _, part := range parts {
+			fs.merge(part)
 		}
 	}
 	fs.sign()
 	return fs, nil
 }
 
+// merge appends a share's failures and rated counts, its names translated to the set's.
+func (fs *failureSet) merge(part *failureSet) {
+	if fs.index[0] == nil {
+		fs.index = [3]map[string]int32{{}, {}, {}}
+	}
+	m := translate(nil, part.models, fs.index[0], &fs.models)
+	st := translate(nil, part.stimuli, fs.index[1], &fs.stimuli)
+	sl := translate(nil, part.slices, fs.index[2], &fs.slices)
+	for len(fs.ratedByModel) < len(fs.models) {
+		fs.ratedByModel = append(fs.ratedByModel, 0)
+	}
+	for len(fs.ratedBySlice) < len(fs.slices) {
+		fs.ratedBySlice = append(fs.ratedBySlice, 0)
+	}
+	for i, n := range part.ratedByModel {
+		fs.ratedByModel[m[i]] += n
+	}
+	for i, n := range part.ratedBySlice {
+		fs.ratedBySlice[sl[i]] += n
+	}
+	fs.rated += part.rated
+	for _, f := range part.rows {
+		f.model, f.stim = m[f.model], st[f.stim]
+		if f.slice >= 0 {
+			f.slice = sl[f.slice]
+		}
+		fs.rows = append(fs.rows, f)
+	}
+}
+
 // scanOutcomes finds one run's failed and errored outcomes and counts its rated ones.
-func (fs *failureSet) scanOutcomes(src Source, ri int32, r store.Run, sl *Slicing, modelID, stimID, sliceID map[string]int32) error {
+func (fs *failureSet) scanOutcomes(src Source, ri int32, r store.Run, sl *Slicing, lo, hi int64) error {
+	modelID, stimID, sliceID := map[string]int32{}, map[string]int32{}, map[string]int32{}
 	cols := []string{"model", "stimulus", "trial", "status", "passed", "graders_row", "graders_len"}
 	var tc *tagCache
 	if sl.active() {
@@ -243,7 +286,8 @@ func (fs *failureSet) scanOutcomes(src Source, ri int32, r store.Run, sl *Slicin
 		tc = &tagCache{sl: sl, seen: map[string]tagInfo{}}
 	}
 	var mt, st []int32
-	return src.Scan(r.ID, store.Outcomes, cols, func(b *store.Batch) error {
+	return src.ScanRows(r.ID, store.Outcomes, cols, lo, hi, func(b *store.Batch) error {
+		first, last := int(max(lo-b.Row0, 0)), int(min(hi-b.Row0, int64(b.N)))
 		md, sd, std := b.Dict("model"), b.Dict("stimulus"), b.Dict("status")
 		mt = translate(mt[:0], md.Values, modelID, &fs.models)
 		st = translate(st[:0], sd.Values, stimID, &fs.stimuli)
@@ -256,7 +300,7 @@ func (fs *failureSet) scanOutcomes(src Source, ri int32, r store.Run, sl *Slicin
 		if tc != nil {
 			td = b.Dict("tags")
 		}
-		for i := 0; i < b.N; i++ {
+		for i := first; i < last; i++ {
 			slice := int32(-1)
 			if td != nil {
 				info := tc.info(td.Values[td.Index[i]])

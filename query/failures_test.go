@@ -1,6 +1,7 @@
 package query
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -318,5 +319,24 @@ func TestMaskIsDigitBlind(t *testing.T) {
 		if string(b) != string(digitBlind(nil, line)) {
 			t.Errorf("digitBlind differs")
 		}
+	}
+}
+
+// A run read in shares gives the same modes as one read whole.
+func TestFailuresInShares(t *testing.T) {
+	whole, err := FailuresOf(demo, FailuresParams{Scope: Scope{Runs: []string{"candidate"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(m int64, k int) { minShare, sharesPerRun = m, k }(minShare, sharesPerRun)
+	minShare, sharesPerRun = 100, 3
+	shared, err := FailuresOf(demo, FailuresParams{Scope: Scope{Runs: []string{"candidate"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(whole)
+	b, _ := json.Marshal(shared)
+	if string(a) != string(b) {
+		t.Fatalf("in shares the modes differ:\n%s\n%s", a, b)
 	}
 }

@@ -650,7 +650,6 @@ func allWords(n int) uint64 {
 	return 1<<n - 1
 }
 
-
 // EachOutcome calls fn with every outcome of one run, in stored order, up to chunk at a
 // time (fn must not keep the slice): an export. It reads the run once, a row group at a
 // time, with one read of the grader rows each row group's outcomes point at; paging
