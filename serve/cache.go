@@ -2,6 +2,7 @@ package serve
 
 import (
 	lru "container/list"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -28,8 +29,11 @@ type answerCache struct {
 
 // cached is one answer as it went out: its bytes and the headers that go with them.
 type cached struct {
-	key         string
-	body        []byte
+	key  string
+	body []byte
+	// header and code are a dashboard page's (serve/pages.go); API answers use the rest.
+	header      http.Header
+	code        int
 	contentType string
 	filename    string
 	run         *store.Run

@@ -272,3 +272,29 @@ func TestMissesComputeOnce(t *testing.T) {
 		t.Errorf("each of 8 concurrent misses computed its answer (%d)", made.Load())
 	}
 }
+
+// Dashboard pages go through the answer cache (and the single flight and heavy turns): a
+// second view of a tab is a hit with the same bytes and the page's headers.
+func TestPagesAreCached(t *testing.T) {
+	var srv *server
+	h := newHandler(Deps{Store: store.Open(demoDir)}, &srv)
+	get := func() *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", "/runs/latest?tab=failures", nil)
+		req.Host = "127.0.0.1"
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	first := get()
+	hits := srv.cache.hits
+	second := get()
+	if first.Code != 200 || second.Code != 200 || first.Body.String() != second.Body.String() {
+		t.Fatalf("pages differ: %d %d", first.Code, second.Code)
+	}
+	if srv.cache.hits != hits+1 {
+		t.Errorf("the second view was not a cache hit (%d → %d)", hits, srv.cache.hits)
+	}
+	if second.Header().Get("Content-Security-Policy") == "" || !strings.HasPrefix(second.Header().Get("Content-Type"), "text/html") {
+		t.Errorf("a cached page lost its headers: %v", second.Header())
+	}
+}

@@ -110,7 +110,7 @@ func newHandler(d Deps, out **server) http.Handler {
 		writeError(w, 0, errs.E(errs.NotFound, "no endpoint %s; see GET /api/openapi.json", r.URL.Path))
 	})
 	// The dashboard: HTML pages over the same queries, same origin, same token rule.
-	mux.Handle("/", web.Handler(func(r *http.Request) (query.Source, func() string, error) {
+	mux.Handle("/", s.pages(web.Handler(func(r *http.Request) (query.Source, func() string, error) {
 		st := d.Store.WithContext(r.Context())
 		switch r.URL.Query().Get("verdicts") {
 		case "", "effective":
@@ -120,7 +120,7 @@ func newHandler(d Deps, out **server) http.Handler {
 			return nil, nil, errs.E(errs.Invalid, "invalid verdicts %q: use effective or graded", r.URL.Query().Get("verdicts"))
 		}
 		return st, st.Stamp, nil
-	}))
+	})))
 	if out != nil {
 		*out = s
 	}
