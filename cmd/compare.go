@@ -16,6 +16,7 @@ type compareOptions struct {
 	params       query.CompareParams
 	pairs        []string
 	all          bool
+	section      string
 	failOnRegr   bool
 	strict       bool
 	minPassRate  float64
@@ -80,6 +81,7 @@ With --models A,B, compare two models within one run instead.`,
 	fl.StringVar(&o.params.By, "by", "", "compare per slice: each model's outcomes of one value of this tag (the gate speaks per slice)")
 	fl.StringArrayVar(&o.where, "where", nil, "only outcomes with this tag: KEY=VALUE[,VALUE] (repeat)")
 	fl.BoolVar(&o.all, "all", false, "show unchanged stimuli too")
+	fl.StringVar(&o.section, "section", "summary", "the table --format csv writes: summary (per model, with its verdict) or changes (the changed stimuli)")
 	fl.BoolVar(&o.failOnRegr, "fail-on-regression", false, "exit 1 when a model regressed significantly")
 	fl.BoolVar(&o.strict, "strict", false, "exit 1 when any stimulus regressed, significant or not (implies --fail-on-regression)")
 	fl.Float64Var(&o.minPassRate, "min-pass-rate", 0, "exit 1 when the new run's pass rate is below this (0..1)")
@@ -122,7 +124,15 @@ func runCompare(o *compareOptions, args []string) error {
 			c.Gate.Reasons = []string{}
 		}
 	}
-	if err := o.f.print(view{value: c, doc: func() format.Doc { return format.Compare(c, o.all) }, items: func() []any { return toAny(c.Rows) }}); err != nil {
+	doc := format.Compare
+	switch o.section {
+	case "summary":
+	case "changes":
+		doc = format.CompareChanges
+	default:
+		return errs.E(errs.Invalid, "invalid --section %q: use summary or changes", o.section)
+	}
+	if err := o.f.print(view{value: c, doc: func() format.Doc { return doc(c, o.all) }, items: func() []any { return toAny(c.Rows) }}); err != nil {
 		return err
 	}
 	if c.Gate != nil && c.Gate.Failed {

@@ -138,6 +138,7 @@ func annotationsDoc(anns []store.Annotation) format.Doc {
 	t := &format.Table{Columns: []format.Column{{Name: "WHEN", Kind: format.Text}, {Name: "WHO", Kind: format.Text},
 		{Name: "OUTCOME", Kind: format.Text}, {Name: "VERDICT", Kind: format.Status}, {Name: "WAS", Kind: format.Status},
 		{Name: "NOTE", Kind: format.Text}, {Name: "LABELS", Kind: format.Text}}, Empty: "no annotations"}
+	t.Data = &format.Data{Columns: []string{"at", "author", "outcome_id", "verdict", "previous_verdict", "note", "labels"}}
 	for _, a := range anns {
 		verdict, was, note := "", "", ""
 		if a.Verdict != nil {
@@ -161,6 +162,7 @@ func annotationsDoc(anns []store.Annotation) format.Doc {
 			}
 		}
 		slices.Sort(ls)
+		t.Data.Add(a.At.UTC().Format(time.RFC3339Nano), a.Author, a.OutcomeID, verdict, was, note, strings.Join(ls, ";"))
 		t.Rows = append(t.Rows, []string{format.Time(a.At), a.Author, a.OutcomeID, verdict, was, note, strings.Join(ls, " ")})
 	}
 	return format.Doc{Sections: []format.Section{{Table: t}}}
@@ -362,7 +364,9 @@ func newSessionsCmd(f *Factory) *cobra.Command {
 func sessionsDoc(ss []query.SessionSummary) format.Doc {
 	t := &format.Table{Columns: []format.Column{{Name: "SESSION", Kind: format.Text}, {Name: "RUNS", Kind: format.Number},
 		{Name: "OUTCOMES", Kind: format.Number}, {Name: "PASS RATE", Kind: format.Rate}, {Name: "LATEST", Kind: format.Text}}, Empty: "no sessions"}
+	t.Data = &format.Data{Columns: []string{"session", "runs", "outcomes", "pass_rate", "latest_at"}}
 	for _, s := range ss {
+		t.Data.Add(s.Name, format.RawI(int64(s.RunCount)), format.RawI(s.OutcomeCount), format.RawF(s.PassRate), s.LatestAt.UTC().Format(time.RFC3339))
 		t.Rows = append(t.Rows, []string{s.Name, format.Int(int64(s.RunCount)), format.Int(s.OutcomeCount), format.Pct(s.PassRate), format.Time(s.LatestAt)})
 	}
 	return format.Doc{Sections: []format.Section{{Table: t}}}

@@ -265,7 +265,10 @@ func Outcome(o query.OutcomeDetail) Doc {
 func ToolEvents(te query.ToolEvents) Doc {
 	t := &Table{Columns: []Column{{"#", Number}, {"TOOL", Text}, {"OK", Status}, {"ARGS", Number}, {"RESULT", Number},
 		{"DURATION", Number}, {"ERROR", Text}, {"ARGUMENTS", Text}}, Empty: "no tool calls"}
+	t.Data = &Data{Columns: []string{"seq", "tool", "success", "args_bytes", "result_bytes", "duration_ms", "error", "arguments", "result"}}
 	for _, e := range te.Items {
+		t.Data.Add(strconv.Itoa(e.Seq), e.ToolName, strconv.FormatBool(e.Success), RawI(e.ArgsSizeBytes), RawI(e.ResultSizeBytes), RawIP(e.DurationMs),
+			deref(e.Error), e.Arguments, e.Result)
 		dur, errText, ok := "–", "", "ok"
 		if e.DurationMs != nil {
 			dur = MsInt(*e.DurationMs)
@@ -284,7 +287,13 @@ func ToolEvents(te query.ToolEvents) Doc {
 // Trajectory renders an outcome's events in order.
 func Trajectory(tr query.Trajectory) Doc {
 	t := &Table{Columns: []Column{{"#", Number}, {"TYPE", Text}, {"ROLE", Text}, {"TOOL", Text}, {"CONTENT", Text}}, Empty: "no events"}
+	t.Data = &Data{Columns: []string{"seq", "ts", "type", "role", "tool", "tool_call_id", "content", "data"}}
 	for _, e := range tr.Events {
+		ts := ""
+		if e.TS != nil {
+			ts = e.TS.UTC().Format(time.RFC3339Nano)
+		}
+		t.Data.Add(strconv.Itoa(e.Seq), ts, e.Type, e.Role, e.Tool, e.ToolCallID, e.Content, e.Data)
 		content := e.Content
 		if content == "" {
 			content = e.Data

@@ -8,7 +8,8 @@ import (
 )
 
 // Compare renders a cross-run comparison: the coverage, a summary per pair, then the
-// changed stimuli, regressions first (all rows with all set).
+// changed stimuli, regressions first (all rows with all set). CSV carries the summary
+// (Primary); CompareChanges makes the changed stimuli the CSV instead.
 func Compare(c query.Compare, all bool) Doc {
 	subj := map[string]query.Subject{}
 	for _, s := range c.Subjects {
@@ -38,7 +39,21 @@ func Compare(c query.Compare, all bool) Doc {
 	}
 	sum := &Table{Columns: []Column{{"MODEL", Text}, {"BASE", Rate}, {"NEW", Rate}, {"DELTA", Number}, {"INTERVAL", Number}, {"MDE", Number},
 		{"REGRESSED", Number}, {"IMPROVED", Number}, {"FLAKY", Number}, {"MATCHED", Number}, {"P", Number}, {"VERDICT", Status}}}
+	sum.Data = &Data{Columns: []string{"model", "base_model", "slice_key", "slice_value", "new_run", "base_run", "pass_rate_base", "pass_rate_base_low", "pass_rate_base_high",
+		"pass_rate_new", "pass_rate_new_low", "pass_rate_new_high", "delta", "delta_low", "delta_high", "mde", "regressed", "improved", "flaky", "matched",
+		"p_value", "verdict"}}
 	for _, p := range c.Summary {
+		sk, sv := "", ""
+		if p.Slice != nil {
+			sk, sv = p.Slice.Key, p.Slice.Value
+		}
+		pval := p.Delta.AdjustedPValue
+		if pval == nil {
+			pval = p.Delta.PValue
+		}
+		sum.Data.Add(p.Model, subj[p.Base].Model, sk, sv, subj[p.New].RunID, subj[p.Base].RunID, RawF(p.PassRateBase), RawLow(p.PassRateBaseInterval), RawHigh(p.PassRateBaseInterval),
+			RawF(p.PassRateNew), RawLow(p.PassRateNewInterval), RawHigh(p.PassRateNewInterval), RawF(p.Delta.Estimate), RawF(p.Delta.Low), RawF(p.Delta.High),
+			RawF(p.MinDetectableEffect), RawI(int64(p.Regressions)), RawI(int64(p.Improvements)), RawI(int64(p.Flaky)), RawI(int64(p.MatchedStimuli)), RawF(pval), p.Verdict)
 		delta, ci, mde, pv := "–", "–", "–", "–"
 		if d := p.Delta; d.Estimate != nil {
 			delta = signedPct(*d.Estimate)
@@ -70,6 +85,8 @@ func Compare(c query.Compare, all bool) Doc {
 	}
 	changes := &Table{Columns: []Column{{"CHANGE", Status}, {"MODEL", Text}, {"STIMULUS", Text}, {"BASE", Text}, {"NEW", Text}},
 		Empty: "no stimulus changed status"}
+	changes.Data = &Data{Columns: []string{"change", "model", "slice_key", "slice_value", "base_run", "stimulus", "base_status", "base_pass_rate", "base_trials",
+		"new_status", "new_pass_rate", "new_trials"}}
 	pairs := map[string]query.PairSummary{}
 	for _, p := range c.Summary {
 		pairs[p.Pair] = p
@@ -85,6 +102,12 @@ func Compare(c query.Compare, all bool) Doc {
 				model += " vs " + subj[p.Base].RunName
 			}
 			changes.Rows = append(changes.Rows, []string{ch.Kind, model, r.Stimulus, CompareCellText(r.Cells[p.Base]), CompareCellText(r.Cells[p.New])})
+			sk, sv := "", ""
+			if p.Slice != nil {
+				sk, sv = p.Slice.Key, p.Slice.Value
+			}
+			b, n := r.Cells[p.Base], r.Cells[p.New]
+			changes.Data.Add(ch.Kind, p.Model, sk, sv, subj[p.Base].RunID, r.Stimulus, b.Status, RawF(b.PassRate), RawI(b.SampleSize), n.Status, RawF(n.PassRate), RawI(n.SampleSize))
 		}
 	}
 	title := "Changed stimuli"
@@ -95,7 +118,7 @@ func Compare(c query.Compare, all bool) Doc {
 		{Title: "Compare " + runs[0] + " against " + strings.Join(runs[1:], ", "), KV: head},
 		{Title: "Summary", Table: sum},
 		{Title: title, Table: changes},
-	}, Primary: 2}
+	}, Primary: 1}
 }
 
 // CompareCellText is a compare cell in words: "ok 100.0% (n=3) flaky", "missing".
@@ -131,4 +154,11 @@ func Points(v *float64) string {
 		return "–"
 	}
 	return strings.TrimSuffix(signedPct(*v), "%") + " pts"
+}
+
+// CompareChanges is Compare with the changed stimuli as the primary table (CSV).
+func CompareChanges(c query.Compare, all bool) Doc {
+	d := Compare(c, all)
+	d.Primary = 2
+	return d
 }
