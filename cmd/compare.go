@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/evals-dev/evals/errs"
@@ -109,6 +110,11 @@ func runCompare(o *compareOptions, args []string) error {
 	if err != nil {
 		return err
 	}
+	if p.By != "" && o.failOnRegr {
+		// Two families gate (the unsliced pairs and the sliced ones): each gets half of α
+		// (Bonferroni over the two), so the gate's family-wise error stays at α.
+		p.Alpha /= 2
+	}
 	c, err := query.CompareRuns(s, p)
 	if err != nil {
 		return err
@@ -119,7 +125,25 @@ func runCompare(o *compareOptions, args []string) error {
 		if err != nil {
 			return err
 		}
-		c.Gate = &query.Gate{Failed: len(why) > 0, Reasons: why}
+		var families []string
+		if p.By != "" && o.failOnRegr {
+			// The unsliced pairs stay in the gate: an overall regression fails it even when
+			// no single slice has the power to show it.
+			overall := p
+			overall.By = ""
+			oc, err := query.CompareRuns(s, overall)
+			if err != nil {
+				return err
+			}
+			owhy, err := o.gate(oc)
+			if err != nil {
+				return err
+			}
+			why = append(owhy, why...)
+			families = []string{fmt.Sprintf("overall: %d model pairs at α = %g", len(oc.Summary), p.Alpha),
+				fmt.Sprintf("by %s: %d model × slice pairs at α = %g (Bonferroni over the two families)", p.By, len(c.Summary), p.Alpha)}
+		}
+		c.Gate = &query.Gate{Failed: len(why) > 0, Reasons: slices.Compact(why), Families: families}
 		if why == nil {
 			c.Gate.Reasons = []string{}
 		}

@@ -205,3 +205,26 @@ func TestMatrixBy(t *testing.T) {
 		t.Errorf("matrix --where difficulty=hard: %s rows %s", n, r.err)
 	}
 }
+
+// --by keeps the unsliced pairs in the gate: the demo's qwen3-coder regression (overall
+// adjusted p 0.008) fails it under --by difficulty too, where no slice shows it (exit 0
+// before). The two families share α (Bonferroni), and the JSON says so.
+func TestSlicedGateKeepsTheOverallPairs(t *testing.T) {
+	r := run(t, false, "compare", "latest", "latest~1", "--by", "difficulty", "--fail-on-regression", "--json")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1: %s", r.code, r.err)
+	}
+	var c struct {
+		Gate struct {
+			Failed   bool     `json:"failed"`
+			Reasons  []string `json:"reasons"`
+			Families []string `json:"families"`
+		} `json:"gate"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &c); err != nil {
+		t.Fatal(err)
+	}
+	if !c.Gate.Failed || len(c.Gate.Families) != 2 || !strings.HasPrefix(c.Gate.Reasons[0], "qwen3-coder regressed") || !strings.Contains(c.Gate.Families[0], "α = 0.025") {
+		t.Fatalf("gate %+v", c.Gate)
+	}
+}

@@ -36,6 +36,9 @@ func Compare(c query.Compare, all bool) Doc {
 			g = "FAILED: " + strings.Join(c.Gate.Reasons, "; ")
 		}
 		head = append(head, [2]string{"gate", g})
+		if len(c.Gate.Families) > 0 {
+			head = append(head, [2]string{"holm families", strings.Join(c.Gate.Families, "; ")})
+		}
 	}
 	sum := &Table{Columns: []Column{{"MODEL", Text}, {"BASE", Rate}, {"NEW", Rate}, {"DELTA", Number}, {"INTERVAL", Number}, {"MDE", Number},
 		{"REGRESSED", Number}, {"IMPROVED", Number}, {"FLAKY", Number}, {"MATCHED", Number}, {"P", Number}, {"VERDICT", Status}}}

@@ -159,6 +159,10 @@ type PairSummary struct {
 type Gate struct {
 	Failed  bool     `json:"failed"`
 	Reasons []string `json:"reasons"`
+	// Families are the families Holm ran over, each tested on its own: with --by, the
+	// unsliced model pairs and the model × slice pairs (a slice never hides an overall
+	// regression).
+	Families []string `json:"families,omitempty"`
 }
 
 // Compare is the answer of a cross-run comparison.

@@ -642,8 +642,9 @@ type Failures struct {
 
 // Gate defines model for Gate.
 type Gate struct {
-	Failed  bool      `json:"failed"`
-	Reasons *[]string `json:"reasons"`
+	Failed   bool      `json:"failed"`
+	Families *[]string `json:"families,omitempty"`
+	Reasons  *[]string `json:"reasons"`
 }
 
 // GraderBrief defines model for GraderBrief.
