@@ -100,7 +100,9 @@ func newRunScreen(m *Model, ref string) *runScreen {
 	st, k := &m.st, &m.keys
 	s.grids = []*grid{
 		newGrid(st, k, []column{{"#", kindNum, 0, false}, {"MODEL", kindText, 28, false}, {"PASS", kindRate, 0, false}, {"", kindText, 10, true}, {"PASS@k", kindRate, 0, false},
-			{"DURATION", kindNum, 0, false}, {"TURNS", kindNum, 0, false}, {"TOOLS", kindNum, 0, false}, {"TOKENS", kindNum, 0, false}, {"COST", kindNum, 0, false}, {"ERRORS", kindNum, 0, false}}, "no outcomes"),
+			// Names get the width first: turns, tool calls and tokens give way when the
+			// terminal is narrow (the JSON and a wider terminal have them).
+			{"DURATION", kindNum, 0, false}, {"TURNS", kindNum, 0, true}, {"TOOLS", kindNum, 0, true}, {"TOKENS", kindNum, 0, true}, {"COST", kindNum, 0, false}, {"ERRORS", kindNum, 0, false}}, "no outcomes"),
 		newGrid(st, k, []column{{"GRADER", kindText, 24, false}, {"TYPE", kindText, 8, false}, {"PASS", kindRate, 0, false}, {"FAIL", kindNum, 0, false}, {"SCORE", kindNum, 0, false},
 			{"SAMPLE FAILURE EVIDENCE", kindText, 200, false}}, "no grader results"),
 		newGrid(st, k, []column{{"TOOL", kindText, 20, false}, {"CALLS", kindNum, 0, false}, {"SUCCESS", kindRate, 0, false}, {"FAILED", kindNum, 0, false},
