@@ -48,7 +48,7 @@ func runWatch(o *importOptions) error {
 						return nil
 					}
 				}
-				res, err := ingest.ImportFile(o.f.Ctx, s.Root(), p, format, ingest.Options{SkipInvalid: o.skipInvalid})
+				res, err := ingest.ImportFile(o.f.Ctx, s.Root(), p, format, ingest.Options{SkipInvalid: o.skipInvalid, Grow: true})
 				if err != nil {
 					// A file caught mid-write is retried when it changes again.
 					fmt.Fprintf(o.f.IO.ErrOut, "%s: %s\n", fmtpkg.SanitizeLine(p), fmtpkg.Sanitize(err.Error()))

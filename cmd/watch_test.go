@@ -47,3 +47,43 @@ func TestWatchImportsNewAndChangedFiles(t *testing.T) {
 		t.Fatalf("watch exit %d", code)
 	}
 }
+
+// TestWatchGrowsANativeRun: lines appended to a native file three times make one run that
+// grows (each append created a second, partial run before, and latest~1 was a copy of
+// latest); with an id in the header, the run with that id grows too.
+func TestWatchGrowsANativeRun(t *testing.T) {
+	for _, header := range []string{"", `{"type":"run","id":"grows0001","name":"growing","status":"running"}` + "\n"} {
+		dir, root := t.TempDir(), t.TempDir()
+		ctx, cancel := context.WithCancel(context.Background())
+		ios, _, _, _ := Test(false)
+		done := make(chan int)
+		go func() { done <- Execute(ctx, []string{"import", "--watch", dir, "--store", root}, ios) }()
+		p := filepath.Join(dir, "run.jsonl")
+		os.WriteFile(p, []byte(header), 0o644)
+		for i := 1; i <= 3; i++ {
+			f, _ := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0o644)
+			for j := 0; j < 2; j++ {
+				f.WriteString(`{"stimulus":"s` + string(rune('0'+i)) + string(rune('0'+j)) + `","model":"m","passed":true}` + "\n")
+			}
+			f.Close()
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				runs, _, _ := store.Open(root).Runs()
+				if len(runs) == 1 && runs[0].Summary.OutcomeCount == int64(2*i) {
+					if header != "" && runs[0].ID != "grows0001" {
+						t.Fatalf("the header's id: %s", runs[0].ID)
+					}
+					break
+				}
+				if len(runs) > 1 || time.Now().After(deadline) {
+					t.Fatalf("after append %d: %d runs (want one with %d outcomes)", i, len(runs), 2*i)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+		cancel()
+		if code := <-done; code != 0 {
+			t.Fatalf("watch exit %d", code)
+		}
+	}
+}

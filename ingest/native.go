@@ -50,6 +50,10 @@ type Options struct {
 	MaxLine int
 	// MaxEvalBytes bounds what an Inspect .eval inflates to in all (0: DefaultMaxEvalBytes).
 	MaxEvalBytes int64
+	// Grow makes a native file one run that grows (import --watch): its run id comes from
+	// the header's id, else from the file's path, and each import of the file replaces
+	// that run with the whole file as it now is.
+	Grow bool
 
 	stimulusTags map[string]map[string]string // from a native header's stimuli section
 }
@@ -252,10 +256,17 @@ func ImportNative(ctx context.Context, root, name string, r io.Reader, opt Optio
 		}
 		hdr, first = h, nil
 	}
+	if opt.Grow && (hdr == nil || hdr.ID == "") {
+		if hdr == nil {
+			hdr = &Header{}
+		}
+		hdr.ID = sourceID(FormatNative, name, "")
+	}
 	w, err := newWriter(root, hdr, opt)
 	if err != nil {
 		return res, err
 	}
+	w.SetReplace(opt.Grow)
 	if hdr != nil && len(hdr.Stimuli) > 0 {
 		opt.stimulusTags = map[string]map[string]string{}
 		for name, st := range hdr.Stimuli {
