@@ -1,6 +1,7 @@
 package store
 
 import (
+	"github.com/evals-dev/evals/errs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -144,5 +145,28 @@ func TestLongValueStoredOnce(t *testing.T) {
 	back, err := Open(root).Outcome(OutcomeID(c.Run.ID, 0), false)
 	if err != nil || back.Output != o.Output {
 		t.Fatalf("the value reads back whole: %v", err)
+	}
+}
+
+// A verdict on a skipped outcome is refused with a coded error (it would be listed and
+// change nothing); a note on it is taken.
+func TestVerdictOnSkippedIsRefused(t *testing.T) {
+	root := t.TempDir()
+	w, _ := NewWriter(root, Run{})
+	o := sampleOutcomes(1)[0]
+	o.Status, o.Passed, o.Graders = StatusSkipped, nil, nil
+	_ = w.Add(o)
+	c, err := w.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Open(root)
+	pass, note := VerdictPass, "the sandbox was down"
+	id := OutcomeID(c.Run.ID, 0)
+	if _, err := s.Annotate(Annotation{OutcomeID: id, Verdict: &pass, Author: "t"}); errs.CodeOf(err) != errs.Invalid {
+		t.Fatalf("a verdict on a skipped outcome: %v", err)
+	}
+	if _, err := s.Annotate(Annotation{OutcomeID: id, Note: &note, Author: "t"}); err != nil {
+		t.Fatalf("a note on a skipped outcome: %v", err)
 	}
 }

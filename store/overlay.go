@@ -243,6 +243,11 @@ func (s *Store) Annotate(a Annotation) (Annotation, error) {
 		return Annotation{}, err
 	}
 	a.Graded = DisplayStatus(o.Status, o.Passed)
+	if o.Status == StatusSkipped && a.Verdict != nil && *a.Verdict != "" {
+		// A skipped outcome was never run: no rate counts it, so a verdict would be listed
+		// and change nothing. It is refused; a note or a label is taken.
+		return Annotation{}, errs.E(errs.Invalid, "outcome %s was skipped (never run): a verdict on it would change no number; add a note or a label instead", a.OutcomeID)
+	}
 	reviews, err := s.Reviews(runID)
 	if err != nil {
 		return Annotation{}, err
