@@ -116,15 +116,15 @@ func TestGroupBy(t *testing.T) {
 	settle(m, m.Init())
 	press(m, "enter")
 	press(m, "b")
-	if txt := screenText(m); !strings.Contains(txt, "[category=sql]") || !strings.Contains(txt, "ranking by category") {
+	if txt := screenText(m); !strings.Contains(txt, "sql · ") || !strings.Contains(txt, "CATEGORY · MODEL") || !strings.Contains(txt, "ranking by category") {
 		t.Fatalf("b once:\n%s", txt)
 	}
 	press(m, "b")
-	if txt := screenText(m); !strings.Contains(txt, "[difficulty=hard]") {
+	if txt := screenText(m); !strings.Contains(txt, "hard · ") || !strings.Contains(txt, "DIFFICULTY · MODEL") {
 		t.Fatalf("b twice:\n%s", txt)
 	}
 	press(m, "b")
-	if txt := screenText(m); strings.Contains(txt, "[difficulty=") || strings.Contains(txt, "[category=") {
+	if txt := screenText(m); strings.Contains(txt, " · MODEL") || strings.Contains(txt, "hard · ") {
 		t.Fatalf("b three times is back to no grouping:\n%s", txt)
 	}
 }

@@ -469,6 +469,11 @@ func numI(v *int64) float64 {
 }
 
 func (s *runScreen) fillRanking(v query.Ranking) {
+	// The model column names the group key when the ranking is sliced.
+	s.grids[0].cols[1].name = "MODEL"
+	if s.by != "" {
+		s.grids[0].cols[1].name = strings.ToUpper(s.by) + " · MODEL"
+	}
 	var rows []row
 	for _, m := range v.Models {
 		// pass@k at the largest k with a value (the keys, not the trial count from data).
@@ -484,6 +489,11 @@ func (s *runScreen) fillRanking(v query.Ranking) {
 			cost = format.USD(*m.CostUSD)
 		}
 		name := format.ModelLabel(m.Model, m.Slice)
+		if m.Slice != nil {
+			// The group first, so a narrow terminal cuts the model's name, not the group
+			// that tells the lines apart (the column header names the key).
+			name = m.Slice.Value + " · " + m.Model
+		}
 		if mark := format.VsLeader(m.VsLeader); mark == "≈" {
 			name += " ≈" // not significantly behind the leader
 		}
