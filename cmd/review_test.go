@@ -352,3 +352,28 @@ func TestImportOfNothing(t *testing.T) {
 		}
 	}
 }
+
+// evals demo --reset writes the demo anew: its reviews go, the store's other runs stay.
+func TestDemoReset(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "store")
+	if r := run(t, false, "demo", "--store", root); r.code != 0 {
+		t.Fatal(r)
+	}
+	run(t, false, "annotate", "8b2d4e7f10-0000006", "--verdict", "pass", "--store", root)
+	other := filepath.Join(t.TempDir(), "o.jsonl")
+	os.WriteFile(other, []byte(`{"stimulus":"s","model":"m","passed":true}`+"\n"), 0o644)
+	run(t, false, "import", other, "--store", root)
+	if r := run(t, false, "demo", "--store", root); r.code == 0 {
+		t.Fatal("demo over the demo runs is refused without --reset")
+	}
+	if r := run(t, false, "demo", "--reset", "--store", root); r.code != 0 {
+		t.Fatalf("demo --reset: %+v", r)
+	}
+	runs, _, _ := store.Open(root).Runs()
+	if len(runs) != 4 {
+		t.Fatalf("%d runs after the reset, want the 3 demo runs and the other", len(runs))
+	}
+	if r := run(t, false, "annotations", "--json", "--store", root); strings.Contains(r.out, "8b2d4e7f10-0000006") {
+		t.Fatalf("the demo's review survived the reset: %s", r.out)
+	}
+}

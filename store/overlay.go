@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -469,3 +471,38 @@ func (s *Store) Trashed() (map[string]time.Time, error) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// PurgeDemo removes the demo's runs for good (evals demo --reset): their folders, what the
+// trash holds of them, their reviews and edits, and their content claims. Only runs whose
+// source is "demo" are touched, and only in a local store.
+func (s *Store) PurgeDemo() error {
+	l, ok := s.be.(*localBackend)
+	if !ok {
+		return errs.E(errs.Invalid, "demo --reset works on a local store; on a bucket, delete the demo runs with evals runs delete")
+	}
+	runs, _, err := s.Runs()
+	if err != nil && errs.CodeOf(err) != errs.NotFound {
+		return err
+	}
+	for _, r := range runs {
+		if r.Source != "demo" {
+			continue
+		}
+		if err := s.DeleteRun(r.ID); err != nil {
+			return err
+		}
+		for _, pattern := range []string{filepath.Join(l.root, "trash", r.ID+"@*"), filepath.Join(l.root, "overlay", r.ID+"~*")} {
+			matches, _ := filepath.Glob(pattern)
+			for _, m := range matches {
+				if err := os.RemoveAll(m); err != nil {
+					return errs.E(errs.Internal, "removing %s: %w", m, err)
+				}
+			}
+		}
+	}
+	s.ov.mu.Lock()
+	s.ov.byRun = nil
+	s.ov.mu.Unlock()
+	s.forgetCatalog()
+	return nil
+}
