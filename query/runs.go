@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/evals-dev/evals/store"
@@ -11,8 +12,12 @@ import (
 
 // RunSummary is one run in a list.
 type RunSummary struct {
-	ID            string   `json:"id"`
-	Name          string   `json:"name"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Suite groups the runs of one eval suite (trends and "vs previous" stay within it):
+	// the run's suite label, else its config's suite, else its name up to " · " without
+	// a trailing date or number.
+	Suite         string   `json:"suite"`
 	Source        string   `json:"source"`
 	Status        string   `json:"status"`
 	Models        []string `json:"models"`
@@ -57,6 +62,24 @@ type RunDetail struct {
 	Metrics map[string]float64 `json:"metrics"`
 }
 
+// SuiteOf is the suite a run belongs to (see RunSummary.Suite).
+func SuiteOf(r store.Run) string {
+	if v := r.Labels["suite"]; v != "" {
+		return v
+	}
+	var cfg struct {
+		Suite string `json:"suite"`
+	}
+	if len(r.Config) > 0 && json.Unmarshal(r.Config, &cfg) == nil && cfg.Suite != "" {
+		return cfg.Suite
+	}
+	name, _, _ := strings.Cut(r.Name, " · ")
+	if s := strings.TrimRight(name, "0123456789-_.:T "); s != "" {
+		return s
+	}
+	return name
+}
+
 // Summarize turns stored run metadata into its public summary.
 func Summarize(r store.Run) RunSummary {
 	s := r.Summary
@@ -69,7 +92,7 @@ func Summarize(r store.Run) RunSummary {
 		models = []string{}
 	}
 	return RunSummary{
-		ID: r.ID, Name: r.Name, Source: r.Source, Status: r.Status, Models: models,
+		ID: r.ID, Name: r.Name, Suite: SuiteOf(r), Source: r.Source, Status: r.Status, Models: models,
 		StimulusCount: s.StimulusCount, OutcomeCount: s.OutcomeCount, Trials: s.Trials, PassRate: ratio(s.Passed, s.Passed+s.Failed+s.Errored),
 		Counts:      StatusCounts{Passed: s.Passed, Failed: s.Failed, Error: s.Errored, Skipped: s.Skipped, Pending: s.Pending},
 		DurationMs:  knownSum(s.DurationMs, s, func(k *store.KnownCounts) int64 { return k.DurationMs }),

@@ -284,7 +284,7 @@ func TestDashboardInChromium(t *testing.T) {
 	if _, err := ingest.ImportFile(context.Background(), st.Root(), f, "", ingest.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	b.run(t, chromedp.WaitVisible(`//a[text()="arrived-late"]`, chromedp.BySearch))
+	b.run(t, chromedp.WaitVisible(`//a[normalize-space(.)="arrived-late"]`, chromedp.BySearch))
 	b.noFaults(t, "live")
 }
 

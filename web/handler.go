@@ -55,7 +55,7 @@ func Handler(view func(r *http.Request) (query.Source, func() string, error)) ht
 		})
 	}
 	mux.Handle("GET /{$}", page(func(s *Site, r *http.Request) ([]byte, error) {
-		return s.Runs(r.URL.Query().Get("label"), r.URL.Query().Get("session"))
+		return s.Runs(r.URL.Query().Get("label"), r.URL.Query().Get("session"), r.URL.Query().Get("suite"))
 	}))
 	mux.Handle("GET /runs/{id}", page(func(s *Site, r *http.Request) ([]byte, error) {
 		return s.Run(r.PathValue("id"), r.URL.Query().Get("tab"), r.URL.Query())

@@ -70,7 +70,7 @@ func WriteReport(src query.Source, dir string, runs []store.Run) (ReportStats, e
 			outcomeIDs = append(outcomeIDs, o.ID)
 		}
 	}
-	index, err := s.Runs("", "")
+	index, err := s.Runs("", "", "")
 	if err := write("index.html", index, err); err != nil {
 		return st, err
 	}

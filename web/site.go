@@ -273,7 +273,11 @@ func (s *Site) funcs() template.FuncMap {
 // runsData is the runs page.
 type runsData struct {
 	Runs     []query.RunSummary
-	Prev     []string // the id of each run's previous run, "" for the oldest
+	Prev     []string // the id of each run's previous run of its suite, "" for none
+	// Suite is the suite the trend draws (the newest run's unless asked); Suites link to
+	// the trend of each suite of the list.
+	Suite    string
+	Suites   []stimulusFilter
 	Trend    trendChart
 	Label    string
 	Session  string
@@ -284,7 +288,7 @@ type runsData struct {
 const trendRuns = 20
 
 // Runs renders the runs list with the trend of each model's pass rate across runs.
-func (s *Site) Runs(labelFilter, session string) ([]byte, error) {
+func (s *Site) Runs(labelFilter, session, suite string) ([]byte, error) {
 	p := query.RunsParams{Limit: query.MaxLimit, Session: session}
 	if labelFilter != "" {
 		labels, err := store.ParseLabels([]string{labelFilter})
@@ -307,9 +311,43 @@ func (s *Site) Runs(labelFilter, session string) ([]byte, error) {
 		runs.Items = kept
 	}
 	d := runsData{Runs: runs.Items, Label: labelFilter, Session: session, Prev: make([]string, len(runs.Items))}
-	for i := range runs.Items {
-		if i+1 < len(runs.Items) {
-			d.Prev[i] = runs.Items[i+1].ID
+	// "vs previous" and the trend stay within a suite: unrelated suites are not one series.
+	var suites []string
+	for i, r := range runs.Items {
+		if !slices.Contains(suites, r.Suite) {
+			suites = append(suites, r.Suite)
+		}
+		for _, older := range runs.Items[i+1:] {
+			if older.Suite == r.Suite {
+				d.Prev[i] = older.ID
+				break
+			}
+		}
+	}
+	d.Suite = suite
+	if d.Suite == "" && len(runs.Items) > 0 {
+		d.Suite = runs.Items[0].Suite
+	}
+	if len(suites) > 1 {
+		for _, x := range suites {
+			q := url.Values{"suite": {x}}
+			if labelFilter != "" {
+				q.Set("label", labelFilter)
+			}
+			if session != "" {
+				q.Set("session", session)
+			}
+			u := "?" + q.Encode()
+			if s.static {
+				u = ""
+			}
+			d.Suites = append(d.Suites, stimulusFilter{Label: x, URL: u, Current: x == d.Suite})
+		}
+	}
+	var ofSuite []query.RunSummary
+	for _, r := range runs.Items {
+		if r.Suite == d.Suite {
+			ofSuite = append(ofSuite, r)
 		}
 	}
 	if ss, err := query.Sessions(s.src); err == nil {
@@ -317,7 +355,7 @@ func (s *Site) Runs(labelFilter, session string) ([]byte, error) {
 			d.Sessions = append(d.Sessions, x.Name)
 		}
 	}
-	newest := runs.Items[:min(len(runs.Items), trendRuns)]
+	newest := ofSuite[:min(len(ofSuite), trendRuns)]
 	if d.Trend, err = s.trend(newest); err != nil {
 		return nil, err
 	}

@@ -1019,6 +1019,7 @@ type RunDetail struct {
 	Status           string             `json:"status"`
 	Stimuli          *[]string          `json:"stimuli"`
 	StimulusCount    int64              `json:"stimulusCount"`
+	Suite            string             `json:"suite"`
 	TotalTokens      *int64             `json:"totalTokens"`
 	Trials           int64              `json:"trials"`
 }
@@ -1057,6 +1058,7 @@ type RunSummary struct {
 	StartedAt        *time.Time        `json:"startedAt"`
 	Status           string            `json:"status"`
 	StimulusCount    int64             `json:"stimulusCount"`
+	Suite            string            `json:"suite"`
 	TotalTokens      *int64            `json:"totalTokens"`
 	Trials           int64             `json:"trials"`
 }
