@@ -272,8 +272,8 @@ func (s *Site) funcs() template.FuncMap {
 
 // runsData is the runs page.
 type runsData struct {
-	Runs     []query.RunSummary
-	Prev     []string // the id of each run's previous run of its suite, "" for none
+	Runs []query.RunSummary
+	Prev []string // the id of each run's previous run of its suite, "" for none
 	// Suite is the suite the trend draws (the newest run's unless asked); Suites link to
 	// the trend of each suite of the list.
 	Suite    string
