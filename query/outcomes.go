@@ -329,9 +329,11 @@ func collectHits(src Source, runs []store.Run, p *OutcomesParams) ([]hit, error)
 				return nil, err
 			}
 		}
-		modeRows, inMode := p.modeRows[r.ID], 0
-		if p.Mode != "" && len(modeRows) == 0 {
-			continue
+		var mode *rowSet
+		if p.Mode != "" {
+			if mode = (&rowSet{rows: p.modeRows[r.ID]}); len(mode.rows) == 0 {
+				continue
+			}
 		}
 		// Row groups are sorted by model, then stimulus: a filter on either skips groups.
 		where := store.Where{Column: "model", Values: p.Model}
@@ -377,14 +379,8 @@ func collectHits(src Source, runs []store.Run, p *OutcomesParams) ([]hit, error)
 				if graded != nil && !graded(gRow[i], gLen[i]) {
 					continue
 				}
-				if p.Mode != "" {
-					row := b.Row0 + int64(i)
-					for inMode < len(modeRows) && modeRows[inMode] < row {
-						inMode++
-					}
-					if inMode == len(modeRows) || modeRows[inMode] != row {
-						continue
-					}
+				if mode != nil && !mode.has(b.Row0+int64(i)) {
+					continue
 				}
 				h := hit{run: int32(ri), row: b.Row0 + int64(i), num: math.NaN()}
 				switch p.Sort {
@@ -421,6 +417,19 @@ func collectHits(src Source, runs []store.Run, p *OutcomesParams) ([]hit, error)
 		}
 	}
 	return hits, nil
+}
+
+// rowSet answers whether ascending rows, asked in ascending order, are in a sorted set.
+type rowSet struct {
+	rows []int64
+	at   int
+}
+
+func (s *rowSet) has(row int64) bool {
+	for s.at < len(s.rows) && s.rows[s.at] < row {
+		s.at++
+	}
+	return s.at < len(s.rows) && s.rows[s.at] == row
 }
 
 // sortHits orders by key (nulls last in both directions), keeping store order for ties.
