@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/evals-dev/evals/errs"
 	"github.com/evals-dev/evals/format"
@@ -93,7 +94,7 @@ func (s *Site) Run(ref, tabName string, q url.Values) ([]byte, error) {
 		}
 	}
 	sc := query.Scope{Runs: []string{r.ID}}
-	if d.Headline, err = query.HeadlineOf(s.src, r.ID); err != nil {
+	if d.Headline, err = s.headline(r.ID); err != nil {
 		return nil, err
 	}
 	switch tabName {
@@ -554,4 +555,44 @@ func (s *Site) Error(err error) []byte {
 		return []byte("error")
 	}
 	return b
+}
+
+// headlines remembers the last run headlines made, by run and store stamp: the headline
+// (a ranking, the failure modes and a compare) is on every tab of a run, and made once.
+var headlines = struct {
+	sync.Mutex
+	byKey map[string]query.Headline
+	order []string
+}{byKey: map[string]query.Headline{}}
+
+const maxHeadlines = 64
+
+func (s *Site) headline(runID string) (query.Headline, error) {
+	key := ""
+	if s.stamp != nil && !s.static {
+		key = runID + "\x00" + s.stamp()
+	}
+	if key != "" {
+		headlines.Lock()
+		h, ok := headlines.byKey[key]
+		headlines.Unlock()
+		if ok {
+			return h, nil
+		}
+	}
+	h, err := query.HeadlineOf(s.src, runID)
+	if err != nil || key == "" {
+		return h, err
+	}
+	headlines.Lock()
+	defer headlines.Unlock()
+	if _, ok := headlines.byKey[key]; !ok {
+		headlines.byKey[key] = h
+		headlines.order = append(headlines.order, key)
+		if len(headlines.order) > maxHeadlines {
+			delete(headlines.byKey, headlines.order[0])
+			headlines.order = headlines.order[1:]
+		}
+	}
+	return h, nil
 }
