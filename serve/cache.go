@@ -20,7 +20,6 @@ type answerCache struct {
 	mu    sync.Mutex
 	max   int64
 	size  int64
-	stamp string
 	lru   *lru.List // of *cached, most recent first
 	byKey map[string]*lru.Element
 
@@ -70,13 +69,15 @@ func cacheKey(route string, q url.Values, stamp string) string {
 	return b.String()
 }
 
-func (c *answerCache) get(key, stamp string) *cached {
+// get and put take the key only: the store stamp an answer depends on is part of its key
+// (per run where the route is about some runs, see server.stampFor), so a write makes the
+// answers it changes unreachable and the LRU lets them go; the answers about other runs stay.
+func (c *answerCache) get(key string) *cached {
 	if c == nil || key == "" {
 		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.expire(stamp)
 	e, ok := c.byKey[key]
 	if !ok {
 		c.misses++
@@ -87,13 +88,12 @@ func (c *answerCache) get(key, stamp string) *cached {
 	return e.Value.(*cached)
 }
 
-func (c *answerCache) put(a *cached, stamp string) {
+func (c *answerCache) put(a *cached) {
 	if c == nil || a.key == "" || int64(len(a.body)) > c.max/8 {
 		return // one answer may not push out most of the others
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.expire(stamp)
 	if _, ok := c.byKey[a.key]; ok {
 		return
 	}
@@ -105,9 +105,3 @@ func (c *answerCache) put(a *cached, stamp string) {
 		c.size -= int64(len(old.body) + len(old.key))
 	}
 }
-
-// expire empties the cache when the stamp has moved: every key holds the old one.
-// expire is a no-op: the stamp an answer depends on is part of its key (per run where the
-// route is about some runs, see server.stampFor), so a write makes the answers it changes
-// unreachable, and the LRU lets them go; the answers about other runs stay.
-func (c *answerCache) expire(stamp string) {}

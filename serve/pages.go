@@ -20,7 +20,7 @@ func (s *server) pages(next http.Handler) http.Handler {
 		}
 		stamp := s.d.Store.Stamp()
 		key := "page\x00" + cacheKey(r.URL.Path, q, stamp)
-		if a := s.cache.get(key, stamp); a != nil {
+		if a := s.cache.get(key); a != nil {
 			writePage(w, a)
 			return
 		}
@@ -34,7 +34,7 @@ func (s *server) pages(next http.Handler) http.Handler {
 			next.ServeHTTP(rec, r)
 			a := &cached{key: key, body: rec.body.Bytes(), header: rec.header, code: rec.code}
 			if rec.code == http.StatusOK && s.d.Store.Stamp() == stamp {
-				s.cache.put(a, stamp)
+				s.cache.put(a)
 			}
 			return a, nil
 		})

@@ -301,7 +301,7 @@ func (s *server) answer(rt route, w http.ResponseWriter, r *http.Request, q url.
 	}
 	// Kept only when the store did not move while the answer was made.
 	if key != "" && s.stampFor(r.URL.Path, q) == stamp {
-		s.cache.put(a, stamp)
+		s.cache.put(a)
 	}
 	return a, nil
 }
@@ -527,7 +527,7 @@ func (s *server) middleware(next http.Handler) http.Handler {
 		if s.cache != nil && r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/") {
 			if q, err := url.ParseQuery(r.URL.RawQuery); err == nil {
 				stamp := s.stampFor(r.URL.Path, q)
-				if a := s.cache.get(cacheKey(r.URL.Path, q, stamp), stamp); a != nil {
+				if a := s.cache.get(cacheKey(r.URL.Path, q, stamp)); a != nil {
 					serveAnswer(sw, r, a)
 					return
 				}
