@@ -96,6 +96,10 @@ func OutcomeOf(src Source, id string) (OutcomeDetail, error) {
 	if err != nil {
 		return OutcomeDetail{}, err
 	}
+	return detailOf(o), nil
+}
+
+func detailOf(o *store.Outcome) OutcomeDetail {
 	d := OutcomeDetail{OutcomeSummary: summaryOf(o), GraderResults: []GraderResult{}, Input: o.Input, Output: o.Output, Expected: o.Expected,
 		Review: o.Review, GradedPassed: o.GradedPassed}
 	d.Reviewed = o.Reviewed
@@ -108,7 +112,7 @@ func OutcomeOf(src Source, id string) (OutcomeDetail, error) {
 		d.GraderResults = append(d.GraderResults, GraderResult{Name: g.Name, Type: g.Type, Passed: g.Passed, Score: g.Score, Weight: g.Weight, Evidence: g.Evidence})
 	}
 	d.Reason = reasonOf(d)
-	return d, nil
+	return d
 }
 
 // reasonOf is a failed or errored outcome's one-line reason (nil for the others).
@@ -146,6 +150,10 @@ func ToolEventsOf(src Source, id string) (ToolEvents, error) {
 	if err != nil {
 		return ToolEvents{}, err
 	}
+	return toolEventsOf(o), nil
+}
+
+func toolEventsOf(o *store.Outcome) ToolEvents {
 	out := ToolEvents{Items: []ToolEvent{}, Total: len(o.ToolCalls)}
 	for _, t := range o.ToolCalls {
 		ev := ToolEvent{Seq: t.Seq, ToolName: t.Tool, Success: t.Success, ArgsSizeBytes: t.ArgsBytes, ResultSizeBytes: t.ResultBytes,
@@ -156,7 +164,7 @@ func ToolEventsOf(src Source, id string) (ToolEvents, error) {
 		}
 		out.Items = append(out.Items, ev)
 	}
-	return out, nil
+	return out
 }
 
 // TrajectoryOf answers an outcome's trajectory.
@@ -165,6 +173,10 @@ func TrajectoryOf(src Source, id string) (Trajectory, error) {
 	if err != nil {
 		return Trajectory{}, err
 	}
+	return trajectoryOf(o), nil
+}
+
+func trajectoryOf(o *store.Outcome) Trajectory {
 	out := Trajectory{OutcomeID: o.ID, RunID: o.RunID, StimulusName: o.Stimulus, Model: o.Model, TrialIndex: o.Trial, Events: []TrajectoryEvent{}}
 	for _, e := range o.Events {
 		te := TrajectoryEvent{Seq: e.Seq, Type: e.Type, Role: e.Role, Content: e.Content, Tool: e.Tool, ToolCallID: e.ToolCallID, Data: e.Data}
@@ -174,5 +186,22 @@ func TrajectoryOf(src Source, id string) (Trajectory, error) {
 		}
 		out.Events = append(out.Events, te)
 	}
-	return out, nil
+	return out
+}
+
+// OutcomeSteps is an outcome with its trajectory and tool calls: what a transcript is made
+// of (format.TranscriptOf), read in one go.
+type OutcomeSteps struct {
+	Outcome    OutcomeDetail
+	Trajectory Trajectory
+	Tools      ToolEvents
+}
+
+// OutcomeStepsOf reads an outcome once, with its events, for a transcript.
+func OutcomeStepsOf(src Source, id string) (OutcomeSteps, error) {
+	o, err := src.Outcome(id, true)
+	if err != nil {
+		return OutcomeSteps{}, err
+	}
+	return OutcomeSteps{Outcome: detailOf(o), Trajectory: trajectoryOf(o), Tools: toolEventsOf(o)}, nil
 }

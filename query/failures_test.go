@@ -340,3 +340,22 @@ func TestFailuresInShares(t *testing.T) {
 		t.Fatalf("in shares the modes differ:\n%s\n%s", a, b)
 	}
 }
+
+// OutcomeStepsOf reads once what OutcomeOf, TrajectoryOf and ToolEventsOf answer apart.
+func TestOutcomeStepsAreTheThreeAnswers(t *testing.T) {
+	id := "8b2d4e7f10-0001927"
+	steps, err := OutcomeStepsOf(demo, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, _ := OutcomeOf(demo, id)
+	tr, _ := TrajectoryOf(demo, id)
+	te, _ := ToolEventsOf(demo, id)
+	for _, pair := range [][2]any{{steps.Outcome, o}, {steps.Trajectory, tr}, {steps.Tools, te}} {
+		a, _ := json.Marshal(pair[0])
+		b, _ := json.Marshal(pair[1])
+		if string(a) != string(b) {
+			t.Errorf("differs:\n%s\n%s", a, b)
+		}
+	}
+}

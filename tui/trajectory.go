@@ -20,7 +20,7 @@ import (
 type trajectoryScreen struct {
 	m      *Model
 	id     string
-	data   *transcriptData
+	data   *query.OutcomeSteps
 	tr     format.Transcript
 	open   []bool
 	cursor int
@@ -36,13 +36,6 @@ type trajectoryScreen struct {
 	query     string
 }
 
-// transcriptData is what the screen loads: the outcome, its events and its tool calls.
-type transcriptData struct {
-	Outcome    query.OutcomeDetail
-	Trajectory query.Trajectory
-	Tools      query.ToolEvents
-}
-
 func newTrajectoryScreen(m *Model, id string) *trajectoryScreen {
 	in := textinput.New()
 	in.Prompt = "/"
@@ -54,18 +47,7 @@ func (s *trajectoryScreen) title() string { return "transcript" }
 
 func (s *trajectoryScreen) init() tea.Cmd {
 	src, id := s.m.opt.Source, s.id
-	return load(s, func() (transcriptData, error) {
-		var d transcriptData
-		var err error
-		if d.Outcome, err = query.OutcomeOf(src, id); err != nil {
-			return d, err
-		}
-		if d.Trajectory, err = query.TrajectoryOf(src, id); err != nil {
-			return d, err
-		}
-		d.Tools, err = query.ToolEventsOf(src, id)
-		return d, err
-	})
+	return load(s, func() (query.OutcomeSteps, error) { return query.OutcomeStepsOf(src, id) })
 }
 
 func foldedByDefault(st format.Step) bool {
@@ -75,7 +57,7 @@ func foldedByDefault(st format.Step) bool {
 func (s *trajectoryScreen) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case loadedMsg:
-		if d, ok := msg.value.(transcriptData); ok && msg.err == nil {
+		if d, ok := msg.value.(query.OutcomeSteps); ok && msg.err == nil {
 			s.data = &d
 			s.tr = format.TranscriptOf(d.Trajectory, d.Tools.Items)
 			s.open = make([]bool, len(s.tr.Steps))

@@ -43,23 +43,15 @@ func (s *diffScreen) init() tea.Cmd {
 		var trs [2]format.Transcript
 		var out diffLoaded
 		for i, id := range ids {
-			o, err := query.OutcomeOf(src, id)
+			steps, err := query.OutcomeStepsOf(src, id)
 			if err != nil {
 				return out, err
 			}
-			tr, err := query.TrajectoryOf(src, id)
-			if err != nil {
-				return out, err
-			}
-			tools, err := query.ToolEventsOf(src, id)
-			if err != nil {
-				return out, err
-			}
-			trs[i] = format.TranscriptOf(tr, tools.Items)
+			trs[i] = format.TranscriptOf(steps.Trajectory, steps.Tools.Items)
 			if i == 0 {
-				out.base = o
+				out.base = steps.Outcome
 			} else {
-				out.next = o
+				out.next = steps.Outcome
 			}
 		}
 		out.diff = format.DiffTranscripts(trs[0], trs[1])

@@ -301,19 +301,12 @@ type outcomeData struct {
 // Outcome renders one outcome as a transcript: verdicts and evidence first, then the
 // output (diffed only against a reference answer), then the steps.
 func (s *Site) Outcome(id string) ([]byte, error) {
-	o, err := query.OutcomeOf(s.src, id)
+	steps, err := query.OutcomeStepsOf(s.src, id)
 	if err != nil {
 		return nil, err
 	}
-	tr, err := query.TrajectoryOf(s.src, id)
-	if err != nil {
-		return nil, err
-	}
-	tools, err := query.ToolEventsOf(s.src, id)
-	if err != nil {
-		return nil, err
-	}
-	d := outcomeData{Outcome: o, Transcript: format.TranscriptOf(tr, tools.Items)}
+	o := steps.Outcome
+	d := outcomeData{Outcome: o, Transcript: format.TranscriptOf(steps.Trajectory, steps.Tools.Items)}
 	if format.RefersToAnswer(o.Expected, o.GraderResults) {
 		d.Diff = lineDiff(o.Expected, o.Output)
 	} else {
@@ -520,23 +513,15 @@ func (s *Site) TranscriptDiff(baseID, newID string) ([]byte, error) {
 	var d diffData
 	var trs [2]format.Transcript
 	for i, id := range []string{baseID, newID} {
-		o, err := query.OutcomeOf(s.src, id)
+		steps, err := query.OutcomeStepsOf(s.src, id)
 		if err != nil {
 			return nil, err
 		}
-		tr, err := query.TrajectoryOf(s.src, id)
-		if err != nil {
-			return nil, err
-		}
-		tools, err := query.ToolEventsOf(s.src, id)
-		if err != nil {
-			return nil, err
-		}
-		trs[i] = format.TranscriptOf(tr, tools.Items)
+		trs[i] = format.TranscriptOf(steps.Trajectory, steps.Tools.Items)
 		if i == 0 {
-			d.Base = o
+			d.Base = steps.Outcome
 		} else {
-			d.New = o
+			d.New = steps.Outcome
 		}
 	}
 	d.Diff = format.DiffTranscripts(trs[0], trs[1])
