@@ -545,23 +545,9 @@ func (b *bucketBackend) holdLease(ctx context.Context, id string) (stop func()) 
 		_ = b.bucket.WriteAll(ctx, key, []byte(time.Now().UTC().Format(time.RFC3339Nano)), &blob.WriterOptions{ContentType: "text/plain"})
 	}
 	put()
-	done, finished := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(finished)
-		t := time.NewTicker(claimTTL / 4)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				put()
-			}
-		}
-	}()
+	renewing := renewEvery(claimTTL/4, put)
 	return func() {
-		close(done)
-		<-finished
+		renewing()
 		Requests.Delete.Add(1)
 		_ = b.bucket.Delete(context.WithoutCancel(ctx), key)
 	}

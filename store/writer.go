@@ -520,18 +520,23 @@ func (w *Writer) heartbeat(ctx context.Context) (stop func()) {
 	if w.claimed == "" {
 		return func() {}
 	}
-	done := make(chan struct{})
-	finished := make(chan struct{})
+	return renewEvery(claimTTL/4, func() { w.be.renewClaim(ctx, w.claimed, w.meta.ID) })
+}
+
+// renewEvery calls renew every period until stop, which returns once it has ended: the
+// heartbeat of claims and upload leases, whose holders are alive while they renew.
+func renewEvery(period time.Duration, renew func()) (stop func()) {
+	done, finished := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(finished)
-		t := time.NewTicker(claimTTL / 4)
+		t := time.NewTicker(period)
 		defer t.Stop()
 		for {
 			select {
 			case <-done:
 				return
 			case <-t.C:
-				w.be.renewClaim(ctx, w.claimed, w.meta.ID)
+				renew()
 			}
 		}
 	}()
