@@ -1,6 +1,9 @@
 package tui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
 
 // keyMap is every binding of the explorer; the ? help is generated from it.
 type keyMap struct {
@@ -56,4 +59,27 @@ func newKeyMap() keyMap {
 		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
+}
+
+// moveCursor moves a list cursor over n items by the motion keys (up, down, top, bottom,
+// and by page rows for page up and down when page > 0), kept in 0..n-1; ok says whether
+// msg was one of them.
+func (k keyMap) moveCursor(msg tea.KeyPressMsg, cursor, n, page int) (int, bool) {
+	switch {
+	case key.Matches(msg, k.Up):
+		cursor--
+	case key.Matches(msg, k.Down):
+		cursor++
+	case key.Matches(msg, k.Top):
+		cursor = 0
+	case key.Matches(msg, k.Bottom):
+		cursor = n - 1
+	case page > 0 && key.Matches(msg, k.PageDown):
+		cursor += page
+	case page > 0 && key.Matches(msg, k.PageUp):
+		cursor -= page
+	default:
+		return cursor, false
+	}
+	return min(max(cursor, 0), max(n-1, 0)), true
 }

@@ -57,16 +57,12 @@ func (s *stimulusScreen) update(msg tea.Msg) tea.Cmd {
 		if s.v == nil {
 			return nil
 		}
-		k, n := s.m.keys, len(s.trials())
+		k := s.m.keys
+		if c, ok := k.moveCursor(msg, s.cursor, len(s.trials()), 0); ok {
+			s.cursor = c
+			return nil
+		}
 		switch {
-		case key.Matches(msg, k.Up):
-			s.cursor--
-		case key.Matches(msg, k.Down):
-			s.cursor++
-		case key.Matches(msg, k.Top):
-			s.cursor = 0
-		case key.Matches(msg, k.Bottom):
-			s.cursor = n - 1
 		case key.Matches(msg, k.Failures):
 			s.failOnly, s.cursor = !s.failOnly, 0
 		case key.Matches(msg, k.Enter):

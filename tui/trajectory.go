@@ -101,14 +101,8 @@ func (s *trajectoryScreen) key(msg tea.KeyPressMsg) {
 		s.jump(1)
 	case msg.String() == "N":
 		s.jump(-1)
-	case key.Matches(msg, k.Up):
-		s.cursor--
-	case key.Matches(msg, k.Down):
-		s.cursor++
-	case key.Matches(msg, k.Top):
-		s.cursor = 0
-	case key.Matches(msg, k.Bottom):
-		s.cursor = n - 1
+	case key.Matches(msg, k.Up), key.Matches(msg, k.Down), key.Matches(msg, k.Top), key.Matches(msg, k.Bottom):
+		s.cursor, _ = k.moveCursor(msg, s.cursor, n, 0)
 	case key.Matches(msg, k.PageDown):
 		s.scroll(s.height - 1)
 	case key.Matches(msg, k.PageUp):

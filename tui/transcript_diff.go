@@ -76,19 +76,11 @@ func (s *diffScreen) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		k := s.m.keys
+		if c, ok := k.moveCursor(msg, s.cursor, len(s.diff.Rows), max(s.height/2, 1)); ok {
+			s.cursor = c
+			return nil
+		}
 		switch {
-		case key.Matches(msg, k.Up):
-			s.cursor--
-		case key.Matches(msg, k.Down):
-			s.cursor++
-		case key.Matches(msg, k.Top):
-			s.cursor = 0
-		case key.Matches(msg, k.Bottom):
-			s.cursor = len(s.diff.Rows) - 1
-		case key.Matches(msg, k.PageDown):
-			s.cursor += s.height / 2
-		case key.Matches(msg, k.PageUp):
-			s.cursor -= s.height / 2
 		case key.Matches(msg, k.Expand):
 			s.open[s.cursor] = !s.open[s.cursor]
 		case key.Matches(msg, k.OpenBase):
