@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -107,7 +108,7 @@ func runImport(o *importOptions) error {
 	var last error
 	for _, p := range o.paths {
 		res, err := importPath(o, s.Root(), p, &tree)
-		if err != nil && o.allowEmpty && strings.Contains(err.Error(), "no outcomes to import") {
+		if err != nil && o.allowEmpty && errors.Is(err, ingest.ErrNoOutcomes) {
 			err = nil // an empty file, accepted
 		}
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	fastjson "github.com/goccy/go-json"
 	"io"
@@ -57,6 +58,10 @@ type Options struct {
 
 	stimulusTags map[string]map[string]string // from a native header's stimuli section
 }
+
+// ErrNoOutcomes is the error of a native file without one outcome (errors.Is finds it:
+// import --allow-empty accepts such a file).
+var ErrNoOutcomes = errors.New("no outcomes to import")
 
 // DefaultMaxEvalBytes bounds the inflated size of a whole .eval unless
 // Options.MaxEvalBytes says otherwise.
@@ -284,7 +289,7 @@ func ImportNative(ctx context.Context, root, name string, r io.Reader, opt Optio
 	}
 	if n == 0 {
 		w.Abort()
-		return res, errs.E(errs.Corrupt, "%s: no outcomes to import", name)
+		return res, errs.E(errs.Corrupt, "%s: %w", name, ErrNoOutcomes)
 	}
 	w.SetDigest("sha256:" + hex.EncodeToString(hash.Sum(nil)))
 	c, err := w.Commit()
