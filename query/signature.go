@@ -119,8 +119,7 @@ func maskCore(w string) string {
 	case looksHex(w):
 		return "<hex>"
 	}
-	if n, unit, ok := numberUnit(w); ok {
-		_ = n
+	if unit, ok := numberUnit(w); ok {
 		return "<n>" + unit
 	}
 	letters, digits, under := 0, 0, false
@@ -154,8 +153,8 @@ func plainWord(w string) bool {
 }
 
 // numberUnit recognises a number with an optional unit of up to three letters (300s,
-// 1.5GB, -12, 42%, 3/4 is a path-like token and handled before).
-func numberUnit(w string) (num, unit string, ok bool) {
+// 1.5GB, -12, 42%; 3/4 is a path-like token and handled before) and returns the unit.
+func numberUnit(w string) (unit string, ok bool) {
 	i := 0
 	if i < len(w) && (w[i] == '-' || w[i] == '+') {
 		i++
@@ -165,13 +164,13 @@ func numberUnit(w string) (num, unit string, ok bool) {
 		i++
 	}
 	if i == start || w[start] < '0' || w[start] > '9' {
-		return "", "", false
+		return "", false
 	}
 	rest := w[i:]
 	if rest == "%" || len(rest) <= 3 && allLetters(rest) {
-		return w[:i], rest, true
+		return rest, true
 	}
-	return "", "", false
+	return "", false
 }
 
 func allLetters(s string) bool {
