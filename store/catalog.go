@@ -184,12 +184,9 @@ func (s *Store) StampFor(refs []string) string {
 	if len(refs) == 0 || s.err != nil {
 		return s.Stamp()
 	}
-	// The overlay index is checked against the store now, not within its half second: a
-	// verdict written by another process changes the stamp at once.
-	s.ov.mu.Lock()
-	s.ov.checked = time.Time{}
-	s.ov.mu.Unlock()
-	idx, err := s.overlayIndex()
+	// The overlay index is checked against the store now: a verdict written by another
+	// process changes the stamp at once.
+	idx, err := s.overlayIndexAt(true)
 	if err != nil {
 		return s.Stamp()
 	}

@@ -95,7 +95,11 @@ type overlay struct {
 	reviews map[string]map[int64]Review
 }
 
-func (s *Store) overlayIndex() (map[string][]string, error) {
+func (s *Store) overlayIndex() (map[string][]string, error) { return s.overlayIndexAt(false) }
+
+// overlayIndexAt is overlayIndex; fresh compares the store's stamp now, not within the
+// index's half second (a stamp must see another process's write at once).
+func (s *Store) overlayIndexAt(fresh bool) (map[string][]string, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
@@ -104,7 +108,7 @@ func (s *Store) overlayIndex() (map[string][]string, error) {
 	defer o.mu.Unlock()
 	// A command asks once per run scanned: the store's stamp is compared at most every
 	// half second (writes through this store value reset the index at once).
-	if o.byRun != nil && time.Since(o.checked) < 500*time.Millisecond {
+	if o.byRun != nil && !fresh && time.Since(o.checked) < 500*time.Millisecond {
 		return o.byRun, nil
 	}
 	st := s.be.stamp(s.ctx)
