@@ -206,7 +206,10 @@ func (s *server) endpoint(rt route) http.Handler {
 		// The middleware has served a cached answer already; this one is made, then kept.
 		var key, stamp string
 		if rt.method == http.MethodGet && !rt.write && s.cache != nil {
-			stamp = s.stampFor(r.URL.Path, q)
+			stamp, _ = r.Context().Value(stampKey{}).(string) // what the middleware looked up with
+			if stamp == "" {
+				stamp = s.stampFor(r.URL.Path, q)
+			}
 			key = cacheKey(r.URL.Path, q, stamp)
 		}
 		if key != "" && !rt.export {
@@ -399,6 +402,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // writeError is the one place errors are written: {"error":{"code","message"}}, with the
 // status of the code. Internal errors never leak their details.
+// stampKey carries the stamp the middleware looked a request up with to its endpoint.
+type stampKey struct{}
+
 // stampFor is the store stamp an answer depends on: for a route about some runs (a run's
 // path, an outcome of a run, runs= or runId=), the catalog and those runs' overlays only,
 // so a verdict on one run leaves the cached answers about the others; else the whole
@@ -531,6 +537,8 @@ func (s *server) middleware(next http.Handler) http.Handler {
 					serveAnswer(sw, r, a)
 					return
 				}
+				// A miss: the endpoint keys the answer it makes with the same stamp.
+				r = r.WithContext(context.WithValue(r.Context(), stampKey{}, stamp))
 			}
 		}
 		if streamed(r.URL.Path) {
