@@ -196,12 +196,28 @@ func (l *localBackend) claim(ctx context.Context, digest, id string) (string, er
 // claimLive says whether the run holding a claim has that content (committed with that
 // digest) or is still on its way: its writer is provably alive (a held staging lease, or a
 // renewed claim). A claim whose writer died, or whose run was deleted, is not honoured.
+//
+// The run is looked for again after its writer is found gone: a writer publishes its run
+// and only then lets its lease go, so one that finished between the first look and the
+// lease check is found by the second look (without it, two writers of the same content
+// at once could both publish).
 func claimLive(ctx context.Context, b backend, holder, digest string, at time.Time) bool {
-	if raw, err := b.readRun(ctx, holder, ""); err == nil {
+	committed := func() (bool, bool) {
+		raw, err := b.readRun(ctx, holder, "")
+		if err != nil {
+			return false, false
+		}
 		r, err := decodeRun(raw, b.where(holder, runFile), holder)
-		return err == nil && r.Digest == digest
+		return true, err == nil && r.Digest == digest
 	}
-	return b.writerAlive(ctx, holder, at)
+	if found, same := committed(); found {
+		return same
+	}
+	if b.writerAlive(ctx, holder, at) {
+		return true
+	}
+	_, same := committed()
+	return same
 }
 
 // writerAlive: a local writer holds tmp/<id>.<random>.lease for as long as it lives.
