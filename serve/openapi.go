@@ -1,13 +1,10 @@
 package serve
 
 import (
-	"encoding/json"
 	"reflect"
-	"regexp"
-	"slices"
 	"strings"
-	"time"
 
+	"github.com/evals-dev/evals/format"
 	"github.com/evals-dev/evals/query"
 	"github.com/evals-dev/evals/store"
 )
@@ -82,129 +79,6 @@ type (
 	}
 )
 
-// schemas builds component schemas from Go types.
-type schemas struct {
-	defs map[string]any
-}
-
-var nonIdent = regexp.MustCompile(`[^A-Za-z0-9]+`)
-
-// name is a type's component name: Paged[query.RunSummary] → PagedRunSummary.
-func typeName(t reflect.Type) string {
-	n := t.Name()
-	if i := strings.IndexByte(n, '['); i >= 0 {
-		inner := n[i+1 : len(n)-1]
-		if j := strings.LastIndexByte(inner, '.'); j >= 0 {
-			inner = inner[j+1:]
-		}
-		n = n[:i] + inner
-	}
-	n = nonIdent.ReplaceAllString(n, "")
-	if n != "" {
-		n = strings.ToUpper(n[:1]) + n[1:]
-	}
-	return n
-}
-
-var (
-	timeType = reflect.TypeOf(time.Time{})
-	rawType  = reflect.TypeOf(json.RawMessage{})
-)
-
-// of returns the schema of a Go type, registering named structs as components.
-func (s *schemas) of(t reflect.Type) map[string]any {
-	switch {
-	case t == timeType:
-		return map[string]any{"type": "string", "format": "date-time"}
-	case t == rawType:
-		return map[string]any{"description": "any JSON value"}
-	}
-	switch t.Kind() {
-	case reflect.Pointer:
-		inner := s.of(t.Elem())
-		return nullable(inner)
-	case reflect.Bool:
-		return map[string]any{"type": "boolean"}
-	case reflect.Int64, reflect.Uint64:
-		return map[string]any{"type": "integer", "format": "int64"}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Uint, reflect.Uint16, reflect.Uint32:
-		return map[string]any{"type": "integer"}
-	case reflect.Float32, reflect.Float64:
-		return map[string]any{"type": "number", "format": "double"}
-	case reflect.String:
-		return map[string]any{"type": "string"}
-	case reflect.Slice, reflect.Array:
-		return map[string]any{"type": []any{"array", "null"}, "items": s.of(t.Elem())}
-	case reflect.Map:
-		return map[string]any{"type": "object", "additionalProperties": s.of(t.Elem())}
-	case reflect.Interface:
-		return map[string]any{}
-	case reflect.Struct:
-		name := typeName(t)
-		if name == "" {
-			return s.object(t)
-		}
-		if _, ok := s.defs[name]; !ok {
-			s.defs[name] = nil // mark before recursing
-			s.defs[name] = s.object(t)
-		}
-		return map[string]any{"$ref": "#/components/schemas/" + name}
-	}
-	return map[string]any{}
-}
-
-// nullable lets a schema also be null (a Go pointer: JSON null when nil).
-func nullable(in map[string]any) map[string]any {
-	if ref, ok := in["$ref"]; ok {
-		return map[string]any{"oneOf": []any{map[string]any{"$ref": ref}, map[string]any{"type": "null"}}}
-	}
-	out := map[string]any{}
-	for k, v := range in {
-		out[k] = v
-	}
-	switch ty := in["type"].(type) {
-	case string:
-		out["type"] = []any{ty, "null"}
-	case nil:
-	}
-	return out
-}
-
-// object describes a struct by its JSON fields (embedded structs inline).
-func (s *schemas) object(t reflect.Type) map[string]any {
-	props := map[string]any{}
-	var required []string
-	var walk func(t reflect.Type)
-	walk = func(t reflect.Type) {
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			tag := f.Tag.Get("json")
-			if tag == "-" || !f.IsExported() && !f.Anonymous {
-				continue
-			}
-			name, opts, _ := strings.Cut(tag, ",")
-			if f.Anonymous && name == "" {
-				walk(f.Type)
-				continue
-			}
-			if name == "" {
-				name = f.Name
-			}
-			props[name] = s.of(f.Type)
-			if !strings.Contains(opts, "omitempty") {
-				required = append(required, name)
-			}
-		}
-	}
-	walk(t)
-	slices.Sort(required)
-	o := map[string]any{"type": "object", "properties": props}
-	if len(required) > 0 {
-		o["required"] = required
-	}
-	return o
-}
-
 // paramSchema is a query parameter's schema, with enums and limits where they exist.
 func paramSchema(p param) map[string]any {
 	sc := map[string]any{"type": p.typ}
@@ -233,7 +107,7 @@ var errorRef = map[string]any{"$ref": "#/components/responses/Error"}
 
 // openAPI describes every route of the table as an OpenAPI 3.1 document.
 func openAPI(routes []route) map[string]any {
-	sc := &schemas{defs: map[string]any{}}
+	sc := format.NewSchemas("#/components/schemas/")
 	paths := map[string]any{}
 	for _, rt := range routes {
 		c, ok := contracts[rt.method+" "+rt.path]
@@ -255,7 +129,7 @@ func openAPI(routes []route) map[string]any {
 		for _, p := range rt.params {
 			params = append(params, map[string]any{"name": p.name, "in": "query", "description": p.desc, "schema": paramSchema(p)})
 		}
-		content := map[string]any{"application/json": map[string]any{"schema": sc.of(reflect.TypeOf(c.resp))}}
+		content := map[string]any{"application/json": map[string]any{"schema": sc.Of(reflect.TypeOf(c.resp))}}
 		for _, mt := range c.raw {
 			content[mt] = map[string]any{"schema": map[string]any{"type": "string"}}
 		}
@@ -277,7 +151,7 @@ func openAPI(routes []route) map[string]any {
 			op["security"] = []any{map[string]any{"bearerAuth": []string{}}}
 		}
 		if c.body != nil {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": sc.of(reflect.TypeOf(c.body))}}}
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": sc.Of(reflect.TypeOf(c.body))}}}
 		}
 		if params != nil {
 			op["parameters"] = params
@@ -289,7 +163,7 @@ func openAPI(routes []route) map[string]any {
 		}
 		item[strings.ToLower(rt.method)] = op
 	}
-	sc.defs["Error"] = map[string]any{
+	sc.Defs["Error"] = map[string]any{
 		"type": "object", "required": []string{"error"},
 		"properties": map[string]any{"error": map[string]any{"type": "object", "required": []string{"code", "message"}, "properties": map[string]any{
 			"code":    map[string]any{"type": "string", "enum": []string{"invalid_params", "not_found", "corrupt_data", "unsupported_schema", "conflict", "unauthorized", "internal", "incomparable", "interrupted", "gate_failed"}},
@@ -305,7 +179,7 @@ func openAPI(routes []route) map[string]any {
 		"tags":     tags,
 		"paths":    paths,
 		"components": map[string]any{
-			"schemas": sc.defs,
+			"schemas": sc.Defs,
 			"responses": map[string]any{"Error": map[string]any{"description": "an error: code and message",
 				"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}},
 			"securitySchemes": map[string]any{"bearerAuth": map[string]any{"type": "http", "scheme": "bearer",

@@ -48,6 +48,11 @@ type Deps struct {
 	MaxExports int
 	// CacheBytes bounds the answers kept in memory (0: 256 MB; negative: no cache).
 	CacheBytes int64
+	// MCPWrites offers the annotate tool at /mcp to requests that carry the token (evals
+	// serve --allow-writes; without a token there are no writes).
+	MCPWrites bool
+	// Version is the server's version (the MCP server says it).
+	Version string
 	// Warm, when set, keeps the latest run's ranking, graders and tools answered in the
 	// cache ahead of the first request (again each time a run lands), until it is done.
 	Warm context.Context
@@ -108,6 +113,13 @@ func newHandler(d Deps, out **server) http.Handler {
 	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, 0, errs.E(errs.NotFound, "no endpoint %s; see GET /api/openapi.json", r.URL.Path))
+	})
+	// Agents: the same questions as MCP tools (Streamable HTTP), under the same token and
+	// Host rules; a stateless server per request, so nothing is kept between calls.
+	mux.Handle("/mcp", mcpHandler(d))
+	mux.HandleFunc("GET /llms.txt", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+		_, _ = io.WriteString(w, llmsText(all, d))
 	})
 	// The dashboard: HTML pages over the same queries, same origin, same token rule.
 	mux.Handle("/", s.pages(web.Handler(func(r *http.Request) (query.Source, func() string, error) {
@@ -480,7 +492,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 // streamed tells the routes whose answers are streamed (exports).
 func streamed(path string) bool {
-	return strings.HasPrefix(path, "/api/runs/") && strings.Contains(path, "/export/")
+	return strings.HasPrefix(path, "/api/runs/") && strings.Contains(path, "/export/") || path == "/mcp"
 }
 
 // middleware adds, outside in: recovery, the request log, CORS, auth and the timeout.
