@@ -100,7 +100,7 @@ func (t tool) outputSchema() map[string]any {
 
 // Tools lists the tools a server with these deps offers.
 func Tools(d Deps) []tool {
-	ts := readTools()
+	ts := slices.Clone(readTools)
 	if d.AllowWrites {
 		ts = append(ts, writeTools()...)
 	}

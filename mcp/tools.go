@@ -127,106 +127,104 @@ func pageLimit(n int) int {
 	return n
 }
 
-// The tools, one per question. A description says what the tool answers and when to use it;
-// it never holds text from results.
-func readTools() []tool {
-	return []tool{
-		def("runs", "List the runs in the store, newest first, paged (20 a page). Use first to find run ids and names; then ranking, compare or failures on one of them.",
-			func(d Deps, in runsIn) (query.Paged[query.RunSummary], error) {
-				return query.Runs(d.Store, query.RunsParams{Cursor: in.Cursor, Limit: pageLimit(in.Limit), Labels: in.Labels, Session: in.Session})
-			}, func(v query.Paged[query.RunSummary]) string {
-				return fmt.Sprintf("%d of %d runs", len(v.Items), v.Page.Total)
-			}, "/items"),
-		def("run", "One run in detail: its summary counts, models, stimuli and config. Use to see what a run holds before asking questions of it.",
-			func(d Deps, in runIn) (query.RunDetail, error) { return query.Run(d.Store, in.Run) },
-			func(v query.RunDetail) string {
-				return fmt.Sprintf("one run: %d outcomes over %d stimuli", v.OutcomeCount, v.StimulusCount)
-			}),
-		def("ranking", "Which model is best: the leaderboard of a run (pass rate with its clustered 95% interval, ties, pass@k, duration, tokens, cost). Use by for one line per model and tag value.",
-			func(d Deps, in scopeIn) (query.Ranking, error) {
-				sc, err := in.scope()
-				if err != nil {
-					return query.Ranking{}, err
+// readTools are the tools, one per question. A description says what the tool answers and
+// when to use it; it never holds text from results.
+var readTools = []tool{
+	def("runs", "List the runs in the store, newest first, paged (20 a page). Use first to find run ids and names; then ranking, compare or failures on one of them.",
+		func(d Deps, in runsIn) (query.Paged[query.RunSummary], error) {
+			return query.Runs(d.Store, query.RunsParams{Cursor: in.Cursor, Limit: pageLimit(in.Limit), Labels: in.Labels, Session: in.Session})
+		}, func(v query.Paged[query.RunSummary]) string {
+			return fmt.Sprintf("%d of %d runs", len(v.Items), v.Page.Total)
+		}, "/items"),
+	def("run", "One run in detail: its summary counts, models, stimuli and config. Use to see what a run holds before asking questions of it.",
+		func(d Deps, in runIn) (query.RunDetail, error) { return query.Run(d.Store, in.Run) },
+		func(v query.RunDetail) string {
+			return fmt.Sprintf("one run: %d outcomes over %d stimuli", v.OutcomeCount, v.StimulusCount)
+		}),
+	def("ranking", "Which model is best: the leaderboard of a run (pass rate with its clustered 95% interval, ties, pass@k, duration, tokens, cost). Use by for one line per model and tag value.",
+		func(d Deps, in scopeIn) (query.Ranking, error) {
+			sc, err := in.scope()
+			if err != nil {
+				return query.Ranking{}, err
+			}
+			return query.RankingOf(d.Store, sc)
+		}, func(v query.Ranking) string { return fmt.Sprintf("%d models ranked", len(v.Models)) }),
+	def("compare", "What regressed: a new run against baselines, model by model: the paired test's verdict (regressed, improved, unchanged, underpowered), deltas with intervals, the minimum detectable effect, and the stimuli that changed. Use after a new run lands.",
+		compareRuns, func(v query.Compare) string {
+			n := 0
+			for _, p := range v.Summary {
+				if p.Verdict == "regressed" {
+					n++
 				}
-				return query.RankingOf(d.Store, sc)
-			}, func(v query.Ranking) string { return fmt.Sprintf("%d models ranked", len(v.Models)) }),
-		def("compare", "What regressed: a new run against baselines, model by model: the paired test's verdict (regressed, improved, unchanged, underpowered), deltas with intervals, the minimum detectable effect, and the stimuli that changed. Use after a new run lands.",
-			compareRuns, func(v query.Compare) string {
-				n := 0
-				for _, p := range v.Summary {
-					if p.Verdict == "regressed" {
-						n++
-					}
-				}
-				return fmt.Sprintf("%d model pairs compared, %d regressed significantly; %d stimulus rows", len(v.Summary), n, len(v.Rows))
-			}),
-		def("graders", "Why outcomes fail, by grader: each grader's pass rate, worst first, with sample evidence of its failures. Use to see which checks fail most.",
-			func(d Deps, in scopeIn) (query.Graders, error) {
-				sc, err := in.scope()
-				if err != nil {
-					return query.Graders{}, err
-				}
-				return query.GradersOf(d.Store, sc)
-			}, func(v query.Graders) string { return fmt.Sprintf("%d graders", len(v.Graders)) }),
-		def("failures", "The few ways a run fails: failed and errored outcomes grouped into failure modes by signature (grader and masked evidence), with counts per model and trends against a baseline. Use to answer why a run fails; then outcomes with mode to see examples.",
-			func(d Deps, in failuresIn) (query.Failures, error) {
-				sc, err := in.scope()
-				if err != nil {
-					return query.Failures{}, err
-				}
-				if sc.By == "model" {
-					sc.By = ""
-				}
-				return query.FailuresOf(d.Store, query.FailuresParams{Scope: sc, Base: in.Base, Limit: in.Limit})
-			}, func(v query.Failures) string {
-				return fmt.Sprintf("%d failure modes listed of %d", len(v.Modes), v.ModeCount)
-			}),
-		def("tools", "How tools behave: per tool its calls, success rate and the pass rate of outcomes that used it. Use for agent runs with tool calls.",
-			func(d Deps, in scopeIn) (query.Tools, error) {
-				sc, err := in.scope()
-				if err != nil {
-					return query.Tools{}, err
-				}
-				return query.ToolsOf(d.Store, sc)
-			}, func(v query.Tools) string { return fmt.Sprintf("%d tools", len(v.Tools)) }),
-		def("matrix", "A stimulus × model grid of one metric (pass_rate by default), or tag value × model with by. Use to find the stimuli where models differ.",
-			func(d Deps, in matrixIn) (query.Matrix, error) {
-				sc, err := in.scope()
-				if err != nil {
-					return query.Matrix{}, err
-				}
-				return query.MatrixOf(d.Store, sc, in.Metric)
-			}, func(v query.Matrix) string {
-				return fmt.Sprintf("%d rows × %d models", len(v.Rows), len(v.Columns))
-			}),
-		def("outcomes", "List outcomes (one model's answer to one stimulus in one trial) with filters, sorted, 20 a page. Use to find failed examples: status, grader, mode, model, where.",
-			listOutcomes, func(v query.Paged[query.OutcomeSummary]) string {
-				return fmt.Sprintf("%d of %d outcomes", len(v.Items), v.Page.Total)
-			}, "/items"),
-		def("outcome", "One outcome in detail: every grader's verdict and evidence, the error, input, output and expected answer. Use to explain why one outcome failed.",
-			func(d Deps, in outcomeIn) (query.OutcomeDetail, error) { return query.OutcomeOf(d.Store, in.ID) },
-			func(v query.OutcomeDetail) string {
-				return fmt.Sprintf("one outcome: %d grader results", len(v.GraderResults))
-			}),
-		def("trajectory", "An outcome's trajectory in order: messages, reasoning, tool calls and their results. Use when an agent's steps explain the failure.",
-			func(d Deps, in outcomeIn) (query.Trajectory, error) { return query.TrajectoryOf(d.Store, in.ID) },
-			func(v query.Trajectory) string { return fmt.Sprintf("%d events", len(v.Events)) }),
-		def("trend", "Each model's pass rate across the last runs, oldest first (of a session or with labels). Use to see whether a model is getting better or worse.",
-			func(d Deps, in trendIn) (query.Trend, error) {
-				return query.TrendOf(d.Store, query.TrendParams{Last: orDefault(in.Last, 10), Labels: in.Labels, Session: in.Session, Models: in.Model})
-			}, func(v query.Trend) string {
-				return fmt.Sprintf("%d models over %d runs", len(v.Models), len(v.Runs))
-			}),
-		def("tags", "The tag keys and values of the outcomes: the slices by and where take. Use before slicing a question by category, difficulty, ….",
-			func(d Deps, in tagsIn) (query.Tags, error) {
-				return query.TagsOf(d.Store, query.Scope{Runs: runsOf(in.Run)})
-			}, func(v query.Tags) string { return fmt.Sprintf("%d tag keys", len(v.Tags)) }),
-		def("metrics", "The metric definitions (id, unit, direction, how it aggregates) used by matrix, sort and compare. Use to interpret a value without other documentation.",
-			func(d Deps, in metricsIn) (query.Metrics, error) { return query.MetricsOf(), nil },
-			func(v query.Metrics) string { return fmt.Sprintf("%d metrics", len(v.Metrics)) }),
-		def("power", "Plan an eval's size: the stimuli (and trials) a paired comparison needs to detect a drop of D points, optionally estimated from a run. Use before trusting an 'unchanged' verdict.",
-			power, func(v query.Power) string { return fmt.Sprintf("%d plans", len(v.Rows)) }),
-	}
+			}
+			return fmt.Sprintf("%d model pairs compared, %d regressed significantly; %d stimulus rows", len(v.Summary), n, len(v.Rows))
+		}),
+	def("graders", "Why outcomes fail, by grader: each grader's pass rate, worst first, with sample evidence of its failures. Use to see which checks fail most.",
+		func(d Deps, in scopeIn) (query.Graders, error) {
+			sc, err := in.scope()
+			if err != nil {
+				return query.Graders{}, err
+			}
+			return query.GradersOf(d.Store, sc)
+		}, func(v query.Graders) string { return fmt.Sprintf("%d graders", len(v.Graders)) }),
+	def("failures", "The few ways a run fails: failed and errored outcomes grouped into failure modes by signature (grader and masked evidence), with counts per model and trends against a baseline. Use to answer why a run fails; then outcomes with mode to see examples.",
+		func(d Deps, in failuresIn) (query.Failures, error) {
+			sc, err := in.scope()
+			if err != nil {
+				return query.Failures{}, err
+			}
+			if sc.By == "model" {
+				sc.By = ""
+			}
+			return query.FailuresOf(d.Store, query.FailuresParams{Scope: sc, Base: in.Base, Limit: in.Limit})
+		}, func(v query.Failures) string {
+			return fmt.Sprintf("%d failure modes listed of %d", len(v.Modes), v.ModeCount)
+		}),
+	def("tools", "How tools behave: per tool its calls, success rate and the pass rate of outcomes that used it. Use for agent runs with tool calls.",
+		func(d Deps, in scopeIn) (query.Tools, error) {
+			sc, err := in.scope()
+			if err != nil {
+				return query.Tools{}, err
+			}
+			return query.ToolsOf(d.Store, sc)
+		}, func(v query.Tools) string { return fmt.Sprintf("%d tools", len(v.Tools)) }),
+	def("matrix", "A stimulus × model grid of one metric (pass_rate by default), or tag value × model with by. Use to find the stimuli where models differ.",
+		func(d Deps, in matrixIn) (query.Matrix, error) {
+			sc, err := in.scope()
+			if err != nil {
+				return query.Matrix{}, err
+			}
+			return query.MatrixOf(d.Store, sc, in.Metric)
+		}, func(v query.Matrix) string {
+			return fmt.Sprintf("%d rows × %d models", len(v.Rows), len(v.Columns))
+		}),
+	def("outcomes", "List outcomes (one model's answer to one stimulus in one trial) with filters, sorted, 20 a page. Use to find failed examples: status, grader, mode, model, where.",
+		listOutcomes, func(v query.Paged[query.OutcomeSummary]) string {
+			return fmt.Sprintf("%d of %d outcomes", len(v.Items), v.Page.Total)
+		}, "/items"),
+	def("outcome", "One outcome in detail: every grader's verdict and evidence, the error, input, output and expected answer. Use to explain why one outcome failed.",
+		func(d Deps, in outcomeIn) (query.OutcomeDetail, error) { return query.OutcomeOf(d.Store, in.ID) },
+		func(v query.OutcomeDetail) string {
+			return fmt.Sprintf("one outcome: %d grader results", len(v.GraderResults))
+		}),
+	def("trajectory", "An outcome's trajectory in order: messages, reasoning, tool calls and their results. Use when an agent's steps explain the failure.",
+		func(d Deps, in outcomeIn) (query.Trajectory, error) { return query.TrajectoryOf(d.Store, in.ID) },
+		func(v query.Trajectory) string { return fmt.Sprintf("%d events", len(v.Events)) }),
+	def("trend", "Each model's pass rate across the last runs, oldest first (of a session or with labels). Use to see whether a model is getting better or worse.",
+		func(d Deps, in trendIn) (query.Trend, error) {
+			return query.TrendOf(d.Store, query.TrendParams{Last: orDefault(in.Last, 10), Labels: in.Labels, Session: in.Session, Models: in.Model})
+		}, func(v query.Trend) string {
+			return fmt.Sprintf("%d models over %d runs", len(v.Models), len(v.Runs))
+		}),
+	def("tags", "The tag keys and values of the outcomes: the slices by and where take. Use before slicing a question by category, difficulty, ….",
+		func(d Deps, in tagsIn) (query.Tags, error) {
+			return query.TagsOf(d.Store, query.Scope{Runs: runsOf(in.Run)})
+		}, func(v query.Tags) string { return fmt.Sprintf("%d tag keys", len(v.Tags)) }),
+	def("metrics", "The metric definitions (id, unit, direction, how it aggregates) used by matrix, sort and compare. Use to interpret a value without other documentation.",
+		func(d Deps, in metricsIn) (query.Metrics, error) { return query.MetricsOf(), nil },
+		func(v query.Metrics) string { return fmt.Sprintf("%d metrics", len(v.Metrics)) }),
+	def("power", "Plan an eval's size: the stimuli (and trials) a paired comparison needs to detect a drop of D points, optionally estimated from a run. Use before trusting an 'unchanged' verdict.",
+		power, func(v query.Power) string { return fmt.Sprintf("%d plans", len(v.Rows)) }),
 }
 
 func writeTools() []tool {
