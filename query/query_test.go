@@ -59,8 +59,12 @@ func TestRankingAgreesWithRowReads(t *testing.T) {
 			continue
 		}
 		w.executed++
-		w.dur += r.DurationMs
-		w.total += r.TotalTokens
+		if r.DurationMs != nil {
+			w.dur += *r.DurationMs
+		}
+		if r.TotalTokens != nil {
+			w.total += *r.TotalTokens
+		}
 		switch {
 		case r.Status == "error":
 			w.errors++

@@ -48,10 +48,10 @@ func (s *Store) Outcome(id string, withEvents bool) (*Outcome, error) {
 	r := rows[0]
 	o := &Outcome{
 		ID: r.OutcomeID, RunID: r.RunID, Stimulus: r.Stimulus, Model: r.Model, Trial: int(r.Trial),
-		Status: r.Status, Passed: r.Passed, Score: r.Score, DurationMs: r.DurationMs, Turns: int(r.Turns),
-		ToolCallCount: int(r.ToolCalls), Errors: int(r.Errors), InputTokens: r.InputTokens,
-		OutputTokens: r.OutputTokens, ReasoningTokens: r.ReasoningTokens, CachedTokens: r.CachedTokens,
-		TotalTokens: r.TotalTokens, CostUSD: r.CostUSD, StartedAt: time.UnixMilli(r.StartedAt).UTC(),
+		Status: r.Status, Passed: r.Passed, Score: r.Score, DurationMs: orUnknown(r.DurationMs), Turns: int(r.Turns),
+		ToolCallCount: int(r.ToolCalls), Errors: int(r.Errors), InputTokens: orUnknown(r.InputTokens),
+		OutputTokens: orUnknown(r.OutputTokens), ReasoningTokens: orUnknown(r.ReasoningTokens), CachedTokens: orUnknown(r.CachedTokens),
+		TotalTokens: orUnknown(r.TotalTokens), CostUSD: r.CostUSD, StartedAt: time.UnixMilli(r.StartedAt).UTC(),
 		Error: r.Error, Input: r.Input, Output: r.Output, Expected: r.Expected,
 		Graders: []GraderResult{}, ToolCalls: []ToolCall{}, Events: []Event{},
 	}
@@ -150,4 +150,13 @@ func readRows[T any](s *Store, runID, name string, at int64, n int) (out []T, er
 		return nil, errs.E(errs.Corrupt, "reading %s: wanted %d rows at %d, found %d", path, n, at, got)
 	}
 	return out, nil
+}
+
+// orUnknown reads an optional count: null (and the −1 of stores written before nulls) is
+// Unknown.
+func orUnknown(v *int64) int64 {
+	if v == nil || *v < 0 {
+		return Unknown
+	}
+	return *v
 }

@@ -15,6 +15,11 @@ const SchemaVersion = 1
 // fastest level, textcodec.go); outcome ids use snappy.
 
 // OutcomeRow is one row of outcomes.parquet: one trial of one stimulus by one model.
+//
+// A duration or token count the source did not record is a Parquet null, so other engines'
+// sums and means leave it out (avg(duration_ms) in DuckDB agrees with evals). Stores
+// written before that hold −1 there; they read the same (a scan reads both as Unknown),
+// and evals migrate rewrites them with nulls.
 type OutcomeRow struct {
 	RunID           string   `parquet:"run_id,dict,uncompressed"`
 	OutcomeID       string   `parquet:"outcome_id,snappy"`
@@ -24,15 +29,15 @@ type OutcomeRow struct {
 	Status          string   `parquet:"status,dict,uncompressed"`
 	Passed          *bool    `parquet:"passed,optional,uncompressed"`
 	Score           *float64 `parquet:"score,optional,uncompressed"`
-	DurationMs      int64    `parquet:"duration_ms,delta,uncompressed"`
+	DurationMs      *int64   `parquet:"duration_ms,optional,uncompressed"`
 	Turns           int32    `parquet:"turns,delta,uncompressed"`
 	ToolCalls       int32    `parquet:"tool_calls,delta,uncompressed"`
 	Errors          int32    `parquet:"errors,delta,uncompressed"`
-	InputTokens     int64    `parquet:"input_tokens,delta,uncompressed"`
-	OutputTokens    int64    `parquet:"output_tokens,delta,uncompressed"`
-	ReasoningTokens int64    `parquet:"reasoning_tokens,delta,uncompressed"`
-	CachedTokens    int64    `parquet:"cached_tokens,delta,uncompressed"`
-	TotalTokens     int64    `parquet:"total_tokens,delta,uncompressed"`
+	InputTokens     *int64   `parquet:"input_tokens,optional,uncompressed"`
+	OutputTokens    *int64   `parquet:"output_tokens,optional,uncompressed"`
+	ReasoningTokens *int64   `parquet:"reasoning_tokens,optional,uncompressed"`
+	CachedTokens    *int64   `parquet:"cached_tokens,optional,uncompressed"`
+	TotalTokens     *int64   `parquet:"total_tokens,optional,uncompressed"`
 	CostUSD         *float64 `parquet:"cost_usd,optional,uncompressed"`
 	StartedAt       int64    `parquet:"started_at,timestamp(millisecond),delta,uncompressed"`
 	// Where this outcome's rows start in the other files, and how many there are: the

@@ -55,6 +55,9 @@ type Writer struct {
 	stimuli                map[string]*[2]int64 // stimulus → rated, passed
 	done                   bool
 	replace                bool
+	// keepOrder writes the outcomes in the order they came (a rewrite of a run keeps its
+	// outcome ids, which reviews refer to).
+	keepOrder bool
 
 	// Two sets of rows: the chunk being encoded in the background (encoding, whose result
 	// arrives on encoded) and the one being filled. Encoding one chunk while the next is
@@ -138,7 +141,7 @@ func NewWriter(root string, meta Run) (*Writer, error) {
 	}
 	var f *os.File
 	if f, err = open(outcomesFile); err == nil {
-		w.out = parquet.NewGenericWriter[OutcomeRow](f, kv, parquet.MaxRowsPerRowGroup(chunkOutcomes), noBounds("tags", "error", "input", "output", "expected"))
+		w.out = parquet.NewGenericWriter[OutcomeRow](f, outcomeSchema(), kv, parquet.MaxRowsPerRowGroup(chunkOutcomes), noBounds("tags", "error", "input", "output", "expected"))
 	}
 	if f, err = open(gradersFile); err == nil {
 		w.grd = parquet.NewGenericWriter[GraderRow](f, kv, noBounds("evidence"))
@@ -194,9 +197,11 @@ func (w *Writer) Add(o *Outcome) error {
 // background encode, after the previous chunk's encode has finished (the files take row
 // groups in order). The outcomes' memory goes with their rows.
 func (w *Writer) flush() error {
-	slices.SortStableFunc(w.buf, func(a, b *Outcome) int {
-		return cmp.Or(cmp.Compare(a.Model, b.Model), cmp.Compare(a.Stimulus, b.Stimulus), cmp.Compare(a.Trial, b.Trial))
-	})
+	if !w.keepOrder {
+		slices.SortStableFunc(w.buf, func(a, b *Outcome) int {
+			return cmp.Or(cmp.Compare(a.Model, b.Model), cmp.Compare(a.Stimulus, b.Stimulus), cmp.Compare(a.Trial, b.Trial))
+		})
+	}
 	set := &w.sets[w.cur]
 	set.out, set.grd, set.tools, set.events = set.out[:0], set.grd[:0], set.tools[:0], set.events[:0]
 	for _, o := range w.buf {
@@ -276,10 +281,10 @@ func (w *Writer) rows(o *Outcome, set *rowSet) {
 	}
 	set.out = append(set.out, OutcomeRow{
 		RunID: w.meta.ID, OutcomeID: id, Stimulus: o.Stimulus, Model: o.Model, Trial: trial,
-		Status: o.Status, Passed: o.Passed, Score: o.Score, DurationMs: o.DurationMs,
+		Status: o.Status, Passed: o.Passed, Score: o.Score, DurationMs: Known(o.DurationMs),
 		Turns: int32(o.Turns), ToolCalls: int32(toolCalls), Errors: int32(o.Errors),
-		InputTokens: o.InputTokens, OutputTokens: o.OutputTokens, ReasoningTokens: o.ReasoningTokens,
-		CachedTokens: o.CachedTokens, TotalTokens: o.TotalTokens, CostUSD: o.CostUSD,
+		InputTokens: Known(o.InputTokens), OutputTokens: Known(o.OutputTokens), ReasoningTokens: Known(o.ReasoningTokens),
+		CachedTokens: Known(o.CachedTokens), TotalTokens: Known(o.TotalTokens), CostUSD: o.CostUSD,
 		StartedAt:  o.StartedAt.UnixMilli(),
 		GradersRow: w.rowsAt[0], GradersLen: int32(len(o.Graders)),
 		ToolsRow: w.rowsAt[1], ToolsLen: int32(len(o.ToolCalls)),
