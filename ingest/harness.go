@@ -202,7 +202,7 @@ func ImportFile(ctx context.Context, root, path, format string, opt Options) ([]
 	case FormatWaza:
 		runs, err = readWaza(path)
 	case FormatInspect:
-		runs, err = readInspect(path, opt.maxEvalBytes())
+		runs, err = readInspect(path, opt.maxEvalBytes(), int64(opt.maxLine()))
 	case FormatVally, FormatEvalList:
 		// Several saved pages make the runs: they are read together, and the digest and
 		// the run ids come from the folder.

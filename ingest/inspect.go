@@ -110,9 +110,9 @@ type inspMessage struct {
 // readInspect maps an Inspect AI log, JSON or .eval (zip, DEFLATE or zstd): each sample ×
 // epoch an outcome, each scorer a grader. A .eval still being written (no header.json
 // yet) imports what is there as a running run.
-func readInspect(p string, maxTotal int64) ([]built, error) {
+func readInspect(p string, maxTotal, maxEntry int64) ([]built, error) {
 	if strings.HasSuffix(p, ".eval") {
-		return readInspectZip(p, maxTotal)
+		return readInspectZip(p, maxTotal, maxEntry)
 	}
 	f, err := os.Open(p)
 	if err != nil {
@@ -267,7 +267,7 @@ type errorReader struct{ err error }
 
 func (e errorReader) Read([]byte) (int, error) { return 0, e.err }
 
-func readInspectZip(p string, maxTotal int64) ([]built, error) {
+func readInspectZip(p string, maxTotal, maxEntry int64) ([]built, error) {
 	zr, err := zip.OpenReader(p)
 	if err != nil {
 		return nil, fmt.Errorf("not a readable .eval (zip) file: %v", err)
@@ -297,9 +297,9 @@ func readInspectZip(p string, maxTotal int64) ([]built, error) {
 	var h inspHeader
 	switch {
 	case entries["header.json"] != nil:
-		err = readZipJSON(entries["header.json"], &h)
+		err = readZipJSON(entries["header.json"], &h, maxEntry)
 	case entries["_journal/start.json"] != nil:
-		err = readZipJSON(entries["_journal/start.json"], &h)
+		err = readZipJSON(entries["_journal/start.json"], &h, maxEntry)
 		h.Status = "started"
 	default:
 		return nil, fmt.Errorf("the .eval file has neither header.json nor _journal/start.json")
@@ -313,7 +313,7 @@ func readInspectZip(p string, maxTotal int64) ([]built, error) {
 		defer zr.Close()
 		for _, name := range samples {
 			var s inspSample
-			if err := readZipJSON(entries[name], &s); err != nil {
+			if err := readZipJSON(entries[name], &s, maxEntry); err != nil {
 				return store.Run{}, err
 			}
 			if err := emit(inspOutcome(s, h.Eval.Model)); err != nil {
@@ -339,17 +339,15 @@ func sampleKey(name string) string {
 	return id + "/" + epoch
 }
 
-// maxZipEntry bounds the inflated size of one .eval entry (a sample with its messages and
+// maxEntry (--max-line, DefaultMaxLine by default: one sample is what a JSONL line is)
+// bounds the inflated size of one .eval entry (a sample with its messages and
 // attachments), and maxZipRatio how much an entry may inflate: beyond either it is a zip
 // bomb or no Inspect log, and is refused before it can fill memory.
-const (
-	maxZipEntry = DefaultMaxLine
-	maxZipRatio = 1000
-)
+const maxZipRatio = 1000
 
-func readZipJSON(f *zip.File, v any) error {
-	if f.UncompressedSize64 > maxZipEntry {
-		return fmt.Errorf("entry %s inflates to %d bytes, over the %s an entry may hold", f.Name, f.UncompressedSize64, sizeText(maxZipEntry))
+func readZipJSON(f *zip.File, v any, maxZipEntry int64) error {
+	if f.UncompressedSize64 > uint64(maxZipEntry) {
+		return fmt.Errorf("entry %s inflates to %d bytes, over the %s an entry may hold (raise it with --max-line)", f.Name, f.UncompressedSize64, sizeText(int(maxZipEntry)))
 	}
 	if f.UncompressedSize64 > 1<<20 && f.UncompressedSize64/max(f.CompressedSize64, 1) > maxZipRatio {
 		return fmt.Errorf("entry %s inflates %d times (%d to %d bytes): refused as a zip bomb", f.Name,
@@ -364,7 +362,7 @@ func readZipJSON(f *zip.File, v any) error {
 	lr := &capReader{r: rc, left: maxZipEntry}
 	if err := json.NewDecoder(lr).Decode(v); err != nil {
 		if lr.over {
-			return fmt.Errorf("entry %s inflates past %s (its header said %d bytes): refused as a zip bomb", f.Name, sizeText(maxZipEntry), f.UncompressedSize64)
+			return fmt.Errorf("entry %s inflates past %s (its header said %d bytes): refused as a zip bomb", f.Name, sizeText(int(maxZipEntry)), f.UncompressedSize64)
 		}
 		if errors.Is(err, zip.ErrFormat) || errors.Is(err, zip.ErrChecksum) {
 			return fmt.Errorf("entry %s does not inflate to what its header says (%v)", f.Name, err)

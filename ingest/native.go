@@ -26,9 +26,13 @@ import (
 // FormatVersion is the version of the native JSONL format this package reads.
 const FormatVersion = 1
 
-// DefaultMaxLine bounds one JSONL line (an outcome with its whole trajectory) unless
-// Options.MaxLine says otherwise.
-const DefaultMaxLine = 64 << 20
+// DefaultMaxLine bounds one JSONL line (an outcome with its whole trajectory), and one
+// Inspect sample, unless Options.MaxLine says otherwise. It is what the memory budget
+// allows: peak import memory ≤ 2.5 × the longest line + 100 MB, measured by
+// scripts/memory-check.sh (a 16 MB line peaks near 125 MB; past about 24 MB a line costs
+// more than the budget gives it, so longer ones are refused with a coded error that says
+// how to raise the cap).
+const DefaultMaxLine = 16 << 20
 
 // maxLine bounds the lines of files read line by line with no option (lm-eval samples).
 const maxLine = DefaultMaxLine

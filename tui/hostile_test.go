@@ -3,8 +3,10 @@ package tui
 import (
 	"context"
 	"path/filepath"
+	"os"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,4 +67,50 @@ func TestHostileScreens(t *testing.T) {
 	check("compare")
 	press(m, "enter")
 	check("pair")
+}
+
+// TestDataSGRShownEscaped: colour sequences inside results (a model's output that paints
+// the terminal, a model name that blinks) are shown as text, \x1b[…m, on every screen that
+// shows them; the only SGR the frame carries is the explorer's own. The hostile corpus test
+// above strips every SGR before it looks, so it cannot see this.
+func TestDataSGRShownEscaped(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "store")
+	f := filepath.Join(dir, "sgr.jsonl")
+	const paint = "\x1b[5;41;97m"
+	lines := `{"stimulus":"s1","model":"m` + `\u001b[5;41;97mBLINK","passed":false,"output":"before ` + `\u001b[5;41;97m` + `RED after","graders":[{"name":"g","passed":false,"evidence":"` + `\u001b[5;41;97m` + `evidence"}]}
+{"stimulus":"s2","model":"m` + `\u001b[5;41;97mBLINK","passed":true,"output":"fine"}
+`
+	if err := os.WriteFile(f, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ingest.ImportFile(context.Background(), root, f, "", ingest.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	m := New(Options{Source: store.Open(root), StorePath: root, Color: true, Refresh: time.Hour, NoTimers: true})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	settle(m, m.Init())
+	seen := 0
+	check := func(step string) {
+		t.Helper()
+		frame := m.View().Content
+		if strings.Contains(frame, paint) {
+			t.Fatalf("%s: the data's SGR reached the terminal:\n%q", step, frame)
+		}
+		if strings.Contains(frame, `\x1b[5;41;97m`) {
+			seen++
+		}
+	}
+	check("runs")
+	press(m, "enter")
+	check("ranking")
+	press(m, "5")
+	check("outcomes")
+	press(m, "enter")
+	check("outcome")
+	press(m, "t")
+	check("trajectory")
+	if seen < 3 {
+		t.Fatalf("the escaped sequence shows on %d screens; want it on the ranking, the outcomes and the outcome", seen)
+	}
 }

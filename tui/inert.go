@@ -3,6 +3,7 @@ package tui
 import (
 	"reflect"
 	"strings"
+	"unsafe"
 
 	"github.com/evals-dev/evals/format"
 )
@@ -34,7 +35,13 @@ func inertValue(v reflect.Value) {
 		}
 	case reflect.Struct:
 		for i := 0; i < v.NumField(); i++ {
-			if f := v.Field(i); f.CanSet() {
+			f := v.Field(i)
+			if !f.CanSet() && f.CanAddr() {
+				// An unexported field (a screen's own answer type, such as the outcomes
+				// tab's list) holds result text too: reach it through its address.
+				f = reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
+			}
+			if f.CanSet() {
 				inertValue(f)
 			}
 		}
