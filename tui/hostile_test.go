@@ -2,8 +2,8 @@ package tui
 
 import (
 	"context"
-	"path/filepath"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
