@@ -16,9 +16,10 @@ const module = "github.com/evals-dev/evals/"
 // allowed holds the import directions of design.md: a package's non-test files may import
 // only these packages of this module (errs is the leaf every package may use).
 var allowed = map[string][]string{
-	"cmd":    {"errs", "store", "query", "format", "ingest", "tui", "serve", "web", "mcp"},
+	"cmd":    {"errs", "store", "query", "format", "ingest", "tui", "serve", "web", "mcp", "lake"},
 	"serve":  {"errs", "query", "format", "store", "web", "mcp"},
 	"mcp":    {"errs", "query", "format", "store"},
+	"lake":   {"errs", "query", "store"},
 	"web":    {"errs", "query", "format", "store"},
 	"tui":    {"errs", "query", "store", "format"},
 	"ingest": {"errs", "store"},

@@ -44,6 +44,8 @@ func main() {
 		err = genInspect(os.Args[2:])
 	case "gen-promptfoo":
 		err = genPromptfoo(os.Args[2:])
+	case "sqlcheck":
+		err = sqlcheck(os.Args[2:])
 	case "proxy":
 		err = latencyProxy(os.Args[2:])
 	default:

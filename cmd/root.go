@@ -120,7 +120,7 @@ On a terminal, evals without a command opens the explorer.`,
 		newSchemaCmd(f), newVersionCmd(f), newManCmd(f), newTrendCmd(f),
 		newRankingCmd(f), newTagsCmd(f), newGradersCmd(f), newFailuresCmd(f), newToolsCmd(f), newMatrixCmd(f), newMetricsCmd(f), newPowerCmd(f), newGCCmd(f),
 		newAnnotateCmd(f), newAnnotationsCmd(f), newSessionsCmd(f), newReportCmd(f),
-		newOutcomesCmd(f), newOutcomeCmd(f), newTrajectoryCmd(f), newCompareCmd(f), newTUICmd(f), newServeCmd(f), newMCPCmd(f), newMigrateCmd(f),
+		newOutcomesCmd(f), newOutcomeCmd(f), newTrajectoryCmd(f), newCompareCmd(f), newTUICmd(f), newServeCmd(f), newMCPCmd(f), newMigrateCmd(f), newSQLCmd(f),
 	)
 	registerCompletions(f, root)
 	return root

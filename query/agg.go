@@ -509,3 +509,7 @@ func lessFold(a, b string) int {
 	}
 	return strings.Compare(a, b)
 }
+
+// ResolveScope is the runs a scope names, as every question resolves them (lake writes its
+// SQL for the same runs).
+func ResolveScope(src Source, sc Scope) ([]store.Run, error) { return resolve(src, sc) }

@@ -1,0 +1,124 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+
+	"github.com/evals-dev/evals/errs"
+	"github.com/evals-dev/evals/lake"
+	"github.com/evals-dev/evals/query"
+	"github.com/spf13/cobra"
+)
+
+// sqlOptions are the flags every evals sql question shares.
+type sqlOptions struct {
+	dialect string
+	exec    bool
+	runs    []string
+	by      string
+	where   []string
+}
+
+func newSQLCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "sql QUESTION",
+		Short: "Print the SQL (DuckDB or Spark) that answers a question over the store's files",
+		Long: `Print one query that gives a question's answer over the store's Parquet files, for DuckDB
+or Spark: the same numbers as evals QUESTION --json (counts, pass rates, clustered standard
+errors, pass@k, paired differences), with human verdicts applied unless --verdicts graded.
+The runs in scope are resolved now; the arithmetic is in the SQL. Columns are named as the
+question's CSV columns. --exec runs the DuckDB text with a duckdb binary on PATH.
+
+Questions: ranking, graders, tools, matrix, outcomes, compare, trend; tables prints views
+(outcomes, graders, tool_calls, events, verdicts) over the store. See docs/scale.md.`,
+		Example: `  evals sql ranking --run latest --dialect duckdb | duckdb
+  evals sql compare latest latest~1 --dialect spark > compare.sql
+  evals sql ranking --by category --exec
+  evals sql tables --dialect spark`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return errs.E(errs.Invalid, "evals sql needs a question: ranking, graders, tools, matrix, outcomes, compare, trend or tables")
+			}
+			return errs.E(errs.Invalid, "unknown question %q: use ranking, graders, tools, matrix, outcomes, compare, trend or tables", args[0])
+		},
+		RunE: func(cmd *cobra.Command, args []string) error { return nil },
+	}
+	cmd.AddCommand(
+		sqlScoped(f, "ranking", "the leaderboard: counts, pass rate, clustered SE and interval, pass@k", lake.Ranking),
+		sqlScoped(f, "graders", "per grader: results, pass rate, clustered SE and interval, mean score", lake.Graders),
+		sqlScoped(f, "tools", "per tool: calls, success rate, outcomes and their pass rate, mean duration", lake.Tools),
+		sqlScoped(f, "matrix", "stimulus × model: pass rate, outcomes, interval and cell status", lake.Matrix),
+	)
+	return cmd
+}
+
+func (o *sqlOptions) flags(cmd *cobra.Command, scoped bool) {
+	cmd.Flags().StringVar(&o.dialect, "dialect", "duckdb", "the SQL dialect: duckdb or spark")
+	cmd.Flags().BoolVar(&o.exec, "exec", false, "run the DuckDB text with the duckdb binary on PATH and print its rows")
+	if scoped {
+		scopeFlag(cmd, &o.runs)
+		cmd.Flags().StringVar(&o.by, "by", "", "one line per value of this tag as well (a slice)")
+		cmd.Flags().StringArrayVar(&o.where, "where", nil, "only outcomes with this tag: KEY=VALUE[,VALUE] (repeat)")
+	}
+}
+
+// target resolves the scope for the dialect.
+func (o *sqlOptions) target(f *Factory) (*lake.Target, error) {
+	d, err := lake.ParseDialect(o.dialect)
+	if err != nil {
+		return nil, err
+	}
+	s, err := f.Store()
+	if err != nil {
+		return nil, err
+	}
+	sc := query.Scope{Runs: o.runs}
+	sc.By = o.by
+	if sc.Where, err = query.ParseWhere(o.where); err != nil {
+		return nil, err
+	}
+	return lake.NewTarget(s, d, sc)
+}
+
+// emit prints the text, or runs it with duckdb (--exec).
+func (o *sqlOptions) emit(f *Factory, text string) error {
+	if !o.exec {
+		_, err := fmt.Fprint(f.IO.Out, text)
+		return err
+	}
+	if o.dialect != string(lake.DuckDB) {
+		return errs.E(errs.Invalid, "--exec runs DuckDB text: use --dialect duckdb")
+	}
+	bin, err := exec.LookPath("duckdb")
+	if err != nil {
+		return errs.E(errs.NotFound, "--exec needs a duckdb binary on PATH").WithHint("install it from duckdb.org, or pipe the text: evals sql … | duckdb")
+	}
+	c := exec.CommandContext(context.Background(), bin, "-csv")
+	c.Stdin, c.Stdout, c.Stderr = strings.NewReader(text), f.IO.Out, f.IO.ErrOut
+	if err := c.Run(); err != nil {
+		return errs.E(errs.Internal, "duckdb: %v", err)
+	}
+	return nil
+}
+
+func sqlScoped(f *Factory, name, short string, q func(*lake.Target) string) *cobra.Command {
+	o := &sqlOptions{}
+	cmd := &cobra.Command{
+		Use:     name,
+		Short:   "SQL for " + name + ": " + short,
+		Example: fmt.Sprintf("  evals sql %s --run latest\n  evals sql %s --run all --by category --dialect spark", name, name),
+		Args:    exactArgs(0, "no arguments (use --run)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t, err := o.target(f)
+			if err != nil {
+				return err
+			}
+			return o.emit(f, q(t))
+		},
+	}
+	o.flags(cmd, true)
+	return cmd
+}
+
