@@ -48,7 +48,9 @@ type sqlCase struct {
 	rows     func(doc map[string]any) []map[string]any
 }
 
-func (c sqlCase) name() string { return strings.TrimSpace(c.question + " " + strings.Join(c.args, " ")) }
+func (c sqlCase) name() string {
+	return strings.TrimSpace(c.question + " " + strings.Join(c.args, " "))
+}
 
 func sqlCases() []sqlCase {
 	scopes := [][]string{{}, {"--by", "category"}, {"--where", "difficulty=hard"}, {"--run", "all"}, {"--run", "all", "--by", "difficulty", "--where", "category=sql,bugfix"}}

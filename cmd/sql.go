@@ -121,4 +121,3 @@ func sqlScoped(f *Factory, name, short string, q func(*lake.Target) string) *cob
 	o.flags(cmd, true)
 	return cmd
 }
-
