@@ -9,6 +9,7 @@ import (
 	"github.com/evals-dev/evals/errs"
 	"github.com/evals-dev/evals/lake"
 	"github.com/evals-dev/evals/query"
+	"github.com/evals-dev/evals/store"
 	"github.com/spf13/cobra"
 )
 
@@ -50,6 +51,7 @@ Questions: ranking, graders, tools, matrix, outcomes, compare, trend; tables pri
 		sqlScoped(f, "graders", "per grader: results, pass rate, clustered SE and interval, mean score", lake.Graders),
 		sqlScoped(f, "tools", "per tool: calls, success rate, outcomes and their pass rate, mean duration", lake.Tools),
 		sqlScoped(f, "matrix", "stimulus × model: pass rate, outcomes, interval and cell status", lake.Matrix),
+		sqlOutcomes(f), sqlTrend(f),
 	)
 	return cmd
 }
@@ -119,5 +121,90 @@ func sqlScoped(f *Factory, name, short string, q func(*lake.Target) string) *cob
 		},
 	}
 	o.flags(cmd, true)
+	return cmd
+}
+
+func sqlOutcomes(f *Factory) *cobra.Command {
+	o := &sqlOptions{}
+	var p query.OutcomesParams
+	var passed, order string
+	cmd := &cobra.Command{
+		Use:     "outcomes",
+		Short:   "SQL for outcomes: the filtered, sorted list (the first --limit rows)",
+		Example: "  evals sql outcomes --model gpt-5 --status failed --sort duration_ms --order desc --limit 100",
+		Args:    exactArgs(0, "no arguments (use the filter flags)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch passed {
+			case "":
+			case "true", "false":
+				v := passed == "true"
+				p.Passed = &v
+			default:
+				return errs.E(errs.Invalid, "invalid --passed %q: use true or false", passed)
+			}
+			switch order {
+			case "asc":
+			case "desc":
+				p.Desc = true
+			default:
+				return errs.E(errs.Invalid, "invalid --order %q: use asc or desc", order)
+			}
+			t, err := o.target(f)
+			if err != nil {
+				return err
+			}
+			text, err := lake.Outcomes(t, p)
+			if err != nil {
+				return err
+			}
+			return o.emit(f, text)
+		},
+	}
+	o.flags(cmd, true)
+	fl := cmd.Flags()
+	fl.StringSliceVar(&p.Model, "model", nil, "only these models (comma list)")
+	fl.StringSliceVar(&p.Stimulus, "stimulus", nil, "only these stimuli (comma list)")
+	fl.StringSliceVar(&p.Status, "status", nil, "only these statuses: passed, failed, error, skipped, pending, success")
+	fl.StringVar(&passed, "passed", "", "only passed (true) or failed (false) outcomes")
+	fl.StringVar(&p.Grader, "grader", "", "only outcomes with a result from this grader")
+	fl.StringVar(&p.Sort, "sort", "", "sort by a metric id or stimulus, model, trial, status, started_at")
+	fl.StringVar(&order, "order", "asc", "sort order: asc or desc")
+	fl.IntVar(&p.Limit, "limit", 50, "how many rows")
+	return cmd
+}
+
+func sqlTrend(f *Factory) *cobra.Command {
+	o := &sqlOptions{}
+	var p query.TrendParams
+	var labels []string
+	cmd := &cobra.Command{
+		Use:     "trend",
+		Short:   "SQL for trend: each model's pass rate and interval in each of the last runs",
+		Example: "  evals sql trend --last 20 --label branch=main",
+		Args:    exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := lake.ParseDialect(o.dialect)
+			if err != nil {
+				return err
+			}
+			s, err := f.Store()
+			if err != nil {
+				return err
+			}
+			if p.Labels, err = store.ParseLabels(labels); err != nil {
+				return err
+			}
+			t, err := lake.TrendTarget(s, d, p)
+			if err != nil {
+				return err
+			}
+			return o.emit(f, lake.Trend(t))
+		},
+	}
+	o.flags(cmd, false)
+	cmd.Flags().IntVar(&p.Last, "last", 10, "how many of the newest runs (1..200)")
+	cmd.Flags().StringArrayVar(&labels, "label", nil, "only runs with this label KEY=VALUE (repeat)")
+	cmd.Flags().StringVar(&p.Session, "session", "", "only the runs of this session")
+	cmd.Flags().StringSliceVar(&p.Models, "model", nil, "only these models (comma list)")
 	return cmd
 }

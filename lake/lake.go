@@ -21,6 +21,7 @@ type Target struct {
 	// Graded leaves human verdicts out (--verdicts graded).
 	Graded  bool
 	Slicing query.Slicing
+	models  []string // trend: only these models
 }
 
 // NewTarget resolves a scope of the store for a dialect.
@@ -152,6 +153,8 @@ func (t *Target) withOutcomes() string {
     CASE WHEN x.duration_ms >= 0 THEN x.duration_ms END AS duration_ms,
     CASE WHEN x.input_tokens >= 0 THEN x.input_tokens END AS input_tokens,
     CASE WHEN x.output_tokens >= 0 THEN x.output_tokens END AS output_tokens,
+    CASE WHEN x.reasoning_tokens >= 0 THEN x.reasoning_tokens END AS reasoning_tokens,
+    CASE WHEN x.cached_tokens >= 0 THEN x.cached_tokens END AS cached_tokens,
     CASE WHEN x.total_tokens >= 0 THEN x.total_tokens END AS total_tokens,
     x.started_at, x.error, %[2]s AS slice_value
   FROM %[3]s x%[4]s%[5]s
