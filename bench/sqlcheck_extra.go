@@ -18,7 +18,12 @@ func extraCases() []sqlCase {
 	} {
 		out = append(out, sqlCase{"outcomes", args, outcomeRows})
 	}
-	return append(out, trendCases()...)
+	out = append(out, trendCases()...)
+	for _, args := range [][]string{{"latest", "latest~1"}, {"latest", "latest~1", "latest~2"}, {"latest", "latest~1", "--by", "category"},
+		{"latest", "latest~2", "--where", "difficulty=hard", "--threshold", "0.7"}, {"latest", "latest~1", "--pair", "gpt-5=claude-sonnet-4.5"}} {
+		out = append(out, sqlCase{"compare", args, compareRows})
+	}
+	return out
 }
 
 func outcomeRows(doc map[string]any) []map[string]any {
@@ -61,6 +66,24 @@ func trendRows(doc map[string]any) []map[string]any {
 				"pass_rate_low": get(pt, "passRateInterval", "low"), "pass_rate_high": get(pt, "passRateInterval", "high"),
 				"outcomes": pt["outcomeCount"]})
 		}
+	}
+	return out
+}
+
+func compareRows(doc map[string]any) []map[string]any {
+	var out []map[string]any
+	for _, p := range items(doc, "summary") {
+		base := fmt.Sprint(p["base"])
+		i := len(base) - 1
+		for i > 0 && base[i] != ':' {
+			i--
+		}
+		_ = i
+		out = append(out, map[string]any{"model": p["model"], "slice_value": get(p, "slice", "value"),
+			"pass_rate_base": p["passRateBase"], "pass_rate_new": p["passRateNew"],
+			"delta": get(p, "delta", "estimate"), "delta_se": get(p, "delta", "stderr"), "matched": p["matchedStimuli"],
+			"regressed": p["regressions"], "improved": p["improvements"], "unchanged": p["unchanged"], "flaky": p["flaky"],
+			"errored": p["errored"], "added": p["added"], "removed": p["removed"], "unrated": p["unrated"]})
 	}
 	return out
 }

@@ -51,7 +51,7 @@ Questions: ranking, graders, tools, matrix, outcomes, compare, trend; tables pri
 		sqlScoped(f, "graders", "per grader: results, pass rate, clustered SE and interval, mean score", lake.Graders),
 		sqlScoped(f, "tools", "per tool: calls, success rate, outcomes and their pass rate, mean duration", lake.Tools),
 		sqlScoped(f, "matrix", "stimulus × model: pass rate, outcomes, interval and cell status", lake.Matrix),
-		sqlOutcomes(f), sqlTrend(f),
+		sqlOutcomes(f), sqlTrend(f), sqlCompare(f),
 	)
 	return cmd
 }
@@ -206,5 +206,48 @@ func sqlTrend(f *Factory) *cobra.Command {
 	cmd.Flags().StringArrayVar(&labels, "label", nil, "only runs with this label KEY=VALUE (repeat)")
 	cmd.Flags().StringVar(&p.Session, "session", "", "only the runs of this session")
 	cmd.Flags().StringSliceVar(&p.Models, "model", nil, "only these models (comma list)")
+	return cmd
+}
+
+func sqlCompare(f *Factory) *cobra.Command {
+	o := &sqlOptions{}
+	var pairs []string
+	def := query.NewCompareParams()
+	p := def
+	cmd := &cobra.Command{
+		Use:     "compare NEW OLD [MORE...]",
+		Short:   "SQL for compare: per model pair the paired delta and its SE, regressions and improvements",
+		Example: "  evals sql compare latest latest~1\n  evals sql compare candidate baseline --by category --dialect spark",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := lake.ParseDialect(o.dialect)
+			if err != nil {
+				return err
+			}
+			if p.Pairs, err = query.ParsePairs(pairs); err != nil {
+				return err
+			}
+			if p.Where, err = query.ParseWhere(o.where); err != nil {
+				return err
+			}
+			if p.Threshold < 0 || p.Threshold > 1 {
+				return errs.E(errs.Invalid, "--threshold %v is outside 0..1", p.Threshold)
+			}
+			p.Runs, p.By = args, o.by
+			s, err := f.Store()
+			if err != nil {
+				return err
+			}
+			t, err := lake.CompareTarget(s, d, p)
+			if err != nil {
+				return err
+			}
+			return o.emit(f, lake.Compare(t, p))
+		},
+	}
+	o.flags(cmd, false)
+	cmd.Flags().Float64Var(&p.Threshold, "threshold", def.Threshold, "pass rate at or above which a cell is ok (0..1)")
+	cmd.Flags().StringSliceVar(&pairs, "pair", nil, "pair a new model with another baseline model: NEW_MODEL=BASE_MODEL")
+	cmd.Flags().StringVar(&o.by, "by", "", "compare per slice: each model's outcomes of one value of this tag")
+	cmd.Flags().StringArrayVar(&o.where, "where", nil, "only outcomes with this tag: KEY=VALUE[,VALUE] (repeat)")
 	return cmd
 }
