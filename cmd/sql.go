@@ -51,7 +51,7 @@ Questions: ranking, graders, tools, matrix, outcomes, compare, trend; tables pri
 		sqlScoped(f, "graders", "per grader: results, pass rate, clustered SE and interval, mean score", lake.Graders),
 		sqlScoped(f, "tools", "per tool: calls, success rate, outcomes and their pass rate, mean duration", lake.Tools),
 		sqlScoped(f, "matrix", "stimulus × model: pass rate, outcomes, interval and cell status", lake.Matrix),
-		sqlOutcomes(f), sqlTrend(f), sqlCompare(f),
+		sqlOutcomes(f), sqlTrend(f), sqlCompare(f), sqlTables(f),
 	)
 	return cmd
 }
@@ -249,5 +249,25 @@ func sqlCompare(f *Factory) *cobra.Command {
 	cmd.Flags().StringSliceVar(&pairs, "pair", nil, "pair a new model with another baseline model: NEW_MODEL=BASE_MODEL")
 	cmd.Flags().StringVar(&o.by, "by", "", "compare per slice: each model's outcomes of one value of this tag")
 	cmd.Flags().StringArrayVar(&o.where, "where", nil, "only outcomes with this tag: KEY=VALUE[,VALUE] (repeat)")
+	return cmd
+}
+
+func sqlTables(f *Factory) *cobra.Command {
+	o := &sqlOptions{}
+	cmd := &cobra.Command{
+		Use:     "tables",
+		Short:   "Views over the store: outcomes (verdicts applied), graders, tool_calls, events, verdicts",
+		Example: "  evals sql tables --run all | duckdb evals.duckdb\n  evals sql tables --run all --dialect spark",
+		Args:    exactArgs(0, "no arguments (use --run)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t, err := o.target(f)
+			if err != nil {
+				return err
+			}
+			return o.emit(f, lake.Tables(t))
+		},
+	}
+	o.flags(cmd, false)
+	scopeFlag(cmd, &o.runs)
 	return cmd
 }
