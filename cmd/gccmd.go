@@ -59,6 +59,13 @@ touched, nor is the work of a writer still alive (a fresh upload, a held lease).
 				}
 				res.Removed++
 			}
+			if !dryRun {
+				// On a bucket: the catalog rewritten from a full listing (runs written by an
+				// evals without one appear) and its old log removed.
+				if err := s.MaintainCatalog(); err != nil {
+					return err
+				}
+			}
 			return f.print(view{value: res, doc: func() format.Doc { return gcDoc(res) }, items: func() []any { return toAny(res.Leftovers) }})
 		},
 	}

@@ -55,6 +55,7 @@ type bucketBackend struct {
 type bucketListing struct {
 	at      time.Time
 	objects map[string]objInfo // key → info
+	data    map[string][]byte  // the contents of run.json and overlay objects, from the catalog
 	stamp   string
 	catalog string // the stamp of run.json objects and tombstones only
 }
@@ -110,14 +111,40 @@ func openBucket(raw string) (*bucketBackend, error) {
 	return be, nil
 }
 
-// list reads the listing of runs/, reusing one younger than a second: a command lists the
-// store once, not once per question it asks of it.
+// list reads what the store holds, reusing a listing younger than a second: a command
+// lists the store once, not once per question it asks of it. The catalog answers (a few
+// requests whatever the number of runs); a bucket without one is listed whole, and a
+// catalog written from that listing.
 func (b *bucketBackend) list(ctx context.Context) (*bucketListing, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.listing != nil && time.Since(b.listing.at) < time.Second {
 		return b.listing, nil
 	}
+	l, err := b.catalogListing(ctx)
+	if err == nil && l == nil {
+		if l, err = b.fullListLocked(ctx); err == nil {
+			b.mu.Unlock()
+			_ = b.rebuildCatalog(ctx) // best effort: a reader without write access lists again next time
+			b.mu.Lock()
+		}
+	}
+	if err != nil {
+		return nil, errs.E(errs.Internal, "listing %s: %w", b.show, err)
+	}
+	b.listing = l
+	return l, nil
+}
+
+// fullList lists the whole bucket (gc and the catalog's rebuild: uploads in progress,
+// leases and claims are not in the catalog).
+func (b *bucketBackend) fullList(ctx context.Context) (*bucketListing, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.fullListLocked(ctx)
+}
+
+func (b *bucketBackend) fullListLocked(ctx context.Context) (*bucketListing, error) {
 	l := &bucketListing{at: time.Now(), objects: map[string]objInfo{}}
 	token := blob.FirstPageToken
 	h, hc := sha256.New(), sha256.New()
@@ -144,7 +171,6 @@ func (b *bucketBackend) list(ctx context.Context) (*bucketListing, error) {
 		token = next
 	}
 	l.stamp, l.catalog = hex.EncodeToString(h.Sum(nil)), hex.EncodeToString(hc.Sum(nil))
-	b.listing = l
 	return l, nil
 }
 
@@ -243,6 +269,9 @@ func (b *bucketBackend) readRun(ctx context.Context, id, version string) ([]byte
 	if l, err := b.list(ctx); err == nil {
 		if _, deleted := l.objects["trash/"+id]; deleted {
 			return nil, os.ErrNotExist
+		}
+		if data, ok := l.data[key]; ok {
+			return data, nil
 		}
 	}
 	cp := b.cachePath("run", key, version)
@@ -477,22 +506,32 @@ func (b *bucketBackend) publish(ctx context.Context, id, dir string, replace boo
 	}
 	// Every object is checked before the commit object is written: a run whose data was
 	// removed meanwhile (a gc that did not see the lease) is never published.
+	var logged []catEntry
 	for _, k := range uploaded {
-		Requests.Head.Add(1)
-		if _, err := b.bucket.Attributes(ctx, k); err != nil {
+		e, err := b.entryOf(ctx, k, nil)
+		if err != nil {
 			return false, errs.E(errs.Conflict, "uploading run %s to %s: %s was removed while the run was written (a gc at the same time?); nothing was published: import again", id, b.show, k)
 		}
+		logged = append(logged, e)
 	}
-	Requests.Put.Add(1)
-	err = b.bucket.WriteAll(ctx, runKey(id, runFile), meta, &blob.WriterOptions{ContentType: "application/json", IfNotExist: true})
-	b.forget()
-	if gcerrors.Code(err) == gcerrors.FailedPrecondition {
-		return false, errs.E(errs.Conflict, "run %s already exists in the store", id)
-	}
-	if err != nil {
-		return false, errs.E(errs.Internal, "committing run %s to %s: %w", id, b.show, err)
-	}
-	return false, nil
+	key := runKey(id, runFile)
+	err = b.logChange(ctx, []string{key}, func() ([]catEntry, []string, error) {
+		Requests.Put.Add(1)
+		err := b.bucket.WriteAll(ctx, key, meta, &blob.WriterOptions{ContentType: "application/json", IfNotExist: true})
+		b.forget()
+		if gcerrors.Code(err) == gcerrors.FailedPrecondition {
+			return nil, nil, errs.E(errs.Conflict, "run %s already exists in the store", id)
+		}
+		if err != nil {
+			return nil, nil, errs.E(errs.Internal, "committing run %s to %s: %w", id, b.show, err)
+		}
+		e, err := b.entryOf(ctx, key, meta)
+		if err != nil {
+			return nil, nil, errs.E(errs.Internal, "committing run %s to %s: %w", id, b.show, err)
+		}
+		return append(logged, e), nil, nil
+	})
+	return false, err
 }
 
 func (b *bucketBackend) claim(ctx context.Context, digest, id string) (string, error) {
@@ -578,7 +617,7 @@ func (b *bucketBackend) unclaim(ctx context.Context, digest string) {
 
 func (b *bucketBackend) leftovers(ctx context.Context, grace time.Duration) ([]Leftover, error) {
 	b.forget()
-	l, err := b.list(ctx)
+	l, err := b.fullList(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -667,29 +706,43 @@ func (b *bucketBackend) remove(ctx context.Context, lo Leftover) error {
 	case "trash":
 		// The run's objects first, its tombstone last: a gc killed halfway leaves a
 		// tombstone, so the run stays hidden and the next gc finishes.
-		if err := b.remove(ctx, Leftover{Kind: "upload", ref: runKey(lo.ref, "")}); err != nil {
+		if err := b.remove(ctx, Leftover{Kind: "trash-run", ref: runKey(lo.ref, "")}); err != nil {
 			return err
 		}
-		Requests.Delete.Add(1)
-		err := b.bucket.Delete(ctx, "trash/"+lo.ref)
-		b.forget()
-		return err
+		return b.logChange(ctx, []string{"trash/" + lo.ref}, func() ([]catEntry, []string, error) {
+			Requests.Delete.Add(1)
+			if err := b.bucket.Delete(ctx, "trash/"+lo.ref); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+				return nil, nil, err
+			}
+			return nil, []string{"trash/" + lo.ref}, nil
+		})
 	}
 	prefix := lo.ref
-	l, err := b.list(ctx)
+	l, err := b.fullList(ctx)
 	if err != nil {
 		return err
 	}
+	var keys []string
 	for k := range l.objects {
 		if strings.HasPrefix(k, prefix) {
-			Requests.Delete.Add(1)
-			if err := b.bucket.Delete(ctx, k); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
-				return errs.E(errs.Internal, "removing %s: %w", k, err)
-			}
+			keys = append(keys, k)
 		}
 	}
+	del := func() ([]catEntry, []string, error) {
+		for _, k := range keys {
+			Requests.Delete.Add(1)
+			if err := b.bucket.Delete(ctx, k); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+				return nil, nil, errs.E(errs.Internal, "removing %s: %w", k, err)
+			}
+		}
+		return nil, keys, nil
+	}
+	if _, committed := l.objects[prefix+runFile]; committed || lo.Kind == "trash-run" {
+		return b.logChange(ctx, keys, del) // a committed run's objects are in the catalog
+	}
+	_, _, err = del()
 	b.forget()
-	return nil
+	return err
 }
 
 // openS3 opens an s3:// bucket as gocloud's URL opener does (the same parameters:
@@ -748,6 +801,9 @@ func (b *bucketBackend) readOverlay(ctx context.Context, name string) ([]byte, e
 	key := "overlay/" + name
 	version := ""
 	if l, err := b.list(ctx); err == nil {
+		if data, ok := l.data[key]; ok {
+			return data, nil
+		}
 		version = l.objects[key].version
 	}
 	cp := b.cachePath("overlay", key, version)
@@ -764,28 +820,42 @@ func (b *bucketBackend) readOverlay(ctx context.Context, name string) ([]byte, e
 }
 
 func (b *bucketBackend) putOverlay(ctx context.Context, name string, data []byte) error {
-	Requests.Put.Add(1)
-	err := b.bucket.WriteAll(ctx, "overlay/"+name, data, &blob.WriterOptions{ContentType: "application/json", IfNotExist: true})
-	b.forget()
-	if gcerrors.Code(err) == gcerrors.FailedPrecondition {
-		return errs.E(errs.Conflict, "overlay object %s already exists", name)
-	}
-	if err != nil {
-		return errs.E(errs.Internal, "writing to %s: %w", b.show, err)
-	}
-	return nil
+	key := "overlay/" + name
+	return b.logChange(ctx, []string{key}, func() ([]catEntry, []string, error) {
+		Requests.Put.Add(1)
+		err := b.bucket.WriteAll(ctx, key, data, &blob.WriterOptions{ContentType: "application/json", IfNotExist: true})
+		b.forget()
+		if gcerrors.Code(err) == gcerrors.FailedPrecondition {
+			return nil, nil, errs.E(errs.Conflict, "overlay object %s already exists", name)
+		}
+		if err != nil {
+			return nil, nil, errs.E(errs.Internal, "writing to %s: %w", b.show, err)
+		}
+		e, err := b.entryOf(ctx, key, data)
+		if err != nil {
+			return nil, nil, errs.E(errs.Internal, "writing to %s: %w", b.show, err)
+		}
+		return []catEntry{e}, nil, nil
+	})
 }
 
 // trash writes the run's tombstone (trash/<id>), created only if absent: one object, so the
 // run disappears whole, at once; its data stays until gc, after TrashDays.
 func (b *bucketBackend) trash(ctx context.Context, id string) error {
-	Requests.Put.Add(1)
-	err := b.bucket.WriteAll(ctx, "trash/"+id, []byte(time.Now().UTC().Format(time.RFC3339Nano)), &blob.WriterOptions{ContentType: "text/plain", IfNotExist: true})
-	b.forget()
-	if err != nil && gcerrors.Code(err) != gcerrors.FailedPrecondition {
-		return errs.E(errs.Internal, "deleting run %s: %w", id, err)
-	}
-	return nil
+	key := "trash/" + id
+	return b.logChange(ctx, []string{key}, func() ([]catEntry, []string, error) {
+		Requests.Put.Add(1)
+		err := b.bucket.WriteAll(ctx, key, []byte(time.Now().UTC().Format(time.RFC3339Nano)), &blob.WriterOptions{ContentType: "text/plain", IfNotExist: true})
+		b.forget()
+		if err != nil && gcerrors.Code(err) != gcerrors.FailedPrecondition {
+			return nil, nil, errs.E(errs.Internal, "deleting run %s: %w", id, err)
+		}
+		e, err := b.entryOf(ctx, key, nil)
+		if err != nil {
+			return nil, nil, errs.E(errs.Internal, "deleting run %s: %w", id, err)
+		}
+		return []catEntry{e}, nil, nil
+	})
 }
 
 func (b *bucketBackend) restore(ctx context.Context, id string) error {
@@ -796,13 +866,15 @@ func (b *bucketBackend) restore(ctx context.Context, id string) error {
 	if _, ok := l.objects["trash/"+id]; !ok {
 		return errs.E(errs.NotFound, "run %s is not in the trash", id).WithHint("evals runs deleted lists the deleted runs")
 	}
-	Requests.Delete.Add(1)
-	err = b.bucket.Delete(ctx, "trash/"+id)
-	b.forget()
-	if err != nil {
-		return errs.E(errs.Internal, "restoring run %s: %w", id, err)
-	}
-	return nil
+	return b.logChange(ctx, []string{"trash/" + id}, func() ([]catEntry, []string, error) {
+		Requests.Delete.Add(1)
+		err := b.bucket.Delete(ctx, "trash/"+id)
+		b.forget()
+		if err != nil {
+			return nil, nil, errs.E(errs.Internal, "restoring run %s: %w", id, err)
+		}
+		return nil, []string{"trash/" + id}, nil
+	})
 }
 
 func (b *bucketBackend) trashed(ctx context.Context) (map[string]time.Time, error) {
