@@ -46,6 +46,8 @@ func main() {
 		err = genPromptfoo(os.Args[2:])
 	case "sqlcheck":
 		err = sqlcheck(os.Args[2:])
+	case "reqproxy":
+		err = reqProxy(os.Args[2:])
 	case "proxy":
 		err = latencyProxy(os.Args[2:])
 	default:
@@ -74,7 +76,11 @@ func genStore(args []string) error {
 	start := time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, *runs)
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	par := runtime.GOMAXPROCS(0)
+	if store.IsURL(*out) {
+		par = 16 // a bucket's writes wait on the network
+	}
+	sem := make(chan struct{}, par)
 	for i := range *runs {
 		wg.Add(1)
 		sem <- struct{}{}

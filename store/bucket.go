@@ -506,13 +506,11 @@ func (b *bucketBackend) publish(ctx context.Context, id, dir string, replace boo
 	}
 	// Every object is checked before the commit object is written: a run whose data was
 	// removed meanwhile (a gc that did not see the lease) is never published.
-	var logged []catEntry
 	for _, k := range uploaded {
-		e, err := b.entryOf(ctx, k, nil)
-		if err != nil {
+		Requests.Head.Add(1)
+		if _, err := b.bucket.Attributes(ctx, k); err != nil {
 			return false, errs.E(errs.Conflict, "uploading run %s to %s: %s was removed while the run was written (a gc at the same time?); nothing was published: import again", id, b.show, k)
 		}
-		logged = append(logged, e)
 	}
 	key := runKey(id, runFile)
 	err = b.logChange(ctx, []string{key}, func() ([]catEntry, []string, error) {
@@ -529,7 +527,7 @@ func (b *bucketBackend) publish(ctx context.Context, id, dir string, replace boo
 		if err != nil {
 			return nil, nil, errs.E(errs.Internal, "committing run %s to %s: %w", id, b.show, err)
 		}
-		return append(logged, e), nil, nil
+		return []catEntry{e}, nil, nil
 	})
 	return false, err
 }

@@ -38,23 +38,42 @@ import (
 // appear then).
 
 const (
-	catLogPrefix  = "catalog/log/"
-	catCkptPrefix = "catalog/ckpt/"
-	catBlock      = 1000
-	// foldAfter is how many segments may follow a checkpoint: a cold read is 3 requests
-	// plus one per segment.
-	foldAfter = 6
-	maxSeq    = 999_999_999_999
+	catLogPrefix   = "catalog/log/"
+	catCkptPrefix  = "catalog/ckpt/"
+	catDeltaPrefix = "catalog/delta/"
+	catBlock       = 1000
+	// foldAfter is how many segments may follow the newest checkpoint and delta: a cold
+	// read is 5 requests (two listings and two reads for them, one listing of the log)
+	// plus one per segment, 10 at most.
+	foldAfter = 5
+	// A fold writes a delta (every change since the checkpoint) while those changes are
+	// fewer than the checkpoint's entries over deltaRatio (and deltaMin), else a new
+	// checkpoint: the cost of a change stays small however large the store grows.
+	deltaRatio = 16
+	deltaMin   = 256
+	maxSeq     = 999_999_999_999
 )
 
 func segKey(seq int64) string {
 	return fmt.Sprintf("%s%09d/%012d.json", catLogPrefix, seq/catBlock, seq)
 }
-func ckptKey(seq int64) string { return fmt.Sprintf("%s%012d.jsonl", catCkptPrefix, maxSeq-seq) }
+func ckptKey(seq int64) string  { return fmt.Sprintf("%s%012d.jsonl", catCkptPrefix, maxSeq-seq) }
+func deltaKey(seq int64) string { return fmt.Sprintf("%s%012d.json", catDeltaPrefix, maxSeq-seq) }
 
-// inCatalog says whether a key is one the catalog keeps.
+// delta is every change between a checkpoint (Base) and Seq, folded.
+type delta struct {
+	Base    int64                `json:"base"`
+	Seq     int64                `json:"seq"`
+	Put     []catEntry           `json:"put,omitempty"`
+	Del     []string             `json:"del,omitempty"`
+	Intents map[string]time.Time `json:"intents,omitempty"`
+}
+
+// inCatalog says whether a key is one the catalog keeps: commit objects, overlay objects,
+// tombstones. A run's Parquet objects are not (a scan asks for the size of what it opens:
+// one HEAD), so an entry costs a run once, not five times.
 func inCatalog(key string) bool {
-	return strings.HasPrefix(key, "runs/") || strings.HasPrefix(key, "overlay/") || strings.HasPrefix(key, "trash/")
+	return strings.HasSuffix(key, "/"+runFile) && strings.HasPrefix(key, "runs/") || strings.HasPrefix(key, "overlay/") || strings.HasPrefix(key, "trash/")
 }
 
 // catEntry is one object in a segment or a checkpoint; Data holds run.json and overlay
@@ -84,15 +103,17 @@ type ckptHead struct {
 // catState is a fold of the catalog.
 type catState struct {
 	seq     int64
+	base    int64  // the checkpoint's seq
 	ckpt    string // the checkpoint's key
 	segs    []string
+	changed map[string]bool // keys changed since the checkpoint
 	objects map[string]objInfo
 	data    map[string][]byte
 	intents map[string]time.Time
 }
 
 func newCatState() *catState {
-	return &catState{objects: map[string]objInfo{}, data: map[string][]byte{}, intents: map[string]time.Time{}}
+	return &catState{objects: map[string]objInfo{}, data: map[string][]byte{}, intents: map[string]time.Time{}, changed: map[string]bool{}}
 }
 
 func (st *catState) apply(s segment) {
@@ -102,6 +123,7 @@ func (st *catState) apply(s segment) {
 		}
 	}
 	for _, e := range s.Put {
+		st.changed[e.Key] = true
 		st.objects[e.Key] = objInfo{size: e.Size, version: e.Ver, mod: e.Mod}
 		if len(e.Data) > 0 {
 			st.data[e.Key] = e.Data
@@ -111,6 +133,7 @@ func (st *catState) apply(s segment) {
 		delete(st.intents, e.Key)
 	}
 	for _, k := range s.Del {
+		st.changed[k] = true
 		delete(st.objects, k)
 		delete(st.data, k)
 		delete(st.intents, k)
@@ -136,8 +159,13 @@ func (b *bucketBackend) getImmutable(ctx context.Context, key string) ([]byte, e
 
 // newestCheckpoint is the key of the newest checkpoint, "" when there is none (one request).
 func (b *bucketBackend) newestCheckpoint(ctx context.Context) (string, error) {
+	return b.newest(ctx, catCkptPrefix)
+}
+
+// newest is the first key under a prefix (inverted numbers: the newest), "" for none.
+func (b *bucketBackend) newest(ctx context.Context, prefix string) (string, error) {
 	Requests.List.Add(1)
-	page, _, err := b.bucket.ListPage(ctx, blob.FirstPageToken, 1, &blob.ListOptions{Prefix: catCkptPrefix})
+	page, _, err := b.bucket.ListPage(ctx, blob.FirstPageToken, 1, &blob.ListOptions{Prefix: prefix})
 	if err != nil {
 		return "", err
 	}
@@ -150,6 +178,30 @@ func (b *bucketBackend) newestCheckpoint(ctx context.Context) (string, error) {
 func ckptSeq(key string) int64 {
 	n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(key, catCkptPrefix), ".jsonl"), 10, 64)
 	return maxSeq - n
+}
+
+// applyDelta folds the newest delta when it starts at the state's checkpoint.
+func (b *bucketBackend) applyDelta(ctx context.Context, st *catState) error {
+	key, err := b.newest(ctx, catDeltaPrefix)
+	if err != nil || key == "" {
+		return err
+	}
+	raw, err := b.getImmutable(ctx, key)
+	if err != nil {
+		return err
+	}
+	var d delta
+	if err := json.Unmarshal(raw, &d); err != nil {
+		return fmt.Errorf("catalog delta %s: %w", key, err)
+	}
+	if d.Base != st.base || d.Seq <= st.seq {
+		return nil // a delta of an older checkpoint
+	}
+	st.apply(segment{Seq: d.Seq, Put: d.Put, Del: d.Del})
+	for k, at := range d.Intents {
+		st.intents[k] = at
+	}
+	return nil
 }
 
 // segmentsAfter lists the segments after seq, in order: one listing per block of 1,000
@@ -197,6 +249,7 @@ func (b *bucketBackend) readCheckpoint(ctx context.Context, key string) (*catSta
 	}
 	st := newCatState()
 	st.ckpt = key
+	defer func() { st.base = st.seq }()
 	sc := bufio.NewScanner(bytes.NewReader(raw))
 	sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
 	first := true
@@ -240,6 +293,9 @@ func (b *bucketBackend) catalogState(ctx context.Context) (*catState, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := b.applyDelta(ctx, st); err != nil {
+		return nil, err
+	}
 	segs, err := b.segmentsAfter(ctx, st.seq)
 	if err != nil {
 		return nil, err
@@ -281,24 +337,8 @@ func (b *bucketBackend) settle(ctx context.Context, st *catState) {
 					st.data[k] = data
 				}
 			}
-			if strings.HasSuffix(k, "/"+runFile) {
-				b.settleRun(ctx, st, strings.TrimSuffix(strings.TrimPrefix(k, "runs/"), "/"+runFile))
-			}
 			delete(st.intents, k)
 		}
-	}
-}
-
-// settleRun adds the data objects of a run found committed but not logged.
-func (b *bucketBackend) settleRun(ctx context.Context, st *catState, id string) {
-	iter := b.bucket.List(&blob.ListOptions{Prefix: runKey(id, "")})
-	Requests.List.Add(1)
-	for {
-		o, err := iter.Next(ctx)
-		if err != nil {
-			return
-		}
-		st.objects[o.Key] = objInfo{size: o.Size, version: objVersion(o.MD5, o.ModTime, o.Size), mod: o.ModTime}
 	}
 }
 
@@ -375,6 +415,11 @@ func (b *bucketBackend) appendSegment(ctx context.Context, s segment) error {
 			continue
 		}
 		base := ckptSeq(ckpt)
+		if dk, err := b.newest(ctx, catDeltaPrefix); err == nil && dk != "" {
+			if n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(dk, catDeltaPrefix), ".json"), 10, 64); err == nil && maxSeq-n > base {
+				base = maxSeq - n // the delta's own seq: only what follows it is pending
+			}
+		}
 		segs, err := b.segmentsAfter(ctx, base)
 		if err != nil {
 			return errs.E(errs.Internal, "reading the catalog of %s: %w", b.show, err)
@@ -394,20 +439,51 @@ func (b *bucketBackend) appendSegment(ctx context.Context, s segment) error {
 			return errs.E(errs.Internal, "writing the catalog of %s: %w", b.show, err)
 		}
 		if s.Seq-base > foldAfter {
-			_ = b.writeCheckpoint(ctx) // best effort: a reader folds the segments meanwhile
+			_ = b.fold(ctx) // best effort: a reader folds the segments meanwhile
 		}
 		return nil
 	}
 	return errs.E(errs.Conflict, "the catalog of %s is busy: try again", b.show)
 }
 
-// writeCheckpoint folds the log into a new checkpoint.
-func (b *bucketBackend) writeCheckpoint(ctx context.Context) error {
+// fold writes what the log holds since the checkpoint as a delta, or as a new checkpoint
+// once the changes are many.
+func (b *bucketBackend) fold(ctx context.Context) error {
 	st, err := b.catalogState(ctx)
 	if err != nil || st == nil {
 		return err
 	}
-	return b.putCheckpoint(ctx, st)
+	if len(st.changed) > max(deltaMin, len(st.objects)/deltaRatio) {
+		return b.putCheckpoint(ctx, st)
+	}
+	d := delta{Base: st.base, Seq: st.seq, Intents: st.intents}
+	keys := make([]string, 0, len(st.changed))
+	for k := range st.changed {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		o, ok := st.objects[k]
+		if !ok {
+			d.Del = append(d.Del, k)
+			continue
+		}
+		e := catEntry{Key: k, Size: o.size, Ver: o.version, Mod: o.mod}
+		if data := st.data[k]; json.Valid(data) {
+			e.Data = data
+		}
+		d.Put = append(d.Put, e)
+	}
+	raw, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	Requests.Put.Add(1)
+	err = b.bucket.WriteAll(ctx, deltaKey(st.seq), raw, &blob.WriterOptions{ContentType: "application/json", IfNotExist: true})
+	if gcerrors.Code(err) == gcerrors.FailedPrecondition {
+		return nil
+	}
+	return err
 }
 
 func (b *bucketBackend) putCheckpoint(ctx context.Context, st *catState) error {
@@ -455,7 +531,7 @@ func (b *bucketBackend) rebuildCatalog(ctx context.Context) error {
 		return err
 	}
 	for k, o := range l.objects {
-		if !inCatalog(k) || strings.HasPrefix(k, "runs/") && !committedRun(l, k) {
+		if !inCatalog(k) {
 			continue
 		}
 		st.objects[k] = o
@@ -475,18 +551,6 @@ func (b *bucketBackend) rebuildCatalog(ctx context.Context) error {
 		return errs.E(errs.Internal, "writing the catalog of %s: %w", b.show, err)
 	}
 	return nil
-}
-
-// committedRun says whether a runs/ key belongs to a run with run.json (an upload in
-// progress is not in the catalog: its writer logs it when it commits).
-func committedRun(l *bucketListing, key string) bool {
-	rest := strings.TrimPrefix(key, "runs/")
-	id, _, ok := strings.Cut(rest, "/")
-	if !ok {
-		return false
-	}
-	_, has := l.objects[runKey(id, runFile)]
-	return has
 }
 
 // entryOf reads an object's catalog entry after a write (a HEAD), with its contents when
@@ -586,7 +650,15 @@ func (b *bucketBackend) compactCatalog(ctx context.Context) error {
 			_ = b.bucket.Delete(ctx, o.Key)
 		}
 	}
-	iter = b.bucket.List(&blob.ListOptions{Prefix: catLogPrefix})
+	for _, prefix := range []string{catDeltaPrefix, catLogPrefix} {
+		b.compactBelow(ctx, prefix, keep)
+	}
+	return nil
+}
+
+// compactBelow removes the deltas or segments of seq up to keep, once an hour old.
+func (b *bucketBackend) compactBelow(ctx context.Context, prefix string, keep int64) {
+	iter := b.bucket.List(&blob.ListOptions{Prefix: prefix})
 	Requests.List.Add(1)
 	for {
 		o, err := iter.Next(ctx)
@@ -594,12 +666,14 @@ func (b *bucketBackend) compactCatalog(ctx context.Context) error {
 			break
 		}
 		n, err := strconv.ParseInt(strings.TrimSuffix(o.Key[strings.LastIndexByte(o.Key, '/')+1:], ".json"), 10, 64)
+		if prefix == catDeltaPrefix {
+			n = maxSeq - n
+		}
 		if err == nil && n <= keep && time.Since(o.ModTime) > time.Hour {
 			Requests.Delete.Add(1)
 			_ = b.bucket.Delete(ctx, o.Key)
 		}
 	}
-	return nil
 }
 
 // MaintainCatalog rewrites a bucket store's catalog from a full listing and removes the

@@ -67,13 +67,15 @@ func TestCatalogFoldsAndRebuilds(t *testing.T) {
 	}
 	b := fresh(url).be.(*bucketBackend)
 	ctx := context.Background()
-	ckpt, err := b.newestCheckpoint(ctx)
-	if err != nil || ckptSeq(ckpt) == 0 {
-		t.Fatalf("no fold after 16 segments: newest checkpoint %q %v", ckpt, err)
+	st, err := b.catalogState(ctx)
+	if err != nil || st == nil || st.seq != 16 {
+		t.Fatalf("the fold of 16 segments: %+v %v", st, err)
 	}
-	segs, _ := b.segmentsAfter(ctx, ckptSeq(ckpt))
-	if len(segs) > foldAfter {
-		t.Fatalf("%d segments after the newest checkpoint", len(segs))
+	if len(st.segs) > foldAfter {
+		t.Fatalf("%d segments after the newest checkpoint and delta", len(st.segs))
+	}
+	if d, _ := b.newest(ctx, catDeltaPrefix); d == "" {
+		t.Fatal("16 segments folded into no delta")
 	}
 	// An old writer: run.json without a log entry.
 	if err := b.bucket.WriteAll(ctx, runKey("legacy1", runFile), []byte(`{"schemaVersion":1,"id":"legacy1","name":"old","createdAt":"2026-01-01T00:00:00Z","summary":{}}`), nil); err != nil {
