@@ -120,7 +120,7 @@ func backendFor(root string) (backend, error) {
 		b = nb
 		buckets[root] = b
 	}
-	return &bucketBackend{url: b.url, show: b.show, bucket: b.bucket, cache: b.cache}, nil
+	return &bucketBackend{url: b.url, show: b.show, bucket: b.bucket, cache: b.cache, memo: b.memo}, nil
 }
 
 // localBackend is a store folder on a local disk.

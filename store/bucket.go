@@ -49,6 +49,14 @@ type bucketBackend struct {
 	// once, not once per question it asks of it; a long-lived server lists again.
 	mu      sync.Mutex
 	listing *bucketListing
+	// The newest checkpoint this process parsed (shared by the process's store values of
+	// this URL; readCheckpoint copies it).
+	memo *ckptMemo
+}
+
+type ckptMemo struct {
+	mu sync.Mutex
+	st *catState
 }
 
 // bucketListing is one listing of runs/: every object's size and version.
@@ -103,7 +111,7 @@ func openBucket(raw string) (*bucketBackend, error) {
 	}
 	show := *u
 	show.RawQuery, show.Path = "", "/"+prefix
-	be := &bucketBackend{url: raw, show: strings.TrimSuffix(show.String(), "/"), bucket: b}
+	be := &bucketBackend{url: raw, show: strings.TrimSuffix(show.String(), "/"), bucket: b, memo: &ckptMemo{}}
 	if dir, err := os.UserCacheDir(); err == nil {
 		sum := sha256.Sum256([]byte(raw))
 		be.cache = filepath.Join(dir, "evals", "bucket", hex.EncodeToString(sum[:8]))

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -241,8 +242,25 @@ func (b *bucketBackend) segmentsAfter(ctx context.Context, seq int64) ([]string,
 	return out, nil
 }
 
-// readCheckpoint folds a checkpoint.
+// readCheckpoint folds a checkpoint: parsed once per process (a copy of the parsed state
+// for each caller: a checkpoint of 10,000 runs is megabytes of JSON).
 func (b *bucketBackend) readCheckpoint(ctx context.Context, key string) (*catState, error) {
+	b.memo.mu.Lock()
+	defer b.memo.mu.Unlock()
+	if b.memo.st == nil || b.memo.st.ckpt != key {
+		st, err := b.parseCheckpoint(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		b.memo.st = st
+	}
+	c := b.memo.st
+	st := &catState{seq: c.seq, base: c.base, ckpt: c.ckpt, changed: map[string]bool{},
+		objects: maps.Clone(c.objects), data: maps.Clone(c.data), intents: maps.Clone(c.intents)}
+	return st, nil
+}
+
+func (b *bucketBackend) parseCheckpoint(ctx context.Context, key string) (*catState, error) {
 	raw, err := b.getImmutable(ctx, key)
 	if err != nil {
 		return nil, err
