@@ -64,6 +64,7 @@ func genStore(args []string) error {
 	fs := flag.NewFlagSet("gen-store", flag.ExitOnError)
 	out := fs.String("o", "", "store directory")
 	runs := fs.Int("runs", 100, "runs")
+	first := fs.Int("first", 0, "the number of the first run (to add runs to a store)")
 	total := fs.Int("n", 1_000_000, "outcomes in all")
 	templated := fs.Bool("templated-evidence", false, "failing evidence reads like real grader output (a dozen kinds) instead of random words")
 	fs.Parse(args)
@@ -81,7 +82,7 @@ func genStore(args []string) error {
 		par = 16 // a bucket's writes wait on the network
 	}
 	sem := make(chan struct{}, par)
-	for i := range *runs {
+	for i := *first; i < *first+*runs; i++ {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {

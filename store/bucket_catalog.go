@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -342,12 +343,14 @@ func (b *bucketBackend) settle(ctx context.Context, st *catState) {
 		a, err := b.bucket.Attributes(ctx, k)
 		switch {
 		case gcerrors.Code(err) == gcerrors.NotFound:
+			st.changed[k] = true
 			delete(st.objects, k)
 			delete(st.data, k)
 			if time.Since(at) > claimTTL {
 				delete(st.intents, k)
 			}
 		case err == nil:
+			st.changed[k] = true
 			st.objects[k] = objInfo{size: a.Size, version: objVersion(a.MD5, a.ModTime, a.Size), mod: a.ModTime}
 			if strings.HasSuffix(k, ".json") {
 				Requests.Get.Add(1)
@@ -366,8 +369,13 @@ func (b *bucketBackend) catalogListing(ctx context.Context) (*bucketListing, err
 	if err != nil || st == nil {
 		return nil, err
 	}
-	if len(st.intents) > 0 {
+	if open := len(st.intents); open > 0 {
 		b.settle(ctx, st)
+		if len(st.intents) < open {
+			// What this reader learned is written down (best effort: it may have no write
+			// access), so the next one does not look again.
+			_ = b.putFold(ctx, st)
+		}
 	}
 	return listingOf(st), nil
 }
@@ -421,7 +429,12 @@ func (b *bucketBackend) logChange(ctx context.Context, keys []string, change fun
 func (b *bucketBackend) appendSegment(ctx context.Context, s segment) error {
 	defer b.forget()
 	s.At = time.Now().UTC()
-	for attempt := 0; attempt < 20; attempt++ {
+	for attempt := 0; attempt < 200; attempt++ {
+		if attempt > 0 {
+			// Another writer took the number: wait a little, more each time, at random, so
+			// that many writers at once spread out.
+			time.Sleep(time.Duration(rand.Int64N(int64(min(attempt, 20)) * int64(5*time.Millisecond))))
+		}
 		ckpt, err := b.newestCheckpoint(ctx)
 		if err != nil {
 			return errs.E(errs.Internal, "reading the catalog of %s: %w", b.show, err)
@@ -471,6 +484,14 @@ func (b *bucketBackend) fold(ctx context.Context) error {
 	if err != nil || st == nil {
 		return err
 	}
+	if len(st.intents) > 0 {
+		b.settle(ctx, st) // what dead writers left announced is looked at once, here
+	}
+	return b.putFold(ctx, st)
+}
+
+// putFold writes a fold as a delta or a checkpoint.
+func (b *bucketBackend) putFold(ctx context.Context, st *catState) error {
 	if len(st.changed) > max(deltaMin, len(st.objects)/deltaRatio) {
 		return b.putCheckpoint(ctx, st)
 	}
