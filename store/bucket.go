@@ -78,11 +78,15 @@ type objInfo struct {
 // the benchmarks that report them.
 var Requests struct{ List, Get, Put, Delete, Head atomic.Int64 }
 
+// BytesRead counts the bytes scans and detail reads took from data files (a local file's
+// reads, a bucket's ranged reads), for EVALS_TRACE=requests and docs/scale.md.
+var BytesRead atomic.Int64
+
 // RequestSummary formats Requests.
 func RequestSummary() string {
 	r := &Requests
-	return fmt.Sprintf("bucket requests: %d in all (list %d, get %d, put %d, delete %d, head %d)",
-		r.List.Load()+r.Get.Load()+r.Put.Load()+r.Delete.Load()+r.Head.Load(), r.List.Load(), r.Get.Load(), r.Put.Load(), r.Delete.Load(), r.Head.Load())
+	return fmt.Sprintf("bucket requests: %d in all (list %d, get %d, put %d, delete %d, head %d); data read: %d bytes",
+		r.List.Load()+r.Get.Load()+r.Put.Load()+r.Delete.Load()+r.Head.Load(), r.List.Load(), r.Get.Load(), r.Put.Load(), r.Delete.Load(), r.Head.Load(), BytesRead.Load())
 }
 
 func openBucket(raw string) (*bucketBackend, error) {
@@ -379,6 +383,7 @@ func (b *bucketBackend) rangeReadOnce(ctx context.Context, key string, off, n in
 	if _, err := io.Copy(buf, r); err != nil {
 		return nil, err
 	}
+	BytesRead.Add(int64(buf.Len()))
 	return buf.Bytes(), nil
 }
 
