@@ -74,7 +74,7 @@ func TrendOf(src Source, p TrendParams) (Trend, error) {
 		return Trend{}, errs.E(errs.NotFound, "no run matches").WithHint("list runs with `evals runs`")
 	}
 	slices.Reverse(runs) // oldest first: a trend reads left to right
-	ranks, err := perRun(src, runs, func(r store.Run) (Ranking, error) { return RankingOf(src, Scope{Runs: []string{r.ID}}) })
+	points, err := perRun(src, runs, func(r store.Run) ([]ModelPoint, error) { return RunModelPoints(src, r) })
 	if err != nil {
 		return Trend{}, err
 	}
@@ -82,7 +82,7 @@ func TrendOf(src Source, p TrendParams) (Trend, error) {
 	index := map[string]int{}
 	for i, r := range runs {
 		out.Runs[i] = TrendRun{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt}
-		for _, m := range ranks[i].Models {
+		for _, m := range points[i] {
 			if len(p.Models) > 0 && !slices.Contains(p.Models, m.Model) {
 				continue
 			}
@@ -100,5 +100,40 @@ func TrendOf(src Source, p TrendParams) (Trend, error) {
 		}
 	}
 	slices.SortFunc(out.Models, func(a, b TrendSeries) int { return lessFold(a.Model, b.Model) })
+	return out, nil
+}
+
+// ModelPoint is one model's pass rate in one run.
+type ModelPoint struct {
+	Model            string
+	PassRate         *float64
+	PassRateInterval *Interval
+	OutcomeCount     int64
+}
+
+// RunModelPoints is each model's pass rate (with its clustered interval) and outcomes in
+// one run, by model name: from the per-model sums the run keeps (no scan) when it has
+// them and no human verdict changed them, else from the run's ranking.
+func RunModelPoints(src Source, r store.Run) ([]ModelPoint, error) {
+	if r.Summary.Models != nil {
+		out := make([]ModelPoint, 0, len(r.Summary.Models))
+		for name, m := range r.Summary.Models {
+			rated := m.Passed + m.Failed + m.Errored
+			mp := ModelPoint{Model: name, PassRate: ratio(m.Passed, rated), OutcomeCount: m.Outcomes}
+			cm := clusterMoments{n: rated, x: m.Passed, n2: m.Clusters.N2, nc: m.Clusters.NC, c2: m.Clusters.C2, clusters: m.Clusters.Clusters}
+			mp.PassRateInterval = roundInterval(cm.interval())
+			out = append(out, mp)
+		}
+		slices.SortFunc(out, func(a, b ModelPoint) int { return lessFold(a.Model, b.Model) })
+		return out, nil
+	}
+	rk, err := RankingOf(src, Scope{Runs: []string{r.ID}})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ModelPoint, len(rk.Models))
+	for i, m := range rk.Models {
+		out[i] = ModelPoint{Model: m.Model, PassRate: m.PassRate, PassRateInterval: m.PassRateInterval, OutcomeCount: m.OutcomeCount}
+	}
 	return out, nil
 }

@@ -60,6 +60,23 @@ type Summary struct {
 	// query layer derives the clustered standard error of the run's pass rate without a
 	// scan. Absent in runs written before it existed.
 	Clusters *ClusterSums `json:"clusterSums,omitempty"`
+	// Models holds each model's counts and cluster sums, so a trend of many runs reads
+	// them instead of scanning every run. Absent in runs written before it existed, and
+	// dropped from the listing of a run with human verdicts (they change the counts of
+	// models the overlay does not name): those runs are scanned.
+	Models map[string]ModelSums `json:"models,omitempty"`
+}
+
+// ModelSums are one model's outcome counts in a run and the sums of its rated and passed
+// outcomes per stimulus (the clustered interval of its pass rate).
+type ModelSums struct {
+	Outcomes int64       `json:"outcomes"`
+	Passed   int64       `json:"passed"`
+	Failed   int64       `json:"failed"`
+	Errored  int64       `json:"errored"`
+	Skipped  int64       `json:"skipped"`
+	Pending  int64       `json:"pending"`
+	Clusters ClusterSums `json:"clusterSums"`
 }
 
 // KnownCounts count the outcomes with a recorded value.

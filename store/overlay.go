@@ -333,6 +333,7 @@ func (s *Store) applyReviews(r *Run) error {
 			continue
 		}
 		count(rv.Graded, -1)
+		sum.Models = nil // which model's counts changed is the outcome's, not the overlay's: scan
 		if rv.Verdict == VerdictPass {
 			count("passed", 1)
 		} else {

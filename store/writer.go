@@ -53,6 +53,7 @@ type Writer struct {
 	sum                    Summary
 	models                 map[string]struct{}
 	stimuli                map[string]*[2]int64 // stimulus → rated, passed
+	perModel               map[string]*modelAcc
 	done                   bool
 	replace                bool
 	// keepOrder writes the outcomes in the order they came (a rewrite of a run keeps its
@@ -368,13 +369,74 @@ func (w *Writer) count(o *Outcome) {
 		c = &[2]int64{}
 		w.stimuli[strings.Clone(o.Stimulus)] = c
 	}
-	switch DisplayStatus(o.Status, o.Passed) {
+	display := DisplayStatus(o.Status, o.Passed)
+	switch display {
 	case "passed":
 		c[0]++
 		c[1]++
 	case "failed", "error":
 		c[0]++
 	}
+	w.countModel(o, display)
+}
+
+// modelAcc is one model's counts and per-stimulus rated and passed outcomes.
+type modelAcc struct {
+	sums    ModelSums
+	stimuli map[string][2]int32
+}
+
+func (w *Writer) countModel(o *Outcome, display string) {
+	if w.perModel == nil {
+		w.perModel = map[string]*modelAcc{}
+	}
+	a := w.perModel[o.Model]
+	if a == nil {
+		a = &modelAcc{stimuli: map[string][2]int32{}}
+		w.perModel[strings.Clone(o.Model)] = a
+	}
+	a.sums.Outcomes++
+	k := o.Stimulus
+	if _, ok := a.stimuli[k]; !ok {
+		k = strings.Clone(k)
+	}
+	c := a.stimuli[k]
+	switch display {
+	case "passed":
+		a.sums.Passed++
+		c[0]++
+		c[1]++
+	case "failed":
+		a.sums.Failed++
+		c[0]++
+	case "error":
+		a.sums.Errored++
+		c[0]++
+	case "skipped":
+		a.sums.Skipped++
+	default:
+		a.sums.Pending++
+	}
+	a.stimuli[k] = c
+}
+
+// modelSums are the per-model sums of the run, with each model's cluster sums.
+func (w *Writer) modelSums() map[string]ModelSums {
+	out := make(map[string]ModelSums, len(w.perModel))
+	for m, a := range w.perModel {
+		s := a.sums
+		for _, c := range a.stimuli {
+			if c[0] > 0 {
+				n, x := float64(c[0]), float64(c[1])
+				s.Clusters.Clusters++
+				s.Clusters.N2 += n * n
+				s.Clusters.NC += n * x
+				s.Clusters.C2 += x * x
+			}
+		}
+		out[m] = s
+	}
+	return out
 }
 
 // DisplayStatus derives passed|failed|error|skipped|pending from the execution status and
@@ -609,6 +671,7 @@ func (w *Writer) finish() error {
 		}
 	}
 	m.Summary.Clusters = &cs
+	m.Summary.Models = w.modelSums()
 	m.Models = m.Models[:0]
 	for k := range w.models {
 		m.Models = append(m.Models, k)

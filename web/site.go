@@ -362,7 +362,7 @@ func (s *Site) Runs(labelFilter, session, suite string) ([]byte, error) {
 	return s.render(page{Title: "Runs", Page: "runs", Crumbs: []crumb{{Text: "runs"}}, Data: d})
 }
 
-// trend ranks each run (oldest first) and draws one line per model.
+// trend draws each model's pass rate in each run (oldest first), one line per model.
 func (s *Site) trend(runs []query.RunSummary) (trendChart, error) {
 	if len(runs) < 2 {
 		return trendChart{}, nil
@@ -372,11 +372,15 @@ func (s *Site) trend(runs []query.RunSummary) (trendChart, error) {
 	points := map[string][]trendPoint{}
 	var models []string
 	for i, r := range chrono {
-		rk, err := query.RankingOf(s.src, query.Scope{Runs: []string{r.ID}})
+		run, err := s.src.Resolve(r.ID)
 		if err != nil {
 			return trendChart{}, err
 		}
-		for _, m := range rk.Models {
+		ms, err := query.RunModelPoints(s.src, run) // the run's per-model sums: no scan
+		if err != nil {
+			return trendChart{}, err
+		}
+		for _, m := range ms {
 			if m.PassRate == nil {
 				continue
 			}
