@@ -115,9 +115,9 @@ type ModelPoint struct {
 // one run, by model name: from the per-model sums the run keeps (no scan) when it has
 // them and no human verdict changed them, else from the run's ranking.
 func RunModelPoints(src Source, r store.Run) ([]ModelPoint, error) {
-	if r.Summary.Models != nil {
-		out := make([]ModelPoint, 0, len(r.Summary.Models))
-		for name, m := range r.Summary.Models {
+	if sums, ok := r.Summary.ModelSums(); ok {
+		out := make([]ModelPoint, 0, len(sums))
+		for name, m := range sums {
 			rated := m.Passed + m.Failed + m.Errored
 			mp := ModelPoint{Model: name, PassRate: ratio(m.Passed, rated), OutcomeCount: m.Outcomes}
 			cm := clusterMoments{n: rated, x: m.Passed, n2: m.Clusters.N2, nc: m.Clusters.NC, c2: m.Clusters.C2, clusters: m.Clusters.Clusters}

@@ -60,11 +60,25 @@ type Summary struct {
 	// query layer derives the clustered standard error of the run's pass rate without a
 	// scan. Absent in runs written before it existed.
 	Clusters *ClusterSums `json:"clusterSums,omitempty"`
-	// Models holds each model's counts and cluster sums, so a trend of many runs reads
-	// them instead of scanning every run. Absent in runs written before it existed, and
-	// dropped from the listing of a run with human verdicts (they change the counts of
-	// models the overlay does not name): those runs are scanned.
-	Models map[string]ModelSums `json:"models,omitempty"`
+	// Models holds each model's counts and cluster sums (a JSON object of ModelSums by
+	// model, read by ModelSums), so a trend of many runs reads them instead of scanning
+	// every run. Kept as raw JSON: a listing of 10,000 runs does not decode what only a
+	// trend reads. Absent in runs written before it existed, and dropped from the listing
+	// of a run with human verdicts (they change the counts of models the overlay does not
+	// name): those runs are scanned.
+	Models json.RawMessage `json:"models,omitempty"`
+}
+
+// ModelSums decodes Models; false when the run has none.
+func (s Summary) ModelSums() (map[string]ModelSums, bool) {
+	if len(s.Models) == 0 {
+		return nil, false
+	}
+	var out map[string]ModelSums
+	if err := json.Unmarshal(s.Models, &out); err != nil {
+		return nil, false
+	}
+	return out, true
 }
 
 // ModelSums are one model's outcome counts in a run and the sums of its rated and passed

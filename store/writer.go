@@ -671,7 +671,7 @@ func (w *Writer) finish() error {
 		}
 	}
 	m.Summary.Clusters = &cs
-	m.Summary.Models = w.modelSums()
+	m.Summary.Models, _ = json.Marshal(w.modelSums())
 	m.Models = m.Models[:0]
 	for k := range w.models {
 		m.Models = append(m.Models, k)
