@@ -49,6 +49,8 @@ type bucketBackend struct {
 	// once, not once per question it asks of it; a long-lived server lists again.
 	mu      sync.Mutex
 	listing *bucketListing
+	headsMu sync.Mutex
+	heads_  *catHeads // the catalog's heads, listed by this store value within a second
 	// The newest checkpoint this process parsed (shared by the process's store values of
 	// this URL; readCheckpoint copies it).
 	memo *ckptMemo
@@ -57,6 +59,9 @@ type bucketBackend struct {
 type ckptMemo struct {
 	mu sync.Mutex
 	st *catState
+	// The runs of a listing, decoded once per process and catalog state.
+	runsPath string
+	runs     []Run
 }
 
 // bucketListing is one listing of runs/: every object's size and version.
@@ -64,6 +69,9 @@ type bucketListing struct {
 	at      time.Time
 	objects map[string]objInfo // key → info
 	data    map[string][]byte  // the contents of run.json and overlay objects, from the catalog
+	// head names the catalog state the listing folds, when it depends on nothing else (no
+	// open intent): the key of the listed runs' memo.
+	head    string
 	stamp   string
 	catalog string // the stamp of run.json objects and tombstones only
 }
@@ -199,6 +207,9 @@ func (b *bucketBackend) forget() {
 	b.mu.Lock()
 	b.listing = nil
 	b.mu.Unlock()
+	b.headsMu.Lock()
+	b.heads_ = nil
+	b.headsMu.Unlock()
 }
 
 func runKey(id, name string) string { return "runs/" + id + "/" + name }

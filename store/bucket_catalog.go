@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/gob"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -109,9 +110,13 @@ type catState struct {
 	ckpt    string // the checkpoint's key
 	segs    []string
 	changed map[string]bool // keys changed since the checkpoint
-	objects map[string]objInfo
-	data    map[string][]byte
-	intents map[string]time.Time
+	// headKey names the immutable objects folded; announced counts the open intents met
+	// (a fold with none depends on nothing but headKey).
+	headKey   string
+	announced int
+	objects   map[string]objInfo
+	data      map[string][]byte
+	intents   map[string]time.Time
 }
 
 func newCatState() *catState {
@@ -182,11 +187,10 @@ func ckptSeq(key string) int64 {
 	return maxSeq - n
 }
 
-// applyDelta folds the newest delta when it starts at the state's checkpoint.
-func (b *bucketBackend) applyDelta(ctx context.Context, st *catState) error {
-	key, err := b.newest(ctx, catDeltaPrefix)
-	if err != nil || key == "" {
-		return err
+// applyDelta folds a delta (the newest) when it starts at the state's checkpoint.
+func (b *bucketBackend) applyDelta(ctx context.Context, st *catState, key string) error {
+	if key == "" {
+		return nil
 	}
 	raw, err := b.getImmutable(ctx, key)
 	if err != nil {
@@ -301,23 +305,77 @@ func (b *bucketBackend) parseCheckpoint(ctx context.Context, key string) (*catSt
 	return st, sc.Err()
 }
 
+// catHeads is what a read of the catalog lists first: the newest checkpoint, the newest
+// delta and the segments after the newer of them. They name immutable objects, so the
+// same heads always fold to the same state.
+type catHeads struct {
+	at          time.Time
+	ckpt, delta string
+	from        int64 // the segments are those after this seq
+	segs        []string
+}
+
+func (h *catHeads) key() string {
+	k := h.ckpt + "|" + h.delta
+	if n := len(h.segs); n > 0 {
+		k += "|" + h.segs[n-1]
+	}
+	return k
+}
+
+func deltaSeq(key string) int64 {
+	n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(key, catDeltaPrefix), ".json"), 10, 64)
+	return maxSeq - n
+}
+
+// heads lists the catalog's heads (three requests), reusing a listing younger than a second.
+func (b *bucketBackend) heads(ctx context.Context) (*catHeads, error) {
+	b.headsMu.Lock()
+	h := b.heads_
+	b.headsMu.Unlock()
+	if h != nil && time.Since(h.at) < time.Second {
+		return h, nil
+	}
+	h = &catHeads{at: time.Now()}
+	var err error
+	if h.ckpt, err = b.newestCheckpoint(ctx); err != nil || h.ckpt == "" {
+		return h, err
+	}
+	if h.delta, err = b.newest(ctx, catDeltaPrefix); err != nil {
+		return nil, err
+	}
+	h.from = ckptSeq(h.ckpt)
+	if h.delta != "" {
+		h.from = max(h.from, deltaSeq(h.delta))
+	}
+	if h.segs, err = b.segmentsAfter(ctx, h.from); err != nil {
+		return nil, err
+	}
+	b.headsMu.Lock()
+	b.heads_ = h
+	b.headsMu.Unlock()
+	return h, nil
+}
+
 // catalogState folds the newest checkpoint and the segments after it; nil without a
 // checkpoint.
 func (b *bucketBackend) catalogState(ctx context.Context) (*catState, error) {
-	key, err := b.newestCheckpoint(ctx)
-	if err != nil || key == "" {
+	h, err := b.heads(ctx)
+	if err != nil || h.ckpt == "" {
 		return nil, err
 	}
-	st, err := b.readCheckpoint(ctx, key)
+	st, err := b.readCheckpoint(ctx, h.ckpt)
 	if err != nil {
 		return nil, err
 	}
-	if err := b.applyDelta(ctx, st); err != nil {
+	if err := b.applyDelta(ctx, st, h.delta); err != nil {
 		return nil, err
 	}
-	segs, err := b.segmentsAfter(ctx, st.seq)
-	if err != nil {
-		return nil, err
+	segs := h.segs
+	if st.seq < h.from { // the delta was of an older checkpoint: the log from the checkpoint on
+		if segs, err = b.segmentsAfter(ctx, st.seq); err != nil {
+			return nil, err
+		}
 	}
 	for _, k := range segs {
 		raw, err := b.getImmutable(ctx, k)
@@ -331,6 +389,8 @@ func (b *bucketBackend) catalogState(ctx context.Context) (*catState, error) {
 		st.apply(s)
 	}
 	st.segs = segs
+	st.headKey = h.key()
+	st.announced = len(st.intents)
 	return st, nil
 }
 
@@ -377,7 +437,11 @@ func (b *bucketBackend) catalogListing(ctx context.Context) (*bucketListing, err
 			_ = b.putFold(ctx, st)
 		}
 	}
-	return listingOf(st), nil
+	l := listingOf(st)
+	if st.announced == 0 {
+		l.head = st.headKey
+	}
+	return l, nil
 }
 
 // listingOf turns a fold into a listing, with its stamps.
@@ -726,4 +790,59 @@ func (s *Store) MaintainCatalog() error {
 		return err
 	}
 	return b.compactCatalog(s.ctx)
+}
+
+// runsMemo is a listing's runs as the catalog state they come from decoded them.
+type runsMemo struct {
+	Head string
+	Runs []Run
+}
+
+func (b *bucketBackend) runsMemoPath(head string, graded bool) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s|graded=%v", head, graded)))
+	return b.cachePath("runs", hex.EncodeToString(sum[:12]), "1")
+}
+
+// loadRuns reads the runs decoded for the catalog's current heads, if a command saved
+// them: the heads name immutable objects, so the same heads list the same runs.
+func (b *bucketBackend) loadRuns(ctx context.Context, graded bool) ([]Run, bool) {
+	h, err := b.heads(ctx)
+	if err != nil || h.ckpt == "" {
+		return nil, false
+	}
+	path := b.runsMemoPath(h.key(), graded)
+	b.memo.mu.Lock()
+	if b.memo.runsPath == path {
+		runs := slices.Clone(b.memo.runs)
+		b.memo.mu.Unlock()
+		return runs, true
+	}
+	b.memo.mu.Unlock()
+	raw, ok := cacheGet(path)
+	if !ok {
+		return nil, false
+	}
+	var m runsMemo
+	if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&m); err != nil || m.Head != h.key() {
+		return nil, false
+	}
+	b.memo.mu.Lock()
+	b.memo.runsPath, b.memo.runs = path, m.Runs
+	b.memo.mu.Unlock()
+	return slices.Clone(m.Runs), true
+}
+
+// saveRuns keeps the runs of the listing just made, when that listing depends on its
+// catalog state alone (no open intent).
+func (b *bucketBackend) saveRuns(graded bool, runs []Run) {
+	b.mu.Lock()
+	l := b.listing
+	b.mu.Unlock()
+	if l == nil || l.head == "" || b.cache == "" {
+		return
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(runsMemo{Head: l.head, Runs: runs}); err == nil {
+		cachePut(b.runsMemoPath(l.head, graded), buf.Bytes())
+	}
 }
