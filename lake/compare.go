@@ -61,7 +61,19 @@ func Compare(t *Target, p query.CompareParams) string {
 	var b strings.Builder
 	b.WriteString("-- evals compare: " + t.describe() + fmt.Sprintf("; threshold %g\n", p.Threshold))
 	b.WriteString(t.withOutcomes())
-	fmt.Fprintf(&b, `,
+	fmt.Fprintf(&b, compareSQL, p.Threshold, ratedTerm, passTerm, newRun, strings.Join(bases, ", "), mapped, present("bs"), present("ns"),
+		t.sliceKey(), round6("CASE WHEN p.new_rated > 0 AND p.base_rated > 0 THEN CAST(p.base_passed AS DOUBLE) / p.base_rated END"),
+		round6("CASE WHEN p.new_rated > 0 AND p.base_rated > 0 THEN CAST(p.new_passed AS DOUBLE) / p.new_rated END"),
+		round6("p.delta"), round6("CASE WHEN p.sd / SQRT(p.matched) < 1e-15 THEN 0.0 ELSE p.sd / SQRT(p.matched) END"), baseOrd, name)
+	return b.String()
+}
+
+// compareSQL is the body of Compare's query (after the outcomes CTEs). Its verbs: 1 the
+// threshold, 2 and 3 the rated and passed terms, 4 the new run, 5 the base runs, 6 the
+// base model a new model pairs with, 7 and 8 whether the base and new cells are present,
+// 9 the slice key, 10 and 11 the pass rates, 12 the delta, 13 its standard error, 14 the
+// base runs' order, 15 the pair's name.
+const compareSQL = `,
 cells AS (
   -- run × model × slice × stimulus, with the cell's status at the threshold
   SELECT run_id, model, slice_value, stimulus, n, rated, passed,
@@ -134,9 +146,4 @@ SELECT p.model, p.base_model, %[9]s AS slice_key, CASE WHEN %[9]s IS NOT NULL TH
   p.matched, p.regressed, p.improved, p.unchanged, p.flaky, p.errored, p.added, p.removed, p.unrated
 FROM p
 ORDER BY %[14]s, LOWER(%[15]s), %[15]s
-`, p.Threshold, ratedTerm, passTerm, newRun, strings.Join(bases, ", "), mapped, present("bs"), present("ns"),
-		t.sliceKey(), round6("CASE WHEN p.new_rated > 0 AND p.base_rated > 0 THEN CAST(p.base_passed AS DOUBLE) / p.base_rated END"),
-		round6("CASE WHEN p.new_rated > 0 AND p.base_rated > 0 THEN CAST(p.new_passed AS DOUBLE) / p.new_rated END"),
-		round6("p.delta"), round6("CASE WHEN p.sd / SQRT(p.matched) < 1e-15 THEN 0.0 ELSE p.sd / SQRT(p.matched) END"), baseOrd, name)
-	return b.String()
-}
+`
