@@ -312,12 +312,14 @@ func ModelCompare(c query.ModelCompare) Doc {
 		{"agreement", fmt.Sprintf("%s of %d compared stimuli", Pct(s.AgreementRate), s.ComparedCount)},
 		{"divergent", fmt.Sprintf("%d (A only passed %d, B only passed %d)", s.DivergentCount, s.AOnlyPassed, s.BOnlyPassed)}}
 	t := &Table{Columns: []Column{{"STIMULUS", Text}, {"A", Status}, {"A PASS", Rate}, {"B", Status}, {"B PASS", Rate}, {"", Text}}, Empty: "no stimuli"}
+	t.Data = &Data{Columns: []string{"stimulus", "model_a", "status_a", "pass_rate_a", "model_b", "status_b", "pass_rate_b", "divergent"}}
 	for _, r := range c.Rows {
 		mark := ""
 		if r.Divergent {
 			mark = "≠"
 		}
 		t.Rows = append(t.Rows, []string{r.Stimulus, r.A.Status, Pct(r.A.PassRate), r.B.Status, Pct(r.B.PassRate), mark})
+		t.Data.Add(r.Stimulus, c.ModelA, r.A.Status, RawF(r.A.PassRate), c.ModelB, r.B.Status, RawF(r.B.PassRate), strconv.FormatBool(r.Divergent))
 	}
 	return Doc{Sections: []Section{{Title: "Compare " + c.ModelA + " vs " + c.ModelB, KV: kv}, {Title: "Stimuli", Table: t}}, Primary: 1}
 }
@@ -363,8 +365,11 @@ func Power(p query.Power) Doc {
 		{"from run", from},
 	}
 	t := &Table{Columns: []Column{{"CHANGE (POINTS)", Number}, {"STIMULI", Number}, {"OUTCOMES PER SIDE", Number}}}
+	t.Data = &Data{Columns: []string{"delta_points", "stimuli", "outcomes_per_side", "baseline", "alpha", "power", "trials", "icc"}}
 	for _, r := range p.Rows {
 		t.Rows = append(t.Rows, []string{strconv.FormatFloat(r.DeltaPoints, 'f', -1, 64), Int(r.Stimuli), Int(r.Outcomes)})
+		t.Data.Add(strconv.FormatFloat(r.DeltaPoints, 'f', -1, 64), RawI(r.Stimuli), RawI(r.Outcomes), RawF(&p.Baseline),
+			strconv.FormatFloat(p.Alpha, 'f', -1, 64), strconv.FormatFloat(p.Power, 'f', -1, 64), strconv.Itoa(p.Trials), strconv.FormatFloat(p.ICC, 'f', -1, 64))
 	}
 	return Doc{Sections: []Section{{Title: "Stimuli needed to detect a drop", KV: head}, {Table: t}}, Primary: 1}
 }
