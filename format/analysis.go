@@ -321,7 +321,11 @@ func ModelCompare(c query.ModelCompare) Doc {
 		t.Rows = append(t.Rows, []string{r.Stimulus, r.A.Status, Pct(r.A.PassRate), r.B.Status, Pct(r.B.PassRate), mark})
 		t.Data.Add(r.Stimulus, c.ModelA, r.A.Status, RawF(r.A.PassRate), c.ModelB, r.B.Status, RawF(r.B.PassRate), strconv.FormatBool(r.Divergent))
 	}
-	return Doc{Sections: []Section{{Title: "Compare " + c.ModelA + " vs " + c.ModelB, KV: kv}, {Title: "Stimuli", Table: t}}, Primary: 1}
+	data := [][2]string{{"run_id", c.RunID}, {"model_a", c.ModelA}, {"model_b", c.ModelB},
+		{"pass_rate_a", RawF(s.APassRate)}, {"pass_rate_b", RawF(s.BPassRate)},
+		{"agreement_rate", RawF(s.AgreementRate)}, {"compared_stimuli", strconv.Itoa(s.ComparedCount)},
+		{"divergent", strconv.Itoa(s.DivergentCount)}, {"a_only_passed", strconv.Itoa(s.AOnlyPassed)}, {"b_only_passed", strconv.Itoa(s.BOnlyPassed)}}
+	return Doc{Sections: []Section{{Title: "Compare " + c.ModelA + " vs " + c.ModelB, KV: kv, KVData: data}, {Title: "Stimuli", Table: t}}, Primary: 1}
 }
 
 // Metrics renders the metric registry.
@@ -371,7 +375,10 @@ func Power(p query.Power) Doc {
 		t.Data.Add(strconv.FormatFloat(r.DeltaPoints, 'f', -1, 64), RawI(r.Stimuli), RawI(r.Outcomes), RawF(&p.Baseline),
 			strconv.FormatFloat(p.Alpha, 'f', -1, 64), strconv.FormatFloat(p.Power, 'f', -1, 64), strconv.Itoa(p.Trials), strconv.FormatFloat(p.ICC, 'f', -1, 64))
 	}
-	return Doc{Sections: []Section{{Title: "Stimuli needed to detect a drop", KV: head}, {Table: t}}, Primary: 1}
+	data := [][2]string{{"baseline", RawF(&p.Baseline)}, {"alpha", strconv.FormatFloat(p.Alpha, 'f', -1, 64)},
+		{"power", strconv.FormatFloat(p.Power, 'f', -1, 64)}, {"trials", strconv.Itoa(p.Trials)},
+		{"icc", strconv.FormatFloat(p.ICC, 'f', -1, 64)}, {"icc_source", p.ICCSource}, {"from_run", strings.TrimPrefix(from, "–")}}
+	return Doc{Sections: []Section{{Title: "Stimuli needed to detect a drop", KV: head, KVData: data}, {Table: t}}, Primary: 1}
 }
 
 // ReviewedOutcomes is the outcomes table with each one's human review: the export's CSV.

@@ -55,6 +55,9 @@ type Table struct {
 type Section struct {
 	Title string
 	KV    [][2]string
+	// KVData is the head as data for a pipe (snake_case keys, raw values); without it a
+	// pipe gets KV.
+	KVData [][2]string
 	Table *Table
 	// Hint sections (paging hints) are for people: left out on a pipe, where stdout is data.
 	Hint bool

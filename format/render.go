@@ -151,13 +151,17 @@ func WriteDoc(w io.Writer, d Doc, f Facts) error {
 }
 
 func writeSectionPipe(b *strings.Builder, s Section) {
-	for _, kv := range s.KV {
+	kvs := s.KV
+	if s.KVData != nil {
+		kvs = s.KVData
+	}
+	for _, kv := range kvs {
 		b.WriteString(clean(kv[0]) + "\t" + clean(kv[1]) + "\n")
 	}
 	if s.Table == nil {
 		return
 	}
-	if len(s.KV) > 0 {
+	if len(kvs) > 0 {
 		b.WriteString("\n")
 	}
 	// A pipe gets the table as data, like CSV (TSV): raw numbers, units in the names.
