@@ -58,7 +58,7 @@ type Section struct {
 	// KVData is the head as data for a pipe (snake_case keys, raw values); without it a
 	// pipe gets KV.
 	KVData [][2]string
-	Table *Table
+	Table  *Table
 	// Hint sections (paging hints) are for people: left out on a pipe, where stdout is data.
 	Hint bool
 }
