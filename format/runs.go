@@ -70,10 +70,39 @@ func Run(r query.RunDetail) Doc {
 		kv = append(kv, [2]string{"config", string(r.Config)})
 	}
 	t := &Table{Columns: []Column{{"STIMULUS", Text}}}
+	t.Data = &Data{Columns: []string{"stimulus"}}
 	for _, s := range r.Stimuli {
 		t.Rows = append(t.Rows, []string{s})
+		t.Data.Add(s)
 	}
-	return Doc{Sections: []Section{{Title: "Run " + r.ID, KV: kv}, {Title: fmt.Sprintf("Stimuli (%d)", len(r.Stimuli)), Table: t}}, Primary: 1}
+	return Doc{Sections: []Section{{Title: "Run " + r.ID, KV: kv, KVData: runData(r, mk, keys)}, {Title: fmt.Sprintf("Stimuli (%d)", len(r.Stimuli)), Table: t}}, Primary: 1}
+}
+
+// runData is a run's head as data, for a pipe: snake_case keys, raw values (a time in
+// RFC 3339, rates and counts as numbers, an unknown as an empty value).
+func runData(r query.RunDetail, metrics, labels []string) [][2]string {
+	d := [][2]string{
+		{"id", r.ID}, {"name", r.Name}, {"source", r.Source}, {"status", r.Status},
+		{"created_at", r.CreatedAt.UTC().Format(time.RFC3339)}, {"models", strings.Join(r.Models, ",")},
+		{"stimuli", RawI(r.StimulusCount)}, {"trials", RawI(r.Trials)}, {"outcomes", RawI(r.OutcomeCount)},
+		{"pass_rate", RawF(r.PassRate)}, {"pass_rate_low", RawLow(r.PassRateInterval)}, {"pass_rate_high", RawHigh(r.PassRateInterval)},
+		{"passed", RawI(r.Counts.Passed)}, {"failed", RawI(r.Counts.Failed)}, {"errors", RawI(r.Counts.Error)},
+		{"skipped", RawI(r.Counts.Skipped)}, {"pending", RawI(r.Counts.Pending)},
+		{"total_tokens", RawIP(r.TotalTokens)}, {"cost_usd", RawF(r.CostUSD)},
+	}
+	if r.Partial != nil {
+		d = append(d, [2]string{"imported_samples", RawI(r.Partial.ImportedSamples)}, [2]string{"declared_samples", RawI(r.Partial.DeclaredSamples)})
+	}
+	for _, k := range metrics {
+		d = append(d, [2]string{"file_metric." + k, strconv.FormatFloat(r.Metrics[k], 'g', -1, 64)})
+	}
+	for _, k := range labels {
+		d = append(d, [2]string{"label." + k, r.Labels[k]})
+	}
+	if len(r.Config) > 2 {
+		d = append(d, [2]string{"config", string(r.Config)})
+	}
+	return d
 }
 
 // usdP is a cost, – when unknown.
