@@ -14,6 +14,7 @@ func TestCompareGoldenAndGates(t *testing.T) {
 		"compare.json":     {"compare", "latest", "latest~1", "--json"},
 		"compare.md":       {"compare", "latest", "latest~1", "--format", "markdown"},
 		"compare.csv":      {"compare", "latest", "latest~1", "--format", "csv"},
+		"compare.pipe.txt": {"compare", "latest", "latest~1"},
 		"compare3.tty.txt": {"compare", "latest", "latest~1", "latest~2"},
 	} {
 		r := run(t, strings.HasSuffix(name, "tty.txt"), args...)

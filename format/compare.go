@@ -2,6 +2,7 @@ package format
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/evals-dev/evals/query"
@@ -118,7 +119,7 @@ func Compare(c query.Compare, all bool) Doc {
 		title = "Stimuli"
 	}
 	return Doc{Sections: []Section{
-		{Title: "Compare " + runs[0] + " against " + strings.Join(runs[1:], ", "), KV: head},
+		{Title: "Compare " + runs[0] + " against " + strings.Join(runs[1:], ", "), KV: head, KVData: compareData(c)},
 		{Title: "Summary", Table: sum},
 		{Title: title, Table: changes},
 	}, Primary: 1}
@@ -163,5 +164,25 @@ func Points(v *float64) string {
 func CompareChanges(c query.Compare, all bool) Doc {
 	d := Compare(c, all)
 	d.Primary = 2
+	return d
+}
+
+// compareData is a compare's head as data, for a pipe: the runs, the coverage counts, the
+// threshold and α, and the gate's result when there is one.
+func compareData(c query.Compare) [][2]string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, s := range c.Subjects {
+		if !seen[s.RunID] {
+			seen[s.RunID] = true
+			ids = append(ids, s.RunID)
+		}
+	}
+	d := [][2]string{{"new_run", ids[0]}, {"base_runs", strings.Join(ids[1:], ",")},
+		{"stimuli_in_every_subject", RawI(int64(c.Coverage.IntersectionCount))}, {"stimuli_in_any_subject", RawI(int64(c.Coverage.UnionCount))},
+		{"threshold", strconv.FormatFloat(c.Threshold, 'f', -1, 64)}, {"alpha", strconv.FormatFloat(c.Alpha, 'f', -1, 64)}}
+	if c.Gate != nil {
+		d = append(d, [2]string{"gate_failed", strconv.FormatBool(c.Gate.Failed)}, [2]string{"gate_reasons", strings.Join(c.Gate.Reasons, "; ")})
+	}
 	return d
 }
