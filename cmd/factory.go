@@ -116,7 +116,7 @@ func demoStore(ctx context.Context) (string, error) {
 }
 
 // demoVersion changes whenever the demo data changes, so a stale cache is not reused.
-const demoVersion = "6"
+const demoVersion = "7"
 
 // outputFormat resolves --json, --jq and --format into one format name.
 func (f *Factory) outputFormat() (string, error) {

@@ -120,12 +120,12 @@ func reasonOf(d OutcomeDetail) *string {
 	var r string
 	switch d.DisplayStatus {
 	case "error":
-		r = Reason(SourceError, FirstLine(derefString(d.Error)))
+		r = Reason(SourceError, store.FirstLine(derefString(d.Error)))
 	case "failed":
 		i := slices.IndexFunc(d.GraderResults, func(g GraderResult) bool { return g.Passed != nil && !*g.Passed })
 		switch {
 		case i >= 0:
-			r = Reason(d.GraderResults[i].Name, FirstLine(d.GraderResults[i].Evidence))
+			r = Reason(d.GraderResults[i].Name, store.FirstLine(d.GraderResults[i].Evidence))
 		case d.Reviewed:
 			r = Reason(SourceReview, "")
 		default:

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
-	"runtime"
 	"slices"
-	"sync"
 
 	"github.com/evals-dev/evals/errs"
 	"github.com/evals-dev/evals/store"
@@ -108,6 +106,7 @@ func FailuresOf(src Source, p FailuresParams) (Failures, error) {
 		return Failures{}, err
 	}
 	cur, err := collectFailures(src, runs, &p.Slicing)
+
 	if err != nil {
 		return Failures{}, err
 	}
@@ -122,8 +121,9 @@ func FailuresOf(src Source, p FailuresParams) (Failures, error) {
 		}
 	}
 	cl := clusterFailures(cur, old)
+
 	out := Failures{RunIDs: runIDs(runs), Modes: []FailureMode{}, RatedCount: cur.rated}
-	for _, f := range cur.rows {
+	for _, f := range cur.fails {
 		if f.errored {
 			out.ErrorCount++
 		} else {
@@ -140,7 +140,10 @@ func FailuresOf(src Source, p FailuresParams) (Failures, error) {
 	if err := CheckLimit(limit); err != nil {
 		return Failures{}, err
 	}
-	buildModes(cur, old, cl, p.By, limit, &out)
+	if err := buildModes(src, cur, old, cl, p.By, limit, &out); err != nil {
+		return Failures{}, err
+	}
+
 	return out, nil
 }
 
@@ -169,345 +172,6 @@ func baselineOf(src Source, runs []store.Run, ref string) (*store.Run, error) {
 		return nil, errs.E(errs.Invalid, "the baseline run %s is one of the runs analysed: pass another --base, or --base none", r.ID)
 	}
 	return &r, nil
-}
-
-// failRow is one failed or errored outcome.
-type failRow struct {
-	run          int32
-	row          int64
-	model, stim  int32
-	trial        int32
-	slice        int32 // index in failureSet.slices, -1 unsliced
-	gRow         int64
-	gLen         int32
-	errored      bool
-	reviewed     bool
-	sig          int32
-	graderRow    int64 // the first failing grader's row, -1 when none
-	source, text string
-}
-
-// sigInfo is one distinct signature (source and masked line).
-type sigInfo struct {
-	source, masked string
-	count          int64 // outcomes of the set it came from
-	shingles       []uint64
-	mh             [minHashes]uint64
-}
-
-// failureSet is what one scan of some runs gives: the failures and their signatures, and
-// the rated outcomes by model and slice.
-type failureSet struct {
-	runs         []store.Run
-	rows         []failRow
-	sigs         []sigInfo
-	models       []string
-	stimuli      []string
-	slices       []string
-	rated        int64
-	ratedByModel []int64
-	ratedBySlice []int64
-	index        [3]map[string]int32 // models, stimuli, slices by name (merge)
-}
-
-func collectFailures(src Source, runs []store.Run, sl *Slicing) (*failureSet, error) {
-	fs := &failureSet{runs: runs}
-	want := int64(0)
-	for _, r := range runs {
-		want += r.Summary.Failed + r.Summary.Errored // run.json's counts: a size hint only
-	}
-	fs.rows = make([]failRow, 0, min(want, 1<<22))
-	// A large run is read in shares on every core (row ranges of its outcomes; their
-	// failures come back in row order), runs one after another.
-	for ri, r := range runs {
-		shares := splitRunsBy([]store.Run{r}, src, func(r store.Run) int64 { return r.Summary.OutcomeCount })
-		parts, err := parallel(src, shares, func(sh share) (*failureSet, error) {
-			part := &failureSet{runs: runs}
-			lo, hi := sh.lo, sh.hi
-			if sh.whole {
-				lo, hi = 0, math.MaxInt64
-			}
-			// The share's failures, sized from run.json's counts (a hint: a failRow is 96
-			// bytes, and growing the slice to 500,000 of them copied 160 ms' worth).
-			if n := r.Summary.OutcomeCount; n > 0 {
-				span := min(hi, n) - lo
-				part.rows = make([]failRow, 0, min((r.Summary.Failed+r.Summary.Errored)*span/n*11/10+16, 1<<22))
-			}
-			if err := part.scanOutcomes(src, int32(ri), r, sl, lo, hi); err != nil {
-				return nil, err
-			}
-			if err := firstFailingGraders(src, r, part.rows); err != nil {
-				return nil, err
-			}
-			return part, readReasons(src, r, part.rows)
-		})
-		if err != nil {
-			return nil, err
-		}
-		for _, part := range parts {
-			fs.merge(part)
-		}
-	}
-	fs.sign()
-	return fs, nil
-}
-
-// merge appends a share's failures and rated counts, its names translated to the set's.
-func (fs *failureSet) merge(part *failureSet) {
-	if fs.index[0] == nil {
-		fs.index = [3]map[string]int32{{}, {}, {}}
-	}
-	m := translate(nil, part.models, fs.index[0], &fs.models)
-	st := translate(nil, part.stimuli, fs.index[1], &fs.stimuli)
-	sl := translate(nil, part.slices, fs.index[2], &fs.slices)
-	for len(fs.ratedByModel) < len(fs.models) {
-		fs.ratedByModel = append(fs.ratedByModel, 0)
-	}
-	for len(fs.ratedBySlice) < len(fs.slices) {
-		fs.ratedBySlice = append(fs.ratedBySlice, 0)
-	}
-	for i, n := range part.ratedByModel {
-		fs.ratedByModel[m[i]] += n
-	}
-	for i, n := range part.ratedBySlice {
-		fs.ratedBySlice[sl[i]] += n
-	}
-	fs.rated += part.rated
-	for _, f := range part.rows {
-		f.model, f.stim = m[f.model], st[f.stim]
-		if f.slice >= 0 {
-			f.slice = sl[f.slice]
-		}
-		fs.rows = append(fs.rows, f)
-	}
-}
-
-// scanOutcomes finds one run's failed and errored outcomes and counts its rated ones.
-func (fs *failureSet) scanOutcomes(src Source, ri int32, r store.Run, sl *Slicing, lo, hi int64) error {
-	modelID, stimID, sliceID := map[string]int32{}, map[string]int32{}, map[string]int32{}
-	cols := []string{"model", "stimulus", "trial", "status", "passed", "graders_row", "graders_len"}
-	var tc *tagCache
-	if sl.active() {
-		cols = append(cols, "tags")
-		tc = &tagCache{sl: sl, seen: map[string]tagInfo{}}
-	}
-	var mt, st []int32
-	return src.ScanRows(r.ID, store.Outcomes, cols, lo, hi, func(b *store.Batch) error {
-		first, last := int(max(lo-b.Row0, 0)), int(min(hi-b.Row0, int64(b.N)))
-		md, sd, std := b.Dict("model"), b.Dict("stimulus"), b.Dict("status")
-		mt = translate(mt[:0], md.Values, modelID, &fs.models)
-		st = translate(st[:0], sd.Values, stimID, &fs.stimuli)
-		for len(fs.ratedByModel) < len(fs.models) {
-			fs.ratedByModel = append(fs.ratedByModel, 0)
-		}
-		passed, trial := b.Bool("passed"), b.Int("trial")
-		gRow, gLen := b.Int("graders_row"), b.Int("graders_len")
-		var td *store.Dict
-		if tc != nil {
-			td = b.Dict("tags")
-		}
-		for i := first; i < last; i++ {
-			slice := int32(-1)
-			if td != nil {
-				info := tc.info(td.Values[td.Index[i]])
-				if !info.keep {
-					continue
-				}
-				if sl.By != "" {
-					slice = internSlice(info.group, sliceID, &fs.slices)
-					for len(fs.ratedBySlice) < len(fs.slices) {
-						fs.ratedBySlice = append(fs.ratedBySlice, 0)
-					}
-				}
-			}
-			status := std.Values[std.Index[i]]
-			errored := status == store.StatusError
-			if !errored && (status != store.StatusSuccess || passed[i] < 0) {
-				continue
-			}
-			m := mt[md.Index[i]]
-			fs.rated++
-			fs.ratedByModel[m]++
-			if slice >= 0 {
-				fs.ratedBySlice[slice]++
-			}
-			if !errored && passed[i] == 1 {
-				continue
-			}
-			fs.rows = append(fs.rows, failRow{run: ri, row: b.Row0 + int64(i), model: m, stim: st[sd.Index[i]], trial: int32(trial[i]),
-				slice: slice, gRow: gRow[i], gLen: int32(gLen[i]), errored: errored, reviewed: b.Reviewed(i), graderRow: -1})
-		}
-		return nil
-	})
-}
-
-func internSlice(v string, ids map[string]int32, names *[]string) int32 {
-	id, ok := ids[v]
-	if !ok {
-		id = int32(len(*names))
-		ids[v] = id
-		*names = append(*names, v)
-	}
-	return id
-}
-
-// firstFailingGraders finds each failed outcome's first failing grader, in one pass over
-// the run's grader rows (an outcome's rows are contiguous, in outcome order).
-func firstFailingGraders(src Source, r store.Run, rows []failRow) error {
-	var todo []int // indexes into rows of failed (not errored) outcomes with graders
-	for i, f := range rows {
-		if !f.errored && f.gLen > 0 {
-			todo = append(todo, i)
-		}
-	}
-	if len(todo) == 0 {
-		return nil
-	}
-	slices.SortFunc(todo, func(a, b int) int { return cmp.Compare(rows[a].gRow, rows[b].gRow) })
-	lo := rows[todo[0]].gRow
-	last := rows[todo[len(todo)-1]]
-	hi := last.gRow + int64(last.gLen)
-	k := 0
-	return src.ScanRows(r.ID, store.Graders, []string{"grader", "passed"}, lo, hi, func(b *store.Batch) error {
-		d, passed := b.Dict("grader"), b.Bool("passed")
-		end := b.Row0 + int64(b.N)
-		for k < len(todo) {
-			f := &rows[todo[k]]
-			fEnd := f.gRow + int64(f.gLen)
-			for g := max(f.gRow, b.Row0); g < min(fEnd, end) && f.graderRow < 0; g++ {
-				if passed[g-b.Row0] == 0 {
-					f.graderRow, f.source = g, d.Values[d.Index[g-b.Row0]]
-				}
-			}
-			if fEnd > end && f.graderRow < 0 {
-				return nil // the rest of its rows are in the next batch
-			}
-			k++
-		}
-		return nil
-	})
-}
-
-// readReasons reads the evidence of each failing grader and each error, and names the
-// source of failures without one.
-func readReasons(src Source, r store.Run, rows []failRow) error {
-	var gAt, eAt []int // indexes into rows, in the order of their rows to read
-	for i, f := range rows {
-		switch {
-		case f.errored:
-			eAt = append(eAt, i)
-		case f.graderRow >= 0:
-			gAt = append(gAt, i)
-		}
-	}
-	slices.SortFunc(gAt, func(a, b int) int { return cmp.Compare(rows[a].graderRow, rows[b].graderRow) })
-	read := func(t store.Table, col string, at []int, row func(f *failRow) int64) error {
-		want := make([]int64, len(at))
-		for k, i := range at {
-			want[k] = row(&rows[i])
-		}
-		texts, err := src.StringList(r.ID, t, col, want)
-		for k, i := range at {
-			if err == nil {
-				rows[i].text = texts[k]
-			}
-		}
-		return err
-	}
-	if err := read(store.Graders, "evidence", gAt, func(f *failRow) int64 { return f.graderRow }); err != nil {
-		return err
-	}
-	if err := read(store.Outcomes, "error", eAt, func(f *failRow) int64 { return f.row }); err != nil {
-		return err
-	}
-	for i := range rows {
-		f := &rows[i]
-		f.text = FirstLine(f.text)
-		switch {
-		case f.errored:
-			f.source = SourceError
-		case f.reviewed && f.graderRow < 0:
-			f.source = SourceReview
-		case f.graderRow < 0:
-			f.source = SourceNone
-		}
-	}
-	return nil
-}
-
-// sign gives every failure its signature: its line masked (on every core), then each
-// distinct signature's word pairs and MinHash computed once.
-func (fs *failureSet) sign() {
-	masked := make([]string, len(fs.rows))
-	eachShare(len(fs.rows), func(lo, hi int) {
-		// Mask reads digits only as digits (their values only in "0x"), so lines that differ
-		// only in digits 1–9 mask alike: each share masks one line per digit-blind shape.
-		shapes := map[string]string{}
-		var buf []byte
-		for i := lo; i < hi; i++ {
-			text := fs.rows[i].text
-			buf = digitBlind(buf[:0], text)
-			m, ok := shapes[string(buf)]
-			if !ok {
-				m = Mask(text)
-				shapes[string(buf)] = m
-			}
-			masked[i] = m
-		}
-	})
-	byMasked := map[[2]string]int32{}
-	for i := range fs.rows {
-		f := &fs.rows[i]
-		mk := [2]string{f.source, masked[i]}
-		sg, ok := byMasked[mk]
-		if !ok {
-			sg = int32(len(fs.sigs))
-			byMasked[mk] = sg
-			fs.sigs = append(fs.sigs, sigInfo{source: f.source, masked: masked[i]})
-		}
-		f.sig = sg
-		fs.sigs[sg].count++
-	}
-	eachShare(len(fs.sigs), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			sg := &fs.sigs[i]
-			sg.shingles = shingles(sg.masked)
-			sg.mh = minHash(sg.shingles)
-		}
-	})
-}
-
-// digitBlind is a line with every digit 1–9 written as 1 (0 stays: "0x" starts hex): the
-// key of its mask.
-func digitBlind(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= '2' && c <= '9' {
-			c = '1'
-		}
-		dst = append(dst, c)
-	}
-	return dst
-}
-
-// eachShare calls fn on n items cut in one share per core (in parallel when there is
-// enough to share).
-func eachShare(n int, fn func(lo, hi int)) {
-	workers := runtime.GOMAXPROCS(0)
-	if n < 4096 || workers < 2 {
-		fn(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	step := (n + workers - 1) / workers
-	for lo := 0; lo < n; lo += step {
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			fn(lo, hi)
-		}(lo, min(lo+step, n))
-	}
-	wg.Wait()
 }
 
 // Reason is the one-line reason of a failure: its source and the first line of its text.
@@ -569,9 +233,9 @@ func clusterFailures(cur, old *failureSet) clustering {
 		order(old, false)
 	}
 	uf := newUnionFind(len(all), isCur)
-	buckets := make(map[uint64]int32, len(all)*minHashes/bandRows)
+	buckets := make(map[uint64]int32, min(len(all), maxBucketed)*minHashes/bandRows)
 	for i, s := range all {
-		mh := &s.mh
+		mh := &s.hash.mh
 		src := fnvString(s.source)
 		for band := 0; band < minHashes/bandRows; band++ {
 			key := mix64(src ^ uint64(band+1)*0x9e3779b97f4a7c15)
@@ -585,7 +249,7 @@ func clusterFailures(cur, old *failureSet) clustering {
 				}
 				continue
 			}
-			if uf.find(int32(i)) != uf.find(first) && jaccard(all[first].shingles, s.shingles) >= mergeSimilarity {
+			if uf.find(int32(i)) != uf.find(first) && jaccard(all[first].hash.shingles, s.hash.shingles) >= mergeSimilarity {
 				uf.union(first, int32(i), !isCur[i])
 			}
 		}
@@ -665,8 +329,9 @@ type modeAcc struct {
 	rep              *sigInfo
 	variants         int
 	byModel, bySlice []int64
-	examples         []int // indexes into cur.rows
+	examples         []int // indexes into cur.fails
 	exampleText      map[string]bool
+	candidates       []int // indexes into cur.fails the examples are chosen from
 }
 
 // DefaultModes is how many modes an answer lists unless asked for another number; the
@@ -729,7 +394,44 @@ func (t clusterTotals) listed(limit int) []int32 {
 	return append(present[:min(limit, len(present))], gone[:min(limit, len(gone))]...)
 }
 
-func buildModes(cur, old *failureSet, cl clustering, by string, limit int, out *Failures) {
+// exampleCandidates is how many of a listed mode's failures, in row order, its examples
+// are chosen from (the first modeExamples with distinct reasons): only theirs are read.
+const exampleCandidates = 64
+
+// readExampleTexts reads the evidence of the example candidates whose failure was signed
+// at write (so its text was not read), one read per run.
+func readExampleTexts(src Source, cur *failureSet, accs []modeAcc) error {
+	byRun := map[int32][]int{}
+	for _, a := range accs {
+		for _, i := range a.candidates {
+			if f := &cur.fails[i]; !f.hasText && f.graderRow >= 0 {
+				byRun[f.run] = append(byRun[f.run], i)
+			}
+		}
+	}
+	for run, at := range byRun {
+		want := make([]int64, len(at))
+		for k, i := range at {
+			want[k] = cur.fails[i].graderRow
+		}
+		texts, err := src.Strings(cur.runs[run].ID, store.Graders, "evidence", want)
+		if err != nil {
+			return err
+		}
+		for _, i := range at {
+			if line := store.FirstLine(texts[cur.fails[i].graderRow]); line != "" {
+				cur.texts[int32(i)] = line
+			}
+			cur.fails[i].hasText = true
+		}
+	}
+	return nil
+}
+
+// text is failure i's text ("" when none is known).
+func (fs *failureSet) text(i int) string { return fs.texts[int32(i)] }
+
+func buildModes(src Source, cur, old *failureSet, cl clustering, by string, limit int, out *Failures) error {
 	t := totalsOf(cur, old, cl)
 	list := t.listed(limit)
 	slot := make(map[int32]int, len(list))
@@ -747,7 +449,7 @@ func buildModes(cur, old *failureSet, cl clustering, by string, limit int, out *
 			}
 		}
 	}
-	for i, f := range cur.rows {
+	for i, f := range cur.fails {
 		k, ok := slot[cl.cur[f.sig]]
 		if !ok {
 			continue
@@ -757,19 +459,31 @@ func buildModes(cur, old *failureSet, cl clustering, by string, limit int, out *
 		if f.slice >= 0 {
 			a.bySlice[f.slice]++
 		}
-		if len(a.examples) < modeExamples && !a.exampleText[f.text] {
-			a.examples = append(a.examples, i)
-			a.exampleText[f.text] = true
+		if len(a.candidates) < exampleCandidates {
+			a.candidates = append(a.candidates, i)
+		}
+	}
+	if err := readExampleTexts(src, cur, accs); err != nil {
+		return err
+	}
+	for i := range accs {
+		a := &accs[i]
+		for _, ri := range a.candidates {
+			if t := cur.text(ri); len(a.examples) < modeExamples && !a.exampleText[t] {
+				a.examples = append(a.examples, ri)
+				a.exampleText[t] = true
+			}
 		}
 	}
 	for i := range accs {
 		out.Modes = append(out.Modes, modeOf(cur, old, &accs[i], by))
 	}
+	return nil
 }
 
 // modeOf is one listed mode in full.
 func modeOf(cur, old *failureSet, a *modeAcc, by string) FailureMode {
-	failed := int64(len(cur.rows))
+	failed := int64(len(cur.fails))
 	m := FailureMode{ID: modeID(*a.rep), Source: a.rep.source, Signature: a.rep.masked, Count: a.count,
 		Share: ratio(a.count, failed), Rate: ratio(a.count, cur.rated), Variants: a.variants,
 		ByModel: []ModeCount{}, Examples: []ModeExample{}}
@@ -787,10 +501,10 @@ func modeOf(cur, old *failureSet, a *modeAcc, by string) FailureMode {
 		})
 	}
 	for _, ei := range a.examples {
-		f := cur.rows[ei]
+		f := cur.fails[ei]
 		r := cur.runs[f.run]
 		m.Examples = append(m.Examples, ModeExample{OutcomeID: store.OutcomeID(r.ID, f.row), RunID: r.ID, StimulusName: cur.stimuli[f.stim],
-			Model: cur.models[f.model], TrialIndex: int(f.trial), Reason: Reason(f.source, f.text)})
+			Model: cur.models[f.model], TrialIndex: int(f.trial), Reason: Reason(cur.sigs[f.sig].source, cur.text(ei))})
 	}
 	if old != nil {
 		bc := a.baseCount
@@ -853,7 +567,7 @@ func ModeMembers(src Source, runs []store.Run, id string) (map[string][]int64, e
 		return nil, errs.E(errs.NotFound, "failure mode %q not found in these runs", id).WithHint("list the modes with `evals failures --run REF`, and pass the same runs")
 	}
 	out := map[string][]int64{}
-	for _, f := range fs.rows {
+	for _, f := range fs.fails {
 		if want[cl.cur[f.sig]] {
 			id := runs[f.run].ID
 			out[id] = append(out[id], f.row)

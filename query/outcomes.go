@@ -253,7 +253,7 @@ func fillReasons(src Source, items []OutcomeSummary) error {
 				return err
 			}
 			for _, w := range ws {
-				r := reason(&items[w.item], FirstLine(texts[w.row]))
+				r := reason(&items[w.item], store.FirstLine(texts[w.row]))
 				items[w.item].Reason = &r
 			}
 		}

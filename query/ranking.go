@@ -2,10 +2,11 @@ package query
 
 import (
 	"cmp"
-	"github.com/evals-dev/evals/store"
 	"maps"
 	"math"
 	"slices"
+
+	"github.com/evals-dev/evals/store"
 )
 
 // ModelRank is one model's line of the leaderboard.

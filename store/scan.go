@@ -29,6 +29,8 @@ const (
 type Dict struct {
 	Values []string
 	Index  []int32
+	// Missing says the file predates this optional column: every row reads "".
+	Missing bool
 }
 
 // Batch is the projected columns of one row group. Only the columns asked for are set.
@@ -340,7 +342,7 @@ func (b *Batch) readChunk(cc parquet.ColumnChunk, l leaf) error {
 			d = &Dict{}
 			b.dicts[l.name] = d
 		}
-		d.Values, d.Index = d.Values[:0], d.Index[:0]
+		d.Values, d.Index, d.Missing = d.Values[:0], d.Index[:0], false
 	case parquet.Boolean:
 		bools = b.bools[l.name][:0]
 	case parquet.Double, parquet.Float:
@@ -553,6 +555,7 @@ func (b *Batch) emptyStrings(col string) {
 	}
 	d.Values = append(d.Values[:0], "")
 	d.Index = d.Index[:0]
+	d.Missing = true
 	for i := 0; i < b.N; i++ {
 		d.Index = append(d.Index, 0)
 	}

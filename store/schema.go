@@ -72,6 +72,11 @@ type GraderRow struct {
 	Score      *float64 `parquet:"score,optional,uncompressed"`
 	Weight     float64  `parquet:"weight,uncompressed"`
 	Evidence   string   `parquet:"evidence"`
+	// Signature is a failing verdict's failure signature: the first line of its evidence
+	// with the variable parts masked (Mask; "" when the grader did not fail). Failure modes
+	// group by it without reading the evidence. Stores written before it have no such
+	// column and mask the evidence when asked.
+	Signature string `parquet:"signature,dict"`
 }
 
 // ToolCallRow is one row of tool_calls.parquet: one tool invocation in a trajectory.

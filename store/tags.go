@@ -48,4 +48,4 @@ func DecodeTags(s string) map[string]string {
 
 // optionalColumns are columns added after the first stores were written: a file without
 // one scans as if every row held its zero value (an empty string).
-var optionalColumns = map[string]bool{"tags": true}
+var optionalColumns = map[string]bool{"tags": true, "signature": true}

@@ -44,6 +44,8 @@ type Writer struct {
 	files                  []*os.File
 	out                    *parquet.GenericWriter[OutcomeRow]
 	grd                    *parquet.GenericWriter[GraderRow]
+	shapes                 map[string]string // DigitBlind shape → masked line (signature)
+	shapeKey               []byte
 	tools                  *parquet.GenericWriter[ToolCallRow]
 	events                 *parquet.GenericWriter[EventRow]
 	rowsAt                 [3]int64 // rows written so far to graders, tool_calls and events
@@ -159,6 +161,31 @@ func NewWriter(root string, meta Run) (*Writer, error) {
 	}
 	return w, nil
 }
+
+// signature is a failing verdict's failure signature (its evidence's first line masked),
+// "" for any other. Lines that differ only in digits mask alike (DigitBlind), so the
+// writer masks each shape once while it has seen fewer than maxShapes of them.
+func (w *Writer) signature(g GraderResult) string {
+	if g.Passed == nil || *g.Passed {
+		return ""
+	}
+	line := FirstLine(g.Evidence)
+	w.shapeKey = DigitBlind(w.shapeKey[:0], line)
+	if m, ok := w.shapes[string(w.shapeKey)]; ok {
+		return m
+	}
+	m := Mask(line)
+	if len(w.shapes) < maxShapes {
+		if w.shapes == nil {
+			w.shapes = map[string]string{}
+		}
+		w.shapes[string(w.shapeKey)] = m
+	}
+	return m
+}
+
+// maxShapes bounds the writer's cache of masked line shapes.
+const maxShapes = 1 << 16
 
 // ID is the id of the run being written.
 func (w *Writer) ID() string { return w.meta.ID }
@@ -296,6 +323,7 @@ func (w *Writer) rows(o *Outcome, set *rowSet) {
 		set.grd = append(set.grd, GraderRow{
 			RunID: w.meta.ID, OutcomeID: id, Stimulus: o.Stimulus, Model: o.Model, Trial: trial,
 			Grader: g.Name, GraderType: g.Type, Passed: g.Passed, Score: g.Score, Weight: g.Weight, Evidence: g.Evidence,
+			Signature: w.signature(g),
 		})
 	}
 	for i, t := range o.ToolCalls {
