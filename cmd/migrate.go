@@ -19,12 +19,14 @@ func newMigrateCmd(f *Factory) *cobra.Command {
 	var dryRun bool
 	cmd := &cobra.Command{
 		Use:   "migrate [RUN...]",
-		Short: "Rewrite runs stored before nulls (−1 for an unrecorded duration or token count)",
+		Short: "Rewrite runs stored before nulls or failure signatures",
 		Long: `Stores written before nulls keep an unrecorded duration or token count as −1. evals reads
-them right, but other engines (DuckDB, Spark, pandas) sum and average the −1. migrate
-rewrites such runs with Parquet nulls: every outcome in its order (ids, reviews and labels
-hold), whole or not at all, one run at a time. Runs that need nothing are left alone.
-Without RUN arguments it looks at every run. See docs/store.md.`,
+them right, but other engines (DuckDB, Spark, pandas) sum and average the −1. Stores written
+before failure signatures make evals failures read and mask every failing verdict's evidence
+on each ask. migrate rewrites such runs with Parquet nulls and signed verdicts: every outcome
+in its order (ids, reviews and labels hold), whole or not at all, one run at a time. Runs
+that need nothing are left alone. Without RUN arguments it looks at every run. See
+docs/store.md.`,
 		Example: `  evals migrate --dry-run
   evals migrate
   evals migrate latest --json`,

@@ -4,8 +4,10 @@ import (
 	"github.com/evals-dev/evals/errs"
 )
 
-// NeedsMigration says whether a run's files predate nulls: its unrecorded durations and
-// token counts are stored as −1, which other engines would sum and average.
+// NeedsMigration says whether a run's files predate nulls (its unrecorded durations and
+// token counts are stored as −1, which other engines would sum and average) or failure
+// signatures (its failing verdicts carry no graders.signature, so failure modes read and
+// mask their evidence on every ask).
 func (s *Store) NeedsMigration(runID string) (bool, error) {
 	f, pf, path, err := s.openParquet(runID, outcomesFile)
 	if err != nil {
@@ -16,12 +18,22 @@ func (s *Store) NeedsMigration(runID string) (bool, error) {
 	if !ok {
 		return false, errs.E(errs.Corrupt, "%s has no duration_ms column", path)
 	}
-	return !col.Node.Optional(), nil
+	if !col.Node.Optional() {
+		return true, nil
+	}
+	g, gf, _, err := s.openParquet(runID, gradersFile)
+	if err != nil {
+		return false, err
+	}
+	defer g.Close()
+	_, signed := gf.Schema().Lookup("signature")
+	return !signed, nil
 }
 
-// Migrate rewrites a run written before nulls: every outcome read back (grader results,
+// Migrate rewrites a run written before nulls or signatures: every outcome read back (grader results,
 // tool calls, events, as imported: no human verdict folded in) and written again in the
-// same order, so outcome ids and the reviews that name them hold, with −1 stored as null.
+// same order, so outcome ids and the reviews that name them hold, with −1 stored as null
+// and each failing verdict signed.
 // The new files replace the old ones the way an import replaces a run: whole or not at
 // all. It answers false when the run needed nothing.
 func (s *Store) Migrate(runID string) (bool, error) {

@@ -158,3 +158,80 @@ func TestMigrateKeepsTheAnswers(t *testing.T) {
 		t.Fatalf("tmp after migrate: %v", e)
 	}
 }
+
+// legacyGraderRow is GraderRow as stores wrote it before failure signatures.
+type legacyGraderRow struct {
+	RunID      string   `parquet:"run_id,dict,uncompressed"`
+	OutcomeID  string   `parquet:"outcome_id,snappy"`
+	Stimulus   string   `parquet:"stimulus,dict,uncompressed"`
+	Model      string   `parquet:"model,dict,uncompressed"`
+	Trial      int32    `parquet:"trial,delta,uncompressed"`
+	Grader     string   `parquet:"grader,dict,uncompressed"`
+	GraderType string   `parquet:"grader_type,dict,uncompressed"`
+	Passed     *bool    `parquet:"passed,optional,uncompressed"`
+	Score      *float64 `parquet:"score,optional,uncompressed"`
+	Weight     float64  `parquet:"weight,uncompressed"`
+	Evidence   string   `parquet:"evidence"`
+}
+
+// TestMigrateSignsVerdicts: a run written before failure signatures needs migration; after
+// it its failing verdicts carry their signatures and its failure modes read the same.
+func TestMigrateSignsVerdicts(t *testing.T) {
+	root := t.TempDir()
+	res, err := ingest.ImportFile(context.Background(), root, "../testdata/harness/promptfoo/sample-export.json", "", ingest.Options{})
+	if err != nil || len(res) == 0 {
+		t.Fatal("importing the promptfoo fixture:", err)
+	}
+	id := res[0].Run.ID
+	path := filepath.Join(root, "runs", id, "graders.parquet")
+	rows, err := parquet.ReadFile[store.GraderRow](path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, signed := make([]legacyGraderRow, len(rows)), 0
+	for i, r := range rows {
+		if r.Signature != "" {
+			signed++
+		}
+		old[i] = legacyGraderRow{RunID: r.RunID, OutcomeID: r.OutcomeID, Stimulus: r.Stimulus, Model: r.Model, Trial: r.Trial,
+			Grader: r.Grader, GraderType: r.GraderType, Passed: r.Passed, Score: r.Score, Weight: r.Weight, Evidence: r.Evidence}
+	}
+	if signed == 0 {
+		t.Fatal("the fixture has no signed failing verdict: the test does not test")
+	}
+	if err := parquet.WriteFile(path, old); err != nil {
+		t.Fatal(err)
+	}
+	s := store.Open(root)
+	failures := func(s *store.Store) string {
+		f, err := query.FailuresOf(s, query.FailuresParams{Scope: query.Scope{Runs: []string{id}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(f)
+		return string(b)
+	}
+	before := failures(s)
+	if need, err := s.NeedsMigration(id); err != nil || !need {
+		t.Fatalf("an unsigned run: needs migration %v, %v", need, err)
+	}
+	if done, err := s.Migrate(id); err != nil || !done {
+		t.Fatalf("migrate: %v %v", done, err)
+	}
+	if after := failures(store.Open(root)); after != before {
+		t.Fatalf("failure modes changed by the migration:\nbefore %.600s\nafter  %.600s", before, after)
+	}
+	rows, err = parquet.ReadFile[store.GraderRow](path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := 0
+	for _, r := range rows {
+		if r.Signature != "" {
+			again++
+		}
+	}
+	if again != signed {
+		t.Fatalf("%d signed verdicts after migration, %d when imported", again, signed)
+	}
+}
