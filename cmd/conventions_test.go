@@ -117,14 +117,6 @@ func TestCompletions(t *testing.T) {
 			}
 		}
 	}
-	// man pages, one per command.
-	dir := t.TempDir()
-	if r := run(t, false, "man", dir); r.code != 0 {
-		t.Fatalf("man: %s", r.err)
-	}
-	if b, err := os.ReadFile(filepath.Join(dir, "evals-ranking.1")); err != nil || !strings.Contains(string(b), "Rank models") {
-		t.Errorf("evals-ranking.1: %v", err)
-	}
 }
 
 // TestTablesFit: at 80, 100 and 160 columns every command's table fits the terminal (no

@@ -117,7 +117,7 @@ On a terminal, evals without a command opens the explorer.`,
 
 	root.AddCommand(
 		newRunsCmd(f, nil), newRunCmd(f, nil), newImportCmd(f, nil), newDemoCmd(f, nil),
-		newSchemaCmd(f), newVersionCmd(f), newManCmd(f), newTrendCmd(f),
+		newSchemaCmd(f), newVersionCmd(f), newTrendCmd(f),
 		newRankingCmd(f), newTagsCmd(f), newGradersCmd(f), newFailuresCmd(f), newToolsCmd(f), newMatrixCmd(f), newMetricsCmd(f), newPowerCmd(f), newGCCmd(f),
 		newAnnotateCmd(f), newAnnotationsCmd(f), newSessionsCmd(f), newReportCmd(f),
 		newOutcomesCmd(f), newOutcomeCmd(f), newTrajectoryCmd(f), newCompareCmd(f), newTUICmd(f), newServeCmd(f), newMCPCmd(f), newMigrateCmd(f), newSQLCmd(f),

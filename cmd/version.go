@@ -78,3 +78,7 @@ func newVersionCmd(f *Factory) *cobra.Command {
 		},
 	}
 }
+
+// Version is the version string `evals --version` prints (for tools built beside evals,
+// such as the man page writer).
+func Version() string { return versionString() }

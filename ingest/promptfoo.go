@@ -187,47 +187,8 @@ func readPromptfoo(path string) ([]built, error) {
 	if len(rs.Prompts) == 0 {
 		rs.Prompts = f.Prompts
 	}
-	var cfg struct {
-		Description string `json:"description"`
-	}
-	_ = json.Unmarshal(f.Config, &cfg)
-	meta := store.Run{Name: cmpOr(cfg.Description, f.Description), Config: f.Config, Labels: map[string]string{}, Status: store.RunCompleted}
-	if f.EvalID == "" {
-		f.EvalID = f.ID
-	}
-	if f.EvalID != "" {
-		meta.Labels["evalId"] = f.EvalID
-	}
-	if meta.Name == "" {
-		meta.Name = f.EvalID
-	}
-	if meta.Name == "" {
-		meta.Name = strings.TrimSuffix(filepathBase(path), ".json")
-	}
-	meta.CreatedAt = parseTime(rs.Timestamp)
-	if meta.CreatedAt.IsZero() {
-		meta.CreatedAt = parseTime(f.CreatedAt)
-	}
-	// The file's own counts: the stats of the results, else the prompts' metrics. A file
-	// whose counts cover results it does not hold (an Eval object whose results were not
-	// loaded) imports what it holds, flagged partial; with neither, it is an error.
-	var declared int64
-	meta.Metrics = map[string]float64{}
-	if st := rs.Stats; st != nil {
-		declared = st.Successes + st.Failures + st.Errors
-		meta.Metrics["successes"], meta.Metrics["failures"], meta.Metrics["errors"] = float64(st.Successes), float64(st.Failures), float64(st.Errors)
-	} else {
-		var pass, fail, errd int64
-		for _, p := range rs.Prompts {
-			if p.Metrics != nil {
-				pass, fail, errd = pass+p.Metrics.TestPassCount, fail+p.Metrics.TestFailCount, errd+p.Metrics.TestErrorCount
-			}
-		}
-		if pass+fail+errd > 0 {
-			declared = pass + fail + errd
-			meta.Metrics["successes"], meta.Metrics["failures"], meta.Metrics["errors"] = float64(pass), float64(fail), float64(errd)
-		}
-	}
+	meta := pfMeta(&f, rs, path)
+	declared := pfDeclared(&meta, rs)
 	if declared > int64(n) {
 		meta.Partial = &store.Partial{DeclaredSamples: declared, ImportedSamples: int64(n)}
 	}
@@ -253,6 +214,58 @@ func readPromptfoo(path string) ([]built, error) {
 		return meta, err
 	}
 	return []built{{meta: meta, stream: stream}}, nil
+}
+
+// pfMeta is a promptfoo file's run: its name (the config's description, the file's, its
+// eval id or the file name), labels and time.
+func pfMeta(f *pfFile, rs pfResults, path string) store.Run {
+	var cfg struct {
+		Description string `json:"description"`
+	}
+	_ = json.Unmarshal(f.Config, &cfg)
+	meta := store.Run{Name: cmpOr(cfg.Description, f.Description), Config: f.Config, Labels: map[string]string{}, Status: store.RunCompleted}
+	if f.EvalID == "" {
+		f.EvalID = f.ID
+	}
+	if f.EvalID != "" {
+		meta.Labels["evalId"] = f.EvalID
+	}
+	if meta.Name == "" {
+		meta.Name = f.EvalID
+	}
+	if meta.Name == "" {
+		meta.Name = strings.TrimSuffix(filepathBase(path), ".json")
+	}
+	meta.CreatedAt = parseTime(rs.Timestamp)
+	if meta.CreatedAt.IsZero() {
+		meta.CreatedAt = parseTime(f.CreatedAt)
+	}
+	return meta
+}
+
+// pfDeclared is how many results a promptfoo file says it has, also set in meta's metrics:
+// the stats of the results, else the prompts' metrics. A file whose counts cover results
+// it does not hold (an Eval object whose results were not loaded) imports what it holds,
+// flagged partial; with neither, it is an error.
+func pfDeclared(meta *store.Run, rs pfResults) int64 {
+	var declared int64
+	meta.Metrics = map[string]float64{}
+	if st := rs.Stats; st != nil {
+		declared = st.Successes + st.Failures + st.Errors
+		meta.Metrics["successes"], meta.Metrics["failures"], meta.Metrics["errors"] = float64(st.Successes), float64(st.Failures), float64(st.Errors)
+	} else {
+		var pass, fail, errd int64
+		for _, p := range rs.Prompts {
+			if p.Metrics != nil {
+				pass, fail, errd = pass+p.Metrics.TestPassCount, fail+p.Metrics.TestFailCount, errd+p.Metrics.TestErrorCount
+			}
+		}
+		if pass+fail+errd > 0 {
+			declared = pass + fail + errd
+			meta.Metrics["successes"], meta.Metrics["failures"], meta.Metrics["errors"] = float64(pass), float64(fail), float64(errd)
+		}
+	}
+	return declared
 }
 
 // pfGraders flattens an assertion tree into graders: a nested assertion's name carries its

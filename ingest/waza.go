@@ -81,6 +81,27 @@ func readWaza(path string) ([]built, error) {
 	if err != nil {
 		return nil, fmt.Errorf("not a waza outcome: %w", err)
 	}
+	meta, model := wazaMeta(f)
+	if tasks == 0 {
+		return nil, fmt.Errorf("a waza outcome with no tasks")
+	}
+	stream := func(emit func(*store.Outcome) error) (store.Run, error) {
+		fh, err := os.Open(path)
+		if err != nil {
+			return store.Run{}, err
+		}
+		defer fh.Close()
+		var f2 wazaFile
+		err = walkWaza(bufio.NewReaderSize(fh, 1<<20), &f2, func(ti int, raw json.RawMessage) error {
+			return wazaTaskOutcomes(ti, raw, model, emit)
+		})
+		return meta, err
+	}
+	return []built{{meta: meta, stream: stream}}, nil
+}
+
+// wazaMeta is a waza file's run, from its header, and the model its config names.
+func wazaMeta(f wazaFile) (store.Run, string) {
 	var cfg struct {
 		ModelID    string `json:"model_id"`
 		Engine     string `json:"engine_type"`
@@ -102,51 +123,41 @@ func readWaza(path string) ([]built, error) {
 			meta.Labels[k] = v
 		}
 	}
-	if tasks == 0 {
-		return nil, fmt.Errorf("a waza outcome with no tasks")
+	return meta, model
+}
+
+// wazaTaskOutcomes emits the outcomes of task ti, one per run of it.
+func wazaTaskOutcomes(ti int, raw json.RawMessage, model string, emit func(*store.Outcome) error) error {
+	var t wazaTask
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return fmt.Errorf("tasks[%d]: %s", ti, jsonProblem(err))
 	}
-	stream := func(emit func(*store.Outcome) error) (store.Run, error) {
-		fh, err := os.Open(path)
-		if err != nil {
-			return store.Run{}, err
+	stim := t.TestID
+	if stim == "" {
+		stim = t.DisplayName
+	}
+	if stim == "" {
+		stim = fmt.Sprintf("task-%03d", ti)
+	}
+	input := text(t.Prompt)
+	if input == "" {
+		input = text(t.Input)
+	}
+	for ri, r := range t.Runs {
+		o := wazaOutcome(r, stim, model)
+		o.Input = input
+		if t.Group != "" {
+			o.Tags = map[string]string{"group": t.Group}
 		}
-		defer fh.Close()
-		var f2 wazaFile
-		err = walkWaza(bufio.NewReaderSize(fh, 1<<20), &f2, func(ti int, raw json.RawMessage) error {
-			var t wazaTask
-			if err := json.Unmarshal(raw, &t); err != nil {
-				return fmt.Errorf("tasks[%d]: %s", ti, jsonProblem(err))
-			}
-			stim := t.TestID
-			if stim == "" {
-				stim = t.DisplayName
-			}
-			if stim == "" {
-				stim = fmt.Sprintf("task-%03d", ti)
-			}
-			input := text(t.Prompt)
-			if input == "" {
-				input = text(t.Input)
-			}
-			for ri, r := range t.Runs {
-				o := wazaOutcome(r, stim, model)
-				o.Input = input
-				if t.Group != "" {
-					o.Tags = map[string]string{"group": t.Group}
-				}
-				o.Trial = ri
-				if r.RunNumber > 0 {
-					o.Trial = r.RunNumber - 1
-				}
-				if err := emit(o); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		return meta, err
+		o.Trial = ri
+		if r.RunNumber > 0 {
+			o.Trial = r.RunNumber - 1
+		}
+		if err := emit(o); err != nil {
+			return err
+		}
 	}
-	return []built{{meta: meta, stream: stream}}, nil
+	return nil
 }
 
 // walkWaza reads a waza file's header into f and hands each task, raw, to fn.
@@ -186,6 +197,14 @@ func wazaOutcome(r wazaRun, stim, model string) *store.Outcome {
 			o.TotalTokens = t
 		}
 	}
+	wazaStatus(o, r)
+	wazaGraders(o, r)
+	wazaTranscript(o, r)
+	return o
+}
+
+// wazaStatus sets an outcome's status, verdict and error count from its waza run.
+func wazaStatus(o *store.Outcome, r wazaRun) {
 	var digestErrs []any
 	_ = json.Unmarshal(r.Digest.Errors, &digestErrs)
 	o.Errors = len(digestErrs)
@@ -203,6 +222,11 @@ func wazaOutcome(r wazaRun, stim, model string) *store.Outcome {
 	case "failed", "fail":
 		o.Passed = ptrBool(false)
 	}
+}
+
+// wazaGraders adds a waza run's validations as graders (sorted by id) and their weighted
+// mean score.
+func wazaGraders(o *store.Outcome, r wazaRun) {
 	ids := make([]string, 0, len(r.Validations))
 	for k := range r.Validations {
 		ids = append(ids, k)
@@ -229,6 +253,11 @@ func wazaOutcome(r wazaRun, stim, model string) *store.Outcome {
 	if wsum > 0 {
 		o.Score = ptrF(sum / wsum)
 	}
+}
+
+// wazaTranscript adds a waza run's transcript as events and tool calls (a call paired with
+// its completion by tool call id).
+func wazaTranscript(o *store.Outcome, r wazaRun) {
 	open := map[string]int{} // tool call id → index in o.ToolCalls
 	for _, e := range r.Transcript {
 		switch e.Type {
@@ -262,5 +291,4 @@ func wazaOutcome(r wazaRun, stim, model string) *store.Outcome {
 	if o.ToolCallCount < len(o.ToolCalls) {
 		o.ToolCallCount = len(o.ToolCalls)
 	}
-	return o
 }

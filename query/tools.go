@@ -82,15 +82,11 @@ func ToolsOf(src Source, sc Scope) (Tools, error) {
 
 // toolScan joins tool calls to their outcomes by position: the writer stores an outcome's
 // tool calls contiguously at tools_row, so no id column is read.
-func toolScan(src Source, r store.Run, sl *Slicing) (map[string]*toolAcc, error) {
-	rows, groups, err := childGroups(src, r.ID, sl, "tools_row", "tools_len", r.Summary.ToolCalls)
-	if err != nil {
-		return nil, err
-	}
-	ng := max(1, len(groups))
-	accs := map[string]*toolAcc{}
-	owner := make([]int32, 0, r.Summary.ToolCalls)     // tool row → outcome row
-	verdict := make([]int8, 0, r.Summary.OutcomeCount) // outcome row → 1 passed, 0 failed or errored, -1 not rated
+// toolOwners reads which outcome each tool call row belongs to (owner: tool row → outcome
+// row) and each outcome's verdict (1 passed, 0 failed or errored, -1 not rated).
+func toolOwners(src Source, r store.Run) (owner []int32, verdict []int8, err error) {
+	owner = make([]int32, 0, r.Summary.ToolCalls)
+	verdict = make([]int8, 0, r.Summary.OutcomeCount)
 	err = src.Scan(r.ID, store.Outcomes, []string{"status", "passed", "tools_row", "tools_len"}, func(b *store.Batch) error {
 		sd, passed, from, n := b.Dict("status"), b.Bool("passed"), b.Int("tools_row"), b.Int("tools_len")
 		for i := 0; i < b.N; i++ {
@@ -111,6 +107,33 @@ func toolScan(src Source, r store.Run, sl *Slicing) (map[string]*toolAcc, error)
 		}
 		return nil
 	})
+	return owner, verdict, err
+}
+
+// countOutcome counts outcome o for a tool once (a tool's calls of one outcome are
+// contiguous), and its verdict.
+func (a *toolAcc) countOutcome(o int64, verdict []int8) {
+	if a.lastOutcome == o {
+		return
+	}
+	a.lastOutcome = o
+	a.outcomes++
+	if v := verdict[o]; v >= 0 {
+		a.rated++
+		if v == 1 {
+			a.passed++
+		}
+	}
+}
+
+func toolScan(src Source, r store.Run, sl *Slicing) (map[string]*toolAcc, error) {
+	rows, groups, err := childGroups(src, r.ID, sl, "tools_row", "tools_len", r.Summary.ToolCalls)
+	if err != nil {
+		return nil, err
+	}
+	ng := max(1, len(groups))
+	accs := map[string]*toolAcc{}
+	owner, verdict, err := toolOwners(src, r)
 	if err != nil {
 		return nil, err
 	}
@@ -153,21 +176,8 @@ func toolScan(src Source, r store.Run, sl *Slicing) (map[string]*toolAcc, error)
 				seenModel[ti][mi] = true
 				a.models[md.Values[mi]] = struct{}{}
 			}
-			row := b.Row0 + int64(i)
-			if row >= int64(len(owner)) {
-				continue
-			}
-			o := int64(owner[row])
-			if a.lastOutcome == o {
-				continue
-			}
-			a.lastOutcome = o
-			a.outcomes++
-			if v := verdict[o]; v >= 0 {
-				a.rated++
-				if v == 1 {
-					a.passed++
-				}
+			if row := b.Row0 + int64(i); row < int64(len(owner)) {
+				a.countOutcome(int64(owner[row]), verdict)
 			}
 		}
 		return nil

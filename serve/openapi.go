@@ -110,58 +110,12 @@ func openAPI(routes []route) map[string]any {
 	sc := format.NewSchemas("#/components/schemas/")
 	paths := map[string]any{}
 	for _, rt := range routes {
-		c, ok := contracts[rt.method+" "+rt.path]
-		if !ok {
-			panic("serve: no contract for " + rt.method + " " + rt.path)
-		}
-		var params []map[string]any
-		for _, seg := range strings.Split(rt.path, "/") {
-			if strings.HasPrefix(seg, "{") {
-				name := strings.Trim(seg, "{}")
-				p := map[string]any{"name": name, "in": "path", "required": true, "schema": map[string]any{"type": "string"},
-					"description": pathParamDoc[name]}
-				if name == "format" {
-					p["schema"] = map[string]any{"type": "string", "enum": []string{"json", "csv", "markdown", "md"}}
-				}
-				params = append(params, p)
-			}
-		}
-		for _, p := range rt.params {
-			params = append(params, map[string]any{"name": p.name, "in": "query", "description": p.desc, "schema": paramSchema(p)})
-		}
-		content := map[string]any{"application/json": map[string]any{"schema": sc.Of(reflect.TypeOf(c.resp))}}
-		for _, mt := range c.raw {
-			content[mt] = map[string]any{"schema": map[string]any{"type": "string"}}
-		}
-		responses := map[string]any{
-			"200": map[string]any{"description": "OK", "content": content},
-			"400": errorRef, "404": errorRef, "500": errorRef,
-		}
-		if rt.write {
-			responses["401"] = errorRef
-		}
-		op := map[string]any{
-			"operationId": c.op,
-			"summary":     rt.summary,
-			"description": rt.summary,
-			"tags":        []string{tagOf(rt.path)},
-			"responses":   responses,
-		}
-		if rt.write {
-			op["security"] = []any{map[string]any{"bearerAuth": []string{}}}
-		}
-		if c.body != nil {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": sc.Of(reflect.TypeOf(c.body))}}}
-		}
-		if params != nil {
-			op["parameters"] = params
-		}
 		item, _ := paths[rt.path].(map[string]any)
 		if item == nil {
 			item = map[string]any{}
 			paths[rt.path] = item
 		}
-		item[strings.ToLower(rt.method)] = op
+		item[strings.ToLower(rt.method)] = operation(sc, rt)
 	}
 	sc.Defs["Error"] = map[string]any{
 		"type": "object", "required": []string{"error"},
@@ -186,6 +140,62 @@ func openAPI(routes []route) map[string]any {
 				"description": "the token evals serve was started with (--token); required for writes and beyond loopback"}},
 		},
 	}
+}
+
+// operation is one route's operation object: its parameters, body and responses.
+func operation(sc *format.Schemas, rt route) map[string]any {
+	c, ok := contracts[rt.method+" "+rt.path]
+	if !ok {
+		panic("serve: no contract for " + rt.method + " " + rt.path)
+	}
+	content := map[string]any{"application/json": map[string]any{"schema": sc.Of(reflect.TypeOf(c.resp))}}
+	for _, mt := range c.raw {
+		content[mt] = map[string]any{"schema": map[string]any{"type": "string"}}
+	}
+	responses := map[string]any{
+		"200": map[string]any{"description": "OK", "content": content},
+		"400": errorRef, "404": errorRef, "500": errorRef,
+	}
+	if rt.write {
+		responses["401"] = errorRef
+	}
+	op := map[string]any{
+		"operationId": c.op,
+		"summary":     rt.summary,
+		"description": rt.summary,
+		"tags":        []string{tagOf(rt.path)},
+		"responses":   responses,
+	}
+	if rt.write {
+		op["security"] = []any{map[string]any{"bearerAuth": []string{}}}
+	}
+	if c.body != nil {
+		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": sc.Of(reflect.TypeOf(c.body))}}}
+	}
+	if params := parameters(rt); params != nil {
+		op["parameters"] = params
+	}
+	return op
+}
+
+// parameters are a route's path parameters, then its query parameters.
+func parameters(rt route) []map[string]any {
+	var params []map[string]any
+	for _, seg := range strings.Split(rt.path, "/") {
+		if strings.HasPrefix(seg, "{") {
+			name := strings.Trim(seg, "{}")
+			p := map[string]any{"name": name, "in": "path", "required": true, "schema": map[string]any{"type": "string"},
+				"description": pathParamDoc[name]}
+			if name == "format" {
+				p["schema"] = map[string]any{"type": "string", "enum": []string{"json", "csv", "markdown", "md"}}
+			}
+			params = append(params, p)
+		}
+	}
+	for _, p := range rt.params {
+		params = append(params, map[string]any{"name": p.name, "in": "query", "description": p.desc, "schema": paramSchema(p)})
+	}
+	return params
 }
 
 var pathParamDoc = map[string]string{

@@ -29,23 +29,43 @@ func (s *Store) Outcome(id string, withEvents bool) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.err != nil {
-		return nil, s.err
-	}
-	if _, err := s.be.readRun(s.ctx, runID, ""); err != nil {
-		return nil, errs.E(errs.NotFound, "outcome %q not found: there is no run %s", id, runID)
-	}
-	rows, err := readRows[OutcomeRow](s, runID, outcomesFile, n, 1)
-	if err == errRowRange {
-		return nil, errs.E(errs.NotFound, "outcome %q not found", id)
-	}
+	r, err := s.outcomeRow(id, runID, n)
 	if err != nil {
 		return nil, err
 	}
-	if len(rows) == 0 || rows[0].OutcomeID != id {
-		return nil, errs.E(errs.NotFound, "outcome %q not found", id)
+	o := outcomeOfRow(r)
+	if err := s.applyReview(o, runID, n); err != nil {
+		return nil, err
 	}
-	r := rows[0]
+	if err := s.readChildren(o, runID, r, withEvents); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// outcomeRow reads outcome n of a run, checking it is the outcome id names.
+func (s *Store) outcomeRow(id, runID string, n int64) (OutcomeRow, error) {
+	if s.err != nil {
+		return OutcomeRow{}, s.err
+	}
+	if _, err := s.be.readRun(s.ctx, runID, ""); err != nil {
+		return OutcomeRow{}, errs.E(errs.NotFound, "outcome %q not found: there is no run %s", id, runID)
+	}
+	rows, err := readRows[OutcomeRow](s, runID, outcomesFile, n, 1)
+	if err == errRowRange {
+		return OutcomeRow{}, errs.E(errs.NotFound, "outcome %q not found", id)
+	}
+	if err != nil {
+		return OutcomeRow{}, err
+	}
+	if len(rows) == 0 || rows[0].OutcomeID != id {
+		return OutcomeRow{}, errs.E(errs.NotFound, "outcome %q not found", id)
+	}
+	return rows[0], nil
+}
+
+// outcomeOfRow is an outcome as its row holds it, before its reviews and child rows.
+func outcomeOfRow(r OutcomeRow) *Outcome {
 	o := &Outcome{
 		ID: r.OutcomeID, RunID: r.RunID, Stimulus: r.Stimulus, Model: r.Model, Trial: int(r.Trial),
 		Status: r.Status, Passed: r.Passed, Score: r.Score, DurationMs: orUnknown(r.DurationMs), Turns: int(r.Turns),
@@ -56,51 +76,67 @@ func (s *Store) Outcome(id string, withEvents bool) (*Outcome, error) {
 		Graders: []GraderResult{}, ToolCalls: []ToolCall{}, Events: []Event{},
 	}
 	o.Tags = DecodeTags(r.Tags)
+	return o
+}
+
+// applyReview folds outcome n's human verdict into it (unless this view is graded; a
+// skipped outcome keeps its status).
+func (s *Store) applyReview(o *Outcome, runID string, n int64) error {
 	reviews, err := s.Reviews(runID)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if rv, ok := reviews[n]; ok {
-		o.Review = &rv
-		if rv.Verdict != "" && !s.graded && o.Status != StatusSkipped {
-			v := rv.Verdict == VerdictPass
-			o.GradedPassed, o.Passed, o.Reviewed = o.Passed, &v, true
-			if o.Status == StatusError {
-				o.Status = StatusSuccess
-			}
+	rv, ok := reviews[n]
+	if !ok {
+		return nil
+	}
+	o.Review = &rv
+	if rv.Verdict != "" && !s.graded && o.Status != StatusSkipped {
+		v := rv.Verdict == VerdictPass
+		o.GradedPassed, o.Passed, o.Reviewed = o.Passed, &v, true
+		if o.Status == StatusError {
+			o.Status = StatusSuccess
 		}
+	}
+	return nil
+}
+
+// readChildren reads an outcome's grader results, tool calls and (withEvents) events.
+func (s *Store) readChildren(o *Outcome, runID string, r OutcomeRow, withEvents bool) error {
+	outOfStep := func(file string) error {
+		return errs.E(errs.Corrupt, "%s of run %s is out of step with its outcomes", file, runID)
 	}
 	grs, err := readRows[GraderRow](s, runID, gradersFile, r.GradersRow, int(r.GradersLen))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, g := range grs {
-		if g.OutcomeID != id {
-			return nil, errs.E(errs.Corrupt, "graders.parquet of run %s is out of step with its outcomes", runID)
+		if g.OutcomeID != o.ID {
+			return outOfStep(gradersFile)
 		}
 		o.Graders = append(o.Graders, GraderResult{Name: g.Grader, Type: g.GraderType, Passed: g.Passed, Score: g.Score, Weight: g.Weight, Evidence: g.Evidence})
 	}
 	tcs, err := readRows[ToolCallRow](s, runID, toolCallsFile, r.ToolsRow, int(r.ToolsLen))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, t := range tcs {
-		if t.OutcomeID != id {
-			return nil, errs.E(errs.Corrupt, "tool_calls.parquet of run %s is out of step with its outcomes", runID)
+		if t.OutcomeID != o.ID {
+			return outOfStep(toolCallsFile)
 		}
 		o.ToolCalls = append(o.ToolCalls, ToolCall{Seq: int(t.Seq), Tool: t.Tool, Success: t.Success, ArgsBytes: t.ArgsBytes,
 			ResultBytes: t.ResultBytes, DurationMs: t.DurationMs, Error: t.Error, Arguments: t.Arguments, Result: t.Result})
 	}
 	if !withEvents {
-		return o, nil
+		return nil
 	}
 	evs, err := readRows[EventRow](s, runID, eventsFile, r.EventsRow, int(r.EventsLen))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, e := range evs {
-		if e.OutcomeID != id {
-			return nil, errs.E(errs.Corrupt, "events.parquet of run %s is out of step with its outcomes", runID)
+		if e.OutcomeID != o.ID {
+			return outOfStep(eventsFile)
 		}
 		ev := Event{Seq: int(e.Seq), Type: e.Type, Role: e.Role, Content: e.Content, Tool: e.Tool, ToolCallID: e.ToolCallID, Data: e.Data}
 		if e.TS != 0 {
@@ -108,7 +144,7 @@ func (s *Store) Outcome(id string, withEvents bool) (*Outcome, error) {
 		}
 		o.Events = append(o.Events, ev)
 	}
-	return o, nil
+	return nil
 }
 
 var errRowRange = errs.E(errs.Corrupt, "rows out of range: the run's files are out of step")
