@@ -41,7 +41,7 @@ VS Code: docs/agents.md.`,
 			if err != nil {
 				return err
 			}
-			srv := mcp.New(mcp.Deps{Store: s, AllowWrites: allowWrites, Author: author(by), Version: versionString()})
+			srv := mcp.New(mcp.Deps{Store: s, AllowWrites: allowWrites, Author: store.Author(by), Version: versionString()})
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
 			err = srv.Run(ctx, &sdk.IOTransport{Reader: io.NopCloser(f.IO.In), Writer: nopWriteCloser{f.IO.Out}})

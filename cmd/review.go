@@ -3,7 +3,6 @@ package cmd
 import (
 	"bufio"
 	"fmt"
-	"os/user"
 	"slices"
 	"strings"
 	"time"
@@ -14,17 +13,6 @@ import (
 	"github.com/evals-dev/evals/store"
 	"github.com/spf13/cobra"
 )
-
-// author is who writes: --author, else the OS user.
-func author(flag string) string {
-	if flag != "" {
-		return flag
-	}
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		return u.Username
-	}
-	return "unknown"
-}
 
 // labelEdits reads KEY=VALUE (set) and KEY- (remove) arguments.
 func labelEdits(args []string) (map[string]*string, error) {
@@ -63,7 +51,7 @@ history (who, when, what it was before) is kept: evals annotations lists it.`,
 			if err != nil {
 				return err
 			}
-			a := store.Annotation{OutcomeID: args[0], Author: author(by)}
+			a := store.Annotation{OutcomeID: args[0], Author: store.Author(by)}
 			if cmd.Flags().Changed("verdict") {
 				v := verdict
 				switch v {
@@ -180,7 +168,7 @@ func runsSubcommands(f *Factory) []*cobra.Command {
 		if err != nil {
 			return err
 		}
-		e.RunID, e.Author = r.ID, author(by)
+		e.RunID, e.Author = r.ID, store.Author(by)
 		done, err := s.EditRun(e)
 		if err != nil {
 			return err
@@ -222,6 +210,15 @@ func runsSubcommands(f *Factory) []*cobra.Command {
 			return edit(args[0], store.RunEdit{Labels: labels})
 		},
 	}
+	del, restore := newRunsDeleteCmd(f), newRunsRestoreCmd(f)
+	for _, c := range []*cobra.Command{rename, session, label} {
+		c.Flags().StringVar(&by, "author", "", "who edits (default: the OS user)")
+	}
+	return []*cobra.Command{rename, session, label, del, restore, newDeletedCmd(f)}
+}
+
+// newRunsDeleteCmd: evals runs delete REF... (asks on a terminal, needs --yes on a pipe).
+func newRunsDeleteCmd(f *Factory) *cobra.Command {
 	var yes bool
 	del := &cobra.Command{
 		Use: "delete REF...", Short: "Delete runs (to the trash: evals runs restore brings one back for 7 days)",
@@ -249,18 +246,8 @@ needs --yes.`,
 				}
 				runs = append(runs, r)
 			}
-			if !yes {
-				if !f.IO.InTTY {
-					return errs.E(errs.Invalid, "deleting %d runs needs --yes when not on a terminal", len(runs))
-				}
-				for _, r := range runs {
-					fmt.Fprintf(f.IO.ErrOut, "  %s  %s  %d outcomes\n", r.ID, format.SanitizeLine(r.Name), r.Summary.OutcomeCount)
-				}
-				fmt.Fprintf(f.IO.ErrOut, "delete %d runs? [y/N] ", len(runs))
-				line, _ := bufio.NewReader(f.IO.In).ReadString('\n')
-				if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
-					return errs.E(errs.Invalid, "nothing deleted")
-				}
+			if err := confirmDelete(f, runs, yes); err != nil {
+				return err
 			}
 			var ids []string
 			for _, r := range runs {
@@ -277,7 +264,31 @@ needs --yes.`,
 		},
 	}
 	del.Flags().BoolVar(&yes, "yes", false, "do not ask")
-	restore := &cobra.Command{
+	return del
+}
+
+// confirmDelete asks on a terminal before runs are deleted (yes: --yes was given).
+func confirmDelete(f *Factory, runs []store.Run, yes bool) error {
+	if yes {
+		return nil
+	}
+	if !f.IO.InTTY {
+		return errs.E(errs.Invalid, "deleting %d runs needs --yes when not on a terminal", len(runs))
+	}
+	for _, r := range runs {
+		fmt.Fprintf(f.IO.ErrOut, "  %s  %s  %d outcomes\n", r.ID, format.SanitizeLine(r.Name), r.Summary.OutcomeCount)
+	}
+	fmt.Fprintf(f.IO.ErrOut, "delete %d runs? [y/N] ", len(runs))
+	line, _ := bufio.NewReader(f.IO.In).ReadString('\n')
+	if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+		return errs.E(errs.Invalid, "nothing deleted")
+	}
+	return nil
+}
+
+// newRunsRestoreCmd: evals runs restore ID.
+func newRunsRestoreCmd(f *Factory) *cobra.Command {
+	return &cobra.Command{
 		Use: "restore ID", Short: "Bring a deleted run back from the trash", Args: exactArgs(1, "the id of a deleted run"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := f.Store()
@@ -292,10 +303,6 @@ needs --yes.`,
 			return f.print(view{value: sum, doc: func() format.Doc { return format.Runs(query.Paged[query.RunSummary]{Items: []query.RunSummary{sum}}) }, items: func() []any { return []any{sum} }})
 		},
 	}
-	for _, c := range []*cobra.Command{rename, session, label} {
-		c.Flags().StringVar(&by, "author", "", "who edits (default: the OS user)")
-	}
-	return []*cobra.Command{rename, session, label, del, restore, newDeletedCmd(f)}
 }
 
 // deletedRun is one run in the trash.

@@ -61,9 +61,9 @@ func resolve(src Source, sc Scope) ([]store.Run, error) {
 
 // acc accumulates the outcome metrics of one group (a model, or a stimulus × model cell).
 type acc struct {
-	n, passed, failed, errored, skipped, pending int64
-	dur, turns, tools, errs                      int64
-	in, out, reasoning, cached, total            int64
+	tally
+	dur, turns, tools, errs           int64
+	in, out, reasoning, cached, total int64
 	// n* count the executed outcomes whose value was recorded (store.Unknown is left out
 	// of the sums and of the means' denominators).
 	nDur, nIn, nOut, nReasoning, nCached, nTotal int64
@@ -71,7 +71,56 @@ type acc struct {
 	costN                                        int64
 	score                                        float64
 	scoreN                                       int64
+}
+
+// tally counts outcomes by verdict: the one place a status and a verdict become counts
+// (ranking's cells and the matrix's alike).
+type tally struct {
+	n, passed, failed, errored, skipped, pending int64
 	reviewed                                     int64 // outcomes whose verdict is a human's
+}
+
+// What tally.add counted an outcome as.
+const (
+	kSkipped int8 = iota
+	kErrored
+	kPassed
+	kFailed
+	kPending
+)
+
+// add counts one outcome of status code status and verdict passed (1, 0, -1 for none).
+func (t *tally) add(status, passed int8, reviewed bool) int8 {
+	t.n++
+	if reviewed {
+		t.reviewed++
+	}
+	switch {
+	case status == stSkipped:
+		t.skipped++
+		return kSkipped
+	case status == stError:
+		t.errored++
+		return kErrored
+	case passed == 1:
+		t.passed++
+		return kPassed
+	case passed == 0:
+		t.failed++
+		return kFailed
+	}
+	t.pending++
+	return kPending
+}
+
+func (t *tally) merge(o *tally) {
+	t.n += o.n
+	t.passed += o.passed
+	t.failed += o.failed
+	t.errored += o.errored
+	t.skipped += o.skipped
+	t.pending += o.pending
+	t.reviewed += o.reviewed
 }
 
 // addKnown adds a value an outcome recorded (store.Unknown is left out) and counts it.
@@ -91,12 +140,7 @@ func sum(v, n int64) *int64 {
 }
 
 func (a *acc) merge(b *acc) {
-	a.n += b.n
-	a.passed += b.passed
-	a.failed += b.failed
-	a.errored += b.errored
-	a.skipped += b.skipped
-	a.pending += b.pending
+	a.tally.merge(&b.tally)
 	a.dur += b.dur
 	a.turns += b.turns
 	a.tools += b.tools
@@ -116,7 +160,6 @@ func (a *acc) merge(b *acc) {
 	a.costN += b.costN
 	a.score += b.score
 	a.scoreN += b.scoreN
-	a.reviewed += b.reviewed
 }
 
 // rated is the denominator of the pass rate: passed + failed + errored.
@@ -201,163 +244,173 @@ func aggregateSliced(src Source, r store.Run, mode aggMode, sl *Slicing) (*runAg
 // large run, so that its shares are scanned on several cores. A row group that straddles
 // lo or hi is read by both shares, each counting its own rows.
 func aggregateRange(src Source, r store.Run, mode aggMode, sl *Slicing, lo, hi int64) (*runAgg, error) {
-	ra := &runAgg{run: r}
-	sliced := sl.active()
-	var tc *tagCache
-	cols := outcomeCols
-	if sliced {
-		cols = append(slices.Clip(cols), "tags")
-		tc = &tagCache{sl: sl, seen: map[string]tagInfo{}}
-	}
-	perStimulus := mode != perModel
-	if perStimulus {
-		cols = append(slices.Clip(cols), "stimulus")
-	}
-	cellCols := 1
-	modelID := map[string]int32{}
-	// The run says how many stimuli it has: sized once, the stimulus index and the
-	// per-model counts do not grow by doubling through a large run (a 1M-outcome run has
-	// 41,666; the rehashing was 6% of its ranking).
-	hint := 0
-	if perStimulus {
-		hint = int(min(r.Summary.StimulusCount, 1<<20))
-		if n := r.Summary.OutcomeCount; n > 0 && hi-lo < n {
-			hint = int(min(int64(hint), (min(hi, n)-lo)*int64(hint)/n+1024))
-		}
-	}
-	stimID := make(map[string]int32, hint)
-	ra.stimuli = make([]string, 0, hint)
-	var mt, stt []int32
-	var sc []int8
-	var keep []bool
-	var comp []int32
-	err := src.ScanRows(r.ID, store.Outcomes, cols, lo, hi, func(b *store.Batch) error {
-		first, last := int(max(lo-b.Row0, 0)), int(min(hi-b.Row0, int64(b.N)))
-		md := b.Dict("model")
-		var td *store.Dict
-		if sliced {
-			// Models × distinct tags of this batch, each named once: "model [key=value]".
-			td = b.Dict("tags")
-			infos := make([]tagInfo, len(td.Values))
-			keep = keep[:0]
-			for j, v := range td.Values {
-				infos[j] = tc.info(v)
-				keep = append(keep, infos[j].keep)
-			}
-			names := make([]string, 0, len(md.Values)*len(td.Values))
-			for _, m := range md.Values {
-				for _, t := range infos {
-					names = append(names, sliceName(m, sl.By, t.group))
-				}
-			}
-			comp = translate(comp[:0], names, modelID, &ra.models)
-		} else {
-			mt = translate(mt[:0], md.Values, modelID, &ra.models)
-		}
-		var si []int32
-		if perStimulus {
-			sd := b.Dict("stimulus")
-			stt = translate(stt[:0], sd.Values, stimID, &ra.stimuli)
-			si = sd.Index
-		}
-		std := b.Dict("status")
-		sc = sc[:0]
-		for _, v := range std.Values {
-			sc = append(sc, statusCode(v))
-		}
-		if mode == perCell {
-			cellCols = len(ra.stimuli)
-		}
-		for len(ra.cells) < len(ra.models) {
-			ra.cells = append(ra.cells, nil)
-			ra.counts = append(ra.counts, nil)
-		}
-		for m := range ra.cells {
-			if mode == perCell {
-				ra.cells[m] = extend(ra.cells[m], cellCols, hint)
-			} else {
-				ra.cells[m] = extend(ra.cells[m], 1, 1)
-			}
-			if mode == perModelCounts {
-				ra.counts[m] = extend(ra.counts[m], len(ra.stimuli), hint)
-			}
-		}
-		passed, score, cost := b.Bool("passed"), b.Float("score"), b.Float("cost_usd")
-		reviewed := b.AnyReviewed()
-		dur, turns, tools, nerr := b.Int("duration_ms"), b.Int("turns"), b.Int("tool_calls"), b.Int("errors")
-		in, out, rea, cac, tot := b.Int("input_tokens"), b.Int("output_tokens"), b.Int("reasoning_tokens"), b.Int("cached_tokens"), b.Int("total_tokens")
-		for i := first; i < last; i++ {
-			var m int32
-			if sliced {
-				t := td.Index[i]
-				if !keep[t] {
-					continue
-				}
-				m = comp[int(md.Index[i])*len(td.Values)+int(t)]
-			} else {
-				m = mt[md.Index[i]]
-			}
-			s := int32(0)
-			if perStimulus {
-				s = stt[si[i]]
-			}
-			var a *acc
-			if mode == perCell {
-				a = &ra.cells[m][s]
-			} else {
-				a = &ra.cells[m][0]
-			}
-			a.n++
-			if reviewed && b.Reviewed(i) {
-				a.reviewed++
-			}
-			switch sc[std.Index[i]] {
-			case stSkipped:
-				a.skipped++
-				continue
-			case stError:
-				a.errored++
-				if mode == perModelCounts {
-					ra.counts[m][s].n++
-				}
-			default:
-				switch passed[i] {
-				case 1:
-					a.passed++
-					if mode == perModelCounts {
-						ra.counts[m][s].n++
-						ra.counts[m][s].c++
-					}
-				case 0:
-					a.failed++
-					if mode == perModelCounts {
-						ra.counts[m][s].n++
-					}
-				default:
-					a.pending++
-				}
-			}
-			addKnown(&a.dur, &a.nDur, dur[i])
-			a.turns += turns[i]
-			a.tools += tools[i]
-			a.errs += nerr[i]
-			addKnown(&a.in, &a.nIn, in[i])
-			addKnown(&a.out, &a.nOut, out[i])
-			addKnown(&a.reasoning, &a.nReasoning, rea[i])
-			addKnown(&a.cached, &a.nCached, cac[i])
-			addKnown(&a.total, &a.nTotal, tot[i])
-			if c := cost[i]; !math.IsNaN(c) {
-				a.cost += c
-				a.costN++
-			}
-			if v := score[i]; !math.IsNaN(v) {
-				a.score += v
-				a.scoreN++
-			}
-		}
+	rs := newRangeScan(r, mode, sl, lo, hi)
+	err := src.ScanRows(r.ID, store.Outcomes, rs.cols, lo, hi, func(b *store.Batch) error {
+		rs.batch(b)
 		return nil
 	})
-	return ra, err
+	return rs.ra, err
+}
+
+// rangeScan is aggregateRange's state across the batches of one row range.
+type rangeScan struct {
+	ra          *runAgg
+	mode        aggMode
+	sl          *Slicing
+	tc          *tagCache
+	cols        []string
+	lo, hi      int64
+	hint        int
+	perStimulus bool
+	modelID     map[string]int32
+	stimID      map[string]int32
+	// per batch: model, stimulus and model × tag ids by dictionary index, status codes,
+	// and which tags the filter keeps
+	mt, stt, comp []int32
+	sc            []int8
+	keep          []bool
+	md, td, sd    *store.Dict // the batch's model, tags and stimulus columns
+}
+
+func newRangeScan(r store.Run, mode aggMode, sl *Slicing, lo, hi int64) *rangeScan {
+	rs := &rangeScan{ra: &runAgg{run: r}, mode: mode, sl: sl, lo: lo, hi: hi, cols: outcomeCols,
+		perStimulus: mode != perModel, modelID: map[string]int32{}}
+	if sl.active() {
+		rs.cols = append(slices.Clip(rs.cols), "tags")
+		rs.tc = &tagCache{sl: sl, seen: map[string]tagInfo{}}
+	}
+	if rs.perStimulus {
+		rs.cols = append(slices.Clip(rs.cols), "stimulus")
+		// The run says how many stimuli it has: sized once, the stimulus index and the
+		// per-model counts do not grow by doubling through a large run (a 1M-outcome run
+		// has 41,666; the rehashing was 6% of its ranking).
+		rs.hint = int(min(r.Summary.StimulusCount, 1<<20))
+		if n := r.Summary.OutcomeCount; n > 0 && hi-lo < n {
+			rs.hint = int(min(int64(rs.hint), (min(hi, n)-lo)*int64(rs.hint)/n+1024))
+		}
+	}
+	rs.stimID = make(map[string]int32, rs.hint)
+	rs.ra.stimuli = make([]string, 0, rs.hint)
+	return rs
+}
+
+// names translates a batch's dictionaries to the run's ids: models (or, sliced, model ×
+// tag names "model [key=value]", each named once), stimuli and status codes.
+func (rs *rangeScan) names(b *store.Batch) {
+	md := b.Dict("model")
+	rs.md, rs.td, rs.sd = md, b.Dict("tags"), b.Dict("stimulus")
+	if rs.tc != nil {
+		td := rs.td
+		infos := make([]tagInfo, len(td.Values))
+		rs.keep = rs.keep[:0]
+		for j, v := range td.Values {
+			infos[j] = rs.tc.info(v)
+			rs.keep = append(rs.keep, infos[j].keep)
+		}
+		names := make([]string, 0, len(md.Values)*len(td.Values))
+		for _, m := range md.Values {
+			for _, t := range infos {
+				names = append(names, sliceName(m, rs.sl.By, t.group))
+			}
+		}
+		rs.comp = translate(rs.comp[:0], names, rs.modelID, &rs.ra.models)
+	} else {
+		rs.mt = translate(rs.mt[:0], md.Values, rs.modelID, &rs.ra.models)
+	}
+	if rs.perStimulus {
+		rs.stt = translate(rs.stt[:0], rs.sd.Values, rs.stimID, &rs.ra.stimuli)
+	}
+	rs.sc = rs.sc[:0]
+	for _, v := range b.Dict("status").Values {
+		rs.sc = append(rs.sc, statusCode(v))
+	}
+}
+
+// grow makes room for the models and stimuli met so far.
+func (rs *rangeScan) grow() {
+	ra := rs.ra
+	for len(ra.cells) < len(ra.models) {
+		ra.cells = append(ra.cells, nil)
+		ra.counts = append(ra.counts, nil)
+	}
+	for m := range ra.cells {
+		if rs.mode == perCell {
+			ra.cells[m] = extend(ra.cells[m], len(ra.stimuli), rs.hint)
+		} else {
+			ra.cells[m] = extend(ra.cells[m], 1, 1)
+		}
+		if rs.mode == perModelCounts {
+			ra.counts[m] = extend(ra.counts[m], len(ra.stimuli), rs.hint)
+		}
+	}
+}
+
+// cellOf is row i's model and stimulus ids; ok is false for a row the filter drops.
+func (rs *rangeScan) cellOf(i int) (m, s int32, ok bool) {
+	if rs.tc != nil {
+		t := rs.td.Index[i]
+		if !rs.keep[t] {
+			return 0, 0, false
+		}
+		m = rs.comp[int(rs.md.Index[i])*len(rs.td.Values)+int(t)]
+	} else {
+		m = rs.mt[rs.md.Index[i]]
+	}
+	if rs.perStimulus {
+		s = rs.stt[rs.sd.Index[i]]
+	}
+	return m, s, true
+}
+
+// batch adds the rows of one batch in the range.
+func (rs *rangeScan) batch(b *store.Batch) {
+	rs.names(b)
+	rs.grow()
+	ra := rs.ra
+	first, last := int(max(rs.lo-b.Row0, 0)), int(min(rs.hi-b.Row0, int64(b.N)))
+	std := b.Dict("status")
+	passed, score, cost := b.Bool("passed"), b.Float("score"), b.Float("cost_usd")
+	reviewed := b.AnyReviewed()
+	dur, turns, tools, nerr := b.Int("duration_ms"), b.Int("turns"), b.Int("tool_calls"), b.Int("errors")
+	in, out, rea, cac, tot := b.Int("input_tokens"), b.Int("output_tokens"), b.Int("reasoning_tokens"), b.Int("cached_tokens"), b.Int("total_tokens")
+	for i := first; i < last; i++ {
+		m, s, ok := rs.cellOf(i)
+		if !ok {
+			continue
+		}
+		a := &ra.cells[m][0]
+		if rs.mode == perCell {
+			a = &ra.cells[m][s]
+		}
+		k := a.add(rs.sc[std.Index[i]], passed[i], reviewed && b.Reviewed(i))
+		if k == kSkipped {
+			continue
+		}
+		if rs.mode == perModelCounts && k != kPending {
+			c := &ra.counts[m][s]
+			c.n++
+			if k == kPassed {
+				c.c++
+			}
+		}
+		addKnown(&a.dur, &a.nDur, dur[i])
+		a.turns += turns[i]
+		a.tools += tools[i]
+		a.errs += nerr[i]
+		addKnown(&a.in, &a.nIn, in[i])
+		addKnown(&a.out, &a.nOut, out[i])
+		addKnown(&a.reasoning, &a.nReasoning, rea[i])
+		addKnown(&a.cached, &a.nCached, cac[i])
+		addKnown(&a.total, &a.nTotal, tot[i])
+		if c := cost[i]; !math.IsNaN(c) {
+			a.cost += c
+			a.costN++
+		}
+		if v := score[i]; !math.IsNaN(v) {
+			a.score += v
+			a.scoreN++
+		}
+	}
 }
 
 // extend returns s grown to length n with zero values; when it must allocate, it reserves

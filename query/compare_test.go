@@ -132,10 +132,10 @@ func TestPassRateDeltaUnrounded(t *testing.T) {
 	}
 	base.cells, nw.cells = [][]acc{make([]acc, 120)}, [][]acc{make([]acc, 120)}
 	for i := range 120 {
-		base.cells[0][i] = acc{n: 3, failed: 3}
-		nw.cells[0][i] = acc{n: 3, failed: 3}
+		base.cells[0][i] = acc{tally: tally{n: 3, failed: 3}}
+		nw.cells[0][i] = acc{tally: tally{n: 3, failed: 3}}
 	}
-	nw.cells[0][0] = acc{n: 3, passed: 3}
+	nw.cells[0][0] = acc{tally: tally{n: 3, passed: 3}}
 	idx := map[string]int{}
 	for i, s := range base.stimuli {
 		idx[s] = i
@@ -147,11 +147,11 @@ func TestPassRateDeltaUnrounded(t *testing.T) {
 }
 
 func TestChangeClassification(t *testing.T) {
-	ok := &acc{n: 3, passed: 3}
-	failed := &acc{n: 3, failed: 3}
-	errored := &acc{n: 3, errored: 3}
-	flakyHi := &acc{n: 3, passed: 2, failed: 1}
-	flakyLo := &acc{n: 3, passed: 1, failed: 2}
+	ok := &acc{tally: tally{n: 3, passed: 3}}
+	failed := &acc{tally: tally{n: 3, failed: 3}}
+	errored := &acc{tally: tally{n: 3, errored: 3}}
+	flakyHi := &acc{tally: tally{n: 3, passed: 2, failed: 1}}
+	flakyLo := &acc{tally: tally{n: 3, passed: 1, failed: 2}}
 	cases := []struct {
 		base, nw *acc
 		want     string
@@ -160,12 +160,12 @@ func TestChangeClassification(t *testing.T) {
 		{nil, ok, "new"}, {ok, nil, "removed"}, {ok, errored, "errored"}, {errored, ok, "improved"},
 		{flakyHi, flakyLo, "flaky"}, {ok, flakyLo, "regressed"}, {flakyLo, flakyHi, "flaky"},
 		{errored, errored, "unchanged"}, {nil, nil, ""},
-		{&acc{n: 1, passed: 1}, &acc{n: 1, failed: 1}, "regressed"}, // a single trial
+		{&acc{tally: tally{n: 1, passed: 1}}, &acc{tally: tally{n: 1, failed: 1}}, "regressed"}, // a single trial
 		// Ungraded (passed null), skipped and missing cells are never regressions.
-		{ok, &acc{n: 3, pending: 3}, "unrated"}, {ok, &acc{n: 3, skipped: 3}, "unrated"},
-		{&acc{n: 3, pending: 3}, failed, "unrated"}, {&acc{n: 3, skipped: 3}, nil, "unrated"},
+		{ok, &acc{tally: tally{n: 3, pending: 3}}, "unrated"}, {ok, &acc{tally: tally{n: 3, skipped: 3}}, "unrated"},
+		{&acc{tally: tally{n: 3, pending: 3}}, failed, "unrated"}, {&acc{tally: tally{n: 3, skipped: 3}}, nil, "unrated"},
 		// 2 errors and 1 ungraded: every rated trial errored.
-		{ok, &acc{n: 3, errored: 2, pending: 1}, "errored"},
+		{ok, &acc{tally: tally{n: 3, errored: 2, pending: 1}}, "errored"},
 	}
 	for _, c := range cases {
 		if got := change(c.base, c.nw, 0.5); got != c.want {
@@ -180,10 +180,10 @@ func TestCellStatus(t *testing.T) {
 		want string
 	}{
 		{nil, CellMissing}, {&acc{}, CellMissing},
-		{&acc{n: 3, skipped: 3}, CellSkipped},
-		{&acc{n: 3, pending: 3}, CellUngraded}, {&acc{n: 3, pending: 2, skipped: 1}, CellUngraded},
-		{&acc{n: 3, errored: 2, pending: 1}, CellError}, {&acc{n: 3, errored: 2, skipped: 1}, CellError},
-		{&acc{n: 3, passed: 2, errored: 1}, CellOK}, {&acc{n: 3, passed: 1, failed: 2}, CellFailed},
+		{&acc{tally: tally{n: 3, skipped: 3}}, CellSkipped},
+		{&acc{tally: tally{n: 3, pending: 3}}, CellUngraded}, {&acc{tally: tally{n: 3, pending: 2, skipped: 1}}, CellUngraded},
+		{&acc{tally: tally{n: 3, errored: 2, pending: 1}}, CellError}, {&acc{tally: tally{n: 3, errored: 2, skipped: 1}}, CellError},
+		{&acc{tally: tally{n: 3, passed: 2, errored: 1}}, CellOK}, {&acc{tally: tally{n: 3, passed: 1, failed: 2}}, CellFailed},
 	}
 	for _, c := range cases {
 		if got := cellStatus(c.a, 0.5); got != c.want {
@@ -191,7 +191,7 @@ func TestCellStatus(t *testing.T) {
 		}
 	}
 	// The matrix flags the same cells as error.
-	if f := cellFlags(&acc{n: 3, errored: 2, pending: 1}); !slices.Contains(f, "error") {
+	if f := cellFlags(&acc{tally: tally{n: 3, errored: 2, pending: 1}}); !slices.Contains(f, "error") {
 		t.Errorf("matrix flags of 2 errors + 1 ungraded: %v", f)
 	}
 }

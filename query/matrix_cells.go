@@ -10,20 +10,14 @@ import (
 // rate and its interval) and the sums of one metric column, in 80 bytes where acc keeps
 // every metric in 216. A 1M-outcome run's matrix has 333k cells: 27 MB instead of 72.
 type cellAcc struct {
-	n, passed, failed, errored, skipped, pending, reviewed int64
-	isum                                                   int64   // an integer column's sum
-	fsum                                                   float64 // a float column's sum
-	cnt                                                    int64   // values counted (known ints, non-null floats)
+	tally
+	isum int64   // an integer column's sum
+	fsum float64 // a float column's sum
+	cnt  int64   // values counted (known ints, non-null floats)
 }
 
 func (c *cellAcc) merge(o *cellAcc) {
-	c.n += o.n
-	c.passed += o.passed
-	c.failed += o.failed
-	c.errored += o.errored
-	c.skipped += o.skipped
-	c.pending += o.pending
-	c.reviewed += o.reviewed
+	c.tally.merge(&o.tally)
 	c.isum += o.isum
 	c.fsum += o.fsum
 	c.cnt += o.cnt
@@ -81,7 +75,7 @@ func accSums(a *acc, col string) (isum *int64, fsum *float64, cnt *int64) {
 
 // toAcc is the cell as the acc a full scan would have made, for the metric of column col.
 func (c *cellAcc) toAcc(col string) acc {
-	a := acc{n: c.n, passed: c.passed, failed: c.failed, errored: c.errored, skipped: c.skipped, pending: c.pending, reviewed: c.reviewed}
+	a := acc{tally: c.tally}
 	i, f, n := accSums(&a, col)
 	if i != nil {
 		*i = c.isum
@@ -97,7 +91,7 @@ func (c *cellAcc) toAcc(col string) acc {
 
 // cellOf is the inverse of toAcc.
 func cellOf(a *acc, col string) cellAcc {
-	c := cellAcc{n: a.n, passed: a.passed, failed: a.failed, errored: a.errored, skipped: a.skipped, pending: a.pending, reviewed: a.reviewed}
+	c := cellAcc{tally: a.tally}
 	i, f, n := accSums(a, col)
 	if i != nil {
 		c.isum = *i
@@ -171,25 +165,8 @@ func scanCells(src Source, r store.Run, col string) (cellGrid, error) {
 		}
 		for i := 0; i < b.N; i++ {
 			c := &g.cells[mt[md.Index[i]]][stt[sd.Index[i]]]
-			c.n++
-			if reviewed && b.Reviewed(i) {
-				c.reviewed++
-			}
-			switch sc[std.Index[i]] {
-			case stSkipped:
-				c.skipped++
+			if c.add(sc[std.Index[i]], passed[i], reviewed && b.Reviewed(i)) == kSkipped {
 				continue
-			case stError:
-				c.errored++
-			default:
-				switch passed[i] {
-				case 1:
-					c.passed++
-				case 0:
-					c.failed++
-				default:
-					c.pending++
-				}
 			}
 			switch kind {
 			case colKnown:

@@ -91,3 +91,32 @@ func DecodeCursor(c string) (int, error) {
 	}
 	return 0, errs.E(errs.Invalid, "malformed cursor %q: pass the nextCursor of a previous page", c)
 }
+
+// Reviewer is a source that keeps human reviews beside its runs (a store does).
+type Reviewer interface {
+	Annotations(runID string) ([]store.Annotation, error)
+	Reviews(runID string) (map[int64]store.Review, error)
+}
+
+// ReviewsOf reads a run's review history and its effective reviews by outcome id; a source
+// that keeps no reviews has none.
+func ReviewsOf(src Source, runID string) ([]store.Annotation, map[string]store.Review, error) {
+	anns, reviews := []store.Annotation{}, map[string]store.Review{}
+	rv, ok := src.(Reviewer)
+	if !ok {
+		return anns, reviews, nil
+	}
+	all, err := rv.Annotations(runID)
+	if err != nil {
+		return nil, nil, err
+	}
+	anns = append(anns, all...)
+	byRow, err := rv.Reviews(runID)
+	if err != nil {
+		return nil, nil, err
+	}
+	for n, r := range byRow {
+		reviews[store.OutcomeID(runID, n)] = r
+	}
+	return anns, reviews, nil
+}

@@ -467,7 +467,7 @@ func exportHead(src query.Source, id string) (Export, error) {
 	if ex.Tools, err = query.ToolsOf(src, sc); err != nil {
 		return ex, err
 	}
-	ex.Annotations, ex.Reviews, err = reviewsOf(src, id)
+	ex.Annotations, ex.Reviews, err = query.ReviewsOf(src, id)
 	return ex, err
 }
 
@@ -481,29 +481,6 @@ func allRoutes() []route {
 		out = append(out, rt)
 	}
 	return out
-}
-
-// reviewsOf reads a run's review history and effective reviews, when the source keeps
-// them (a store does).
-func reviewsOf(src query.Source, id string) ([]store.Annotation, map[string]store.Review, error) {
-	anns, reviews := []store.Annotation{}, map[string]store.Review{}
-	st, ok := src.(*store.Store)
-	if !ok {
-		return anns, reviews, nil
-	}
-	all, err := st.Annotations(id)
-	if err != nil {
-		return nil, nil, err
-	}
-	anns = append(anns, all...)
-	byRow, err := st.Reviews(id)
-	if err != nil {
-		return nil, nil, err
-	}
-	for n, r := range byRow {
-		reviews[store.OutcomeID(id, n)] = r
-	}
-	return anns, reviews, nil
 }
 
 // slicing reads by and where (repeatable) of a query string.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -510,4 +511,16 @@ func (s *Store) PurgeDemo() error {
 	s.ov.mu.Unlock()
 	s.forgetCatalog()
 	return nil
+}
+
+// Author is who writes an annotation or a run edit: name when given, else the OS user,
+// else "unknown".
+func Author(name string) string {
+	if name != "" {
+		return name
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "unknown"
 }

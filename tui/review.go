@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"os/user"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -12,14 +11,6 @@ import (
 	"github.com/evals-dev/evals/query"
 	"github.com/evals-dev/evals/store"
 )
-
-// author is who reviews in the explorer: the OS user.
-func author() string {
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		return u.Username
-	}
-	return "unknown"
-}
 
 // Writer is what the explorer writes through: human verdicts, notes and run edits
 // (*store.Store). Without one the explorer is read-only.
@@ -138,7 +129,7 @@ func (m *Model) review(id string, prev *store.Review, verdict, note *string, rel
 	}
 	label := strings.Join(what, " and ") + " on " + id
 	return m.write(label, func() (*undo, error) {
-		_, err := w.Annotate(store.Annotation{OutcomeID: id, Verdict: verdict, Note: note, Author: author()})
+		_, err := w.Annotate(store.Annotation{OutcomeID: id, Verdict: verdict, Note: note, Author: store.Author("")})
 		if err != nil {
 			return nil, err
 		}
@@ -146,7 +137,7 @@ func (m *Model) review(id string, prev *store.Review, verdict, note *string, rel
 		if prev != nil {
 			pv, pn = prev.Verdict, prev.Note
 		}
-		back := store.Annotation{OutcomeID: id, Author: author()}
+		back := store.Annotation{OutcomeID: id, Author: store.Author("")}
 		if verdict != nil {
 			back.Verdict = &pv
 		}

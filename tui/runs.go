@@ -171,11 +171,11 @@ func (s *runsScreen) rename() tea.Cmd {
 		}
 		old := r.Name
 		return s.m.write("renamed "+r.ID+" to "+name, func() (*undo, error) {
-			if _, err := w.EditRun(store.RunEdit{RunID: r.ID, Name: &name, Author: author()}); err != nil {
+			if _, err := w.EditRun(store.RunEdit{RunID: r.ID, Name: &name, Author: store.Author("")}); err != nil {
 				return nil, err
 			}
 			return &undo{label: "rename of " + r.ID, do: func() error {
-				_, err := w.EditRun(store.RunEdit{RunID: r.ID, Name: &old, Author: author()})
+				_, err := w.EditRun(store.RunEdit{RunID: r.ID, Name: &old, Author: store.Author("")})
 				return err
 			}}, nil
 		}, s)
