@@ -212,94 +212,17 @@ func CompareRuns(src Source, p CompareParams) (Compare, error) {
 	if err := p.validate(); err != nil {
 		return Compare{}, err
 	}
-	var runs []store.Run
-	for _, ref := range p.Runs {
-		r, err := src.Resolve(ref)
-		if err != nil {
-			return Compare{}, err
-		}
-		for _, prev := range runs {
-			if prev.ID == r.ID {
-				return Compare{}, errs.E(errs.Invalid, "run %s is given twice: a run compared with itself has nothing to say", r.ID).
-					WithHint("compare against an earlier run, e.g. evals compare latest latest~1")
-			}
-		}
-		runs = append(runs, r)
+	runs, err := distinctRuns(src, p.Runs)
+	if err != nil {
+		return Compare{}, err
 	}
 	aggs, err := aggregateRunsSliced(src, runs, perCell, &p.Slicing)
 	if err != nil {
 		return Compare{}, err
 	}
 	c := Compare{Threshold: p.Threshold, Alpha: p.Alpha, Subjects: []Subject{}, Summary: []PairSummary{}, Rows: []CompareRow{}}
-	// Subjects, with a stimulus → index map per run.
-	var subs []subj
-	stimIdx := make([]map[string]int, len(aggs))
-	for ri, ra := range aggs {
-		stimIdx[ri] = map[string]int{}
-		for si, s := range ra.stimuli {
-			stimIdx[ri][s] = si
-		}
-		for _, mi := range sortedModels(ra) {
-			var n int64
-			for si := range ra.stimuli {
-				if a := ra.cell(mi, si); a != nil {
-					n += a.n
-				}
-			}
-			subs = append(subs, subj{ri, mi})
-			model, slice := splitSliceName(ra.models[mi], p.By)
-			c.Subjects = append(c.Subjects, Subject{SubjectID: subjectID(ra.run, ra.models[mi]), RunID: ra.run.ID, RunName: ra.run.Name,
-				Model: model, Slice: slice, Label: ra.run.Name + "/" + ra.models[mi], OutcomeCount: n})
-		}
-	}
-	// Every stimulus of any subject, and the coverage.
-	union := map[string]int{}
-	seenAny, all := map[string]bool{}, []string(nil)
-	perSubject := make([]map[string]bool, len(subs))
-	for k, sb := range subs {
-		perSubject[k] = map[string]bool{}
-		ra := aggs[sb.run]
-		for si, s := range ra.stimuli {
-			if c := ra.cell(sb.model, si); c != nil {
-				if present(cellStatus(c, p.Threshold)) {
-					perSubject[k][s] = true
-				}
-				if !seenAny[s] {
-					seenAny[s] = true
-					all = append(all, s)
-				}
-				union[s]++
-			}
-		}
-	}
-	// Coverage counts a stimulus as present for a subject only when its cell is rated
-	// (ok, failed or error).
-	inAll := map[string]bool{}
-	for _, s := range all {
-		n, any := 0, false
-		for k := range subs {
-			if perSubject[k][s] {
-				n++
-				any = true
-			}
-		}
-		if n == len(subs) {
-			inAll[s] = true
-			c.Coverage.IntersectionCount++
-		}
-		if any {
-			c.Coverage.UnionCount++
-		}
-	}
-	for k := range subs {
-		matched := 0
-		for s := range perSubject[k] {
-			if inAll[s] {
-				matched++
-			}
-		}
-		c.Coverage.Subjects = append(c.Coverage.Subjects, SubjectCoverage{SubjectID: c.Subjects[k].SubjectID, Matched: matched, Total: len(perSubject[k])})
-	}
+	subs, stimIdx := compareSubjects(aggs, p.By, &c)
+	union := compareCoverage(aggs, subs, p.Threshold, &c)
 	// Pairs: each model of the new run against the same (or --pair) model of each baseline.
 	for bi := 1; bi < len(aggs); bi++ {
 		for _, mi := range sortedModels(aggs[0]) {
@@ -329,6 +252,102 @@ func CompareRuns(src Source, p CompareParams) (Compare, error) {
 	}
 	c.Rows = compareRows(aggs, stimIdx, subs, c.Subjects, union, c.Summary, p.Threshold)
 	return c, nil
+}
+
+// distinctRuns resolves the runs compared; a run given twice is refused.
+func distinctRuns(src Source, refs []string) ([]store.Run, error) {
+	var runs []store.Run
+	for _, ref := range refs {
+		r, err := src.Resolve(ref)
+		if err != nil {
+			return nil, err
+		}
+		for _, prev := range runs {
+			if prev.ID == r.ID {
+				return nil, errs.E(errs.Invalid, "run %s is given twice: a run compared with itself has nothing to say", r.ID).
+					WithHint("compare against an earlier run, e.g. evals compare latest latest~1")
+			}
+		}
+		runs = append(runs, r)
+	}
+	return runs, nil
+}
+
+// compareSubjects lists every run × model as a subject (in c.Subjects) and gives each run
+// its stimulus → index map.
+func compareSubjects(aggs []*runAgg, by string, c *Compare) ([]subj, []map[string]int) {
+	var subs []subj
+	stimIdx := make([]map[string]int, len(aggs))
+	for ri, ra := range aggs {
+		stimIdx[ri] = map[string]int{}
+		for si, s := range ra.stimuli {
+			stimIdx[ri][s] = si
+		}
+		for _, mi := range sortedModels(ra) {
+			var n int64
+			for si := range ra.stimuli {
+				if a := ra.cell(mi, si); a != nil {
+					n += a.n
+				}
+			}
+			subs = append(subs, subj{ri, mi})
+			model, slice := splitSliceName(ra.models[mi], by)
+			c.Subjects = append(c.Subjects, Subject{SubjectID: subjectID(ra.run, ra.models[mi]), RunID: ra.run.ID, RunName: ra.run.Name,
+				Model: model, Slice: slice, Label: ra.run.Name + "/" + ra.models[mi], OutcomeCount: n})
+		}
+	}
+	return subs, stimIdx
+}
+
+// compareCoverage sets c.Coverage and returns how many subjects hold each stimulus. A
+// stimulus counts as present for a subject only when its cell is rated (ok, failed or
+// error).
+func compareCoverage(aggs []*runAgg, subs []subj, threshold float64, c *Compare) map[string]int {
+	union := map[string]int{}
+	seenAny, all := map[string]bool{}, []string(nil)
+	perSubject := make([]map[string]bool, len(subs))
+	for k, sb := range subs {
+		perSubject[k] = map[string]bool{}
+		ra := aggs[sb.run]
+		for si, s := range ra.stimuli {
+			if a := ra.cell(sb.model, si); a != nil {
+				if present(cellStatus(a, threshold)) {
+					perSubject[k][s] = true
+				}
+				if !seenAny[s] {
+					seenAny[s] = true
+					all = append(all, s)
+				}
+				union[s]++
+			}
+		}
+	}
+	inAll := map[string]bool{}
+	for _, s := range all {
+		n := 0
+		for k := range subs {
+			if perSubject[k][s] {
+				n++
+			}
+		}
+		if n == len(subs) {
+			inAll[s] = true
+			c.Coverage.IntersectionCount++
+		}
+		if n > 0 {
+			c.Coverage.UnionCount++
+		}
+	}
+	for k := range subs {
+		matched := 0
+		for s := range perSubject[k] {
+			if inAll[s] {
+				matched++
+			}
+		}
+		c.Coverage.Subjects = append(c.Coverage.Subjects, SubjectCoverage{SubjectID: c.Subjects[k].SubjectID, Matched: matched, Total: len(perSubject[k])})
+	}
+	return union
 }
 
 // subj locates a subject: a run's aggregate and a model index in it.

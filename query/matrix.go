@@ -45,11 +45,23 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 	if err != nil {
 		return Matrix{}, err
 	}
-	// The scan reads the metric's column, not all of them, into compact cells (cellAcc).
-	// A sliced matrix (by or where) comes from the general scan. (A large run cut in shares
-	// on both cores was no faster: merging the second share's cells cost what it saved.)
-	col := m.col
-	grids, err := perRun(src, runs, func(r store.Run) (cellGrid, error) {
+	grids, err := matrixGrids(src, runs, sc, m.col)
+	if err != nil {
+		return Matrix{}, err
+	}
+	d := mergeGrids(grids, sc.By)
+	used, usedCols, n := d.used()
+	out := Matrix{RunIDs: runIDs(runs), Metric: m, Rows: sortedNames(used), Columns: sortedNames(usedCols), RowsBy: sc.By}
+	d.fill(&out, m, n)
+	return out, nil
+}
+
+// matrixGrids scans each run into cells. The scan reads the metric's column, not all of
+// them, into compact cells (cellAcc). A sliced matrix (by or where) comes from the general
+// scan. (A large run cut in shares on both cores was no faster: merging the second
+// share's cells cost what it saved.)
+func matrixGrids(src Source, runs []store.Run, sc Scope, col string) ([]cellGrid, error) {
+	return perRun(src, runs, func(r store.Run) (cellGrid, error) {
 		if !sc.Slicing.active() {
 			return scanCells(src, r, col)
 		}
@@ -65,38 +77,29 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 		}
 		return gridOf(ra, col), nil
 	})
-	if err != nil {
-		return Matrix{}, err
-	}
-	// Cells are kept densely: a column per model (by a global model id), a row per
-	// stimulus or tag value (by a global row id), ids given in order of appearance.
-	rowID, colID := map[string]int32{}, map[string]int32{}
-	var rowNames, colNames []string
-	var cols [][]cellAcc // cols[model][row]; a cell with no outcome has n == 0
+}
+
+// denseGrid is the runs' cells kept densely: a column per model (by a global model id), a
+// row per stimulus or tag value (by a global row id), ids given in order of appearance.
+type denseGrid struct {
+	by                 string
+	rowID, colID       map[string]int32
+	rowNames, colNames []string
+	cols               [][]cellAcc // cols[model][row]; a cell with no outcome has n == 0
+}
+
+func mergeGrids(grids []cellGrid, by string) *denseGrid {
+	d := &denseGrid{by: by, rowID: map[string]int32{}, colID: map[string]int32{}}
 	var rowOf, colOf []int32
 	for gi, g := range grids {
-		colOf = colOf[:0]
-		for _, name := range g.models {
-			model := name
-			if sc.By != "" {
-				model, _ = splitSliceName(name, sc.By)
-			}
-			id, ok := colID[model]
-			if !ok {
-				id = int32(len(colNames))
-				colID[model] = id
-				colNames = append(colNames, model)
-				cols = append(cols, nil)
-			}
-			colOf = append(colOf, id)
-		}
+		colOf = d.columnsOf(colOf[:0], g.models)
 		rowOf = rowOf[:0]
-		if sc.By == "" {
-			rowOf = translate(rowOf, g.stimuli, rowID, &rowNames)
+		if by == "" {
+			rowOf = translate(rowOf, g.stimuli, d.rowID, &d.rowNames)
 			if gi == 0 {
 				// The first run's ids are its positions: its cells are the grid as they are
 				// (a copy of a 1M-outcome run's 333k cells was a third of the matrix).
-				cols = g.cells
+				d.cols = g.cells
 				continue
 			}
 		}
@@ -107,70 +110,100 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 					continue
 				}
 				var r int32
-				if sc.By != "" {
-					value := NoTag
-					if _, slice := splitSliceName(g.models[mi], sc.By); slice != nil {
-						value = slice.Value
-					}
-					id, ok := rowID[value]
-					if !ok {
-						id = int32(len(rowNames))
-						rowID[value] = id
-						rowNames = append(rowNames, value)
-					}
-					r = id
+				if by != "" {
+					r = d.valueRow(g.models[mi])
 				} else {
 					r = rowOf[si]
 				}
 				m := colOf[mi]
-				cols[m] = extend(cols[m], int(r)+1, len(rowNames))
-				cols[m][r].merge(c)
+				d.cols[m] = extend(d.cols[m], int(r)+1, len(d.rowNames))
+				d.cols[m][r].merge(c)
 			}
 		}
 	}
-	// Rows are the stimuli (or values) with a cell: a filter may have kept none of some.
-	has := func(m int, r int32) bool { return int(r) < len(cols[m]) && cols[m][r].n > 0 }
-	var used []string
-	for r, name := range rowNames {
-		for m := range cols {
-			if has(m, int32(r)) {
-				used = append(used, name)
+	return d
+}
+
+// columnsOf gives a grid's models their column ids (a sliced name's model part).
+func (d *denseGrid) columnsOf(dst []int32, models []string) []int32 {
+	for _, name := range models {
+		model := name
+		if d.by != "" {
+			model, _ = splitSliceName(name, d.by)
+		}
+		id, ok := d.colID[model]
+		if !ok {
+			id = int32(len(d.colNames))
+			d.colID[model] = id
+			d.colNames = append(d.colNames, model)
+			d.cols = append(d.cols, nil)
+		}
+		dst = append(dst, id)
+	}
+	return dst
+}
+
+// valueRow is the row of a sliced model name's tag value (NoTag without one).
+func (d *denseGrid) valueRow(name string) int32 {
+	value := NoTag
+	if _, slice := splitSliceName(name, d.by); slice != nil {
+		value = slice.Value
+	}
+	id, ok := d.rowID[value]
+	if !ok {
+		id = int32(len(d.rowNames))
+		d.rowID[value] = id
+		d.rowNames = append(d.rowNames, value)
+	}
+	return id
+}
+
+func (d *denseGrid) has(m int, r int32) bool { return int(r) < len(d.cols[m]) && d.cols[m][r].n > 0 }
+
+// used is the rows and columns with a cell (a filter may have kept none of some) and the
+// number of cells with outcomes.
+func (d *denseGrid) used() (rows, cols []string, n int) {
+	for r, name := range d.rowNames {
+		for m := range d.cols {
+			if d.has(m, int32(r)) {
+				rows = append(rows, name)
 				break
 			}
 		}
 	}
-	var usedCols []string
-	n := 0 // cells with outcomes
-	for m, name := range colNames {
+	for m, name := range d.colNames {
 		k := 0
-		for r := range cols[m] {
-			if cols[m][r].n > 0 {
+		for r := range d.cols[m] {
+			if d.cols[m][r].n > 0 {
 				k++
 			}
 		}
 		if k > 0 {
-			usedCols = append(usedCols, name)
+			cols = append(cols, name)
 		}
 		n += k
 	}
-	out := Matrix{RunIDs: runIDs(runs), Metric: m, Rows: sortedNames(used), Columns: sortedNames(usedCols), RowsBy: sc.By}
-	// The answer's cells come from slabs: one allocation per kind, not three per cell.
+	return rows, cols, n
+}
+
+// fill sets the answer's n cells, from slabs: one allocation per kind, not three per cell.
+func (d *denseGrid) fill(out *Matrix, m Metric, n int) {
 	slab, values, intervals := make([]MatrixCell, 0, n), make([]float64, 0, n), make([]Interval, 0, n)
 	out.Cells = make([][]*MatrixCell, len(out.Rows))
 	rowSlab := make([]*MatrixCell, len(out.Rows)*len(out.Columns))
 	mcs := make([]int32, len(out.Columns))
 	for ci, model := range out.Columns {
-		mcs[ci] = colID[model]
+		mcs[ci] = d.colID[model]
 	}
 	a := &acc{} // one for every cell: m.value keeps no pointer, but the compiler cannot know
 	for ri, name := range out.Rows {
-		r := rowID[name]
+		r := d.rowID[name]
 		out.Cells[ri] = rowSlab[ri*len(mcs) : (ri+1)*len(mcs) : (ri+1)*len(mcs)]
 		for ci, mc := range mcs {
-			if !has(int(mc), r) {
+			if !d.has(int(mc), r) {
 				continue
 			}
-			*a = cols[mc][r].toAcc(col)
+			*a = d.cols[mc][r].toAcc(m.col)
 			cell := MatrixCell{OutcomeCount: a.n, Status: cellStatus(a, DefaultThreshold), Reviewed: a.reviewed > 0}
 			if v := m.value(a); v != nil {
 				values = append(values, *v)
@@ -180,14 +213,13 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 				intervals = append(intervals, roundedIv(trialIv(a.passed, rated)))
 				cell.PassRateInterval = &intervals[len(intervals)-1]
 			}
-			if sc.By == "" { // a tag's row spans stimuli: flaky and error are cell words
+			if d.by == "" { // a tag's row spans stimuli: flaky and error are cell words
 				cell.Flags = cellFlags(a)
 			}
 			slab = append(slab, cell)
 			out.Cells[ri][ci] = &slab[len(slab)-1]
 		}
 	}
-	return out, nil
 }
 
 // The flag lists cells share (read only): a 1M-outcome matrix has 100k flaky cells.

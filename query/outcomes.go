@@ -341,73 +341,14 @@ func collectHits(src Source, runs []store.Run, p *OutcomesParams) ([]hit, error)
 			where = store.Where{Column: "stimulus", Values: p.Stimulus}
 		}
 		err := src.ScanWhere(r.ID, store.Outcomes, cols, where, func(b *store.Batch) error {
-			md, sd, std := b.Dict("model"), b.Dict("stimulus"), b.Dict("status")
-			keepM, keepS := keepSet(md.Values, p.Model), keepSet(sd.Values, p.Stimulus)
-			// Per dictionary value, a bit per word it holds (Text): a row matches when every
-			// word is in its model or its stimulus ("model-3 task-01000" matches model-3's
-			// outcomes of task-01000).
-			var textM, textS []uint64
-			if len(p.Text) > 0 {
-				textM, textS = wordBits(md.Values, p.Text), wordBits(sd.Values, p.Text)
-			}
-			passed := b.Bool("passed")
-			gRow, gLen := b.Int("graders_row"), b.Int("graders_len")
-			var keepT []bool
-			var td *store.Dict
-			if tc != nil {
-				td = b.Dict("tags")
-				for _, v := range td.Values {
-					keepT = append(keepT, tc.info(v).keep)
-				}
-			}
+			f := newHitFilter(b, p, tc)
 			for i := 0; i < b.N; i++ {
-				if keepM != nil && !keepM[md.Index[i]] || keepS != nil && !keepS[sd.Index[i]] {
-					continue
-				}
-				if keepT != nil && !keepT[td.Index[i]] {
-					continue
-				}
-				if textM != nil && textM[md.Index[i]]|textS[sd.Index[i]] != allWords(len(p.Text)) {
-					continue
-				}
-				status := std.Values[std.Index[i]]
-				pv := verdictOf(passed[i])
-				display := store.DisplayStatus(status, pv)
-				if !p.keepStatus(display) || p.Passed != nil && (pv == nil || *pv != *p.Passed || status != store.StatusSuccess) {
-					continue
-				}
-				if graded != nil && !graded(gRow[i], gLen[i]) {
-					continue
-				}
-				if mode != nil && !mode.has(b.Row0+int64(i)) {
+				display, ok := f.keep(i)
+				if !ok || graded != nil && !graded(f.gRow[i], f.gLen[i]) || mode != nil && !mode.has(b.Row0+int64(i)) {
 					continue
 				}
 				h := hit{run: int32(ri), row: b.Row0 + int64(i), num: math.NaN()}
-				switch p.Sort {
-				case "":
-				case "model":
-					h.str = md.Values[md.Index[i]]
-				case "stimulus":
-					h.str = sd.Values[sd.Index[i]]
-				case "status":
-					h.str = display
-				case "pass_rate":
-					if pv != nil {
-						h.num = float64(passed[i])
-					}
-				case "error_rate":
-					h.num = 0
-					if status == store.StatusError {
-						h.num = 1
-					}
-				default:
-					col := sortCols[p.Sort][0]
-					if f := b.Float(col); f != nil {
-						h.num = f[i]
-					} else if v := b.Int(col)[i]; v >= 0 { // store.Unknown sorts with the nulls, last
-						h.num = float64(v)
-					}
-				}
+				f.sortKey(&h, i, display)
 				hits = append(hits, h)
 			}
 			return nil
@@ -417,6 +358,90 @@ func collectHits(src Source, runs []store.Run, p *OutcomesParams) ([]hit, error)
 		}
 	}
 	return hits, nil
+}
+
+// hitFilter is an outcome list's filter over one batch, each dictionary read once.
+type hitFilter struct {
+	b            *store.Batch
+	p            *OutcomesParams
+	md, sd, std  *store.Dict
+	td           *store.Dict
+	keepM, keepS []bool
+	keepT        []bool
+	// Per dictionary value, a bit per word it holds (Text): a row matches when every word
+	// is in its model or its stimulus ("model-3 task-01000" matches model-3's outcomes of
+	// task-01000).
+	textM, textS []uint64
+	passed       []int8
+	gRow, gLen   []int64
+}
+
+func newHitFilter(b *store.Batch, p *OutcomesParams, tc *tagCache) *hitFilter {
+	f := &hitFilter{b: b, p: p, md: b.Dict("model"), sd: b.Dict("stimulus"), std: b.Dict("status"),
+		passed: b.Bool("passed"), gRow: b.Int("graders_row"), gLen: b.Int("graders_len")}
+	f.keepM, f.keepS = keepSet(f.md.Values, p.Model), keepSet(f.sd.Values, p.Stimulus)
+	if len(p.Text) > 0 {
+		f.textM, f.textS = wordBits(f.md.Values, p.Text), wordBits(f.sd.Values, p.Text)
+	}
+	if tc != nil {
+		f.td = b.Dict("tags")
+		for _, v := range f.td.Values {
+			f.keepT = append(f.keepT, tc.info(v).keep)
+		}
+	}
+	return f
+}
+
+// keep says whether row i passes the model, stimulus, tag, text, status and verdict
+// filters, and gives its display status.
+func (f *hitFilter) keep(i int) (string, bool) {
+	md, sd, p := f.md, f.sd, f.p
+	if f.keepM != nil && !f.keepM[md.Index[i]] || f.keepS != nil && !f.keepS[sd.Index[i]] {
+		return "", false
+	}
+	if f.keepT != nil && !f.keepT[f.td.Index[i]] {
+		return "", false
+	}
+	if f.textM != nil && f.textM[md.Index[i]]|f.textS[sd.Index[i]] != allWords(len(p.Text)) {
+		return "", false
+	}
+	status := f.std.Values[f.std.Index[i]]
+	pv := verdictOf(f.passed[i])
+	display := store.DisplayStatus(status, pv)
+	if !p.keepStatus(display) || p.Passed != nil && (pv == nil || *pv != *p.Passed || status != store.StatusSuccess) {
+		return "", false
+	}
+	return display, true
+}
+
+// sortKey sets a hit's sort key: a string (model, stimulus, status) or a number (NaN, the
+// nulls, sorts last).
+func (f *hitFilter) sortKey(h *hit, i int, display string) {
+	switch f.p.Sort {
+	case "":
+	case "model":
+		h.str = f.md.Values[f.md.Index[i]]
+	case "stimulus":
+		h.str = f.sd.Values[f.sd.Index[i]]
+	case "status":
+		h.str = display
+	case "pass_rate":
+		if f.passed[i] >= 0 {
+			h.num = float64(f.passed[i])
+		}
+	case "error_rate":
+		h.num = 0
+		if f.std.Values[f.std.Index[i]] == store.StatusError {
+			h.num = 1
+		}
+	default:
+		col := sortCols[f.p.Sort][0]
+		if fl := f.b.Float(col); fl != nil {
+			h.num = fl[i]
+		} else if v := f.b.Int(col)[i]; v >= 0 { // store.Unknown sorts with the nulls, last
+			h.num = float64(v)
+		}
+	}
 }
 
 // rowSet answers whether ascending rows, asked in ascending order, are in a sorted set.

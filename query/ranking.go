@@ -81,57 +81,92 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 	for _, r := range runs {
 		trials = max(trials, r.Summary.Trials)
 	}
-	// Per-stimulus counts feed pass@k, the clustered intervals and the paired differences.
-	mode := perModelCounts
-	// Each worker reduces its run to per-model totals, pass@k sums and per-stimulus
-	// counts before the next run.
-	type part struct {
-		models  []string
-		stimuli []string
-		accs    []acc
-		ks      []*kStats
-		// counts[m] are model m's rated stimuli: a slice of a model rates few of the run's.
-		counts [][]stimCount
-		share  share
-	}
 	// A large run is cut into shares scanned on several cores (shares of one run are
 	// merged like runs; their pass@k waits for the merged cells, as a share may hold part
 	// of a cell).
-	parts, err := parallel(src, splitRuns(runs, src), func(sh share) (part, error) {
-		ra, err := aggregateRange(src, sh.run, mode, &sc.Slicing, sh.lo, sh.hi)
+	parts, err := parallel(src, splitRuns(runs, src), func(sh share) (rankPart, error) {
+		// Per-stimulus counts feed pass@k, the clustered intervals and the paired
+		// differences.
+		ra, err := aggregateRange(src, sh.run, perModelCounts, &sc.Slicing, sh.lo, sh.hi)
 		if err != nil {
-			return part{}, err
+			return rankPart{}, err
 		}
-		p := part{models: ra.models, stimuli: ra.stimuli, counts: make([][]stimCount, len(ra.models)), share: sh}
-		for m := range ra.models {
-			p.accs = append(p.accs, ra.cells[m][0])
-			rated, maxN := 0, int32(0)
-			for _, c := range ra.counts[m] {
-				if c.n > 0 {
-					rated++
-					maxN = max(maxN, c.n)
-				}
-			}
-			// k runs to the trials a cell has, never to a trial number read from the data.
-			ks := newKStats(int(min(trials, int64(maxN))))
-			p.counts[m] = make([]stimCount, 0, rated)
-			for s, c := range ra.counts[m] {
-				if c.n > 0 {
-					p.counts[m] = append(p.counts[m], stimCount{int32(s), c})
-					if trials > 1 && sh.whole {
-						ks.add(int64(c.n), int64(c.c))
-					}
-				}
-			}
-			p.ks = append(p.ks, ks)
-		}
-		return p, nil
+		return rankPartOf(ra, sh, trials), nil
 	})
 	if err != nil {
 		return Ranking{}, err
 	}
-	totals := map[string]*acc{}
-	ks := map[string]*kStats{}
+	rm := mergeRankParts(parts, runs)
+	names := slices.Sorted(maps.Keys(rm.totals))
+	out := Ranking{RunIDs: runIDs(runs), Trials: trials, Models: make([]ModelRank, len(names)), PartialRuns: []string{}}
+	for _, r := range runs {
+		if r.Partial != nil {
+			out.PartialRuns = append(out.PartialRuns, r.ID)
+		}
+	}
+	// What is left is per model (pass@k of the cells of runs read in shares, the clustered
+	// interval, then the paired difference to the leader): each model's work touches only
+	// its own sums, so it runs on every core.
+	eachOf(src, len(names), func(i int) {
+		out.Models[i] = rm.rank(names[i], trials, sc.By)
+	})
+	for _, mr := range out.Models {
+		out.ReviewedCount += mr.ReviewedCount
+	}
+	rankWithinSlices(src, out.Models, rm.perStim, sc.By)
+	return out, nil
+}
+
+// rankPart is one run (or share of a run) reduced to per-model totals, pass@k sums and
+// per-stimulus counts.
+type rankPart struct {
+	models  []string
+	stimuli []string
+	accs    []acc
+	ks      []*kStats
+	// counts[m] are model m's rated stimuli: a slice of a model rates few of the run's.
+	counts [][]stimCount
+	share  share
+}
+
+func rankPartOf(ra *runAgg, sh share, trials int64) rankPart {
+	p := rankPart{models: ra.models, stimuli: ra.stimuli, counts: make([][]stimCount, len(ra.models)), share: sh}
+	for m := range ra.models {
+		p.accs = append(p.accs, ra.cells[m][0])
+		rated, maxN := 0, int32(0)
+		for _, c := range ra.counts[m] {
+			if c.n > 0 {
+				rated++
+				maxN = max(maxN, c.n)
+			}
+		}
+		// k runs to the trials a cell has, never to a trial number read from the data.
+		ks := newKStats(int(min(trials, int64(maxN))))
+		p.counts[m] = make([]stimCount, 0, rated)
+		for s, c := range ra.counts[m] {
+			if c.n > 0 {
+				p.counts[m] = append(p.counts[m], stimCount{int32(s), c})
+				if trials > 1 && sh.whole {
+					ks.add(int64(c.n), int64(c.c))
+				}
+			}
+		}
+		p.ks = append(p.ks, ks)
+	}
+	return p
+}
+
+// rankMerge is the parts merged by model: totals, pass@k sums, per-stimulus clusters, and
+// the cells of runs read in shares (their pass@k is counted once merged).
+type rankMerge struct {
+	totals  map[string]*acc
+	ks      map[string]*kStats
+	perStim map[string][]Cluster
+	splitOf map[string][][]passCount
+}
+
+func mergeRankParts(parts []rankPart, runs []store.Run) *rankMerge {
+	rm := &rankMerge{totals: map[string]*acc{}, ks: map[string]*kStats{}, perStim: map[string][]Cluster{}, splitOf: map[string][][]passCount{}}
 	// Stimuli are clusters by name across runs: the same stimulus in two runs is one
 	// cluster (the conservative choice: larger clusters, wider intervals).
 	var most int64 // the union has at least as many stimuli as the largest run
@@ -141,18 +176,17 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 	most = min(most, 1<<20)
 	stimID := make(map[string]int32, most)
 	stimNames := make([]string, 0, most)
-	perStim := map[string][]Cluster{}
 	var local []int32
 	splitCells := map[splitCell][]passCount{} // the cells of runs scanned in shares, by stimulus
 	for _, p := range parts {
 		local = translateSame(local[:0], p.stimuli, stimID, &stimNames)
 		for m, name := range p.models {
-			if totals[name] == nil {
-				totals[name], ks[name] = &acc{}, newKStats(0)
+			if rm.totals[name] == nil {
+				rm.totals[name], rm.ks[name] = &acc{}, newKStats(0)
 			}
-			totals[name].merge(&p.accs[m])
-			ks[name].merge(p.ks[m])
-			cl := extend(perStim[name], len(stimNames), int(most))
+			rm.totals[name].merge(&p.accs[m])
+			rm.ks[name].merge(p.ks[m])
+			cl := extend(rm.perStim[name], len(stimNames), int(most))
 			var cells []passCount // this run's cells of the model, by stimulus, when it is in shares
 			if !p.share.whole {
 				cells = extend(splitCells[splitCell{p.share.run.ID, name}], len(stimNames), int(most))
@@ -169,70 +203,62 @@ func RankingOf(src Source, sc Scope) (Ranking, error) {
 			if !p.share.whole {
 				splitCells[splitCell{p.share.run.ID, name}] = cells
 			}
-			perStim[name] = cl
+			rm.perStim[name] = cl
 		}
 	}
-	// What is left is per model (pass@k of the cells of runs read in shares, the clustered
-	// interval, then the paired difference to the leader): each model's work touches only
-	// its own sums, so it runs on every core.
-	splitOf := map[string][][]passCount{}
 	for key, cells := range splitCells {
-		splitOf[key.model] = append(splitOf[key.model], cells)
+		rm.splitOf[key.model] = append(rm.splitOf[key.model], cells)
 	}
-	names := slices.Sorted(maps.Keys(totals))
-	out := Ranking{RunIDs: runIDs(runs), Trials: trials, Models: make([]ModelRank, len(names)), PartialRuns: []string{}}
-	for _, r := range runs {
-		if r.Partial != nil {
-			out.PartialRuns = append(out.PartialRuns, r.ID)
+	return rm
+}
+
+// rank is one model's row: its totals, pass@k (with the cells of runs read in shares) and
+// clustered interval.
+func (rm *rankMerge) rank(name string, trials int64, by string) ModelRank {
+	k := rm.ks[name]
+	for _, cells := range rm.splitOf[name] {
+		if trials <= 1 {
+			break
+		}
+		for _, c := range cells {
+			if c.n == 0 {
+				continue
+			}
+			if need := int(min(trials, int64(c.n))); len(k.at) <= need {
+				k.merge(newKStats(need))
+			}
+			k.add(int64(c.n), int64(c.c))
 		}
 	}
-	eachOf(src, len(names), func(i int) {
-		name := names[i]
-		k := ks[name]
-		for _, cells := range splitOf[name] {
-			if trials <= 1 {
-				break
-			}
-			for _, c := range cells {
-				if c.n == 0 {
-					continue
-				}
-				if need := int(min(trials, int64(c.n))); len(k.at) <= need {
-					k.merge(newKStats(need))
-				}
-				k.add(int64(c.n), int64(c.c))
-			}
-		}
-		mr := rankOf(name, totals[name])
-		mr.Model, mr.Slice = splitSliceName(name, sc.By)
-		mr.PassAtK, mr.PassHatK = k.maps()
-		mr.PassRateInterval = roundInterval(RateInterval(perStim[name]))
-		out.Models[i] = mr
-	})
-	for _, mr := range out.Models {
-		out.ReviewedCount += mr.ReviewedCount
-	}
+	mr := rankOf(name, rm.totals[name])
+	mr.Model, mr.Slice = splitSliceName(name, by)
+	mr.PassAtK, mr.PassHatK = k.maps()
+	mr.PassRateInterval = roundInterval(RateInterval(rm.perStim[name]))
+	return mr
+}
+
+// rankWithinSlices orders the models (by slice, then pass rate, speed and name), ranks
+// them within each slice and gives each its paired difference to its slice's leader.
+func rankWithinSlices(src Source, models []ModelRank, perStim map[string][]Cluster, by string) {
 	group := func(m ModelRank) string { return m.Slice.value() }
-	slices.SortFunc(out.Models, func(a, b ModelRank) int {
+	slices.SortFunc(models, func(a, b ModelRank) int {
 		return cmp.Or(lessFold(group(a), group(b)), cmpDesc(a.PassRate, b.PassRate), cmpAsc(a.MeanDurationMs, b.MeanDurationMs), lessFold(a.Model, b.Model))
 	})
-	// Ranks and the paired difference to the leader, within each slice.
-	key := func(m ModelRank) string { return sliceName(m.Model, sc.By, group(m)) }
-	leads := make([]int, len(out.Models))
-	for i := range out.Models {
-		if i > 0 && group(out.Models[i]) == group(out.Models[i-1]) {
+	key := func(m ModelRank) string { return sliceName(m.Model, by, group(m)) }
+	leads := make([]int, len(models))
+	for i := range models {
+		if i > 0 && group(models[i]) == group(models[i-1]) {
 			leads[i] = leads[i-1]
 		} else {
 			leads[i] = i
 		}
-		out.Models[i].Rank = i - leads[i] + 1
+		models[i].Rank = i - leads[i] + 1
 	}
-	eachOf(src, len(out.Models), func(i int) {
-		if lead := leads[i]; i > lead && out.Models[lead].PassRate != nil {
-			out.Models[i].VsLeader = vsLeader(perStim[key(out.Models[i])], perStim[key(out.Models[lead])])
+	eachOf(src, len(models), func(i int) {
+		if lead := leads[i]; i > lead && models[lead].PassRate != nil {
+			models[i].VsLeader = vsLeader(perStim[key(models[i])], perStim[key(models[lead])])
 		}
 	})
-	return out, nil
 }
 
 // vsLeader is the paired difference a − leader over the stimuli both rated, at 95%.
