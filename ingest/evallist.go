@@ -14,24 +14,26 @@ import (
 // Its mapping table is in docs/import.md.
 
 type evalListPage struct {
-	EvaluationResults []struct {
-		EvaluationResultID string          `json:"evaluationResultId"`
-		EvaluationID       string          `json:"evaluationId"`
-		ExampleID          string          `json:"exampleId"`
-		ExecutionID        string          `json:"executionId"`
-		Status             string          `json:"status"`
-		MappedInput        json.RawMessage `json:"mappedInput"`
-		ActualOutput       json.RawMessage `json:"actualOutput"`
-		Score              *float64        `json:"score"`
-		Feedback           *string         `json:"feedback"`
-		ErrorMessage       *string         `json:"errorMessage"`
-		StartedAt          json.RawMessage `json:"startedAt"`
-		CompletedAt        json.RawMessage `json:"completedAt"`
-		CreatedAt          json.RawMessage `json:"createdAt"`
-	} `json:"evaluationResults"`
-	Total    *int64 `json:"total"`
-	Page     *int64 `json:"page"`
-	PageSize *int64 `json:"pageSize"`
+	EvaluationResults []evalListResult `json:"evaluationResults"`
+	Total             *int64           `json:"total"`
+	Page              *int64           `json:"page"`
+	PageSize          *int64           `json:"pageSize"`
+}
+
+type evalListResult struct {
+	EvaluationResultID string          `json:"evaluationResultId"`
+	EvaluationID       string          `json:"evaluationId"`
+	ExampleID          string          `json:"exampleId"`
+	ExecutionID        string          `json:"executionId"`
+	Status             string          `json:"status"`
+	MappedInput        json.RawMessage `json:"mappedInput"`
+	ActualOutput       json.RawMessage `json:"actualOutput"`
+	Score              *float64        `json:"score"`
+	Feedback           *string         `json:"feedback"`
+	ErrorMessage       *string         `json:"errorMessage"`
+	StartedAt          json.RawMessage `json:"startedAt"`
+	CompletedAt        json.RawMessage `json:"completedAt"`
+	CreatedAt          json.RawMessage `json:"createdAt"`
 }
 
 // readEvalList maps pages of evaluationResults saved in path's folder (every page file of
@@ -43,15 +45,7 @@ func readEvalList(path string) ([]built, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	type acc struct {
-		outs     []*store.Outcome
-		seen     map[string]bool
-		total    int64
-		created  time.Time
-		trials   map[string]int
-		statuses map[string]int64
-	}
-	runs := map[string]*acc{}
+	runs := map[string]*evalListRun{}
 	var order []string
 	for _, f := range files {
 		b, err := os.ReadFile(f)
@@ -68,67 +62,16 @@ func readEvalList(path string) ([]built, []string, error) {
 			}
 			a := runs[r.EvaluationID]
 			if a == nil {
-				a = &acc{seen: map[string]bool{}, trials: map[string]int{}, statuses: map[string]int64{}}
+				a = &evalListRun{seen: map[string]bool{}, trials: map[string]int{}, statuses: map[string]int64{}}
 				runs[r.EvaluationID] = a
 				order = append(order, r.EvaluationID)
 			}
 			if p.Total != nil {
 				a.total = max(a.total, *p.Total)
 			}
-			id := cmpOr(r.EvaluationResultID, fmt.Sprintf("%s#%d", f, i))
-			if a.seen[id] { // the same result on two saved pages
-				continue
+			if err := a.add(r, cmpOr(r.EvaluationResultID, fmt.Sprintf("%s#%d", f, i))); err != nil {
+				return nil, nil, fmt.Errorf("%s: evaluationResults[%d]: %w", filepath.Base(f), i, err)
 			}
-			a.seen[id] = true
-			a.statuses[r.Status]++
-			o := &store.Outcome{Stimulus: r.ExampleID, Model: defaultModelFor, Trial: a.trials[r.ExampleID], Status: store.StatusSuccess,
-				Input: text(r.MappedInput), Output: text(r.ActualOutput), Score: clamp01Ptr(r.Score), Turns: 1, DurationMs: store.Unknown}
-			unknownTokens(o) // the API records no tokens
-			a.trials[r.ExampleID]++
-			start, end := parseTime(r.StartedAt), parseTime(r.CompletedAt)
-			if !start.IsZero() {
-				o.StartedAt = start
-				if !end.IsZero() && !end.Before(start) {
-					o.DurationMs = end.Sub(start).Milliseconds()
-				}
-			}
-			if c := parseTime(r.CreatedAt); !c.IsZero() && (a.created.IsZero() || c.Before(a.created)) {
-				a.created = c
-			}
-			evidence := ""
-			if r.Feedback != nil {
-				evidence = *r.Feedback
-			}
-			g := store.GraderResult{Name: "evaluator", Type: "evaluator", Weight: 1, Score: o.Score, Evidence: evidence}
-			switch r.Status {
-			case "passed":
-				o.Passed, g.Passed = ptrBool(true), ptrBool(true)
-			case "failed":
-				o.Passed, g.Passed = ptrBool(false), ptrBool(false)
-				if r.ErrorMessage != nil && *r.ErrorMessage != "" && evidence == "" {
-					g.Evidence = *r.ErrorMessage
-				}
-			case "error":
-				o.Status, o.Errors = store.StatusError, 1
-				if r.ErrorMessage != nil {
-					o.Error = *r.ErrorMessage
-				}
-			case "skipped":
-				o.Status = store.StatusSkipped
-				if r.ErrorMessage != nil {
-					o.Error = *r.ErrorMessage
-				}
-			case "pending":
-			default:
-				return nil, nil, fmt.Errorf("%s: evaluationResults[%d]: status %q is not one of pending, passed, failed, error, skipped", filepath.Base(f), i, r.Status)
-			}
-			if r.ExecutionID != "" {
-				o.Tags = map[string]string{"executionId": r.ExecutionID}
-			}
-			if o.Status == store.StatusSuccess && (g.Passed != nil || g.Score != nil || evidence != "") {
-				o.Graders = []store.GraderResult{g}
-			}
-			a.outs = append(a.outs, o)
 		}
 	}
 	if len(order) == 0 {
@@ -136,19 +79,100 @@ func readEvalList(path string) ([]built, []string, error) {
 	}
 	var out []built
 	for _, id := range order {
-		a := runs[id]
-		meta := store.Run{Name: "evaluation " + id, CreatedAt: a.created, Status: store.RunCompleted, Labels: map[string]string{"evaluation_id": id}}
-		if a.statuses["pending"] > 0 {
-			meta.Status = store.RunRunning
-		}
-		meta.Metrics = map[string]float64{}
-		for st, n := range a.statuses {
-			meta.Metrics["status/"+st] = float64(n)
-		}
-		if a.total > int64(len(a.outs)) {
-			meta.Partial = &store.Partial{DeclaredSamples: a.total, ImportedSamples: int64(len(a.outs))}
-		}
-		out = append(out, built{meta: meta, outcomes: a.outs, part: id})
+		out = append(out, runs[id].built(id))
 	}
 	return out, files, nil
+}
+
+// evalListRun gathers one evaluation's results across the saved pages.
+type evalListRun struct {
+	outs     []*store.Outcome
+	seen     map[string]bool
+	total    int64
+	created  time.Time
+	trials   map[string]int
+	statuses map[string]int64
+}
+
+// add takes one result (id: its result id, once however many pages hold it).
+func (a *evalListRun) add(r evalListResult, id string) error {
+	if a.seen[id] { // the same result on two saved pages
+		return nil
+	}
+	a.seen[id] = true
+	a.statuses[r.Status]++
+	o := &store.Outcome{Stimulus: r.ExampleID, Model: defaultModelFor, Trial: a.trials[r.ExampleID], Status: store.StatusSuccess,
+		Input: text(r.MappedInput), Output: text(r.ActualOutput), Score: clamp01Ptr(r.Score), Turns: 1, DurationMs: store.Unknown}
+	unknownTokens(o) // the API records no tokens
+	a.trials[r.ExampleID]++
+	start, end := parseTime(r.StartedAt), parseTime(r.CompletedAt)
+	if !start.IsZero() {
+		o.StartedAt = start
+		if !end.IsZero() && !end.Before(start) {
+			o.DurationMs = end.Sub(start).Milliseconds()
+		}
+	}
+	if c := parseTime(r.CreatedAt); !c.IsZero() && (a.created.IsZero() || c.Before(a.created)) {
+		a.created = c
+	}
+	if err := evalListVerdict(o, r); err != nil {
+		return err
+	}
+	if r.ExecutionID != "" {
+		o.Tags = map[string]string{"executionId": r.ExecutionID}
+	}
+	a.outs = append(a.outs, o)
+	return nil
+}
+
+// evalListVerdict sets an outcome's status and verdict from a result's status, and its
+// evaluator as a grader.
+func evalListVerdict(o *store.Outcome, r evalListResult) error {
+	evidence := ""
+	if r.Feedback != nil {
+		evidence = *r.Feedback
+	}
+	g := store.GraderResult{Name: "evaluator", Type: "evaluator", Weight: 1, Score: o.Score, Evidence: evidence}
+	switch r.Status {
+	case "passed":
+		o.Passed, g.Passed = ptrBool(true), ptrBool(true)
+	case "failed":
+		o.Passed, g.Passed = ptrBool(false), ptrBool(false)
+		if r.ErrorMessage != nil && *r.ErrorMessage != "" && evidence == "" {
+			g.Evidence = *r.ErrorMessage
+		}
+	case "error":
+		o.Status, o.Errors = store.StatusError, 1
+		if r.ErrorMessage != nil {
+			o.Error = *r.ErrorMessage
+		}
+	case "skipped":
+		o.Status = store.StatusSkipped
+		if r.ErrorMessage != nil {
+			o.Error = *r.ErrorMessage
+		}
+	case "pending":
+	default:
+		return fmt.Errorf("status %q is not one of pending, passed, failed, error, skipped", r.Status)
+	}
+	if o.Status == store.StatusSuccess && (g.Passed != nil || g.Score != nil || evidence != "") {
+		o.Graders = []store.GraderResult{g}
+	}
+	return nil
+}
+
+// built is the evaluation's run.
+func (a *evalListRun) built(id string) built {
+	meta := store.Run{Name: "evaluation " + id, CreatedAt: a.created, Status: store.RunCompleted, Labels: map[string]string{"evaluation_id": id}}
+	if a.statuses["pending"] > 0 {
+		meta.Status = store.RunRunning
+	}
+	meta.Metrics = map[string]float64{}
+	for st, n := range a.statuses {
+		meta.Metrics["status/"+st] = float64(n)
+	}
+	if a.total > int64(len(a.outs)) {
+		meta.Partial = &store.Partial{DeclaredSamples: a.total, ImportedSamples: int64(len(a.outs))}
+	}
+	return built{meta: meta, outcomes: a.outs, part: id}
 }

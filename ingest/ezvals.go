@@ -59,6 +59,36 @@ func readEZVals(path string) ([]built, error) {
 	if err != nil {
 		return nil, err
 	}
+	meta := ezMeta(&f)
+	trials := map[string]int{}
+	var outs []*store.Outcome
+	pending := 0
+	for _, it := range f.Results {
+		o := ezOutcome(it, trials)
+		if r := it.Result.Status; it.Result.Error == "" && (r == "pending" || r == "running" || r == "not_started") {
+			pending++
+		}
+		ezScores(o, it)
+		outs = append(outs, o)
+	}
+	if len(outs) == 0 {
+		if f.TotalEvaluations != nil && *f.TotalEvaluations > 0 {
+			meta.Partial = &store.Partial{DeclaredSamples: int64(*f.TotalEvaluations)}
+			return []built{{meta: meta}}, nil
+		}
+		return nil, fmt.Errorf("an EZVals run with no results")
+	}
+	if pending > 0 {
+		meta.Status = store.RunRunning
+	}
+	if f.TotalEvaluations != nil && int64(*f.TotalEvaluations) > int64(len(outs)) {
+		meta.Partial = &store.Partial{DeclaredSamples: int64(*f.TotalEvaluations), ImportedSamples: int64(len(outs))}
+	}
+	return []built{{meta: meta, outcomes: outs}}, nil
+}
+
+// ezMeta is an EZVals file's run: name, session, time, labels and its own counts as metrics.
+func ezMeta(f *ezFile) store.Run {
 	runID := strings.Trim(string(f.RunID), `"`)
 	meta := store.Run{Name: f.RunName, Session: f.SessionName, Status: store.RunCompleted, CreatedAt: parseTime(f.Timestamp), Labels: map[string]string{}}
 	if meta.Name == "" {
@@ -93,88 +123,79 @@ func readEZVals(path string) ([]built, error) {
 			}
 		}
 	}
-	trials := map[string]int{}
-	var outs []*store.Outcome
-	pending := 0
-	for _, it := range f.Results {
-		r := it.Result
-		stim := cmpOr(it.Function, "result")
-		model := defaultModelFor
-		if m, ok := r.Metadata["model"]; ok && text(m) != "" {
-			model = text(m)
-		}
-		o := &store.Outcome{Stimulus: stim, Model: model, Trial: trials[stim+"\x00"+model], Status: store.StatusSuccess,
-			Input: text(r.Input), Output: text(r.Output), Expected: text(r.Reference), Error: r.Error, Turns: 1, DurationMs: store.Unknown}
-		unknownTokens(o) // EZVals records no tokens
-		trials[stim+"\x00"+model]++
-		if r.Latency.ok && r.Latency.v >= 0 && r.Latency.v < 1e12 {
-			o.DurationMs = int64(math.Round(r.Latency.v * 1000))
-		}
-		tags := tagsOf(r.Metadata)
-		if tags == nil {
-			tags = map[string]string{}
-		}
-		delete(tags, "model")
-		if it.Dataset != "" {
-			tags["dataset"] = it.Dataset
-		}
-		if len(it.Labels) > 0 {
-			tags["labels"] = strings.Join(it.Labels, ",")
-		}
-		if len(tags) > 0 {
-			o.Tags = tags
-		}
-		switch {
-		case r.Error != "":
-			o.Status, o.Errors = store.StatusError, 1
-		case r.Status == "cancelled":
-			o.Status = store.StatusSkipped
-		case r.Status == "pending" || r.Status == "running" || r.Status == "not_started":
-			pending++
-		}
-		seen := map[string]int{}
-		var anyBool, anyTrue bool
-		var sum float64
-		var nv int
-		for _, s := range r.Scores {
-			g := store.GraderResult{Name: uniqueName(seen, cmpOr(s.Key, "score")), Type: "score", Weight: 1, Passed: s.Passed, Evidence: s.Notes}
-			if s.Value.ok {
-				g.Score = clamp01(s.Value.v)
-				sum += s.Value.v
-				nv++
-			}
-			if s.Passed != nil {
-				anyBool = true
-				anyTrue = anyTrue || *s.Passed
-			}
-			o.Graders = append(o.Graders, g)
-		}
-		// EZVals counts a result passed when any of its scores passed (total_passed).
-		if anyBool && o.Status == store.StatusSuccess {
-			o.Passed = ptrBool(anyTrue)
-		}
-		if nv > 0 {
-			o.Score = clamp01(sum / float64(nv))
-		}
-		for i, a := range []json.RawMessage{r.Annotation, r.Annotations} {
-			if t := text(a); t != "" && t != "[]" {
-				o.Events = append(o.Events, store.Event{Seq: len(o.Events), Type: "annotation", Role: "human", Content: t, Data: []string{"annotation", "annotations"}[i]})
-			}
-		}
-		outs = append(outs, o)
+	return meta
+}
+
+// ezOutcome is one EZVals result as an outcome (before its scores): stimulus, model,
+// trial, texts, latency, tags and status.
+func ezOutcome(it ezItem, trials map[string]int) *store.Outcome {
+	r := it.Result
+	stim := cmpOr(it.Function, "result")
+	model := defaultModelFor
+	if m, ok := r.Metadata["model"]; ok && text(m) != "" {
+		model = text(m)
 	}
-	if len(outs) == 0 {
-		if f.TotalEvaluations != nil && *f.TotalEvaluations > 0 {
-			meta.Partial = &store.Partial{DeclaredSamples: int64(*f.TotalEvaluations)}
-			return []built{{meta: meta}}, nil
+	o := &store.Outcome{Stimulus: stim, Model: model, Trial: trials[stim+"\x00"+model], Status: store.StatusSuccess,
+		Input: text(r.Input), Output: text(r.Output), Expected: text(r.Reference), Error: r.Error, Turns: 1, DurationMs: store.Unknown}
+	unknownTokens(o) // EZVals records no tokens
+	trials[stim+"\x00"+model]++
+	if r.Latency.ok && r.Latency.v >= 0 && r.Latency.v < 1e12 {
+		o.DurationMs = int64(math.Round(r.Latency.v * 1000))
+	}
+	tags := tagsOf(r.Metadata)
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	delete(tags, "model")
+	if it.Dataset != "" {
+		tags["dataset"] = it.Dataset
+	}
+	if len(it.Labels) > 0 {
+		tags["labels"] = strings.Join(it.Labels, ",")
+	}
+	if len(tags) > 0 {
+		o.Tags = tags
+	}
+	switch {
+	case r.Error != "":
+		o.Status, o.Errors = store.StatusError, 1
+	case r.Status == "cancelled":
+		o.Status = store.StatusSkipped
+	}
+	return o
+}
+
+// ezScores adds a result's scores as graders; the result passed when any score passed
+// (EZVals' total_passed), its score is their mean. Annotations become events.
+func ezScores(o *store.Outcome, it ezItem) {
+	r := it.Result
+	seen := map[string]int{}
+	var anyBool, anyTrue bool
+	var sum float64
+	var nv int
+	for _, s := range r.Scores {
+		g := store.GraderResult{Name: uniqueName(seen, cmpOr(s.Key, "score")), Type: "score", Weight: 1, Passed: s.Passed, Evidence: s.Notes}
+		if s.Value.ok {
+			g.Score = clamp01(s.Value.v)
+			sum += s.Value.v
+			nv++
 		}
-		return nil, fmt.Errorf("an EZVals run with no results")
+		if s.Passed != nil {
+			anyBool = true
+			anyTrue = anyTrue || *s.Passed
+		}
+		o.Graders = append(o.Graders, g)
 	}
-	if pending > 0 {
-		meta.Status = store.RunRunning
+	// EZVals counts a result passed when any of its scores passed (total_passed).
+	if anyBool && o.Status == store.StatusSuccess {
+		o.Passed = ptrBool(anyTrue)
 	}
-	if f.TotalEvaluations != nil && int64(*f.TotalEvaluations) > int64(len(outs)) {
-		meta.Partial = &store.Partial{DeclaredSamples: int64(*f.TotalEvaluations), ImportedSamples: int64(len(outs))}
+	if nv > 0 {
+		o.Score = clamp01(sum / float64(nv))
 	}
-	return []built{{meta: meta, outcomes: outs}}, nil
+	for i, a := range []json.RawMessage{r.Annotation, r.Annotations} {
+		if t := text(a); t != "" && t != "[]" {
+			o.Events = append(o.Events, store.Event{Seq: len(o.Events), Type: "annotation", Role: "human", Content: t, Data: []string{"annotation", "annotations"}[i]})
+		}
+	}
 }

@@ -75,6 +75,36 @@ func readRuntype(path string) ([]built, error) {
 	if err != nil {
 		return nil, err
 	}
+	meta := runtypeMeta(&f)
+	records := make([]string, 0, len(f.ResultsByRecord))
+	for r := range f.ResultsByRecord {
+		records = append(records, r)
+	}
+	slices.Sort(records)
+	var outs []*store.Outcome
+	for _, rec := range records {
+		steps := f.ResultsByRecord[rec]
+		for si, s := range steps {
+			stim := rec
+			if len(steps) > 1 {
+				stim = rec + "/" + cmpOr(s.StepID, strconv.Itoa(si))
+			}
+			o := runtypeOutcome(rec, stim, s)
+			runtypeEvents(o, s)
+			outs = append(outs, o)
+		}
+	}
+	if len(outs) == 0 && f.TotalRecords == nil {
+		return nil, fmt.Errorf("a Runtype eval result with no resultsByRecord and no counts")
+	}
+	if f.TotalRecords != nil && *f.TotalRecords > int64(len(records)) {
+		meta.Partial = &store.Partial{DeclaredSamples: *f.TotalRecords, ImportedSamples: int64(len(records))}
+	}
+	return []built{{meta: meta, outcomes: outs}}, nil
+}
+
+// runtypeMeta is a Runtype result's run: name, labels, times, status and its counts.
+func runtypeMeta(f *runtypeFile) store.Run {
 	meta := store.Run{Name: cmpOr(f.EvalName, "runtype "+f.BatchExecutionID), CreatedAt: parseTime(f.StartedAt), Config: f.EvalConfig, Labels: map[string]string{}}
 	for k, v := range map[string]string{"batch_execution_id": f.BatchExecutionID, "eval_group_id": f.EvalGroupID} {
 		if v != "" {
@@ -100,89 +130,78 @@ func readRuntype(path string) ([]built, error) {
 			meta.Metrics[k] = float64(*v)
 		}
 	}
-	records := make([]string, 0, len(f.ResultsByRecord))
-	for r := range f.ResultsByRecord {
-		records = append(records, r)
+	return meta
+}
+
+// runtypeOutcome is one step of record rec as an outcome: tokens, duration, tags, error
+// and its analysis as a grader.
+func runtypeOutcome(rec, stim string, s runtypeStep) *store.Outcome {
+	o := &store.Outcome{Stimulus: stim, Model: cmpOr(s.ModelUsed, defaultModelFor), Status: store.StatusSuccess, Turns: 1,
+		Input: text(s.ResolvedPrompt), Output: text(s.Output), CostUSD: s.TotalCost, StartedAt: parseTime(s.ExecutedAt),
+		InputTokens: ptrOr(s.PromptTokens, store.Unknown), OutputTokens: ptrOr(s.CompletionTokens, store.Unknown),
+		ReasoningTokens: ptrOr(s.ReasoningTokens, store.Unknown), CachedTokens: store.Unknown, TotalTokens: store.Unknown, DurationMs: store.Unknown}
+	if s.DurationMs != nil && *s.DurationMs >= 0 && *s.DurationMs < 1e15 {
+		o.DurationMs = int64(*s.DurationMs)
 	}
-	slices.Sort(records)
-	var outs []*store.Outcome
-	for _, rec := range records {
-		steps := f.ResultsByRecord[rec]
-		for si, s := range steps {
-			stim := rec
-			if len(steps) > 1 {
-				stim = rec + "/" + cmpOr(s.StepID, strconv.Itoa(si))
-			}
-			o := &store.Outcome{Stimulus: stim, Model: cmpOr(s.ModelUsed, defaultModelFor), Status: store.StatusSuccess, Turns: 1,
-				Input: text(s.ResolvedPrompt), Output: text(s.Output), CostUSD: s.TotalCost, StartedAt: parseTime(s.ExecutedAt),
-				InputTokens: ptrOr(s.PromptTokens, store.Unknown), OutputTokens: ptrOr(s.CompletionTokens, store.Unknown),
-				ReasoningTokens: ptrOr(s.ReasoningTokens, store.Unknown), CachedTokens: store.Unknown, TotalTokens: store.Unknown, DurationMs: store.Unknown}
-			if s.DurationMs != nil && *s.DurationMs >= 0 && *s.DurationMs < 1e15 {
-				o.DurationMs = int64(*s.DurationMs)
-			}
-			if s.PromptTokens != nil || s.CompletionTokens != nil || s.ReasoningTokens != nil {
-				if t, ok := store.AddTokens(max(o.InputTokens, 0), max(o.OutputTokens, 0), max(o.ReasoningTokens, 0)); ok {
-					o.TotalTokens = t
-				}
-			}
-			tags := map[string]string{}
-			for k, v := range map[string]string{"record": rec, "recordName": s.RecordName, "step": s.StepName, "stepType": s.StepType} {
-				if v != "" {
-					tags[k] = v
-				}
-			}
-			if s.RetryCount != nil {
-				tags["retries"] = strconv.FormatInt(*s.RetryCount, 10)
-			}
-			o.Tags = tags
-			if s.ErrorMessage != nil && *s.ErrorMessage != "" {
-				o.Status, o.Error, o.Errors = store.StatusError, *s.ErrorMessage, 1
-				if s.ErrorStack != nil && *s.ErrorStack != "" {
-					o.Error += "\n" + *s.ErrorStack
-				}
-			}
-			if s.Passed != nil || s.Score != nil {
-				g := store.GraderResult{Name: "runtype", Type: "analysis", Weight: 1, Passed: s.Passed, Score: clamp01Ptr(s.Score)}
-				if s.Feedback != nil {
-					g.Evidence = *s.Feedback
-				}
-				o.Graders = append(o.Graders, g)
-				if o.Status == store.StatusSuccess {
-					o.Passed, o.Score = s.Passed, g.Score
-				}
-			}
-			for _, m := range s.MessageHistory {
-				o.Events = append(o.Events, store.Event{Seq: len(o.Events), Type: "message", Role: m.Role, Content: text(m.Content)})
-			}
-			if s.ReasoningContent != nil && *s.ReasoningContent != "" {
-				o.Events = append(o.Events, store.Event{Seq: len(o.Events), Type: "reasoning", Role: "assistant", Content: *s.ReasoningContent})
-			}
-			for i, tc := range s.ToolCalls {
-				call := store.ToolCall{Seq: i, Tool: cmpOr(tc.ToolName, tc.ToolID), Success: tc.Status == "" || tc.Status == "success",
-					Arguments: text(tc.InputParameters), Result: text(tc.OutputResult)}
-				call.ArgsBytes, call.ResultBytes = int64(len(call.Arguments)), int64(len(call.Result))
-				if tc.ExecutionTimeMs != nil && *tc.ExecutionTimeMs >= 0 {
-					d := int64(*tc.ExecutionTimeMs)
-					call.DurationMs = &d
-				}
-				if tc.ErrorMessage != nil && *tc.ErrorMessage != "" {
-					call.Error, call.Success = *tc.ErrorMessage, false
-				}
-				o.ToolCalls = append(o.ToolCalls, call)
-				o.Events = append(o.Events, store.Event{Seq: len(o.Events), Type: "tool_call", Role: "assistant", Tool: call.Tool, Content: call.Arguments, TS: parseTime(tc.ExecutedAt)})
-				o.Events = append(o.Events, store.Event{Seq: len(o.Events), Type: "tool_result", Role: "tool", Tool: call.Tool, Content: call.Result})
-			}
-			if o.Output != "" {
-				o.Events = append(o.Events, store.Event{Seq: len(o.Events), Type: "message", Role: "assistant", Content: o.Output})
-			}
-			outs = append(outs, o)
+	if s.PromptTokens != nil || s.CompletionTokens != nil || s.ReasoningTokens != nil {
+		if t, ok := store.AddTokens(max(o.InputTokens, 0), max(o.OutputTokens, 0), max(o.ReasoningTokens, 0)); ok {
+			o.TotalTokens = t
 		}
 	}
-	if len(outs) == 0 && f.TotalRecords == nil {
-		return nil, fmt.Errorf("a Runtype eval result with no resultsByRecord and no counts")
+	tags := map[string]string{}
+	for k, v := range map[string]string{"record": rec, "recordName": s.RecordName, "step": s.StepName, "stepType": s.StepType} {
+		if v != "" {
+			tags[k] = v
+		}
 	}
-	if f.TotalRecords != nil && *f.TotalRecords > int64(len(records)) {
-		meta.Partial = &store.Partial{DeclaredSamples: *f.TotalRecords, ImportedSamples: int64(len(records))}
+	if s.RetryCount != nil {
+		tags["retries"] = strconv.FormatInt(*s.RetryCount, 10)
 	}
-	return []built{{meta: meta, outcomes: outs}}, nil
+	o.Tags = tags
+	if s.ErrorMessage != nil && *s.ErrorMessage != "" {
+		o.Status, o.Error, o.Errors = store.StatusError, *s.ErrorMessage, 1
+		if s.ErrorStack != nil && *s.ErrorStack != "" {
+			o.Error += "\n" + *s.ErrorStack
+		}
+	}
+	if s.Passed != nil || s.Score != nil {
+		g := store.GraderResult{Name: "runtype", Type: "analysis", Weight: 1, Passed: s.Passed, Score: clamp01Ptr(s.Score)}
+		if s.Feedback != nil {
+			g.Evidence = *s.Feedback
+		}
+		o.Graders = append(o.Graders, g)
+		if o.Status == store.StatusSuccess {
+			o.Passed, o.Score = s.Passed, g.Score
+		}
+	}
+	return o
+}
+
+// runtypeEvents adds a step's trajectory: its messages, reasoning, tool calls with their
+// results, and its output.
+func runtypeEvents(o *store.Outcome, s runtypeStep) {
+	for _, m := range s.MessageHistory {
+		o.Events = append(o.Events, store.Event{Seq: len(o.Events), Type: "message", Role: m.Role, Content: text(m.Content)})
+	}
+	if s.ReasoningContent != nil && *s.ReasoningContent != "" {
+		o.Events = append(o.Events, store.Event{Seq: len(o.Events), Type: "reasoning", Role: "assistant", Content: *s.ReasoningContent})
+	}
+	for i, tc := range s.ToolCalls {
+		call := store.ToolCall{Seq: i, Tool: cmpOr(tc.ToolName, tc.ToolID), Success: tc.Status == "" || tc.Status == "success",
+			Arguments: text(tc.InputParameters), Result: text(tc.OutputResult)}
+		call.ArgsBytes, call.ResultBytes = int64(len(call.Arguments)), int64(len(call.Result))
+		if tc.ExecutionTimeMs != nil && *tc.ExecutionTimeMs >= 0 {
+			d := int64(*tc.ExecutionTimeMs)
+			call.DurationMs = &d
+		}
+		if tc.ErrorMessage != nil && *tc.ErrorMessage != "" {
+			call.Error, call.Success = *tc.ErrorMessage, false
+		}
+		o.ToolCalls = append(o.ToolCalls, call)
+		o.Events = append(o.Events, store.Event{Seq: len(o.Events), Type: "tool_call", Role: "assistant", Tool: call.Tool, Content: call.Arguments, TS: parseTime(tc.ExecutedAt)})
+		o.Events = append(o.Events, store.Event{Seq: len(o.Events), Type: "tool_result", Role: "tool", Tool: call.Tool, Content: call.Result})
+	}
+	if o.Output != "" {
+		o.Events = append(o.Events, store.Event{Seq: len(o.Events), Type: "message", Role: "assistant", Content: o.Output})
+	}
 }

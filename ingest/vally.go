@@ -102,124 +102,155 @@ func readVally(path string) ([]built, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	outcomes := map[string]*vallyOutcome{} // by outcome id
-	var order []string
-	runs := map[string]vallyRun{}
-	events := map[string][]vallyEvent{}
-	tools := map[string][]vallyToolEvent{}
-	declared := map[string]int64{} // run id → outcomes the API said it holds
+	d := &vallyDir{outcomes: map[string]*vallyOutcome{}, runs: map[string]vallyRun{}, events: map[string][]vallyEvent{},
+		tools: map[string][]vallyToolEvent{}, declared: map[string]int64{}}
 	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
+		if err := d.read(f); err != nil {
 			return nil, nil, err
 		}
-		b = trimBOM(b)
-		var top map[string]json.RawMessage
-		if err := json.Unmarshal(b, &top); err != nil {
-			return nil, nil, fmt.Errorf("%s: %s", filepath.Base(f), jsonProblem(err))
+	}
+	out, err := d.built()
+	return out, files, err
+}
+
+// vallyDir is what a folder of saved Results API answers holds, gathered file by file.
+type vallyDir struct {
+	outcomes map[string]*vallyOutcome // by outcome id
+	order    []string
+	runs     map[string]vallyRun
+	events   map[string][]vallyEvent
+	tools    map[string][]vallyToolEvent
+	declared map[string]int64 // run id → outcomes the API said it holds
+}
+
+// read takes one saved answer: a page of runs or outcomes, an outcome, a trajectory, a run
+// or an outcome's tool events.
+func (d *vallyDir) read(f string) error {
+	b, err := os.ReadFile(f)
+	if err != nil {
+		return err
+	}
+	b = trimBOM(b)
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(b, &top); err != nil {
+		return fmt.Errorf("%s: %s", filepath.Base(f), jsonProblem(err))
+	}
+	switch {
+	case top["items"] != nil && top["page"] != nil:
+		if err := d.page(f, top); err != nil {
+			return err
 		}
-		add := func(o vallyOutcome) {
-			if o.ID == "" {
-				o.ID = fmt.Sprintf("%s/%s/%s/%d", o.RunID, o.Model, o.StimulusName, o.TrialIndex)
-			}
-			prev, ok := outcomes[o.ID]
-			if !ok {
-				order = append(order, o.ID)
-				outcomes[o.ID] = &o
-				return
-			}
-			// A detail (graderResults, text) completes a page's summary.
-			if len(o.GraderResults) > 0 {
-				prev.GraderResults = o.GraderResults
-			}
-			for _, fld := range []struct{ dst, src *json.RawMessage }{{&prev.Input, &o.Input}, {&prev.Output, &o.Output}, {&prev.Expected, &o.Expected}} {
-				if len(*fld.src) > 0 {
-					*fld.dst = *fld.src
-				}
-			}
-			if o.Error != "" {
-				prev.Error = o.Error
-			}
+	case top["events"] != nil && top["outcomeId"] != nil:
+		var t vallyTrajectory
+		if err := json.Unmarshal(b, &t); err != nil {
+			return fmt.Errorf("%s: %s", filepath.Base(f), jsonProblem(err))
 		}
-		switch {
-		case top["items"] != nil && top["page"] != nil:
-			var items []json.RawMessage
-			if err := json.Unmarshal(top["items"], &items); err != nil {
-				return nil, nil, fmt.Errorf("%s: items: %s", filepath.Base(f), jsonProblem(err))
-			}
-			for i, it := range items {
-				var probe map[string]json.RawMessage
-				json.Unmarshal(it, &probe)
-				if _, ok := probe["stimulusCount"]; ok {
-					var r vallyRun
-					if err := json.Unmarshal(it, &r); err != nil {
-						return nil, nil, fmt.Errorf("%s: items[%d]: %s", filepath.Base(f), i, jsonProblem(err))
-					}
-					runs[r.ID] = mergeRun(runs[r.ID], r)
-					continue
-				}
-				var o vallyOutcome
-				if err := json.Unmarshal(it, &o); err != nil {
-					return nil, nil, fmt.Errorf("%s: items[%d]: %s", filepath.Base(f), i, jsonProblem(err))
-				}
-				add(o)
-			}
-			// A page of one run's outcomes says how many the run has.
-			var page struct {
-				Total *int64 `json:"total"`
-			}
-			json.Unmarshal(top["page"], &page)
-			if page.Total != nil && len(items) > 0 {
-				var first vallyOutcome
-				json.Unmarshal(items[0], &first)
-				if first.RunID != "" && first.StimulusName != "" {
-					same := true
-					for _, it := range items {
-						var o vallyOutcome
-						json.Unmarshal(it, &o)
-						same = same && o.RunID == first.RunID
-					}
-					if same {
-						declared[first.RunID] = max(declared[first.RunID], *page.Total)
-					}
-				}
-			}
-		case top["events"] != nil && top["outcomeId"] != nil:
-			var t vallyTrajectory
-			if err := json.Unmarshal(b, &t); err != nil {
-				return nil, nil, fmt.Errorf("%s: %s", filepath.Base(f), jsonProblem(err))
-			}
-			events[t.OutcomeID] = t.Events
-		case top["stimulusName"] != nil:
-			var o vallyOutcome
-			if err := json.Unmarshal(b, &o); err != nil {
-				return nil, nil, fmt.Errorf("%s: %s", filepath.Base(f), jsonProblem(err))
-			}
-			add(o)
-		case top["stimuli"] != nil && top["id"] != nil:
-			var r vallyRun
-			if err := json.Unmarshal(b, &r); err == nil {
-				runs[r.ID] = mergeRun(runs[r.ID], r)
-			}
+		d.events[t.OutcomeID] = t.Events
+	case top["stimulusName"] != nil:
+		var o vallyOutcome
+		if err := json.Unmarshal(b, &o); err != nil {
+			return fmt.Errorf("%s: %s", filepath.Base(f), jsonProblem(err))
 		}
-		// Tool events: {items: ToolEvent[], total} saved as <outcome id>.tools.json.
-		if top["items"] != nil && top["total"] != nil && top["page"] == nil {
-			var te struct {
-				Items []vallyToolEvent `json:"items"`
-			}
-			if json.Unmarshal(b, &te) == nil {
-				id := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(f), ".json"), ".tools")
-				tools[id] = te.Items
-			}
+		d.add(o)
+	case top["stimuli"] != nil && top["id"] != nil:
+		var r vallyRun
+		if err := json.Unmarshal(b, &r); err == nil {
+			d.runs[r.ID] = mergeRun(d.runs[r.ID], r)
 		}
 	}
+	// Tool events: {items: ToolEvent[], total} saved as <outcome id>.tools.json.
+	if top["items"] != nil && top["total"] != nil && top["page"] == nil {
+		var te struct {
+			Items []vallyToolEvent `json:"items"`
+		}
+		if json.Unmarshal(b, &te) == nil {
+			id := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(f), ".json"), ".tools")
+			d.tools[id] = te.Items
+		}
+	}
+	return nil
+}
+
+// add takes an outcome; a detail (graderResults, text) completes a page's summary of it.
+func (d *vallyDir) add(o vallyOutcome) {
+	if o.ID == "" {
+		o.ID = fmt.Sprintf("%s/%s/%s/%d", o.RunID, o.Model, o.StimulusName, o.TrialIndex)
+	}
+	prev, ok := d.outcomes[o.ID]
+	if !ok {
+		d.order = append(d.order, o.ID)
+		d.outcomes[o.ID] = &o
+		return
+	}
+	if len(o.GraderResults) > 0 {
+		prev.GraderResults = o.GraderResults
+	}
+	for _, fld := range []struct{ dst, src *json.RawMessage }{{&prev.Input, &o.Input}, {&prev.Output, &o.Output}, {&prev.Expected, &o.Expected}} {
+		if len(*fld.src) > 0 {
+			*fld.dst = *fld.src
+		}
+	}
+	if o.Error != "" {
+		prev.Error = o.Error
+	}
+}
+
+// page takes a page of runs or outcomes; a page of one run's outcomes says how many the
+// run has.
+func (d *vallyDir) page(f string, top map[string]json.RawMessage) error {
+	var items []json.RawMessage
+	if err := json.Unmarshal(top["items"], &items); err != nil {
+		return fmt.Errorf("%s: items: %s", filepath.Base(f), jsonProblem(err))
+	}
+	for i, it := range items {
+		var probe map[string]json.RawMessage
+		json.Unmarshal(it, &probe)
+		if _, ok := probe["stimulusCount"]; ok {
+			var r vallyRun
+			if err := json.Unmarshal(it, &r); err != nil {
+				return fmt.Errorf("%s: items[%d]: %s", filepath.Base(f), i, jsonProblem(err))
+			}
+			d.runs[r.ID] = mergeRun(d.runs[r.ID], r)
+			continue
+		}
+		var o vallyOutcome
+		if err := json.Unmarshal(it, &o); err != nil {
+			return fmt.Errorf("%s: items[%d]: %s", filepath.Base(f), i, jsonProblem(err))
+		}
+		d.add(o)
+	}
+	var page struct {
+		Total *int64 `json:"total"`
+	}
+	json.Unmarshal(top["page"], &page)
+	if page.Total == nil || len(items) == 0 {
+		return nil
+	}
+	var first vallyOutcome
+	json.Unmarshal(items[0], &first)
+	if first.RunID == "" || first.StimulusName == "" {
+		return nil
+	}
+	for _, it := range items {
+		var o vallyOutcome
+		json.Unmarshal(it, &o)
+		if o.RunID != first.RunID {
+			return nil
+		}
+	}
+	d.declared[first.RunID] = max(d.declared[first.RunID], *page.Total)
+	return nil
+}
+
+// built is one run per Results API run id met, its outcomes in the order read.
+func (d *vallyDir) built() ([]built, error) {
 	byRun := map[string][]*store.Outcome{}
 	var runOrder []string
-	for _, id := range order {
-		v := outcomes[id]
-		o, err := vallyToOutcome(v, events[id], tools[id])
+	for _, id := range d.order {
+		v := d.outcomes[id]
+		o, err := vallyToOutcome(v, d.events[id], d.tools[id])
 		if err != nil {
-			return nil, nil, fmt.Errorf("outcome %s: %w", id, err)
+			return nil, fmt.Errorf("outcome %s: %w", id, err)
 		}
 		if _, ok := byRun[v.RunID]; !ok {
 			runOrder = append(runOrder, v.RunID)
@@ -227,14 +258,14 @@ func readVally(path string) ([]built, []string, error) {
 		byRun[v.RunID] = append(byRun[v.RunID], o)
 	}
 	if len(runOrder) == 0 {
-		if len(runs) > 0 {
-			return nil, nil, fmt.Errorf("run summaries without outcomes: save GET /api/outcomes?runId=… pages beside them")
+		if len(d.runs) > 0 {
+			return nil, fmt.Errorf("run summaries without outcomes: save GET /api/outcomes?runId=… pages beside them")
 		}
-		return nil, nil, fmt.Errorf("no outcomes in the Results API files")
+		return nil, fmt.Errorf("no outcomes in the Results API files")
 	}
 	var out []built
 	for _, rid := range runOrder {
-		r := runs[rid]
+		r := d.runs[rid]
 		meta := store.Run{ID: "", Name: r.Name, Labels: r.Labels, Session: r.Session, Config: r.Config, CreatedAt: parseTime(r.CreatedAt), Status: store.RunCompleted}
 		if meta.Name == "" {
 			meta.Name = rid
@@ -247,12 +278,12 @@ func readVally(path string) ([]built, []string, error) {
 			meta.Status = r.Status
 		}
 		n := int64(len(byRun[rid]))
-		if d := max(declared[rid], ptrOr(r.OutcomeCount, 0)); d > n {
-			meta.Partial = &store.Partial{DeclaredSamples: d, ImportedSamples: n}
+		if dc := max(d.declared[rid], ptrOr(r.OutcomeCount, 0)); dc > n {
+			meta.Partial = &store.Partial{DeclaredSamples: dc, ImportedSamples: n}
 		}
 		out = append(out, built{meta: meta, outcomes: byRun[rid], part: rid})
 	}
-	return out, files, nil
+	return out, nil
 }
 
 func mergeRun(a, b vallyRun) vallyRun {
