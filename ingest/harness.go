@@ -189,41 +189,7 @@ func ImportFile(ctx context.Context, root, path, format string, opt Options) ([]
 		}
 		return []Result{res}, nil
 	}
-	var runs []built
-	switch format {
-	case FormatPromptfoo:
-		runs, err = readPromptfoo(path)
-	case FormatLMEval:
-		var companions []string
-		runs, companions, err = readLMEval(path)
-		if err == nil {
-			digest, err = fileDigest(append([]string{path}, companions...)...)
-		}
-	case FormatWaza:
-		runs, err = readWaza(path)
-	case FormatInspect:
-		runs, err = readInspect(path, opt.maxEvalBytes(), int64(opt.maxLine()))
-	case FormatVally, FormatEvalList:
-		// Several saved pages make the runs: they are read together, and the digest and
-		// the run ids come from the folder.
-		var companions []string
-		if format == FormatVally {
-			runs, companions, err = readVally(path)
-		} else {
-			runs, companions, err = readEvalList(path)
-		}
-		if err == nil {
-			digest, err = fileDigest(companions...)
-		}
-	case FormatEZVals:
-		runs, err = readEZVals(path)
-	case FormatRuntype:
-		runs, err = readRuntype(path)
-	case FormatTraceway:
-		runs, err = readTraceway(path)
-	default:
-		return nil, errs.E(errs.Invalid, "unknown format %q: use one of %s", format, strings.Join(Formats, ", "))
-	}
+	runs, companions, err := readHarness(path, format, opt)
 	if err != nil {
 		var coded *errs.Error
 		if errors.As(err, &coded) {
@@ -231,6 +197,49 @@ func ImportFile(ctx context.Context, root, path, format string, opt Options) ([]
 		}
 		return nil, errs.E(errs.Corrupt, "%s: %s", path, err)
 	}
+	if companions != nil {
+		// Several files make the runs (lm-eval's samples, a folder of saved pages): the
+		// digest covers them all.
+		if digest, err = fileDigest(companions...); err != nil {
+			return nil, errs.E(errs.Corrupt, "%s: %s", path, err)
+		}
+	}
+	return writeRuns(ctx, root, path, format, runs, digest, opt)
+}
+
+// readHarness reads a harness file of format into runs; companions are the files its
+// digest covers when it is more than path.
+func readHarness(path, format string, opt Options) (runs []built, companions []string, err error) {
+	switch format {
+	case FormatPromptfoo:
+		runs, err = readPromptfoo(path)
+	case FormatLMEval:
+		runs, companions, err = readLMEval(path)
+		companions = append([]string{path}, companions...)
+	case FormatWaza:
+		runs, err = readWaza(path)
+	case FormatInspect:
+		runs, err = readInspect(path, opt.maxEvalBytes(), int64(opt.maxLine()))
+	case FormatVally:
+		// Several saved pages make the runs: they are read together, and the digest and
+		// the run ids come from the folder.
+		runs, companions, err = readVally(path)
+	case FormatEvalList:
+		runs, companions, err = readEvalList(path)
+	case FormatEZVals:
+		runs, err = readEZVals(path)
+	case FormatRuntype:
+		runs, err = readRuntype(path)
+	case FormatTraceway:
+		runs, err = readTraceway(path)
+	default:
+		return nil, nil, errs.E(errs.Invalid, "unknown format %q: use one of %s", format, strings.Join(Formats, ", "))
+	}
+	return runs, companions, err
+}
+
+// writeRuns writes the runs read from one harness file, each with its id and digest.
+func writeRuns(ctx context.Context, root, path, format string, runs []built, digest string, opt Options) ([]Result, error) {
 	var out []Result
 	for i, b := range runs {
 		if ctx.Err() != nil {

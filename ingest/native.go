@@ -330,45 +330,9 @@ func pipeline(ctx context.Context, sc *bufio.Scanner, first []byte, firstLine, l
 	var readErr error
 	var lastLine int
 	budget := newByteBudget(inFlight)
-	go func() { // reader
+	go func() {
 		defer close(batches)
-		seq := 0
-		b := lineBatch{first: firstLine}
-		if first != nil {
-			b.lines, b.size = append(b.lines, first), len(first)
-		} else {
-			b.first = lineNo + 1
-		}
-		send := func() bool {
-			if len(b.lines) == 0 {
-				return true
-			}
-			b.seq = seq
-			seq++
-			if !budget.acquire(ctx, b.size) {
-				return false
-			}
-			select {
-			case batches <- b:
-			case <-ctx.Done():
-				return false
-			}
-			b = lineBatch{first: lineNo + 1}
-			return true
-		}
-		for sc.Scan() {
-			lineNo++
-			if len(b.lines) == 0 {
-				b.first = lineNo
-			}
-			b.lines = append(b.lines, bytes.Clone(sc.Bytes()))
-			b.size += len(sc.Bytes())
-			if (len(b.lines) == 512 || b.size >= inFlight/8) && !send() {
-				return
-			}
-		}
-		send()
-		readErr, lastLine = sc.Err(), lineNo
+		lastLine, readErr = readBatches(ctx, sc, first, firstLine, lineNo, budget, batches)
 	}()
 	workers := max(runtime.GOMAXPROCS(0), 2)
 	var wg sync.WaitGroup
@@ -376,33 +340,12 @@ func pipeline(ctx context.Context, sc *bufio.Scanner, first []byte, firstLine, l
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for b := range batches {
-				p := parsedBatch{seq: b.seq, size: b.size}
-				for i, l := range b.lines {
-					l = bytes.TrimSpace(l)
-					if len(l) == 0 {
-						continue
-					}
-					o, err := parseLineOwned(l, true) // the line is this batch's own clone
-					if err != nil {
-						if p.badAt == 0 {
-							p.badAt = b.first + i
-						}
-						p.bad = append(p.bad, fmt.Sprintf("%s:%d: %s", name, b.first+i, err))
-						continue
-					}
-					p.outs = append(p.outs, o)
-				}
-				select {
-				case parsed <- p:
-				case <-ctx.Done():
-					return
-				}
-			}
+			parseBatches(ctx, name, batches, parsed)
 		}()
 	}
 	go func() { wg.Wait(); close(parsed) }()
 
+	// The batches come back out of order: each is added when the ones before it are.
 	pending := map[int]parsedBatch{}
 	next, n := 0, 0
 	for p := range parsed {
@@ -414,33 +357,10 @@ func pipeline(ctx context.Context, sc *bufio.Scanner, first []byte, firstLine, l
 			}
 			delete(pending, next)
 			next++
-			if len(q.bad) > 0 {
-				if !opt.SkipInvalid {
-					return n, errs.E(errs.Corrupt, "%s", q.bad[0]).
-						WithHint("fix the line, or pass --skip-invalid to import the valid lines; nothing was written")
-				}
-				res.Skipped += len(q.bad)
-				for _, e := range q.bad {
-					if len(res.SkippedErrors) < 5 {
-						res.SkippedErrors = append(res.SkippedErrors, e)
-					}
-				}
-			}
-			for _, o := range q.outs {
-				if tags := opt.stimulusTags[o.Stimulus]; len(tags) > 0 {
-					merged := map[string]string{}
-					for k, v := range tags {
-						merged[k] = v
-					}
-					for k, v := range o.Tags { // the outcome's own win
-						merged[k] = v
-					}
-					o.Tags = merged
-				}
-				if err := w.Add(o); err != nil {
-					return n, fmt.Errorf("%s: %w", name, err)
-				}
-				n++
+			k, err := addBatch(q, name, w, opt, res)
+			n += k
+			if err != nil {
+				return n, err
 			}
 			budget.release(q.size)
 			if ctx.Err() != nil {
@@ -450,6 +370,112 @@ func pipeline(ctx context.Context, sc *bufio.Scanner, first []byte, firstLine, l
 	}
 	if readErr != nil {
 		return n, scanError(readErr, name, lastLine+1, opt)
+	}
+	return n, nil
+}
+
+// readBatches cuts the scanner's lines (after first, the header's line when it was an
+// outcome) into numbered batches of at most 512 lines or an eighth of the bytes in flight;
+// it returns the last line read and the scanner's error.
+func readBatches(ctx context.Context, sc *bufio.Scanner, first []byte, firstLine, lineNo int, budget *byteBudget, batches chan<- lineBatch) (int, error) {
+	seq := 0
+	b := lineBatch{first: firstLine}
+	if first != nil {
+		b.lines, b.size = append(b.lines, first), len(first)
+	} else {
+		b.first = lineNo + 1
+	}
+	send := func() bool {
+		if len(b.lines) == 0 {
+			return true
+		}
+		b.seq = seq
+		seq++
+		if !budget.acquire(ctx, b.size) {
+			return false
+		}
+		select {
+		case batches <- b:
+		case <-ctx.Done():
+			return false
+		}
+		b = lineBatch{first: lineNo + 1}
+		return true
+	}
+	for sc.Scan() {
+		lineNo++
+		if len(b.lines) == 0 {
+			b.first = lineNo
+		}
+		b.lines = append(b.lines, bytes.Clone(sc.Bytes()))
+		b.size += len(sc.Bytes())
+		if (len(b.lines) == 512 || b.size >= inFlight/8) && !send() {
+			return lineNo, nil
+		}
+	}
+	send()
+	return lineNo, sc.Err()
+}
+
+// parseBatches parses the lines of each batch into outcomes, the bad ones kept as
+// "file:line: problem".
+func parseBatches(ctx context.Context, name string, batches <-chan lineBatch, parsed chan<- parsedBatch) {
+	for b := range batches {
+		p := parsedBatch{seq: b.seq, size: b.size}
+		for i, l := range b.lines {
+			l = bytes.TrimSpace(l)
+			if len(l) == 0 {
+				continue
+			}
+			o, err := parseLineOwned(l, true) // the line is this batch's own clone
+			if err != nil {
+				if p.badAt == 0 {
+					p.badAt = b.first + i
+				}
+				p.bad = append(p.bad, fmt.Sprintf("%s:%d: %s", name, b.first+i, err))
+				continue
+			}
+			p.outs = append(p.outs, o)
+		}
+		select {
+		case parsed <- p:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// addBatch adds a parsed batch's outcomes to the run (each with its stimulus's tags under
+// its own); a bad line stops the import unless --skip-invalid.
+func addBatch(q parsedBatch, name string, w *store.Writer, opt Options, res *Result) (int, error) {
+	if len(q.bad) > 0 {
+		if !opt.SkipInvalid {
+			return 0, errs.E(errs.Corrupt, "%s", q.bad[0]).
+				WithHint("fix the line, or pass --skip-invalid to import the valid lines; nothing was written")
+		}
+		res.Skipped += len(q.bad)
+		for _, e := range q.bad {
+			if len(res.SkippedErrors) < 5 {
+				res.SkippedErrors = append(res.SkippedErrors, e)
+			}
+		}
+	}
+	n := 0
+	for _, o := range q.outs {
+		if tags := opt.stimulusTags[o.Stimulus]; len(tags) > 0 {
+			merged := map[string]string{}
+			for k, v := range tags {
+				merged[k] = v
+			}
+			for k, v := range o.Tags { // the outcome's own win
+				merged[k] = v
+			}
+			o.Tags = merged
+		}
+		if err := w.Add(o); err != nil {
+			return n, fmt.Errorf("%s: %w", name, err)
+		}
+		n++
 	}
 	return n, nil
 }
@@ -533,25 +559,9 @@ func parseLineOwned(b []byte, owned bool) (*store.Outcome, error) {
 	default:
 		return nil, fmt.Errorf("status %q is not one of success, error, skipped", l.Status)
 	}
-	var u Usage
-	if l.Usage != nil {
-		u = *l.Usage
-	}
-	if l.DurationMs != nil && *l.DurationMs < 0 {
-		return nil, fmt.Errorf("durationMs %d is negative", *l.DurationMs)
-	}
-	for _, p := range []*int64{u.InputTokens, u.OutputTokens, u.ReasoningTokens, u.CachedTokens, u.TotalTokens} {
-		if p != nil && *p < 0 {
-			return nil, fmt.Errorf("token counts must not be negative")
-		}
-	}
-	total := orUnknown(u.TotalTokens)
-	if total < 0 && (u.InputTokens != nil || u.OutputTokens != nil || u.ReasoningTokens != nil) {
-		t, ok := store.AddTokens(max(orUnknown(u.InputTokens), 0), max(orUnknown(u.OutputTokens), 0), max(orUnknown(u.ReasoningTokens), 0))
-		if !ok {
-			return nil, fmt.Errorf("token counts add up past %d", int64(math.MaxInt64))
-		}
-		total = t
+	u, total, err := lineUsage(&l)
+	if err != nil {
+		return nil, err
 	}
 	o := &store.Outcome{
 		Stimulus: l.Stimulus, Model: l.Model, Trial: l.Trial, Status: l.Status, Passed: l.Passed, Score: l.Score,
@@ -564,9 +574,46 @@ func parseLineOwned(b []byte, owned bool) (*store.Outcome, error) {
 	if l.StartedAt != nil {
 		o.StartedAt = l.StartedAt.UTC()
 	}
+	if err := lineChildren(o, &l); err != nil {
+		return nil, err
+	}
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// lineUsage checks a line's duration and token counts and gives its usage and total
+// tokens (the sum of the parts when the total is not given).
+func lineUsage(l *Line) (Usage, int64, error) {
+	var u Usage
+	if l.Usage != nil {
+		u = *l.Usage
+	}
+	if l.DurationMs != nil && *l.DurationMs < 0 {
+		return u, 0, fmt.Errorf("durationMs %d is negative", *l.DurationMs)
+	}
+	for _, p := range []*int64{u.InputTokens, u.OutputTokens, u.ReasoningTokens, u.CachedTokens, u.TotalTokens} {
+		if p != nil && *p < 0 {
+			return u, 0, fmt.Errorf("token counts must not be negative")
+		}
+	}
+	total := orUnknown(u.TotalTokens)
+	if total < 0 && (u.InputTokens != nil || u.OutputTokens != nil || u.ReasoningTokens != nil) {
+		t, ok := store.AddTokens(max(orUnknown(u.InputTokens), 0), max(orUnknown(u.OutputTokens), 0), max(orUnknown(u.ReasoningTokens), 0))
+		if !ok {
+			return u, 0, fmt.Errorf("token counts add up past %d", int64(math.MaxInt64))
+		}
+		total = t
+	}
+	return u, total, nil
+}
+
+// lineChildren adds a line's graders, tool calls and events to its outcome.
+func lineChildren(o *store.Outcome, l *Line) error {
 	for i, g := range l.Graders {
 		if g.Name == "" {
-			return nil, fmt.Errorf("graders[%d].name is missing", i)
+			return fmt.Errorf("graders[%d].name is missing", i)
 		}
 		wt := 1.0
 		if g.Weight != nil {
@@ -576,7 +623,7 @@ func parseLineOwned(b []byte, owned bool) (*store.Outcome, error) {
 	}
 	for i, t := range l.ToolCalls {
 		if t.Tool == "" {
-			return nil, fmt.Errorf("toolCalls[%d].tool is missing", i)
+			return fmt.Errorf("toolCalls[%d].tool is missing", i)
 		}
 		tc := store.ToolCall{Seq: i, Tool: t.Tool, Success: t.Success == nil || *t.Success, DurationMs: t.DurationMs,
 			Error: t.Error, Arguments: string(t.Arguments), Result: string(t.Result),
@@ -594,7 +641,7 @@ func parseLineOwned(b []byte, owned bool) (*store.Outcome, error) {
 	}
 	for i, e := range l.Events {
 		if e.Type == "" {
-			return nil, fmt.Errorf("events[%d].type is missing", i)
+			return fmt.Errorf("events[%d].type is missing", i)
 		}
 		ev := store.Event{Seq: i, Type: e.Type, Role: e.Role, Content: string(e.Content), Tool: e.Tool, ToolCallID: e.ToolCallID, Data: string(e.Data)}
 		if e.TS != nil {
@@ -602,10 +649,7 @@ func parseLineOwned(b []byte, owned bool) (*store.Outcome, error) {
 		}
 		o.Events = append(o.Events, ev)
 	}
-	if err := o.Validate(); err != nil {
-		return nil, err
-	}
-	return o, nil
+	return nil
 }
 
 // jsonProblem rewords encoding/json errors into what is wrong with the line, in JSON's

@@ -132,17 +132,9 @@ func (s *Store) scanFile(runID, name string, cols []string, lo, hi int64, where 
 			err = errs.E(errs.Corrupt, "reading %s: malformed parquet data (%v)", path, r)
 		}
 	}()
-	leaves := make([]leaf, len(cols))
-	for i, c := range cols {
-		lc, ok := pf.Schema().Lookup(c)
-		if !ok && optionalColumns[c] {
-			leaves[i] = leaf{name: c, index: -1, absent: true}
-			continue
-		}
-		if !ok {
-			return errs.E(errs.Corrupt, "reading %s: column %q is missing", path, c)
-		}
-		leaves[i] = leaf{name: c, index: lc.ColumnIndex, kind: lc.Node.Type().Kind(), optional: lc.MaxDefinitionLevel > 0}
+	leaves, err := leavesOf(pf, path, cols)
+	if err != nil {
+		return err
 	}
 	whereCol := -1
 	if where != nil && len(where.Values) > 0 {
@@ -199,6 +191,24 @@ func (s *Store) scanFile(runID, name string, cols []string, lo, hi int64, where 
 		row0 += rg.NumRows()
 	}
 	return nil
+}
+
+// leavesOf finds the columns a scan reads (an optional column a file predates reads as
+// absent).
+func leavesOf(pf *parquet.File, path string, cols []string) ([]leaf, error) {
+	leaves := make([]leaf, len(cols))
+	for i, c := range cols {
+		lc, ok := pf.Schema().Lookup(c)
+		if !ok && optionalColumns[c] {
+			leaves[i] = leaf{name: c, index: -1, absent: true}
+			continue
+		}
+		if !ok {
+			return nil, errs.E(errs.Corrupt, "reading %s: column %q is missing", path, c)
+		}
+		leaves[i] = leaf{name: c, index: lc.ColumnIndex, kind: lc.Node.Type().Kind(), optional: lc.MaxDefinitionLevel > 0}
+	}
+	return leaves, nil
 }
 
 // batchPool recycles batches across scans: a whole-store aggregate scans hundreds of files.
