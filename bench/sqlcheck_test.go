@@ -77,7 +77,7 @@ func TestNullsReadRightInDuckDB(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	file := filepath.Join(dir, "nulls.jsonl")
-	lines := `{"stimulus":"s1","model":"m","passed":true,"durationMs":1000,"costUsd":0.5,"usage":{"inputTokens":10,"outputTokens":20,"reasoningTokens":30,"cachedTokens":40,"totalTokens":60}}
+	lines := `{"stimulus":"s1","model":"m","passed":true,"durationMs":1000,"turns":4,"toolCallCount":6,"costUsd":0.5,"usage":{"inputTokens":10,"outputTokens":20,"reasoningTokens":30,"cachedTokens":40,"totalTokens":60}}
 {"stimulus":"s2","model":"m","passed":false}
 `
 	if err := os.WriteFile(file, []byte(lines), 0o644); err != nil {
@@ -87,19 +87,19 @@ func TestNullsReadRightInDuckDB(t *testing.T) {
 	mustRun(t, bin, "import", file, "--store", store)
 	got, err := sqlDuckRows(`SELECT avg(duration_ms) AS duration_ms, avg(input_tokens) AS input_tokens, avg(output_tokens) AS output_tokens,
 	  avg(reasoning_tokens) AS reasoning_tokens, avg(cached_tokens) AS cached_tokens, avg(total_tokens) AS total_tokens,
-	  avg(cost_usd) AS cost_usd, count(duration_ms) AS recorded
+	  avg(cost_usd) AS cost_usd, avg(turns) AS turns, avg(tool_calls) AS tool_calls, count(duration_ms) AS recorded
 	FROM read_parquet('` + store + `/runs/*/outcomes.parquet')`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]float64{"duration_ms": 1000, "input_tokens": 10, "output_tokens": 20, "reasoning_tokens": 30, "cached_tokens": 40, "total_tokens": 60, "cost_usd": 0.5, "recorded": 1}
+	want := map[string]float64{"duration_ms": 1000, "input_tokens": 10, "output_tokens": 20, "reasoning_tokens": 30, "cached_tokens": 40, "total_tokens": 60, "cost_usd": 0.5, "turns": 4, "tool_calls": 6, "recorded": 1}
 	for col, w := range want {
 		if g, ok := sqlNum(got[0][col]); !ok || g != w {
 			t.Errorf("DuckDB avg(%s) = %v, want %v (the unrecorded outcome must be NULL, not -1 or 0)", col, got[0][col], w)
 		}
 	}
-	out := mustRun(t, bin, "ranking", "--store", store, "--json", "--jq", `.models[0] | [.meanDurationMs, .inputTokens, .outputTokens, .reasoningTokens, .cachedTokens, .totalTokens, .costUsd] | map(tostring) | join(",")`)
-	if strings.TrimSpace(strings.Trim(strings.TrimSpace(out), `"`)) != "1000,10,20,30,40,60,0.5" {
+	out := mustRun(t, bin, "ranking", "--store", store, "--json", "--jq", `.models[0] | [.meanDurationMs, .inputTokens, .outputTokens, .reasoningTokens, .cachedTokens, .totalTokens, .costUsd, .meanTurns, .meanToolCalls] | map(tostring) | join(",")`)
+	if strings.TrimSpace(strings.Trim(strings.TrimSpace(out), `"`)) != "1000,10,20,30,40,60,0.5,4,6" {
 		t.Errorf("evals ranking: %s", out)
 	}
 }

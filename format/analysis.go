@@ -213,10 +213,10 @@ func Outcomes(p query.Paged[query.OutcomeSummary]) Doc {
 			passed = strconv.FormatBool(*o.Passed)
 		}
 		t.Data.Add(o.ID, o.StimulusName, o.Model, strconv.Itoa(o.TrialIndex), o.DisplayStatus, passed, RawF(o.Score), RawIP(o.DurationMs),
-			strconv.Itoa(o.Turns), strconv.Itoa(o.ToolCalls), strconv.Itoa(o.Errors), RawIP(o.InputTokens), RawIP(o.OutputTokens),
+			RawIP(o.Turns), RawIP(o.ToolCalls), strconv.Itoa(o.Errors), RawIP(o.InputTokens), RawIP(o.OutputTokens),
 			RawIP(o.TotalTokens), RawF(o.CostUSD), strings.Join(o.FailedGraders(), ";"), deref(o.Reason))
 		t.Rows = append(t.Rows, []string{o.ID, o.StimulusName, o.Model, strconv.Itoa(o.TrialIndex), o.DisplayStatus,
-			Float(o.Score, 2), MsP(o.DurationMs), strconv.Itoa(o.Turns), strconv.Itoa(o.ToolCalls), IntP(o.TotalTokens), deref(o.Reason)})
+			Float(o.Score, 2), MsP(o.DurationMs), IntP(o.Turns), IntP(o.ToolCalls), IntP(o.TotalTokens), deref(o.Reason)})
 	}
 	d := Doc{Sections: []Section{{Table: t}}}
 	kv := [][2]string{{"shown", fmt.Sprintf("%d of %d", len(p.Items), p.Page.Total)}}
@@ -246,7 +246,7 @@ func Outcome(o query.OutcomeDetail) Doc {
 	}
 	kv := [][2]string{{"id", o.ID}, {"run", o.RunID}, {"stimulus", o.StimulusName}, {"model", o.Model},
 		{"trial", strconv.Itoa(o.TrialIndex)}, {"status", o.DisplayStatus}, {"score", Float(o.Score, 3)},
-		{"duration", MsP(o.DurationMs)}, {"turns", strconv.Itoa(o.Turns)}, {"tool calls", strconv.Itoa(o.ToolCalls)},
+		{"duration", MsP(o.DurationMs)}, {"turns", IntP(o.Turns)}, {"tool calls", IntP(o.ToolCalls)},
 		{"tokens", fmt.Sprintf("%s in · %s out · %s reasoning · %s cached", IntP(o.InputTokens), IntP(o.OutputTokens), IntP(o.ReasoningTokens), IntP(o.CachedTokens))},
 		{"cost", cost}}
 	if o.Error != nil {

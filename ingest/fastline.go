@@ -531,9 +531,9 @@ func (p *lineParser) line(l *Line) bool {
 		case 7:
 			return p.int64Ptr(&l.DurationMs)
 		case 8:
-			return p.intField(&l.Turns)
+			return p.int64Ptr(&l.Turns)
 		case 9:
-			return p.intField(&l.ToolCount)
+			return p.int64Ptr(&l.ToolCount)
 		case 10:
 			return p.intField(&l.Errors)
 		case 11:

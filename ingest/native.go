@@ -141,8 +141,8 @@ type Line struct {
 	Passed     *bool      `json:"passed"`
 	Score      *float64   `json:"score"`
 	DurationMs *int64     `json:"durationMs"`
-	Turns      int        `json:"turns"`
-	ToolCount  int        `json:"toolCallCount"`
+	Turns      *int64     `json:"turns"`
+	ToolCount  *int64     `json:"toolCallCount"`
 	Errors     int        `json:"errors"`
 	Usage      *Usage     `json:"usage"`
 	CostUSD    *float64   `json:"costUsd"`
@@ -565,7 +565,7 @@ func parseLineOwned(b []byte, owned bool) (*store.Outcome, error) {
 	}
 	o := &store.Outcome{
 		Stimulus: l.Stimulus, Model: l.Model, Trial: l.Trial, Status: l.Status, Passed: l.Passed, Score: l.Score,
-		DurationMs: orUnknown(l.DurationMs), Turns: l.Turns, ToolCallCount: l.ToolCount, Errors: l.Errors,
+		DurationMs: orUnknown(l.DurationMs), Turns: countOf(l.Turns), ToolCallCount: countOf(l.ToolCount), Errors: l.Errors,
 		InputTokens: orUnknown(u.InputTokens), OutputTokens: orUnknown(u.OutputTokens), ReasoningTokens: orUnknown(u.ReasoningTokens),
 		CachedTokens: orUnknown(u.CachedTokens), TotalTokens: total, CostUSD: l.CostUSD,
 		Error: l.Error, Input: string(l.Input), Output: string(l.Output), Expected: string(l.Expected),
@@ -593,6 +593,14 @@ func lineUsage(l *Line) (Usage, int64, error) {
 	if l.DurationMs != nil && *l.DurationMs < 0 {
 		return u, 0, fmt.Errorf("durationMs %d is negative", *l.DurationMs)
 	}
+	for _, c := range []struct {
+		name string
+		v    *int64
+	}{{"turns", l.Turns}, {"toolCallCount", l.ToolCount}} {
+		if c.v != nil && (*c.v < 0 || *c.v > math.MaxInt32) {
+			return u, 0, fmt.Errorf("%s %d is outside 0..%d", c.name, *c.v, math.MaxInt32)
+		}
+	}
 	for _, p := range []*int64{u.InputTokens, u.OutputTokens, u.ReasoningTokens, u.CachedTokens, u.TotalTokens} {
 		if p != nil && *p < 0 {
 			return u, 0, fmt.Errorf("token counts must not be negative")
@@ -607,6 +615,14 @@ func lineUsage(l *Line) (Usage, int64, error) {
 		total = t
 	}
 	return u, total, nil
+}
+
+// countOf is a count a line may leave out: store.Unknown when it does.
+func countOf(p *int64) int {
+	if p == nil {
+		return int(store.Unknown)
+	}
+	return int(*p)
 }
 
 // lineChildren adds a line's graders, tool calls and events to its outcome.

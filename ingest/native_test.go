@@ -178,3 +178,21 @@ func TestByteBudget(t *testing.T) {
 		t.Fatal("acquired after cancel")
 	}
 }
+
+// A line that leaves out turns or toolCallCount has them unknown (a Parquet null), not 0;
+// a negative one is refused.
+func TestCountsLeftOutAreUnknown(t *testing.T) {
+	o, err := parseLineOwned([]byte(`{"stimulus":"s","model":"m","passed":true}`), false)
+	if err != nil || o.Turns != int(store.Unknown) || o.ToolCallCount != int(store.Unknown) {
+		t.Fatalf("left out: turns %d, tool calls %d, %v", o.Turns, o.ToolCallCount, err)
+	}
+	o, err = parseLineOwned([]byte(`{"stimulus":"s","model":"m","turns":3,"toolCallCount":0}`), false)
+	if err != nil || o.Turns != 3 || o.ToolCallCount != 0 {
+		t.Fatalf("given: turns %d, tool calls %d, %v", o.Turns, o.ToolCallCount, err)
+	}
+	for _, l := range []string{`{"stimulus":"s","model":"m","turns":-1}`, `{"stimulus":"s","model":"m","toolCallCount":3000000000}`} {
+		if _, err := parseLineOwned([]byte(l), false); err == nil {
+			t.Errorf("%s: accepted", l)
+		}
+	}
+}

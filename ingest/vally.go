@@ -324,7 +324,8 @@ func vallyToOutcome(v *vallyOutcome, evs []vallyEvent, tcs []vallyToolEvent) (*s
 		return int64(*p)
 	}
 	count := func(p *float64) int { return int(max(known(p), 0)) }
-	o.DurationMs, o.Turns, o.ToolCallCount, o.Errors = known(v.DurationMs), count(v.Turns), count(v.ToolCalls), count(v.Errors)
+	knownCount := func(p *float64) int { return int(min(known(p), math.MaxInt32)) } // null stays unknown
+	o.DurationMs, o.Turns, o.ToolCallCount, o.Errors = known(v.DurationMs), knownCount(v.Turns), knownCount(v.ToolCalls), count(v.Errors)
 	o.InputTokens, o.OutputTokens, o.ReasoningTokens, o.CachedTokens, o.TotalTokens = known(v.InputTokens), known(v.OutputTokens), known(v.Reasoning), known(v.Cached), known(v.TotalTokens)
 	gs := v.GraderResults
 	if len(gs) == 0 {

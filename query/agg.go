@@ -67,6 +67,7 @@ type acc struct {
 	// n* count the executed outcomes whose value was recorded (store.Unknown is left out
 	// of the sums and of the means' denominators).
 	nDur, nIn, nOut, nReasoning, nCached, nTotal int64
+	nTurns, nTools                               int64
 	cost                                         float64
 	costN                                        int64
 	score                                        float64
@@ -156,6 +157,8 @@ func (a *acc) merge(b *acc) {
 	a.nReasoning += b.nReasoning
 	a.nCached += b.nCached
 	a.nTotal += b.nTotal
+	a.nTurns += b.nTurns
+	a.nTools += b.nTools
 	a.cost += b.cost
 	a.costN += b.costN
 	a.score += b.score
@@ -394,8 +397,8 @@ func (rs *rangeScan) batch(b *store.Batch) {
 			}
 		}
 		addKnown(&a.dur, &a.nDur, dur[i])
-		a.turns += turns[i]
-		a.tools += tools[i]
+		addKnown(&a.turns, &a.nTurns, turns[i])
+		addKnown(&a.tools, &a.nTools, tools[i])
 		a.errs += nerr[i]
 		addKnown(&a.in, &a.nIn, in[i])
 		addKnown(&a.out, &a.nOut, out[i])

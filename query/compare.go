@@ -628,9 +628,8 @@ func compareCell(a *acc, threshold float64) CompareCell {
 	}
 	c.PassRateInterval = roundInterval(trialInterval(a.passed, a.rated()))
 	c.Reviewed = a.reviewed > 0
-	ex := a.executed()
 	c.SampleSize, c.PassRate, c.Flaky, c.ErrorCount = a.n, a.passRate(), isFlaky(a), a.errored
-	c.MeanDurationMs, c.MeanTurns, c.MeanToolCalls = mean(float64(a.dur), a.nDur), mean(float64(a.turns), ex), mean(float64(a.tools), ex)
+	c.MeanDurationMs, c.MeanTurns, c.MeanToolCalls = mean(float64(a.dur), a.nDur), mean(float64(a.turns), a.nTurns), mean(float64(a.tools), a.nTools)
 	c.MeanInputTokens, c.MeanOutputTokens, c.MeanTotalTokens = mean(float64(a.in), a.nIn), mean(float64(a.out), a.nOut), mean(float64(a.total), a.nTotal)
 	c.MeanCostUSD = mean(a.cost, a.costN)
 	return c

@@ -76,7 +76,7 @@ func summaryOf(o *store.Outcome) OutcomeSummary {
 	s := OutcomeSummary{
 		ID: o.ID, RunID: o.RunID, StimulusName: o.Stimulus, Model: o.Model, TrialIndex: o.Trial, Status: o.Status,
 		DisplayStatus: store.DisplayStatus(o.Status, o.Passed), Passed: o.Passed, Score: o.Score, DurationMs: store.Known(o.DurationMs),
-		Turns: o.Turns, ToolCalls: o.ToolCallCount, Errors: o.Errors, InputTokens: store.Known(o.InputTokens), OutputTokens: store.Known(o.OutputTokens),
+		Turns: store.Known(int64(o.Turns)), ToolCalls: store.Known(int64(o.ToolCallCount)), Errors: o.Errors, InputTokens: store.Known(o.InputTokens), OutputTokens: store.Known(o.OutputTokens),
 		ReasoningTokens: store.Known(o.ReasoningTokens), CachedTokens: store.Known(o.CachedTokens), TotalTokens: store.Known(o.TotalTokens), CostUSD: o.CostUSD,
 		GraderSummary: []GraderBrief{},
 	}

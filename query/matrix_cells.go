@@ -52,9 +52,9 @@ func accSums(a *acc, col string) (isum *int64, fsum *float64, cnt *int64) {
 	case "duration_ms":
 		return &a.dur, nil, &a.nDur
 	case "turns":
-		return &a.turns, nil, nil
+		return &a.turns, nil, &a.nTurns
 	case "tool_calls":
-		return &a.tools, nil, nil
+		return &a.tools, nil, &a.nTools
 	case "errors":
 		return &a.errs, nil, nil
 	case "input_tokens":

@@ -29,10 +29,11 @@ type OutcomeSummary struct {
 	DisplayStatus string   `json:"displayStatus"`
 	Passed        *bool    `json:"passed"`
 	Score         *float64 `json:"score"`
-	// Durations and token counts are null where the source did not record them.
+	// Durations, turns, tool calls and token counts are null where the source did not
+	// record them.
 	DurationMs      *int64        `json:"durationMs"`
-	Turns           int           `json:"turns"`
-	ToolCalls       int           `json:"toolCalls"`
+	Turns           *int64        `json:"turns"`
+	ToolCalls       *int64        `json:"toolCalls"`
 	Errors          int           `json:"errors"`
 	InputTokens     *int64        `json:"inputTokens"`
 	OutputTokens    *int64        `json:"outputTokens"`
@@ -532,8 +533,8 @@ func summaryAt(runID string, b *store.Batch, i int) OutcomeSummary {
 	o := OutcomeSummary{
 		ID: store.OutcomeID(runID, row), RunID: runID, StimulusName: sd.Values[sd.Index[i]], Model: md.Values[md.Index[i]],
 		TrialIndex: int(b.Int("trial")[i]), Status: status, DisplayStatus: store.DisplayStatus(status, pv), Passed: pv,
-		Score: optFloat(b.Float("score")[i]), DurationMs: store.Known(b.Int("duration_ms")[i]), Turns: int(b.Int("turns")[i]),
-		ToolCalls: int(b.Int("tool_calls")[i]), Errors: int(b.Int("errors")[i]), InputTokens: store.Known(b.Int("input_tokens")[i]),
+		Score: optFloat(b.Float("score")[i]), DurationMs: store.Known(b.Int("duration_ms")[i]), Turns: store.Known(b.Int("turns")[i]),
+		ToolCalls: store.Known(b.Int("tool_calls")[i]), Errors: int(b.Int("errors")[i]), InputTokens: store.Known(b.Int("input_tokens")[i]),
 		OutputTokens: store.Known(b.Int("output_tokens")[i]), ReasoningTokens: store.Known(b.Int("reasoning_tokens")[i]), CachedTokens: store.Known(b.Int("cached_tokens")[i]),
 		TotalTokens: store.Known(b.Int("total_tokens")[i]), CostUSD: optFloat(b.Float("cost_usd")[i]),
 		row: row, gradersRow: b.Int("graders_row")[i], gradersLen: b.Int("graders_len")[i], Reviewed: b.Reviewed(i),

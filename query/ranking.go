@@ -283,10 +283,9 @@ func vsLeader(a, leader []Cluster) *VsLeader {
 }
 
 func rankOf(name string, a *acc) ModelRank {
-	ex := a.executed()
 	mr := ModelRank{
 		Model: name, PassRate: a.passRate(), MeanScore: mean(a.score, a.scoreN),
-		MeanDurationMs: mean(float64(a.dur), a.nDur), MeanTurns: mean(float64(a.turns), ex), MeanToolCalls: mean(float64(a.tools), ex),
+		MeanDurationMs: mean(float64(a.dur), a.nDur), MeanTurns: mean(float64(a.turns), a.nTurns), MeanToolCalls: mean(float64(a.tools), a.nTools),
 		InputTokens: sum(a.in, a.nIn), OutputTokens: sum(a.out, a.nOut), ReasoningTokens: sum(a.reasoning, a.nReasoning),
 		CachedTokens: sum(a.cached, a.nCached), TotalTokens: sum(a.total, a.nTotal),
 		OutcomeCount: a.n, PassedCount: a.passed, FailedCount: a.failed, ErrorCount: a.errored, SkippedCount: a.skipped, PendingCount: a.pending,

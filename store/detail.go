@@ -68,8 +68,8 @@ func (s *Store) outcomeRow(id, runID string, n int64) (OutcomeRow, error) {
 func outcomeOfRow(r OutcomeRow) *Outcome {
 	o := &Outcome{
 		ID: r.OutcomeID, RunID: r.RunID, Stimulus: r.Stimulus, Model: r.Model, Trial: int(r.Trial),
-		Status: r.Status, Passed: r.Passed, Score: r.Score, DurationMs: orUnknown(r.DurationMs), Turns: int(r.Turns),
-		ToolCallCount: int(r.ToolCalls), Errors: int(r.Errors), InputTokens: orUnknown(r.InputTokens),
+		Status: r.Status, Passed: r.Passed, Score: r.Score, DurationMs: orUnknown(r.DurationMs), Turns: orUnknown32(r.Turns),
+		ToolCallCount: orUnknown32(r.ToolCalls), Errors: int(r.Errors), InputTokens: orUnknown(r.InputTokens),
 		OutputTokens: orUnknown(r.OutputTokens), ReasoningTokens: orUnknown(r.ReasoningTokens), CachedTokens: orUnknown(r.CachedTokens),
 		TotalTokens: orUnknown(r.TotalTokens), CostUSD: r.CostUSD, StartedAt: time.UnixMilli(r.StartedAt).UTC(),
 		Error: r.Error, Input: r.Input, Output: r.Output, Expected: r.Expected,
@@ -190,6 +190,14 @@ func readRows[T any](s *Store, runID, name string, at int64, n int) (out []T, er
 
 // orUnknown reads an optional count: null (and the −1 of stores written before nulls) is
 // Unknown.
+// orUnknown32 is a stored count, Unknown for null.
+func orUnknown32(v *int32) int {
+	if v == nil || *v < 0 {
+		return int(Unknown)
+	}
+	return int(*v)
+}
+
 func orUnknown(v *int64) int64 {
 	if v == nil || *v < 0 {
 		return Unknown

@@ -66,8 +66,8 @@ func makeLegacy(t *testing.T, root, runID string) {
 	old := make([]legacyOutcomeRow, len(rows))
 	for i, r := range rows {
 		old[i] = legacyOutcomeRow{RunID: r.RunID, OutcomeID: r.OutcomeID, Stimulus: r.Stimulus, Model: r.Model, Trial: r.Trial,
-			Status: r.Status, Passed: r.Passed, Score: r.Score, DurationMs: minusOne(r.DurationMs), Turns: r.Turns,
-			ToolCalls: r.ToolCalls, Errors: r.Errors, InputTokens: minusOne(r.InputTokens), OutputTokens: minusOne(r.OutputTokens),
+			Status: r.Status, Passed: r.Passed, Score: r.Score, DurationMs: minusOne(r.DurationMs), Turns: zeroIfNil(r.Turns),
+			ToolCalls: zeroIfNil(r.ToolCalls), Errors: r.Errors, InputTokens: minusOne(r.InputTokens), OutputTokens: minusOne(r.OutputTokens),
 			ReasoningTokens: minusOne(r.ReasoningTokens), CachedTokens: minusOne(r.CachedTokens), TotalTokens: minusOne(r.TotalTokens),
 			CostUSD: r.CostUSD, StartedAt: r.StartedAt, GradersRow: r.GradersRow, GradersLen: r.GradersLen, ToolsRow: r.ToolsRow,
 			ToolsLen: r.ToolsLen, EventsRow: r.EventsRow, EventsLen: r.EventsLen, Tags: r.Tags, Error: r.Error, Input: r.Input,
@@ -76,6 +76,14 @@ func makeLegacy(t *testing.T, root, runID string) {
 	if err := parquet.WriteFile(path, old); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// zeroIfNil is a count as stores wrote it before nulls: 0 when not recorded.
+func zeroIfNil(v *int32) int32 {
+	if v == nil {
+		return 0
+	}
+	return *v
 }
 
 // answers is what a run answers, as JSON: ranking, matrix of durations, one outcome page.

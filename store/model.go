@@ -156,8 +156,8 @@ type Outcome struct {
 	Tags            map[string]string `json:"tags,omitempty"`
 	Score           *float64          `json:"score"`
 	DurationMs      int64             `json:"durationMs"`
-	Turns           int               `json:"turns"`
-	ToolCallCount   int               `json:"toolCallCount"`
+	Turns           int               `json:"turns"`         // Unknown when not recorded
+	ToolCallCount   int               `json:"toolCallCount"` // Unknown when not recorded
 	Errors          int               `json:"errors"`
 	InputTokens     int64             `json:"inputTokens"`
 	OutputTokens    int64             `json:"outputTokens"`

@@ -16,7 +16,7 @@ const SchemaVersion = 1
 
 // OutcomeRow is one row of outcomes.parquet: one trial of one stimulus by one model.
 //
-// A duration or token count the source did not record is a Parquet null, so other engines'
+// A duration, token count, turn or tool call count the source did not record is a Parquet null, so other engines'
 // sums and means leave it out (avg(duration_ms) in DuckDB agrees with evals). Stores
 // written before that hold −1 there; they read the same (a scan reads both as Unknown),
 // and evals migrate rewrites them with nulls.
@@ -30,8 +30,8 @@ type OutcomeRow struct {
 	Passed          *bool    `parquet:"passed,optional,uncompressed"`
 	Score           *float64 `parquet:"score,optional,uncompressed"`
 	DurationMs      *int64   `parquet:"duration_ms,optional,uncompressed"`
-	Turns           int32    `parquet:"turns,delta,uncompressed"`
-	ToolCalls       int32    `parquet:"tool_calls,delta,uncompressed"`
+	Turns           *int32   `parquet:"turns,optional,uncompressed"`
+	ToolCalls       *int32   `parquet:"tool_calls,optional,uncompressed"`
 	Errors          int32    `parquet:"errors,delta,uncompressed"`
 	InputTokens     *int64   `parquet:"input_tokens,optional,uncompressed"`
 	OutputTokens    *int64   `parquet:"output_tokens,optional,uncompressed"`

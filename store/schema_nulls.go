@@ -18,6 +18,7 @@ import (
 var deltaColumns = map[string]bool{
 	"duration_ms": true, "input_tokens": true, "output_tokens": true,
 	"reasoning_tokens": true, "cached_tokens": true, "total_tokens": true,
+	"turns": true, "tool_calls": true,
 }
 
 var outcomeSchema = sync.OnceValue(func() *parquet.Schema {

@@ -19,7 +19,7 @@ func (o *Outcome) Validate() error {
 		return fmt.Errorf("trial %d is outside 0..%d", o.Trial, MaxTrial)
 	case o.DurationMs < Unknown:
 		return fmt.Errorf("durationMs %d is negative", o.DurationMs)
-	case o.Turns < 0 || o.ToolCallCount < 0 || o.Errors < 0:
+	case o.Turns < int(Unknown) || o.ToolCallCount < int(Unknown) || o.Errors < 0:
 		return fmt.Errorf("turns, toolCallCount and errors must not be negative")
 	case o.InputTokens < Unknown || o.OutputTokens < Unknown || o.ReasoningTokens < Unknown || o.CachedTokens < Unknown || o.TotalTokens < Unknown:
 		return fmt.Errorf("token counts must not be negative")

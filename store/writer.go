@@ -184,6 +184,15 @@ func (w *Writer) signature(g GraderResult) string {
 	return m
 }
 
+// knownInt32 is a count for an optional column: nil when Unknown.
+func knownInt32(v int) *int32 {
+	if v < 0 {
+		return nil
+	}
+	n := int32(v)
+	return &n
+}
+
 // maxShapes bounds the writer's cache of masked line shapes.
 const maxShapes = 1 << 16
 
@@ -304,13 +313,13 @@ func (w *Writer) rows(o *Outcome, set *rowSet) {
 	w.next++
 	trial := int32(o.Trial)
 	toolCalls := o.ToolCallCount
-	if toolCalls == 0 {
+	if toolCalls <= 0 && len(o.ToolCalls) > 0 {
 		toolCalls = len(o.ToolCalls)
 	}
 	set.out = append(set.out, OutcomeRow{
 		RunID: w.meta.ID, OutcomeID: id, Stimulus: o.Stimulus, Model: o.Model, Trial: trial,
 		Status: o.Status, Passed: o.Passed, Score: o.Score, DurationMs: Known(o.DurationMs),
-		Turns: int32(o.Turns), ToolCalls: int32(toolCalls), Errors: int32(o.Errors),
+		Turns: knownInt32(o.Turns), ToolCalls: knownInt32(toolCalls), Errors: int32(o.Errors),
 		InputTokens: Known(o.InputTokens), OutputTokens: Known(o.OutputTokens), ReasoningTokens: Known(o.ReasoningTokens),
 		CachedTokens: Known(o.CachedTokens), TotalTokens: Known(o.TotalTokens), CostUSD: o.CostUSD,
 		StartedAt:  o.StartedAt.UnixMilli(),

@@ -105,8 +105,8 @@ func (s *outcomeScreen) content() string {
 	if d.CostUSD != nil {
 		cost = format.USD(*d.CostUSD)
 	}
-	b.WriteString(ansi.Wrap(fmt.Sprintf("score %s · %s · %d turns · %d tool calls · %d errors · %s tokens (%s in, %s out, %s reasoning) · %s",
-		format.Float(d.Score, 3), format.MsP(d.DurationMs), d.Turns, d.ToolCalls, d.Errors, format.IntP(d.TotalTokens),
+	b.WriteString(ansi.Wrap(fmt.Sprintf("score %s · %s · %s turns · %s tool calls · %d errors · %s tokens (%s in, %s out, %s reasoning) · %s",
+		format.Float(d.Score, 3), format.MsP(d.DurationMs), format.IntP(d.Turns), format.IntP(d.ToolCalls), d.Errors, format.IntP(d.TotalTokens),
 		format.IntP(d.InputTokens), format.IntP(d.OutputTokens), format.IntP(d.ReasoningTokens), cost), max(s.width-1, 20), " ") + "\n")
 	if d.Error != nil {
 		fmt.Fprintf(&b, "\n%s\n%s\n", st.errText.Render("error:"), s.indent(*d.Error, "  "))

@@ -417,7 +417,7 @@ func (s *runScreen) loadedValue(v any) tea.Cmd {
 				st += " ✎" // a human verdict
 			}
 			rows = append(rows, row{cells: []string{o.StimulusName, o.Model, strconv.Itoa(o.TrialIndex), st, format.Float(o.Score, 2),
-				format.MsP(o.DurationMs), strconv.Itoa(o.ToolCalls), derefString(o.Reason), o.ID},
+				format.MsP(o.DurationMs), format.IntP(o.ToolCalls), derefString(o.Reason), o.ID},
 				nums:  []float64{math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), numI(o.DurationMs)},
 				value: o, failed: o.DisplayStatus == "failed" || o.DisplayStatus == "error"})
 		}

@@ -860,10 +860,10 @@ type OutcomeDetail struct {
 	Status          string             `json:"status"`
 	StimulusName    string             `json:"stimulusName"`
 	Tags            *map[string]string `json:"tags,omitempty"`
-	ToolCalls       int                `json:"toolCalls"`
+	ToolCalls       *int64             `json:"toolCalls"`
 	TotalTokens     *int64             `json:"totalTokens"`
 	TrialIndex      int                `json:"trialIndex"`
-	Turns           int                `json:"turns"`
+	Turns           *int64             `json:"turns"`
 }
 
 // OutcomePatch defines model for OutcomePatch.
@@ -903,10 +903,10 @@ type OutcomeSummary struct {
 	Status          string             `json:"status"`
 	StimulusName    string             `json:"stimulusName"`
 	Tags            *map[string]string `json:"tags,omitempty"`
-	ToolCalls       int                `json:"toolCalls"`
+	ToolCalls       *int64             `json:"toolCalls"`
 	TotalTokens     *int64             `json:"totalTokens"`
 	TrialIndex      int                `json:"trialIndex"`
-	Turns           int                `json:"turns"`
+	Turns           *int64             `json:"turns"`
 }
 
 // Page defines model for Page.
