@@ -21,9 +21,6 @@ func (s *Store) NeedsMigration(runID string) (bool, error) {
 	if !col.Node.Optional() {
 		return true, nil
 	}
-	if turns, ok := pf.Schema().Lookup("turns"); ok && !turns.Node.Optional() {
-		return true, nil // turns and tool calls as 0 where not recorded
-	}
 	g, gf, _, err := s.openParquet(runID, gradersFile)
 	if err != nil {
 		return false, err
