@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -105,6 +106,13 @@ func TestGoldenOutputs(t *testing.T) {
 		"trajectory": {"trajectory", oid},
 		"mcompare":   {"compare", "latest", "--models", "gpt-5,qwen3-coder"},
 		"metrics":    {"metrics"},
+		// The rest of the questions, so every command's pipe is held to the data contract.
+		"failures":    {"failures"},
+		"trend":       {"trend"},
+		"tags":        {"tags"},
+		"sessions":    {"sessions"},
+		"annotations": {"annotations", "--run", "latest"},
+		"power":       {"power", "--from", "latest"},
 	}
 	for name, args := range kinds {
 		cases = append(cases,
@@ -226,5 +234,50 @@ func TestRunsWarnsAboutBrokenRuns(t *testing.T) {
 	r := run(t, false, "runs", "--store", root, "--json", "--jq", ".page.total")
 	if r.code != 0 || r.out != "1\n" || !strings.Contains(r.err, "warning: skipping a run") || !strings.Contains(r.err, "broken") {
 		t.Fatalf("exit %d out %q err %q", r.code, r.out, r.err)
+	}
+}
+
+// TestPipesCarryData holds every command's pipe golden to the README's contract: snake_case
+// names (a table's header, a head's keys) and raw numbers (no thousands separators, %, ±,
+// units or currency signs in a cell that is a number).
+func TestPipesCarryData(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.pipe.txt"))
+	if len(files) < 15 {
+		t.Fatalf("%d pipe goldens", len(files))
+	}
+	name := regexp.MustCompile(`^[a-z][a-z0-9_.]*$`)
+	display := regexp.MustCompile(`^[−+-]?(\d{1,3}(,\d{3})+(\.\d+)?|\d+(\.\d+)?(%|ms|s|m|h)|\$\d.*)$|^.{0,20}±`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for bi, block := range strings.Split(strings.TrimRight(string(b), "\n"), "\n\n") {
+			lines := strings.Split(block, "\n")
+			kv := true
+			for _, l := range lines {
+				kv = kv && len(strings.Split(l, "\t")) == 2
+			}
+			var names []string
+			if kv {
+				for _, l := range lines {
+					names = append(names, strings.Split(l, "\t")[0])
+				}
+			} else {
+				names = strings.Split(lines[0], "\t")
+			}
+			for _, n := range names {
+				if !name.MatchString(n) && !strings.HasPrefix(n, "label.") {
+					t.Errorf("%s block %d: %q is not a snake_case name", f, bi, n)
+				}
+			}
+			for _, l := range lines[1:] {
+				for _, c := range strings.Split(l, "\t") {
+					if display.MatchString(c) {
+						t.Errorf("%s block %d: %q is a display number", f, bi, c)
+					}
+				}
+			}
+		}
 	}
 }

@@ -97,6 +97,8 @@ func Graders(g query.Graders) Doc {
 		t.Rows = append(t.Rows, []string{ModelLabel(s.Name, s.Slice), s.Type, PctPM(s.PassRate, s.PassRateInterval), Int(s.PassCount), Int(s.FailCount), Float(s.MeanScore, 3), ev})
 	}
 	secs := []Section{{Title: scopeTitle("Graders", g.RunIDs), Table: t}}
+	// Sample failures: a list per grader for people, one table for a pipe.
+	ev := &Table{Data: &Data{Columns: []string{"grader", "slice_key", "slice_value", "outcome_id", "evidence"}}}
 	for _, s := range g.Graders {
 		if len(s.SampleFailureEvidence) == 0 {
 			continue
@@ -104,8 +106,16 @@ func Graders(g query.Graders) Doc {
 		var kv [][2]string
 		for i, e := range s.SampleFailureEvidence {
 			kv = append(kv, [2]string{s.SampleFailureOutcomes[i], e})
+			sk, sv := "", ""
+			if s.Slice != nil {
+				sk, sv = s.Slice.Key, s.Slice.Value
+			}
+			ev.Data.Add(s.Name, sk, sv, s.SampleFailureOutcomes[i], e)
 		}
-		secs = append(secs, Section{Title: "Failures of " + ModelLabel(s.Name, s.Slice), KV: kv})
+		secs = append(secs, Section{Title: "Failures of " + ModelLabel(s.Name, s.Slice), KV: kv, Hint: true})
+	}
+	if len(ev.Data.Rows) > 0 {
+		secs = append(secs, Section{Table: ev, DataOnly: true})
 	}
 	return Doc{Sections: secs}
 }
@@ -249,16 +259,28 @@ func Outcome(o query.OutcomeDetail) Doc {
 		{"duration", MsP(o.DurationMs)}, {"turns", IntP(o.Turns)}, {"tool calls", IntP(o.ToolCalls)},
 		{"tokens", fmt.Sprintf("%s in · %s out · %s reasoning · %s cached", IntP(o.InputTokens), IntP(o.OutputTokens), IntP(o.ReasoningTokens), IntP(o.CachedTokens))},
 		{"cost", cost}}
+	data := [][2]string{{"id", o.ID}, {"run_id", o.RunID}, {"stimulus", o.StimulusName}, {"model", o.Model},
+		{"trial", strconv.Itoa(o.TrialIndex)}, {"status", o.DisplayStatus}, {"score", RawF(o.Score)},
+		{"duration_ms", RawIP(o.DurationMs)}, {"turns", RawIP(o.Turns)}, {"tool_calls", RawIP(o.ToolCalls)},
+		{"input_tokens", RawIP(o.InputTokens)}, {"output_tokens", RawIP(o.OutputTokens)}, {"reasoning_tokens", RawIP(o.ReasoningTokens)},
+		{"cached_tokens", RawIP(o.CachedTokens)}, {"total_tokens", RawIP(o.TotalTokens)}, {"cost_usd", RawF(o.CostUSD)}}
 	if o.Error != nil {
 		kv = append(kv, [2]string{"error", *o.Error})
+		data = append(data, [2]string{"error", *o.Error})
 	}
-	g := &Table{Columns: []Column{{"GRADER", Text}, {"TYPE", Text}, {"VERDICT", Status}, {"SCORE", Number}, {"WEIGHT", Number}, {"EVIDENCE", Text}}, Empty: "no grader results"}
+	g := &Table{Columns: []Column{{"GRADER", Text}, {"TYPE", Text}, {"VERDICT", Status}, {"SCORE", Number}, {"WEIGHT", Number}, {"EVIDENCE", Text}}, Empty: "no grader results",
+		Data: &Data{Columns: []string{"grader", "type", "passed", "score", "weight", "evidence"}}}
 	for _, r := range o.GraderResults {
 		w := r.Weight
 		g.Rows = append(g.Rows, []string{r.Name, r.Type, verdict(r.Passed), Float(r.Score, 2), Float(&w, 2), r.Evidence})
+		passed := ""
+		if r.Passed != nil {
+			passed = strconv.FormatBool(*r.Passed)
+		}
+		g.Data.Add(r.Name, r.Type, passed, RawF(r.Score), RawF(&w), r.Evidence)
 	}
 	text := [][2]string{{"input", o.Input}, {"output", o.Output}, {"expected", o.Expected}}
-	return Doc{Sections: []Section{{Title: "Outcome " + o.ID, KV: kv}, {Title: "Graders", Table: g}, {Title: "Text", KV: text}}, Primary: 1}
+	return Doc{Sections: []Section{{Title: "Outcome " + o.ID, KV: kv, KVData: data}, {Title: "Graders", Table: g}, {Title: "Text", KV: text}}, Primary: 1}
 }
 
 // ToolEvents renders an outcome's tool calls.
@@ -330,13 +352,16 @@ func ModelCompare(c query.ModelCompare) Doc {
 
 // Metrics renders the metric registry.
 func Metrics(m query.Metrics) Doc {
-	t := &Table{Columns: []Column{{"ID", Text}, {"LABEL", Text}, {"UNIT", Text}, {"DIRECTION", Text}, {"AGGREGATION", Text}, {"DESCRIPTION", Text}}}
+	t := &Table{Columns: []Column{{"ID", Text}, {"LABEL", Text}, {"UNIT", Text}, {"DIRECTION", Text}, {"AGGREGATION", Text}, {"DESCRIPTION", Text}},
+		Data: &Data{Columns: []string{"id", "label", "unit", "direction", "aggregation", "description"}}}
 	for _, x := range m.Metrics {
 		t.Rows = append(t.Rows, []string{x.ID, x.Label, x.Unit, x.Direction, x.Aggregation, x.Description})
+		t.Data.Add(x.ID, x.Label, x.Unit, x.Direction, x.Aggregation, x.Description)
 	}
-	d := &Table{Columns: []Column{{"STATISTIC", Text}, {"DEFINITION", Text}}}
+	d := &Table{Columns: []Column{{"STATISTIC", Text}, {"DEFINITION", Text}}, Data: &Data{Columns: []string{"statistic", "definition"}}}
 	for _, x := range m.Definitions {
 		d.Rows = append(d.Rows, []string{x.ID, x.Description})
+		d.Data.Add(x.ID, x.Description)
 	}
 	return Doc{Sections: []Section{{Table: t}, {Title: "Statistics (docs/statistics.md)", Table: d}}}
 }
@@ -421,9 +446,11 @@ func ModelLabel(model string, s *query.Slice) string {
 
 // Tags renders the tag keys and values of runs.
 func Tags(t query.Tags) Doc {
-	tb := &Table{Columns: []Column{{"KEY", Text}, {"VALUE", Text}, {"OUTCOMES", Number}}, Empty: "no tags: import outcomes with tags (docs/format.md) to slice by them"}
+	tb := &Table{Columns: []Column{{"KEY", Text}, {"VALUE", Text}, {"OUTCOMES", Number}}, Empty: "no tags: import outcomes with tags (docs/format.md) to slice by them",
+		Data: &Data{Columns: []string{"key", "value", "outcomes"}}}
 	for _, x := range t.Tags {
 		tb.Rows = append(tb.Rows, []string{x.Key, x.Value, Int(x.Outcomes)})
+		tb.Data.Add(x.Key, x.Value, RawI(x.Outcomes))
 	}
 	return Doc{Sections: []Section{{Title: scopeTitle("Tags", t.RunIDs), Table: tb}}}
 }

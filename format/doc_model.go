@@ -61,6 +61,9 @@ type Section struct {
 	Table  *Table
 	// Hint sections (paging hints) are for people: left out on a pipe, where stdout is data.
 	Hint bool
+	// DataOnly sections are the pipe's form of what people read in other sections (left
+	// out on a terminal and in Markdown): a table of rows where a terminal lists sentences.
+	DataOnly bool
 }
 
 // Doc is a human rendering of one result.

@@ -2,6 +2,7 @@ package format
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/evals-dev/evals/query"
@@ -29,9 +30,12 @@ func Failures(f query.Failures) Doc {
 		title += " · trend against " + *f.BaseRunID
 	}
 	secs := []Section{{Title: title, Table: t}}
-	if f.ModeCount > len(f.Modes) && f.OtherCount > 0 {
-		secs = append(secs, Section{KV: [][2]string{{"more", fmt.Sprintf("%s more modes hold %s outcomes (--limit shows more)", Int(int64(f.ModeCount-countPresent(f.Modes))), Int(f.OtherCount))}}})
+	if more := f.ModeCount - countPresent(f.Modes); more > 0 && f.OtherCount > 0 {
+		secs = append(secs, Section{KV: [][2]string{{"more", fmt.Sprintf("%s more modes hold %s outcomes (--limit shows more)", Int(int64(more)), Int(f.OtherCount))}},
+			KVData: [][2]string{{"more_modes", RawI(int64(more))}, {"more_outcomes", RawI(f.OtherCount)}}})
 	}
+	// Examples: a list per mode for people, one table for a pipe.
+	ex := &Table{Data: &Data{Columns: []string{"mode", "outcome_id", "run_id", "stimulus", "model", "trial", "reason"}}}
 	for _, m := range f.Modes {
 		if len(m.Examples) == 0 {
 			continue
@@ -39,8 +43,12 @@ func Failures(f query.Failures) Doc {
 		var kv [][2]string
 		for _, e := range m.Examples {
 			kv = append(kv, [2]string{e.OutcomeID, fmt.Sprintf("%s · %s · #%d — %s", e.StimulusName, e.Model, e.TrialIndex, e.Reason)})
+			ex.Data.Add(m.ID, e.OutcomeID, e.RunID, e.StimulusName, e.Model, strconv.Itoa(e.TrialIndex), e.Reason)
 		}
-		secs = append(secs, Section{Title: "Examples of " + m.ID + " (evals outcomes --mode " + m.ID + ")", KV: kv})
+		secs = append(secs, Section{Title: "Examples of " + m.ID + " (evals outcomes --mode " + m.ID + ")", KV: kv, Hint: true})
+	}
+	if len(ex.Data.Rows) > 0 {
+		secs = append(secs, Section{Table: ex, DataOnly: true})
 	}
 	return Doc{Sections: secs}
 }

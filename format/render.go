@@ -134,7 +134,7 @@ func WriteJSONL(w io.Writer, items []any) error {
 func WriteDoc(w io.Writer, d Doc, f Facts) error {
 	var b strings.Builder
 	for i, s := range d.Sections {
-		if s.Hint && !f.TTY {
+		if s.Hint && !f.TTY || s.DataOnly && f.TTY {
 			continue
 		}
 		if i > 0 {
@@ -484,6 +484,9 @@ func escapeFormula(s string) string {
 func WriteMarkdown(w io.Writer, d Doc) error {
 	var b strings.Builder
 	for i, s := range d.Sections {
+		if s.DataOnly {
+			continue
+		}
 		if i > 0 {
 			b.WriteString("\n")
 		}
