@@ -2,6 +2,7 @@ package format
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -455,8 +456,10 @@ func Tags(t query.Tags) Doc {
 	return Doc{Sections: []Section{{Title: scopeTitle("Tags", t.RunIDs), Table: tb}}}
 }
 
-// Spark draws a series of rates (0..1) as a sparkline; a missing point is a space.
-func Spark(vs []*float64) string {
+// Spark draws a series of rates as a sparkline over the scale lo..hi (ChartScale: the
+// data's range, so an 8-point drop is a drop, not three equal bars); a missing point is a
+// space.
+func Spark(vs []*float64, lo, hi float64) string {
 	const bars = "▁▂▃▄▅▆▇█"
 	r := []rune(bars)
 	var b strings.Builder
@@ -465,10 +468,27 @@ func Spark(vs []*float64) string {
 			b.WriteByte(' ')
 			continue
 		}
-		i := int(*v*float64(len(r)-1) + 0.5)
+		i := int((*v-lo)/(hi-lo)*float64(len(r)-1) + 0.5)
 		b.WriteRune(r[max(0, min(len(r)-1, i))])
 	}
 	return b.String()
+}
+
+// ChartScale is the range a chart of rates draws: the values' minimum and maximum widened
+// to whole 5-point steps, at least 10 points wide, within 0..1.
+func ChartScale(vs ...float64) (lo, hi float64) {
+	if len(vs) == 0 {
+		return 0, 1
+	}
+	lo, hi = slices.Min(vs), slices.Max(vs)
+	lo, hi = math.Floor(lo*20)/20, math.Ceil(hi*20)/20
+	for hi-lo < 0.1-1e-9 {
+		lo, hi = max(0, lo-0.05), min(1, hi+0.05)
+		if lo == 0 && hi == 1 {
+			break
+		}
+	}
+	return max(0, lo), min(1, hi)
 }
 
 // Trend renders each model's pass rate across runs: a sparkline, the first and last values
@@ -479,10 +499,12 @@ func Trend(tr query.Trend) Doc {
 	for _, s := range tr.Models {
 		var vs []*float64
 		var first, last *float64
+		var known []float64
 		n := 0
 		for i, p := range s.Points {
 			vs = append(vs, p.PassRate)
 			if p.PassRate != nil {
+				known = append(known, *p.PassRate)
 				if first == nil {
 					first = p.PassRate
 				}
@@ -496,7 +518,10 @@ func Trend(tr query.Trend) Doc {
 		if first != nil && last != nil {
 			change = fmt.Sprintf("%+.1f", (*last-*first)*100)
 		}
-		t.Rows = append(t.Rows, []string{s.Model, Spark(vs), Pct(first), Pct(last), change, strconv.Itoa(n)})
+		// Each row on its own scale, at least 10 points tall: a model's 8-point drop shows
+		// as a drop, and a 1-point wobble stays a wobble.
+		lo, hi := ChartScale(known...)
+		t.Rows = append(t.Rows, []string{s.Model, Spark(vs, lo, hi), Pct(first), Pct(last), change, strconv.Itoa(n)})
 	}
 	title := "Pass rate over " + Count(int64(len(tr.Runs)), "run")
 	if len(tr.Runs) > 0 {

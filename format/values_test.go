@@ -59,3 +59,25 @@ func TestMsLarge(t *testing.T) {
 		}
 	}
 }
+
+// A sparkline draws on its data's scale: an 8-point drop falls several bars, a 1-point
+// wobble stays within one (the scale is at least 10 points tall).
+func TestSparkScalesToTheData(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	drop := []*float64{f(.461), f(.461), f(.378)}
+	lo, hi := ChartScale(.461, .461, .378)
+	if lo != .35 || hi != .5 {
+		t.Errorf("scale of 37.8–46.1%%: %v–%v, want 35–50%%", lo, hi)
+	}
+	s := []rune(Spark(drop, lo, hi))
+	if s[0]-s[2] < 4 {
+		t.Errorf("an 8-point drop: %q", string(s))
+	}
+	lo, hi = ChartScale(.758, .767, .767)
+	if s := []rune(Spark([]*float64{f(.758), f(.767), f(.767)}, lo, hi)); s[2]-s[0] > 1 {
+		t.Errorf("a 1-point wobble: %q", string(s))
+	}
+	if lo, hi := ChartScale(); lo != 0 || hi != 1 {
+		t.Errorf("no data: %v–%v", lo, hi)
+	}
+}

@@ -453,3 +453,110 @@ func TestWhyItFailedInChromium(t *testing.T) {
 	}
 	b.noFaults(t, "stimulus page")
 }
+
+// mixedStore is a store as teams have them: the demo, every harness fixture (23 runs of
+// nine systems, partial ones among them) and a nightly suite of six runs by 14 models
+// whose pass rates sit in a narrow band.
+func mixedStore(t *testing.T) (*httptest.Server, int) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "store")
+	if _, err := ingest.Demo(context.Background(), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ingest.ImportTree(context.Background(), dir, filepath.Join("..", "testdata", "harness"), "", ingest.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	src := t.TempDir()
+	for run := range 6 {
+		var b strings.Builder
+		fmt.Fprintf(&b, `{"type":"run","name":"agents nightly %d","labels":{"suite":"agents-nightly"},"createdAt":"2026-11-%02dT03:00:00Z"}`+"\n", run, run+1)
+		for m := range 14 {
+			for s := range 40 {
+				// Rates between 55 and 80%, each model drifting its own way run by run.
+				passed := (s*37+m*11+run*(m%3+1)*5)%100 < 55+m+run*(m%5-2)
+				fmt.Fprintf(&b, `{"stimulus":"task-%02d","model":"model-%02d","passed":%v}`+"\n", s, m, passed)
+			}
+		}
+		p := filepath.Join(src, fmt.Sprintf("nightly-%d.jsonl", run))
+		if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ingest.ImportFile(context.Background(), dir, p, "", ingest.Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := store.Open(dir)
+	runs, _, err := st.Runs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(serve.NewHandler(serve.Deps{Store: st}))
+	t.Cleanup(srv.Close)
+	return srv, len(runs)
+}
+
+// TestRunsPageOnAMixedStore: the runs page of a store of ≥ 30 runs from many systems lists
+// them all, flags the partial ones, offers one trend per suite, and draws a 14-model trend
+// with a distinct colour and dash for every model, a y axis that spans the data, and x
+// labels that never overprint. Screenshots, light and dark, wide and narrow.
+func TestRunsPageOnAMixedStore(t *testing.T) {
+	srv, n := mixedStore(t)
+	if n < 30 {
+		t.Fatalf("%d runs: the test wants at least 30", n)
+	}
+	b := newBrowser(t)
+	var rows, partial, suites int
+	b.run(t, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible("table", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll("main table tbody tr").length`, &rows),
+		chromedp.Evaluate(`document.querySelectorAll(".status-partial").length`, &partial),
+		chromedp.Evaluate(`document.querySelectorAll("nav[aria-label=suites] a, nav[aria-label=suites] span").length`, &suites))
+	if rows < 30 || partial < 2 || suites < 5 {
+		t.Errorf("runs page: %d rows (want ≥ 30), %d partial flags (want ≥ 2), %d suites (want ≥ 5)", rows, partial, suites)
+	}
+	b.noFaults(t, "runs page")
+	var legend []string
+	var yLabels []string
+	var overlaps int
+	b.run(t, chromedp.Navigate(srv.URL+"/?suite=agents-nightly"), chromedp.WaitVisible("svg.chart", chromedp.ByQuery),
+		chromedp.Evaluate(`[...document.querySelectorAll(".legend .sw")].map(s => s.className + " " + getComputedStyle(s).borderTopColor + " " + getComputedStyle(s).borderTopStyle)`, &legend),
+		chromedp.Evaluate(`[...document.querySelectorAll("svg.chart text.axis[text-anchor=end]")].filter(e => e.getAttribute("x") == "48").map(e => e.textContent)`, &yLabels),
+		chromedp.Evaluate(`(() => { const r = [...document.querySelectorAll("svg.chart text.axis")].filter(e => e.getAttribute("x") != "48").map(e => e.getBoundingClientRect());
+			let n = 0; for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++) if (r[i].left < r[j].right && r[j].left < r[i].right && r[i].top < r[j].bottom && r[j].top < r[i].bottom) n++; return n })()`, &overlaps))
+	looks := map[string]bool{}
+	for _, l := range legend {
+		parts := strings.Fields(l)
+		looks[strings.Join(parts[len(parts)-4:], " ")] = true // colour and dash
+	}
+	if len(legend) != 14 || len(looks) != 14 {
+		t.Errorf("legend: %d models, %d distinct looks (want 14 and 14): %q", len(legend), len(looks), legend)
+	}
+	if len(yLabels) != 3 || yLabels[0] == "0%" && yLabels[2] == "100%" {
+		t.Errorf("y axis %q: want the data's range, not 0–100%%", yLabels)
+	}
+	if overlaps > 0 {
+		t.Errorf("%d x labels overprint", overlaps)
+	}
+	t.Logf("%d runs, %d partial flags, %d suites; y axis %v", rows, partial, suites, yLabels)
+	b.noFaults(t, "suite trend")
+
+	shots := os.Getenv("EVALS_SCREENSHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	}
+	for _, v := range []struct {
+		name   string
+		w, h   int64
+		scheme string
+	}{{"wide-light", 1280, 800, "light"}, {"wide-dark", 1280, 800, "dark"}, {"narrow-light", 390, 844, "light"}, {"narrow-dark", 390, 844, "dark"}} {
+		for _, p := range []struct{ name, path string }{{"mixed-runs", "/"}, {"mixed-suite", "/?suite=agents-nightly"}} {
+			var png []byte
+			b.run(t, chromedp.EmulateViewport(v.w, v.h),
+				emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: v.scheme}}),
+				chromedp.Navigate(srv.URL+p.path), chromedp.CaptureScreenshot(&png))
+			if err := os.WriteFile(filepath.Join(shots, p.name+"-"+v.name+".png"), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	b.noFaults(t, "screenshots")
+}

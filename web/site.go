@@ -387,15 +387,34 @@ func (s *Site) trend(runs []query.RunSummary) (trendChart, error) {
 			if _, ok := points[m.Model]; !ok {
 				models = append(models, m.Model)
 			}
-			points[m.Model] = append(points[m.Model], trendPoint{X: i, Y: *m.PassRate})
+			p := trendPoint{X: i, Y: *m.PassRate, Lo: *m.PassRate, Hi: *m.PassRate}
+			if iv := m.PassRateInterval; iv != nil {
+				p.Lo, p.Hi = iv.Low, iv.High
+			}
+			points[m.Model] = append(points[m.Model], p)
 		}
 	}
 	slices.Sort(models)
-	var labels []string
-	for _, r := range chrono {
-		labels = append(labels, r.Name)
+	return drawTrend(runLabels(chrono), models, points), nil
+}
+
+// runLabels names runs on a time axis: each run's date (with its time where two runs share
+// a date), its name in the tooltip. Runs of one suite share their names' words, so names
+// cut to fit would all read alike.
+func runLabels(runs []query.RunSummary) []axisLabel {
+	day := func(r query.RunSummary) string { return r.CreatedAt.UTC().Format("Jan 2") }
+	seen := map[string]int{}
+	for _, r := range runs {
+		seen[day(r)]++
 	}
-	return drawTrend(labels, models, points), nil
+	out := make([]axisLabel, len(runs))
+	for i, r := range runs {
+		out[i] = axisLabel{Short: day(r), Full: r.Name + " · " + r.ID}
+		if seen[day(r)] > 1 {
+			out[i].Short = r.CreatedAt.UTC().Format("Jan 2 15:04")
+		}
+	}
+	return out
 }
 
 // folded is a text cut to its first lines for a page: Head shows, Full opens with "show all".

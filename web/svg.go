@@ -3,8 +3,11 @@ package web
 import (
 	"fmt"
 	"html/template"
+	"math"
+	"strconv"
 	"strings"
 
+	"github.com/evals-dev/evals/format"
 	"github.com/evals-dev/evals/query"
 )
 
@@ -47,31 +50,75 @@ func rankingBars(models []query.ModelRank) template.HTML {
 }
 
 type trendPoint struct {
-	X int
-	Y float64
+	X      int
+	Y      float64
+	Lo, Hi float64 // the interval; Lo == Hi when there is none
 }
 
 type trendLine struct{ Name, Class string }
+
+// axisLabel is a run on the x axis: what shows, and the tooltip.
+type axisLabel struct{ Short, Full string }
 
 type trendChart struct {
 	SVG   template.HTML
 	Lines []trendLine
 }
 
-// drawTrend draws one line per model across runs (x: runs, oldest first).
-func drawTrend(labels, models []string, points map[string][]trendPoint) trendChart {
-	const left, width, height, top = 40, 640, 200, 10
+// drawTrend draws one line per model across runs (x: runs, oldest first), each point with
+// its interval as a tick. The y axis spans the data (format.ChartScale), so a drop of a few
+// points shows; lines past the palette's eight colours are dashed, then dotted.
+func drawTrend(labels []axisLabel, models []string, points map[string][]trendPoint) trendChart {
+	const left, width, height, top = 52, 640, 200, 10
 	n := len(labels)
-	xOf := func(i int) float64 { return float64(left) + float64(width)*float64(i)/float64(max(n-1, 1)) }
-	yOf := func(v float64) float64 { return float64(top) + float64(height)*(1-v) }
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" role="img" aria-label="pass rate per model across runs" viewBox="0 0 %d %d" width="%d" height="%d">`, left+width+20, height+top+40, left+width+20, height+top+40)
-	for _, pct := range []int{0, 50, 100} {
-		y := yOf(float64(pct) / 100)
-		fmt.Fprintf(&b, `<line class="grid" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/><text class="axis" x="%d" y="%.1f" text-anchor="end">%d%%</text>`, left, y, left+width, y, left-4, y+4, pct)
+	var all []float64
+	for _, ps := range points {
+		for _, p := range ps {
+			all = append(all, p.Lo, p.Hi, p.Y)
+		}
 	}
+	lo, hi := format.ChartScale(all...)
+	xOf := func(i int) float64 { return float64(left) + float64(width)*float64(i)/float64(max(n-1, 1)) }
+	yOf := func(v float64) float64 {
+		return float64(top) + float64(height)*(1-(min(max(v, lo), hi)-lo)/(hi-lo))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart" role="img" aria-label="pass rate per model across runs, %.0f to %.0f%%" viewBox="0 0 %d %d" width="%d" height="%d">`, lo*100, hi*100, left+width+20, height+top+40, left+width+20, height+top+40)
+	for _, v := range []float64{lo, (lo + hi) / 2, hi} {
+		y := yOf(v)
+		fmt.Fprintf(&b, `<line class="grid" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/><text class="axis" x="%d" y="%.1f" text-anchor="end">%s%%</text>`, left, y, left+width, y, left-4, y+4, strconv.FormatFloat(math.Round(v*1000)/10, 'f', -1, 64))
+	}
+	trendLabels(&b, labels, xOf, width, height+top+18)
+	var lines []trendLine
+	for k, m := range models {
+		class := fmt.Sprintf("c%d d%d", k%8, k/8%3)
+		var pts []string
+		dodge := 3 * (float64(k) - float64(len(models)-1)/2) // the models' interval ticks side by side
+		for _, p := range points[m] {
+			pts = append(pts, fmt.Sprintf("%.1f,%.1f", xOf(p.X), yOf(p.Y)))
+			if p.Hi > p.Lo {
+				fmt.Fprintf(&b, `<line class="ci %s" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`, class, xOf(p.X)+dodge, yOf(p.Lo), xOf(p.X)+dodge, yOf(p.Hi))
+			}
+		}
+		fmt.Fprintf(&b, `<polyline class="line %s" points="%s"><title>%s</title></polyline>`, class, strings.Join(pts, " "), esc(m))
+		lines = append(lines, trendLine{Name: m, Class: class})
+	}
+	b.WriteString(`</svg>`)
+	return trendChart{SVG: template.HTML(b.String()), Lines: lines}
+}
+
+// trendLabels writes the runs' names under the x axis: at most nine, each cut to the room
+// it has (about 7 px a character), so they never overprint.
+func trendLabels(b *strings.Builder, labels []axisLabel, xOf func(int) float64, width, y int) {
+	n := len(labels)
+	step := 1
+	if n > 8 {
+		step = n/8 + 1
+	}
+	shown := (n-1)/step + 1
+	room := min(18, max(4, int(float64(width)/float64(max(shown, 2)-1)*0.6/7)))
 	for i, l := range labels {
-		if n > 8 && i%(n/8+1) != 0 && i != n-1 {
+		if i%step != 0 && i != n-1 || i == n-1 && i%step != 0 && (n-1)%step < step/2 {
 			continue
 		}
 		anchor := "middle"
@@ -81,20 +128,8 @@ func drawTrend(labels, models []string, points map[string][]trendPoint) trendCha
 		case n - 1:
 			anchor = "end"
 		}
-		fmt.Fprintf(&b, `<text class="axis" x="%.1f" y="%d" text-anchor="%s">%s</text>`, xOf(i), height+top+18, anchor, esc(shorten(l, 18)))
+		fmt.Fprintf(b, `<text class="axis" x="%.1f" y="%d" text-anchor="%s"><title>%s</title>%s</text>`, xOf(i), y, anchor, esc(l.Full), esc(shorten(l.Short, room)))
 	}
-	var lines []trendLine
-	for k, m := range models {
-		class := fmt.Sprintf("c%d", k%8)
-		var pts []string
-		for _, p := range points[m] {
-			pts = append(pts, fmt.Sprintf("%.1f,%.1f", xOf(p.X), yOf(p.Y)))
-		}
-		fmt.Fprintf(&b, `<polyline class="line %s" points="%s"><title>%s</title></polyline>`, class, strings.Join(pts, " "), esc(m))
-		lines = append(lines, trendLine{Name: m, Class: class})
-	}
-	b.WriteString(`</svg>`)
-	return trendChart{SVG: template.HTML(b.String()), Lines: lines}
 }
 
 func shorten(s string, n int) string {
