@@ -62,6 +62,7 @@ type grid struct {
 	height    int
 	empty     string
 	natural   []int // widest cell per column over the visible rows, kept by apply
+	data      []int // the same without the header: how narrow a header may be cut
 	// middleFirst cuts the first column's long values in the middle (a matrix's stimuli).
 	middleFirst bool
 	st          *styles
@@ -349,16 +350,16 @@ func (g *grid) scrollToFocus() {
 
 // measure computes the natural column widths once per change of rows, not per frame.
 func (g *grid) measure() {
-	w := make([]int, len(g.cols))
-	for c, col := range g.cols {
-		w[c] = ansi.StringWidth(col.name) + 1
-	}
+	w, d := make([]int, len(g.cols)), make([]int, len(g.cols))
 	for _, ix := range g.view {
 		for c := range g.cols {
-			w[c] = max(w[c], ansi.StringWidth(cellAt(g.all[ix], c)))
+			d[c] = max(d[c], ansi.StringWidth(cellAt(g.all[ix], c)))
 		}
 	}
-	g.natural = w
+	for c, col := range g.cols {
+		w[c] = max(d[c], ansi.StringWidth(col.name)+1)
+	}
+	g.natural, g.data = w, d
 }
 
 func (g *grid) widths() []int {
@@ -390,6 +391,13 @@ func (g *grid) widths() []int {
 		for c, col := range g.cols {
 			if col.optional && total() > g.width {
 				w[c] = 0
+			}
+		}
+		// Names first: a column whose header is wider than its values (a model's name over
+		// a matrix of rates) gives up its header's width before a text column is cut.
+		for c, col := range g.cols {
+			if over := total() - g.width; over > 0 && col.kind != kindText && w[c] > 0 {
+				w[c] -= min(over, w[c]-max(g.data[c], 7))
 			}
 		}
 		for total() > g.width {

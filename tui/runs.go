@@ -24,7 +24,7 @@ type runsScreen struct {
 func newRunsScreen(m *Model) *runsScreen {
 	s := &runsScreen{m: m}
 	s.g = newGrid(&m.st, &m.keys, []column{{"ID", kindText, 12, false}, {"NAME", kindText, 28, false}, {"CREATED", kindText, 16, false},
-		{"MODELS", kindNum, 0, false}, {"OUTCOMES", kindNum, 0, false}, {"PASS", kindRate, 0, false}, {"", kindText, 10, true}, {"STATUS", kindStatus, 0, false}},
+		{"MODELS", kindNum, 0, false}, {"OUTCOMES", kindNum, 0, false}, {"PASS", kindRate, 0, false}, {"", kindText, 10, true}, {"STATUS", kindStatus, 0, true}},
 		"no runs yet: import results with `evals import FILE`, or try `evals demo`")
 	return s
 }

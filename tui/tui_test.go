@@ -129,9 +129,9 @@ func checkSize(t *testing.T, text string, w, h int) {
 }
 
 // TestWalk drives the explorer from the runs list to a trajectory and back, checking each
-// screen at 80×24 and 160×48.
+// screen at 80×24, 100×30 and 160×48.
 func TestWalk(t *testing.T) {
-	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+	for _, size := range [][2]int{{80, 24}, {100, 30}, {160, 48}} {
 		w, h := size[0], size[1]
 		m := newTestModel(w, h)
 		settle(m, m.Init())
@@ -148,7 +148,15 @@ func TestWalk(t *testing.T) {
 		if s := shot("ranking"); !strings.Contains(s, "claude-sonnet-4.5") && !strings.Contains(s, "claude-sonn") {
 			t.Fatalf("ranking:\n%s", s)
 		}
-		press(m, "tab")
+		press(m, "b")
+		if s := shot("ranking-by"); !strings.Contains(s, "bugfix · ") {
+			t.Fatalf("ranking by category:\n%s", s)
+		}
+		press(m, "b", "b", "tab", "tab", "tab")
+		if s := shot("matrix"); !strings.Contains(s, "STIMULUS") {
+			t.Fatalf("matrix:\n%s", s)
+		}
+		press(m, "shift+tab", "shift+tab")
 		shot("graders")
 		press(m, "enter") // failures of the worst grader
 		if s := shot("outcomes"); !strings.Contains(s, "grader=tests-pass") || !strings.Contains(s, "failed") {
@@ -308,7 +316,7 @@ func TestMouse(t *testing.T) {
 // TestMatrixCell: enter on a matrix cell opens that cell's outcomes (stimulus × model),
 // error cells read err, and widening the window brings back the columns scrolled off.
 func TestMatrixCell(t *testing.T) {
-	m := newTestModel(80, 30)
+	m := newTestModel(50, 30)
 	settle(m, m.Init())
 	press(m, "enter", "4") // the matrix
 	rs := m.top().(*runScreen)
@@ -321,7 +329,7 @@ func TestMatrixCell(t *testing.T) {
 	}
 	press(m, "l", "l", "l", "l", "l") // focus a model scrolled to the right
 	if g.xoff == 0 {
-		t.Fatalf("no horizontal scroll at 80 columns (focus %d)", g.focus)
+		t.Fatalf("no horizontal scroll at 50 columns (focus %d)", g.focus)
 	}
 	model := g.cols[g.focus].name
 	stim := g.all[g.view[g.cursor]].cells[0]
