@@ -54,6 +54,9 @@ type grid struct {
 	xoff      int // first scrolled column (column 0 stays)
 	focus     int
 	sortCol   int
+	// grouped: the first column heads blocks of rows; its value shows on a block's first
+	// row (and at the top of the screen), blank below while it repeats.
+	grouped bool
 	desc      bool
 	filter    string
 	filtering bool
@@ -396,8 +399,8 @@ func (g *grid) widths() []int {
 		// Names first: a column whose header is wider than its values (a model's name over
 		// a matrix of rates) gives up its header's width before a text column is cut.
 		for c, col := range g.cols {
-			if over := total() - g.width; over > 0 && col.kind != kindText && w[c] > 0 {
-				w[c] -= min(over, w[c]-max(g.data[c], 7))
+			if over, floor := total()-g.width, max(g.data[c], 7); over > 0 && col.kind != kindText && w[c] > floor {
+				w[c] -= min(over, w[c]-floor)
 			}
 		}
 		for total() > g.width {
@@ -473,6 +476,9 @@ func (g *grid) render() string {
 		cells := make([]string, len(cols))
 		for j, c := range cols {
 			text := fit(cellAt(r, c), w[c], g.cols[c].kind == kindNum || g.cols[c].kind == kindRate)
+			if g.grouped && c == 0 && i > g.offset && cellAt(g.all[g.view[i-1]], c) == cellAt(r, c) {
+				text = strings.Repeat(" ", w[c])
+			}
 			if c == 0 && g.middleFirst {
 				text = fitMiddle(cellAt(r, c), w[c])
 			}

@@ -99,10 +99,7 @@ func newRunScreen(m *Model, ref string) *runScreen {
 	s := &runScreen{m: m, ref: ref, loaded: make([]bool, len(runTabs))}
 	st, k := &m.st, &m.keys
 	s.grids = []*grid{
-		newGrid(st, k, []column{{"#", kindNum, 0, false}, {"MODEL", kindText, 28, false}, {"PASS", kindRate, 0, false}, {"", kindText, 10, true}, {"PASS@k", kindRate, 0, false},
-			// Names get the width first: turns, tool calls and tokens give way when the
-			// terminal is narrow (the JSON and a wider terminal have them).
-			{"DURATION", kindNum, 0, false}, {"TURNS", kindNum, 0, true}, {"TOOLS", kindNum, 0, true}, {"TOKENS", kindNum, 0, true}, {"COST", kindNum, 0, false}, {"ERRORS", kindNum, 0, false}}, "no outcomes"),
+		newGrid(st, k, rankingCols(""), "no outcomes"),
 		newGrid(st, k, []column{{"GRADER", kindText, 24, false}, {"TYPE", kindText, 8, false}, {"PASS", kindRate, 0, false}, {"FAIL", kindNum, 0, false}, {"SCORE", kindNum, 0, false},
 			{"SAMPLE FAILURE EVIDENCE", kindText, 200, false}}, "no grader results"),
 		newGrid(st, k, []column{{"TOOL", kindText, 20, false}, {"CALLS", kindNum, 0, false}, {"SUCCESS", kindRate, 0, false}, {"FAILED", kindNum, 0, false},
@@ -468,12 +465,25 @@ func numI(v *int64) float64 {
 	return float64(*v)
 }
 
-func (s *runScreen) fillRanking(v query.Ranking) {
-	// The model column names the group key when the ranking is sliced.
-	s.grids[0].cols[1].name = "MODEL"
-	if s.by != "" {
-		s.grids[0].cols[1].name = strings.ToUpper(s.by) + " · MODEL"
+// rankingCols are the ranking's columns; grouped (--by), a group column comes first, its
+// value shown once per block of rows.
+func rankingCols(by string) []column {
+	cols := []column{{"#", kindNum, 0, false}, {"MODEL", kindText, 28, false}, {"PASS", kindRate, 0, false}, {"", kindText, 10, true}, {"PASS@k", kindRate, 0, false},
+		// Names get the width first: turns, tool calls and tokens give way when the
+		// terminal is narrow (the JSON and a wider terminal have them).
+		{"DURATION", kindNum, 0, false}, {"TURNS", kindNum, 0, true}, {"TOOLS", kindNum, 0, true}, {"TOKENS", kindNum, 0, true}, {"COST", kindNum, 0, false}, {"ERRORS", kindNum, 0, false}}
+	if by == "" {
+		return cols
 	}
+	return append([]column{{strings.ToUpper(by), kindText, 20, false}}, cols...)
+}
+
+func (s *runScreen) fillRanking(v query.Ranking) {
+	g := s.grids[0]
+	if cols := rankingCols(s.by); len(cols) != len(g.cols) || cols[0].name != g.cols[0].name {
+		g.cols, g.natural, g.focus, g.sortCol, g.xoff = cols, nil, 0, -1, 0
+	}
+	g.grouped = s.by != ""
 	var rows []row
 	for _, m := range v.Models {
 		// pass@k at the largest k with a value (the keys, not the trial count from data).
@@ -488,21 +498,24 @@ func (s *runScreen) fillRanking(v query.Ranking) {
 		if m.CostUSD != nil {
 			cost = format.USD(*m.CostUSD)
 		}
-		name := format.ModelLabel(m.Model, m.Slice)
-		if m.Slice != nil {
-			// The group first, so a narrow terminal cuts the model's name, not the group
-			// that tells the lines apart (the column header names the key).
-			name = m.Slice.Value + " · " + m.Model
-		}
+		name := m.Model
 		if mark := format.VsLeader(m.VsLeader); mark == "≈" {
 			name += " ≈" // not significantly behind the leader
 		}
-		rows = append(rows, row{cells: []string{strconv.Itoa(m.Rank), name, format.PctPM(m.PassRate, m.PassRateInterval), format.Bar(m.PassRate, 10), format.Pct(pk),
+		r := row{cells: []string{strconv.Itoa(m.Rank), name, format.PctPM(m.PassRate, m.PassRateInterval), format.Bar(m.PassRate, 10), format.Pct(pk),
 			format.Ms(m.MeanDurationMs), format.Float(m.MeanTurns, 1), format.Float(m.MeanToolCalls, 1), format.IntP(m.TotalTokens), cost, format.Int(m.ErrorCount)},
 			nums:  []float64{math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), num(m.MeanDurationMs), math.NaN(), math.NaN(), numI(m.TotalTokens), num(m.CostUSD)},
-			value: m, failed: m.PassRate != nil && *m.PassRate < 0.5, rates: []*float64{nil, nil, m.PassRate, m.PassRate, pk}})
+			value: m, failed: m.PassRate != nil && *m.PassRate < 0.5, rates: []*float64{nil, nil, m.PassRate, m.PassRate, pk}}
+		if s.by != "" { // the group's value in the group column first
+			group := query.NoTag
+			if m.Slice != nil {
+				group = m.Slice.Value
+			}
+			r.cells, r.nums, r.rates = append([]string{group}, r.cells...), append([]float64{math.NaN()}, r.nums...), append([]*float64{nil}, r.rates...)
+		}
+		rows = append(rows, r)
 	}
-	s.grids[0].setRows(rows)
+	g.setRows(rows)
 }
 
 func (s *runScreen) fillMatrix(v query.Matrix) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -149,7 +150,7 @@ func TestWalk(t *testing.T) {
 			t.Fatalf("ranking:\n%s", s)
 		}
 		press(m, "b")
-		if s := shot("ranking-by"); !strings.Contains(s, "bugfix · ") {
+		if s := shot("ranking-by"); strings.Count(s, "\nbugfix ") != 1 {
 			t.Fatalf("ranking by category:\n%s", s)
 		}
 		press(m, "b", "b", "tab", "tab", "tab")
@@ -493,5 +494,41 @@ func TestSupersededQueryIsCancelled(t *testing.T) {
 	}
 	if _, err := query.Outcomes(second, p); err != nil {
 		t.Errorf("the current query: %v", err)
+	}
+}
+
+// A two-word filter (a model's word and a stimulus's) finds the same outcomes on a run the
+// tab holds whole and on one it queries (more outcomes than it holds, as past 10,000).
+func TestTwoWordFilterOnSmallAndLargeRuns(t *testing.T) {
+	count := func(limit int) (int, []string) {
+		defer func(n int) { maxListed = n }(maxListed)
+		maxListed = limit
+		m := newTestModel(120, 30)
+		settle(m, m.Init())
+		press(m, "enter", "5")
+		rs := m.top().(*runScreen)
+		press(m, "/")
+		for _, r := range "qwen3 fix-json-schema" {
+			press(m, string(r))
+		}
+		press(m, "enter")
+		var ids []string
+		for _, ix := range rs.grids[4].view {
+			o := rs.grids[4].all[ix].value.(query.OutcomeSummary)
+			if o.Model != "qwen3-coder" || !strings.Contains(o.StimulusName, "fix-json-schema") {
+				t.Fatalf("limit %d: %s × %s in the filtered list", limit, o.Model, o.StimulusName)
+			}
+			ids = append(ids, o.ID)
+		}
+		slices.Sort(ids)
+		if rs.remote {
+			return rs.total, ids
+		}
+		return len(rs.grids[4].view), ids
+	}
+	small, smallIDs := count(10000)
+	large, largeIDs := count(100)
+	if small == 0 || small != large || !slices.Equal(smallIDs, largeIDs) {
+		t.Fatalf("held whole: %d outcomes, queried: %d (%v vs %v)", small, large, smallIDs, largeIDs)
 	}
 }
