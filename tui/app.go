@@ -77,7 +77,7 @@ type Model struct {
 	spin     spinner.Model
 	stamp    string
 	prompt   *prompt // a question in the status bar, when one is asked
-	undo     *undo   // the last write, which ctrl+z takes back
+	undos    []*undo // the writes ctrl+z takes back, newest last (at most maxUndo)
 }
 
 // New builds the explorer.

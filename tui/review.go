@@ -64,7 +64,10 @@ type writtenMsg struct {
 	reload []screen
 }
 
-// undo is the one write ctrl+z takes back.
+// maxUndo is how many writes ctrl+z can take back, one by one.
+const maxUndo = 50
+
+// undo is a write ctrl+z takes back (the newest first).
 type undo struct {
 	label string
 	do    func() error
@@ -89,7 +92,10 @@ func (m *Model) written(msg writtenMsg) tea.Cmd {
 	}
 	m.status = msg.label
 	if msg.undo != nil {
-		m.undo = msg.undo
+		m.undos = append(m.undos, msg.undo)
+		if len(m.undos) > maxUndo {
+			m.undos = m.undos[len(m.undos)-maxUndo:]
+		}
 		m.status += " · ctrl+z undoes"
 	}
 	var cmds []tea.Cmd
@@ -100,12 +106,12 @@ func (m *Model) written(msg writtenMsg) tea.Cmd {
 }
 
 func (m *Model) undoLast() tea.Cmd {
-	u := m.undo
-	if u == nil {
+	if len(m.undos) == 0 {
 		m.status = "nothing to undo"
 		return nil
 	}
-	m.undo = nil
+	u := m.undos[len(m.undos)-1]
+	m.undos = m.undos[:len(m.undos)-1]
 	reload := append([]screen(nil), m.stack...)
 	return func() tea.Msg {
 		return writtenMsg{label: "undone: " + u.label, err: u.do(), reload: reload}
@@ -215,7 +221,7 @@ func (s *reviewScreen) open() tea.Cmd {
 	}
 	s.cur = newOutcomeScreen(s.m, s.ids[s.at])
 	s.cur.setSize(s.w, max(s.h-1, 1))
-	return s.m.track(s.cur.init())
+	return s.cur.init() // the caller tracks it (init's caller does: a reload counted twice spun forever)
 }
 
 func (s *reviewScreen) update(msg tea.Msg) tea.Cmd {
@@ -226,7 +232,7 @@ func (s *reviewScreen) update(msg tea.Msg) tea.Cmd {
 			for _, o := range items {
 				s.ids = append(s.ids, o.ID)
 			}
-			return s.open()
+			return s.m.track(s.open())
 		}
 		return nil
 	case tea.KeyPressMsg:
@@ -259,7 +265,7 @@ func (s *reviewScreen) move(d int) tea.Cmd {
 		return nil
 	}
 	s.at = n
-	return s.open()
+	return s.m.track(s.open())
 }
 
 func (s *reviewScreen) view() string {
