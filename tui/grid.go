@@ -46,17 +46,17 @@ type row struct {
 // grid is the list component every tabular screen uses: cursor, scrolling both ways,
 // incremental filter with a match count, sort by the focused column, failures-only.
 type grid struct {
-	cols      []column
-	all       []row
-	view      []int
-	cursor    int
-	offset    int
-	xoff      int // first scrolled column (column 0 stays)
-	focus     int
-	sortCol   int
+	cols    []column
+	all     []row
+	view    []int
+	cursor  int
+	offset  int
+	xoff    int // first scrolled column (column 0 stays)
+	focus   int
+	sortCol int
 	// grouped: the first column heads blocks of rows; its value shows on a block's first
 	// row (and at the top of the screen), blank below while it repeats.
-	grouped bool
+	grouped   bool
 	desc      bool
 	filter    string
 	filtering bool
