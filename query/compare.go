@@ -301,7 +301,8 @@ func compareSubjects(aggs []*runAgg, by string, c *Compare) ([]subj, []map[strin
 
 // compareCoverage sets c.Coverage and returns how many subjects hold each stimulus. A
 // stimulus counts as present for a subject only when its cell is rated (ok, failed or
-// error).
+// error). Sliced (--by), subjects are compared within their slice: a stimulus is in every
+// subject when every subject of the slices that hold it rated it.
 func compareCoverage(aggs []*runAgg, subs []subj, threshold float64, c *Compare) map[string]int {
 	union := map[string]int{}
 	seenAny, all := map[string]bool{}, []string(nil)
@@ -322,19 +323,35 @@ func compareCoverage(aggs []*runAgg, subs []subj, threshold float64, c *Compare)
 			}
 		}
 	}
+	group := make([]string, len(subs)) // each subject's slice value ("" unsliced)
+	for k := range subs {
+		if sl := c.Subjects[k].Slice; sl != nil {
+			group[k] = sl.Value
+		}
+	}
 	inAll := map[string]bool{}
 	for _, s := range all {
-		n := 0
+		has, every := map[string]bool{}, map[string]bool{}
 		for k := range subs {
-			if perSubject[k][s] {
-				n++
+			if _, seen := every[group[k]]; !seen {
+				every[group[k]] = true
+			}
+			has[group[k]] = has[group[k]] || perSubject[k][s]
+			every[group[k]] = every[group[k]] && perSubject[k][s]
+		}
+		in := len(has) > 0
+		any := false
+		for g, h := range has {
+			any = any || h
+			if h && !every[g] {
+				in = false
 			}
 		}
-		if n == len(subs) {
+		if in && any {
 			inAll[s] = true
 			c.Coverage.IntersectionCount++
 		}
-		if n > 0 {
+		if any {
 			c.Coverage.UnionCount++
 		}
 	}

@@ -416,3 +416,26 @@ func TestAppendFloat(t *testing.T) {
 		}
 	}
 }
+
+// Sliced (--by), the coverage compares subjects within their slice: every demo stimulus
+// is rated by every subject of its category, so all 120 are in every subject, as unsliced.
+func TestCompareCoverageBySlice(t *testing.T) {
+	p := NewCompareParams("latest", "latest~1")
+	whole, err := CompareRuns(demo, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.By = "category"
+	sliced, err := CompareRuns(demo, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sliced.Coverage.IntersectionCount != whole.Coverage.IntersectionCount || sliced.Coverage.IntersectionCount == 0 {
+		t.Fatalf("in every subject: %d sliced, %d whole", sliced.Coverage.IntersectionCount, whole.Coverage.IntersectionCount)
+	}
+	for _, s := range sliced.Coverage.Subjects {
+		if s.Matched != s.Total || s.Total == 0 {
+			t.Errorf("%s: %d of %d matched", s.SubjectID, s.Matched, s.Total)
+		}
+	}
+}
