@@ -398,10 +398,17 @@ func (g *grid) widths() []int {
 		}
 		// Names first: a column whose header is wider than its values (a model's name over
 		// a matrix of rates) gives up its header's width before a text column is cut.
-		for c, col := range g.cols {
-			if over, floor := total()-g.width, max(g.data[c], 7); over > 0 && col.kind != kindText && w[c] > floor {
-				w[c] -= min(over, w[c]-floor)
+		for total() > g.width { // the widest such header first, a column at a time
+			widest, most := -1, 0
+			for c, col := range g.cols {
+				if slack := w[c] - max(g.data[c], 7); col.kind != kindText && w[c] > 0 && slack > most {
+					widest, most = c, slack
+				}
 			}
+			if widest < 0 {
+				break
+			}
+			w[widest]--
 		}
 		for total() > g.width {
 			widest := -1
