@@ -19,6 +19,7 @@ import (
 	"github.com/evals-dev/evals/errs"
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
+	"golang.org/x/sync/errgroup"
 )
 
 // The catalog of a bucket store: what a listing of the whole bucket would say of its runs
@@ -793,14 +794,58 @@ func (s *Store) MaintainCatalog() error {
 }
 
 // runsMemo is a listing's runs as the catalog state they come from decoded them.
+// runsMemo is the runs of one catalog state, in chunks decoded on every core (10,000 runs
+// took 29 ms to decode as one gob stream, the most of a warm `evals runs`).
 type runsMemo struct {
-	Head string
-	Runs []Run
+	Head   string
+	Chunks [][]byte // each a gob-encoded []Run, in order
 }
+
+// memoChunks is how many chunks a runs memo is cut into.
+const memoChunks = 4
 
 func (b *bucketBackend) runsMemoPath(head string, graded bool) string {
 	sum := sha256.Sum256([]byte(fmt.Sprintf("%s|graded=%v", head, graded)))
-	return b.cachePath("runs", hex.EncodeToString(sum[:12]), "1")
+	return b.cachePath("runs", hex.EncodeToString(sum[:12]), "2")
+}
+
+// encodeRunsMemo cuts runs into chunks and encodes each.
+func encodeRunsMemo(head string, runs []Run) ([]byte, error) {
+	m := runsMemo{Head: head, Chunks: make([][]byte, memoChunks)}
+	var g errgroup.Group
+	for i := range memoChunks {
+		lo, hi := len(runs)*i/memoChunks, len(runs)*(i+1)/memoChunks
+		g.Go(func() error {
+			var buf bytes.Buffer
+			err := gob.NewEncoder(&buf).Encode(runs[lo:hi])
+			m.Chunks[i] = buf.Bytes()
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	err := gob.NewEncoder(&buf).Encode(m)
+	return buf.Bytes(), err
+}
+
+// decodeRunsMemo decodes a memo's chunks in parallel; ok is false for a memo of another
+// head or one that does not decode.
+func decodeRunsMemo(raw []byte, head string) ([]Run, bool) {
+	var m runsMemo
+	if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&m); err != nil || m.Head != head || len(m.Chunks) == 0 {
+		return nil, false
+	}
+	parts := make([][]Run, len(m.Chunks))
+	var g errgroup.Group
+	for i, c := range m.Chunks {
+		g.Go(func() error { return gob.NewDecoder(bytes.NewReader(c)).Decode(&parts[i]) })
+	}
+	if g.Wait() != nil {
+		return nil, false
+	}
+	return slices.Concat(parts...), true
 }
 
 // loadRuns reads the runs decoded for the catalog's current heads, if a command saved
@@ -822,14 +867,14 @@ func (b *bucketBackend) loadRuns(ctx context.Context, graded bool) ([]Run, bool)
 	if !ok {
 		return nil, false
 	}
-	var m runsMemo
-	if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&m); err != nil || m.Head != h.key() {
+	runs, ok := decodeRunsMemo(raw, h.key())
+	if !ok {
 		return nil, false
 	}
 	b.memo.mu.Lock()
-	b.memo.runsPath, b.memo.runs = path, m.Runs
+	b.memo.runsPath, b.memo.runs = path, runs
 	b.memo.mu.Unlock()
-	return slices.Clone(m.Runs), true
+	return slices.Clone(runs), true
 }
 
 // saveRuns keeps the runs of the listing just made, when that listing depends on its
@@ -841,8 +886,7 @@ func (b *bucketBackend) saveRuns(graded bool, runs []Run) {
 	if l == nil || l.head == "" || b.cache == "" {
 		return
 	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(runsMemo{Head: l.head, Runs: runs}); err == nil {
-		cachePut(b.runsMemoPath(l.head, graded), buf.Bytes())
+	if raw, err := encodeRunsMemo(l.head, runs); err == nil {
+		cachePut(b.runsMemoPath(l.head, graded), raw)
 	}
 }

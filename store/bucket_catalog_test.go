@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/evals-dev/evals/internal/s3test"
@@ -91,5 +92,32 @@ func TestCatalogFoldsAndRebuilds(t *testing.T) {
 	runs, _, _ = fresh(url).Runs()
 	if len(runs) != 9 {
 		t.Fatalf("%d runs after the rebuild, want 9", len(runs))
+	}
+}
+
+// The runs memo decodes, chunk by chunk, to the runs it was made of, in order; another
+// head's memo is a miss.
+func TestRunsMemoRoundTrip(t *testing.T) {
+	var runs []Run
+	for i := range 10 {
+		runs = append(runs, Run{ID: fmt.Sprintf("run%04d", i), Name: "r", Labels: map[string]string{"k": "v"}, Summary: Summary{OutcomeCount: int64(i)}})
+	}
+	for _, n := range []int{0, 1, 3, 10} {
+		raw, err := encodeRunsMemo("head", runs[:n])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := decodeRunsMemo(raw, "head")
+		if !ok || len(got) != n {
+			t.Fatalf("%d runs: got %d, %v", n, len(got), ok)
+		}
+		for i := range got {
+			if got[i].ID != runs[i].ID || got[i].Summary.OutcomeCount != int64(i) || got[i].Labels["k"] != "v" {
+				t.Fatalf("run %d: %+v", i, got[i])
+			}
+		}
+		if _, ok := decodeRunsMemo(raw, "other"); ok {
+			t.Fatal("another head's memo was read")
+		}
 	}
 }
