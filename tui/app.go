@@ -329,18 +329,34 @@ func (m *Model) statusBar() string {
 	return m.st.status.Render(ansi.Truncate(out, m.width, ""))
 }
 
+// helpView lists the keys of the screen on top: in one column when they fit the height,
+// else in two side by side (each description cut to its column).
 func (m *Model) helpView() string {
 	var b strings.Builder
 	b.WriteString(m.st.title.Render("Keys") + "  (any key closes)\n\n")
 	seen := map[string]bool{}
 	all := append(m.top().help(), m.keys.Help, m.keys.Back, m.keys.Copy, m.keys.Refresh, m.keys.Quit)
+	var keys, descs []string
 	for _, k := range all {
 		h := k.Help()
 		if h.Key == "" || seen[h.Key+h.Desc] {
 			continue
 		}
 		seen[h.Key+h.Desc] = true
-		b.WriteString(fmt.Sprintf("  %s  %s\n", m.st.key.Render(fit(h.Key, 10, false)), h.Desc))
+		keys, descs = append(keys, h.Key), append(descs, h.Desc)
+	}
+	room := m.height - 6 // crumbs, title, blank lines, mouse line, status bar
+	rows, colW := len(keys), m.width
+	if rows > room && m.width >= 60 {
+		rows, colW = (len(keys)+1)/2, m.width/2
+	}
+	for r := range rows {
+		line := ""
+		for i := r; i < len(keys); i += rows {
+			cell := fit(ansi.Truncate(fmt.Sprintf("  %s  %s", fit(keys[i], 10, false), descs[i]), colW-1, "…"), colW, false)
+			line += strings.Replace(cell, keys[i], m.st.key.Render(keys[i]), 1)
+		}
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
 	b.WriteString("\nMouse: the wheel scrolls, a click selects a row.\n")
 	return b.String()

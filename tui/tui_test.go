@@ -532,3 +532,23 @@ func TestTwoWordFilterOnSmallAndLargeRuns(t *testing.T) {
 		t.Fatalf("held whole: %d outcomes, queried: %d (%v vs %v)", small, large, smallIDs, largeIDs)
 	}
 }
+
+// TestHelpFits: the help of the busiest screens lists every key at 80×24 (in two columns
+// when one does not fit).
+func TestHelpFits(t *testing.T) {
+	m := newTestModel(80, 24)
+	settle(m, m.Init())
+	for _, keys := range [][]string{{"enter"}, {"5", "enter"}} {
+		press(m, keys...)
+		want := append(m.top().help(), m.keys.Help, m.keys.Back, m.keys.Copy, m.keys.Refresh, m.keys.Quit)
+		press(m, "?")
+		txt := screenText(m)
+		checkSize(t, txt, 80, 24)
+		for _, k := range want {
+			if h := k.Help(); h.Key != "" && !strings.Contains(txt, h.Key) {
+				t.Errorf("%T: help lacks %q (%s):\n%s", m.top(), h.Key, h.Desc, txt)
+			}
+		}
+		press(m, "?") // any key closes
+	}
+}
