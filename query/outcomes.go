@@ -200,10 +200,15 @@ func outcomeWindow(src Source, p OutcomesParams, off, limit int) ([]OutcomeSumma
 		if err != nil {
 			return nil, 0, err
 		}
-		sortHits(hits, p.Sort != "", p.Desc)
 		total = len(hits)
-		if off < total {
-			window = hits[off:min(off+limit, total)]
+		if k := off + limit; p.Sort != "" && k < total/4 {
+			// One page of many: select its rows (O(n log k)), do not sort them all.
+			hits = topHits(hits, k, p.Desc)
+		} else {
+			sortHits(hits, p.Sort != "", p.Desc)
+		}
+		if off < len(hits) {
+			window = hits[off:min(off+limit, len(hits))]
 		}
 	}
 	items, err := materialize(src, runs, window)
@@ -466,28 +471,82 @@ func sortHits(hits []hit, byKey, desc bool) {
 		}
 		return
 	}
-	slices.SortStableFunc(hits, func(a, b hit) int {
-		an, bn := math.IsNaN(a.num), math.IsNaN(b.num)
-		switch {
-		case a.str != "" || b.str != "":
-			c := strings.Compare(a.str, b.str)
-			if desc {
-				c = -c
-			}
-			return c
-		case an && bn:
-			return 0
-		case an:
-			return 1
-		case bn:
-			return -1
-		}
-		c := cmp.Compare(a.num, b.num)
+	slices.SortStableFunc(hits, func(a, b hit) int { return compareHits(a, b, desc) })
+}
+
+// compareHits orders two hits by key: strings, else numbers with NaN (null) last in both
+// directions; 0 for a tie.
+func compareHits(a, b hit, desc bool) int {
+	an, bn := math.IsNaN(a.num), math.IsNaN(b.num)
+	switch {
+	case a.str != "" || b.str != "":
+		c := strings.Compare(a.str, b.str)
 		if desc {
 			c = -c
 		}
 		return c
+	case an && bn:
+		return 0
+	case an:
+		return 1
+	case bn:
+		return -1
+	}
+	c := cmp.Compare(a.num, b.num)
+	if desc {
+		c = -c
+	}
+	return c
+}
+
+// topHits is the first k hits in sortHits' order (ties in store order: run, then row),
+// selected with a bounded heap instead of a sort of all.
+func topHits(hits []hit, k int, desc bool) []hit {
+	after := func(a, b hit) bool { // a comes after b in the list
+		if c := compareHits(a, b, desc); c != 0 {
+			return c > 0
+		}
+		return cmp.Or(cmp.Compare(a.run, b.run), cmp.Compare(a.row, b.row)) > 0
+	}
+	h := make([]hit, 0, k) // a max-heap: h[0] is the last of the k kept so far
+	down := func(i int) {
+		for {
+			l, m := 2*i+1, i
+			if l < len(h) && after(h[l], h[m]) {
+				m = l
+			}
+			if r := l + 1; r < len(h) && after(h[r], h[m]) {
+				m = r
+			}
+			if m == i {
+				return
+			}
+			h[i], h[m] = h[m], h[i]
+			i = m
+		}
+	}
+	for _, x := range hits {
+		switch {
+		case len(h) < k:
+			h = append(h, x)
+			for i := len(h) - 1; i > 0 && after(h[i], h[(i-1)/2]); i = (i - 1) / 2 {
+				h[i], h[(i-1)/2] = h[(i-1)/2], h[i]
+			}
+		case k > 0 && after(h[0], x):
+			h[0] = x
+			down(0)
+		}
+	}
+	slices.SortFunc(h, func(a, b hit) int {
+		if after(a, b) {
+			return 1
+		}
+		if after(b, a) {
+			return -1
+		}
+		return 0
 	})
+	return h
 }
 
 // materialize builds the summaries of the page's rows, in page order, scanning only the

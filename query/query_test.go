@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -458,6 +459,38 @@ func TestEachOutcomeIsThePages(t *testing.T) {
 			}
 			if len(got) != len(want) || !reflect.DeepEqual(got, want) {
 				t.Fatalf("%s chunk %d: %d outcomes, the pages %d (or they differ)", ref, chunk, len(got), len(want))
+			}
+		}
+	}
+}
+
+// topHits gives the first k of the stable sort, whatever the keys: numbers with ties and
+// nulls, strings, both directions.
+func TestTopHitsIsTheSortedPrefix(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for trial := range 200 {
+		n := 1 + rng.IntN(300)
+		hits := make([]hit, n)
+		for i := range hits {
+			hits[i] = hit{run: int32(i / 100), row: int64(i % 100), num: float64(rng.IntN(7))}
+			switch {
+			case trial%3 == 1 && rng.IntN(4) == 0:
+				hits[i].num = math.NaN()
+			case trial%3 == 2:
+				hits[i].str, hits[i].num = string(rune('a'+rng.IntN(5))), math.NaN()
+			}
+		}
+		desc := trial%2 == 0
+		k := rng.IntN(n + 1)
+		want := slices.Clone(hits)
+		sortHits(want, true, desc)
+		got := topHits(slices.Clone(hits), k, desc)
+		if len(got) != k {
+			t.Fatalf("trial %d: %d hits, want %d", trial, len(got), k)
+		}
+		for i := range got {
+			if got[i].run != want[i].run || got[i].row != want[i].row {
+				t.Fatalf("trial %d (desc %v, k %d): position %d is %+v, the sort has %+v", trial, desc, k, i, got[i], want[i])
 			}
 		}
 	}
