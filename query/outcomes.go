@@ -321,49 +321,61 @@ var sortCols = map[string][]string{
 
 func collectHits(src Source, runs []store.Run, p *OutcomesParams) ([]hit, error) {
 	cols := append(slices.Clip(filterCols), sortCols[p.Sort]...)
-	var tc *tagCache
 	if len(p.Where) > 0 {
 		cols = append(cols, "tags")
+	}
+	// Runs are scanned on every core; their hits join in run order (the store order ties
+	// keep).
+	idx := make([]int, len(runs))
+	for i := range idx {
+		idx[i] = i
+	}
+	parts, err := parallel(src, idx, func(ri int) ([]hit, error) { return runHits(src, int32(ri), runs[ri], p, cols) })
+	if err != nil {
+		return nil, err
+	}
+	return slices.Concat(parts...), nil
+}
+
+// runHits are the outcomes of run ri that the list's filters keep, with their sort keys.
+func runHits(src Source, ri int32, r store.Run, p *OutcomesParams, cols []string) ([]hit, error) {
+	var tc *tagCache
+	if len(p.Where) > 0 {
 		tc = &tagCache{sl: &Slicing{Where: p.Where}, seen: map[string]tagInfo{}}
 	}
-	var hits []hit
-	for ri, r := range runs {
-		var graded func(from, n int64) bool
-		if p.Grader != "" {
-			var err error
-			if graded, err = gradedBy(src, r.ID, p.Grader); err != nil {
-				return nil, err
-			}
-		}
-		var mode *rowSet
-		if p.Mode != "" {
-			if mode = (&rowSet{rows: p.modeRows[r.ID]}); len(mode.rows) == 0 {
-				continue
-			}
-		}
-		// Row groups are sorted by model, then stimulus: a filter on either skips groups.
-		where := store.Where{Column: "model", Values: p.Model}
-		if len(p.Model) == 0 {
-			where = store.Where{Column: "stimulus", Values: p.Stimulus}
-		}
-		err := src.ScanWhere(r.ID, store.Outcomes, cols, where, func(b *store.Batch) error {
-			f := newHitFilter(b, p, tc)
-			for i := 0; i < b.N; i++ {
-				display, ok := f.keep(i)
-				if !ok || graded != nil && !graded(f.gRow[i], f.gLen[i]) || mode != nil && !mode.has(b.Row0+int64(i)) {
-					continue
-				}
-				h := hit{run: int32(ri), row: b.Row0 + int64(i), num: math.NaN()}
-				f.sortKey(&h, i, display)
-				hits = append(hits, h)
-			}
-			return nil
-		})
-		if err != nil {
+	var graded func(from, n int64) bool
+	if p.Grader != "" {
+		var err error
+		if graded, err = gradedBy(src, r.ID, p.Grader); err != nil {
 			return nil, err
 		}
 	}
-	return hits, nil
+	var mode *rowSet
+	if p.Mode != "" {
+		if mode = (&rowSet{rows: p.modeRows[r.ID]}); len(mode.rows) == 0 {
+			return nil, nil
+		}
+	}
+	// Row groups are sorted by model, then stimulus: a filter on either skips groups.
+	where := store.Where{Column: "model", Values: p.Model}
+	if len(p.Model) == 0 {
+		where = store.Where{Column: "stimulus", Values: p.Stimulus}
+	}
+	var hits []hit
+	err := src.ScanWhere(r.ID, store.Outcomes, cols, where, func(b *store.Batch) error {
+		f := newHitFilter(b, p, tc)
+		for i := 0; i < b.N; i++ {
+			display, ok := f.keep(i)
+			if !ok || graded != nil && !graded(f.gRow[i], f.gLen[i]) || mode != nil && !mode.has(b.Row0+int64(i)) {
+				continue
+			}
+			h := hit{run: ri, row: b.Row0 + int64(i), num: math.NaN()}
+			f.sortKey(&h, i, display)
+			hits = append(hits, h)
+		}
+		return nil
+	})
+	return hits, err
 }
 
 // hitFilter is an outcome list's filter over one batch, each dictionary read once.
