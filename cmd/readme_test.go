@@ -78,10 +78,11 @@ func readmeCommands(t *testing.T) []string {
 }
 
 // bringsItsOwn: a line that needs what the reader brings (a file, an outcome ID, a run
-// named old, a bucket), serves, or pipes on.
+// named old, a bucket), serves, pipes on, or writes the static report into the working
+// folder (TestDashboardInChromium opens one).
 func bringsItsOwn(cmd string) bool {
 	for _, w := range []string{" ID", "<id>", " new old", "results", "logs/", "--watch", "import -", "serve", " mcp",
-		"://", "GITHUB_STEP_SUMMARY", "|", "old-run", " > "} {
+		"://", "GITHUB_STEP_SUMMARY", "|", "old-run", " > ", "report --html"} {
 		if strings.Contains(cmd, w) {
 			return true
 		}
