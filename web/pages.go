@@ -11,6 +11,7 @@ import (
 	"github.com/evals-dev/evals/errs"
 	"github.com/evals-dev/evals/format"
 	"github.com/evals-dev/evals/query"
+	"golang.org/x/sync/errgroup"
 )
 
 // Tabs of a run page.
@@ -413,13 +414,29 @@ func (s *Site) Compare(runs []string) ([]byte, error) {
 				first[k] = o
 			}
 		}
-		for _, w := range ws {
+		// Each cell's first trial is read in full, four at a time (one after another, 20
+		// took 223 ms), then set in order.
+		found := make([]query.OutcomeSummary, len(ws))
+		dets := make([]*query.OutcomeDetail, len(ws))
+		var g errgroup.Group
+		g.SetLimit(4)
+		for i, w := range ws {
 			o, ok := first[[2]string{w.model, w.stimulus}]
 			if !ok {
 				continue
 			}
-			det, err := query.OutcomeOf(s.src, o.ID)
-			if err != nil {
+			found[i] = o
+			g.Go(func() error {
+				if det, err := query.OutcomeOf(s.src, o.ID); err == nil {
+					dets[i] = &det
+				}
+				return nil
+			})
+		}
+		_ = g.Wait()
+		for i, w := range ws {
+			det, o := dets[i], found[i]
+			if det == nil {
 				continue
 			}
 			text := det.Output
