@@ -38,5 +38,16 @@ func tuneGC(command string) {
 	}
 }
 
+// serveMemoryLimit keeps the server's soft memory limit above what its answer cache may
+// hold: the cache plus 768 MB of room for the queries in flight, 1 GB at least. Under a
+// limit the cache alone nearly filled (--cache-mb 1200 under 1 GB), the collector ran
+// back to back: 2,149 collections in 41 s, health from 28k to 16k requests a second.
+func serveMemoryLimit(cacheBytes int64) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(max(1<<30, cacheBytes+768<<20))
+}
+
 // ballast is held for the process's life (see tuneGC).
 var ballast []byte

@@ -72,6 +72,7 @@ func runServe(f *Factory, o *serveOptions) error {
 		return err
 	}
 	cache := int64(o.cacheMB) << 20
+	serveMemoryLimit(cache)
 	if o.cacheMB <= 0 {
 		cache = -1
 	}
