@@ -490,6 +490,47 @@ func perRun[T any](src Source, runs []store.Run, fn func(store.Run) (T, error)) 
 	return parallel(src, runs, fn)
 }
 
+// inOrder calls fn on each item on as many goroutines as the source can use and hands the
+// answers to sink in the items' order, each as soon as those before it are in: at most
+// twice the workers' answers wait, so a long list's answers are not all alive at once. It
+// returns the first error (and calls sink no more after it).
+func inOrder[T, I any](src Source, items []I, fn func(I) (T, error), sink func(T)) error {
+	type result struct {
+		v   T
+		err error
+	}
+	w := workersFor(src)
+	ready := make([]chan result, len(items))
+	for i := range ready {
+		ready[i] = make(chan result, 1)
+	}
+	window := make(chan struct{}, 2*w) // answers made and not yet sunk
+	sem := make(chan struct{}, w)
+	go func() {
+		for i, it := range items {
+			window <- struct{}{}
+			sem <- struct{}{}
+			go func() {
+				v, err := fn(it)
+				<-sem
+				ready[i] <- result{v, err}
+			}()
+		}
+	}()
+	var first error
+	for i := range items {
+		r := <-ready[i]
+		<-window
+		if first == nil && r.err != nil {
+			first = r.err
+		}
+		if first == nil {
+			sink(r.v)
+		}
+	}
+	return first
+}
+
 // workersFor is how many scans run at once: a core each, or more where the source says so
 // (a bucket store waits on the network).
 func workersFor(src Source) int {

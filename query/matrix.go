@@ -45,11 +45,12 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 	if err != nil {
 		return Matrix{}, err
 	}
-	grids, err := matrixGrids(src, runs, sc, m.col)
-	if err != nil {
+	// Each run's grid joins the dense one as soon as the runs before it have: a few grids
+	// are alive at once, not one per run (the all-runs matrix of 10M outcomes held 100).
+	d := newDenseGrid(sc.By)
+	if err := matrixGrids(src, runs, sc, m.col, d.add); err != nil {
 		return Matrix{}, err
 	}
-	d := mergeGrids(grids, sc.By)
 	used, usedCols, n := d.used()
 	out := Matrix{RunIDs: runIDs(runs), Metric: m, Rows: sortedNames(used), Columns: sortedNames(usedCols), RowsBy: sc.By}
 	d.fill(&out, m, n)
@@ -60,8 +61,8 @@ func MatrixOf(src Source, sc Scope, metricID string) (Matrix, error) {
 // them, into compact cells (cellAcc). A sliced matrix (by or where) comes from the general
 // scan. (A large run cut in shares on both cores was no faster: merging the second
 // share's cells cost what it saved.)
-func matrixGrids(src Source, runs []store.Run, sc Scope, col string) ([]cellGrid, error) {
-	return perRun(src, runs, func(r store.Run) (cellGrid, error) {
+func matrixGrids(src Source, runs []store.Run, sc Scope, col string, sink func(cellGrid)) error {
+	return inOrder(src, runs, func(r store.Run) (cellGrid, error) {
 		if !sc.Slicing.active() {
 			return scanCells(src, r, col)
 		}
@@ -76,7 +77,7 @@ func matrixGrids(src Source, runs []store.Run, sc Scope, col string) ([]cellGrid
 			return cellGrid{}, err
 		}
 		return gridOf(ra, col), nil
-	})
+	}, sink)
 }
 
 // denseGrid is the runs' cells kept densely: a column per model (by a global model id), a
@@ -86,42 +87,45 @@ type denseGrid struct {
 	rowID, colID       map[string]int32
 	rowNames, colNames []string
 	cols               [][]cellAcc // cols[model][row]; a cell with no outcome has n == 0
+	started            bool        // a grid was added
 }
 
-func mergeGrids(grids []cellGrid, by string) *denseGrid {
-	d := &denseGrid{by: by, rowID: map[string]int32{}, colID: map[string]int32{}}
-	var rowOf, colOf []int32
-	for gi, g := range grids {
-		colOf = d.columnsOf(colOf[:0], g.models)
-		rowOf = rowOf[:0]
-		if by == "" {
-			rowOf = translate(rowOf, g.stimuli, d.rowID, &d.rowNames)
-			if gi == 0 {
-				// The first run's ids are its positions: its cells are the grid as they are
-				// (a copy of a 1M-outcome run's 333k cells was a third of the matrix).
-				d.cols = g.cells
-				continue
-			}
-		}
-		for mi, row := range g.cells {
-			for si := range row {
-				c := &row[si]
-				if c.n == 0 {
-					continue
-				}
-				var r int32
-				if by != "" {
-					r = d.valueRow(g.models[mi])
-				} else {
-					r = rowOf[si]
-				}
-				m := colOf[mi]
-				d.cols[m] = extend(d.cols[m], int(r)+1, len(d.rowNames))
-				d.cols[m][r].merge(c)
-			}
+func newDenseGrid(by string) *denseGrid {
+	return &denseGrid{by: by, rowID: map[string]int32{}, colID: map[string]int32{}}
+}
+
+// add merges one run's grid into the dense grid (runs are added in order: float sums add
+// up the same way every time).
+func (d *denseGrid) add(g cellGrid) {
+	colOf := d.columnsOf(nil, g.models)
+	var rowOf []int32
+	if d.by == "" {
+		rowOf = translate(nil, g.stimuli, d.rowID, &d.rowNames)
+		if !d.started {
+			// The first run's ids are its positions: its cells are the grid as they are
+			// (a copy of a 1M-outcome run's 333k cells was a third of the matrix).
+			d.cols, d.started = g.cells, true
+			return
 		}
 	}
-	return d
+	d.started = true
+	for mi, row := range g.cells {
+		for si := range row {
+			c := &row[si]
+			if c.n == 0 {
+				continue
+			}
+			var r int32
+			if d.by != "" {
+				r = d.valueRow(g.models[mi])
+			} else {
+				r = rowOf[si]
+			}
+			m := colOf[mi]
+			d.cols[m] = extend(d.cols[m], int(r)+1, len(d.rowNames))
+			d.cols[m][r].merge(c)
+		}
+	}
 }
 
 // columnsOf gives a grid's models their column ids (a sliced name's model part).
