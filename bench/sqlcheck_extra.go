@@ -80,7 +80,7 @@ func compareRows(doc map[string]any) []map[string]any {
 		}
 		_ = i
 		out = append(out, map[string]any{"model": p["model"], "slice_value": get(p, "slice", "value"),
-			"pass_rate_base": p["passRateBase"], "pass_rate_new": p["passRateNew"],
+			"pass_rate_base": p["matchedPassRateBase"], "pass_rate_new": p["matchedPassRateNew"],
 			"delta": get(p, "delta", "estimate"), "delta_se": get(p, "delta", "stderr"), "matched": p["matchedStimuli"],
 			"regressed": p["regressions"], "improved": p["improvements"], "unchanged": p["unchanged"], "flaky": p["flaky"],
 			"errored": p["errored"], "added": p["added"], "removed": p["removed"], "unrated": p["unrated"]})

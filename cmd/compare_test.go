@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -227,5 +228,92 @@ func TestSlicedGateKeepsTheOverallPairs(t *testing.T) {
 	}
 	if !c.Gate.Failed || len(c.Gate.Families) != 2 || !strings.HasPrefix(c.Gate.Reasons[0], "qwen3-coder regressed") || !strings.Contains(c.Gate.Families[0], "α = 0.025") {
 		t.Fatalf("gate %+v", c.Gate)
+	}
+}
+
+// TestZeroVarianceDelta: every stimulus went 2/2 → 1/2, so the per-stimulus differences
+// have no spread. The interval comes from the trials (Newcombe) and p from inverting it:
+// never [−50, −50] with p = 0.
+func TestZeroVarianceDelta(t *testing.T) {
+	dir := t.TempDir()
+	for i, name := range []string{"base", "new"} {
+		var b strings.Builder
+		fmt.Fprintf(&b, `{"type":"run","name":"%s","createdAt":"2026-01-0%dT00:00:00Z"}`+"\n", name, i+1)
+		for s := range 12 {
+			fmt.Fprintf(&b, `{"stimulus":"s%02d","model":"m","trial":0,"passed":true}`+"\n", s)
+			fmt.Fprintf(&b, `{"stimulus":"s%02d","model":"m","trial":1,"passed":%v}`+"\n", s, name == "base")
+		}
+		f := filepath.Join(dir, name+".jsonl")
+		os.WriteFile(f, []byte(b.String()), 0o644)
+		if r := run(t, false, "import", f, "--store", dir); r.code != 0 {
+			t.Fatal(r.err)
+		}
+	}
+	got := jq(t, dir, "compare", "new", "base", "--json", "--jq", `.summary[0].delta | [.estimate, .method, (.low < .high), (.high < 0), (.pValue > 0), .stderr > 0] | @csv`)
+	if got != `-0.5,"newcombe",true,true,true,true` {
+		t.Errorf("delta: %s", got)
+	}
+	if r := run(t, false, "compare", "new", "base", "--store", dir); !strings.Contains(r.out, "newcombe") {
+		t.Errorf("the text does not say the interval is from the trials:\n%s", r.out)
+	}
+}
+
+// TestCompareRatesAddUp: with uneven trials and stimuli on one side only, compare names its
+// rates by what they cover: the runs' own rates equal ranking's, the per-stimulus means
+// differ by exactly the delta, and the matched (trial-weighted) rates are apart from both.
+func TestCompareRatesAddUp(t *testing.T) {
+	dir := t.TempDir()
+	sides := map[string]map[string][]bool{
+		"base": {"a": {true, true, true, true, true}, "b": {false}, "c": {true, false}, "only-base": {true, true}},
+		"new":  {"a": {false}, "b": {false, false, true, true}, "c": {false, false, false}, "only-new": {false}},
+	}
+	for i, name := range []string{"base", "new"} {
+		var b strings.Builder
+		fmt.Fprintf(&b, `{"type":"run","name":"%s","createdAt":"2026-01-0%dT00:00:00Z"}`+"\n", name, i+1)
+		for s, trials := range sides[name] {
+			for k, v := range trials {
+				fmt.Fprintf(&b, `{"stimulus":"%s","model":"m","trial":%d,"passed":%v}`+"\n", s, k, v)
+			}
+		}
+		f := filepath.Join(dir, name+".jsonl")
+		os.WriteFile(f, []byte(b.String()), 0o644)
+		if r := run(t, false, "import", f, "--store", dir); r.code != 0 {
+			t.Fatal(r.err)
+		}
+	}
+	var c struct {
+		Summary []struct {
+			MatchedBase float64 `json:"matchedPassRateBase"`
+			MatchedNew  float64 `json:"matchedPassRateNew"`
+			MeanBase    float64 `json:"stimulusMeanPassRateBase"`
+			MeanNew     float64 `json:"stimulusMeanPassRateNew"`
+			RunBase     float64 `json:"runPassRateBase"`
+			RunNew      float64 `json:"runPassRateNew"`
+			Delta       struct{ Estimate float64 }
+		}
+	}
+	if err := json.Unmarshal([]byte(jq(t, dir, "compare", "new", "base", "--min-matched", "1", "--json")), &c); err != nil {
+		t.Fatal(err)
+	}
+	p := c.Summary[0]
+	near := func(a, b float64) bool { return a-b < 1e-6 && b-a < 1e-6 }
+	// Matched a, b, c. Base: 5/5, 0/1, 1/2 → trials 6/8, stimulus mean (1 + 0 + 0.5)/3.
+	// New: 0/1, 2/4, 0/3 → trials 2/8, mean (0 + 0.5 + 0)/3. Runs: base 8/10, new 2/9.
+	if !near(p.MatchedBase, 6.0/8) || !near(p.MatchedNew, 2.0/8) || !near(p.MeanBase, 1.5/3) || !near(p.MeanNew, 0.5/3) ||
+		!near(p.RunBase, 8.0/10) || !near(p.RunNew, 2.0/9) {
+		t.Errorf("rates: %+v", p)
+	}
+	if !near(p.MeanNew-p.MeanBase, p.Delta.Estimate) {
+		t.Errorf("NEW − BASE = %v, delta %v", p.MeanNew-p.MeanBase, p.Delta.Estimate)
+	}
+	for run, want := range map[string]float64{"new": p.RunNew, "base": p.RunBase} {
+		got := jq(t, dir, "ranking", "--run", run, "--json", "--jq", ".models[0].passRate")
+		if got != fmt.Sprintf("%.6f", want) && got != fmt.Sprint(want) {
+			t.Errorf("ranking of %s: %s, compare's run rate %v", run, got, want)
+		}
+	}
+	text := run(t, true, "compare", "new", "base", "--min-matched", "1", "--store", dir).out
+	if !strings.Contains(text, "per stimulus") || !strings.Contains(text, "50.0%") || !strings.Contains(text, "16.7%") || !strings.Contains(text, "-33.3") {
+		t.Errorf("the text's rates do not add up to its delta:\n%s", text)
 	}
 }

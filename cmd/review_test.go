@@ -377,3 +377,55 @@ func TestDemoReset(t *testing.T) {
 		t.Fatalf("the demo's review survived the reset: %s", r.out)
 	}
 }
+
+// TestVerdictOnAnErroredOutcome: a human verdict rates an errored outcome but does not
+// hide that its execution failed: status stays error, --status error still finds it,
+// errorCount holds, and the counts say how many errors a human passed.
+func TestVerdictOnAnErroredOutcome(t *testing.T) {
+	root := freshDemo(t)
+	id := strings.Trim(jq(t, root, "outcomes", "--run", "latest", "--model", "mistral-large-3", "--status", "error", "--limit", "1", "--json", "--jq", ".items[0].id"), `"`)
+	counts := func() string {
+		return jq(t, root, "ranking", "--json", "--jq", `.models[] | select(.model == "mistral-large-3") | [.errorCount, .humanPassedErrorCount, .passedCount, .failedCount] | @csv`)
+	}
+	errorsListed := func() string {
+		return jq(t, root, "outcomes", "--run", "latest", "--model", "mistral-large-3", "--status", "error", "--json", "--jq", ".page.total")
+	}
+	runCounts := func() string {
+		return jq(t, root, "runs", "--json", "--jq", `.items[0].counts | [.error, .humanPassedErrors, .passed] | @csv`)
+	}
+	before, listed, runBefore := counts(), errorsListed(), runCounts()
+	if r := run(t, false, "annotate", id, "--verdict", "pass", "--note", "the work was done before the timeout", "--store", root); r.code != 0 {
+		t.Fatalf("annotate: %+v", r)
+	}
+	var e, hp, p, f int
+	fmt.Sscanf(before, "%d,%d,%d,%d", &e, &hp, &p, &f)
+	if got, want := counts(), fmt.Sprintf("%d,%d,%d,%d", e, hp+1, p+1, f); got != want {
+		t.Errorf("ranking counts %s → %s, want %s (errors kept, one passed by a human)", before, got, want)
+	}
+	if got := errorsListed(); got != listed {
+		t.Errorf("--status error lists %s after the verdict, %s before", got, listed)
+	}
+	var re, rh, rp int
+	fmt.Sscanf(runBefore, "%d,%d,%d", &re, &rh, &rp)
+	if got, want := runCounts(), fmt.Sprintf("%d,%d,%d", re, rh+1, rp+1); got != want {
+		t.Errorf("runs counts %s → %s, want %s", runBefore, got, want)
+	}
+	if o := jq(t, root, "outcome", id, "--json", "--jq", `[.status, .passed, .reviewed, (.error != "")] | @csv`); o != `"error",true,true,true` {
+		t.Errorf("outcome detail: %s, want status error beside the human pass", o)
+	}
+	if got := jq(t, root, "ranking", "--verdicts", "graded", "--json", "--jq", `.models[] | select(.model == "mistral-large-3") | [.errorCount, .humanPassedErrorCount, .passedCount, .failedCount] | @csv`); got != before {
+		t.Errorf("--verdicts graded: %s, want %s", got, before)
+	}
+	// The run's rate and the ranking's agree on how the error is rated.
+	rate := jq(t, root, "runs", "--json", "--jq", `.items[0] | .passRate`)
+	sum := jq(t, root, "ranking", "--run", "latest", "--json", "--jq", `[.models[] | .passedCount] | add`)
+	rated := jq(t, root, "ranking", "--run", "latest", "--json", "--jq", `[.models[] | .passedCount + .failedCount + .errorCount - .humanPassedErrorCount] | add`)
+	var ps, rs float64
+	fmt.Sscan(sum, &ps)
+	fmt.Sscan(rated, &rs)
+	var rr float64
+	fmt.Sscan(rate, &rr)
+	if d := rr - ps/rs; d > 1e-6 || d < -1e-6 {
+		t.Errorf("run pass rate %v, ranking's counts give %v", rr, ps/rs)
+	}
+}

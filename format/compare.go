@@ -29,7 +29,13 @@ func Compare(c query.Compare, all bool) Doc {
 		{"baseline", strings.Join(runs[1:], ", ")},
 		{"coverage", fmt.Sprintf("%d of %d stimuli in every subject", c.Coverage.IntersectionCount, c.Coverage.UnionCount)},
 		{"rule", fmt.Sprintf("a cell is ok at pass rate ≥ %s; verdicts from the paired difference over stimuli (t interval, Holm-corrected across pairs) at α = %g", Pct(&c.Threshold), c.Alpha)},
-		{"interval", "DELTA's interval is at each pair's Holm-corrected level (95% with one pair); ± is the 95% interval of a pass rate; MDE the smallest change detectable with 80% power, in points"},
+		{"rates", "per stimulus over the matched ones: DELTA = NEW − BASE; RUN: each run's own rate"},
+		{"interval", "DELTA's interval is at each pair's Holm-corrected level (95% with one pair); MDE the smallest change detectable with 80% power, in points"},
+	}
+	for _, p := range c.Summary {
+		if p.Delta.Method == "newcombe" {
+			head = append(head, [2]string{"no spread", ModelLabel(p.Model, p.Slice) + ": every matched stimulus changed by the same amount, so its interval and p come from the trials (Newcombe's score interval), not from a t statistic of 0/0"})
+		}
 	}
 	if c.Gate != nil {
 		g := "passed"
@@ -41,11 +47,11 @@ func Compare(c query.Compare, all bool) Doc {
 			head = append(head, [2]string{"holm families", strings.Join(c.Gate.Families, "; ")})
 		}
 	}
-	sum := &Table{Columns: []Column{{"MODEL", Text}, {"BASE", Rate}, {"NEW", Rate}, {"DELTA", Number}, {"INTERVAL", Number}, {"MDE", Number},
+	sum := &Table{Columns: []Column{{"MODEL", Text}, {"BASE", Rate}, {"NEW", Rate}, {"DELTA", Number}, {"INTERVAL", Number}, {"MDE", Number}, {"RUN BASE → NEW", Number},
 		{"REGRESSED", Number}, {"IMPROVED", Number}, {"FLAKY", Number}, {"MATCHED", Number}, {"P", Number}, {"VERDICT", Status}}}
 	sum.Data = &Data{Columns: []string{"model", "base_model", "slice_key", "slice_value", "new_run", "base_run", "pass_rate_base", "pass_rate_base_low", "pass_rate_base_high",
-		"pass_rate_new", "pass_rate_new_low", "pass_rate_new_high", "delta", "delta_low", "delta_high", "mde", "regressed", "improved", "flaky", "matched",
-		"p_value", "verdict"}}
+		"pass_rate_new", "pass_rate_new_low", "pass_rate_new_high", "stimulus_mean_base", "stimulus_mean_new", "run_pass_rate_base", "run_pass_rate_new",
+		"delta", "delta_low", "delta_high", "delta_method", "mde", "regressed", "improved", "flaky", "matched", "p_value", "verdict"}}
 	for _, p := range c.Summary {
 		sk, sv := "", ""
 		if p.Slice != nil {
@@ -55,9 +61,11 @@ func Compare(c query.Compare, all bool) Doc {
 		if pval == nil {
 			pval = p.Delta.PValue
 		}
-		sum.Data.Add(p.Model, subj[p.Base].Model, sk, sv, subj[p.New].RunID, subj[p.Base].RunID, RawF(p.PassRateBase), RawLow(p.PassRateBaseInterval), RawHigh(p.PassRateBaseInterval),
-			RawF(p.PassRateNew), RawLow(p.PassRateNewInterval), RawHigh(p.PassRateNewInterval), RawF(p.Delta.Estimate), RawF(p.Delta.Low), RawF(p.Delta.High),
-			RawF(p.MinDetectableEffect), RawI(int64(p.Regressions)), RawI(int64(p.Improvements)), RawI(int64(p.Flaky)), RawI(int64(p.MatchedStimuli)), RawF(pval), p.Verdict)
+		sum.Data.Add(p.Model, subj[p.Base].Model, sk, sv, subj[p.New].RunID, subj[p.Base].RunID,
+			RawF(p.MatchedPassRateBase), RawLow(p.MatchedPassRateBaseInterval), RawHigh(p.MatchedPassRateBaseInterval),
+			RawF(p.MatchedPassRateNew), RawLow(p.MatchedPassRateNewInterval), RawHigh(p.MatchedPassRateNewInterval),
+			RawF(p.StimulusMeanPassRateBase), RawF(p.StimulusMeanPassRateNew), RawF(p.RunPassRateBase), RawF(p.RunPassRateNew),
+			RawF(p.Delta.Estimate), RawF(p.Delta.Low), RawF(p.Delta.High), p.Delta.Method, RawF(p.MinDetectableEffect), RawI(int64(p.Regressions)), RawI(int64(p.Improvements)), RawI(int64(p.Flaky)), RawI(int64(p.MatchedStimuli)), RawF(pval), p.Verdict)
 		delta, ci, mde, pv := "–", "–", "–", "–"
 		if d := p.Delta; d.Estimate != nil {
 			delta = signedPct(*d.Estimate)
@@ -84,7 +92,8 @@ func Compare(c query.Compare, all bool) Doc {
 		if verdict == "no_change" {
 			verdict = "no significant change"
 		}
-		sum.Rows = append(sum.Rows, []string{label, PctPM(p.PassRateBase, p.PassRateBaseInterval), PctPM(p.PassRateNew, p.PassRateNewInterval), delta, ci, mde, fmt.Sprint(p.Regressions),
+		sum.Rows = append(sum.Rows, []string{label, Pct(p.StimulusMeanPassRateBase), Pct(p.StimulusMeanPassRateNew), delta, ci, mde,
+			Pct(p.RunPassRateBase) + " → " + Pct(p.RunPassRateNew), fmt.Sprint(p.Regressions),
 			fmt.Sprint(p.Improvements), fmt.Sprint(p.Flaky), fmt.Sprint(p.MatchedStimuli), pv, verdict})
 	}
 	changes := &Table{Columns: []Column{{"CHANGE", Status}, {"MODEL", Text}, {"STIMULUS", Text}, {"BASE", Text}, {"NEW", Text}},

@@ -81,8 +81,8 @@ cells AS (
       WHEN CAST(passed AS DOUBLE) / rated >= %[1]g THEN 'ok' ELSE 'failed' END AS status,
     passed > 0 AND passed < rated AS flaky
   FROM (SELECT run_id, model, slice_value, stimulus, COUNT(*) AS n,
-          SUM(CASE WHEN display_status = 'skipped' THEN 1 ELSE 0 END) AS skipped,
-          SUM(CASE WHEN display_status = 'error' THEN 1 ELSE 0 END) AS errs,
+          SUM(CASE WHEN rated_status = 'skipped' THEN 1 ELSE 0 END) AS skipped,
+          SUM(CASE WHEN rated_status = 'error' THEN 1 ELSE 0 END) AS errs,
           SUM(%[2]s) AS rated, SUM(%[3]s) AS passed
         FROM o GROUP BY run_id, model, slice_value, stimulus) c
 ),

@@ -144,9 +144,8 @@ func (t *Target) withOutcomes() string {
 	}
 	fmt.Fprintf(&b, `o0 AS (
   -- the outcomes in scope; a human verdict replaces passed (not on a skipped outcome) and
-  -- makes an errored outcome count as executed; -1 (stores before nulls) reads as NULL
-  SELECT x.run_id, x.outcome_id, x.stimulus, x.model, x.trial, x.tags,
-    CASE WHEN %[1]s IS NOT NULL AND x.status = 'error' THEN 'success' ELSE x.status END AS status,
+  -- rates an errored outcome, which keeps status error; -1 (stores before nulls) reads as NULL
+  SELECT x.run_id, x.outcome_id, x.stimulus, x.model, x.trial, x.tags, x.status,
     CASE WHEN %[1]s IS NOT NULL AND x.status <> 'skipped' THEN %[1]s = 'pass' ELSE x.passed END AS passed,
     %[1]s IS NOT NULL AND x.status <> 'skipped' AS reviewed,
     x.score, x.turns, x.tool_calls, x.errors, x.cost_usd,
@@ -162,7 +161,10 @@ func (t *Target) withOutcomes() string {
 o AS (
   SELECT o0.*,
     CASE WHEN status = 'skipped' THEN 'skipped' WHEN status = 'error' THEN 'error'
-      WHEN passed IS NULL THEN 'pending' WHEN passed THEN 'passed' ELSE 'failed' END AS display_status
+      WHEN passed IS NULL THEN 'pending' WHEN passed THEN 'passed' ELSE 'failed' END AS display_status,
+    -- how the outcome is rated: a human's verdict rates an errored outcome
+    CASE WHEN status = 'skipped' THEN 'skipped' WHEN status = 'error' AND NOT reviewed THEN 'error'
+      WHEN passed IS NULL THEN 'pending' WHEN passed THEN 'passed' ELSE 'failed' END AS rated_status
   FROM o0
 )`, rv, slice, t.from("outcomes.parquet"), join, filter)
 	return b.String()
@@ -171,8 +173,8 @@ o AS (
 // rated and passes are the per-outcome terms of a pass rate: passed / (passed + failed +
 // error); skipped and pending outcomes are left out.
 const (
-	ratedTerm = "CASE WHEN display_status IN ('passed', 'failed', 'error') THEN 1 ELSE 0 END"
-	passTerm  = "CASE WHEN display_status = 'passed' THEN 1 ELSE 0 END"
+	ratedTerm = "CASE WHEN rated_status IN ('passed', 'failed', 'error') THEN 1 ELSE 0 END"
+	passTerm  = "CASE WHEN rated_status = 'passed' THEN 1 ELSE 0 END"
 )
 
 // interval writes the columns of a 95% interval on p from the cluster moments of a CTE

@@ -19,8 +19,8 @@ func Matrix(t *Target) string {
 	fmt.Fprintf(&b, `,
 cells AS (
   SELECT %s AS row_name, model, COUNT(*) AS outcomes,
-    SUM(CASE WHEN display_status = 'skipped' THEN 1 ELSE 0 END) AS skipped,
-    SUM(CASE WHEN display_status = 'error' THEN 1 ELSE 0 END) AS errors,
+    SUM(CASE WHEN rated_status = 'skipped' THEN 1 ELSE 0 END) AS skipped,
+    SUM(CASE WHEN rated_status = 'error' THEN 1 ELSE 0 END) AS errors,
     SUM(%s) AS rated, SUM(%s) AS passed
   FROM o GROUP BY %s, model
 ),

@@ -45,11 +45,13 @@ stims AS (
 %s,
 totals AS (
   SELECT model, slice_value, COUNT(*) AS outcomes,
-    SUM(CASE WHEN display_status = 'passed' THEN 1 ELSE 0 END) AS passed,
-    SUM(CASE WHEN display_status = 'failed' THEN 1 ELSE 0 END) AS failed,
-    SUM(CASE WHEN display_status = 'error' THEN 1 ELSE 0 END) AS errors,
-    SUM(CASE WHEN display_status = 'skipped' THEN 1 ELSE 0 END) AS skipped,
-    SUM(CASE WHEN display_status = 'pending' THEN 1 ELSE 0 END) AS pending,
+    SUM(CASE WHEN rated_status = 'passed' THEN 1 ELSE 0 END) AS passed,
+    SUM(CASE WHEN rated_status = 'failed' THEN 1 ELSE 0 END) AS failed,
+    SUM(CASE WHEN rated_status = 'error' THEN 1 ELSE 0 END) AS errors,
+    SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS error_count,
+    SUM(CASE WHEN status = 'error' AND reviewed AND passed THEN 1 ELSE 0 END) AS human_passed_errors,
+    SUM(CASE WHEN rated_status = 'skipped' THEN 1 ELSE 0 END) AS skipped,
+    SUM(CASE WHEN rated_status = 'pending' THEN 1 ELSE 0 END) AS pending,
     SUM(CASE WHEN reviewed THEN 1 ELSE 0 END) AS reviewed,
     AVG(CASE WHEN status <> 'skipped' THEN duration_ms END) AS mean_duration_ms,
     AVG(CASE WHEN status <> 'skipped' THEN turns END) AS mean_turns,
@@ -80,7 +82,7 @@ SELECT
   %s AS pass_rate, %s AS pass_rate_se, %s AS pass_rate_low, %s AS pass_rate_high%s,
   %s AS mean_duration_ms, %s AS mean_turns, %s AS mean_tool_calls, %s AS mean_score,
   t.total_tokens, %s AS cost_usd,
-  t.outcomes, t.passed, t.failed, t.errors, t.skipped, t.pending, t.reviewed
+  t.outcomes, t.passed, t.failed, t.error_count AS errors, t.human_passed_errors, t.skipped, t.pending, t.reviewed
 FROM totals t
 LEFT JOIN iv ON iv.model = t.model AND iv.slice_value = t.slice_value%s
 ORDER BY LOWER(t.slice_value), t.slice_value, rank

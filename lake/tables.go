@@ -27,9 +27,13 @@ func Tables(t *Target) string {
 	fmt.Fprintf(&b, `%s outcomes AS
 SELECT x.*, CASE WHEN v.verdict IS NOT NULL AND x.status <> 'skipped' THEN v.verdict = 'pass' ELSE x.passed END AS effective_passed,
   CASE
+    WHEN x.status = 'skipped' THEN 'skipped' WHEN x.status = 'error' THEN 'error'
+    WHEN v.verdict IS NOT NULL THEN CASE WHEN v.verdict = 'pass' THEN 'passed' ELSE 'failed' END
+    WHEN x.passed IS NULL THEN 'pending' WHEN x.passed THEN 'passed' ELSE 'failed' END AS display_status,
+  CASE
     WHEN x.status = 'skipped' THEN 'skipped'
     WHEN v.verdict IS NOT NULL THEN CASE WHEN v.verdict = 'pass' THEN 'passed' ELSE 'failed' END
-    WHEN x.status = 'error' THEN 'error' WHEN x.passed IS NULL THEN 'pending' WHEN x.passed THEN 'passed' ELSE 'failed' END AS display_status
+    WHEN x.status = 'error' THEN 'error' WHEN x.passed IS NULL THEN 'pending' WHEN x.passed THEN 'passed' ELSE 'failed' END AS rated_status
 FROM %s x LEFT JOIN verdicts v ON v.outcome_id = x.outcome_id;
 
 `, create, t.from("outcomes.parquet"))

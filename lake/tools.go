@@ -15,12 +15,12 @@ func Tools(t *Target) string {
 	fmt.Fprintf(&b, `,
 tc AS (
   SELECT c.tool, c.success, CASE WHEN c.duration_ms >= 0 THEN c.duration_ms END AS duration_ms,
-    c.outcome_id, o.slice_value, o.display_status
+    c.outcome_id, o.slice_value, o.rated_status
   FROM %s c JOIN o ON o.outcome_id = c.outcome_id
 ),
 used AS (
   -- each outcome that called the tool, once
-  SELECT tool, slice_value, outcome_id, MAX(display_status) AS display_status
+  SELECT tool, slice_value, outcome_id, MAX(rated_status) AS rated_status
   FROM tc GROUP BY tool, slice_value, outcome_id
 ),
 calls AS (

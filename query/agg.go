@@ -79,6 +79,9 @@ type acc struct {
 type tally struct {
 	n, passed, failed, errored, skipped, pending int64
 	reviewed                                     int64 // outcomes whose verdict is a human's
+	// errored outcomes a human gave a verdict: rated by it (counted in passed or failed,
+	// not in errored), still errors (errors() counts them); errPassed of them passed.
+	errReviewed, errPassed int64
 }
 
 // What tally.add counted an outcome as.
@@ -100,6 +103,15 @@ func (t *tally) add(status, passed int8, reviewed bool) int8 {
 	case status == stSkipped:
 		t.skipped++
 		return kSkipped
+	case status == stError && reviewed && passed >= 0:
+		t.errReviewed++
+		if passed == 1 {
+			t.errPassed++
+			t.passed++
+			return kPassed
+		}
+		t.failed++
+		return kFailed
 	case status == stError:
 		t.errored++
 		return kErrored
@@ -122,7 +134,13 @@ func (t *tally) merge(o *tally) {
 	t.skipped += o.skipped
 	t.pending += o.pending
 	t.reviewed += o.reviewed
+	t.errReviewed += o.errReviewed
+	t.errPassed += o.errPassed
 }
+
+// errors counts the outcomes whose execution failed (status error), rated by a human or
+// not.
+func (t *tally) errors() int64 { return t.errored + t.errReviewed }
 
 // addKnown adds a value an outcome recorded (store.Unknown is left out) and counts it.
 func addKnown(sum, n *int64, v int64) {

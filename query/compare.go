@@ -135,11 +135,22 @@ type PairSummary struct {
 	NewStimuli           int       `json:"added"`
 	Removed              int       `json:"removed"`
 	Unrated              int       `json:"unrated"`
-	PassRateBase         *float64  `json:"passRateBase"`
-	PassRateBaseInterval *Interval `json:"passRateBaseInterval"`
-	PassRateNew          *float64  `json:"passRateNew"`
-	PassRateNewInterval  *Interval `json:"passRateNewInterval"`
-	PassRateDelta        *float64  `json:"passRateDelta"`
+	// The rates of a pair, three ways (docs/statistics.md, "Compare's rates"):
+	//   - matchedPassRate*: over the matched stimuli, passed / rated of all their trials
+	//     (trial-weighted), with the clustered interval; matchedPassRateDelta is New − Base;
+	//   - stimulusMeanPassRate*: over the matched stimuli, the mean of each stimulus's pass
+	//     rate (each stimulus weighs the same): New − Base is delta.estimate exactly;
+	//   - runPassRate*: each subject's own rate over all its rated trials, matched or not
+	//     (ranking's passRate of that run and model).
+	MatchedPassRateBase         *float64  `json:"matchedPassRateBase"`
+	MatchedPassRateBaseInterval *Interval `json:"matchedPassRateBaseInterval"`
+	MatchedPassRateNew          *float64  `json:"matchedPassRateNew"`
+	MatchedPassRateNewInterval  *Interval `json:"matchedPassRateNewInterval"`
+	MatchedPassRateDelta        *float64  `json:"matchedPassRateDelta"`
+	StimulusMeanPassRateBase    *float64  `json:"stimulusMeanPassRateBase"`
+	StimulusMeanPassRateNew     *float64  `json:"stimulusMeanPassRateNew"`
+	RunPassRateBase             *float64  `json:"runPassRateBase"`
+	RunPassRateNew              *float64  `json:"runPassRateNew"`
 	Delta                Delta     `json:"delta"`
 	MinDetectableEffect  *float64  `json:"minDetectableEffect"`
 	McNemar              *McNemar  `json:"mcnemar"`
@@ -424,12 +435,8 @@ func comparePair(nr *runAgg, nm int, br *runAgg, bm int, bIdx map[string]int, p 
 		RegressedList: []string{}, ImprovedList: []string{}, FlakyList: []string{}}
 	ps.Model, ps.Slice = splitSliceName(ps.Model, p.By)
 	ps.Pair = ps.New + " vs " + ps.Base
-	var baseTot, newTot acc
-	var baseM, newM clusterMoments
-	var d []float64
+	var t pairTotals
 	seen := map[string]bool{}
-	var mc McNemar
-	single := true
 	for si, s := range nr.stimuli {
 		seen[s] = true
 		nc := nr.cell(nm, si)
@@ -437,47 +444,84 @@ func comparePair(nr *runAgg, nm int, br *runAgg, bm int, bIdx map[string]int, p 
 		if bsi, ok := bIdx[s]; ok {
 			bc = br.cell(bm, bsi)
 		}
-		k := change(bc, nc, p.Threshold)
-		ps.count(k, s)
-		if !present(cellStatus(bc, p.Threshold)) || !present(cellStatus(nc, p.Threshold)) {
-			continue
+		if nc != nil {
+			t.newRun.merge(nc)
 		}
-		ps.MatchedStimuli++
-		baseTot.merge(bc)
-		newTot.merge(nc)
-		baseM.add(Cluster{Rated: bc.rated(), Passed: bc.passed})
-		newM.add(Cluster{Rated: nc.rated(), Passed: nc.passed})
-		d = append(d, nc.rate()-bc.rate())
-		if bc.rated() != 1 || nc.rated() != 1 {
-			single = false
-			continue
-		}
-		mc.PairedTrials++
-		switch {
-		case bc.passed == 1 && nc.passed == 0:
-			mc.BaseOnly++
-		case bc.passed == 0 && nc.passed == 1:
-			mc.NewOnly++
+		ps.count(change(bc, nc, p.Threshold), s)
+		if present(cellStatus(bc, p.Threshold)) && present(cellStatus(nc, p.Threshold)) {
+			ps.MatchedStimuli++
+			t.addMatched(bc, nc)
 		}
 	}
 	for si, s := range br.stimuli {
+		if bc := br.cell(bm, si); bc != nil {
+			t.baseRun.merge(bc)
+		}
 		if !seen[s] {
 			ps.count(change(br.cell(bm, si), nil, p.Threshold), s)
 		}
 	}
-	if single && mc.PairedTrials > 0 {
-		mc.PValue = round6(McNemarExact(mc.BaseOnly, mc.NewOnly))
-		ps.McNemar = &mc
+	ps.rates(&t)
+	ps.deltas(&t, p)
+	return ps
+}
+
+// pairTotals are what a pair's summary is computed from: the matched stimuli's trials and
+// per-stimulus differences, and each subject's own trials.
+type pairTotals struct {
+	baseTot, newTot, baseRun, newRun acc
+	baseM, newM                      clusterMoments
+	d                                []float64
+	meanBase, meanNew                float64
+	mc                               McNemar
+	multi                            bool // some matched cell has other than one rated trial
+}
+
+// addMatched adds a stimulus both sides rated.
+func (t *pairTotals) addMatched(bc, nc *acc) {
+	t.baseTot.merge(bc)
+	t.newTot.merge(nc)
+	t.baseM.add(Cluster{Rated: bc.rated(), Passed: bc.passed})
+	t.newM.add(Cluster{Rated: nc.rated(), Passed: nc.passed})
+	t.d = append(t.d, nc.rate()-bc.rate())
+	t.meanBase, t.meanNew = t.meanBase+bc.rate(), t.meanNew+nc.rate()
+	if bc.rated() != 1 || nc.rated() != 1 {
+		t.multi = true
+		return
 	}
-	if baseTot.rated() > 0 && newTot.rated() > 0 {
-		ps.PassRateBase, ps.PassRateNew = baseTot.passRate(), newTot.passRate()
-		ps.PassRateBaseInterval, ps.PassRateNewInterval = roundInterval(baseM.interval()), roundInterval(newM.interval())
-		dd := round6(newTot.rate() - baseTot.rate())
-		ps.PassRateDelta = &dd
+	t.mc.PairedTrials++
+	switch {
+	case bc.passed == 1 && nc.passed == 0:
+		t.mc.BaseOnly++
+	case bc.passed == 0 && nc.passed == 1:
+		t.mc.NewOnly++
 	}
-	ps.paired = PairedDiff(d, p.Alpha)
-	ps.Delta = Delta{Method: "paired-t", Matched: ps.MatchedStimuli, Level: 1 - p.Alpha}
-	if len(d) > 0 {
+}
+
+// rates sets the pair's rates, three ways (see PairSummary).
+func (ps *PairSummary) rates(t *pairTotals) {
+	ps.RunPassRateBase, ps.RunPassRateNew = t.baseRun.passRate(), t.newRun.passRate()
+	if len(t.d) > 0 {
+		ps.StimulusMeanPassRateBase, ps.StimulusMeanPassRateNew = f6(t.meanBase/float64(len(t.d))), f6(t.meanNew/float64(len(t.d)))
+	}
+	if t.baseTot.rated() > 0 && t.newTot.rated() > 0 {
+		ps.MatchedPassRateBase, ps.MatchedPassRateNew = t.baseTot.passRate(), t.newTot.passRate()
+		ps.MatchedPassRateBaseInterval, ps.MatchedPassRateNewInterval = roundInterval(t.baseM.interval()), roundInterval(t.newM.interval())
+		dd := round6(t.newTot.rate() - t.baseTot.rate())
+		ps.MatchedPassRateDelta = &dd
+	}
+}
+
+// deltas sets the paired difference, McNemar's test and the metric deltas.
+func (ps *PairSummary) deltas(t *pairTotals, p CompareParams) {
+	if !t.multi && t.mc.PairedTrials > 0 {
+		t.mc.PValue = round6(McNemarExact(t.mc.BaseOnly, t.mc.NewOnly))
+		ps.McNemar = &t.mc
+	}
+	newTot, baseTot := &t.newTot, &t.baseTot
+	ps.paired = PairedDiff(t.d, p.Alpha, Cluster{Rated: newTot.rated(), Passed: newTot.passed}, Cluster{Rated: baseTot.rated(), Passed: baseTot.passed})
+	ps.Delta = Delta{Method: ps.paired.Method, Matched: ps.MatchedStimuli, Level: 1 - p.Alpha}
+	if len(t.d) > 0 {
 		ps.Delta.Estimate = f6(ps.paired.Estimate)
 	}
 	if ps.paired.Defined {
@@ -491,7 +535,6 @@ func comparePair(nr *runAgg, nm int, br *runAgg, bm int, bIdx map[string]int, p 
 		ps.CostDelta = &d
 	}
 	ps.Underpowered = ps.MatchedStimuli < p.MinMatched || !ps.paired.Defined
-	return ps
 }
 
 // decide gives each pair its verdict by one rule: the pairs that are not underpowered form
@@ -522,11 +565,7 @@ func decide(pairs []PairSummary, p CompareParams) {
 			level = p.Alpha * pd.PValue / adj[k]
 		}
 		pr.Delta.Level = round6(1 - level)
-		lo, hi := pd.Low, pd.High
-		if pd.Stderr > 0 {
-			tq := TQuantile(1-level/2, float64(pd.S-1))
-			lo, hi = pd.Estimate-tq*pd.Stderr, pd.Estimate+tq*pd.Stderr
-		}
+		lo, hi := pd.At(level)
 		pr.Delta.Low, pr.Delta.High = f6(lo), f6(hi)
 		switch {
 		case hi < 0:
@@ -645,7 +684,7 @@ func compareCell(a *acc, threshold float64) CompareCell {
 	}
 	c.PassRateInterval = roundInterval(trialInterval(a.passed, a.rated()))
 	c.Reviewed = a.reviewed > 0
-	c.SampleSize, c.PassRate, c.Flaky, c.ErrorCount = a.n, a.passRate(), isFlaky(a), a.errored
+	c.SampleSize, c.PassRate, c.Flaky, c.ErrorCount = a.n, a.passRate(), isFlaky(a), a.errors()
 	c.MeanDurationMs, c.MeanTurns, c.MeanToolCalls = mean(float64(a.dur), a.nDur), mean(float64(a.turns), a.nTurns), mean(float64(a.tools), a.nTools)
 	c.MeanInputTokens, c.MeanOutputTokens, c.MeanTotalTokens = mean(float64(a.in), a.nIn), mean(float64(a.out), a.nOut), mean(float64(a.total), a.nTotal)
 	c.MeanCostUSD = mean(a.cost, a.costN)

@@ -141,8 +141,8 @@ func TestPassRateDeltaUnrounded(t *testing.T) {
 		idx[s] = i
 	}
 	ps := comparePair(nw, 0, base, 0, idx, NewCompareParams("n", "b"))
-	if *ps.PassRateDelta != 0.008333 {
-		t.Errorf("passRateDelta = %v, want 0.008333", *ps.PassRateDelta)
+	if *ps.MatchedPassRateDelta != 0.008333 {
+		t.Errorf("matchedPassRateDelta = %v, want 0.008333", *ps.MatchedPassRateDelta)
 	}
 }
 

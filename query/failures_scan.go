@@ -175,7 +175,7 @@ func (fs *failureSet) scanOutcomes(src Source, ri int32, r store.Run, sl *Slicin
 			if slice >= 0 {
 				fs.ratedBySlice[slice]++
 			}
-			if !errored && passed[i] == 1 {
+			if (!errored || b.Reviewed(i)) && passed[i] == 1 { // a human may pass an errored one
 				continue
 			}
 			fs.fails = append(fs.fails, failure{run: ri, row: b.Row0 + int64(i), model: m, stim: st[sd.Index[i]], trial: int32(trial[i]),

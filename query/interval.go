@@ -132,7 +132,13 @@ func WilsonP(p, n, z float64) (lo, hi float64) {
 // Paired is the paired, stimulus-level difference of two subjects (Miller 2024, §4): over
 // the S stimuli both rated, d_s = rate of A on s − rate of B on s; the estimate is mean(d),
 // SE = sd(d)/sqrt(S) (S−1 denominator), the interval estimate ± t(1−α/2, S−1)·SE and the
-// two-sided p-value comes from the same t statistic.
+// two-sided p-value comes from the same t statistic (Method "paired-t").
+//
+// Where every stimulus changed by the same amount (sd(d) = 0 with a mean that is not 0)
+// the t statistic is d/0: no interval and no p-value come from it. There the trials are
+// the sample (Method "newcombe"): Newcombe's hybrid score interval on the difference of
+// the two sides' pooled rates over the matched stimuli, and the p-value that inverts it
+// (the largest level at which the interval still leaves out 0), never 0 from 0/0.
 type Paired struct {
 	Estimate float64
 	Stderr   float64
@@ -140,14 +146,19 @@ type Paired struct {
 	High     float64
 	PValue   float64
 	S        int
+	Method   string
 	// Defined is false below two stimuli: no spread, no interval.
 	Defined bool
+	// a and b are the two sides' trials over the matched stimuli (Method newcombe).
+	a, b Cluster
 }
 
-// PairedDiff computes the paired difference of per-stimulus differences d at level 1−alpha.
-func PairedDiff(d []float64, alpha float64) Paired {
+// PairedDiff computes the paired difference of per-stimulus differences d at level 1−alpha;
+// a and b are the trials of the two sides (A, B) over the same stimuli, for the case
+// where d has no spread.
+func PairedDiff(d []float64, alpha float64, a, b Cluster) Paired {
 	s := len(d)
-	out := Paired{S: s}
+	out := Paired{S: s, Method: "paired-t", a: a, b: b}
 	if s == 0 {
 		return out
 	}
@@ -171,16 +182,71 @@ func PairedDiff(d []float64, alpha float64) Paired {
 	out.Stderr, out.Defined = se, true
 	df := float64(s - 1)
 	switch {
-	case se == 0 && m == 0:
+	case se == 0 && math.Abs(m) < 1e-12:
 		out.Low, out.High, out.PValue = 0, 0, 1
+	case se == 0 && a.Rated > 0 && b.Rated > 0:
+		out.Method = "newcombe"
+		z := NormalQuantile(1 - alpha/2)
+		out.Low, out.High = out.At(alpha)
+		out.Stderr = (out.High - out.Low) / (2 * z)
+		out.PValue = newcombeP(a, b)
 	case se == 0:
-		out.Low, out.High, out.PValue = m, m, 0
+		out.Defined = false // no trials to fall back on
 	default:
 		tq := TQuantile(1-alpha/2, df)
 		out.Low, out.High = m-tq*se, m+tq*se
 		out.PValue = TTwoSided(m/se, df)
 	}
 	return out
+}
+
+// At is the interval at level 1−alpha.
+func (p Paired) At(alpha float64) (lo, hi float64) {
+	switch {
+	case p.Method == "newcombe":
+		return Newcombe(p.a, p.b, NormalQuantile(1-alpha/2))
+	case p.Stderr > 0:
+		tq := TQuantile(1-alpha/2, float64(p.S-1))
+		return p.Estimate - tq*p.Stderr, p.Estimate + tq*p.Stderr
+	}
+	return p.Low, p.High
+}
+
+// Newcombe is the hybrid score interval (Newcombe 1998, method 10) on p_a − p_b, the
+// difference of two proportions, from the Wilson intervals of each at z.
+func Newcombe(a, b Cluster, z float64) (lo, hi float64) {
+	pa, pb := float64(a.Passed)/float64(a.Rated), float64(b.Passed)/float64(b.Rated)
+	la, ua := WilsonP(pa, float64(a.Rated), z)
+	lb, ub := WilsonP(pb, float64(b.Rated), z)
+	d := pa - pb
+	return d - math.Sqrt((pa-la)*(pa-la)+(ub-pb)*(ub-pb)), d + math.Sqrt((ua-pa)*(ua-pa)+(pb-lb)*(pb-lb))
+}
+
+// newcombeP is the two-sided p-value that inverts Newcombe's interval: 2·(1 − Φ(z*)) for
+// the z* at which the interval's bound nearest 0 reaches it (bisection; at least
+// 2·Φ(−37), the smallest this reports).
+func newcombeP(a, b Cluster) float64 {
+	d := float64(a.Passed)/float64(a.Rated) - float64(b.Passed)/float64(b.Rated)
+	if d == 0 {
+		return 1
+	}
+	excludes := func(z float64) bool {
+		lo, hi := Newcombe(a, b, z)
+		return lo > 0 || hi < 0
+	}
+	lo, hi := 0.0, 37.0
+	if excludes(hi) {
+		return 2 * NormalCDF(-hi)
+	}
+	for range 100 {
+		mid := (lo + hi) / 2
+		if excludes(mid) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return 2 * NormalCDF(-(lo+hi)/2)
 }
 
 // MinDetectableEffect is the smallest true change a paired comparison with standard
@@ -299,3 +365,6 @@ func nonZero(v float64) float64 {
 	}
 	return v
 }
+
+// NormalCDF is Φ(x), the standard normal distribution function.
+func NormalCDF(x float64) float64 { return 0.5 * math.Erfc(-x/math.Sqrt2) }

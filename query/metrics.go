@@ -55,7 +55,7 @@ var Registry = []Metric{
 		value:       floatMean("score"), col: "score"},
 	{ID: "error_rate", Label: "Error rate", Unit: "ratio", Direction: "lower_is_better", Aggregation: "rate",
 		Description: "errored / executed outcomes (skipped left out)",
-		value:       func(a *acc) *float64 { return ratio(a.errored, a.executed()) }},
+		value:       func(a *acc) *float64 { return ratio(a.errors(), a.executed()) }},
 	knownMean("duration_ms", "Duration", "ms", "lower_is_better", "wall-clock duration of an outcome in milliseconds"),
 	knownMean("turns", "Turns", "count", "lower_is_better", "model turns per outcome"),
 	knownMean("tool_calls", "Tool calls", "count", "neutral", "tool calls per outcome"),

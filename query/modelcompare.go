@@ -122,6 +122,11 @@ func CompareModels(src Source, runRef, a, b string) (ModelCompare, error) {
 			return ModelCompare{}, errs.E(errs.NotFound, "model %q has no outcomes in run %s (models: %v)", m.name, ra.run.ID, ra.models)
 		}
 	}
+	return compareModelsOf(ra, a, b, ai, bi), nil
+}
+
+// compareModelsOf compares models ai and bi of one aggregated run, stimulus by stimulus.
+func compareModelsOf(ra *runAgg, a, b string, ai, bi int) ModelCompare {
 	cell := ra.cell
 	out := ModelCompare{RunID: ra.run.ID, ModelA: a, ModelB: b, Rows: []ModelCompareRow{}}
 	order := make([]int, len(ra.stimuli))
@@ -132,6 +137,7 @@ func CompareModels(src Source, runRef, a, b string) (ModelCompare, error) {
 	var agree, compared int
 	var d []float64
 	totA, totB := &acc{}, &acc{}
+	var ma, mb Cluster // the trials of the matched stimuli
 	for _, s := range order {
 		ca, cb := cell(ai, s), cell(bi, s)
 		if ca == nil && cb == nil {
@@ -146,6 +152,8 @@ func CompareModels(src Source, runRef, a, b string) (ModelCompare, error) {
 		row := ModelCompareRow{Stimulus: ra.stimuli[s], A: side(ca, DefaultThreshold), B: side(cb, DefaultThreshold)}
 		if present(row.A.Status) && present(row.B.Status) {
 			d = append(d, ca.rate()-cb.rate())
+			ma.Rated, ma.Passed = ma.Rated+ca.rated(), ma.Passed+ca.passed
+			mb.Rated, mb.Passed = mb.Rated+cb.rated(), mb.Passed+cb.passed
 		}
 		if row.A.Passed != nil && row.B.Passed != nil {
 			compared++
@@ -167,8 +175,8 @@ func CompareModels(src Source, runRef, a, b string) (ModelCompare, error) {
 	out.Summary.ComparedCount = compared
 	out.Summary.AgreementRate = ratio(int64(agree), int64(compared))
 	out.Summary.APassRate, out.Summary.BPassRate = totA.passRate(), totB.passRate()
-	pd := PairedDiff(d, DefaultAlpha)
-	out.Summary.Delta = Delta{Method: "paired-t", Matched: len(d), Level: 1 - DefaultAlpha}
+	pd := PairedDiff(d, DefaultAlpha, ma, mb)
+	out.Summary.Delta = Delta{Method: pd.Method, Matched: len(d), Level: 1 - DefaultAlpha}
 	if len(d) > 0 {
 		out.Summary.Delta.Estimate = f6(pd.Estimate)
 	}
@@ -177,5 +185,5 @@ func CompareModels(src Source, runRef, a, b string) (ModelCompare, error) {
 		out.Summary.Delta.Stderr, out.Summary.Delta.PValue = f6(pd.Stderr), f6(pd.PValue)
 		out.Summary.MinDetectableEffect = f6(MinDetectableEffect(pd.Stderr, DefaultAlpha))
 	}
-	return out, nil
+	return out
 }

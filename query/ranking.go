@@ -35,9 +35,12 @@ type ModelRank struct {
 	OutcomeCount    int64    `json:"outcomeCount"`
 	PassedCount     int64    `json:"passedCount"`
 	FailedCount     int64    `json:"failedCount"`
-	ErrorCount      int64    `json:"errorCount"`
-	SkippedCount    int64    `json:"skippedCount"`
-	PendingCount    int64    `json:"pendingCount"`
+	// ErrorCount counts the outcomes whose execution failed (status error), a human's
+	// verdict or not; HumanPassedErrorCount of them a human passed (they count as passes).
+	ErrorCount            int64 `json:"errorCount"`
+	HumanPassedErrorCount int64 `json:"humanPassedErrorCount"`
+	SkippedCount          int64 `json:"skippedCount"`
+	PendingCount          int64 `json:"pendingCount"`
 	// ReviewedCount is how many of the model's verdicts are a human's (overriding the
 	// graders' where they differ).
 	ReviewedCount int64               `json:"reviewedCount"`
@@ -264,16 +267,19 @@ func rankWithinSlices(src Source, models []ModelRank, perStim map[string][]Clust
 // vsLeader is the paired difference a − leader over the stimuli both rated, at 95%.
 func vsLeader(a, leader []Cluster) *VsLeader {
 	d := make([]float64, 0, min(len(a), len(leader)))
+	var ta, tl Cluster
 	for s := range min(len(a), len(leader)) {
 		if a[s].Rated > 0 && leader[s].Rated > 0 {
 			d = append(d, float64(a[s].Passed)/float64(a[s].Rated)-float64(leader[s].Passed)/float64(leader[s].Rated))
+			ta.Rated, ta.Passed = ta.Rated+a[s].Rated, ta.Passed+a[s].Passed
+			tl.Rated, tl.Passed = tl.Rated+leader[s].Rated, tl.Passed+leader[s].Passed
 		}
 	}
 	v := &VsLeader{Matched: len(d)}
 	if len(d) == 0 {
 		return v
 	}
-	pd := PairedDiff(d, DefaultAlpha)
+	pd := PairedDiff(d, DefaultAlpha, ta, tl)
 	v.Estimate = f6(pd.Estimate)
 	if pd.Defined {
 		v.Low, v.High, v.PValue = f6(pd.Low), f6(pd.High), f6(pd.PValue)
@@ -288,7 +294,7 @@ func rankOf(name string, a *acc) ModelRank {
 		MeanDurationMs: mean(float64(a.dur), a.nDur), MeanTurns: mean(float64(a.turns), a.nTurns), MeanToolCalls: mean(float64(a.tools), a.nTools),
 		InputTokens: sum(a.in, a.nIn), OutputTokens: sum(a.out, a.nOut), ReasoningTokens: sum(a.reasoning, a.nReasoning),
 		CachedTokens: sum(a.cached, a.nCached), TotalTokens: sum(a.total, a.nTotal),
-		OutcomeCount: a.n, PassedCount: a.passed, FailedCount: a.failed, ErrorCount: a.errored, SkippedCount: a.skipped, PendingCount: a.pending,
+		OutcomeCount: a.n, PassedCount: a.passed, FailedCount: a.failed, ErrorCount: a.errors(), HumanPassedErrorCount: a.errPassed, SkippedCount: a.skipped, PendingCount: a.pending,
 		ReviewedCount: a.reviewed,
 	}
 	if a.costN > 0 {

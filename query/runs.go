@@ -46,11 +46,14 @@ type RunSummary struct {
 
 // StatusCounts counts outcomes by display status.
 type StatusCounts struct {
-	Passed  int64 `json:"passed"`
-	Failed  int64 `json:"failed"`
-	Error   int64 `json:"error"`
-	Skipped int64 `json:"skipped"`
-	Pending int64 `json:"pending"`
+	Passed int64 `json:"passed"`
+	Failed int64 `json:"failed"`
+	// Error counts the outcomes whose execution failed, a human's verdict or not;
+	// HumanPassedErrors of them a human passed (counted in Passed too).
+	Error             int64 `json:"error"`
+	Skipped           int64 `json:"skipped"`
+	Pending           int64 `json:"pending"`
+	HumanPassedErrors int64 `json:"humanPassedErrors"`
 }
 
 // RunDetail adds the stimuli and config to a run summary.
@@ -93,8 +96,9 @@ func Summarize(r store.Run) RunSummary {
 	}
 	return RunSummary{
 		ID: r.ID, Name: r.Name, Suite: SuiteOf(r), Source: r.Source, Status: r.Status, Models: models,
-		StimulusCount: s.StimulusCount, OutcomeCount: s.OutcomeCount, Trials: s.Trials, PassRate: ratio(s.Passed, s.Passed+s.Failed+s.Errored),
-		Counts:      StatusCounts{Passed: s.Passed, Failed: s.Failed, Error: s.Errored, Skipped: s.Skipped, Pending: s.Pending},
+		StimulusCount: s.StimulusCount, OutcomeCount: s.OutcomeCount, Trials: s.Trials, PassRate: ratio(s.Passed, s.Rated()),
+		Counts: StatusCounts{Passed: s.Passed, Failed: s.Failed, Error: s.Errored, Skipped: s.Skipped, Pending: s.Pending,
+			HumanPassedErrors: s.HumanPassedErrors},
 		DurationMs:  knownSum(s.DurationMs, s, func(k *store.KnownCounts) int64 { return k.DurationMs }),
 		TotalTokens: knownSum(s.TotalTokens, s, func(k *store.KnownCounts) int64 { return k.TotalTokens }), CostUSD: knownCost(s), Labels: labels, Session: r.Session,
 		CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, CompletedAt: r.CompletedAt,
@@ -125,7 +129,7 @@ func runInterval(s store.Summary) *Interval {
 	if s.Clusters == nil {
 		return nil
 	}
-	m := clusterMoments{n: s.Passed + s.Failed + s.Errored, x: s.Passed, n2: s.Clusters.N2, nc: s.Clusters.NC, c2: s.Clusters.C2, clusters: s.Clusters.Clusters}
+	m := clusterMoments{n: s.Rated(), x: s.Passed, n2: s.Clusters.N2, nc: s.Clusters.NC, c2: s.Clusters.C2, clusters: s.Clusters.Clusters}
 	return roundInterval(m.interval())
 }
 
@@ -221,7 +225,7 @@ func Sessions(src Source) ([]SessionSummary, error) {
 		s.OutcomeCount += r.Summary.OutcomeCount
 		s.RunIDs = append(s.RunIDs, r.ID)
 		passed[r.Session] += r.Summary.Passed
-		rated[r.Session] += r.Summary.Passed + r.Summary.Failed + r.Summary.Errored
+		rated[r.Session] += r.Summary.Rated()
 	}
 	out := make([]SessionSummary, 0, len(order))
 	for _, name := range order {

@@ -75,13 +75,13 @@ func TestStatsAgainstR(t *testing.T) {
 	for i := range a {
 		d[i] = a[i] - b[i]
 	}
-	pd := PairedDiff(d, 0.05)
+	pd := PairedDiff(d, 0.05, Cluster{}, Cluster{})
 	check("paired.estimate", pd.Estimate)
 	check("paired.low", pd.Low)
 	check("paired.high", pd.High)
 	check("paired.p", pd.PValue)
 	check("paired.se", pd.Stderr)
-	pd90 := PairedDiff(d, 0.10)
+	pd90 := PairedDiff(d, 0.10, Cluster{}, Cluster{})
 	check("paired90.low", pd90.Low)
 	check("paired90.high", pd90.High)
 	check("mde.paired", MinDetectableEffect(pd.Stderr, 0.05))
@@ -99,6 +99,14 @@ func TestStatsAgainstR(t *testing.T) {
 		check(fmt.Sprintf("power.p0.7.d%d.k1.rho1", dd), float64(StimuliNeeded(0.7, float64(dd)/100, 0.05, 0.8, 1, 1)))
 		check(fmt.Sprintf("power.p0.7.d%d.k3.rho0.4", dd), float64(StimuliNeeded(0.7, float64(dd)/100, 0.05, 0.8, 3, 0.4)))
 		check(fmt.Sprintf("power.p0.05.d%d.k5.rho0", dd), float64(StimuliNeeded(0.05, float64(dd)/100, 0.01, 0.9, 5, 0)))
+	}
+	for _, c := range [][4]int64{{3, 6, 6, 6}, {0, 12, 12, 12}, {20, 40, 40, 40}, {10, 10, 5, 10}} {
+		a, b := Cluster{Passed: c[0], Rated: c[1]}, Cluster{Passed: c[2], Rated: c[3]}
+		lo, hi := Newcombe(a, b, z95)
+		name := fmt.Sprintf("newcombe.%d.%d.%d.%d", c[0], c[1], c[2], c[3])
+		check(name+".low", lo)
+		check(name+".high", hi)
+		check(name+".p", newcombeP(a, b))
 	}
 	rho, p, ok := EstimateICC(clusters([]int{1, 1, 1}, []int{0, 0, 0}, []int{1, 1, 0}, []int{1, 0, 0}, []int{1, 1}, []int{0}))
 	if !ok {
@@ -153,14 +161,28 @@ func TestHolmKeepsOrderAndMonotone(t *testing.T) {
 }
 
 func TestPairedDiffDegenerate(t *testing.T) {
-	if p := PairedDiff([]float64{0.5}, 0.05); p.Defined {
+	none := Cluster{}
+	if p := PairedDiff([]float64{0.5}, 0.05, none, none); p.Defined {
 		t.Errorf("one stimulus has no spread: %+v", p)
 	}
-	if p := PairedDiff([]float64{0, 0, 0}, 0.05); p.PValue != 1 || p.Low != 0 || p.High != 0 {
+	if p := PairedDiff([]float64{0, 0, 0}, 0.05, Cluster{Rated: 6, Passed: 6}, Cluster{Rated: 6, Passed: 6}); p.PValue != 1 || p.Low != 0 || p.High != 0 {
 		t.Errorf("no change anywhere: %+v", p)
 	}
-	if p := PairedDiff([]float64{-1, -1, -1}, 0.05); p.PValue != 0 || p.High != -1 {
+	// Every stimulus 2/2 → 1/2: sd(d) = 0, so the t statistic is −0.5/0. The trials are the
+	// sample: Newcombe's interval and the p-value inverting it (R: newcombe.3.6.6.6.*),
+	// never [−50, −50] with p = 0.
+	p := PairedDiff([]float64{-0.5, -0.5, -0.5}, 0.05, Cluster{Rated: 6, Passed: 3}, Cluster{Rated: 6, Passed: 6})
+	if p.Method != "newcombe" || p.PValue <= 0 || p.PValue >= 0.05 || p.Low >= p.High || p.High >= 0 || p.Stderr <= 0 {
 		t.Errorf("the same drop everywhere: %+v", p)
+	}
+	// At the level Holm might give it (0.01 here) the same data no longer excludes 0, and
+	// the verdict follows the interval: p = 0.04997 > 0.01.
+	if _, hi := p.At(0.01); hi <= 0 {
+		t.Errorf("99%% interval ends at %v, want above 0 (p = %v)", hi, p.PValue)
+	}
+	// Without trials to fall back on there is no interval.
+	if p := PairedDiff([]float64{-1, -1, -1}, 0.05, none, none); p.Defined {
+		t.Errorf("no spread and no trials: %+v", p)
 	}
 }
 

@@ -95,6 +95,9 @@ func toolOwners(src Source, r store.Run) (owner []int32, verdict []int8, err err
 			switch statusCode(sd.Values[sd.Index[i]]) {
 			case stError:
 				v = 0
+				if b.Reviewed(i) { // a human's verdict rates an errored outcome
+					v = passed[i]
+				}
 			case stSuccess:
 				v = passed[i]
 			}

@@ -80,7 +80,7 @@ func outcomeOfRow(r OutcomeRow) *Outcome {
 }
 
 // applyReview folds outcome n's human verdict into it (unless this view is graded; a
-// skipped outcome keeps its status).
+// skipped outcome takes none, and an errored one keeps status error beside the verdict).
 func (s *Store) applyReview(o *Outcome, runID string, n int64) error {
 	reviews, err := s.Reviews(runID)
 	if err != nil {
@@ -93,10 +93,7 @@ func (s *Store) applyReview(o *Outcome, runID string, n int64) error {
 	o.Review = &rv
 	if rv.Verdict != "" && !s.graded && o.Status != StatusSkipped {
 		v := rv.Verdict == VerdictPass
-		o.GradedPassed, o.Passed, o.Reviewed = o.Passed, &v, true
-		if o.Status == StatusError {
-			o.Status = StatusSuccess
-		}
+		o.GradedPassed, o.Passed, o.Reviewed = o.Passed, &v, true // an error stays one
 	}
 	return nil
 }

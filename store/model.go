@@ -36,22 +36,31 @@ type Partial struct {
 	ImportedSamples int64 `json:"importedSamples"`
 }
 
+// Rated is the denominator of the run's pass rate: passed, failed and errored outcomes,
+// each once.
+func (s Summary) Rated() int64 { return s.Passed + s.Failed + s.Errored - s.ReviewedErrors }
+
 // Summary is the cached summary of a run, computed once by the writer.
 type Summary struct {
-	OutcomeCount  int64   `json:"outcomeCount"`
-	StimulusCount int64   `json:"stimulusCount"`
-	Trials        int64   `json:"trials"`
-	Passed        int64   `json:"passed"`
-	Failed        int64   `json:"failed"`
-	Errored       int64   `json:"errored"`
-	Skipped       int64   `json:"skipped"`
-	Pending       int64   `json:"pending"`
-	GraderResults int64   `json:"graderResults"`
-	ToolCalls     int64   `json:"toolCalls"`
-	Events        int64   `json:"events"`
-	DurationMs    int64   `json:"durationMs"`
-	TotalTokens   int64   `json:"totalTokens"`
-	CostUSD       float64 `json:"costUsd"`
+	OutcomeCount  int64 `json:"outcomeCount"`
+	StimulusCount int64 `json:"stimulusCount"`
+	Trials        int64 `json:"trials"`
+	Passed        int64 `json:"passed"`
+	Failed        int64 `json:"failed"`
+	Errored       int64 `json:"errored"`
+	Skipped       int64 `json:"skipped"`
+	Pending       int64 `json:"pending"`
+	// ReviewedErrors are errored outcomes a human gave a verdict: counted in Errored (the
+	// execution failed) and in Passed or Failed (how they are rated); HumanPassedErrors
+	// of them passed. Never written: the overlay's reviews set them on read.
+	ReviewedErrors    int64   `json:"reviewedErrors,omitempty"`
+	HumanPassedErrors int64   `json:"humanPassedErrors,omitempty"`
+	GraderResults     int64   `json:"graderResults"`
+	ToolCalls         int64   `json:"toolCalls"`
+	Events            int64   `json:"events"`
+	DurationMs        int64   `json:"durationMs"`
+	TotalTokens       int64   `json:"totalTokens"`
+	CostUSD           float64 `json:"costUsd"`
 	// Known counts the outcomes whose duration and total tokens were recorded (the sums
 	// above are over them). Absent in runs written before missing values were kept
 	// apart: there every value counts.

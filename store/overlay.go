@@ -300,7 +300,9 @@ func (s *Store) EditRun(e RunEdit) (Run, error) {
 }
 
 // applyReviews adjusts a run's cached counts for its human verdicts: each reviewed
-// outcome leaves its graded status for the human one. (The clustered interval of the run
+// outcome leaves its graded status for the human one, except an errored one, which stays
+// counted in Errored and is counted again in Passed or Failed (ReviewedErrors says how
+// many; Summary.Rated leaves them out once). (The clustered interval of the run
 // list stays the graded one; the per-model intervals of ranking count human verdicts.)
 func (s *Store) applyReviews(r *Run) error {
 	if s.graded {
@@ -333,7 +335,15 @@ func (s *Store) applyReviews(r *Run) error {
 		if rv.Verdict == "" || rv.Graded == "" || rv.Graded == "skipped" {
 			continue
 		}
-		count(rv.Graded, -1)
+		if rv.Graded == "error" {
+			// It stays an error (the execution failed) and is rated by the human verdict.
+			sum.ReviewedErrors++
+			if rv.Verdict == VerdictPass {
+				sum.HumanPassedErrors++
+			}
+		} else {
+			count(rv.Graded, -1)
+		}
 		sum.Models = nil // which model's counts changed is the outcome's, not the overlay's: scan
 		if rv.Verdict == VerdictPass {
 			count("passed", 1)
@@ -392,8 +402,9 @@ func (s *Store) Graded() *Store {
 // IsGraded reports whether the view ignores human verdicts.
 func (s *Store) IsGraded() bool { return s.graded }
 
-// reviewPatch applies human verdicts to an outcomes batch: passed takes the human verdict,
-// and an errored outcome with one counts as executed. Rows are marked reviewed.
+// reviewPatch applies human verdicts to an outcomes batch: passed takes the human verdict
+// and the row is marked reviewed. An errored outcome keeps status error (its execution
+// failed); the query layer rates it by the human verdict because the row is reviewed.
 func (b *Batch) reviewPatch(reviews map[int64]Review) {
 	b.reviewed = b.reviewed[:0]
 	for n, r := range reviews {
@@ -413,14 +424,6 @@ func (b *Batch) reviewPatch(reviews map[int64]Review) {
 			if r.Verdict == VerdictPass {
 				p[i] = 1
 			}
-		}
-		if d, ok := b.dicts["status"]; ok && d.Values[d.Index[i]] == StatusError {
-			k := slices.Index(d.Values, StatusSuccess)
-			if k < 0 {
-				d.Values = append(d.Values, StatusSuccess)
-				k = len(d.Values) - 1
-			}
-			d.Index[i] = int32(k)
 		}
 	}
 }

@@ -125,7 +125,7 @@ func (s *compareScreen) summary() []string {
 		}
 		verdict := strings.ReplaceAll(p.Verdict, "_", " ")
 		lines = append(lines, fmt.Sprintf("  %s %s %s → %s %s %s %s %s",
-			fit(p.Model, 18, false), st.word(verdict).Render(fit(verdict, 12, false)), format.Pct(p.PassRateBase), format.Pct(p.PassRateNew),
+			fit(p.Model, 18, false), st.word(verdict).Render(fit(verdict, 12, false)), format.Pct(p.StimulusMeanPassRateBase), format.Pct(p.StimulusMeanPassRateNew),
 			st.faint.Render(fit(delta, 19, false)), st.bad.Render(fmt.Sprintf("▼%d", p.Regressions)),
 			st.good.Render(fmt.Sprintf("▲%d", p.Improvements)), st.warn.Render(fmt.Sprintf("~%d", p.Flaky))))
 	}

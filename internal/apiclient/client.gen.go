@@ -795,31 +795,32 @@ type ModelCompareSummary struct {
 
 // ModelRank defines model for ModelRank.
 type ModelRank struct {
-	CachedTokens     *int64              `json:"cachedTokens"`
-	CostUsd          *float64            `json:"costUsd"`
-	ErrorCount       int64               `json:"errorCount"`
-	FailedCount      int64               `json:"failedCount"`
-	InputTokens      *int64              `json:"inputTokens"`
-	MeanDurationMs   *float64            `json:"meanDurationMs"`
-	MeanScore        *float64            `json:"meanScore"`
-	MeanToolCalls    *float64            `json:"meanToolCalls"`
-	MeanTurns        *float64            `json:"meanTurns"`
-	Model            string              `json:"model"`
-	OutcomeCount     int64               `json:"outcomeCount"`
-	OutputTokens     *int64              `json:"outputTokens"`
-	PassAtK          map[string]*float64 `json:"passAtK"`
-	PassHatK         map[string]*float64 `json:"passHatK"`
-	PassRate         *float64            `json:"passRate"`
-	PassRateInterval *Interval           `json:"passRateInterval"`
-	PassedCount      int64               `json:"passedCount"`
-	PendingCount     int64               `json:"pendingCount"`
-	Rank             int                 `json:"rank"`
-	ReasoningTokens  *int64              `json:"reasoningTokens"`
-	ReviewedCount    int64               `json:"reviewedCount"`
-	SkippedCount     int64               `json:"skippedCount"`
-	Slice            *Slice              `json:"slice,omitempty"`
-	TotalTokens      *int64              `json:"totalTokens"`
-	VsLeader         *VsLeader           `json:"vsLeader"`
+	CachedTokens          *int64              `json:"cachedTokens"`
+	CostUsd               *float64            `json:"costUsd"`
+	ErrorCount            int64               `json:"errorCount"`
+	FailedCount           int64               `json:"failedCount"`
+	HumanPassedErrorCount int64               `json:"humanPassedErrorCount"`
+	InputTokens           *int64              `json:"inputTokens"`
+	MeanDurationMs        *float64            `json:"meanDurationMs"`
+	MeanScore             *float64            `json:"meanScore"`
+	MeanToolCalls         *float64            `json:"meanToolCalls"`
+	MeanTurns             *float64            `json:"meanTurns"`
+	Model                 string              `json:"model"`
+	OutcomeCount          int64               `json:"outcomeCount"`
+	OutputTokens          *int64              `json:"outputTokens"`
+	PassAtK               map[string]*float64 `json:"passAtK"`
+	PassHatK              map[string]*float64 `json:"passHatK"`
+	PassRate              *float64            `json:"passRate"`
+	PassRateInterval      *Interval           `json:"passRateInterval"`
+	PassedCount           int64               `json:"passedCount"`
+	PendingCount          int64               `json:"pendingCount"`
+	Rank                  int                 `json:"rank"`
+	ReasoningTokens       *int64              `json:"reasoningTokens"`
+	ReviewedCount         int64               `json:"reviewedCount"`
+	SkippedCount          int64               `json:"skippedCount"`
+	Slice                 *Slice              `json:"slice,omitempty"`
+	TotalTokens           *int64              `json:"totalTokens"`
+	VsLeader              *VsLeader           `json:"vsLeader"`
 }
 
 // ModelSide defines model for ModelSide.
@@ -931,36 +932,40 @@ type PagedRunSummary struct {
 
 // PairSummary defines model for PairSummary.
 type PairSummary struct {
-	Added                int       `json:"added"`
-	Base                 string    `json:"base"`
-	Delta                Delta     `json:"delta"`
-	Errored              int       `json:"errored"`
-	Flaky                int       `json:"flaky"`
-	FlakyStimuli         *[]string `json:"flakyStimuli"`
-	ImprovedStimuli      *[]string `json:"improvedStimuli"`
-	Improvements         int       `json:"improvements"`
-	MatchedStimuli       int       `json:"matchedStimuli"`
-	Mcnemar              *McNemar  `json:"mcnemar"`
-	MeanCostUsdDelta     *float64  `json:"meanCostUsdDelta"`
-	MeanDurationMsDelta  *float64  `json:"meanDurationMsDelta"`
-	MeanTotalTokensDelta *float64  `json:"meanTotalTokensDelta"`
-	MinDetectableEffect  *float64  `json:"minDetectableEffect"`
-	Model                string    `json:"model"`
-	New                  string    `json:"new"`
-	Pair                 string    `json:"pair"`
-	PassRateBase         *float64  `json:"passRateBase"`
-	PassRateBaseInterval *Interval `json:"passRateBaseInterval"`
-	PassRateDelta        *float64  `json:"passRateDelta"`
-	PassRateNew          *float64  `json:"passRateNew"`
-	PassRateNewInterval  *Interval `json:"passRateNewInterval"`
-	RegressedStimuli     *[]string `json:"regressedStimuli"`
-	Regressions          int       `json:"regressions"`
-	Removed              int       `json:"removed"`
-	Slice                *Slice    `json:"slice,omitempty"`
-	Unchanged            int       `json:"unchanged"`
-	Underpowered         bool      `json:"underpowered"`
-	Unrated              int       `json:"unrated"`
-	Verdict              string    `json:"verdict"`
+	Added                       int       `json:"added"`
+	Base                        string    `json:"base"`
+	Delta                       Delta     `json:"delta"`
+	Errored                     int       `json:"errored"`
+	Flaky                       int       `json:"flaky"`
+	FlakyStimuli                *[]string `json:"flakyStimuli"`
+	ImprovedStimuli             *[]string `json:"improvedStimuli"`
+	Improvements                int       `json:"improvements"`
+	MatchedPassRateBase         *float64  `json:"matchedPassRateBase"`
+	MatchedPassRateBaseInterval *Interval `json:"matchedPassRateBaseInterval"`
+	MatchedPassRateDelta        *float64  `json:"matchedPassRateDelta"`
+	MatchedPassRateNew          *float64  `json:"matchedPassRateNew"`
+	MatchedPassRateNewInterval  *Interval `json:"matchedPassRateNewInterval"`
+	MatchedStimuli              int       `json:"matchedStimuli"`
+	Mcnemar                     *McNemar  `json:"mcnemar"`
+	MeanCostUsdDelta            *float64  `json:"meanCostUsdDelta"`
+	MeanDurationMsDelta         *float64  `json:"meanDurationMsDelta"`
+	MeanTotalTokensDelta        *float64  `json:"meanTotalTokensDelta"`
+	MinDetectableEffect         *float64  `json:"minDetectableEffect"`
+	Model                       string    `json:"model"`
+	New                         string    `json:"new"`
+	Pair                        string    `json:"pair"`
+	RegressedStimuli            *[]string `json:"regressedStimuli"`
+	Regressions                 int       `json:"regressions"`
+	Removed                     int       `json:"removed"`
+	RunPassRateBase             *float64  `json:"runPassRateBase"`
+	RunPassRateNew              *float64  `json:"runPassRateNew"`
+	Slice                       *Slice    `json:"slice,omitempty"`
+	StimulusMeanPassRateBase    *float64  `json:"stimulusMeanPassRateBase"`
+	StimulusMeanPassRateNew     *float64  `json:"stimulusMeanPassRateNew"`
+	Unchanged                   int       `json:"unchanged"`
+	Underpowered                bool      `json:"underpowered"`
+	Unrated                     int       `json:"unrated"`
+	Verdict                     string    `json:"verdict"`
 }
 
 // Partial defines model for Partial.
@@ -1093,11 +1098,12 @@ type Slice struct {
 
 // StatusCounts defines model for StatusCounts.
 type StatusCounts struct {
-	Error   int64 `json:"error"`
-	Failed  int64 `json:"failed"`
-	Passed  int64 `json:"passed"`
-	Pending int64 `json:"pending"`
-	Skipped int64 `json:"skipped"`
+	Error             int64 `json:"error"`
+	Failed            int64 `json:"failed"`
+	HumanPassedErrors int64 `json:"humanPassedErrors"`
+	Passed            int64 `json:"passed"`
+	Pending           int64 `json:"pending"`
+	Skipped           int64 `json:"skipped"`
 }
 
 // Subject defines model for Subject.

@@ -73,3 +73,36 @@ x <- unlist(cells); p <- mean(x)
 big <- Filter(function(t) length(t) >= 2, cells)
 within <- sum(sapply(big, function(t) sum((t - mean(t))^2))) / sum(sapply(big, length) - 1)
 out("icc.rho", max(0, min(1, 1 - within / (p * (1 - p))))); out("icc.p", p)
+
+# A paired difference with no spread (every stimulus 2/2 -> 1/2, or 1/1 -> 0/1): the trials
+# are the sample. Newcombe's hybrid score interval (1998, method 10) from the two Wilson
+# intervals, and the two-sided p-value that inverts it (uniroot on z).
+wil <- function(x, n, conf) prop.test(x, n, correct = FALSE, conf.level = conf)$conf.int
+newcombe <- function(xa, na, xb, nb, conf) {
+  pa <- xa / na; pb <- xb / nb; a <- wil(xa, na, conf); b <- wil(xb, nb, conf)
+  c(pa - pb - sqrt((pa - a[1])^2 + (b[2] - pb)^2), pa - pb + sqrt((a[2] - pa)^2 + (pb - b[1])^2))
+}
+# For the inversion, Wilson's formula at z (prop.test takes no level as close to 1).
+wilz <- function(x, n, z) {
+  p <- x / n; mid <- (p + z^2 / (2 * n)) / (1 + z^2 / n)
+  half <- z * sqrt(p * (1 - p) / n + z^2 / (4 * n^2)) / (1 + z^2 / n)
+  c(max(0, mid - half), min(1, mid + half))
+}
+newcombez <- function(xa, na, xb, nb, z) {
+  pa <- xa / na; pb <- xb / nb; a <- wilz(xa, na, z); b <- wilz(xb, nb, z)
+  c(pa - pb - sqrt((pa - a[1])^2 + (b[2] - pb)^2), pa - pb + sqrt((a[2] - pa)^2 + (pb - b[1])^2))
+}
+newcombe.p <- function(xa, na, xb, nb) {
+  bound <- function(z) {
+    ci <- newcombez(xa, na, xb, nb, z)
+    if (xa / na < xb / nb) ci[2] else -ci[1]
+  }
+  z <- uniroot(bound, c(1e-6, 30), tol = 1e-14)$root
+  2 * pnorm(-z)
+}
+for (cs in list(c(3, 6, 6, 6), c(0, 12, 12, 12), c(20, 40, 40, 40), c(10, 10, 5, 10))) {
+  nm <- sprintf("newcombe.%d.%d.%d.%d", cs[1], cs[2], cs[3], cs[4])
+  ci <- newcombe(cs[1], cs[2], cs[3], cs[4], 0.95)
+  out(paste0(nm, ".low"), ci[1]); out(paste0(nm, ".high"), ci[2])
+  out(paste0(nm, ".p"), newcombe.p(cs[1], cs[2], cs[3], cs[4]))
+}
