@@ -33,13 +33,14 @@ func Ranking(r query.Ranking) Doc {
 		}
 	}
 	cols = append(cols, Column{"DURATION", Number}, Column{"TURNS", Number}, Column{"TOOLS", Number},
-		Column{"TOKENS", Number}, Column{"COST", Number}, Column{"OUTCOMES", Number}, Column{"ERRORS", Number})
+		Column{"TOKENS", Number}, Column{"COST", Number}, Column{"$/PASS", Number}, Column{"FRONTIER", Text}, Column{"OUTCOMES", Number}, Column{"ERRORS", Number})
 	t := &Table{Columns: cols, Empty: "no outcomes"}
 	t.Data = &Data{Columns: []string{"rank", "model", "slice_key", "slice_value", "pass_rate", "pass_rate_low", "pass_rate_high", "vs_leader", "vs_leader_p_value"}}
 	if len(ks) > 0 {
 		t.Data.Columns = append(t.Data.Columns, "pass_at_"+ks[len(ks)-1], "pass_hat_"+ks[len(ks)-1])
 	}
-	t.Data.Columns = append(t.Data.Columns, "mean_duration_ms", "mean_turns", "mean_tool_calls", "total_tokens", "cost_usd", "outcomes", "errors")
+	t.Data.Columns = append(t.Data.Columns, "mean_duration_ms", "mean_turns", "mean_tool_calls", "total_tokens", "cost_usd", "mean_cost_usd",
+		"cost_per_pass_usd", "on_frontier", "dominated_by", "outcomes", "errors", "human_passed_errors")
 	for _, m := range r.Models {
 		d := []string{strconv.Itoa(m.Rank), m.Model, "", ""}
 		if m.Slice != nil {
@@ -54,7 +55,7 @@ func Ranking(r query.Ranking) Doc {
 			d = append(d, RawF(m.PassAtK[k]), RawF(m.PassHatK[k]))
 		}
 		t.Data.Add(append(d, RawF(m.MeanDurationMs), RawF(m.MeanTurns), RawF(m.MeanToolCalls), RawIP(m.TotalTokens), RawF(m.CostUSD),
-			RawI(m.OutcomeCount), RawI(m.ErrorCount))...)
+			RawF(m.MeanCostUSD), RawF(m.CostPerPassUSD), RawB(m.OnFrontier), m.DominatedBy, RawI(m.OutcomeCount), RawI(m.ErrorCount), RawI(m.HumanPassedErrorCount))...)
 		row := []string{strconv.Itoa(m.Rank), ModelLabel(m.Model, m.Slice), PctPM(m.PassRate, m.PassRateInterval), Bar(m.PassRate, 10), VsLeader(m.VsLeader)}
 		if len(ks) > 0 {
 			k := ks[len(ks)-1]
@@ -64,8 +65,12 @@ func Ranking(r query.Ranking) Doc {
 		if m.CostUSD != nil {
 			cost = USD(*m.CostUSD)
 		}
+		perPass := "–"
+		if m.CostPerPassUSD != nil {
+			perPass = USD(*m.CostPerPassUSD)
+		}
 		row = append(row, Ms(m.MeanDurationMs), Float(m.MeanTurns, 1), Float(m.MeanToolCalls, 1), IntP(m.TotalTokens),
-			cost, Int(m.OutcomeCount), Int(m.ErrorCount))
+			cost, perPass, Frontier(m.OnFrontier, m.DominatedBy), Int(m.OutcomeCount), Int(m.ErrorCount))
 		t.Rows = append(t.Rows, row)
 	}
 	secs := []Section{{Title: scopeTitle("Ranking", r.RunIDs), Table: t}}
@@ -535,4 +540,16 @@ func deref(p *string) string {
 		return ""
 	}
 	return *p
+}
+
+// Frontier is a model's place on the pass-rate/cost frontier in words: "◆" on it, "< M"
+// when model M (as cheap and significantly better) dominates it, "–" without a cost.
+func Frontier(on *bool, by string) string {
+	switch {
+	case on == nil:
+		return "–"
+	case *on:
+		return "◆"
+	}
+	return "< " + by
 }

@@ -194,3 +194,11 @@ func Count(n int64, noun string) string {
 	}
 	return Int(n) + " " + noun
 }
+
+// RawB is a nullable bool as data: true, false or empty.
+func RawB(v *bool) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.FormatBool(*v)
+}

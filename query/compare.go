@@ -125,16 +125,16 @@ type PairSummary struct {
 	Base  string `json:"base"`
 	Model string `json:"model"`
 	// Slice is the group of the pair with --by: the model's outcomes with that tag.
-	Slice                *Slice    `json:"slice,omitempty"`
-	MatchedStimuli       int       `json:"matchedStimuli"`
-	Regressions          int       `json:"regressions"`
-	Improvements         int       `json:"improvements"`
-	Unchanged            int       `json:"unchanged"`
-	Flaky                int       `json:"flaky"`
-	Errored              int       `json:"errored"`
-	NewStimuli           int       `json:"added"`
-	Removed              int       `json:"removed"`
-	Unrated              int       `json:"unrated"`
+	Slice          *Slice `json:"slice,omitempty"`
+	MatchedStimuli int    `json:"matchedStimuli"`
+	Regressions    int    `json:"regressions"`
+	Improvements   int    `json:"improvements"`
+	Unchanged      int    `json:"unchanged"`
+	Flaky          int    `json:"flaky"`
+	Errored        int    `json:"errored"`
+	NewStimuli     int    `json:"added"`
+	Removed        int    `json:"removed"`
+	Unrated        int    `json:"unrated"`
 	// The rates of a pair, three ways (docs/statistics.md, "Compare's rates"):
 	//   - matchedPassRate*: over the matched stimuli, passed / rated of all their trials
 	//     (trial-weighted), with the clustered interval; matchedPassRateDelta is New − Base;
@@ -151,17 +151,17 @@ type PairSummary struct {
 	StimulusMeanPassRateNew     *float64  `json:"stimulusMeanPassRateNew"`
 	RunPassRateBase             *float64  `json:"runPassRateBase"`
 	RunPassRateNew              *float64  `json:"runPassRateNew"`
-	Delta                Delta     `json:"delta"`
-	MinDetectableEffect  *float64  `json:"minDetectableEffect"`
-	McNemar              *McNemar  `json:"mcnemar"`
-	Underpowered         bool      `json:"underpowered"`
-	Verdict              string    `json:"verdict"` // regressed | improved | no_change | underpowered
-	DurationDelta        *float64  `json:"meanDurationMsDelta"`
-	TokensDelta          *float64  `json:"meanTotalTokensDelta"`
-	CostDelta            *float64  `json:"meanCostUsdDelta"`
-	RegressedList        []string  `json:"regressedStimuli"`
-	ImprovedList         []string  `json:"improvedStimuli"`
-	FlakyList            []string  `json:"flakyStimuli"`
+	Delta                       Delta     `json:"delta"`
+	MinDetectableEffect         *float64  `json:"minDetectableEffect"`
+	McNemar                     *McNemar  `json:"mcnemar"`
+	Underpowered                bool      `json:"underpowered"`
+	Verdict                     string    `json:"verdict"` // regressed | improved | no_change | underpowered
+	DurationDelta               *float64  `json:"meanDurationMsDelta"`
+	TokensDelta                 *float64  `json:"meanTotalTokensDelta"`
+	CostDelta                   *float64  `json:"meanCostUsdDelta"`
+	RegressedList               []string  `json:"regressedStimuli"`
+	ImprovedList                []string  `json:"improvedStimuli"`
+	FlakyList                   []string  `json:"flakyStimuli"`
 
 	paired Paired
 }

@@ -46,6 +46,17 @@ type ModelRank struct {
 	ReviewedCount int64               `json:"reviewedCount"`
 	PassAtK       map[string]*float64 `json:"passAtK"`
 	PassHatK      map[string]*float64 `json:"passHatK"`
+	// MeanCostUSD is the mean cost of an executed outcome (over those that recorded one);
+	// CostPerPassUSD is what one passed outcome costs: MeanCostUSD × executed / passed
+	// (null without a pass or a cost).
+	MeanCostUSD    *float64 `json:"meanCostUsd"`
+	CostPerPassUSD *float64 `json:"costPerPassUsd"`
+	// OnFrontier says the model is on the pass-rate/cost Pareto frontier (of its slice with
+	// --by): no model that costs at most as much per outcome is significantly better
+	// (paired difference over their common stimuli, 95%). DominatedBy names the cheapest
+	// such model when it is not. Null without a cost.
+	OnFrontier  *bool  `json:"onFrontier"`
+	DominatedBy string `json:"dominatedBy,omitempty"`
 }
 
 // VsLeader is a model's paired, stimulus-level difference to the leader (model − leader):
@@ -262,6 +273,46 @@ func rankWithinSlices(src Source, models []ModelRank, perStim map[string][]Clust
 			models[i].VsLeader = vsLeader(perStim[key(models[i])], perStim[key(models[lead])])
 		}
 	})
+	for lo := 0; lo < len(models); {
+		hi := lo + 1
+		for hi < len(models) && leads[hi] == lo {
+			hi++
+		}
+		frontier(models[lo:hi], perStim, key)
+		lo = hi
+	}
+}
+
+// frontier marks the models of one group (sorted by pass rate, best first) on the
+// pass-rate/cost Pareto frontier: a model is dominated only when another that costs at
+// most as much per outcome is significantly better than it (the paired difference over
+// their common stimuli lies wholly above 0 at 95%), so a difference the eval cannot tell
+// apart never pushes a model off. Models without a cost are left unmarked.
+func frontier(models []ModelRank, perStim map[string][]Cluster, key func(ModelRank) string) {
+	for i := range models {
+		b := &models[i]
+		if b.MeanCostUSD == nil || b.PassRate == nil {
+			continue
+		}
+		by := -1 // the cheapest model that dominates b
+		for j := range models {
+			a := &models[j]
+			if j == i || a.MeanCostUSD == nil || a.PassRate == nil || *a.MeanCostUSD > *b.MeanCostUSD || *a.PassRate <= *b.PassRate {
+				continue
+			}
+			if by >= 0 && *models[by].MeanCostUSD <= *a.MeanCostUSD {
+				continue
+			}
+			if v := vsLeader(perStim[key(*b)], perStim[key(*a)]); v.High != nil && *v.High < 0 {
+				by = j
+			}
+		}
+		on := by < 0
+		b.OnFrontier = &on
+		if !on {
+			b.DominatedBy = models[by].Model
+		}
+	}
 }
 
 // vsLeader is the paired difference a − leader over the stimuli both rated, at 95%.
@@ -300,6 +351,11 @@ func rankOf(name string, a *acc) ModelRank {
 	if a.costN > 0 {
 		c := round6(a.cost)
 		mr.CostUSD = &c
+		mean := a.cost / float64(a.costN)
+		mr.MeanCostUSD = f6(mean)
+		if a.passed > 0 {
+			mr.CostPerPassUSD = f6(mean * float64(a.executed()) / float64(a.passed))
+		}
 	}
 	return mr
 }

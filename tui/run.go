@@ -471,7 +471,8 @@ func rankingCols(by string) []column {
 	cols := []column{{"#", kindNum, 0, false}, {"MODEL", kindText, 28, false}, {"PASS", kindRate, 0, false}, {"", kindText, 10, true}, {"PASS@k", kindRate, 0, false},
 		// Names get the width first: turns, tool calls and tokens give way when the
 		// terminal is narrow (the JSON and a wider terminal have them).
-		{"DURATION", kindNum, 0, false}, {"TURNS", kindNum, 0, true}, {"TOOLS", kindNum, 0, true}, {"TOKENS", kindNum, 0, true}, {"COST", kindNum, 0, false}, {"ERRORS", kindNum, 0, false}}
+		{"DURATION", kindNum, 0, false}, {"TURNS", kindNum, 0, true}, {"TOOLS", kindNum, 0, true}, {"TOKENS", kindNum, 0, true}, {"COST", kindNum, 0, false},
+		{"$/PASS", kindNum, 0, false}, {"◆", kindText, 0, true}, {"ERRORS", kindNum, 0, false}}
 	if by == "" {
 		return cols
 	}
@@ -498,13 +499,22 @@ func (s *runScreen) fillRanking(v query.Ranking) {
 		if m.CostUSD != nil {
 			cost = format.USD(*m.CostUSD)
 		}
+		perPass := "–"
+		if m.CostPerPassUSD != nil {
+			perPass = format.USD(*m.CostPerPassUSD)
+		}
+		mark := ""
+		if m.OnFrontier != nil && *m.OnFrontier {
+			mark = "◆" // on the pass-rate/cost frontier
+		}
 		name := m.Model
 		if mark := format.VsLeader(m.VsLeader); mark == "≈" {
 			name += " ≈" // not significantly behind the leader
 		}
 		r := row{cells: []string{strconv.Itoa(m.Rank), name, format.PctPM(m.PassRate, m.PassRateInterval), format.Bar(m.PassRate, 10), format.Pct(pk),
-			format.Ms(m.MeanDurationMs), format.Float(m.MeanTurns, 1), format.Float(m.MeanToolCalls, 1), format.IntP(m.TotalTokens), cost, format.Int(m.ErrorCount)},
-			nums:  []float64{math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), num(m.MeanDurationMs), math.NaN(), math.NaN(), numI(m.TotalTokens), num(m.CostUSD)},
+			format.Ms(m.MeanDurationMs), format.Float(m.MeanTurns, 1), format.Float(m.MeanToolCalls, 1), format.IntP(m.TotalTokens), cost, perPass, mark, format.Int(m.ErrorCount)},
+			nums: []float64{math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), num(m.MeanDurationMs), math.NaN(), math.NaN(), numI(m.TotalTokens), num(m.CostUSD),
+				num(m.CostPerPassUSD)},
 			value: m, failed: m.PassRate != nil && *m.PassRate < 0.5, rates: []*float64{nil, nil, m.PassRate, m.PassRate, pk}}
 		if s.by != "" { // the group's value in the group column first
 			group := query.NoTag

@@ -207,6 +207,25 @@ func TestDashboardInChromium(t *testing.T) {
 			t.Errorf("%s: page %q, API %s", m.Model, shown[m.Model], format.Pct(m.PassRate))
 		}
 	}
+	// The money question: cost per pass in the table, the frontier drawn with a dot per
+	// model, each the API's.
+	var perPass map[string]string
+	var dots, frontier int
+	b.run(t, chromedp.Evaluate(`Object.fromEntries([...document.querySelectorAll("#ranking tbody tr")].map(r => [r.dataset.model, r.querySelector(".cost-per-pass").textContent]))`, &perPass),
+		chromedp.Evaluate(`document.querySelectorAll("#cost-frontier circle").length`, &dots),
+		chromedp.Evaluate(`document.querySelectorAll("#cost-frontier circle.on-frontier").length`, &frontier))
+	onFrontier := 0
+	for _, m := range rk.Models {
+		if shown := perPass[m.Model]; shown != format.USD(*m.CostPerPassUSD) {
+			t.Errorf("%s: cost per pass %q on the page, %s in the answer", m.Model, shown, format.USD(*m.CostPerPassUSD))
+		}
+		if *m.OnFrontier {
+			onFrontier++
+		}
+	}
+	if dots != len(rk.Models) || frontier != onFrontier {
+		t.Errorf("cost chart: %d dots (%d on the frontier), want %d (%d)", dots, frontier, len(rk.Models), onFrontier)
+	}
 
 	// A copied URL reproduces the view.
 	var href, first, again string

@@ -50,6 +50,7 @@ type runData struct {
 	Tabs          []tab
 	Ranking       query.Ranking
 	RankingSVG    any
+	CostSVG       any
 	Graders       query.Graders
 	EvidenceLinks map[string]string
 	Tools         query.Tools
@@ -112,6 +113,7 @@ func (s *Site) Run(ref, tabName string, q url.Values) ([]byte, error) {
 			return nil, err
 		}
 		d.RankingSVG = rankingBars(d.Ranking.Models)
+		d.CostSVG = costFrontier(d.Ranking.Models)
 	case "graders":
 		if d.Graders, err = query.GradersOf(s.src, sc); err != nil {
 			return nil, err

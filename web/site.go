@@ -186,7 +186,7 @@ func (s *Site) funcs() template.FuncMap {
 		"runsURL": func() string { return s.runsURL() }, "runURL": s.runURL, "outcomeURL": s.outcomeURL, "stimulusURL": s.stimulusURL,
 		"failuresURL": s.failuresURL, "compareURL": s.compareURL, "asset": s.asset,
 		"static": func() bool { return s.static },
-		"pct":    format.Pct, "pctpm": format.PctPM, "int": func(v any) string {
+		"pct":    format.Pct, "pctpm": format.PctPM, "frontier": format.Frontier, "int": func(v any) string {
 			switch n := v.(type) {
 			case int:
 				return format.Int(int64(n))

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"html/template"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -137,4 +139,75 @@ func shorten(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// costFrontier plots pass rate (y) against mean cost per outcome (x), one dot per model
+// with its pass-rate interval, and joins the models on the pass-rate/cost frontier (◆)
+// cheapest first. Dominated models are hollow. Nothing when no model has a cost.
+func costFrontier(models []query.ModelRank) template.HTML {
+	var pts []query.ModelRank
+	maxCost := 0.0
+	for _, m := range models {
+		if m.MeanCostUSD != nil && m.PassRate != nil {
+			pts = append(pts, m)
+			maxCost = max(maxCost, *m.MeanCostUSD)
+		}
+	}
+	if len(pts) == 0 || maxCost <= 0 {
+		return ""
+	}
+	const left, width, height, top = 52, 560, 220, 10
+	xOf := func(c float64) float64 { return left + float64(width)*c/(maxCost*1.1) }
+	yOf := func(p float64) float64 { return top + float64(height)*(1-p) }
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart" id="cost-frontier" role="img" aria-label="pass rate against cost per outcome; the frontier joins the models no cheaper model beats" viewBox="0 0 %d %d" width="%d" height="%d">`,
+		left+width+150, top+height+40, left+width+150, top+height+40)
+	for _, pct := range []int{0, 25, 50, 75, 100} {
+		y := yOf(float64(pct) / 100)
+		fmt.Fprintf(&b, `<line class="grid" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/><text class="axis" x="%d" y="%.1f" text-anchor="end">%d%%</text>`, left, y, left+width, y, left-6, y+4, pct)
+	}
+	for i := 0; i <= 4; i++ {
+		c := maxCost * 1.1 * float64(i) / 4
+		fmt.Fprintf(&b, `<text class="axis" x="%.1f" y="%d" text-anchor="middle">%s</text>`, xOf(c), top+height+16, format.USD(c))
+	}
+	fmt.Fprintf(&b, `<text class="axis" x="%d" y="%d" text-anchor="middle">mean cost per outcome</text>`, left+width/2, top+height+34)
+	var front []query.ModelRank
+	for _, m := range pts {
+		if m.OnFrontier != nil && *m.OnFrontier {
+			front = append(front, m)
+		}
+	}
+	slices.SortFunc(front, func(a, b query.ModelRank) int { return cmp.Compare(*a.MeanCostUSD, *b.MeanCostUSD) })
+	if len(front) > 1 {
+		b.WriteString(`<polyline class="frontier" fill="none" points="`)
+		for _, m := range front {
+			fmt.Fprintf(&b, "%.1f,%.1f ", xOf(*m.MeanCostUSD), yOf(*m.PassRate))
+		}
+		b.WriteString(`"/>`)
+	}
+	for _, m := range pts {
+		x, y := xOf(*m.MeanCostUSD), yOf(*m.PassRate)
+		if iv := m.PassRateInterval; iv != nil {
+			fmt.Fprintf(&b, `<line class="errbar" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`, x, yOf(iv.Low), x, yOf(iv.High))
+		}
+		class, what := "dot dominated", "below the frontier: "+m.DominatedBy+" costs no more and is significantly better"
+		if m.OnFrontier != nil && *m.OnFrontier {
+			class, what = "dot on-frontier", "on the frontier"
+		}
+		label := ModelOrSlice(m)
+		fmt.Fprintf(&b, `<circle class="%s" cx="%.1f" cy="%.1f" r="5"><title>%s: %.1f%%, %s per outcome, %s per pass; %s</title></circle><text x="%.1f" y="%.1f">%s</text>`,
+			class, x, y, esc(label), *m.PassRate*100, format.USD(*m.MeanCostUSD), format.USD(deref(m.CostPerPassUSD)), esc(what), x+8, y+4, esc(label))
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// ModelOrSlice is a ranking line's name: the model, with its slice under --by.
+func ModelOrSlice(m query.ModelRank) string { return format.ModelLabel(m.Model, m.Slice) }
+
+func deref(v *float64) float64 {
+	if v == nil {
+		return 0
+	}
+	return *v
 }

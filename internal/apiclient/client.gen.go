@@ -796,16 +796,20 @@ type ModelCompareSummary struct {
 // ModelRank defines model for ModelRank.
 type ModelRank struct {
 	CachedTokens          *int64              `json:"cachedTokens"`
+	CostPerPassUsd        *float64            `json:"costPerPassUsd"`
 	CostUsd               *float64            `json:"costUsd"`
+	DominatedBy           *string             `json:"dominatedBy,omitempty"`
 	ErrorCount            int64               `json:"errorCount"`
 	FailedCount           int64               `json:"failedCount"`
 	HumanPassedErrorCount int64               `json:"humanPassedErrorCount"`
 	InputTokens           *int64              `json:"inputTokens"`
+	MeanCostUsd           *float64            `json:"meanCostUsd"`
 	MeanDurationMs        *float64            `json:"meanDurationMs"`
 	MeanScore             *float64            `json:"meanScore"`
 	MeanToolCalls         *float64            `json:"meanToolCalls"`
 	MeanTurns             *float64            `json:"meanTurns"`
 	Model                 string              `json:"model"`
+	OnFrontier            *bool               `json:"onFrontier"`
 	OutcomeCount          int64               `json:"outcomeCount"`
 	OutputTokens          *int64              `json:"outputTokens"`
 	PassAtK               map[string]*float64 `json:"passAtK"`
