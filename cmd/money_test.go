@@ -66,3 +66,36 @@ func TestCostPerPassAndFrontier(t *testing.T) {
 		}
 	}
 }
+
+// TestPowerPlansForTheGate: evals power plans for the gate's Holm family (the models of
+// --from), with the run's mean rated trials per cell (not its largest), and says the
+// gate's power beside a single test's.
+func TestPowerPlansForTheGate(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString(`{"type":"run","name":"uneven","createdAt":"2026-01-01T00:00:00Z"}` + "\n")
+	for m := range 4 {
+		for s := range 30 {
+			for k := range 1 + s%5 { // 1..5 trials: mean 3, largest 5
+				fmt.Fprintf(&b, `{"stimulus":"s%02d","model":"m%d","trial":%d,"passed":%v}`+"\n", s, m, k, (s*7+k*3+m)%5 < 3)
+			}
+		}
+	}
+	f := filepath.Join(dir, "uneven.jsonl")
+	os.WriteFile(f, []byte(b.String()), 0o644)
+	if r := run(t, false, "import", f, "--store", dir); r.code != 0 {
+		t.Fatal(r.err)
+	}
+	got := jq(t, dir, "power", "--from", "latest", "--delta", "10", "--json", "--jq", `[.models, .trialsPerStimulus, (.effectiveTrials < 3), (.rows[0] | .stimuli > .stimuliOneTest, (.gatePower | . >= 0.8 and . < 0.81), .power > .gatePower)] | @csv`)
+	if got != "4,3,true,true,true,true" {
+		t.Errorf("power --from: %s, want the 4-model gate, 3 trials (mean), the gate's stimuli above one test's", got)
+	}
+	// At a fixed number of stimuli: the gate's power below the single test's.
+	got = jq(t, dir, "power", "--from", "latest", "--delta", "10", "--stimuli", "131", "--json", "--jq", `.rows[0] | [.stimuli, .gatePower < .power] | @csv`)
+	if got != "131,true" {
+		t.Errorf("power --stimuli 131: %s", got)
+	}
+	if r := run(t, false, "power", "--baseline", "0.7", "--base", "latest", "--store", dir); r.code != 2 || !strings.Contains(r.err, "--from") {
+		t.Errorf("--base without --from: exit %d %s", r.code, r.err)
+	}
+}

@@ -388,28 +388,40 @@ func VsLeader(v *query.VsLeader) string {
 
 // Power renders a sample-size plan.
 func Power(p query.Power) Doc {
-	from := "–"
+	from, base := "–", "–"
 	if p.FromRun != nil {
 		from = *p.FromRun
 	}
+	if p.BaseRun != nil {
+		base = *p.BaseRun
+	}
+	num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	head := [][2]string{
 		{"baseline pass rate", Pct(&p.Baseline)},
 		{"alpha / power", fmt.Sprintf("%g / %g", p.Alpha, p.Power)},
-		{"trials per stimulus", strconv.Itoa(p.Trials)},
+		{"gate", fmt.Sprintf("Holm over %d model pair(s): a drop in one model must clear α/%d = %.4g", p.Models, p.Models, p.Alpha/float64(p.Models))},
+		{"trials per stimulus", fmt.Sprintf("%s mean (%s harmonic, which the variance uses)", num(p.Trials), num(p.EffectiveTrials))},
 		{"within-stimulus correlation", fmt.Sprintf("%.3f (%s)", p.ICC, p.ICCSource)},
+		{"pairing between runs", fmt.Sprintf("%.3f (%s)", p.Pairing, p.PairingSource)},
 		{"from run", from},
 	}
-	t := &Table{Columns: []Column{{"CHANGE (POINTS)", Number}, {"STIMULI", Number}, {"OUTCOMES PER SIDE", Number}}}
-	t.Data = &Data{Columns: []string{"delta_points", "stimuli", "outcomes_per_side", "baseline", "alpha", "power", "trials", "icc"}}
-	for _, r := range p.Rows {
-		t.Rows = append(t.Rows, []string{strconv.FormatFloat(r.DeltaPoints, 'f', -1, 64), Int(r.Stimuli), Int(r.Outcomes)})
-		t.Data.Add(strconv.FormatFloat(r.DeltaPoints, 'f', -1, 64), RawI(r.Stimuli), RawI(r.Outcomes), RawF(&p.Baseline),
-			strconv.FormatFloat(p.Alpha, 'f', -1, 64), strconv.FormatFloat(p.Power, 'f', -1, 64), strconv.Itoa(p.Trials), strconv.FormatFloat(p.ICC, 'f', -1, 64))
+	if p.BaseRun != nil {
+		head = append(head, [2]string{"base run", base})
 	}
-	data := [][2]string{{"baseline", RawF(&p.Baseline)}, {"alpha", strconv.FormatFloat(p.Alpha, 'f', -1, 64)},
-		{"power", strconv.FormatFloat(p.Power, 'f', -1, 64)}, {"trials", strconv.Itoa(p.Trials)},
-		{"icc", strconv.FormatFloat(p.ICC, 'f', -1, 64)}, {"icc_source", p.ICCSource}, {"from_run", strings.TrimPrefix(from, "–")}}
-	return Doc{Sections: []Section{{Title: "Stimuli needed to detect a drop", KV: head, KVData: data}, {Table: t}}, Primary: 1}
+	t := &Table{Columns: []Column{{"CHANGE (POINTS)", Number}, {"STIMULI", Number}, {"OUTCOMES PER SIDE", Number}, {"GATE POWER", Rate},
+		{"ONE TEST: POWER", Rate}, {"ONE TEST: STIMULI", Number}}}
+	t.Data = &Data{Columns: []string{"delta_points", "stimuli", "outcomes_per_side", "gate_power", "power", "stimuli_one_test", "models", "baseline", "alpha",
+		"target_power", "trials", "effective_trials", "icc", "pairing"}}
+	for _, r := range p.Rows {
+		gp, op := r.GatePower, r.OneTestPower
+		t.Rows = append(t.Rows, []string{num(r.DeltaPoints), Int(r.Stimuli), Int(r.Outcomes), Pct(&gp), Pct(&op), Int(r.StimuliOneTest)})
+		t.Data.Add(num(r.DeltaPoints), RawI(r.Stimuli), RawI(r.Outcomes), RawF(&gp), RawF(&op), RawI(r.StimuliOneTest), strconv.Itoa(p.Models), RawF(&p.Baseline),
+			num(p.Alpha), num(p.Power), num(p.Trials), num(p.EffectiveTrials), num(p.ICC), num(p.Pairing))
+	}
+	data := [][2]string{{"baseline", RawF(&p.Baseline)}, {"alpha", num(p.Alpha)}, {"power", num(p.Power)}, {"models", strconv.Itoa(p.Models)},
+		{"trials", num(p.Trials)}, {"effective_trials", num(p.EffectiveTrials)}, {"icc", num(p.ICC)}, {"icc_source", p.ICCSource},
+		{"pairing", num(p.Pairing)}, {"pairing_source", p.PairingSource}, {"from_run", strings.TrimPrefix(from, "–")}, {"base_run", strings.TrimPrefix(base, "–")}}
+	return Doc{Sections: []Section{{Title: "Stimuli the gate needs to catch a drop", KV: head, KVData: data}, {Table: t}}, Primary: 1}
 }
 
 // ReviewedOutcomes is the outcomes table with each one's human review: the export's CSV.

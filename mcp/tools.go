@@ -83,8 +83,11 @@ type (
 		Delta    []float64 `json:"delta,omitempty" desc:"changes in points (default 1,2,5,10)"`
 		Alpha    *float64  `json:"alpha,omitempty" desc:"two-sided α (default 0.05)"`
 		Power    *float64  `json:"power,omitempty" desc:"default 0.8"`
-		Trials   *int      `json:"trials,omitempty" desc:"per stimulus (default: from's, else 1)"`
-		From     string    `json:"from,omitempty" desc:"a run to estimate correlation and pass rate from"`
+		Trials   *float64  `json:"trials,omitempty" desc:"per stimulus (default: from's mean, else 1)"`
+		Models   int       `json:"models,omitempty" desc:"models the gate compares, Holm's family (default: from's, else 1)"`
+		Stimuli  int64     `json:"stimuli,omitempty" desc:"give the power at this many matched stimuli"`
+		From     string    `json:"from,omitempty" desc:"a run to estimate correlation, pass rate, trials and models from"`
+		Base     string    `json:"base,omitempty" desc:"an earlier run: with from, estimates the pairing between runs"`
 	}
 	metricsIn struct {
 		Budget
@@ -284,7 +287,8 @@ func listOutcomes(d Deps, in outcomesIn) (query.Paged[query.OutcomeSummary], err
 }
 
 func power(d Deps, in powerIn) (query.Power, error) {
-	p := query.PowerParams{Baseline: in.Baseline, Deltas: in.Delta, Alpha: query.DefaultAlpha, Power: 0.8, Trials: 1, From: in.From}
+	p := query.PowerParams{Baseline: in.Baseline, Deltas: in.Delta, Alpha: query.DefaultAlpha, Power: 0.8, Trials: 1, From: in.From,
+		Models: in.Models, Stimuli: in.Stimuli, Base: in.Base}
 	if in.Alpha != nil {
 		p.Alpha = *in.Alpha
 	}

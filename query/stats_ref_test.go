@@ -108,6 +108,30 @@ func TestStatsAgainstR(t *testing.T) {
 		check(name+".high", hi)
 		check(name+".p", newcombeP(a, b))
 	}
+	for _, c := range []struct {
+		p, d, k, rho, r float64
+		m               int
+	}{{0.6, 0.10, 3.1, 0.55, 0.9, 6}, {0.7, 0.05, 2.4, 0.4, 0, 1}, {0.3, 0.05, 1, 0.8, 0.5, 10}} {
+		name := fmt.Sprintf("gate.p%g.d%g.k%g.rho%g.r%g.m%d", c.p, c.d, c.k, c.rho, c.r, c.m)
+		v := PairedVariance(c.p, c.d, c.k, c.rho, c.r)
+		check(name+".v", v)
+		n := GateStimuli(v, c.d, 0.05, 0.8, c.m)
+		check(name+".n", float64(n))
+		check(name+".power131", GatePower(131, v, c.d, 0.05, c.m))
+		check(name+".powerAtN", GatePower(n, v, c.d, 0.05, c.m))
+	}
+	var trialCells []Cluster
+	for _, k := range []int64{1, 2, 3, 4, 5, 5, 3} {
+		trialCells = append(trialCells, Cluster{Rated: k})
+	}
+	mean, harmonic := meanTrials(trialCells)
+	check("trials.mean", float64(mean))
+	check("trials.harmonic", harmonic)
+	ra, rb := runOf([][][]int{{{1, 1, 1}, {0, 0}, {1, 0, 1}, {1}, {0, 0, 1}}, {{1, 1}, {0, 1, 0}, {1, 1, 1}, {0}, {1, 0}}}),
+		runOf([][][]int{{{0, 0}, {1}, {1, 0}, {1}, {0, 1}}, {{1}, {1, 1}, {1, 1, 1}, {0}, {1}}})
+	rhoA, pA, _ := EstimateICC(ratedCells(ra))
+	r, _ := pairing(ra, rb, pA*(1-pA)*rhoA)
+	check("pairing.r", r)
 	rho, p, ok := EstimateICC(clusters([]int{1, 1, 1}, []int{0, 0, 0}, []int{1, 1, 0}, []int{1, 0, 0}, []int{1, 1}, []int{0}))
 	if !ok {
 		t.Fatal("EstimateICC: not ok")
@@ -240,4 +264,23 @@ func TestRunIntervalMatchesScan(t *testing.T) {
 			t.Errorf("%s: runs list %+v, scan %+v", r.ID, got, want)
 		}
 	}
+}
+
+// runOf is an aggregated run of cells[m][s] = the 0/1 trials of model m on stimulus s.
+func runOf(cells [][][]int) *runAgg {
+	ra := &runAgg{cells: make([][]acc, len(cells))}
+	for m, row := range cells {
+		ra.models = append(ra.models, fmt.Sprintf("m%d", m+1))
+		for s, trials := range row {
+			if m == 0 {
+				ra.stimuli = append(ra.stimuli, fmt.Sprintf("s%d", s))
+			}
+			var a acc
+			for _, x := range trials {
+				a.add(stSuccess, int8(x), false)
+			}
+			ra.cells[m] = append(ra.cells[m], a)
+		}
+	}
+	return ra
 }

@@ -106,3 +106,41 @@ for (cs in list(c(3, 6, 6, 6), c(0, 12, 12, 12), c(20, 40, 40, 40), c(10, 10, 5,
   out(paste0(nm, ".low"), ci[1]); out(paste0(nm, ".high"), ci[2])
   out(paste0(nm, ".p"), newcombe.p(cs[1], cs[2], cs[3], cs[4]))
 }
+
+# Planning the gate. The variance of one stimulus's paired difference with k trials,
+# within-stimulus correlation rho and pairing r (the correlation of a stimulus's true rate
+# between the two runs): V = (p1 q1 + p2 q2) (rho (1 - r) + (1 - rho) / k). The gate runs
+# Holm over m models, so a drop in one model clears level alpha / m.
+pv <- function(p, d, k, rho, r) {
+  p2 <- if (p - d < 0) p + d else p - d
+  (p * (1 - p) + p2 * (1 - p2)) * (rho * (1 - r) + (1 - rho) / k)
+}
+gate.n <- function(v, d, alpha, pow, m) ceiling((qnorm(1 - alpha / (2 * m)) + qnorm(pow))^2 * v / d^2)
+gate.power <- function(n, v, d, alpha, m) pnorm(d * sqrt(n / v) - qnorm(1 - alpha / (2 * m)))
+for (cs in list(c(0.6, 0.10, 3.1, 0.55, 0.9, 6), c(0.7, 0.05, 2.4, 0.4, 0, 1), c(0.3, 0.05, 1, 0.8, 0.5, 10))) {
+  nm <- sprintf("gate.p%g.d%g.k%g.rho%g.r%g.m%d", cs[1], cs[2], cs[3], cs[4], cs[5], cs[6])
+  v <- pv(cs[1], cs[2], cs[3], cs[4], cs[5])
+  out(paste0(nm, ".v"), v)
+  n <- gate.n(v, cs[2], 0.05, 0.8, cs[6])
+  out(paste0(nm, ".n"), n)
+  out(paste0(nm, ".power131"), gate.power(131, v, cs[2], 0.05, cs[6]))
+  out(paste0(nm, ".powerAtN"), gate.power(n, v, cs[2], 0.05, cs[6]))
+}
+# The mean and harmonic mean of rated trials per cell.
+k <- c(1, 2, 3, 4, 5, 5, 3)
+out("trials.mean", mean(k)); out("trials.harmonic", 1 / mean(1 / k))
+# The pairing of two runs: the covariance of the cells' observed rates (same model and
+# stimulus; centred on each model's mean, pooled over models with n - models degrees of
+# freedom) over the between-stimulus variance p (1 - p) rho of the first run.
+ra <- list(m1 = list(c(1,1,1), c(0,0), c(1,0,1), c(1), c(0,0,1)), m2 = list(c(1,1), c(0,1,0), c(1,1,1), c(0), c(1,0)))
+rb <- list(m1 = list(c(0,0), c(1), c(1,0), c(1), c(0,1)), m2 = list(c(1), c(1,1), c(1,1,1), c(0), c(1)))
+cells <- c(ra$m1, ra$m2); x <- unlist(cells); p <- mean(x)
+big <- Filter(function(t) length(t) >= 2, cells)
+within <- sum(sapply(big, function(t) sum((t - mean(t))^2))) / sum(sapply(big, length) - 1)
+rho <- max(0, min(1, 1 - within / (p * (1 - p))))
+cv <- 0; n <- 0
+for (m in c("m1", "m2")) {
+  xa <- sapply(ra[[m]], mean); xb <- sapply(rb[[m]], mean)
+  cv <- cv + sum((xa - mean(xa)) * (xb - mean(xb))); n <- n + length(xa)
+}
+out("pairing.r", max(0, min(1, cv / (n - 2) / (p * (1 - p) * rho))))
