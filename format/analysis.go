@@ -399,8 +399,8 @@ func Power(p query.Power) Doc {
 	head := [][2]string{
 		{"baseline pass rate", Pct(&p.Baseline)},
 		{"alpha / power", fmt.Sprintf("%g / %g", p.Alpha, p.Power)},
-		{"gate", fmt.Sprintf("Holm over %d model pair(s): a drop in one model must clear α/%d = %.4g", p.Models, p.Models, p.Alpha/float64(p.Models))},
-		{"trials per stimulus", fmt.Sprintf("%s mean (%s harmonic, which the variance uses)", num(p.Trials), num(p.EffectiveTrials))},
+		{"gate", fmt.Sprintf("Holm over %d models: a drop in one clears α/%d = %.4g", p.Models, p.Models, p.Alpha/float64(p.Models))},
+		{"trials per stimulus", fmt.Sprintf("%s mean, %s harmonic (the variance's)", num(p.Trials), num(p.EffectiveTrials))},
 		{"within-stimulus correlation", fmt.Sprintf("%.3f (%s)", p.ICC, p.ICCSource)},
 		{"pairing between runs", fmt.Sprintf("%.3f (%s)", p.Pairing, p.PairingSource)},
 		{"from run", from},
@@ -408,8 +408,8 @@ func Power(p query.Power) Doc {
 	if p.BaseRun != nil {
 		head = append(head, [2]string{"base run", base})
 	}
-	t := &Table{Columns: []Column{{"CHANGE (POINTS)", Number}, {"STIMULI", Number}, {"OUTCOMES PER SIDE", Number}, {"GATE POWER", Rate},
-		{"ONE TEST: POWER", Rate}, {"ONE TEST: STIMULI", Number}}}
+	t := &Table{Columns: []Column{{"DROP (PTS)", Number}, {"STIMULI", Number}, {"OUTCOMES/SIDE", Number}, {"GATE POWER", Rate},
+		{"1 TEST: POWER", Rate}, {"1 TEST: N", Number}}}
 	t.Data = &Data{Columns: []string{"delta_points", "stimuli", "outcomes_per_side", "gate_power", "power", "stimuli_one_test", "models", "baseline", "alpha",
 		"target_power", "trials", "effective_trials", "icc", "pairing"}}
 	for _, r := range p.Rows {

@@ -71,6 +71,9 @@ type Power struct {
 	FromRun       *string    `json:"fromRun"`
 	BaseRun       *string    `json:"baseRun"`
 	Rows          []PowerRow `json:"rows"`
+
+	perModel     []modelPlan // each model of From (its pass rate and correlation)
+	fromBaseline *float64    // the baseline From gave (nil when one was asked for)
 }
 
 // PairedVariance is the variance of one stimulus's paired difference d_s when the pass
@@ -175,19 +178,66 @@ func PowerOf(src Source, pp PowerParams) (Power, error) {
 		return Power{}, errs.E(errs.Invalid, "power needs a baseline pass rate: --baseline RATE or --from RUN")
 	}
 	out.Baseline = *pp.Baseline
+	if pp.Baseline != out.fromBaseline || len(out.perModel) == 0 {
+		// One pass rate for every model: the one given (or the run's, without per-model
+		// estimates).
+		out.perModel = []modelPlan{{p: out.Baseline, rho: out.ICC}}
+	}
 	for _, d := range pp.Deltas {
-		v := PairedVariance(out.Baseline, d/100, out.EffectiveTrials, out.ICC, out.Pairing)
-		row := PowerRow{DeltaPoints: d, StimuliOneTest: StimuliFor(v, d/100, pp.Alpha, pp.Power)}
-		row.Stimuli = GateStimuli(v, d/100, pp.Alpha, pp.Power, out.Models)
-		if pp.Stimuli > 0 {
-			row.Stimuli = pp.Stimuli
-		}
-		row.Outcomes = int64(math.Ceil(float64(row.Stimuli) * out.Trials))
-		row.OneTestPower = round6(PowerAt(row.Stimuli, v, d/100, pp.Alpha))
-		row.GatePower = round6(GatePower(row.Stimuli, v, d/100, pp.Alpha, out.Models))
-		out.Rows = append(out.Rows, row)
+		out.Rows = append(out.Rows, out.row(d/100, pp))
 	}
 	return out, nil
+}
+
+// modelPlan is one model's pass rate and within-stimulus correlation.
+type modelPlan struct{ p, rho float64 }
+
+// row plans for a drop of d in one of the models, any of them: each power is the mean
+// over the models of that model's power with its own pass rate and correlation, and the
+// stimuli are the fewest that reach the power asked for (MeanGatePower).
+func (out *Power) row(d float64, pp PowerParams) PowerRow {
+	vs := make([]float64, len(out.perModel))
+	for i, m := range out.perModel {
+		vs[i] = PairedVariance(m.p, d, out.EffectiveTrials, m.rho, out.Pairing)
+	}
+	row := PowerRow{DeltaPoints: d * 100, StimuliOneTest: MeanStimuli(vs, d, pp.Alpha, pp.Power, 1)}
+	row.Stimuli = MeanStimuli(vs, d, pp.Alpha, pp.Power, out.Models)
+	if pp.Stimuli > 0 {
+		row.Stimuli = pp.Stimuli
+	}
+	row.Outcomes = int64(math.Ceil(float64(row.Stimuli) * out.Trials))
+	row.OneTestPower = round6(MeanGatePower(row.Stimuli, vs, d, pp.Alpha, 1))
+	row.GatePower = round6(MeanGatePower(row.Stimuli, vs, d, pp.Alpha, out.Models))
+	return row
+}
+
+// MeanGatePower is the gate's power over m models at n stimuli to catch a drop d in one
+// model, any of them: the mean of GatePower over the models' variances vs.
+func MeanGatePower(n int64, vs []float64, d, alpha float64, m int) float64 {
+	var t float64
+	for _, v := range vs {
+		t += GatePower(n, v, d, alpha, m)
+	}
+	return t / float64(len(vs))
+}
+
+// MeanStimuli is the fewest stimuli at which MeanGatePower reaches power (with one
+// variance, GateStimuli).
+func MeanStimuli(vs []float64, d, alpha, power float64, m int) int64 {
+	hi := int64(0)
+	for _, v := range vs {
+		hi = max(hi, GateStimuli(v, d, alpha, power, m)) // every model reaches it there
+	}
+	lo := int64(0) // MeanGatePower(lo) < power ≤ MeanGatePower(hi)
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if MeanGatePower(mid, vs, d, alpha, m) >= power {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return hi
 }
 
 func (pp *PowerParams) validate() error {
@@ -243,6 +293,8 @@ func (out *Power) fromRuns(src Source, pp *PowerParams) error {
 	}
 	if pp.Baseline == nil && p > 0 && p < 1 {
 		pp.Baseline = &p
+		out.fromBaseline = pp.Baseline
+		out.perModel = modelPlans(ra, out.ICC)
 	}
 	if pp.Trials == 0 {
 		mean, harmonic := meanTrials(cells)
@@ -261,6 +313,29 @@ func (out *Power) fromRuns(src Source, pp *PowerParams) error {
 		}
 	}
 	return nil
+}
+
+// modelPlans are each model's pass rate and within-stimulus correlation in run ra (the
+// run's correlation rho where a model's own cannot be estimated).
+func modelPlans(ra *runAgg, rho float64) []modelPlan {
+	var out []modelPlan
+	for m := range ra.models {
+		var cells []Cluster
+		for s := range ra.stimuli {
+			if c := ra.cell(m, s); c != nil && c.rated() > 0 {
+				cells = append(cells, Cluster{Rated: c.rated(), Passed: c.passed})
+			}
+		}
+		r, p, ok := EstimateICC(cells)
+		if len(cells) == 0 {
+			continue
+		}
+		if !ok {
+			r = rho
+		}
+		out = append(out, modelPlan{p: p, rho: r})
+	}
+	return out
 }
 
 // ratedCells are a run's cells with a rated trial.

@@ -120,6 +120,12 @@ func TestStatsAgainstR(t *testing.T) {
 		check(name+".power131", GatePower(131, v, c.d, 0.05, c.m))
 		check(name+".powerAtN", GatePower(n, v, c.d, 0.05, c.m))
 	}
+	var vs []float64
+	for i, p := range []float64{0.3, 0.6, 0.9} {
+		vs = append(vs, PairedVariance(p, 0.1, 2.5, []float64{0.5, 0.4, 0.6}[i], 0.8))
+	}
+	check("gate.mean.power131", MeanGatePower(131, vs, 0.1, 0.05, 6))
+	check("gate.mean.n", float64(MeanStimuli(vs, 0.1, 0.05, 0.8, 6)))
 	var trialCells []Cluster
 	for _, k := range []int64{1, 2, 3, 4, 5, 5, 3} {
 		trialCells = append(trialCells, Cluster{Rated: k})

@@ -144,3 +144,10 @@ for (m in c("m1", "m2")) {
   cv <- cv + sum((xa - mean(xa)) * (xb - mean(xb))); n <- n + length(xa)
 }
 out("pairing.r", max(0, min(1, cv / (n - 2) / (p * (1 - p) * rho))))
+# With --from, a drop in one model, any of them: the mean over the models of each one's
+# gate power (its own pass rate and correlation), and the fewest stimuli that reach 0.8.
+vs <- mapply(function(p, rho) pv(p, 0.1, 2.5, rho, 0.8), c(0.3, 0.6, 0.9), c(0.5, 0.4, 0.6))
+mean.power <- function(n) mean(sapply(vs, function(v) gate.power(n, v, 0.1, 0.05, 6)))
+out("gate.mean.power131", mean.power(131))
+n <- 1; while (mean.power(n) < 0.8) n <- n + 1
+out("gate.mean.n", n)
