@@ -39,8 +39,8 @@ import (
 
 type config struct {
 	stimuli, models, nullPairs, plantedPairs, workers int
-	delta, lo, hi, a, b, miss, perr, alpha         float64
-	seed                                           uint64
+	delta, lo, hi, a, b, miss, perr, alpha            float64
+	seed                                              uint64
 }
 
 // world is one suite: the true pass probabilities π[m][s].
