@@ -126,6 +126,9 @@ func runCompare(o *compareOptions, args []string) error {
 			return err
 		}
 		var families []string
+		if o.failOnRegr {
+			families = []string{fmt.Sprintf("all: %d model pairs at α = %g", len(c.Summary), p.Alpha)}
+		}
 		if p.By != "" && o.failOnRegr {
 			// The unsliced pairs stay in the gate: an overall regression fails it even when
 			// no single slice has the power to show it.
