@@ -49,8 +49,8 @@ func Compare(c query.Compare, all bool) Doc {
 	}
 	sum := &Table{Columns: []Column{{"MODEL", Text}, {"BASE", Rate}, {"NEW", Rate}, {"DELTA", Number}, {"INTERVAL", Number}, {"MDE", Number}, {"RUN BASE → NEW", Number},
 		{"REGRESSED", Number}, {"IMPROVED", Number}, {"FLAKY", Number}, {"MATCHED", Number}, {"P", Number}, {"VERDICT", Status}}}
-	sum.Data = &Data{Columns: []string{"model", "base_model", "slice_key", "slice_value", "new_run", "base_run", "pass_rate_base", "pass_rate_base_low", "pass_rate_base_high",
-		"pass_rate_new", "pass_rate_new_low", "pass_rate_new_high", "stimulus_mean_base", "stimulus_mean_new", "run_pass_rate_base", "run_pass_rate_new",
+	sum.Data = &Data{Columns: []string{"model", "base_model", "slice_key", "slice_value", "new_run", "base_run", "matched_pass_rate_base", "matched_pass_rate_base_low",
+		"matched_pass_rate_base_high", "matched_pass_rate_new", "matched_pass_rate_new_low", "matched_pass_rate_new_high", "stimulus_mean_base", "stimulus_mean_new", "run_pass_rate_base", "run_pass_rate_new",
 		"delta", "delta_low", "delta_high", "delta_method", "mde", "regressed", "improved", "flaky", "matched", "p_value", "verdict"}}
 	for _, p := range c.Summary {
 		sk, sv := "", ""
