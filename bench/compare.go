@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -8,8 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/evals-dev/evals/store"
@@ -65,12 +66,53 @@ func gradersSQL(graders, outcomes, by string) string {
 FROM %s GROUP BY grader, slice ORDER BY lower(slice), slice, pass::DOUBLE / (pass + fail), grader`, from)
 }
 
-func toolsSQL(outcomes, calls string) string {
-	return fmt.Sprintf(`WITH o AS (SELECT outcome_id, CASE WHEN status = 'error' THEN 0 WHEN status = 'success' AND passed IS NOT NULL THEN passed::INT END AS v FROM read_parquet('%s')),
+func toolsSQL(outcomes, calls, by string) string {
+	return fmt.Sprintf(`WITH o AS (SELECT outcome_id, CASE WHEN status = 'error' THEN 0 WHEN status = 'success' AND passed IS NOT NULL THEN passed::INT END AS v,
+  %[3]s AS slice FROM read_parquet('%[1]s')),
 t AS (SELECT tool, outcome_id, count(*) AS calls, count(*) FILTER (WHERE success) AS ok, sum(duration_ms) AS dur, count(duration_ms) AS dn
-  FROM read_parquet('%s') GROUP BY tool, outcome_id)
-SELECT tool, sum(calls) AS calls, sum(ok) AS ok, count(*) AS outcomes, avg(o.v) AS outcome_pass, sum(dur) / sum(dn) AS mean_duration
-FROM t JOIN o USING (outcome_id) GROUP BY tool ORDER BY calls DESC, tool`, outcomes, calls)
+  FROM read_parquet('%[2]s') GROUP BY tool, outcome_id)
+SELECT tool, slice, sum(calls) AS calls, sum(ok) AS ok, count(*) AS outcomes, avg(o.v) AS outcome_pass, sum(dur) / sum(dn) AS mean_duration
+FROM t JOIN o USING (outcome_id) GROUP BY tool, slice ORDER BY lower(slice), slice, calls DESC, tool`, outcomes, calls, sliceExpr(by))
+}
+
+// outcomesSQL is evals outcomes --model M --status failed --sort duration_ms --order desc
+// --limit N: the failed outcomes of a model, longest first.
+func outcomesSQL(path, model string, limit int) string {
+	return fmt.Sprintf(`SELECT outcome_id, duration_ms FROM read_parquet('%s')
+WHERE model = '%s' AND status = 'success' AND passed = false
+ORDER BY duration_ms DESC NULLS LAST LIMIT %d`, path, model, limit)
+}
+
+// checkOutcomes: the same durations in the same order (ties may list other ids: evals
+// breaks them by store order) and the same ids wherever the duration is unique.
+func checkOutcomes(e, d []byte) error {
+	var o struct {
+		Items []struct {
+			ID         string
+			DurationMs *float64
+		}
+	}
+	if err := json.Unmarshal(e, &o); err != nil {
+		return err
+	}
+	rows, err := duckRows(d)
+	if err != nil {
+		return err
+	}
+	if len(rows) != len(o.Items) {
+		return fmt.Errorf("%d outcomes vs %d", len(o.Items), len(rows))
+	}
+	count := map[float64]int{}
+	for _, r := range rows {
+		count[num(r["duration_ms"])]++
+	}
+	for i, x := range o.Items {
+		dd := num(rows[i]["duration_ms"])
+		if x.DurationMs == nil || *x.DurationMs != dd || count[dd] == 1 && rows[i]["outcome_id"] != x.ID {
+			return fmt.Errorf("row %d: evals %s %v, duckdb %v", i, x.ID, x.DurationMs, rows[i])
+		}
+	}
+	return nil
 }
 
 // compareSQL is evals compare NEW OLD --json: one row per stimulus with every subject's
@@ -255,7 +297,13 @@ func compare(args []string) error {
 		cases = append(cases, benchCase{"compare", []string{"compare", runs[0].ID, runs[1].ID},
 			compareSQL(glob(*dir, runs[0].ID, "outcomes.parquet"), glob(*dir, runs[1].ID, "outcomes.parquet")), checkCompare})
 	}
-	cases = append(cases, benchCase{"matrix latest", []string{"matrix", "--run", "latest"}, matrixSQL(glob(*dir, latest, "outcomes.parquet")), checkMatrix})
+	cases = append(cases, benchCase{"matrix latest", []string{"matrix", "--run", "latest"}, matrixSQL(glob(*dir, latest, "outcomes.parquet")), checkMatrix},
+		benchCase{"matrix all", []string{"matrix", "--run", "all"}, matrixSQL(glob(*dir, "", "outcomes.parquet")), checkMatrix})
+	model := runs[0].Models[min(3, len(runs[0].Models)-1)]
+	for _, scope := range []struct{ name, run, flag string }{{"latest", latest, "latest"}, {"all", "", "all"}} {
+		cases = append(cases, benchCase{"outcomes " + scope.name, []string{"outcomes", "--run", scope.flag, "--model", model, "--status", "failed", "--sort", "duration_ms", "--order", "desc", "--limit", "100"},
+			outcomesSQL(glob(*dir, scope.run, "outcomes.parquet"), model, 100), checkOutcomes})
+	}
 	for _, scope := range []struct{ name, run, flag string }{{"latest", latest, "latest"}, {"all", "", "all"}} {
 		cases = append(cases,
 			benchCase{"ranking " + scope.name, []string{"ranking", "--run", scope.flag}, rankingSQL(glob(*dir, scope.run, "outcomes.parquet"), ""), checkRanking},
@@ -263,24 +311,23 @@ func compare(args []string) error {
 			benchCase{"graders " + scope.name, []string{"graders", "--run", scope.flag}, gradersSQL(glob(*dir, scope.run, "graders.parquet"), "", ""), checkGraders},
 			benchCase{"graders/cat " + scope.name, []string{"graders", "--run", scope.flag, "--by", "category"},
 				gradersSQL(glob(*dir, scope.run, "graders.parquet"), glob(*dir, scope.run, "outcomes.parquet"), "category"), checkGraders},
-			benchCase{"tools " + scope.name, []string{"tools", "--run", scope.flag}, toolsSQL(glob(*dir, scope.run, "outcomes.parquet"), glob(*dir, scope.run, "tool_calls.parquet")), checkTools},
+			benchCase{"tools " + scope.name, []string{"tools", "--run", scope.flag}, toolsSQL(glob(*dir, scope.run, "outcomes.parquet"), glob(*dir, scope.run, "tool_calls.parquet"), ""), checkTools},
+			benchCase{"tools/cat " + scope.name, []string{"tools", "--run", scope.flag, "--by", "category"},
+				toolsSQL(glob(*dir, scope.run, "outcomes.parquet"), glob(*dir, scope.run, "tool_calls.parquet"), "category"), checkTools},
 		)
 	}
-	fmt.Printf("store %s: %d runs, %d outcomes; median of %d warm runs, whole processes\n\n", *dir, len(runs), n, *reps)
+	fmt.Printf("store %s: %d runs, %d outcomes; median of %d warm runs, whole processes, evals and DuckDB interleaved\n\n", *dir, len(runs), n, *reps)
 	fmt.Printf("%-16s %12s %10s %12s %10s %8s  %s\n", "query", "evals", "evals RSS", "duckdb", "duck RSS", "ratio", "same numbers")
 	for _, c := range cases {
 		if *only != "" && !strings.Contains(c.name, *only) {
 			continue
 		}
 		eargs := append(append([]string{}, c.evals...), "--store", *dir, "--json")
-		et, erss, eout, err := timeProcess(*reps, *evalsBin, eargs...)
+		r, err := timeInterleaved(*reps, [2][]string{append([]string{*evalsBin}, eargs...), {self, "duckq", c.sql}})
 		if err != nil {
-			return fmt.Errorf("%s: evals: %w", c.name, err)
+			return fmt.Errorf("%s: %w", c.name, err)
 		}
-		dt, drss, dout, err := timeProcess(*reps, self, "duckq", c.sql)
-		if err != nil {
-			return fmt.Errorf("%s: duckdb: %w", c.name, err)
-		}
+		et, erss, eout, dt, drss, dout := r[0].median, r[0].rss, r[0].out, r[1].median, r[1].rss, r[1].out
 		same := "yes"
 		if err := c.check(eout, dout); err != nil {
 			same = "NO: " + err.Error()
@@ -290,31 +337,58 @@ func compare(args []string) error {
 	return nil
 }
 
-// timeProcess runs a command reps times after one warm-up and returns the median wall
-// time, the largest peak RSS (KB) and the last output.
-func timeProcess(reps int, bin string, args ...string) (time.Duration, int64, []byte, error) {
-	var times []time.Duration
-	var rss int64
-	var out []byte
+type timing struct {
+	median time.Duration
+	rss    int64 // the largest peak RSS of the process itself (its own rusage), KB
+	out    []byte
+}
+
+// timeInterleaved runs two commands alternately (a, b, a, b, …) reps times after one
+// warm-up each, so a slow patch of the machine falls on both sides: the median wall time,
+// each process's own largest peak RSS, and its last output.
+func timeInterleaved(reps int, cmds [2][]string) ([2]timing, error) {
+	var out [2]timing
+	var times [2][]time.Duration
 	for i := 0; i <= reps; i++ {
-		cmd := exec.Command(bin, args...)
-		cmd.Stderr = os.Stderr
-		start := time.Now()
-		b, err := cmd.Output()
-		d := time.Since(start)
-		if err != nil {
-			return 0, 0, nil, err
+		for k, c := range cmds {
+			d, rss, b, err := runOnce(c[0], c[1:]...)
+			if err != nil {
+				return out, fmt.Errorf("%s: %w", c[0], err)
+			}
+			out[k].rss, out[k].out = max(out[k].rss, rss), b
+			if i > 0 {
+				times[k] = append(times[k], d)
+			}
 		}
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			rss = max(rss, ru.Maxrss)
-		}
-		if i > 0 {
-			times = append(times, d)
-		}
-		out = b
 	}
-	slices.Sort(times)
-	return times[len(times)/2], rss, out, nil
+	for k := range out {
+		slices.Sort(times[k])
+		out[k].median = times[k][len(times[k])/2]
+	}
+	return out, nil
+}
+
+// runOnce runs a command once: its wall time, its own peak RSS (KB) and its output.
+//
+// The peak RSS comes from /usr/bin/time (GNU time, -f %M), not from this process's
+// wait4: Linux carries the parent's high-water mark across fork and exec into the child's
+// ru_maxrss, so a child of this process (which links DuckDB, ~80 MB) never reports less
+// than that. A child of time (a small process) reports its own.
+func runOnce(bin string, args ...string) (time.Duration, int64, []byte, error) {
+	var stderr bytes.Buffer
+	cmd := exec.Command("/usr/bin/time", append([]string{"-f", "maxrss=%M", bin}, args...)...)
+	cmd.Stderr = &stderr
+	start := time.Now()
+	b, err := cmd.Output()
+	d := time.Since(start)
+	if err != nil {
+		return 0, 0, nil, fmt.Errorf("%w: %s", err, stderr.String())
+	}
+	var rss int64
+	if i := strings.LastIndex(stderr.String(), "maxrss="); i >= 0 {
+		rss, _ = strconv.ParseInt(strings.TrimSpace(stderr.String()[i+len("maxrss="):]), 10, 64)
+	}
+	return d, rss, b, nil
 }
 
 func duckRows(b []byte) ([]map[string]any, error) {
@@ -412,6 +486,7 @@ func checkTools(e, d []byte) error {
 	var t struct {
 		Tools []struct {
 			Name                                  string
+			Slice                                 *struct{ Value string }
 			CallCount, SuccessCount, OutcomeCount float64
 			OutcomePassRate                       float64
 		}
@@ -428,7 +503,11 @@ func checkTools(e, d []byte) error {
 	}
 	for i, x := range t.Tools {
 		r := rows[i]
-		if r["tool"] != x.Name || x.CallCount != num(r["calls"]) || x.SuccessCount != num(r["ok"]) || x.OutcomeCount != num(r["outcomes"]) || !approx(x.OutcomePassRate, num(r["outcome_pass"])) {
+		slice := ""
+		if x.Slice != nil {
+			slice = x.Slice.Value
+		}
+		if r["tool"] != x.Name || r["slice"] != slice || x.CallCount != num(r["calls"]) || x.SuccessCount != num(r["ok"]) || x.OutcomeCount != num(r["outcomes"]) || !approx(x.OutcomePassRate, num(r["outcome_pass"])) {
 			return fmt.Errorf("row %d: evals %+v, duckdb %v", i, x, r)
 		}
 	}

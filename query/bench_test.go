@@ -111,3 +111,14 @@ func BenchmarkFailuresLatest(b *testing.B) {
 		}
 	}
 }
+
+// The outcome list: one model's failures over every run, longest first, a page.
+func BenchmarkOutcomesAllSorted(b *testing.B) {
+	s := benchStore(b)
+	p := OutcomesParams{Model: []string{"model-3"}, Status: []string{"failed"}, Sort: "duration_ms", Desc: true, Limit: 100}
+	for b.Loop() {
+		if _, err := Outcomes(s, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

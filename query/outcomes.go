@@ -52,6 +52,10 @@ type OutcomeSummary struct {
 	Tags map[string]string `json:"tags,omitempty"`
 
 	row, gradersRow, gradersLen int64
+	// firstFail is the first line of the first failing grader's evidence when read with the
+	// briefs (knownFail); fillReasons turns it into Reason and clears it.
+	firstFail string
+	knownFail bool
 }
 
 // FailedGraders names the graders that failed this outcome, in grader order.
@@ -211,14 +215,49 @@ func outcomeWindow(src Source, p OutcomesParams, off, limit int) ([]OutcomeSumma
 			window = hits[off:min(off+limit, len(hits))]
 		}
 	}
-	items, err := materialize(src, runs, window)
-	if err != nil {
-		return nil, 0, err
+	items, err := pageItems(src, runs, window)
+	return items, total, err
+}
+
+// pageItems reads the page's outcomes, their grader briefs and reasons: run by run, the
+// runs on every core (a page of the longest failures of 100 runs touches most of them).
+func pageItems(src Source, runs []store.Run, window []hit) ([]OutcomeSummary, error) {
+	byRun := map[int32][]int{} // run → positions in window
+	var order []int32
+	for i, h := range window {
+		if byRun[h.run] == nil {
+			order = append(order, h.run)
+		}
+		byRun[h.run] = append(byRun[h.run], i)
 	}
-	if err := fillGraders(src, items); err != nil {
-		return nil, 0, err
+	items := make([]OutcomeSummary, len(window))
+	fails := make([]error, len(order))
+	eachOf(src, len(order), func(g int) {
+		pos := byRun[order[g]]
+		sub := make([]hit, len(pos))
+		for k, p := range pos {
+			sub[k] = window[p]
+		}
+		its, err := materialize(src, runs, sub)
+		if err == nil {
+			err = fillGraders(src, its, true)
+		}
+		if err == nil {
+			err = fillReasons(src, its)
+		}
+		fails[g] = err
+		for k, p := range pos {
+			if err == nil {
+				items[p] = its[k]
+			}
+		}
+	})
+	for _, err := range fails {
+		if err != nil {
+			return nil, err
+		}
 	}
-	return items, total, fillReasons(src, items)
+	return items, nil
 }
 
 // fillReasons gives each failed or errored outcome of a page its one-line reason: one read
@@ -235,7 +274,12 @@ func fillReasons(src Source, items []OutcomeSummary) error {
 		case "error":
 			errRows[o.RunID] = append(errRows[o.RunID], want{i, o.row})
 		case "failed":
-			at := slices.IndexFunc(o.GraderSummary, func(g GraderBrief) bool { return g.Passed != nil && !*g.Passed })
+			at := firstFailing(o.GraderSummary)
+			if o.knownFail { // read with the briefs
+				r := Reason(o.FailedGraders()[0], o.firstFail)
+				o.Reason, o.firstFail, o.knownFail = &r, "", false
+				continue
+			}
 			if at < 0 {
 				r := Reason(SourceNone, "")
 				if o.Reviewed {
@@ -271,6 +315,11 @@ func fillReasons(src Source, items []OutcomeSummary) error {
 	return read(store.Graders, "evidence", evRows, func(o *OutcomeSummary, text string) string {
 		return Reason(o.FailedGraders()[0], text)
 	})
+}
+
+// firstFailing is the index of the first grader that failed, or -1.
+func firstFailing(gs []GraderBrief) int {
+	return slices.IndexFunc(gs, func(g GraderBrief) bool { return g.Passed != nil && !*g.Passed })
 }
 
 func (p *OutcomesParams) filtered() bool {
@@ -666,7 +715,7 @@ func gradedBy(src Source, runID, grader string) (func(from, n int64) bool, error
 }
 
 // fillGraders adds the grader summary to the outcomes of one page.
-func fillGraders(src Source, items []OutcomeSummary) error {
+func fillGraders(src Source, items []OutcomeSummary, withEvidence bool) error {
 	byRun := map[string][]int{}
 	for i := range items {
 		items[i].GraderSummary = []GraderBrief{}
@@ -680,12 +729,23 @@ func fillGraders(src Source, items []OutcomeSummary) error {
 			lo = min(lo, items[i].gradersRow)
 			hi = max(hi, items[i].gradersRow+items[i].gradersLen)
 		}
-		briefs, have, err := readBriefs(src, runID, lo, hi, nil, nil)
+		var ev *[]string
+		if withEvidence && hi-lo <= 16*int64(len(idx))*8 {
+			// A narrow range (a few outcomes of this run): their evidence comes with the
+			// briefs, one read. A wide one leaves it to fillReasons, which makes strings
+			// only of the rows it needs.
+			ev = new([]string)
+		}
+		briefs, have, err := readBriefs(src, runID, lo, hi, nil, nil, ev)
 		if err != nil {
 			return err
 		}
 		for _, i := range idx {
-			items[i].GraderSummary = briefsOf(items[i], lo, hi, briefs, have)
+			o := &items[i]
+			o.GraderSummary = briefsOf(*o, lo, hi, briefs, have)
+			if at := firstFailing(o.GraderSummary); ev != nil && at >= 0 && o.gradersRow+int64(at) < hi {
+				o.firstFail, o.knownFail = store.FirstLine((*ev)[o.gradersRow+int64(at)-lo]), true
+			}
 		}
 	}
 	return nil
@@ -704,18 +764,26 @@ func batchTags(b *store.Batch) (*store.Dict, []map[string]string) {
 
 // readBriefs reads the grader rows lo..hi-1 of a run as briefs[r-lo] (have[r-lo] marks the
 // rows read), reusing the slices given.
-func readBriefs(src Source, runID string, lo, hi int64, briefs []GraderBrief, have []bool) ([]GraderBrief, []bool, error) {
+func readBriefs(src Source, runID string, lo, hi int64, briefs []GraderBrief, have []bool, evidence *[]string) ([]GraderBrief, []bool, error) {
 	if lo >= hi {
 		return briefs[:0], have[:0], nil
 	}
 	briefs = extend(briefs[:0], int(hi-lo), int(hi-lo))
 	have = extend(have[:0], int(hi-lo), int(hi-lo))
-	err := src.ScanRows(runID, store.Graders, []string{"grader", "passed", "score"}, lo, hi, func(g *store.Batch) error {
-		d, passed, score := g.Dict("grader"), g.Bool("passed"), g.Float("score")
+	cols := []string{"grader", "passed", "score"}
+	if evidence != nil { // the first line of each row's evidence too (pages: their reasons)
+		cols = append(cols, "evidence")
+		*evidence = make([]string, hi-lo)
+	}
+	err := src.ScanRows(runID, store.Graders, cols, lo, hi, func(g *store.Batch) error {
+		d, passed, score, ev := g.Dict("grader"), g.Bool("passed"), g.Float("score"), g.Dict("evidence")
 		for i := 0; i < g.N; i++ {
 			if r := g.Row0 + int64(i); r >= lo && r < hi {
 				briefs[r-lo] = GraderBrief{Name: d.Values[d.Index[i]], Passed: verdictOf(passed[i]), Score: optFloat(score[i])}
 				have[r-lo] = true
+				if evidence != nil {
+					(*evidence)[r-lo] = ev.Values[ev.Index[i]] // whole: the first line is cut where used
+				}
 			}
 		}
 		return nil
@@ -775,7 +843,7 @@ func EachOutcome(src Source, runID string, chunk int, fn func([]OutcomeSummary) 
 			}
 		}
 		var err error
-		if briefs, have, err = readBriefs(src, runID, lo, hi, briefs, have); err != nil {
+		if briefs, have, err = readBriefs(src, runID, lo, hi, briefs, have, nil); err != nil {
 			return err
 		}
 		for i := 0; i < b.N; i++ {

@@ -168,7 +168,13 @@ func (s *Store) scanFile(runID, name string, cols []string, lo, hi int64, where 
 			row0 += rg.NumRows()
 			continue
 		}
-		b.reset(rg.NumRows(), row0)
+		// A narrow range (a page of outcomes, a few grader rows) reads only the pages that
+		// hold it, from its first row: the batch is the range, not the row group.
+		skip, n := int64(0), rg.NumRows()
+		if wlo, whi := max(lo, row0)-row0, min(hi, row0+n)-row0; whi-wlo < n/4 {
+			skip, n = wlo, whi-wlo
+		}
+		b.reset(n, row0+skip)
 		chunks := rg.ColumnChunks()
 		for _, l := range leaves {
 			if l.absent {
@@ -178,7 +184,7 @@ func (s *Store) scanFile(runID, name string, cols []string, lo, hi int64, where 
 			if l.index >= len(chunks) {
 				return errs.E(errs.Corrupt, "reading %s: column %q has no data", path, l.name)
 			}
-			if err := b.readChunk(chunks[l.index], l); err != nil {
+			if err := b.readChunk(chunks[l.index], l, skip); err != nil {
 				return errs.E(errs.Corrupt, "reading column %q of %s: %w", l.name, path, err)
 			}
 		}
@@ -338,9 +344,16 @@ func (b *Batch) reset(n, row0 int64) {
 	}
 }
 
-func (b *Batch) readChunk(cc parquet.ColumnChunk, l leaf) error {
+// readChunk reads b.N values of a column chunk from its row skip.
+func (b *Batch) readChunk(cc parquet.ColumnChunk, l leaf, skip int64) error {
 	pages := cc.Pages()
 	defer pages.Close()
+	if skip > 0 {
+		if err := pages.SeekToRow(skip); err != nil {
+			return err
+		}
+	}
+	left := int64(b.N) // rows still to read
 	var d *Dict
 	var ints []int64
 	var floats []float64
@@ -361,7 +374,7 @@ func (b *Batch) readChunk(cc parquet.ColumnChunk, l leaf) error {
 		ints = b.ints[l.name][:0]
 	}
 	var dc dictCache
-	for {
+	for left > 0 {
 		p, err := pages.ReadPage()
 		if err == io.EOF {
 			break
@@ -369,6 +382,11 @@ func (b *Batch) readChunk(cc parquet.ColumnChunk, l leaf) error {
 		if err != nil {
 			return err
 		}
+		whole := p
+		if rows := p.NumRows(); rows > left {
+			p = whole.Slice(0, left)
+		}
+		left -= p.NumRows()
 		data := p.Data()
 		defs := p.DefinitionLevels()
 		if !l.optional {
@@ -378,6 +396,12 @@ func (b *Batch) readChunk(cc parquet.ColumnChunk, l leaf) error {
 		case parquet.ByteArray:
 			err = dc.appendStrings(d, p, defs)
 		case parquet.Boolean:
+			if p != whole || skip > 0 {
+				// A sliced page's bits start mid-byte (Data() does not say where): read
+				// its values.
+				bools, err = appendBoolValues(bools, p)
+				break
+			}
 			bools = appendBools(bools, data.Boolean(), int(p.NumValues()-p.NumNulls()), defs)
 		case parquet.Double:
 			floats = appendExpand(floats, data.Double(), defs, math.NaN())
@@ -390,7 +414,7 @@ func (b *Batch) readChunk(cc parquet.ColumnChunk, l leaf) error {
 		default:
 			err = fmt.Errorf("unsupported physical type %v", l.kind)
 		}
-		parquet.Release(p)
+		parquet.Release(whole)
 		if err != nil {
 			return err
 		}
@@ -554,6 +578,26 @@ func appendBools(dst []int8, bits []byte, n int, defs []byte) []int8 {
 		dst = append(dst, get())
 	}
 	return dst
+}
+
+// appendBoolValues appends a page's booleans value by value (1, 0, or -1 for null).
+func appendBoolValues(dst []int8, p parquet.Page) ([]int8, error) {
+	vals := make([]parquet.Value, p.NumValues())
+	n, err := p.Values().ReadValues(vals)
+	if err != nil && err != io.EOF {
+		return dst, err
+	}
+	for _, v := range vals[:n] {
+		switch {
+		case v.IsNull():
+			dst = append(dst, -1)
+		case v.Boolean():
+			dst = append(dst, 1)
+		default:
+			dst = append(dst, 0)
+		}
+	}
+	return dst, nil
 }
 
 // emptyStrings fills a string column whose file predates it: one dictionary value, "".
