@@ -650,44 +650,85 @@ func compareRows(aggs []*runAgg, idx []map[string]int, subs []subj, subjects []S
 	for k, sj := range subjects {
 		subjectIndex[sj.SubjectID] = k
 	}
-	var rows []CompareRow
+	type ranked struct {
+		row  CompareRow
+		rank int
+	}
+	rows := make([]ranked, 0, len(union))
+	var sl slab // a compare of two large runs has tens of thousands of cells: their numbers in blocks
 	for s := range union {
-		row := CompareRow{Stimulus: s, Cells: map[string]CompareCell{}, Changes: []RowChange{}}
+		row := CompareRow{Stimulus: s, Cells: make(map[string]CompareCell, len(subs)), Changes: []RowChange{}}
 		for k := range subs {
-			row.Cells[subjects[k].SubjectID] = compareCell(cellOf(k, s), threshold)
+			row.Cells[subjects[k].SubjectID] = sl.compareCell(cellOf(k, s), threshold)
 		}
+		best := 8
 		for _, ps := range pairs {
 			kind := change(cellOf(subjectIndex[ps.Base], s), cellOf(subjectIndex[ps.New], s), threshold)
 			if kind != "" {
 				row.Changes = append(row.Changes, RowChange{Pair: ps.Pair, Kind: kind})
+				best = min(best, changeOrder[kind])
 			}
 		}
-		rows = append(rows, row)
+		rows = append(rows, ranked{row, best})
 	}
-	rank := func(r CompareRow) int {
-		best := 8
-		for _, ch := range r.Changes {
-			best = min(best, changeOrder[ch.Kind])
-		}
-		return best
-	}
-	slices.SortFunc(rows, func(a, b CompareRow) int {
-		return cmp.Or(cmp.Compare(rank(a), rank(b)), lessFold(a.Stimulus, b.Stimulus))
+	slices.SortFunc(rows, func(a, b ranked) int {
+		return cmp.Or(cmp.Compare(a.rank, b.rank), lessFold(a.row.Stimulus, b.row.Stimulus))
 	})
-	return rows
+	out := make([]CompareRow, len(rows))
+	for i := range rows {
+		out[i] = rows[i].row
+	}
+	return out
+}
+
+// slab hands out the numbers and intervals of cells from blocks, not one allocation each.
+type slab struct {
+	f  []float64
+	iv []Interval
+}
+
+func (sl *slab) num(v float64) *float64 {
+	if len(sl.f) == cap(sl.f) {
+		sl.f = make([]float64, 0, 4096) // a new block: pointers into the old one stay good
+	}
+	sl.f = append(sl.f, v)
+	return &sl.f[len(sl.f)-1]
+}
+
+func (sl *slab) mean(sum float64, n int64) *float64 {
+	if n == 0 {
+		return nil
+	}
+	return sl.num(round6(sum / float64(n)))
+}
+
+func (sl *slab) interval(iv Interval) *Interval {
+	if len(sl.iv) == cap(sl.iv) {
+		sl.iv = make([]Interval, 0, 512)
+	}
+	sl.iv = append(sl.iv, iv)
+	return &sl.iv[len(sl.iv)-1]
 }
 
 func compareCell(a *acc, threshold float64) CompareCell {
+	var sl slab
+	return sl.compareCell(a, threshold)
+}
+
+func (sl *slab) compareCell(a *acc, threshold float64) CompareCell {
 	c := CompareCell{Status: cellStatus(a, threshold)}
 	if a == nil {
 		return c
 	}
-	c.PassRateInterval = roundInterval(trialInterval(a.passed, a.rated()))
+	if a.rated() > 0 {
+		c.PassRateInterval = sl.interval(roundedIv(trialIv(a.passed, a.rated())))
+		c.PassRate = sl.num(round6(float64(a.passed) / float64(a.rated())))
+	}
 	c.Reviewed = a.reviewed > 0
-	c.SampleSize, c.PassRate, c.Flaky, c.ErrorCount = a.n, a.passRate(), isFlaky(a), a.errors()
-	c.MeanDurationMs, c.MeanTurns, c.MeanToolCalls = mean(float64(a.dur), a.nDur), mean(float64(a.turns), a.nTurns), mean(float64(a.tools), a.nTools)
-	c.MeanInputTokens, c.MeanOutputTokens, c.MeanTotalTokens = mean(float64(a.in), a.nIn), mean(float64(a.out), a.nOut), mean(float64(a.total), a.nTotal)
-	c.MeanCostUSD = mean(a.cost, a.costN)
+	c.SampleSize, c.Flaky, c.ErrorCount = a.n, isFlaky(a), a.errors()
+	c.MeanDurationMs, c.MeanTurns, c.MeanToolCalls = sl.mean(float64(a.dur), a.nDur), sl.mean(float64(a.turns), a.nTurns), sl.mean(float64(a.tools), a.nTools)
+	c.MeanInputTokens, c.MeanOutputTokens, c.MeanTotalTokens = sl.mean(float64(a.in), a.nIn), sl.mean(float64(a.out), a.nOut), sl.mean(float64(a.total), a.nTotal)
+	c.MeanCostUSD = sl.mean(a.cost, a.costN)
 	return c
 }
 
