@@ -122,3 +122,14 @@ func BenchmarkOutcomesAllSorted(b *testing.B) {
 		}
 	}
 }
+
+// The same page of the newest run only.
+func BenchmarkOutcomesLatestSorted(b *testing.B) {
+	s := benchStore(b)
+	p := OutcomesParams{Runs: []string{"latest"}, Model: []string{"model-3"}, Status: []string{"failed"}, Sort: "duration_ms", Desc: true, Limit: 100}
+	for b.Loop() {
+		if _, err := Outcomes(s, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

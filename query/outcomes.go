@@ -736,7 +736,15 @@ func fillGraders(src Source, items []OutcomeSummary, withEvidence bool) error {
 			// only of the rows it needs.
 			ev = new([]string)
 		}
-		briefs, have, err := readBriefs(src, runID, lo, hi, nil, nil, ev)
+		// Only the rows of these outcomes become briefs: a page of a large run spreads its
+		// outcomes over most of its grader rows.
+		want := make([]bool, hi-lo)
+		for _, i := range idx {
+			for r := items[i].gradersRow; r < items[i].gradersRow+items[i].gradersLen; r++ {
+				want[r-lo] = true
+			}
+		}
+		briefs, have, err := readBriefs(src, runID, lo, hi, nil, nil, want, ev)
 		if err != nil {
 			return err
 		}
@@ -763,8 +771,9 @@ func batchTags(b *store.Batch) (*store.Dict, []map[string]string) {
 }
 
 // readBriefs reads the grader rows lo..hi-1 of a run as briefs[r-lo] (have[r-lo] marks the
-// rows read), reusing the slices given.
-func readBriefs(src Source, runID string, lo, hi int64, briefs []GraderBrief, have []bool, evidence *[]string) ([]GraderBrief, []bool, error) {
+// rows read), reusing the slices given. want, when not nil, says which rows are wanted
+// (want[r-lo]): the others are left out.
+func readBriefs(src Source, runID string, lo, hi int64, briefs []GraderBrief, have, want []bool, evidence *[]string) ([]GraderBrief, []bool, error) {
 	if lo >= hi {
 		return briefs[:0], have[:0], nil
 	}
@@ -778,7 +787,7 @@ func readBriefs(src Source, runID string, lo, hi int64, briefs []GraderBrief, ha
 	err := src.ScanRows(runID, store.Graders, cols, lo, hi, func(g *store.Batch) error {
 		d, passed, score, ev := g.Dict("grader"), g.Bool("passed"), g.Float("score"), g.Dict("evidence")
 		for i := 0; i < g.N; i++ {
-			if r := g.Row0 + int64(i); r >= lo && r < hi {
+			if r := g.Row0 + int64(i); r >= lo && r < hi && (want == nil || want[r-lo]) {
 				briefs[r-lo] = GraderBrief{Name: d.Values[d.Index[i]], Passed: verdictOf(passed[i]), Score: optFloat(score[i])}
 				have[r-lo] = true
 				if evidence != nil {
@@ -843,7 +852,7 @@ func EachOutcome(src Source, runID string, chunk int, fn func([]OutcomeSummary) 
 			}
 		}
 		var err error
-		if briefs, have, err = readBriefs(src, runID, lo, hi, briefs, have, nil); err != nil {
+		if briefs, have, err = readBriefs(src, runID, lo, hi, briefs, have, nil, nil); err != nil {
 			return err
 		}
 		for i := 0; i < b.N; i++ {
