@@ -353,27 +353,8 @@ func (b *Batch) readChunk(cc parquet.ColumnChunk, l leaf, skip int64) error {
 			return err
 		}
 	}
+	col := b.column(l)
 	left := int64(b.N) // rows still to read
-	var d *Dict
-	var ints []int64
-	var floats []float64
-	var bools []int8
-	switch l.kind {
-	case parquet.ByteArray:
-		d = b.dicts[l.name]
-		if d == nil {
-			d = &Dict{}
-			b.dicts[l.name] = d
-		}
-		d.Values, d.Index, d.Missing = d.Values[:0], d.Index[:0], false
-	case parquet.Boolean:
-		bools = b.bools[l.name][:0]
-	case parquet.Double, parquet.Float:
-		floats = b.floats[l.name][:0]
-	default:
-		ints = b.ints[l.name][:0]
-	}
-	var dc dictCache
 	for left > 0 {
 		p, err := pages.ReadPage()
 		if err == io.EOF {
@@ -387,53 +368,95 @@ func (b *Batch) readChunk(cc parquet.ColumnChunk, l leaf, skip int64) error {
 			p = whole.Slice(0, left)
 		}
 		left -= p.NumRows()
-		data := p.Data()
-		defs := p.DefinitionLevels()
-		if !l.optional {
-			defs = nil
-		}
-		switch l.kind {
-		case parquet.ByteArray:
-			err = dc.appendStrings(d, p, defs)
-		case parquet.Boolean:
-			if p != whole || skip > 0 {
-				// A sliced page's bits start mid-byte (Data() does not say where): read
-				// its values.
-				bools, err = appendBoolValues(bools, p)
-				break
-			}
-			bools = appendBools(bools, data.Boolean(), int(p.NumValues()-p.NumNulls()), defs)
-		case parquet.Double:
-			floats = appendExpand(floats, data.Double(), defs, math.NaN())
-		case parquet.Float:
-			floats = appendFloat32(floats, data.Float(), defs)
-		case parquet.Int32:
-			ints = appendInt32(ints, data.Int32(), defs)
-		case parquet.Int64:
-			ints = appendExpand(ints, data.Int64(), defs, -1)
-		default:
-			err = fmt.Errorf("unsupported physical type %v", l.kind)
-		}
+		err = col.add(p, p != whole || skip > 0, l)
 		parquet.Release(whole)
 		if err != nil {
 			return err
 		}
 	}
-	n := 0
-	switch l.kind {
-	case parquet.ByteArray:
-		n = len(d.Index)
-	case parquet.Boolean:
-		b.bools[l.name], n = bools, len(bools)
-	case parquet.Double, parquet.Float:
-		b.floats[l.name], n = floats, len(floats)
-	default:
-		b.ints[l.name], n = ints, len(ints)
-	}
-	if n != b.N {
+	if n := col.done(b, l); n != b.N {
 		return fmt.Errorf("read %d values for %d rows", n, b.N)
 	}
 	return nil
+}
+
+// columnValues are one column's values as a batch holds them, while its pages are read.
+type columnValues struct {
+	d      *Dict
+	dc     dictCache
+	ints   []int64
+	floats []float64
+	bools  []int8
+}
+
+// column starts reading column l into the batch's buffers for it.
+func (b *Batch) column(l leaf) *columnValues {
+	c := &columnValues{}
+	switch l.kind {
+	case parquet.ByteArray:
+		c.d = b.dicts[l.name]
+		if c.d == nil {
+			c.d = &Dict{}
+			b.dicts[l.name] = c.d
+		}
+		c.d.Values, c.d.Index, c.d.Missing = c.d.Values[:0], c.d.Index[:0], false
+	case parquet.Boolean:
+		c.bools = b.bools[l.name][:0]
+	case parquet.Double, parquet.Float:
+		c.floats = b.floats[l.name][:0]
+	default:
+		c.ints = b.ints[l.name][:0]
+	}
+	return c
+}
+
+// add appends a page's values; sliced says the page was cut from a larger one.
+func (c *columnValues) add(p parquet.Page, sliced bool, l leaf) error {
+	data := p.Data()
+	defs := p.DefinitionLevels()
+	if !l.optional {
+		defs = nil
+	}
+	var err error
+	switch l.kind {
+	case parquet.ByteArray:
+		err = c.dc.appendStrings(c.d, p, defs)
+	case parquet.Boolean:
+		if sliced {
+			// A sliced page's bits start mid-byte (Data() does not say where): read its
+			// values.
+			c.bools, err = appendBoolValues(c.bools, p)
+			break
+		}
+		c.bools = appendBools(c.bools, data.Boolean(), int(p.NumValues()-p.NumNulls()), defs)
+	case parquet.Double:
+		c.floats = appendExpand(c.floats, data.Double(), defs, math.NaN())
+	case parquet.Float:
+		c.floats = appendFloat32(c.floats, data.Float(), defs)
+	case parquet.Int32:
+		c.ints = appendInt32(c.ints, data.Int32(), defs)
+	case parquet.Int64:
+		c.ints = appendExpand(c.ints, data.Int64(), defs, -1)
+	default:
+		err = fmt.Errorf("unsupported physical type %v", l.kind)
+	}
+	return err
+}
+
+// done hands the values to the batch and says how many there are.
+func (c *columnValues) done(b *Batch, l leaf) int {
+	switch l.kind {
+	case parquet.ByteArray:
+		return len(c.d.Index)
+	case parquet.Boolean:
+		b.bools[l.name] = c.bools
+		return len(c.bools)
+	case parquet.Double, parquet.Float:
+		b.floats[l.name] = c.floats
+		return len(c.floats)
+	}
+	b.ints[l.name] = c.ints
+	return len(c.ints)
 }
 
 // dictCache turns a chunk's dictionary into strings once, and folds plain-encoded pages
