@@ -159,6 +159,7 @@ func (l *localBackend) open(ctx context.Context, id, name string) (object, error
 		f.Close()
 		return nil, err
 	}
+	readOnlyAsked(f)
 	return &localObject{File: f, size: st.Size()}, nil
 }
 

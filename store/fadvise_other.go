@@ -1,0 +1,8 @@
+//go:build !linux
+
+package store
+
+import "os"
+
+// readOnlyAsked: no readahead advice off Linux.
+func readOnlyAsked(*os.File) {}
