@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // flexNum is a number that a hand-written file may also give as a string or a boolean.
@@ -51,11 +52,32 @@ func text(raw json.RawMessage) string {
 	if len(raw) == 0 || string(raw) == "null" {
 		return ""
 	}
+	if s, ok := plainString(raw); ok {
+		return s
+	}
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
 		return s
 	}
 	return string(raw)
+}
+
+// plainString is a JSON string without escapes or control characters, in valid UTF-8, as
+// its text: what json.Unmarshal would make of it, at the cost of a copy.
+func plainString(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	body := raw[1 : len(raw)-1]
+	for _, c := range body {
+		if c < 0x20 || c == '\\' || c == '"' {
+			return "", false
+		}
+	}
+	if !utf8.Valid(body) {
+		return "", false
+	}
+	return string(body), true
 }
 
 func anyText(v any) string {
@@ -127,117 +149,144 @@ func skipBOM(r io.Reader) io.Reader {
 // jsonWalker reads a JSON document's top-level object key by key, so that a large array in
 // it can be visited an element at a time (or skipped) without holding the whole document.
 type jsonWalker struct {
-	dec *json.Decoder
+	sc *rawScanner
 }
 
 func newJSONWalker(r io.Reader) *jsonWalker {
-	return &jsonWalker{dec: json.NewDecoder(skipBOM(r))}
+	return &jsonWalker{sc: newRawScanner(skipBOM(r))}
 }
 
 // object calls fn with each key of the object that starts at the next token; fn must
 // consume the key's value (decode, skip, or walk it).
 func (w *jsonWalker) object(fn func(key string) error) error {
-	t, err := w.dec.Token()
+	c, err := w.sc.peek()
 	if err != nil {
-		return jsonProblem(err)
+		return err
 	}
-	if t != json.Delim('{') {
-		return fmt.Errorf("want a JSON object, found %v", tokenKind(t))
+	if c != '{' {
+		return fmt.Errorf("want a JSON object, found %s", byteKind(c))
 	}
+	w.sc.pos++
 	return w.objectBody(fn)
 }
 
 // objectBody is object after its opening brace was read.
 func (w *jsonWalker) objectBody(fn func(key string) error) error {
-	for w.dec.More() {
-		t, err := w.dec.Token()
+	for n := 0; ; n++ {
+		c, err := w.sc.peek()
 		if err != nil {
-			return jsonProblem(err)
+			return err
 		}
-		key, _ := t.(string)
+		if c == '}' {
+			w.sc.pos++
+			return nil
+		}
+		if n > 0 {
+			if err := w.sc.expect(','); err != nil {
+				return err
+			}
+		}
+		key, err := w.key()
+		if err != nil {
+			return err
+		}
 		if err := fn(key); err != nil {
 			return err
 		}
 	}
-	if _, err := w.dec.Token(); err != nil {
-		return jsonProblem(err)
+}
+
+// key reads an object's key and the colon after it.
+func (w *jsonWalker) key() (string, error) {
+	if c, err := w.sc.peek(); err != nil {
+		return "", err
+	} else if c != '"' {
+		return "", w.sc.problem(fmt.Sprintf("want a key, found %s", byteKind(c)))
 	}
-	return nil
+	raw, err := w.sc.value()
+	if err != nil {
+		return "", err
+	}
+	var key string
+	if err := json.Unmarshal(raw, &key); err != nil {
+		return "", jsonProblem(err)
+	}
+	return key, w.sc.expect(':')
 }
 
 // array calls fn with each element of the array at the next token, raw; a null is none.
 func (w *jsonWalker) array(fn func(i int, raw json.RawMessage) error) error {
-	t, err := w.dec.Token()
+	c, err := w.sc.peek()
 	if err != nil {
-		return jsonProblem(err)
+		return err
 	}
-	if t == nil {
-		return nil
+	if c == 'n' {
+		return w.decode(new(any))
 	}
-	if t != json.Delim('[') {
-		return fmt.Errorf("want a JSON array, found %v", tokenKind(t))
+	if c != '[' {
+		return fmt.Errorf("want a JSON array, found %s", byteKind(c))
 	}
+	w.sc.pos++
 	return w.arrayBody(fn)
 }
 
-// arrayBody is array after its opening bracket was read.
+// arrayBody is array after its opening bracket was read. raw is valid until fn returns.
 func (w *jsonWalker) arrayBody(fn func(i int, raw json.RawMessage) error) error {
-	for i := 0; w.dec.More(); i++ {
-		var raw json.RawMessage
-		if err := w.dec.Decode(&raw); err != nil {
-			return fmt.Errorf("[%d]: %s", i, jsonProblem(err))
+	for i := 0; ; i++ {
+		c, err := w.sc.peek()
+		if err != nil {
+			return fmt.Errorf("[%d]: %w", i, err)
+		}
+		if c == ']' {
+			w.sc.pos++
+			return nil
+		}
+		if i > 0 {
+			if err := w.sc.expect(','); err != nil {
+				return fmt.Errorf("[%d]: %w", i, err)
+			}
+		}
+		raw, err := w.sc.value()
+		if err != nil {
+			return fmt.Errorf("[%d]: %w", i, err)
 		}
 		if err := fn(i, raw); err != nil {
 			return err
 		}
 	}
-	if _, err := w.dec.Token(); err != nil {
-		return jsonProblem(err)
-	}
-	return nil
 }
+
+// next is the first byte of the next value, unconsumed: '{', '[', '"', 'n', a digit...
+func (w *jsonWalker) next() (byte, error) { return w.sc.peek() }
 
 // decode reads the next value into v.
 func (w *jsonWalker) decode(v any) error {
-	if err := w.dec.Decode(v); err != nil {
+	raw, err := w.sc.value()
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
 		return jsonProblem(err)
 	}
 	return nil
 }
 
-// skip reads past the next value token by token: a skipped array is never held whole.
-func (w *jsonWalker) skip() error {
-	depth := 0
-	for {
-		t, err := w.dec.Token()
-		if err != nil {
-			return jsonProblem(err)
-		}
-		if d, ok := t.(json.Delim); ok {
-			if d == '{' || d == '[' {
-				depth++
-			} else {
-				depth--
-			}
-		}
-		if depth == 0 {
-			return nil
-		}
-	}
-}
+// skip reads past the next value without holding it: a skipped array is never held whole.
+func (w *jsonWalker) skip() error { return w.sc.skip() }
 
-func tokenKind(t json.Token) string {
-	switch t.(type) {
-	case json.Delim:
-		return "JSON " + t.(json.Delim).String()
-	case string:
+// byteKind names the JSON value that starts with c.
+func byteKind(c byte) string {
+	switch {
+	case c == '{' || c == '[':
+		return "JSON " + string(c)
+	case c == '"':
 		return "a string"
-	case float64, json.Number:
+	case c == '-' || c >= '0' && c <= '9':
 		return "a number"
-	case bool:
+	case c == 't' || c == 'f':
 		return "true or false"
-	case nil:
+	case c == 'n':
 		return "null"
 	}
-	return "a value"
+	return fmt.Sprintf("%q", c)
 }

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -102,32 +101,45 @@ type pfResult struct {
 // be the list itself (an Eval object, very old files) or an object holding it; an Eval
 // object of the older form holds it in oldResults.
 func walkPromptfoo(r io.Reader, f *pfFile, rs *pfResults, fn func(pfResult) error) error {
-	w := newJSONWalker(r)
-	each := func(i int, raw json.RawMessage) error {
-		// goccy/go-json decodes a result 2–3× faster than encoding/json (the import's
-		// largest cost); a result it refuses is decoded again by encoding/json, whose error
-		// reads in JSON's words.
+	return walkPromptfooRaw(r, f, rs, func(i int, raw json.RawMessage) error {
 		var res pfResult
-		if fastjson.Unmarshal(raw, &res) != nil {
-			res = pfResult{}
-			if err := json.Unmarshal(raw, &res); err != nil {
-				return fmt.Errorf("results[%d]: %s", i, jsonProblem(err))
-			}
+		if err := decodeResult(i, raw, &res); err != nil {
+			return err
 		}
 		return fn(res)
-	}
-	results := func() error {
-		t, err := w.dec.Token()
-		if err != nil {
-			return jsonProblem(err)
+	})
+}
+
+// decodeResult decodes one result. goccy/go-json decodes it 2–3× faster than
+// encoding/json (the import's largest cost); a result it refuses is decoded again by
+// encoding/json, whose error reads in JSON's words.
+func decodeResult[T any](i int, raw json.RawMessage, res *T) error {
+	if fastjson.Unmarshal(raw, res) != nil {
+		var zero T
+		*res = zero
+		if err := json.Unmarshal(raw, res); err != nil {
+			return fmt.Errorf("results[%d]: %s", i, jsonProblem(err))
 		}
-		switch t {
-		case nil:
-			return nil
-		case json.Delim('['):
-			return w.arrayBody(each)
-		case json.Delim('{'):
-			return w.objectBody(func(key string) error {
+	}
+	return nil
+}
+
+// walkPromptfooRaw is walkPromptfoo handing each result undecoded; raw is valid until fn
+// returns.
+func walkPromptfooRaw(r io.Reader, f *pfFile, rs *pfResults, each func(i int, raw json.RawMessage) error) error {
+	w := newJSONWalker(r)
+	results := func() error {
+		c, err := w.next()
+		if err != nil {
+			return err
+		}
+		switch c {
+		case 'n':
+			return w.skip()
+		case '[':
+			return w.array(each)
+		case '{':
+			return w.object(func(key string) error {
 				switch key {
 				case "results":
 					return w.array(each)
@@ -143,7 +155,7 @@ func walkPromptfoo(r io.Reader, f *pfFile, rs *pfResults, fn func(pfResult) erro
 				return w.skip()
 			})
 		}
-		return fmt.Errorf("want an object or an array, found %s", tokenKind(t))
+		return fmt.Errorf("want an object or an array, found %s", byteKind(c))
 	}
 	return w.object(func(key string) error {
 		switch key {
@@ -184,7 +196,14 @@ func readPromptfoo(path string) ([]built, error) {
 	var rs pfResults
 	prompts := map[int]bool{}
 	n := 0
-	err = walkPromptfoo(bufio.NewReaderSize(first, 1<<20), &f, &rs, func(r pfResult) error {
+	// The first reading needs only each result's prompt: the rest is skipped undecoded.
+	err = walkPromptfooRaw(first, &f, &rs, func(i int, raw json.RawMessage) error {
+		var r struct {
+			PromptIdx int `json:"promptIdx"`
+		}
+		if err := decodeResult(i, raw, &r); err != nil {
+			return err
+		}
 		prompts[r.PromptIdx] = true
 		n++
 		return nil
@@ -212,7 +231,7 @@ func readPromptfoo(path string) ([]built, error) {
 		trials := map[string]int{}
 		var f2 pfFile
 		var rs2 pfResults
-		err = walkPromptfoo(bufio.NewReaderSize(second, 1<<20), &f2, &rs2, func(r pfResult) error {
+		err = walkPromptfoo(second, &f2, &rs2, func(r pfResult) error {
 			o := pfOutcome(r, len(prompts) > 1)
 			key := o.Stimulus + "\x00" + o.Model
 			o.Trial = trials[key]
@@ -331,9 +350,12 @@ func pfOutcome(r pfResult, manyPrompts bool) *store.Outcome {
 	if stim == "" {
 		stim = fmt.Sprintf("test-%03d", r.TestIdx)
 	}
-	var prompt struct{ Raw, Label string }
-	if json.Unmarshal(r.Prompt, &prompt) != nil {
-		prompt.Raw = text(r.Prompt)
+	var prompt struct {
+		Raw   string `json:"raw"`
+		Label string `json:"label"`
+	}
+	if len(r.Prompt) == 0 || r.Prompt[0] != '{' || fastjson.Unmarshal(r.Prompt, &prompt) != nil {
+		prompt.Raw, prompt.Label = text(r.Prompt), ""
 	}
 	if manyPrompts {
 		label := prompt.Label

@@ -1,0 +1,232 @@
+package ingest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// rawScanner cuts a JSON document into its values' bytes without decoding them: strings
+// are crossed with bytes.IndexByte, so it runs at memory speed where encoding/json's
+// Decoder, which checks every byte against its state machine, ran at ~150 MB/s and was the
+// largest cost of a promptfoo import. It checks the structure (brackets, commas, colons,
+// quotes); what a value holds is checked by whoever decodes it, and a skipped value is
+// checked with json.Valid.
+type rawScanner struct {
+	r    io.Reader
+	buf  []byte
+	pos  int   // the next unread byte
+	end  int   // buf[pos:end] is read and unconsumed
+	base int64 // the document offset of buf[0]
+	err  error // the reader's error, once it has one
+	// discard: the value being scanned is skipped, so the buffer keeps only what the
+	// scan still looks back at (a run of backslashes), not the whole value.
+	discard bool
+}
+
+func newRawScanner(r io.Reader) *rawScanner {
+	return &rawScanner{r: r, buf: make([]byte, 1<<20)}
+}
+
+// offset is the document offset of the next unread byte, for error messages.
+func (s *rawScanner) offset() int64 { return s.base + int64(s.pos) }
+
+// fill reads more of the document, keeping buf[keep:end] (keep ≤ pos) and moving it to the
+// front; it reports how far the kept bytes moved, or an error at the end of the input.
+func (s *rawScanner) fill(keep int) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	shift := keep
+	if shift > 0 {
+		copy(s.buf, s.buf[keep:s.end])
+		s.pos -= shift
+		s.end -= shift
+		s.base += int64(shift)
+	}
+	if s.end == len(s.buf) {
+		s.buf = append(s.buf, make([]byte, len(s.buf))...)
+	}
+	n, err := s.r.Read(s.buf[s.end:])
+	s.end += n
+	if err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		s.err = err
+		if n > 0 {
+			return shift, nil
+		}
+		return shift, err
+	}
+	return shift, nil
+}
+
+// peek skips white space and returns the next byte, unconsumed.
+func (s *rawScanner) peek() (byte, error) {
+	for {
+		for s.pos < s.end {
+			switch c := s.buf[s.pos]; c {
+			case ' ', '\t', '\n', '\r':
+				s.pos++
+			default:
+				return c, nil
+			}
+		}
+		if _, err := s.fill(s.pos); err != nil {
+			return 0, s.problem("the document ends early")
+		}
+	}
+}
+
+// expect consumes the next non-space byte, which must be c.
+func (s *rawScanner) expect(c byte) error {
+	got, err := s.peek()
+	if err != nil {
+		return err
+	}
+	if got != c {
+		return s.problem(fmt.Sprintf("want %q, found %q", c, got))
+	}
+	s.pos++
+	return nil
+}
+
+func (s *rawScanner) problem(what string) error {
+	return fmt.Errorf("invalid JSON at byte %d: %s", s.offset(), what)
+}
+
+// value returns the next value's bytes, consumed. They live in the scanner's buffer until
+// its next call: copy what must outlast it.
+func (s *rawScanner) value() ([]byte, error) {
+	c, err := s.peek()
+	if err != nil {
+		return nil, err
+	}
+	start := s.pos
+	i := s.pos
+	var end int
+	switch {
+	case c == '"':
+		end, err = s.stringEnd(&start, i+1)
+	case c == '{' || c == '[':
+		end, err = s.nestedEnd(&start, i)
+	case c == '-' || c >= '0' && c <= '9' || c == 't' || c == 'f' || c == 'n':
+		end, err = s.scalarEnd(&start, i)
+	default:
+		return nil, s.problem(fmt.Sprintf("a value cannot start with %q", c))
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.pos = end
+	return s.buf[start:end], nil
+}
+
+// more fills the buffer when i has reached its end, moving start (and i) with the kept bytes.
+func (s *rawScanner) more(start *int, i *int) error {
+	if s.discard {
+		j := *i
+		for j > *start && s.buf[j-1] == '\\' {
+			j--
+		}
+		*start = j
+	}
+	shift, err := s.fill(*start)
+	*start -= shift
+	*i -= shift
+	if err != nil {
+		s.pos = *start
+		return s.problem("the document ends inside a value")
+	}
+	return nil
+}
+
+// stringEnd returns the index after the closing quote of the string whose body starts at i.
+func (s *rawScanner) stringEnd(start *int, i int) (int, error) {
+	for {
+		q := bytes.IndexByte(s.buf[i:s.end], '"')
+		if q < 0 {
+			i = s.end
+			if err := s.more(start, &i); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		q += i
+		bs := 0
+		for k := q - 1; k >= *start && s.buf[k] == '\\'; k-- {
+			bs++
+		}
+		if bs%2 == 0 {
+			return q + 1, nil
+		}
+		i = q + 1
+	}
+}
+
+// scalarEnd returns the index after a number or literal starting at i.
+func (s *rawScanner) scalarEnd(start *int, i int) (int, error) {
+	for {
+		for ; i < s.end; i++ {
+			switch s.buf[i] {
+			case ',', ']', '}', ':', ' ', '\t', '\n', '\r', '"', '{', '[':
+				return i, nil
+			}
+		}
+		if s.discard {
+			*start = i
+		}
+		shift, err := s.fill(*start)
+		*start -= shift
+		i -= shift
+		if err != nil {
+			if errors.Is(err, io.ErrUnexpectedEOF) { // a document that is one number
+				return i, nil
+			}
+			return 0, err
+		}
+	}
+}
+
+// nestedEnd returns the index after the object or array starting at i: brackets are
+// matched (an object closed by ']' is an error), strings crossed whole.
+func (s *rawScanner) nestedEnd(start *int, i int) (int, error) {
+	stack := make([]byte, 0, 16)
+	for {
+		for ; i < s.end; i++ {
+			switch c := s.buf[i]; c {
+			case '"':
+				e, err := s.stringEnd(start, i+1)
+				if err != nil {
+					return 0, err
+				}
+				i = e - 1
+			case '{', '[':
+				stack = append(stack, c)
+			case '}', ']':
+				if len(stack) == 0 || stack[len(stack)-1] != c-2 { // '{'+2 == '}', '['+2 == ']'
+					s.pos = i
+					return 0, s.problem(fmt.Sprintf("unexpected %q", c))
+				}
+				stack = stack[:len(stack)-1]
+				if len(stack) == 0 {
+					return i + 1, nil
+				}
+			}
+		}
+		if err := s.more(start, &i); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// skip consumes the next value without holding it: a skipped array of any size costs the
+// buffer, not its bytes. Only its structure is checked.
+func (s *rawScanner) skip() error {
+	s.discard = true
+	defer func() { s.discard = false }()
+	_, err := s.value()
+	return err
+}
