@@ -81,7 +81,10 @@ func genInspect(args []string) error {
 	return w.Flush()
 }
 
-// genPromptfoo writes a promptfoo v3 output of about mb megabytes.
+// genPromptfoo writes a promptfoo v3 output (`promptfoo eval -o out.json`) of about mb
+// megabytes: one prompt on two providers, each test a stimulus, two assertions a result.
+// promptfoo itself accepts it (`promptfoo import`, bench/promptfoo-check.sh): results'
+// version 3 with the prompts list (one per prompt × provider, with their metrics) and stats.
 func genPromptfoo(args []string) error {
 	fs := flag.NewFlagSet("gen-promptfoo", flag.ExitOnError)
 	out := fs.String("o", "", "output file")
@@ -94,25 +97,58 @@ func genPromptfoo(args []string) error {
 	}
 	defer f.Close()
 	w := bufio.NewWriterSize(f, 1<<20)
-	io.WriteString(w, `{"evalId":"eval-bench","config":{"description":"bench","providers":["openai:a","openai:b"]},"results":{"version":3,"timestamp":"2026-01-01T00:00:00Z","results":[`)
+	providers := []string{"openai:a", "openai:b"}
+	n := *mb * 1024 * 1024 / 2400
+	// Outcomes first (their own generator), so the prompts' metrics can come before the
+	// results, where promptfoo writes them.
+	dr := rand.New(rand.NewPCG(7, 7))
+	oks, lats := make([]bool, n), make([]int, n)
+	var pass, fail, latency [2]int
+	for i := range n {
+		p := i % 2
+		oks[i], lats[i] = dr.IntN(3) > 0, dr.IntN(9000)
+		latency[p] += lats[i]
+		if oks[i] {
+			pass[p]++
+		} else {
+			fail[p]++
+		}
+	}
+	io.WriteString(w, `{"evalId":"eval-bench-2026-01-01T00:00:00","config":{"description":"bench","prompts":["{{q}}"],"providers":["openai:a","openai:b"]},"shareableUrl":null,"results":{"version":3,"timestamp":"2026-01-01T00:00:00.000Z","prompts":[`)
 	enc := json.NewEncoder(w)
-	n := *mb * 1024 * 1024 / 2200
+	for p, id := range providers {
+		if p > 0 {
+			w.WriteByte(',')
+		}
+		m := map[string]any{"score": pass[p], "testPassCount": pass[p], "testFailCount": fail[p], "testErrorCount": 0,
+			"assertPassCount": 2*pass[p] + fail[p], "assertFailCount": fail[p], "totalLatencyMs": latency[p], "cost": 0.001 * float64(pass[p]+fail[p]),
+			"tokenUsage": map[string]int{"total": 900 * (pass[p] + fail[p]), "prompt": 500 * (pass[p] + fail[p]), "completion": 400 * (pass[p] + fail[p])},
+			"namedScores": map[string]float64{}, "namedScoresCount": map[string]int{}}
+		enc.Encode(map[string]any{"raw": "{{q}}", "label": "{{q}}", "id": "p1", "provider": id, "metrics": m})
+	}
+	io.WriteString(w, `],"results":[`)
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			w.WriteByte(',')
 		}
-		pass := r.IntN(3) > 0
-		res := map[string]any{"cost": 0.001, "latencyMs": r.IntN(9000), "promptIdx": 0, "testIdx": i / 2, "success": pass, "score": map[bool]float64{true: 1, false: 0}[pass],
-			"provider": map[string]string{"id": []string{"openai:a", "openai:b"}[i%2]}, "prompt": map[string]string{"raw": gen.Text(r, 500), "label": "p"},
+		p, ok := i%2, oks[i]
+		score := map[bool]float64{true: 1, false: 0}[ok]
+		q := gen.Text(r, 100)
+		res := map[string]any{"id": fmt.Sprintf("r%07d", i), "cost": 0.001, "latencyMs": lats[i], "promptIdx": p, "testIdx": i / 2,
+			"promptId": "p1", "success": ok, "score": score, "namedScores": map[string]float64{},
+			"provider": map[string]string{"id": providers[p], "label": ""}, "prompt": map[string]string{"raw": gen.Text(r, 500), "label": "{{q}}"},
+			"vars": map[string]string{"q": q},
 			"response": map[string]any{"output": gen.Text(r, 800), "tokenUsage": map[string]int{"total": 900, "prompt": 500, "completion": 400}},
-			"gradingResult": map[string]any{"pass": pass, "score": 1, "reason": "ok", "componentResults": []map[string]any{
-				{"pass": pass, "score": 1, "reason": gen.Text(r, 120), "assertion": map[string]any{"type": "llm-rubric", "value": gen.Text(r, 80)}},
+			"gradingResult": map[string]any{"pass": ok, "score": score, "reason": "ok", "namedScores": map[string]float64{}, "componentResults": []map[string]any{
+				{"pass": ok, "score": score, "reason": gen.Text(r, 120), "assertion": map[string]any{"type": "llm-rubric", "value": gen.Text(r, 80)}},
 				{"pass": true, "score": 1, "reason": "ok", "assertion": map[string]any{"type": "contains", "value": "x"}}}},
-			"testCase": map[string]any{"vars": map[string]string{"q": gen.Text(r, 100)}}, "failureReason": map[bool]int{true: 0, false: 1}[pass]}
+			"testCase": map[string]any{"vars": map[string]string{"q": q}, "assert": []map[string]any{{"type": "llm-rubric"}, {"type": "contains", "value": "x"}}},
+			"failureReason": map[bool]int{true: 0, false: 1}[ok]}
 		if err := enc.Encode(res); err != nil {
 			return err
 		}
 	}
-	io.WriteString(w, `],"stats":{}}}`+"\n")
+	fmt.Fprintf(w, `],"stats":{"successes":%d,"failures":%d,"errors":0,"tokenUsage":{"total":%d,"prompt":%d,"completion":%d}}}}`+"\n",
+		pass[0]+pass[1], fail[0]+fail[1], 900*n, 500*n, 400*n)
 	return w.Flush()
 }

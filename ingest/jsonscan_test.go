@@ -3,8 +3,13 @@ package ingest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/evals-dev/evals/store"
 )
 
 // scanDocs are documents whose values end in awkward places: escaped quotes, runs of
@@ -141,4 +146,52 @@ func FuzzRawScanner(f *testing.F) {
 			t.Fatalf("%q: got %q", doc, raw)
 		}
 	})
+}
+
+// TestPromptfooPromptsAndProviders: promptfoo numbers prompts × providers, so two providers
+// on one prompt share their stimuli, and a provider's second prompt (unlabelled) is its own
+// stimulus, named the same for every provider.
+func TestPromptfooPromptsAndProviders(t *testing.T) {
+	stimuli := func(results string, prompts ...string) map[string][]string {
+		t.Helper()
+		path := t.TempDir() + "/pf.json"
+		doc := `{"evalId":"e","results":{"version":3,"prompts":[` + strings.Join(prompts, ",") + `],"results":[` + results + `]}}`
+		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		built, err := readPromptfoo(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string][]string{}
+		_, err = built[0].stream(func(o *store.Outcome) error {
+			got[o.Model] = append(got[o.Model], o.Stimulus)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	r := func(idx, test int, provider string) string {
+		return fmt.Sprintf(`{"promptIdx":%d,"testIdx":%d,"provider":{"id":%q},"prompt":{"raw":"q"},"success":true,"response":{"output":"a"}}`, idx, test, provider)
+	}
+	one := stimuli(strings.Join([]string{r(0, 0, "a"), r(1, 0, "b"), r(0, 1, "a"), r(1, 1, "b")}, ","))
+	if want := []string{"test-000", "test-001"}; !slices.Equal(one["a"], want) || !slices.Equal(one["b"], want) {
+		t.Errorf("one prompt on two providers: %v, want both %v", one, want)
+	}
+	two := stimuli(strings.Join([]string{r(0, 0, "a"), r(1, 0, "b"), r(2, 0, "a"), r(3, 0, "b")}, ","))
+	if want := []string{"test-000 · prompt-0", "test-000 · prompt-1"}; !slices.Equal(two["a"], want) || !slices.Equal(two["b"], want) {
+		t.Errorf("two prompts on two providers: %v, want both %v", two, want)
+	}
+	// The same, told by the prompts listed before the results (as promptfoo writes them).
+	p := func(provider string) string { return fmt.Sprintf(`{"raw":"{{q}}","provider":%q}`, provider) }
+	listed := stimuli(strings.Join([]string{r(0, 0, "a"), r(1, 0, "b"), r(2, 0, "a"), r(3, 0, "b")}, ","), p("a"), p("b"), p("a"), p("b"))
+	if !slices.Equal(listed["a"], two["a"]) || !slices.Equal(listed["b"], two["b"]) {
+		t.Errorf("two prompts listed: %v, want %v", listed, two)
+	}
+	one = stimuli(strings.Join([]string{r(0, 0, "a"), r(1, 0, "b")}, ","), p("a"), p("b"))
+	if want := []string{"test-000"}; !slices.Equal(one["a"], want) || !slices.Equal(one["b"], want) {
+		t.Errorf("one prompt listed on two providers: %v, want both %v", one, want)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	fastjson "github.com/goccy/go-json"
@@ -37,7 +38,8 @@ type pfResults struct {
 }
 
 type pfPrompt struct {
-	Metrics *struct {
+	Provider string `json:"provider"`
+	Metrics  *struct {
 		TestPassCount  int64   `json:"testPassCount"`
 		TestFailCount  int64   `json:"testFailCount"`
 		TestErrorCount int64   `json:"testErrorCount"`
@@ -194,18 +196,25 @@ func readPromptfoo(path string) ([]built, error) {
 	defer first.Close()
 	var f pfFile
 	var rs pfResults
-	prompts := map[int]bool{}
+	prompts := pfPromptSet{}
 	n := 0
-	// The first reading needs only each result's prompt: the rest is skipped undecoded.
+	// The first reading needs only each result's prompt and provider, and not even those
+	// when the prompts came first (promptfoo writes them before the results): promptIdx
+	// indexes that list.
+	listed := false
 	err = walkPromptfooRaw(first, &f, &rs, func(i int, raw json.RawMessage) error {
+		n++
+		if listed = len(rs.Prompts)+len(f.Prompts) > 0; listed {
+			return nil
+		}
 		var r struct {
-			PromptIdx int `json:"promptIdx"`
+			PromptIdx int             `json:"promptIdx"`
+			Provider  json.RawMessage `json:"provider"`
 		}
 		if err := decodeResult(i, raw, &r); err != nil {
 			return err
 		}
-		prompts[r.PromptIdx] = true
-		n++
+		prompts.add(pfProvider(r.Provider), r.PromptIdx)
 		return nil
 	})
 	if err != nil {
@@ -214,6 +223,11 @@ func readPromptfoo(path string) ([]built, error) {
 	if len(rs.Prompts) == 0 {
 		rs.Prompts = f.Prompts
 	}
+	if listed {
+		for i, p := range rs.Prompts {
+			prompts.add(p.Provider, i)
+		}
+	}
 	meta := pfMeta(&f, rs, path)
 	declared := pfDeclared(&meta, rs)
 	if declared > int64(n) {
@@ -221,6 +235,9 @@ func readPromptfoo(path string) ([]built, error) {
 	}
 	if n == 0 && declared == 0 {
 		return nil, fmt.Errorf("no results and no counts: nothing to import (an Eval object whose results were never loaded?)")
+	}
+	if !prompts.many() {
+		prompts = nil
 	}
 	stream := func(emit func(*store.Outcome) error) (store.Run, error) {
 		second, err := os.Open(path)
@@ -231,8 +248,18 @@ func readPromptfoo(path string) ([]built, error) {
 		trials := map[string]int{}
 		var f2 pfFile
 		var rs2 pfResults
-		err = walkPromptfoo(second, &f2, &rs2, func(r pfResult) error {
-			o := pfOutcome(r, len(prompts) > 1)
+		// Results are decoded on every core, and numbered and written in the file's order.
+		produce := func(yield func([]byte) error) error {
+			return walkPromptfooRaw(second, &f2, &rs2, func(_ int, raw json.RawMessage) error { return yield(raw) })
+		}
+		decode := func(i int, raw []byte) (*store.Outcome, error) {
+			var r pfResult
+			if err := decodeResult(i, raw, &r); err != nil {
+				return nil, err
+			}
+			return pfOutcome(r, prompts), nil
+		}
+		err = decodeOrdered(produce, decode, func(o *store.Outcome) error {
 			key := o.Stimulus + "\x00" + o.Model
 			o.Trial = trials[key]
 			trials[key]++
@@ -345,7 +372,39 @@ func pfProvider(raw json.RawMessage) string {
 	return "unknown-provider"
 }
 
-func pfOutcome(r pfResult, manyPrompts bool) *store.Outcome {
+// pfPromptSet tells a file's prompts apart: provider → the promptIdx values of its results.
+// promptfoo numbers prompts × providers (promptIdx 0 is the first prompt on the first
+// provider, 1 the same prompt on the second), so a file has several prompts only when one
+// provider ran more than one of them; two providers on one prompt share its stimuli.
+type pfPromptSet map[string][]int
+
+func (s pfPromptSet) add(provider string, idx int) {
+	if l := s[provider]; !slices.Contains(l, idx) {
+		s[provider] = append(l, idx)
+	}
+}
+
+// many reports whether some provider ran several prompts; it sorts each provider's list.
+func (s pfPromptSet) many() bool {
+	many := false
+	for _, l := range s {
+		slices.Sort(l)
+		many = many || len(l) > 1
+	}
+	return many
+}
+
+// name is a prompt's part of a stimulus: its label, else its place among its provider's
+// prompts (prompt-0 is each provider's first).
+func (s pfPromptSet) name(provider string, idx int, label string) string {
+	if label != "" {
+		return label
+	}
+	return fmt.Sprintf("prompt-%d", max(slices.Index(s[provider], idx), 0))
+}
+
+// pfOutcome maps one result; prompts is nil when the file ran one prompt.
+func pfOutcome(r pfResult, prompts pfPromptSet) *store.Outcome {
 	stim := r.TestCase.Description
 	if stim == "" {
 		stim = fmt.Sprintf("test-%03d", r.TestIdx)
@@ -357,14 +416,11 @@ func pfOutcome(r pfResult, manyPrompts bool) *store.Outcome {
 	if len(r.Prompt) == 0 || r.Prompt[0] != '{' || fastjson.Unmarshal(r.Prompt, &prompt) != nil {
 		prompt.Raw, prompt.Label = text(r.Prompt), ""
 	}
-	if manyPrompts {
-		label := prompt.Label
-		if label == "" {
-			label = fmt.Sprintf("prompt-%d", r.PromptIdx)
-		}
-		stim += " · " + label
+	model := pfProvider(r.Provider)
+	if prompts != nil {
+		stim += " · " + prompts.name(model, r.PromptIdx, prompt.Label)
 	}
-	o := &store.Outcome{Stimulus: stim, Model: pfProvider(r.Provider), Status: store.StatusSuccess,
+	o := &store.Outcome{Stimulus: stim, Model: model, Status: store.StatusSuccess,
 		DurationMs: store.Unknown, Turns: 1, Input: prompt.Raw, CostUSD: r.Cost.ptr(), Score: clamp01Ptr(r.Score.ptr())}
 	vars := r.Vars
 	if vars == nil {
