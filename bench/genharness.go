@@ -122,7 +122,7 @@ func genPromptfoo(args []string) error {
 		}
 		m := map[string]any{"score": pass[p], "testPassCount": pass[p], "testFailCount": fail[p], "testErrorCount": 0,
 			"assertPassCount": 2*pass[p] + fail[p], "assertFailCount": fail[p], "totalLatencyMs": latency[p], "cost": 0.001 * float64(pass[p]+fail[p]),
-			"tokenUsage": map[string]int{"total": 900 * (pass[p] + fail[p]), "prompt": 500 * (pass[p] + fail[p]), "completion": 400 * (pass[p] + fail[p])},
+			"tokenUsage":  map[string]int{"total": 900 * (pass[p] + fail[p]), "prompt": 500 * (pass[p] + fail[p]), "completion": 400 * (pass[p] + fail[p])},
 			"namedScores": map[string]float64{}, "namedScoresCount": map[string]int{}}
 		enc.Encode(map[string]any{"raw": "{{q}}", "label": "{{q}}", "id": "p1", "provider": id, "metrics": m})
 	}
@@ -137,12 +137,12 @@ func genPromptfoo(args []string) error {
 		res := map[string]any{"id": fmt.Sprintf("r%07d", i), "cost": 0.001, "latencyMs": lats[i], "promptIdx": p, "testIdx": i / 2,
 			"promptId": "p1", "success": ok, "score": score, "namedScores": map[string]float64{},
 			"provider": map[string]string{"id": providers[p], "label": ""}, "prompt": map[string]string{"raw": gen.Text(r, 500), "label": "{{q}}"},
-			"vars": map[string]string{"q": q},
+			"vars":     map[string]string{"q": q},
 			"response": map[string]any{"output": gen.Text(r, 800), "tokenUsage": map[string]int{"total": 900, "prompt": 500, "completion": 400}},
 			"gradingResult": map[string]any{"pass": ok, "score": score, "reason": "ok", "namedScores": map[string]float64{}, "componentResults": []map[string]any{
 				{"pass": ok, "score": score, "reason": gen.Text(r, 120), "assertion": map[string]any{"type": "llm-rubric", "value": gen.Text(r, 80)}},
 				{"pass": true, "score": 1, "reason": "ok", "assertion": map[string]any{"type": "contains", "value": "x"}}}},
-			"testCase": map[string]any{"vars": map[string]string{"q": q}, "assert": []map[string]any{{"type": "llm-rubric"}, {"type": "contains", "value": "x"}}},
+			"testCase":      map[string]any{"vars": map[string]string{"q": q}, "assert": []map[string]any{{"type": "llm-rubric"}, {"type": "contains", "value": "x"}}},
 			"failureReason": map[bool]int{true: 0, false: 1}[ok]}
 		if err := enc.Encode(res); err != nil {
 			return err
