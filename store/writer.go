@@ -420,7 +420,7 @@ func (w *Writer) count(o *Outcome) {
 // modelAcc is one model's counts and per-stimulus rated and passed outcomes.
 type modelAcc struct {
 	sums    ModelSums
-	stimuli map[string][2]int32
+	stimuli map[string]*[2]int32
 }
 
 func (w *Writer) countModel(o *Outcome, display string) {
@@ -429,15 +429,19 @@ func (w *Writer) countModel(o *Outcome, display string) {
 	}
 	a := w.perModel[o.Model]
 	if a == nil {
-		a = &modelAcc{stimuli: map[string][2]int32{}}
+		a = &modelAcc{stimuli: map[string]*[2]int32{}}
 		w.perModel[strings.Clone(o.Model)] = a
 	}
 	a.sums.Outcomes++
-	k := o.Stimulus
-	if _, ok := a.stimuli[k]; !ok {
-		k = strings.Clone(k)
+	// The counts are updated through a pointer: storing them again under o.Stimulus would
+	// replace the map's cloned key with o's string (Go updates string keys on assignment),
+	// which points into the importer's line buffer and kept every buffer alive: a 300k
+	// outcome import grew its live heap from 100 to 330 MB and ran 1.6× slower.
+	c := a.stimuli[o.Stimulus]
+	if c == nil {
+		c = &[2]int32{}
+		a.stimuli[strings.Clone(o.Stimulus)] = c
 	}
-	c := a.stimuli[k]
 	switch display {
 	case "passed":
 		a.sums.Passed++
@@ -454,7 +458,6 @@ func (w *Writer) countModel(o *Outcome, display string) {
 	default:
 		a.sums.Pending++
 	}
-	a.stimuli[k] = c
 }
 
 // modelSums are the per-model sums of the run, with each model's cluster sums.
