@@ -15,96 +15,113 @@ var errStopped = errors.New("stopped")
 // values travel in batches, so the cost per value is a copy, not a channel operation. The
 // first error (of produce, decode or consume) stops the stream and is returned.
 func decodeOrdered[T any](produce func(yield func(raw []byte) error) error, decode func(i int, raw []byte) (T, error), consume func(T) error) error {
-	type batch struct {
-		first int
-		slab  []byte
-		ends  []int
-		out   []T
-		err   error
-		done  chan struct{}
-	}
-	const batchBytes = 1 << 20
 	workers := max(runtime.GOMAXPROCS(0), 1)
-	work := make(chan *batch, workers)
-	order := make(chan *batch, 2*workers)
-	stop := make(chan struct{})
+	p := &decodePipe[T]{work: make(chan *batch[T], workers), order: make(chan *batch[T], 2*workers), stop: make(chan struct{})}
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for b := range work {
-				start := 0
-				for k, end := range b.ends {
-					v, err := decode(b.first+k, b.slab[start:end])
-					if err != nil {
-						b.err = err
-						break
-					}
-					b.out = append(b.out, v)
-					start = end
-				}
-				close(b.done)
-			}
-		}()
+		go func() { defer wg.Done(); p.decodeBatches(decode) }()
 	}
-	var produced error
-	go func() {
-		defer close(order)
-		defer close(work)
-		n := 0
-		cur := &batch{done: make(chan struct{})}
-		send := func() bool {
-			select {
-			case work <- cur:
-			case <-stop:
-				return false
-			}
-			select {
-			case order <- cur:
-			case <-stop:
-				return false
-			}
-			cur = &batch{first: n, done: make(chan struct{})}
-			return true
-		}
-		produced = produce(func(raw []byte) error {
-			cur.slab = append(cur.slab, raw...)
-			cur.ends = append(cur.ends, len(cur.slab))
-			n++
-			if len(cur.slab) >= batchBytes && !send() {
-				return errStopped
-			}
-			return nil
-		})
-		if produced == nil && len(cur.ends) > 0 {
-			send()
-		}
-	}()
-	var err error
-	for b := range order {
-		<-b.done
-		for _, v := range b.out {
-			if err = consume(v); err != nil {
-				break
-			}
-		}
-		if err == nil {
-			err = b.err
-		}
-		if err != nil {
-			break
-		}
-	}
-	close(stop)
-	for range order { // let the producer finish
+	go p.batch(produce)
+	err := p.consume(consume)
+	close(p.stop)
+	for range p.order { // let the producer finish
 	}
 	wg.Wait()
 	if err != nil {
 		return err
 	}
-	if produced == errStopped {
+	if p.produced == errStopped {
 		return nil
 	}
-	return produced
+	return p.produced
+}
+
+// batch is a run of raw values (cut from slab at ends) and, once done is closed, their
+// decoded values or the error that stopped them.
+type batch[T any] struct {
+	first int
+	slab  []byte
+	ends  []int
+	out   []T
+	err   error
+	done  chan struct{}
+}
+
+// decodePipe carries batches from the producer to the workers (work) and, in the stream's
+// order, to the consumer (order).
+type decodePipe[T any] struct {
+	work     chan *batch[T]
+	order    chan *batch[T]
+	stop     chan struct{}
+	produced error // the producer's error, read after order is closed
+}
+
+const batchBytes = 1 << 20
+
+// batch runs produce, sending a batch each megabyte, until it ends or the consumer stops.
+func (p *decodePipe[T]) batch(produce func(yield func(raw []byte) error) error) {
+	defer close(p.order)
+	defer close(p.work)
+	n := 0
+	cur := &batch[T]{done: make(chan struct{})}
+	send := func() bool {
+		select {
+		case p.work <- cur:
+		case <-p.stop:
+			return false
+		}
+		select {
+		case p.order <- cur:
+		case <-p.stop:
+			return false
+		}
+		cur = &batch[T]{first: n, done: make(chan struct{})}
+		return true
+	}
+	p.produced = produce(func(raw []byte) error {
+		cur.slab = append(cur.slab, raw...)
+		cur.ends = append(cur.ends, len(cur.slab))
+		n++
+		if len(cur.slab) >= batchBytes && !send() {
+			return errStopped
+		}
+		return nil
+	})
+	if p.produced == nil && len(cur.ends) > 0 {
+		send()
+	}
+}
+
+// decodeBatches decodes the batches it is given until there are no more.
+func (p *decodePipe[T]) decodeBatches(decode func(i int, raw []byte) (T, error)) {
+	for b := range p.work {
+		start := 0
+		for k, end := range b.ends {
+			v, err := decode(b.first+k, b.slab[start:end])
+			if err != nil {
+				b.err = err
+				break
+			}
+			b.out = append(b.out, v)
+			start = end
+		}
+		close(b.done)
+	}
+}
+
+// consume hands the decoded values to fn in order, up to the first error.
+func (p *decodePipe[T]) consume(fn func(T) error) error {
+	for b := range p.order {
+		<-b.done
+		for _, v := range b.out {
+			if err := fn(v); err != nil {
+				return err
+			}
+		}
+		if b.err != nil {
+			return b.err
+		}
+	}
+	return nil
 }

@@ -189,18 +189,38 @@ func walkPromptfooRaw(r io.Reader, f *pfFile, rs *pfResults, each func(i int, ra
 // read twice, a result at a time, so memory does not grow with it: once for its header and
 // prompts, once to write the outcomes.
 func readPromptfoo(path string) ([]built, error) {
+	f, rs, prompts, n, err := pfSurvey(path)
+	if err != nil {
+		return nil, fmt.Errorf("not a promptfoo output file: %w", err)
+	}
+	meta := pfMeta(&f, rs, path)
+	declared := pfDeclared(&meta, rs)
+	if declared > int64(n) {
+		meta.Partial = &store.Partial{DeclaredSamples: declared, ImportedSamples: int64(n)}
+	}
+	if n == 0 && declared == 0 {
+		return nil, fmt.Errorf("no results and no counts: nothing to import (an Eval object whose results were never loaded?)")
+	}
+	if !prompts.many() {
+		prompts = nil
+	}
+	stream := func(emit func(*store.Outcome) error) (store.Run, error) {
+		return meta, pfStream(path, prompts, emit)
+	}
+	return []built{{meta: meta, stream: stream}}, nil
+}
+
+// pfSurvey is the first reading of a promptfoo file: its header, its prompts and how many
+// results it holds. It needs only each result's prompt and provider, and not even those
+// when the prompts came first (promptfoo writes them before the results): promptIdx
+// indexes that list.
+func pfSurvey(path string) (f pfFile, rs pfResults, prompts pfPromptSet, n int, err error) {
 	first, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return f, rs, nil, 0, err
 	}
 	defer first.Close()
-	var f pfFile
-	var rs pfResults
-	prompts := pfPromptSet{}
-	n := 0
-	// The first reading needs only each result's prompt and provider, and not even those
-	// when the prompts came first (promptfoo writes them before the results): promptIdx
-	// indexes that list.
+	prompts = pfPromptSet{}
 	listed := false
 	err = walkPromptfooRaw(first, &f, &rs, func(i int, raw json.RawMessage) error {
 		n++
@@ -217,9 +237,6 @@ func readPromptfoo(path string) ([]built, error) {
 		prompts.add(pfProvider(r.Provider), r.PromptIdx)
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("not a promptfoo output file: %w", err)
-	}
 	if len(rs.Prompts) == 0 {
 		rs.Prompts = f.Prompts
 	}
@@ -228,46 +245,36 @@ func readPromptfoo(path string) ([]built, error) {
 			prompts.add(p.Provider, i)
 		}
 	}
-	meta := pfMeta(&f, rs, path)
-	declared := pfDeclared(&meta, rs)
-	if declared > int64(n) {
-		meta.Partial = &store.Partial{DeclaredSamples: declared, ImportedSamples: int64(n)}
+	return f, rs, prompts, n, err
+}
+
+// pfStream is the second reading: each result an outcome, decoded on every core, numbered
+// (trials of a cell) and written in the file's order.
+func pfStream(path string, prompts pfPromptSet, emit func(*store.Outcome) error) error {
+	second, err := os.Open(path)
+	if err != nil {
+		return err
 	}
-	if n == 0 && declared == 0 {
-		return nil, fmt.Errorf("no results and no counts: nothing to import (an Eval object whose results were never loaded?)")
+	defer second.Close()
+	trials := map[string]int{}
+	var f pfFile
+	var rs pfResults
+	produce := func(yield func([]byte) error) error {
+		return walkPromptfooRaw(second, &f, &rs, func(_ int, raw json.RawMessage) error { return yield(raw) })
 	}
-	if !prompts.many() {
-		prompts = nil
-	}
-	stream := func(emit func(*store.Outcome) error) (store.Run, error) {
-		second, err := os.Open(path)
-		if err != nil {
-			return store.Run{}, err
+	decode := func(i int, raw []byte) (*store.Outcome, error) {
+		var r pfResult
+		if err := decodeResult(i, raw, &r); err != nil {
+			return nil, err
 		}
-		defer second.Close()
-		trials := map[string]int{}
-		var f2 pfFile
-		var rs2 pfResults
-		// Results are decoded on every core, and numbered and written in the file's order.
-		produce := func(yield func([]byte) error) error {
-			return walkPromptfooRaw(second, &f2, &rs2, func(_ int, raw json.RawMessage) error { return yield(raw) })
-		}
-		decode := func(i int, raw []byte) (*store.Outcome, error) {
-			var r pfResult
-			if err := decodeResult(i, raw, &r); err != nil {
-				return nil, err
-			}
-			return pfOutcome(r, prompts), nil
-		}
-		err = decodeOrdered(produce, decode, func(o *store.Outcome) error {
-			key := o.Stimulus + "\x00" + o.Model
-			o.Trial = trials[key]
-			trials[key]++
-			return emit(o)
-		})
-		return meta, err
+		return pfOutcome(r, prompts), nil
 	}
-	return []built{{meta: meta, stream: stream}}, nil
+	return decodeOrdered(produce, decode, func(o *store.Outcome) error {
+		key := o.Stimulus + "\x00" + o.Model
+		o.Trial = trials[key]
+		trials[key]++
+		return emit(o)
+	})
 }
 
 // pfMeta is a promptfoo file's run: its name (the config's description, the file's, its
