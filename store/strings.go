@@ -89,7 +89,7 @@ func (s *Store) eachStringIn(runID string, t Table, col string, rows []int64, pu
 		for g, rg := range pf.RowGroups() {
 			n := rg.NumRows()
 			if g%of == part && hasRowIn(rows, row0, row0+n) {
-				if err := pickStrings(rg.ColumnChunks()[lc.ColumnIndex], row0, rows, lc.MaxDefinitionLevel > 0, put); err != nil {
+				if err := pickStrings(rg.ColumnChunks()[lc.ColumnIndex], row0, n, rows, lc.MaxDefinitionLevel > 0, put); err != nil {
 					return errs.E(errs.Corrupt, "reading column %q of %s: %w", col, path, err)
 				}
 			}
@@ -105,13 +105,24 @@ func hasRowIn(rows []int64, lo, hi int64) bool {
 	return i < len(rows) && rows[i] < hi
 }
 
-// pickStrings walks a chunk's pages and decodes only those holding wanted rows.
-func pickStrings(cc parquet.ColumnChunk, row0 int64, rows []int64, optional bool, put func(k int, v string)) error {
+// pickStrings decodes the pages of a chunk (rows row0..row0+count-1) holding wanted rows:
+// it seeks to each wanted row past the page it has, so the pages between (a text page
+// holds ~256 KB of ZSTD) are never decompressed.
+func pickStrings(cc parquet.ColumnChunk, row0, count int64, rows []int64, optional bool, put func(k int, v string)) error {
 	pages := cc.Pages()
 	defer pages.Close()
-	last := rows[len(rows)-1]
 	at := row0
-	for at <= last { // pages past the last wanted row are never decompressed
+	for {
+		next, _ := slices.BinarySearch(rows, at)
+		if next == len(rows) || rows[next] >= row0+count {
+			return nil
+		}
+		if rows[next] > at {
+			if err := pages.SeekToRow(rows[next] - row0); err != nil {
+				return err
+			}
+			at = rows[next]
+		}
 		p, err := pages.ReadPage()
 		if err == io.EOF {
 			return nil
@@ -159,5 +170,4 @@ func pickStrings(cc parquet.ColumnChunk, row0 int64, rows []int64, optional bool
 		parquet.Release(p)
 		at += n
 	}
-	return nil
 }
