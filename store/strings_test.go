@@ -16,7 +16,9 @@ func TestStringsSeekAcrossPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 2000
-	text := func(i int) string { return fmt.Sprintf("output %04d ", i) + strings.Repeat(fmt.Sprintf("%08x", i*7919), 125) }
+	text := func(i int) string {
+		return fmt.Sprintf("output %04d ", i) + strings.Repeat(fmt.Sprintf("%08x", i*7919), 125)
+	}
 	for i := range n {
 		o := sampleOutcomes(1)[0]
 		// One model and stimulus order that keeps the rows in this order.
