@@ -34,8 +34,8 @@ func (o *Outcome) Validate() error {
 		return fmt.Errorf("token counts add up past %d", int64(math.MaxInt64))
 	}
 	for i, g := range o.Graders {
-		if err := checkUnit(fmt.Sprintf("graders[%d].score", i), g.Score); err != nil {
-			return err
+		if g.Score != nil && !inUnit(*g.Score) { // the field's name only when it is wrong
+			return checkUnit(fmt.Sprintf("graders[%d].score", i), g.Score)
 		}
 		if !finiteNonNeg(g.Weight) {
 			return fmt.Errorf("graders[%d].weight %v must be a finite number ≥ 0", i, g.Weight)
@@ -63,8 +63,10 @@ func AddTokens(v ...int64) (sum int64, ok bool) {
 	return sum, true
 }
 
+func inUnit(v float64) bool { return !math.IsNaN(v) && v >= 0 && v <= 1 }
+
 func checkUnit(field string, v *float64) error {
-	if v != nil && (math.IsNaN(*v) || *v < 0 || *v > 1) {
+	if v != nil && !inUnit(*v) {
 		return fmt.Errorf("%s %v is outside 0..1", field, *v)
 	}
 	return nil
