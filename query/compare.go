@@ -315,67 +315,104 @@ func compareSubjects(aggs []*runAgg, by string, c *Compare) ([]subj, []map[strin
 // error). Sliced (--by), subjects are compared within their slice: a stimulus is in every
 // subject when every subject of the slices that hold it rated it.
 func compareCoverage(aggs []*runAgg, subs []subj, threshold float64, c *Compare) map[string]int {
+	// Stimuli by position in first-seen order; each subject's present (rated) ones as
+	// positions: a compare of two 10k-outcome runs made a map per subject and two per
+	// stimulus here.
 	union := map[string]int{}
-	seenAny, all := map[string]bool{}, []string(nil)
-	perSubject := make([]map[string]bool, len(subs))
+	pos := map[string]int{}
+	n := 0
+	presentAt := make([][]int, len(subs))
 	for k, sb := range subs {
-		perSubject[k] = map[string]bool{}
 		ra := aggs[sb.run]
 		for si, s := range ra.stimuli {
-			if a := ra.cell(sb.model, si); a != nil {
-				if present(cellStatus(a, threshold)) {
-					perSubject[k][s] = true
-				}
-				if !seenAny[s] {
-					seenAny[s] = true
-					all = append(all, s)
-				}
-				union[s]++
+			a := ra.cell(sb.model, si)
+			if a == nil {
+				continue
+			}
+			p, ok := pos[s]
+			if !ok {
+				p, pos[s] = n, n
+				n++
+			}
+			union[s]++
+			if present(cellStatus(a, threshold)) {
+				presentAt[k] = append(presentAt[k], p)
 			}
 		}
 	}
-	group := make([]string, len(subs)) // each subject's slice value ("" unsliced)
+	inAll := coverageCounts(presentAt, subjectGroups(c.Subjects[:len(subs)]), n, &c.Coverage)
 	for k := range subs {
-		if sl := c.Subjects[k].Slice; sl != nil {
-			group[k] = sl.Value
+		matched := 0
+		for _, p := range presentAt[k] {
+			if inAll[p] {
+				matched++
+			}
+		}
+		c.Coverage.Subjects = append(c.Coverage.Subjects, SubjectCoverage{SubjectID: c.Subjects[k].SubjectID, Matched: matched, Total: len(presentAt[k])})
+	}
+	return union
+}
+
+// subjectGroups numbers the subjects' slice values ("" unsliced): subjects of one slice
+// share a group.
+func subjectGroups(subjects []Subject) []int {
+	ids, gid := map[string]int{}, make([]int, len(subjects))
+	for k, sj := range subjects {
+		v := ""
+		if sj.Slice != nil {
+			v = sj.Slice.Value
+		}
+		g, ok := ids[v]
+		if !ok {
+			g = len(ids)
+			ids[v] = g
+		}
+		gid[k] = g
+	}
+	return gid
+}
+
+// coverageCounts counts the union (a stimulus present for some subject) and the
+// intersection (present for every subject of each slice it is present in) over n stimulus
+// positions, and returns which positions are in the intersection.
+func coverageCounts(presentAt [][]int, gid []int, n int, cov *Coverage) []bool {
+	present := make([][]bool, len(presentAt))
+	for k, ps := range presentAt {
+		present[k] = make([]bool, n)
+		for _, p := range ps {
+			present[k][p] = true
 		}
 	}
-	inAll := map[string]bool{}
-	for _, s := range all {
-		has, every := map[string]bool{}, map[string]bool{}
-		for k := range subs {
-			if _, seen := every[group[k]]; !seen {
-				every[group[k]] = true
-			}
-			has[group[k]] = has[group[k]] || perSubject[k][s]
-			every[group[k]] = every[group[k]] && perSubject[k][s]
+	groups := 0
+	for _, g := range gid {
+		groups = max(groups, g+1)
+	}
+	has, every := make([]bool, groups), make([]bool, groups)
+	inAll := make([]bool, n)
+	for p := range n {
+		for g := range groups {
+			has[g], every[g] = false, true
 		}
-		in := len(has) > 0
-		any := false
-		for g, h := range has {
-			any = any || h
-			if h && !every[g] {
+		for k, g := range gid {
+			has[g] = has[g] || present[k][p]
+			every[g] = every[g] && present[k][p]
+		}
+		in, any := len(gid) > 0, false
+		for g := range groups {
+			any = any || has[g]
+			if has[g] && !every[g] {
 				in = false
 			}
 		}
 		if in && any {
-			inAll[s] = true
-			c.Coverage.IntersectionCount++
+			inAll[p] = true
+			cov.IntersectionCount++
 		}
 		if any {
-			c.Coverage.UnionCount++
+			cov.UnionCount++
 		}
 	}
-	for k := range subs {
-		matched := 0
-		for s := range perSubject[k] {
-			if inAll[s] {
-				matched++
-			}
-		}
-		c.Coverage.Subjects = append(c.Coverage.Subjects, SubjectCoverage{SubjectID: c.Subjects[k].SubjectID, Matched: matched, Total: len(perSubject[k])})
-	}
-	return union
+	return inAll
 }
 
 // subj locates a subject: a run's aggregate and a model index in it.
@@ -638,13 +675,14 @@ var changeOrder = map[string]int{"regressed": 0, "improved": 1, "errored": 2, "f
 
 // compareRows builds one row per stimulus; idx maps each run's stimulus names to indexes.
 func compareRows(aggs []*runAgg, idx []map[string]int, subs []subj, subjects []Subject, union map[string]int, pairs []PairSummary, threshold float64) []CompareRow {
-	cellOf := func(k int, s string) *acc {
+	// Each stimulus is looked up once per run, not once per subject and pair.
+	at := make([]int, len(aggs)) // the row's stimulus index in each run, -1 where absent
+	cellOf := func(k int) *acc {
 		sb := subs[k]
-		si, ok := idx[sb.run][s]
-		if !ok {
+		if at[sb.run] < 0 {
 			return nil
 		}
-		return aggs[sb.run].cell(sb.model, si)
+		return aggs[sb.run].cell(sb.model, at[sb.run])
 	}
 	subjectIndex := map[string]int{}
 	for k, sj := range subjects {
@@ -656,14 +694,25 @@ func compareRows(aggs []*runAgg, idx []map[string]int, subs []subj, subjects []S
 	}
 	rows := make([]ranked, 0, len(union))
 	var sl slab // a compare of two large runs has tens of thousands of cells: their numbers in blocks
+	pairAt := make([][2]int, len(pairs)) // each pair's base and new subjects
+	for i, ps := range pairs {
+		pairAt[i] = [2]int{subjectIndex[ps.Base], subjectIndex[ps.New]}
+	}
 	for s := range union {
+		for r := range aggs {
+			if si, ok := idx[r][s]; ok {
+				at[r] = si
+			} else {
+				at[r] = -1
+			}
+		}
 		row := CompareRow{Stimulus: s, Cells: make(map[string]CompareCell, len(subs)), Changes: []RowChange{}}
 		for k := range subs {
-			row.Cells[subjects[k].SubjectID] = sl.compareCell(cellOf(k, s), threshold)
+			row.Cells[subjects[k].SubjectID] = sl.compareCell(cellOf(k), threshold)
 		}
 		best := 8
-		for _, ps := range pairs {
-			kind := change(cellOf(subjectIndex[ps.Base], s), cellOf(subjectIndex[ps.New], s), threshold)
+		for i, ps := range pairs {
+			kind := change(cellOf(pairAt[i][0]), cellOf(pairAt[i][1]), threshold)
 			if kind != "" {
 				row.Changes = append(row.Changes, RowChange{Pair: ps.Pair, Kind: kind})
 				best = min(best, changeOrder[kind])
