@@ -693,7 +693,7 @@ func compareRows(aggs []*runAgg, idx []map[string]int, subs []subj, subjects []S
 		rank int
 	}
 	rows := make([]ranked, 0, len(union))
-	var sl slab // a compare of two large runs has tens of thousands of cells: their numbers in blocks
+	var sl slab                          // a compare of two large runs has tens of thousands of cells: their numbers in blocks
 	pairAt := make([][2]int, len(pairs)) // each pair's base and new subjects
 	for i, ps := range pairs {
 		pairAt[i] = [2]int{subjectIndex[ps.Base], subjectIndex[ps.New]}
