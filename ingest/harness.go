@@ -212,12 +212,12 @@ func ImportFile(ctx context.Context, root, path, format string, opt Options) ([]
 func readHarness(path, format string, opt Options) (runs []built, companions []string, err error) {
 	switch format {
 	case FormatPromptfoo:
-		runs, err = readPromptfoo(path)
+		runs, err = readPromptfoo(path, opt.maxLine())
 	case FormatLMEval:
 		runs, companions, err = readLMEval(path)
 		companions = append([]string{path}, companions...)
 	case FormatWaza:
-		runs, err = readWaza(path)
+		runs, err = readWaza(path, opt.maxLine())
 	case FormatInspect:
 		runs, err = readInspect(path, opt.maxEvalBytes(), int64(opt.maxLine()))
 	case FormatVally:

@@ -23,7 +23,12 @@ type rawScanner struct {
 	// discard: the value being scanned is skipped, so the buffer keeps only what the
 	// scan still looks back at (a run of backslashes), not the whole value.
 	discard bool
+	// max bounds a value the scanner holds (0: no bound): errValueTooLarge past it.
+	max int
 }
+
+// errValueTooLarge is a held value longer than the scanner's max.
+var errValueTooLarge = errors.New("value too large")
 
 func newRawScanner(r io.Reader) *rawScanner {
 	return &rawScanner{r: r, buf: make([]byte, 1<<20)}
@@ -121,11 +126,17 @@ func (s *rawScanner) value() ([]byte, error) {
 		return nil, err
 	}
 	s.pos = end
+	if !s.discard && s.max > 0 && end-start > s.max {
+		return nil, errValueTooLarge
+	}
 	return s.buf[start:end], nil
 }
 
 // more fills the buffer when i has reached its end, moving start (and i) with the kept bytes.
 func (s *rawScanner) more(start *int, i *int) error {
+	if !s.discard && s.max > 0 && s.end-*start > s.max {
+		return errValueTooLarge
+	}
 	if s.discard {
 		j := *i
 		for j > *start && s.buf[j-1] == '\\' {

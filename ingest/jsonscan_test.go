@@ -3,12 +3,14 @@ package ingest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/evals-dev/evals/errs"
 	"github.com/evals-dev/evals/store"
 )
 
@@ -84,7 +86,7 @@ func TestSkipHoldsNoValue(t *testing.T) {
 		b.WriteString(`{"text":"a long enough row \\\" with escapes \\\\","n":1}`)
 	}
 	b.WriteString(`],"evalId":"e1"}`)
-	w := newJSONWalker(bytes.NewReader(b.Bytes()))
+	w := newJSONWalker(bytes.NewReader(b.Bytes()), 0)
 	w.sc.buf = make([]byte, 4096)
 	var id string
 	err := w.object(func(key string) error {
@@ -112,7 +114,7 @@ func TestWalkerReadsPromptfooShapes(t *testing.T) {
 		var f pfFile
 		var rs pfResults
 		n := 0
-		err := walkPromptfooRaw(strings.NewReader(doc), &f, &rs, func(i int, raw json.RawMessage) error {
+		err := walkPromptfooRaw(strings.NewReader(doc), 0, &f, &rs, func(i int, raw json.RawMessage) error {
 			var r struct{ PromptIdx int }
 			if err := json.Unmarshal(raw, &r); err != nil || r.PromptIdx != i {
 				t.Errorf("%q: result %d: %s", doc, i, raw)
@@ -159,7 +161,7 @@ func TestPromptfooPromptsAndProviders(t *testing.T) {
 		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		built, err := readPromptfoo(path)
+		built, err := readPromptfoo(path, DefaultMaxLine)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -193,5 +195,24 @@ func TestPromptfooPromptsAndProviders(t *testing.T) {
 	one = stimuli(strings.Join([]string{r(0, 0, "a"), r(1, 0, "b")}, ","), p("a"), p("b"))
 	if want := []string{"test-000"}; !slices.Equal(one["a"], want) || !slices.Equal(one["b"], want) {
 		t.Errorf("one prompt listed on two providers: %v, want both %v", one, want)
+	}
+}
+
+// TestPromptfooResultOverMaxLine: one result longer than --max-line is refused with a coded
+// error before it is held whole, as a JSONL line is; under it, it imports.
+func TestPromptfooResultOverMaxLine(t *testing.T) {
+	path := t.TempDir() + "/pf.json"
+	big := strings.Repeat("x", 64<<10)
+	doc := `{"evalId":"e","results":{"version":3,"results":[{"promptIdx":0,"testIdx":0,"provider":"a","success":true,"response":{"output":"` + big + `"}}]}}`
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := readPromptfoo(path, 16<<10)
+	var e *errs.Error
+	if !errors.Is(err, errValueTooLarge) || !errors.As(err, &e) || e.Code != errs.Corrupt || !strings.Contains(err.Error(), "--max-line") {
+		t.Fatalf("a 64 KB result under a 16 KB cap: %v, want a corrupt-input error naming --max-line", err)
+	}
+	if _, err := readPromptfoo(path, 128<<10); err != nil {
+		t.Fatalf("under the cap: %v", err)
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"github.com/evals-dev/evals/errs"
 	"io"
 	"strconv"
 	"strings"
@@ -152,8 +154,12 @@ type jsonWalker struct {
 	sc *rawScanner
 }
 
-func newJSONWalker(r io.Reader) *jsonWalker {
-	return &jsonWalker{sc: newRawScanner(skipBOM(r))}
+// newJSONWalker reads r; a value it hands over (an array's element, a decoded key's value)
+// may be at most max bytes (0: any size), as a line of a JSONL file is (--max-line).
+func newJSONWalker(r io.Reader, max int) *jsonWalker {
+	sc := newRawScanner(skipBOM(r))
+	sc.max = max
+	return &jsonWalker{sc: sc}
 }
 
 // object calls fn with each key of the object that starts at the next token; fn must
@@ -247,6 +253,10 @@ func (w *jsonWalker) arrayBody(fn func(i int, raw json.RawMessage) error) error 
 			}
 		}
 		raw, err := w.sc.value()
+		if errors.Is(err, errValueTooLarge) {
+			return errs.E(errs.Corrupt, "[%d] is longer than %s (--max-line): %w", i, sizeText(w.sc.max), err).
+				WithHint("raise --max-line if it is meant to be that long; nothing was written")
+		}
 		if err != nil {
 			return fmt.Errorf("[%d]: %w", i, err)
 		}

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -98,20 +99,6 @@ type pfResult struct {
 	Vars    map[string]any `json:"vars"`
 }
 
-// walkPromptfoo reads a promptfoo file key by key: the header into f and rs (results'
-// version, timestamp, prompts, stats), and each result, one at a time, to fn. results may
-// be the list itself (an Eval object, very old files) or an object holding it; an Eval
-// object of the older form holds it in oldResults.
-func walkPromptfoo(r io.Reader, f *pfFile, rs *pfResults, fn func(pfResult) error) error {
-	return walkPromptfooRaw(r, f, rs, func(i int, raw json.RawMessage) error {
-		var res pfResult
-		if err := decodeResult(i, raw, &res); err != nil {
-			return err
-		}
-		return fn(res)
-	})
-}
-
 // decodeResult decodes one result. goccy/go-json decodes it 2–3× faster than
 // encoding/json (the import's largest cost); a result it refuses is decoded again by
 // encoding/json, whose error reads in JSON's words.
@@ -126,10 +113,13 @@ func decodeResult[T any](i int, raw json.RawMessage, res *T) error {
 	return nil
 }
 
-// walkPromptfooRaw is walkPromptfoo handing each result undecoded; raw is valid until fn
-// returns.
-func walkPromptfooRaw(r io.Reader, f *pfFile, rs *pfResults, each func(i int, raw json.RawMessage) error) error {
-	w := newJSONWalker(r)
+// walkPromptfooRaw reads a promptfoo file key by key: the header into f and rs (results'
+// version, timestamp, prompts, stats), and each result, undecoded and one at a time, to
+// each (raw is valid until it returns; a result over max bytes is refused, as a JSONL line
+// over --max-line is). results may be the list itself (an Eval object, very old files) or
+// an object holding it; an Eval object of the older form holds it in oldResults.
+func walkPromptfooRaw(r io.Reader, max int, f *pfFile, rs *pfResults, each func(i int, raw json.RawMessage) error) error {
+	w := newJSONWalker(r, max)
 	results := func() error {
 		c, err := w.next()
 		if err != nil {
@@ -188,8 +178,11 @@ func walkPromptfooRaw(r io.Reader, f *pfFile, rs *pfResults, each func(i int, ra
 // stimulus, each assertion a grader; repeats of the same cell become trials. The file is
 // read twice, a result at a time, so memory does not grow with it: once for its header and
 // prompts, once to write the outcomes.
-func readPromptfoo(path string) ([]built, error) {
-	f, rs, prompts, n, err := pfSurvey(path)
+func readPromptfoo(path string, max int) ([]built, error) {
+	f, rs, prompts, n, err := pfSurvey(path, max)
+	if errors.Is(err, errValueTooLarge) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("not a promptfoo output file: %w", err)
 	}
@@ -205,7 +198,7 @@ func readPromptfoo(path string) ([]built, error) {
 		prompts = nil
 	}
 	stream := func(emit func(*store.Outcome) error) (store.Run, error) {
-		return meta, pfStream(path, prompts, emit)
+		return meta, pfStream(path, max, prompts, emit)
 	}
 	return []built{{meta: meta, stream: stream}}, nil
 }
@@ -214,7 +207,7 @@ func readPromptfoo(path string) ([]built, error) {
 // results it holds. It needs only each result's prompt and provider, and not even those
 // when the prompts came first (promptfoo writes them before the results): promptIdx
 // indexes that list.
-func pfSurvey(path string) (f pfFile, rs pfResults, prompts pfPromptSet, n int, err error) {
+func pfSurvey(path string, max int) (f pfFile, rs pfResults, prompts pfPromptSet, n int, err error) {
 	first, err := os.Open(path)
 	if err != nil {
 		return f, rs, nil, 0, err
@@ -222,7 +215,7 @@ func pfSurvey(path string) (f pfFile, rs pfResults, prompts pfPromptSet, n int, 
 	defer first.Close()
 	prompts = pfPromptSet{}
 	listed := false
-	err = walkPromptfooRaw(first, &f, &rs, func(i int, raw json.RawMessage) error {
+	err = walkPromptfooRaw(first, max, &f, &rs, func(i int, raw json.RawMessage) error {
 		n++
 		if listed = len(rs.Prompts)+len(f.Prompts) > 0; listed {
 			return nil
@@ -250,7 +243,7 @@ func pfSurvey(path string) (f pfFile, rs pfResults, prompts pfPromptSet, n int, 
 
 // pfStream is the second reading: each result an outcome, decoded on every core, numbered
 // (trials of a cell) and written in the file's order.
-func pfStream(path string, prompts pfPromptSet, emit func(*store.Outcome) error) error {
+func pfStream(path string, max int, prompts pfPromptSet, emit func(*store.Outcome) error) error {
 	second, err := os.Open(path)
 	if err != nil {
 		return err
@@ -260,7 +253,7 @@ func pfStream(path string, prompts pfPromptSet, emit func(*store.Outcome) error)
 	var f pfFile
 	var rs pfResults
 	produce := func(yield func([]byte) error) error {
-		return walkPromptfooRaw(second, &f, &rs, func(_ int, raw json.RawMessage) error { return yield(raw) })
+		return walkPromptfooRaw(second, max, &f, &rs, func(_ int, raw json.RawMessage) error { return yield(raw) })
 	}
 	decode := func(i int, raw []byte) (*store.Outcome, error) {
 		var r pfResult

@@ -67,7 +67,7 @@ type wazaRun struct {
 // as the tag group), validations as
 // graders with their feedback, session digests' counts, transcripts as events and tool
 // calls. Unknown keys are ignored and missing ones left empty.
-func readWaza(path string) ([]built, error) {
+func readWaza(path string, max int) ([]built, error) {
 	// Two passes, a task at a time: the header (config names the model every outcome
 	// needs, and may come after the tasks), then the tasks.
 	fh, err := os.Open(path)
@@ -77,7 +77,7 @@ func readWaza(path string) ([]built, error) {
 	defer fh.Close()
 	var f wazaFile
 	tasks := 0
-	err = walkWaza(bufio.NewReaderSize(fh, 1<<20), &f, func(int, json.RawMessage) error { tasks++; return nil })
+	err = walkWaza(bufio.NewReaderSize(fh, 1<<20), max, &f, func(int, json.RawMessage) error { tasks++; return nil })
 	if err != nil {
 		return nil, fmt.Errorf("not a waza outcome: %w", err)
 	}
@@ -92,7 +92,7 @@ func readWaza(path string) ([]built, error) {
 		}
 		defer fh.Close()
 		var f2 wazaFile
-		err = walkWaza(bufio.NewReaderSize(fh, 1<<20), &f2, func(ti int, raw json.RawMessage) error {
+		err = walkWaza(bufio.NewReaderSize(fh, 1<<20), max, &f2, func(ti int, raw json.RawMessage) error {
 			return wazaTaskOutcomes(ti, raw, model, emit)
 		})
 		return meta, err
@@ -161,8 +161,8 @@ func wazaTaskOutcomes(ti int, raw json.RawMessage, model string, emit func(*stor
 }
 
 // walkWaza reads a waza file's header into f and hands each task, raw, to fn.
-func walkWaza(r io.Reader, f *wazaFile, fn func(int, json.RawMessage) error) error {
-	w := newJSONWalker(r)
+func walkWaza(r io.Reader, max int, f *wazaFile, fn func(int, json.RawMessage) error) error {
+	w := newJSONWalker(r, max)
 	return w.object(func(key string) error {
 		switch key {
 		case "tasks":

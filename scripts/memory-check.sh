@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The import's memory is bounded by a budget, not by its input: peak RSS ≤ 2.5 × the longest
 # line + 100 MB. At the default caps (--max-line 16MB, which also bounds one Inspect sample)
-# a line and a sample just under the cap import within the budget; a 63 MB line and a 60 MB
-# Inspect sample are refused early with a coded error. All of it under `ulimit -v 2000000`
-# (2 GB of address space), never with the runtime's "fatal error: out of memory". Peak RSS
+# a line, a sample and a promptfoo result just under the cap import within the budget; a
+# 63 MB line, a 60 MB Inspect sample and a 60 MB promptfoo result are refused early with a
+# coded error. All of it under `ulimit -v 2000000` (2 GB of address space), never with the
+# runtime's "fatal error: out of memory". Peak RSS
 # is printed and checked when /usr/bin/time exists. EVALS is a CGO_ENABLED=0 build (what
 # ships; a cgo build's glibc malloc arenas reserve 64 MB of address space per thread).
 set -euo pipefail
@@ -36,6 +37,17 @@ PY
   sample "$dir/sample-15mb.eval" 3000000
   sample "$dir/sample-60mb.eval" $((12 << 20))
   inputs+=("$dir/sample-15mb.eval:ok:15000000" "$dir/sample-60mb.eval:refused:$((5 * (12 << 20)))")
+  promptfoo() { # promptfoo OUT BYTES: a promptfoo export whose one result's output is BYTES long
+    python3 - "$1" "$2" <<'PY'
+import json, sys
+out, n = sys.argv[1], int(sys.argv[2])
+r = {"promptIdx": 0, "testIdx": 0, "provider": {"id": "p"}, "prompt": {"raw": "q"}, "success": True, "response": {"output": "a" * n}}
+json.dump({"evalId": "e", "results": {"version": 3, "prompts": [{"raw": "q", "provider": "p"}], "results": [r]}}, open(out, "w"))
+PY
+  }
+  promptfoo "$dir/promptfoo-15mb.json" 15000000
+  promptfoo "$dir/promptfoo-60mb.json" $((60 << 20))
+  inputs+=("$dir/promptfoo-15mb.json:ok:15000200" "$dir/promptfoo-60mb.json:refused:$((60 << 20))")
 else
   echo "memory-check: python3 is missing, the Inspect samples are skipped" >&2
 fi
