@@ -80,7 +80,7 @@ See docs/format.md and docs/import.md.`,
 	}
 	cmd.Flags().BoolVar(&opts.skipInvalid, "skip-invalid", false, "native JSONL: import the valid lines and report how many were skipped")
 	cmd.Flags().BoolVar(&opts.allowEmpty, "allow-empty", false, "exit 0 when there is nothing to import (no result file, or files without outcomes)")
-	cmd.Flags().StringVar(&opts.maxLine, "max-line", "16MB", "the longest JSONL line (and Inspect sample) accepted (KB, MB or GB); a longer one is an error naming it. At the default, import memory stays under 2.5× it plus 100 MB")
+	cmd.Flags().StringVar(&opts.maxLine, "max-line", "16MB", "the longest JSONL line (and Inspect sample, promptfoo result or waza task) accepted (KB, MB or GB); a longer one is an error naming it. At the default, import memory stays under 2.5× it plus 100 MB")
 	cmd.Flags().StringVar(&opts.maxEval, "max-eval-bytes", "1GB", "the most an Inspect .eval may inflate to in all (KB, MB or GB)")
 	cmd.Flags().StringVar(&opts.name, "name", "", "run name (default: from the file)")
 	cmd.Flags().StringArrayVar(&opts.labelArgs, "label", nil, "label the run KEY=VALUE (repeat); a run reference KEY=VALUE finds the newest run with it")
