@@ -133,3 +133,28 @@ func BenchmarkOutcomesLatestSorted(b *testing.B) {
 		}
 	}
 }
+
+// A deep page of all runs' outcomes by duration (rows 500,000..500,049 of 1M), reached by
+// an offset cursor (the first 500,050 rows sorted to keep 50) and by the seek cursor the
+// page before it hands out (the 50 rows after its last); and page 1, for scale.
+func BenchmarkOutcomesDeepPage(b *testing.B) {
+	s := benchStore(b)
+	p := OutcomesParams{Sort: "duration_ms", Desc: true, Limit: 50}
+	before := p
+	before.Cursor = EncodeCursor(499950)
+	prev, err := Outcomes(s, before)
+	if err != nil || prev.Page.NextCursor == nil {
+		b.Fatalf("the page before: %v", err)
+	}
+	for _, c := range []struct{ name, cursor string }{{"first", ""}, {"offset", EncodeCursor(500000)}, {"seek", *prev.Page.NextCursor}} {
+		b.Run(c.name, func(b *testing.B) {
+			q := p
+			q.Cursor = c.cursor
+			for b.Loop() {
+				if _, err := Outcomes(s, q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -145,13 +145,21 @@ func Outcomes(src Source, p OutcomesParams) (Paged[OutcomeSummary], error) {
 		return Paged[OutcomeSummary]{}, err
 	}
 	off, _ := DecodeCursor(p.Cursor)
-	items, total, err := outcomeWindow(src, p, off, p.Limit)
+	var from *seekKey
+	if sk, ok := cursorSeek(p.Cursor); ok && p.Sort != "" {
+		from = &sk
+	}
+	items, total, last, err := outcomeSeek(src, p, off, p.Limit, from)
 	if err != nil {
 		return Paged[OutcomeSummary]{}, err
 	}
 	page := Paged[OutcomeSummary]{Items: items, Page: Page{Limit: p.Limit, Total: total}}
 	if end := off + len(items); end < total {
 		c := EncodeCursor(end)
+		if last != nil && p.Sort != "" { // a sorted list's next page seeks past this one's last row
+			last.off = end
+			c = encodeSeek(*last)
+		}
 		page.Page.NextCursor, page.Page.HasMore = &c, true
 	}
 	return page, nil
@@ -179,6 +187,14 @@ func OutcomeWindow(src Source, p OutcomesParams, off, n int) ([]OutcomeSummary, 
 
 // outcomeWindow answers outcomes off..off+limit-1 of the list p describes, and the total.
 func outcomeWindow(src Source, p OutcomesParams, off, limit int) ([]OutcomeSummary, int, error) {
+	items, total, _, err := outcomeSeek(src, p, off, limit, nil)
+	return items, total, err
+}
+
+// outcomeSeek is outcomeWindow that starts, when from is set (a sorted list's seek cursor
+// whose run is still listed), after from's row instead of at off, and also returns where
+// the page ended.
+func outcomeSeek(src Source, p OutcomesParams, off, limit int, from *seekKey) ([]OutcomeSummary, int, *seekKey, error) {
 	sc := Scope{Runs: p.Runs}
 	if len(sc.Runs) == 0 {
 		sc.Runs = []string{"all"}
@@ -186,13 +202,13 @@ func outcomeWindow(src Source, p OutcomesParams, off, limit int) ([]OutcomeSumma
 	runs, err := resolve(src, sc)
 	if err != nil {
 		if errs.CodeOf(err) == errs.NotFound && len(p.Runs) == 0 {
-			return []OutcomeSummary{}, 0, nil
+			return []OutcomeSummary{}, 0, nil, nil
 		}
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	if p.Mode != "" {
 		if p.modeRows, err = ModeMembers(src, runs, p.Mode); err != nil {
-			return nil, 0, err
+			return nil, 0, nil, err
 		}
 	}
 	var window []hit
@@ -202,9 +218,12 @@ func outcomeWindow(src Source, p OutcomesParams, off, limit int) ([]OutcomeSumma
 	} else {
 		hits, err := collectHits(src, runs, &p)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, nil, err
 		}
 		total = len(hits)
+		if hits, ok := seekPast(hits, runs, from, p.Desc); ok {
+			return seekPage(src, runs, hits, limit, total, p.Desc)
+		}
 		if k := off + limit; p.Sort != "" && k < total/4 {
 			// One page of many: select its rows (O(n log k)), do not sort them all.
 			hits = topHits(hits, k, p.Desc)
@@ -216,7 +235,42 @@ func outcomeWindow(src Source, p OutcomesParams, off, limit int) ([]OutcomeSumma
 		}
 	}
 	items, err := pageItems(src, runs, window)
-	return items, total, err
+	return items, total, lastOf(window, runs), err
+}
+
+// seekPast keeps the hits after from's row in the list's order; ok is false when there is
+// no seek key or its run is no longer listed (the offset is used then).
+func seekPast(hits []hit, runs []store.Run, from *seekKey, desc bool) ([]hit, bool) {
+	if from == nil {
+		return hits, false
+	}
+	ri := slices.IndexFunc(runs, func(r store.Run) bool { return r.ID == from.run })
+	if ri < 0 {
+		return hits, false
+	}
+	last := hit{run: int32(ri), row: from.row, num: from.num, str: from.str}
+	return slices.DeleteFunc(hits, func(h hit) bool { return !hitAfter(h, last, desc) }), true
+}
+
+// seekPage is the first limit of the hits a seek kept, read.
+func seekPage(src Source, runs []store.Run, hits []hit, limit, total int, desc bool) ([]OutcomeSummary, int, *seekKey, error) {
+	window := hits
+	if limit < len(hits) {
+		window = topHits(hits, limit, desc)
+	} else {
+		sortHits(window, true, desc)
+	}
+	items, err := pageItems(src, runs, window)
+	return items, total, lastOf(window, runs), err
+}
+
+// lastOf is the seek key of a page's last row (its offset is the caller's).
+func lastOf(window []hit, runs []store.Run) *seekKey {
+	if len(window) == 0 {
+		return nil
+	}
+	h := window[len(window)-1]
+	return &seekKey{run: runs[h.run].ID, row: h.row, num: h.num, str: h.str}
 }
 
 // pageItems reads the page's outcomes, their grader briefs and reasons: run by run, the
@@ -560,15 +614,18 @@ func compareHits(a, b hit, desc bool) int {
 	return c
 }
 
+// hitAfter reports whether a comes after b in a sorted list: by key, then store order.
+func hitAfter(a, b hit, desc bool) bool {
+	if c := compareHits(a, b, desc); c != 0 {
+		return c > 0
+	}
+	return cmp.Or(cmp.Compare(a.run, b.run), cmp.Compare(a.row, b.row)) > 0
+}
+
 // topHits is the first k hits in sortHits' order (ties in store order: run, then row),
 // selected with a bounded heap instead of a sort of all.
 func topHits(hits []hit, k int, desc bool) []hit {
-	after := func(a, b hit) bool { // a comes after b in the list
-		if c := compareHits(a, b, desc); c != 0 {
-			return c > 0
-		}
-		return cmp.Or(cmp.Compare(a.run, b.run), cmp.Compare(a.row, b.row)) > 0
-	}
+	after := func(a, b hit) bool { return hitAfter(a, b, desc) }
 	h := make([]hit, 0, k) // a max-heap: h[0] is the last of the k kept so far
 	down := func(i int) {
 		for {

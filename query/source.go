@@ -2,6 +2,8 @@ package query
 
 import (
 	"encoding/base64"
+	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -76,7 +78,8 @@ func EncodeCursor(off int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(off)))
 }
 
-// DecodeCursor reads a cursor made by EncodeCursor; "" is the first page.
+// DecodeCursor reads a cursor made by EncodeCursor or encodeSeek (its offset); "" is the
+// first page.
 func DecodeCursor(c string) (int, error) {
 	if c == "" {
 		return 0, nil
@@ -88,8 +91,54 @@ func DecodeCursor(c string) (int, error) {
 				return n, nil
 			}
 		}
+		if sk, ok := decodeSeek(string(b)); ok {
+			return sk.off, nil
+		}
 	}
 	return 0, errs.E(errs.Invalid, "malformed cursor %q: pass the nextCursor of a previous page", c)
+}
+
+// seekKey is where a page of a sorted list ended: its last row (run and row) and that row's
+// sort key, with the page's end as an offset. The next page starts after that row, so page
+// 100 selects its rows as page 1 does, instead of the first 100 pages' worth.
+type seekKey struct {
+	off int
+	run string
+	row int64
+	num float64
+	str string
+}
+
+// encodeSeek is the cursor of a seekKey: k:OFF:RUN:ROW:NUMBITS:STR (the number's bits in
+// hex, so a null (NaN) and every value come back exact; STR may hold colons: it is last).
+func encodeSeek(k seekKey) string {
+	s := fmt.Sprintf("k:%d:%s:%d:%x:%s", k.off, k.run, k.row, math.Float64bits(k.num), k.str)
+	return base64.RawURLEncoding.EncodeToString([]byte(s))
+}
+
+// decodeSeek reads the text of a seek cursor.
+func decodeSeek(s string) (seekKey, bool) {
+	rest, ok := strings.CutPrefix(s, "k:")
+	parts := strings.SplitN(rest, ":", 5)
+	if !ok || len(parts) != 5 {
+		return seekKey{}, false
+	}
+	off, err1 := strconv.Atoi(parts[0])
+	row, err2 := strconv.ParseInt(parts[2], 10, 64)
+	bits, err3 := strconv.ParseUint(parts[3], 16, 64)
+	if err1 != nil || err2 != nil || err3 != nil || off < 0 || row < 0 || parts[1] == "" {
+		return seekKey{}, false
+	}
+	return seekKey{off: off, run: parts[1], row: row, num: math.Float64frombits(bits), str: parts[4]}, true
+}
+
+// cursorSeek is the seek key a cursor carries, if it is a seek cursor.
+func cursorSeek(c string) (seekKey, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if c == "" || err != nil {
+		return seekKey{}, false
+	}
+	return decodeSeek(string(b))
 }
 
 // Reviewer is a source that keeps human reviews beside its runs (a store does).
