@@ -467,6 +467,9 @@ func runHits(src Source, ri int32, r store.Run, p *OutcomesParams, cols []string
 	var hits []hit
 	err := src.ScanWhere(r.ID, store.Outcomes, cols, where, func(b *store.Batch) error {
 		f := newHitFilter(b, p, tc)
+		if !p.filtered() { // every row is a hit: room for them at once, not by doubling
+			hits = slices.Grow(hits, b.N)
+		}
 		for i := 0; i < b.N; i++ {
 			display, ok := f.keep(i)
 			if !ok || graded != nil && !graded(f.gRow[i], f.gLen[i]) || mode != nil && !mode.has(b.Row0+int64(i)) {
