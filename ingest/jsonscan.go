@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // rawScanner cuts a JSON document into its values' bytes without decoding them: strings
@@ -31,7 +32,23 @@ type rawScanner struct {
 var errValueTooLarge = errors.New("value too large")
 
 func newRawScanner(r io.Reader) *rawScanner {
-	return &rawScanner{r: r, buf: make([]byte, 1<<20)}
+	buf, _ := scanBufs.Get().([]byte)
+	if buf == nil {
+		buf = make([]byte, 1<<20)
+	}
+	return &rawScanner{r: r, buf: buf[:cap(buf)]}
+}
+
+// scanBufs keeps a scanner's buffer for the next one: a file is read twice, and a buffer
+// grown to hold a 15 MB result is not allocated again for the second reading.
+var scanBufs sync.Pool
+
+// release gives the scanner's buffer back; the scanner is not used after.
+func (s *rawScanner) release() {
+	if s.buf != nil {
+		scanBufs.Put(s.buf) // a slice header, small next to what it saves
+		s.buf = nil
+	}
 }
 
 // offset is the document offset of the next unread byte, for error messages.

@@ -64,6 +64,15 @@ func text(raw json.RawMessage) string {
 	return string(raw)
 }
 
+// textValue is a value kept as text (what text makes of it), decoded straight from the
+// input: one copy of a large output, where a json.RawMessage and then its text were two.
+type textValue string
+
+func (t *textValue) UnmarshalJSON(b []byte) error {
+	*t = textValue(text(b))
+	return nil
+}
+
 // plainString is a JSON string without escapes or control characters, in valid UTF-8, as
 // its text: what json.Unmarshal would make of it, at the cost of a copy.
 func plainString(raw []byte) (string, bool) {
@@ -280,6 +289,9 @@ func (w *jsonWalker) decode(v any) error {
 	}
 	return nil
 }
+
+// release gives the walker's buffer back for the next walker; the walker is not used after.
+func (w *jsonWalker) release() { w.sc.release() }
 
 // skip reads past the next value without holding it: a skipped array is never held whole.
 func (w *jsonWalker) skip() error { return w.sc.skip() }

@@ -22,7 +22,7 @@ func decodeOrdered[T any](produce func(yield func(raw []byte) error) error, deco
 		wg.Add(1)
 		go func() { defer wg.Done(); p.decodeBatches(decode) }()
 	}
-	go p.batch(produce)
+	go p.batch(produce, decode)
 	err := p.consume(consume)
 	close(p.stop)
 	for range p.order { // let the producer finish
@@ -60,7 +60,8 @@ type decodePipe[T any] struct {
 const batchBytes = 1 << 20
 
 // batch runs produce, sending a batch each megabyte, until it ends or the consumer stops.
-func (p *decodePipe[T]) batch(produce func(yield func(raw []byte) error) error) {
+// A value of a megabyte or more is decoded here, in its turn, without a copy.
+func (p *decodePipe[T]) batch(produce func(yield func(raw []byte) error) error, decode func(i int, raw []byte) (T, error)) {
 	defer close(p.order)
 	defer close(p.work)
 	n := 0
@@ -80,6 +81,25 @@ func (p *decodePipe[T]) batch(produce func(yield func(raw []byte) error) error) 
 		return true
 	}
 	p.produced = produce(func(raw []byte) error {
+		if len(raw) >= batchBytes {
+			if len(cur.ends) > 0 && !send() {
+				return errStopped
+			}
+			if v, err := decode(n, raw); err != nil {
+				cur.err = err
+			} else {
+				cur.out = append(cur.out, v)
+			}
+			close(cur.done)
+			n++
+			select { // decoded already: to the consumer only
+			case p.order <- cur:
+			case <-p.stop:
+				return errStopped
+			}
+			cur = &batch[T]{first: n, done: make(chan struct{})}
+			return nil
+		}
 		cur.slab = append(cur.slab, raw...)
 		cur.ends = append(cur.ends, len(cur.slab))
 		n++

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"testing"
 )
@@ -57,5 +58,33 @@ func TestDecodeOrdered(t *testing.T) {
 	}
 	if _, err := run(200_000, -1, -1); err == nil || err.Error() != "produce failed" {
 		t.Errorf("a failed producer: %v", err)
+	}
+	// Values of a megabyte and more, between small ones, are decoded in their turn; a bad one
+	// stops the stream there.
+	sizes := []int{10, 2 << 20, 10, 10, 1 << 20, 3 << 20, 10}
+	for _, bad := range []int{-1, 5} {
+		var got []int
+		err := decodeOrdered(func(yield func([]byte) error) error {
+			for i, n := range sizes {
+				b := make([]byte, n)
+				b[0] = byte('0' + i)
+				if err := yield(b); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, func(i int, raw []byte) (int, error) {
+			if i == bad {
+				return 0, errors.New("bad value")
+			}
+			return int(raw[0] - '0'), nil
+		}, func(v int) error { got = append(got, v); return nil })
+		want := []int{0, 1, 2, 3, 4, 5, 6}
+		if bad >= 0 {
+			want = want[:bad]
+		}
+		if !slices.Equal(got, want) || (bad >= 0) != (err != nil) {
+			t.Errorf("large values (bad at %d): %v, %v; want %v", bad, got, err, want)
+		}
 	}
 }

@@ -71,8 +71,8 @@ type pfResult struct {
 	PromptIdx     int             `json:"promptIdx"`
 	Provider      json.RawMessage `json:"provider"`
 	Response      *struct {
-		Output     json.RawMessage `json:"output"`
-		Error      string          `json:"error"`
+		Output     textValue `json:"output"`
+		Error      string    `json:"error"`
 		TokenUsage *struct {
 			Total             int64 `json:"total"`
 			Prompt            int64 `json:"prompt"`
@@ -103,6 +103,14 @@ type pfResult struct {
 // encoding/json (the import's largest cost); a result it refuses is decoded again by
 // encoding/json, whose error reads in JSON's words.
 func decodeResult[T any](i int, raw json.RawMessage, res *T) error {
+	// A result of a megabyte or more (a long output) goes to encoding/json, which decodes
+	// from raw where goccy first copies it: one copy fewer of a 15 MB output.
+	if len(raw) >= 1<<20 {
+		if err := json.Unmarshal(raw, res); err != nil {
+			return fmt.Errorf("results[%d]: %s", i, jsonProblem(err))
+		}
+		return nil
+	}
 	if fastjson.Unmarshal(raw, res) != nil {
 		var zero T
 		*res = zero
@@ -120,6 +128,7 @@ func decodeResult[T any](i int, raw json.RawMessage, res *T) error {
 // an object holding it; an Eval object of the older form holds it in oldResults.
 func walkPromptfooRaw(r io.Reader, max int, f *pfFile, rs *pfResults, each func(i int, raw json.RawMessage) error) error {
 	w := newJSONWalker(r, max)
+	defer w.release()
 	results := func() error {
 		c, err := w.next()
 		if err != nil {
@@ -440,7 +449,7 @@ func pfOutcome(r pfResult, prompts pfPromptSet) *store.Outcome {
 	}
 	o.InputTokens, o.OutputTokens, o.CachedTokens, o.ReasoningTokens, o.TotalTokens = store.Unknown, store.Unknown, store.Unknown, store.Unknown, store.Unknown
 	if r.Response != nil {
-		o.Output = text(r.Response.Output)
+		o.Output = string(r.Response.Output)
 		if u := r.Response.TokenUsage; u != nil {
 			o.InputTokens, o.OutputTokens, o.CachedTokens, o.ReasoningTokens = u.Prompt, u.Completion, u.Cached, u.CompletionDetails.Reasoning
 			o.TotalTokens = u.Total

@@ -163,6 +163,7 @@ func wazaTaskOutcomes(ti int, raw json.RawMessage, model string, emit func(*stor
 // walkWaza reads a waza file's header into f and hands each task, raw, to fn.
 func walkWaza(r io.Reader, max int, f *wazaFile, fn func(int, json.RawMessage) error) error {
 	w := newJSONWalker(r, max)
+	defer w.release()
 	return w.object(func(key string) error {
 		switch key {
 		case "tasks":
