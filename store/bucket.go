@@ -459,15 +459,7 @@ func (o *blobObject) ReadAt(p []byte, off int64) (int, error) {
 // prefetch fetches byte ranges (sorted, coalesced across small gaps) in parallel, so a scan
 // costs one request per run of needed column chunks, not one per page.
 func (o *blobObject) prefetch(ranges [][2]int64) error {
-	slices.SortFunc(ranges, func(a, b [2]int64) int { return int(a[0] - b[0]) })
-	var merged [][2]int64
-	for _, r := range ranges {
-		if n := len(merged); n > 0 && r[0] <= merged[n-1][1]+readAhead {
-			merged[n-1][1] = max(merged[n-1][1], r[1])
-			continue
-		}
-		merged = append(merged, r)
-	}
+	merged := coalesce(ranges, readAhead)
 	g, ctx := errgroup.WithContext(o.ctx)
 	g.SetLimit(8)
 	for _, r := range merged {

@@ -1,12 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/evals-dev/evals/errs"
@@ -253,6 +255,21 @@ func chunkRanges(pf *parquet.File, leaves []leaf, lo, hi int64, whereCol int, wh
 		}
 	}
 	return out
+}
+
+// coalesce sorts byte ranges and joins those less than gap apart, so a prefetch asks
+// once for each run of nearby column chunks.
+func coalesce(ranges [][2]int64, gap int64) [][2]int64 {
+	slices.SortFunc(ranges, func(a, b [2]int64) int { return cmp.Compare(a[0], b[0]) })
+	var merged [][2]int64
+	for _, r := range ranges {
+		if n := len(merged); n > 0 && r[0] <= merged[n-1][1]+gap {
+			merged[n-1][1] = max(merged[n-1][1], r[1])
+			continue
+		}
+		merged = append(merged, r)
+	}
+	return merged
 }
 
 // openParquet opens runs/<id>/<name> as a Parquet file; path names it in messages.

@@ -87,11 +87,7 @@ func (s *rowSet) known(v int64) *int64 {
 	if v < 0 {
 		return nil
 	}
-	if len(s.ints) == cap(s.ints) {
-		s.ints = make([]int64, 0, 4096) // a full block stays with the rows that point into it
-	}
-	s.ints = append(s.ints, v)
-	return &s.ints[len(s.ints)-1]
+	return inBlock(&s.ints, v)
 }
 
 // known32 is known for an int32 column.
@@ -99,11 +95,17 @@ func (s *rowSet) known32(v int) *int32 {
 	if v < 0 {
 		return nil
 	}
-	if len(s.ints32) == cap(s.ints32) {
-		s.ints32 = make([]int32, 0, 4096)
+	return inBlock(&s.ints32, int32(v))
+}
+
+// inBlock stores v in the block and points to it; a full block is left to the rows that
+// point into it and a new one started.
+func inBlock[T any](block *[]T, v T) *T {
+	if len(*block) == cap(*block) {
+		*block = make([]T, 0, 4096)
 	}
-	s.ints32 = append(s.ints32, int32(v))
-	return &s.ints32[len(s.ints32)-1]
+	*block = append(*block, v)
+	return &(*block)[len(*block)-1]
 }
 
 // NewRunID returns a fresh random run id: ten lowercase hex digits.
