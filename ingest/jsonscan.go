@@ -12,8 +12,8 @@ import (
 // are crossed with bytes.IndexByte, so it runs at memory speed where encoding/json's
 // Decoder, which checks every byte against its state machine, ran at ~150 MB/s and was the
 // largest cost of a promptfoo import. It checks the structure (brackets, commas, colons,
-// quotes); what a value holds is checked by whoever decodes it, and a skipped value is
-// checked with json.Valid.
+// quotes); what a value holds is checked by whoever decodes it, and a skipped value only
+// for its structure. A leading byte-order mark is passed over.
 type rawScanner struct {
 	r    io.Reader
 	buf  []byte
@@ -26,6 +26,8 @@ type rawScanner struct {
 	discard bool
 	// max bounds a value the scanner holds (0: no bound): errValueTooLarge past it.
 	max int
+	// begun: the document's start was looked at for a byte-order mark.
+	begun bool
 }
 
 // errValueTooLarge is a held value longer than the scanner's max.
@@ -85,8 +87,18 @@ func (s *rawScanner) fill(keep int) (int, error) {
 	return shift, nil
 }
 
-// peek skips white space and returns the next byte, unconsumed.
+// peek skips white space (and, at the start, a byte-order mark) and returns the next
+// byte, unconsumed.
 func (s *rawScanner) peek() (byte, error) {
+	if !s.begun {
+		s.begun = true
+		for s.end-s.pos < len(bom) && s.err == nil {
+			_, _ = s.fill(s.pos) // its error is kept in s.err
+		}
+		if bytes.HasPrefix(s.buf[s.pos:s.end], bom) {
+			s.pos += len(bom)
+		}
+	}
 	for {
 		for s.pos < s.end {
 			switch c := s.buf[s.pos]; c {
@@ -143,15 +155,20 @@ func (s *rawScanner) value() ([]byte, error) {
 		return nil, err
 	}
 	s.pos = end
-	if !s.discard && s.max > 0 && end-start > s.max {
+	if s.tooLarge(end - start) {
 		return nil, errValueTooLarge
 	}
 	return s.buf[start:end], nil
 }
 
-// more fills the buffer when i has reached its end, moving start (and i) with the kept bytes.
-func (s *rawScanner) more(start *int, i *int) error {
-	if !s.discard && s.max > 0 && s.end-*start > s.max {
+// tooLarge reports whether a held value of n bytes is over the scanner's bound.
+func (s *rawScanner) tooLarge(n int) bool { return !s.discard && s.max > 0 && n > s.max }
+
+// refill reads more when the scan at i has reached the buffer's end, keeping the value from
+// start (a skipped value: only the run of backslashes before i) and moving start and i
+// with the kept bytes. It answers the reader's error as is: io.ErrUnexpectedEOF at the end.
+func (s *rawScanner) refill(start *int, i *int) error {
+	if s.tooLarge(s.end - *start) {
 		return errValueTooLarge
 	}
 	if s.discard {
@@ -164,11 +181,17 @@ func (s *rawScanner) more(start *int, i *int) error {
 	shift, err := s.fill(*start)
 	*start -= shift
 	*i -= shift
-	if err != nil {
+	return err
+}
+
+// more is refill inside a string or a nested value, where the end of the input is an error.
+func (s *rawScanner) more(start *int, i *int) error {
+	err := s.refill(start, i)
+	if err != nil && !errors.Is(err, errValueTooLarge) {
 		s.pos = *start
 		return s.problem("the document ends inside a value")
 	}
-	return nil
+	return err
 }
 
 // stringEnd returns the index after the closing quote of the string whose body starts at i.
@@ -203,13 +226,7 @@ func (s *rawScanner) scalarEnd(start *int, i int) (int, error) {
 				return i, nil
 			}
 		}
-		if s.discard {
-			*start = i
-		}
-		shift, err := s.fill(*start)
-		*start -= shift
-		i -= shift
-		if err != nil {
+		if err := s.refill(start, &i); err != nil {
 			if errors.Is(err, io.ErrUnexpectedEOF) { // a document that is one number
 				return i, nil
 			}

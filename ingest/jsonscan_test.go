@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/evals-dev/evals/errs"
 	"github.com/evals-dev/evals/store"
@@ -214,5 +216,20 @@ func TestPromptfooResultOverMaxLine(t *testing.T) {
 	}
 	if _, err := readPromptfoo(path, 128<<10); err != nil {
 		t.Fatalf("under the cap: %v", err)
+	}
+}
+
+// TestWalkerPassesOverABOM: a byte-order mark before the document is passed over, even when
+// the reader hands it over a byte at a time.
+func TestWalkerPassesOverABOM(t *testing.T) {
+	doc := "\xef\xbb\xbf" + `{"evalId":"e","results":[{"promptIdx":0}]}`
+	for _, r := range []io.Reader{strings.NewReader(doc), iotest.OneByteReader(strings.NewReader(doc))} {
+		var f pfFile
+		var rs pfResults
+		n := 0
+		err := walkPromptfooRaw(r, 0, &f, &rs, func(int, json.RawMessage) error { n++; return nil })
+		if err != nil || n != 1 || f.EvalID != "e" {
+			t.Errorf("%T: %d results, evalId %q, %v", r, n, f.EvalID, err)
+		}
 	}
 }

@@ -6,12 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/evals-dev/evals/errs"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/evals-dev/evals/errs"
 )
 
 // flexNum is a number that a hand-written file may also give as a string or a boolean.
@@ -166,7 +167,7 @@ type jsonWalker struct {
 // newJSONWalker reads r; a value it hands over (an array's element, a decoded key's value)
 // may be at most max bytes (0: any size), as a line of a JSONL file is (--max-line).
 func newJSONWalker(r io.Reader, max int) *jsonWalker {
-	sc := newRawScanner(skipBOM(r))
+	sc := newRawScanner(r)
 	sc.max = max
 	return &jsonWalker{sc: sc}
 }
@@ -295,6 +296,15 @@ func (w *jsonWalker) release() { w.sc.release() }
 
 // skip reads past the next value without holding it: a skipped array is never held whole.
 func (w *jsonWalker) skip() error { return w.sc.skip() }
+
+// notA frames why a file is not the format it was read as, unless the reading stopped on a
+// value over --max-line, whose own error says what to do.
+func notA(what string, err error) error {
+	if err == nil || errors.Is(err, errValueTooLarge) {
+		return err
+	}
+	return fmt.Errorf("not a %s: %w", what, err)
+}
 
 // byteKind names the JSON value that starts with c.
 func byteKind(c byte) string {

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -189,11 +188,8 @@ func walkPromptfooRaw(r io.Reader, max int, f *pfFile, rs *pfResults, each func(
 // prompts, once to write the outcomes.
 func readPromptfoo(path string, max int) ([]built, error) {
 	f, rs, prompts, n, err := pfSurvey(path, max)
-	if errors.Is(err, errValueTooLarge) {
-		return nil, err
-	}
 	if err != nil {
-		return nil, fmt.Errorf("not a promptfoo output file: %w", err)
+		return nil, notA("promptfoo output file", err)
 	}
 	meta := pfMeta(&f, rs, path)
 	declared := pfDeclared(&meta, rs)

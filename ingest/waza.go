@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -77,9 +76,9 @@ func readWaza(path string, max int) ([]built, error) {
 	defer fh.Close()
 	var f wazaFile
 	tasks := 0
-	err = walkWaza(bufio.NewReaderSize(fh, 1<<20), max, &f, func(int, json.RawMessage) error { tasks++; return nil })
+	err = walkWaza(fh, max, &f, func(int, json.RawMessage) error { tasks++; return nil })
 	if err != nil {
-		return nil, fmt.Errorf("not a waza outcome: %w", err)
+		return nil, notA("waza outcome", err)
 	}
 	meta, model := wazaMeta(f)
 	if tasks == 0 {
@@ -92,7 +91,7 @@ func readWaza(path string, max int) ([]built, error) {
 		}
 		defer fh.Close()
 		var f2 wazaFile
-		err = walkWaza(bufio.NewReaderSize(fh, 1<<20), max, &f2, func(ti int, raw json.RawMessage) error {
+		err = walkWaza(fh, max, &f2, func(ti int, raw json.RawMessage) error {
 			return wazaTaskOutcomes(ti, raw, model, emit)
 		})
 		return meta, err
