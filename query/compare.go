@@ -315,10 +315,9 @@ func compareSubjects(aggs []*runAgg, by string, c *Compare) ([]subj, []map[strin
 // error). Sliced (--by), subjects are compared within their slice: a stimulus is in every
 // subject when every subject of the slices that hold it rated it.
 func compareCoverage(aggs []*runAgg, subs []subj, threshold float64, c *Compare) map[string]int {
-	// Stimuli by position in first-seen order; each subject's present (rated) ones as
-	// positions: a compare of two 10k-outcome runs made a map per subject and two per
-	// stimulus here.
-	union := map[string]int{}
+	// Stimuli by position in first-seen order (pos: the union of every subject's stimuli,
+	// returned); each subject's present (rated) ones as positions: a compare of two
+	// 10k-outcome runs made a map per subject and two per stimulus here.
 	pos := map[string]int{}
 	n := 0
 	presentAt := make([][]int, len(subs))
@@ -334,7 +333,6 @@ func compareCoverage(aggs []*runAgg, subs []subj, threshold float64, c *Compare)
 				p, pos[s] = n, n
 				n++
 			}
-			union[s]++
 			if present(cellStatus(a, threshold)) {
 				presentAt[k] = append(presentAt[k], p)
 			}
@@ -350,7 +348,7 @@ func compareCoverage(aggs []*runAgg, subs []subj, threshold float64, c *Compare)
 		}
 		c.Coverage.Subjects = append(c.Coverage.Subjects, SubjectCoverage{SubjectID: c.Subjects[k].SubjectID, Matched: matched, Total: len(presentAt[k])})
 	}
-	return union
+	return pos
 }
 
 // subjectGroups numbers the subjects' slice values ("" unsliced): subjects of one slice

@@ -221,10 +221,10 @@ func outcomeSeek(src Source, p OutcomesParams, off, limit int, from *seekKey) ([
 			return nil, 0, nil, err
 		}
 		total = len(hits)
-		if hits, ok := seekPast(hits, runs, from, p.Desc); ok {
-			return seekPage(src, runs, hits, limit, total, p.Desc)
+		if kept, ok := seekPast(hits, runs, from, p.Desc); ok {
+			hits, off = kept, 0 // the page starts after the seek key's row
 		}
-		if k := off + limit; p.Sort != "" && k < total/4 {
+		if k := off + limit; p.Sort != "" && k < len(hits)/4 {
 			// One page of many: select its rows (O(n log k)), do not sort them all.
 			hits = topHits(hits, k, p.Desc)
 		} else {
@@ -250,18 +250,6 @@ func seekPast(hits []hit, runs []store.Run, from *seekKey, desc bool) ([]hit, bo
 	}
 	last := hit{run: int32(ri), row: from.row, num: from.num, str: from.str}
 	return slices.DeleteFunc(hits, func(h hit) bool { return !hitAfter(h, last, desc) }), true
-}
-
-// seekPage is the first limit of the hits a seek kept, read.
-func seekPage(src Source, runs []store.Run, hits []hit, limit, total int, desc bool) ([]OutcomeSummary, int, *seekKey, error) {
-	window := hits
-	if limit < len(hits) {
-		window = topHits(hits, limit, desc)
-	} else {
-		sortHits(window, true, desc)
-	}
-	items, err := pageItems(src, runs, window)
-	return items, total, lastOf(window, runs), err
 }
 
 // lastOf is the seek key of a page's last row (its offset is the caller's).
