@@ -11,29 +11,19 @@ import (
 // in the first page, between pages and in the last.
 func TestStringsSeekAcrossPages(t *testing.T) {
 	root := t.TempDir()
-	w, err := NewWriter(root, Run{Name: "pages"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	const n = 2000
 	text := func(i int) string {
 		return fmt.Sprintf("output %04d ", i) + strings.Repeat(fmt.Sprintf("%08x", i*7919), 125)
 	}
-	for i := range n {
-		o := sampleOutcomes(1)[0]
+	outs := sampleOutcomes(n)
+	for i, o := range outs {
 		// One model and stimulus order that keeps the rows in this order.
-		o.Model, o.Stimulus, o.Output = "m", fmt.Sprintf("s%05d", i), text(i)
-		if err := w.Add(o); err != nil {
-			t.Fatal(err)
-		}
+		o.Model, o.Stimulus, o.Trial, o.Output = "m", fmt.Sprintf("s%05d", i), 0, text(i)
 	}
-	c, err := w.Commit()
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := writeRun(t, root, "pages", outs)
 	s := Open(root)
 	rows := []int64{0, 5, 700, 701, 1500, n - 1}
-	got, err := s.Strings(c.Run.ID, Outcomes, "output", rows)
+	got, err := s.Strings(run.ID, Outcomes, "output", rows)
 	if err != nil {
 		t.Fatal(err)
 	}
