@@ -2,6 +2,7 @@ package query
 
 import (
 	"cmp"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -216,19 +217,20 @@ func outcomeSeek(src Source, p OutcomesParams, off, limit int, from *seekKey) ([
 	if p.Sort == "" && !p.filtered() {
 		window, total = windowByCounts(runs, off, limit, p.Desc)
 	} else {
-		hits, err := collectHits(src, runs, &p)
+		sel := selector{sorted: p.Sort != "", desc: p.Desc, k: off + limit}
+		if h, ok := seekHit(runs, from); ok {
+			sel.from, sel.k, off = &h, limit, 0 // the page starts after the seek key's row
+		}
+		hits, n, err := collectHits(src, runs, &p, &sel)
 		if err != nil {
 			return nil, 0, nil, err
 		}
-		total = len(hits)
-		if kept, ok := seekPast(hits, runs, from, p.Desc); ok {
-			hits, off = kept, 0 // the page starts after the seek key's row
-		}
-		if k := off + limit; p.Sort != "" && k < len(hits)/4 {
+		total = n
+		if k := off + limit; sel.sorted && k < len(hits)/4 {
 			// One page of many: select its rows (O(n log k)), do not sort them all.
 			hits = topHits(hits, k, p.Desc)
 		} else {
-			sortHits(hits, p.Sort != "", p.Desc)
+			sortHits(hits, sel.sorted, p.Desc)
 		}
 		if off < len(hits) {
 			window = hits[off:min(off+limit, len(hits))]
@@ -238,18 +240,17 @@ func outcomeSeek(src Source, p OutcomesParams, off, limit int, from *seekKey) ([
 	return items, total, lastOf(window, runs), err
 }
 
-// seekPast keeps the hits after from's row in the list's order; ok is false when there is
-// no seek key or its run is no longer listed (the offset is used then).
-func seekPast(hits []hit, runs []store.Run, from *seekKey, desc bool) ([]hit, bool) {
+// seekHit is from as a hit of this list; ok is false when there is no seek key or its run
+// is no longer listed (the offset is used then).
+func seekHit(runs []store.Run, from *seekKey) (hit, bool) {
 	if from == nil {
-		return hits, false
+		return hit{}, false
 	}
 	ri := slices.IndexFunc(runs, func(r store.Run) bool { return r.ID == from.run })
 	if ri < 0 {
-		return hits, false
+		return hit{}, false
 	}
-	last := hit{run: int32(ri), row: from.row, num: from.num, str: from.str}
-	return slices.DeleteFunc(hits, func(h hit) bool { return !hitAfter(h, last, desc) }), true
+	return hit{run: int32(ri), row: from.row, num: from.num, str: from.str}, true
 }
 
 // lastOf is the seek key of a page's last row (its offset is the caller's).
@@ -410,7 +411,9 @@ var sortCols = map[string][]string{
 	"total_tokens": {"total_tokens"}, "cost_usd": {"cost_usd"},
 }
 
-func collectHits(src Source, runs []store.Run, p *OutcomesParams) ([]hit, error) {
+// collectHits scans the runs for the list's hits and keeps what sel says a page can take
+// of each run; n counts every hit.
+func collectHits(src Source, runs []store.Run, p *OutcomesParams, sel *selector) (hits []hit, n int, err error) {
 	cols := append(slices.Clip(filterCols), sortCols[p.Sort]...)
 	if len(p.Where) > 0 {
 		cols = append(cols, "tags")
@@ -421,15 +424,83 @@ func collectHits(src Source, runs []store.Run, p *OutcomesParams) ([]hit, error)
 	for i := range idx {
 		idx[i] = i
 	}
-	parts, err := parallel(src, idx, func(ri int) ([]hit, error) { return runHits(src, int32(ri), runs[ri], p, cols) })
+	parts, err := parallel(src, idx, func(ri int) (keeper, error) {
+		kp := keeper{sel: sel}
+		err := runHits(src, int32(ri), runs[ri], p, cols, &kp)
+		return kp, err
+	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return slices.Concat(parts...), nil
+	lists := make([][]hit, len(parts))
+	for i := range parts {
+		lists[i] = parts[i].hits()
+		n += parts[i].n
+	}
+	return slices.Concat(lists...), n, nil
+}
+
+// maxTop is the most hits a run keeps in a heap for a sorted page; deeper pages by offset
+// keep every hit and sort them.
+const maxTop = 1 << 16
+
+// selector says what a list's page can take of each run's hits: the hits after from (a
+// seek cursor's row), and of those the first k in the list's order.
+type selector struct {
+	sorted, desc bool
+	k            int
+	from         *hit
+}
+
+// keeper holds what one run's hits can add to a page (sel's first k in the list's order:
+// the heap of a sorted list, the first or last k of one in store order) and counts every
+// hit, so a page of a million matches keeps a few hundred.
+type keeper struct {
+	sel *selector
+	n   int
+	top topK
+	all []hit
+}
+
+func (kp *keeper) add(h hit) {
+	kp.n++
+	s := kp.sel
+	switch {
+	case s.from != nil && !hitAfter(h, *s.from, s.desc):
+	case s.sorted && s.k <= maxTop:
+		kp.top.k, kp.top.desc = s.k, s.desc
+		kp.top.push(h)
+	case !s.sorted && !s.desc && len(kp.all) >= s.k: // store order: the first k are kept
+	default:
+		if !s.sorted && s.desc && len(kp.all) == 2*s.k { // the last k: drop the older half
+			kp.all = append(kp.all[:0], kp.all[s.k:]...)
+		}
+		kp.all = append(kp.all, h)
+	}
+}
+
+// room makes room for n more hits kept whole (every row of a batch is a hit): at once,
+// not by doubling.
+func (kp *keeper) room(n int) {
+	if s := kp.sel; s.sorted && s.k > maxTop {
+		kp.all = slices.Grow(kp.all, n)
+	}
+}
+
+// hits are the run's kept hits (in no particular order when sorted).
+func (kp *keeper) hits() []hit {
+	s := kp.sel
+	if s.sorted && s.k <= maxTop {
+		return kp.top.h
+	}
+	if !s.sorted && s.desc && len(kp.all) > s.k {
+		return kp.all[len(kp.all)-s.k:]
+	}
+	return kp.all
 }
 
 // runHits are the outcomes of run ri that the list's filters keep, with their sort keys.
-func runHits(src Source, ri int32, r store.Run, p *OutcomesParams, cols []string) ([]hit, error) {
+func runHits(src Source, ri int32, r store.Run, p *OutcomesParams, cols []string, kp *keeper) error {
 	var tc *tagCache
 	if len(p.Where) > 0 {
 		tc = &tagCache{sl: &Slicing{Where: p.Where}, seen: map[string]tagInfo{}}
@@ -438,13 +509,13 @@ func runHits(src Source, ri int32, r store.Run, p *OutcomesParams, cols []string
 	if p.Grader != "" {
 		var err error
 		if graded, err = gradedBy(src, r.ID, p.Grader); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	var mode *rowSet
 	if p.Mode != "" {
 		if mode = (&rowSet{rows: p.modeRows[r.ID]}); len(mode.rows) == 0 {
-			return nil, nil
+			return nil
 		}
 	}
 	// Row groups are sorted by model, then stimulus: a filter on either skips groups.
@@ -452,11 +523,10 @@ func runHits(src Source, ri int32, r store.Run, p *OutcomesParams, cols []string
 	if len(p.Model) == 0 {
 		where = store.Where{Column: "stimulus", Values: p.Stimulus}
 	}
-	var hits []hit
-	err := src.ScanWhere(r.ID, store.Outcomes, cols, where, func(b *store.Batch) error {
+	return src.ScanWhere(r.ID, store.Outcomes, cols, where, func(b *store.Batch) error {
 		f := newHitFilter(b, p, tc)
-		if !p.filtered() { // every row is a hit: room for them at once, not by doubling
-			hits = slices.Grow(hits, b.N)
+		if !p.filtered() {
+			kp.room(b.N)
 		}
 		for i := 0; i < b.N; i++ {
 			display, ok := f.keep(i)
@@ -465,11 +535,10 @@ func runHits(src Source, ri int32, r store.Run, p *OutcomesParams, cols []string
 			}
 			h := hit{run: ri, row: b.Row0 + int64(i), num: math.NaN()}
 			f.sortKey(&h, i, display)
-			hits = append(hits, h)
+			kp.add(h)
 		}
 		return nil
 	})
-	return hits, err
 }
 
 // hitFilter is an outcome list's filter over one batch, each dictionary read once.
@@ -569,7 +638,7 @@ func (s *rowSet) has(row int64) bool {
 	return s.at < len(s.rows) && s.rows[s.at] == row
 }
 
-// sortHits orders by key (nulls last in both directions), keeping store order for ties.
+// sortHits orders by key (nulls last in both directions), ties in store order.
 func sortHits(hits []hit, byKey, desc bool) {
 	if !byKey {
 		if desc {
@@ -577,7 +646,20 @@ func sortHits(hits []hit, byKey, desc bool) {
 		}
 		return
 	}
-	slices.SortStableFunc(hits, func(a, b hit) int { return compareHits(a, b, desc) })
+	// Ties in store order: the hits come from each run's heap, in no order.
+	slices.SortFunc(hits, listOrder(desc))
+}
+
+// listOrder orders hits as a sorted list does: by key, then store order (run, then row).
+func listOrder(desc bool) func(a, b hit) int {
+	return func(a, b hit) int { return listCompare(a, b, desc) }
+}
+
+func listCompare(a, b hit, desc bool) int {
+	if c := compareHits(a, b, desc); c != 0 {
+		return c
+	}
+	return cmp.Or(cmp.Compare(a.run, b.run), cmp.Compare(a.row, b.row))
 }
 
 // compareHits orders two hits by key: strings, else numbers with NaN (null) last in both
@@ -607,24 +689,44 @@ func compareHits(a, b hit, desc bool) int {
 
 // hitAfter reports whether a comes after b in a sorted list: by key, then store order.
 func hitAfter(a, b hit, desc bool) bool {
-	if c := compareHits(a, b, desc); c != 0 {
-		return c > 0
-	}
-	return cmp.Or(cmp.Compare(a.run, b.run), cmp.Compare(a.row, b.row)) > 0
+	return listCompare(a, b, desc) > 0
 }
 
 // topHits is the first k hits in sortHits' order (ties in store order: run, then row),
 // selected with a bounded heap instead of a sort of all.
 func topHits(hits []hit, k int, desc bool) []hit {
-	after := func(a, b hit) bool { return hitAfter(a, b, desc) }
-	h := make([]hit, 0, k) // a max-heap: h[0] is the last of the k kept so far
-	down := func(i int) {
-		for {
+	t := topK{k: k, desc: desc, h: make([]hit, 0, k)}
+	for _, x := range hits {
+		t.push(x)
+	}
+	slices.SortFunc(t.h, listOrder(desc))
+	return t.h
+}
+
+// topK keeps the first k hits pushed, in the list's order: a max-heap, h[0] the last of them.
+type topK struct {
+	h    []hit
+	k    int
+	desc bool
+}
+
+func (t *topK) push(x hit) {
+	h, desc := t.h, t.desc
+	switch {
+	case len(h) < t.k:
+		h = append(h, x)
+		for i := len(h) - 1; i > 0 && hitAfter(h[i], h[(i-1)/2], desc); i = (i - 1) / 2 {
+			h[i], h[(i-1)/2] = h[(i-1)/2], h[i]
+		}
+		t.h = h
+	case t.k > 0 && hitAfter(h[0], x, desc):
+		h[0] = x
+		for i := 0; ; {
 			l, m := 2*i+1, i
-			if l < len(h) && after(h[l], h[m]) {
+			if l < len(h) && hitAfter(h[l], h[m], desc) {
 				m = l
 			}
-			if r := l + 1; r < len(h) && after(h[r], h[m]) {
+			if r := l + 1; r < len(h) && hitAfter(h[r], h[m], desc) {
 				m = r
 			}
 			if m == i {
@@ -634,32 +736,10 @@ func topHits(hits []hit, k int, desc bool) []hit {
 			i = m
 		}
 	}
-	for _, x := range hits {
-		switch {
-		case len(h) < k:
-			h = append(h, x)
-			for i := len(h) - 1; i > 0 && after(h[i], h[(i-1)/2]); i = (i - 1) / 2 {
-				h[i], h[(i-1)/2] = h[(i-1)/2], h[i]
-			}
-		case k > 0 && after(h[0], x):
-			h[0] = x
-			down(0)
-		}
-	}
-	slices.SortFunc(h, func(a, b hit) int {
-		if after(a, b) {
-			return 1
-		}
-		if after(b, a) {
-			return -1
-		}
-		return 0
-	})
-	return h
 }
 
-// materialize builds the summaries of the page's rows, in page order, scanning only the
-// runs they are in.
+// materialize builds the summaries of the page's rows, in page order, reading only the
+// row groups they are in.
 func materialize(src Source, runs []store.Run, window []hit) ([]OutcomeSummary, error) {
 	items := make([]OutcomeSummary, len(window))
 	byRun := map[int32]map[int64]int{}
@@ -669,16 +749,13 @@ func materialize(src Source, runs []store.Run, window []hit) ([]OutcomeSummary, 
 		}
 		byRun[h.run][h.row] = i
 	}
-	for ri, rows := range byRun {
+	for ri, at := range byRun {
 		r := runs[ri]
-		lo, hi := int64(math.MaxInt64), int64(-1)
-		for row := range rows {
-			lo, hi = min(lo, row), max(hi, row)
-		}
-		err := src.ScanRows(r.ID, store.Outcomes, listCols, lo, hi+1, func(b *store.Batch) error {
+		rows := slices.Sorted(maps.Keys(at))
+		err := src.ScanRowSet(r.ID, store.Outcomes, listCols, rows, func(b *store.Batch) error {
 			td, tags := batchTags(b)
 			for i := 0; i < b.N; i++ {
-				if pos, ok := rows[b.Row0+int64(i)]; ok {
+				if pos, ok := at[b.Row0+int64(i)]; ok {
 					items[pos] = summaryAt(r.ID, b, i)
 					items[pos].Tags = tags[td.Index[i]]
 				}
@@ -772,35 +849,36 @@ func fillGraders(src Source, items []OutcomeSummary, withEvidence bool) error {
 		}
 	}
 	for runID, idx := range byRun {
-		lo, hi := int64(math.MaxInt64), int64(0)
+		// Only the grader rows of these outcomes are read: a page of a large run spreads
+		// its outcomes over most of its grader rows.
+		var rows []int64
 		for _, i := range idx {
-			lo = min(lo, items[i].gradersRow)
-			hi = max(hi, items[i].gradersRow+items[i].gradersLen)
+			for r := range items[i].gradersLen {
+				rows = append(rows, items[i].gradersRow+r)
+			}
 		}
+		slices.Sort(rows)
+		rows = slices.Compact(rows)
 		var ev *[]string
-		if withEvidence && hi-lo <= 16*int64(len(idx))*8 {
+		if withEvidence && rows[len(rows)-1]-rows[0] <= 16*int64(len(idx))*8 {
 			// A narrow range (a few outcomes of this run): their evidence comes with the
 			// briefs, one read. A wide one leaves it to fillReasons, which makes strings
 			// only of the rows it needs.
 			ev = new([]string)
 		}
-		// Only the rows of these outcomes become briefs: a page of a large run spreads its
-		// outcomes over most of its grader rows.
-		want := make([]bool, hi-lo)
-		for _, i := range idx {
-			for r := items[i].gradersRow; r < items[i].gradersRow+items[i].gradersLen; r++ {
-				want[r-lo] = true
-			}
-		}
-		briefs, have, err := readBriefs(src, runID, lo, hi, nil, nil, want, ev)
+		briefs, have, err := readBriefs(src, runID, rows[0], rows[len(rows)-1]+1, rows, nil, nil, ev)
 		if err != nil {
 			return err
 		}
 		for _, i := range idx {
 			o := &items[i]
-			o.GraderSummary = briefsOf(*o, lo, hi, briefs, have)
-			if at := firstFailing(o.GraderSummary); ev != nil && at >= 0 && o.gradersRow+int64(at) < hi {
-				o.firstFail, o.knownFail = store.FirstLine((*ev)[o.gradersRow+int64(at)-lo]), true
+			k, _ := slices.BinarySearch(rows, o.gradersRow)
+			o.GraderSummary = briefsIn(briefs[k:k+int(o.gradersLen)], have[k:k+int(o.gradersLen)])
+			for j := k; ev != nil && j < k+int(o.gradersLen); j++ {
+				if g := briefs[j]; have[j] && g.Passed != nil && !*g.Passed {
+					o.firstFail, o.knownFail = store.FirstLine((*ev)[j]), true
+					break
+				}
 			}
 		}
 	}
@@ -818,28 +896,53 @@ func batchTags(b *store.Batch) (*store.Dict, []map[string]string) {
 	return td, tags
 }
 
-// readBriefs reads the grader rows lo..hi-1 of a run as briefs[r-lo] (have[r-lo] marks the
-// rows read), reusing the slices given. want, when not nil, says which rows are wanted
-// (want[r-lo]): the others are left out.
-func readBriefs(src Source, runID string, lo, hi int64, briefs []GraderBrief, have, want []bool, evidence *[]string) ([]GraderBrief, []bool, error) {
+// readBriefs reads the grader rows lo..hi-1 of a run as briefs[r-lo], or, when rows is set
+// (sorted, distinct, within lo..hi-1), just those as briefs[k] for rows[k]; have marks the
+// rows read, and the slices given are reused.
+func readBriefs(src Source, runID string, lo, hi int64, rows []int64, briefs []GraderBrief, have []bool, evidence *[]string) ([]GraderBrief, []bool, error) {
 	if lo >= hi {
 		return briefs[:0], have[:0], nil
 	}
-	briefs = extend(briefs[:0], int(hi-lo), int(hi-lo))
-	have = extend(have[:0], int(hi-lo), int(hi-lo))
+	n := int(hi - lo)
+	slot := func(r int64) int { return int(r - lo) }
+	scan := func(cols []string, fn func(*store.Batch) error) error {
+		return src.ScanRows(runID, store.Graders, cols, lo, hi, fn)
+	}
+	if rows != nil {
+		n = len(rows)
+		k := 0
+		slot = func(r int64) int { // batches come in row order
+			for k < len(rows) && rows[k] < r {
+				k++
+			}
+			if k < len(rows) && rows[k] == r {
+				return k
+			}
+			return -1
+		}
+		scan = func(cols []string, fn func(*store.Batch) error) error {
+			return src.ScanRowSet(runID, store.Graders, cols, rows, fn)
+		}
+	}
+	briefs = extend(briefs[:0], n, n)
+	have = extend(have[:0], n, n)
 	cols := []string{"grader", "passed", "score"}
 	if evidence != nil { // the first line of each row's evidence too (pages: their reasons)
 		cols = append(cols, "evidence")
-		*evidence = make([]string, hi-lo)
+		*evidence = make([]string, n)
 	}
-	err := src.ScanRows(runID, store.Graders, cols, lo, hi, func(g *store.Batch) error {
+	err := scan(cols, func(g *store.Batch) error {
 		d, passed, score, ev := g.Dict("grader"), g.Bool("passed"), g.Float("score"), g.Dict("evidence")
 		for i := 0; i < g.N; i++ {
-			if r := g.Row0 + int64(i); r >= lo && r < hi && (want == nil || want[r-lo]) {
-				briefs[r-lo] = GraderBrief{Name: d.Values[d.Index[i]], Passed: verdictOf(passed[i]), Score: optFloat(score[i])}
-				have[r-lo] = true
+			r := g.Row0 + int64(i)
+			if r < lo || r >= hi {
+				continue
+			}
+			if k := slot(r); k >= 0 {
+				briefs[k] = GraderBrief{Name: d.Values[d.Index[i]], Passed: verdictOf(passed[i]), Score: optFloat(score[i])}
+				have[k] = true
 				if evidence != nil {
-					(*evidence)[r-lo] = ev.Values[ev.Index[i]] // whole: the first line is cut where used
+					(*evidence)[k] = ev.Values[ev.Index[i]] // whole: the first line is cut where used
 				}
 			}
 		}
@@ -850,10 +953,19 @@ func readBriefs(src Source, runID string, lo, hi int64, briefs []GraderBrief, ha
 
 // briefsOf is an outcome's grader summary from the briefs of rows lo..hi-1.
 func briefsOf(o OutcomeSummary, lo, hi int64, briefs []GraderBrief, have []bool) []GraderBrief {
-	out := make([]GraderBrief, 0, max(0, min(o.gradersLen, hi-lo)))
-	for r := o.gradersRow; r < o.gradersRow+o.gradersLen; r++ {
-		if r >= lo && r < hi && have[r-lo] {
-			out = append(out, briefs[r-lo])
+	from, to := max(o.gradersRow, lo), min(o.gradersRow+o.gradersLen, hi)
+	if from >= to {
+		return []GraderBrief{}
+	}
+	return briefsIn(briefs[from-lo:to-lo], have[from-lo:to-lo])
+}
+
+// briefsIn is the briefs that were read (have), in order.
+func briefsIn(briefs []GraderBrief, have []bool) []GraderBrief {
+	out := make([]GraderBrief, 0, len(briefs))
+	for k, g := range briefs {
+		if have[k] {
+			out = append(out, g)
 		}
 	}
 	return out
@@ -900,7 +1012,7 @@ func EachOutcome(src Source, runID string, chunk int, fn func([]OutcomeSummary) 
 			}
 		}
 		var err error
-		if briefs, have, err = readBriefs(src, runID, lo, hi, briefs, have, nil, nil); err != nil {
+		if briefs, have, err = readBriefs(src, runID, lo, hi, nil, briefs, have, nil); err != nil {
 			return err
 		}
 		for i := 0; i < b.N; i++ {

@@ -17,6 +17,8 @@ type Source interface {
 	Resolve(ref string) (store.Run, error)
 	Scan(runID string, t store.Table, cols []string, fn func(*store.Batch) error) error
 	ScanRows(runID string, t store.Table, cols []string, lo, hi int64, fn func(*store.Batch) error) error
+	// ScanRowSet scans the row groups that hold one of rows (sorted, distinct).
+	ScanRowSet(runID string, t store.Table, cols []string, rows []int64, fn func(*store.Batch) error) error
 	ScanWhere(runID string, t store.Table, cols []string, w store.Where, fn func(*store.Batch) error) error
 	Outcome(id string, withEvents bool) (*store.Outcome, error)
 	Strings(runID string, t store.Table, col string, rows []int64) (map[int64]string, error)

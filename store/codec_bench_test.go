@@ -100,7 +100,7 @@ func BenchmarkScanCodec(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
 				var sum int64
-				err := Open(root).scanFile("x", name, []string{"model", "passed", "duration_ms", "turns", "total_tokens"}, 0, math.MaxInt64, nil, func(bt *Batch) error {
+				err := Open(root).scanFile("x", name, []string{"model", "passed", "duration_ms", "turns", "total_tokens"}, scanSpec{hi: math.MaxInt64}, func(bt *Batch) error {
 					for _, v := range bt.Int("duration_ms") {
 						sum += v
 					}

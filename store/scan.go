@@ -76,7 +76,21 @@ func (s *Store) ScanRows(runID string, t Table, cols []string, lo, hi int64, fn 
 	if !validID(runID) {
 		return errs.E(errs.NotFound, "run %q not found", runID)
 	}
-	return s.scanFile(runID, string(t), cols, lo, hi, nil, fn)
+	return s.scanFile(runID, string(t), cols, scanSpec{lo: lo, hi: hi}, fn)
+}
+
+// ScanRowSet is Scan limited to the row groups that hold one of rows (sorted, ascending):
+// the others are skipped before any page is read, and within a kept group only the pages
+// from its first wanted row to its last are read when they are few. A page of outcomes
+// spread over a run reads the groups its rows are in, not every group between them.
+func (s *Store) ScanRowSet(runID string, t Table, cols []string, rows []int64, fn func(*Batch) error) error {
+	if !validID(runID) {
+		return errs.E(errs.NotFound, "run %q not found", runID)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return s.scanFile(runID, string(t), cols, scanSpec{lo: rows[0], hi: rows[len(rows)-1] + 1, rows: rows}, fn)
 }
 
 // Where narrows a scan to the row groups whose statistics say they may hold one of these
@@ -92,7 +106,7 @@ func (s *Store) ScanWhere(runID string, t Table, cols []string, w Where, fn func
 	if !validID(runID) {
 		return errs.E(errs.NotFound, "run %q not found", runID)
 	}
-	return s.scanFile(runID, string(t), cols, 0, math.MaxInt64, &w, fn)
+	return s.scanFile(runID, string(t), cols, scanSpec{hi: math.MaxInt64, where: &w}, fn)
 }
 
 // mayHold reports whether row group rg can hold one of w's values, from its min/max.
@@ -114,6 +128,37 @@ func mayHold(pf *parquet.File, rg int, col int, w *Where) bool {
 	return false
 }
 
+// scanSpec says which rows a scan reads: rows lo..hi-1, and of those only the row groups
+// that hold one of rows (when set) and that where does not rule out.
+type scanSpec struct {
+	lo, hi   int64
+	rows     []int64
+	where    *Where
+	whereCol int
+}
+
+// span is the part of row group rg (rows row0..row0+n-1) a scan reads, relative to row0:
+// ok is false when it reads none of it. A narrow part (a page of outcomes, a few grader
+// rows) reads only the pages that hold it; a wide one reads the whole group.
+func (sp *scanSpec) span(pf *parquet.File, rg int, row0, n int64) (skip, count int64, ok bool) {
+	if row0 >= sp.hi || row0+n <= sp.lo || sp.whereCol >= 0 && !mayHold(pf, rg, sp.whereCol, sp.where) {
+		return 0, 0, false
+	}
+	wlo, whi := max(sp.lo, row0)-row0, min(sp.hi, row0+n)-row0
+	if sp.rows != nil {
+		i, _ := slices.BinarySearch(sp.rows, row0)
+		j, _ := slices.BinarySearch(sp.rows, row0+n)
+		if i == j {
+			return 0, 0, false
+		}
+		wlo, whi = sp.rows[i]-row0, sp.rows[j-1]-row0+1
+	}
+	if whi-wlo < n/4 {
+		return wlo, whi - wlo, true
+	}
+	return 0, n, true
+}
+
 type leaf struct {
 	name     string
 	index    int
@@ -122,7 +167,7 @@ type leaf struct {
 	absent   bool // an optional column this file predates: every row is ""
 }
 
-func (s *Store) scanFile(runID, name string, cols []string, lo, hi int64, where *Where, fn func(*Batch) error) (err error) {
+func (s *Store) scanFile(runID, name string, cols []string, sp scanSpec, fn func(*Batch) error) (err error) {
 	ctx := s.ctx
 	f, pf, path, err := s.openParquet(runID, name)
 	if err != nil {
@@ -138,14 +183,14 @@ func (s *Store) scanFile(runID, name string, cols []string, lo, hi int64, where 
 	if err != nil {
 		return err
 	}
-	whereCol := -1
-	if where != nil && len(where.Values) > 0 {
-		if lc, ok := pf.Schema().Lookup(where.Column); ok {
-			whereCol = lc.ColumnIndex
+	sp.whereCol = -1
+	if sp.where != nil && len(sp.where.Values) > 0 {
+		if lc, ok := pf.Schema().Lookup(sp.where.Column); ok {
+			sp.whereCol = lc.ColumnIndex
 		}
 	}
 	if p, ok := f.(prefetcher); ok {
-		if err := p.prefetch(chunkRanges(pf, leaves, lo, hi, whereCol, where)); err != nil {
+		if err := p.prefetch(chunkRanges(pf, leaves, &sp)); err != nil {
 			return errs.E(errs.Corrupt, "reading %s: %w", path, err)
 		}
 	}
@@ -166,15 +211,10 @@ func (s *Store) scanFile(runID, name string, cols []string, lo, hi int64, where 
 		if ctx.Err() != nil {
 			return errs.E(errs.Interrupted, "reading %s: %v", path, ctx.Err())
 		}
-		if row0 >= hi || row0+rg.NumRows() <= lo || whereCol >= 0 && !mayHold(pf, i, whereCol, where) {
+		skip, n, ok := sp.span(pf, i, row0, rg.NumRows())
+		if !ok {
 			row0 += rg.NumRows()
 			continue
-		}
-		// A narrow range (a page of outcomes, a few grader rows) reads only the pages that
-		// hold it, from its first row: the batch is the range, not the row group.
-		skip, n := int64(0), rg.NumRows()
-		if wlo, whi := max(lo, row0)-row0, min(hi, row0+n)-row0; whi-wlo < n/4 {
-			skip, n = wlo, whi-wlo
 		}
 		b.reset(n, row0+skip)
 		chunks := rg.ColumnChunks()
@@ -229,17 +269,16 @@ type prefetcher interface {
 }
 
 // chunkRanges lists the byte ranges of the column chunks a scan will read.
-func chunkRanges(pf *parquet.File, leaves []leaf, lo, hi int64, whereCol int, where *Where) [][2]int64 {
+func chunkRanges(pf *parquet.File, leaves []leaf, sp *scanSpec) [][2]int64 {
 	var out [][2]int64
 	md := pf.Metadata()
 	var row0 int64
 	for i, rg := range md.RowGroups {
 		n := rg.NumRows
-		if row0 >= hi || row0+n <= lo || whereCol >= 0 && !mayHold(pf, i, whereCol, where) {
-			row0 += n
+		_, _, ok := sp.span(pf, i, row0, n)
+		if row0 += n; !ok {
 			continue
 		}
-		row0 += n
 		for _, l := range leaves {
 			if l.absent || l.index >= len(rg.Columns) {
 				continue
@@ -361,18 +400,15 @@ func (b *Batch) reset(n, row0 int64) {
 	}
 }
 
-// readChunk reads b.N values of a column chunk from its row skip.
+// readChunk reads b.N values of a column chunk from its row skip. Pages are taken whole and
+// their wanted rows copied out (parquet-go's row seek slices a page into fresh buffers,
+// which cost more than the rows they leave out).
 func (b *Batch) readChunk(cc parquet.ColumnChunk, l leaf, skip int64) error {
 	pages := cc.Pages()
 	defer pages.Close()
-	if skip > 0 {
-		if err := pages.SeekToRow(skip); err != nil {
-			return err
-		}
-	}
 	col := b.column(l)
-	left := int64(b.N) // rows still to read
-	for left > 0 {
+	end := skip + int64(b.N) // the rows wanted are skip..end-1 of the chunk
+	for pos := int64(0); pos < end; {
 		p, err := pages.ReadPage()
 		if err == io.EOF {
 			break
@@ -380,13 +416,12 @@ func (b *Batch) readChunk(cc parquet.ColumnChunk, l leaf, skip int64) error {
 		if err != nil {
 			return err
 		}
-		whole := p
-		if rows := p.NumRows(); rows > left {
-			p = whole.Slice(0, left)
+		n := p.NumRows()
+		if pos+n > skip {
+			err = col.add(p, max(skip-pos, 0), min(end-pos, n), l)
 		}
-		left -= p.NumRows()
-		err = col.add(p, p != whole || skip > 0, l)
-		parquet.Release(whole)
+		pos += n
+		parquet.Release(p)
 		if err != nil {
 			return err
 		}
@@ -427,37 +462,72 @@ func (b *Batch) column(l leaf) *columnValues {
 	return c
 }
 
-// add appends a page's values; sliced says the page was cut from a larger one.
-func (c *columnValues) add(p parquet.Page, sliced bool, l leaf) error {
+// add appends the values of a page's rows from..to-1.
+func (c *columnValues) add(p parquet.Page, from, to int64, l leaf) error {
 	data := p.Data()
 	defs := p.DefinitionLevels()
 	if !l.optional {
 		defs = nil
 	}
+	// The rows' values: with definition levels, a null row has no value.
+	va, vb := int(from), int(to)
+	if defs != nil {
+		if int(to) > len(defs) {
+			return fmt.Errorf("page has %d definition levels for %d rows", len(defs), p.NumRows())
+		}
+		va = nonNull(defs[:from])
+		vb = va + nonNull(defs[from:to])
+		defs = defs[from:to]
+	}
 	var err error
 	switch l.kind {
 	case parquet.ByteArray:
-		err = c.dc.appendStrings(c.d, p, defs)
+		err = c.dc.appendStrings(c.d, p, va, vb, defs)
 	case parquet.Boolean:
-		if sliced {
-			// A sliced page's bits start mid-byte (Data() does not say where): read its
-			// values.
-			c.bools, err = appendBoolValues(c.bools, p)
-			break
-		}
-		c.bools = appendBools(c.bools, data.Boolean(), int(p.NumValues()-p.NumNulls()), defs)
+		c.bools, err = appendBools(c.bools, data.Boolean(), int(p.NumValues()-p.NumNulls()), va, vb, defs)
 	case parquet.Double:
-		c.floats = appendExpand(c.floats, data.Double(), defs, math.NaN())
+		var vals []float64
+		if vals, err = window(data.Double(), va, vb); err == nil {
+			c.floats = appendExpand(c.floats, vals, defs, math.NaN())
+		}
 	case parquet.Float:
-		c.floats = appendFloat32(c.floats, data.Float(), defs)
+		var vals []float32
+		if vals, err = window(data.Float(), va, vb); err == nil {
+			c.floats = appendFloat32(c.floats, vals, defs)
+		}
 	case parquet.Int32:
-		c.ints = appendInt32(c.ints, data.Int32(), defs)
+		var vals []int32
+		if vals, err = window(data.Int32(), va, vb); err == nil {
+			c.ints = appendInt32(c.ints, vals, defs)
+		}
 	case parquet.Int64:
-		c.ints = appendExpand(c.ints, data.Int64(), defs, -1)
+		var vals []int64
+		if vals, err = window(data.Int64(), va, vb); err == nil {
+			c.ints = appendExpand(c.ints, vals, defs, -1)
+		}
 	default:
 		err = fmt.Errorf("unsupported physical type %v", l.kind)
 	}
 	return err
+}
+
+// nonNull counts the defined values among definition levels.
+func nonNull(defs []byte) int {
+	n := 0
+	for _, lv := range defs {
+		if lv != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// window is vals[a:b], or an error when the page holds fewer values than its levels say.
+func window[T any](vals []T, a, b int) ([]T, error) {
+	if b > len(vals) || a > b {
+		return nil, fmt.Errorf("page has %d values, %d wanted", len(vals), b)
+	}
+	return vals[a:b], nil
 }
 
 // done hands the values to the batch and says how many there are.
@@ -483,7 +553,9 @@ type dictCache struct {
 	lookup map[string]int32
 }
 
-func (c *dictCache) appendStrings(d *Dict, p parquet.Page, defs []byte) error {
+// appendStrings appends the page's values va..vb-1 (defs, when set, are the levels of the
+// rows they belong to).
+func (c *dictCache) appendStrings(d *Dict, p parquet.Page, va, vb int, defs []byte) error {
 	if pd := p.Dictionary(); pd != nil {
 		if pd != c.dict {
 			if c.dict != nil {
@@ -495,7 +567,10 @@ func (c *dictCache) appendStrings(d *Dict, p parquet.Page, defs []byte) error {
 			}
 		}
 		data := p.Data()
-		idx := data.Int32()
+		idx, err := window(data.Int32(), va, vb)
+		if err != nil {
+			return err
+		}
 		for _, x := range idx {
 			if x < 0 || int(x) >= len(d.Values) {
 				return fmt.Errorf("dictionary index %d out of range", x)
@@ -506,14 +581,17 @@ func (c *dictCache) appendStrings(d *Dict, p parquet.Page, defs []byte) error {
 	}
 	values := p.Data()
 	data, offsets := values.ByteArray()
-	if len(offsets) == 0 {
+	if va == vb {
 		if defs != nil {
 			d.Index = appendExpand(d.Index, nil, defs, c.null(d, defs))
 		}
 		return nil
 	}
-	idx := make([]int32, 0, len(offsets)-1)
-	for i := 0; i+1 < len(offsets); i++ {
+	if vb >= len(offsets) {
+		return fmt.Errorf("page has %d values, %d wanted", max(len(offsets)-1, 0), vb)
+	}
+	idx := make([]int32, 0, vb-va)
+	for i := va; i < vb; i++ {
 		if offsets[i] > offsets[i+1] || int(offsets[i+1]) > len(data) {
 			return errors.New("byte array offsets out of range")
 		}
@@ -598,44 +676,26 @@ func appendFloat32(dst []float64, vals []float32, defs []byte) []float64 {
 	return dst
 }
 
-func appendBools(dst []int8, bits []byte, n int, defs []byte) []int8 {
-	if n > len(bits)*8 {
-		n = len(bits) * 8
+// appendBools appends the bit-packed values va..vb-1 of a page that holds n (defs, when
+// set, are the levels of the rows they belong to).
+func appendBools(dst []int8, bits []byte, n, va, vb int, defs []byte) ([]int8, error) {
+	if vb > min(n, len(bits)*8) || va > vb {
+		return dst, fmt.Errorf("page has %d booleans, %d wanted", min(n, len(bits)*8), vb)
 	}
-	j := 0
+	j := va
 	get := func() int8 { v := int8(bits[j>>3] >> (j & 7) & 1); j++; return v }
 	if defs == nil {
-		for j < n {
+		for j < vb {
 			dst = append(dst, get())
 		}
-		return dst
+		return dst, nil
 	}
 	for _, lv := range defs {
-		if lv == 0 || j >= n {
+		if lv == 0 || j >= vb {
 			dst = append(dst, -1)
 			continue
 		}
 		dst = append(dst, get())
-	}
-	return dst
-}
-
-// appendBoolValues appends a page's booleans value by value (1, 0, or -1 for null).
-func appendBoolValues(dst []int8, p parquet.Page) ([]int8, error) {
-	vals := make([]parquet.Value, p.NumValues())
-	n, err := p.Values().ReadValues(vals)
-	if err != nil && err != io.EOF {
-		return dst, err
-	}
-	for _, v := range vals[:n] {
-		switch {
-		case v.IsNull():
-			dst = append(dst, -1)
-		case v.Boolean():
-			dst = append(dst, 1)
-		default:
-			dst = append(dst, 0)
-		}
 	}
 	return dst, nil
 }
