@@ -401,7 +401,25 @@ func windowByCounts(runs []store.Run, off, limit int, desc bool) ([]hit, int) {
 	return out, total
 }
 
-var filterCols = []string{"model", "stimulus", "status", "passed", "graders_row", "graders_len"}
+// hitCols are the columns an outcome list's first scan reads: the status and verdict, and
+// only the columns its filters and sort use (a stimulus dictionary is the costliest
+// column of that scan, and most lists do not look at it).
+func (p *OutcomesParams) hitCols() []string {
+	cols := []string{"status", "passed"}
+	if len(p.Model) > 0 || len(p.Text) > 0 || p.Sort == "model" {
+		cols = append(cols, "model")
+	}
+	if len(p.Stimulus) > 0 || len(p.Text) > 0 || p.Sort == "stimulus" {
+		cols = append(cols, "stimulus")
+	}
+	if p.Grader != "" {
+		cols = append(cols, "graders_row", "graders_len")
+	}
+	if len(p.Where) > 0 {
+		cols = append(cols, "tags")
+	}
+	return append(cols, sortCols[p.Sort]...)
+}
 
 // sortCols are the columns a sort key is read from.
 var sortCols = map[string][]string{
@@ -414,10 +432,7 @@ var sortCols = map[string][]string{
 // collectHits scans the runs for the list's hits and keeps what sel says a page can take
 // of each run; n counts every hit.
 func collectHits(src Source, runs []store.Run, p *OutcomesParams, sel *selector) (hits []hit, n int, err error) {
-	cols := append(slices.Clip(filterCols), sortCols[p.Sort]...)
-	if len(p.Where) > 0 {
-		cols = append(cols, "tags")
-	}
+	cols := p.hitCols()
 	// Runs are scanned on every core; their hits join in run order (the store order ties
 	// keep).
 	idx := make([]int, len(runs))
@@ -555,12 +570,28 @@ type hitFilter struct {
 	textM, textS []uint64
 	passed       []int8
 	gRow, gLen   []int64
+	// verdicts[3*j+v+1] is the display status of status value j with verdict v (-1 none,
+	// 0 failed, 1 passed), and whether the status and verdict filters keep it.
+	verdicts []verdictKeep
+	// The sort column's values, when the sort is by a metric column.
+	sortF []float64
+	sortI []int64
+}
+
+type verdictKeep struct {
+	display string
+	keep    bool
 }
 
 func newHitFilter(b *store.Batch, p *OutcomesParams, tc *tagCache) *hitFilter {
 	f := &hitFilter{b: b, p: p, md: b.Dict("model"), sd: b.Dict("stimulus"), std: b.Dict("status"),
 		passed: b.Bool("passed"), gRow: b.Int("graders_row"), gLen: b.Int("graders_len")}
-	f.keepM, f.keepS = keepSet(f.md.Values, p.Model), keepSet(f.sd.Values, p.Stimulus)
+	if f.md != nil {
+		f.keepM = keepSet(f.md.Values, p.Model)
+	}
+	if f.sd != nil {
+		f.keepS = keepSet(f.sd.Values, p.Stimulus)
+	}
 	if len(p.Text) > 0 {
 		f.textM, f.textS = wordBits(f.md.Values, p.Text), wordBits(f.sd.Values, p.Text)
 	}
@@ -569,6 +600,17 @@ func newHitFilter(b *store.Batch, p *OutcomesParams, tc *tagCache) *hitFilter {
 		for _, v := range f.td.Values {
 			f.keepT = append(f.keepT, tc.info(v).keep)
 		}
+	}
+	for _, status := range f.std.Values {
+		for v := int8(-1); v <= 1; v++ {
+			pv := verdictOf(v)
+			display := store.DisplayStatus(status, pv)
+			keep := p.keepStatus(display) && (p.Passed == nil || pv != nil && *pv == *p.Passed && status == store.StatusSuccess)
+			f.verdicts = append(f.verdicts, verdictKeep{display, keep})
+		}
+	}
+	if cols := sortCols[p.Sort]; len(cols) > 0 {
+		f.sortF, f.sortI = b.Float(cols[0]), b.Int(cols[0])
 	}
 	return f
 }
@@ -586,13 +628,8 @@ func (f *hitFilter) keep(i int) (string, bool) {
 	if f.textM != nil && f.textM[md.Index[i]]|f.textS[sd.Index[i]] != allWords(len(p.Text)) {
 		return "", false
 	}
-	status := f.std.Values[f.std.Index[i]]
-	pv := verdictOf(f.passed[i])
-	display := store.DisplayStatus(status, pv)
-	if !p.keepStatus(display) || p.Passed != nil && (pv == nil || *pv != *p.Passed || status != store.StatusSuccess) {
-		return "", false
-	}
-	return display, true
+	v := f.verdicts[3*int(f.std.Index[i])+int(f.passed[i])+1]
+	return v.display, v.keep
 }
 
 // sortKey sets a hit's sort key: a string (model, stimulus, status) or a number (NaN, the
@@ -616,10 +653,9 @@ func (f *hitFilter) sortKey(h *hit, i int, display string) {
 			h.num = 1
 		}
 	default:
-		col := sortCols[f.p.Sort][0]
-		if fl := f.b.Float(col); fl != nil {
-			h.num = fl[i]
-		} else if v := f.b.Int(col)[i]; v >= 0 { // store.Unknown sorts with the nulls, last
+		if f.sortF != nil {
+			h.num = f.sortF[i]
+		} else if v := f.sortI[i]; v >= 0 { // store.Unknown sorts with the nulls, last
 			h.num = float64(v)
 		}
 	}

@@ -107,7 +107,7 @@ var (
 // process and URL; each store value gets its own listing memo.
 func backendFor(root string) (backend, error) {
 	if !IsURL(root) {
-		return &localBackend{root: root}, nil
+		return &localBackend{root: root, files: newOpenFiles()}, nil
 	}
 	bucketsMu.Lock()
 	defer bucketsMu.Unlock()
@@ -124,7 +124,10 @@ func backendFor(root string) (backend, error) {
 }
 
 // localBackend is a store folder on a local disk.
-type localBackend struct{ root string }
+type localBackend struct {
+	root  string
+	files *openFiles // Parquet files kept open between scans
+}
 
 func (l *localBackend) runsDir() string { return filepath.Join(l.root, "runs") }
 
@@ -160,12 +163,13 @@ func (l *localBackend) open(ctx context.Context, id, name string) (object, error
 		return nil, err
 	}
 	readOnlyAsked(f)
-	return &localObject{File: f, size: st.Size()}, nil
+	return &localObject{File: f, size: st.Size(), st: st}, nil
 }
 
 type localObject struct {
 	*os.File
 	size int64
+	st   os.FileInfo
 }
 
 func (o *localObject) Size() int64 { return o.size }

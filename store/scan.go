@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"math"
 	"slices"
 	"sync"
@@ -317,6 +318,14 @@ func (s *Store) openParquet(runID, name string) (f object, pf *parquet.File, pat
 		return nil, nil, "", s.err
 	}
 	path = s.be.where(runID, name)
+	lb, _ := s.be.(*localBackend)
+	if lb != nil && lb.files.budget > 0 {
+		if st, err := os.Stat(path); err == nil {
+			if f, pf, ok := lb.files.get(path, st); ok {
+				return f, pf, path, nil
+			}
+		}
+	}
 	f, err = s.be.open(s.ctx, runID, name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, path, errs.E(errs.Corrupt, "%s is missing", path)
@@ -324,15 +333,20 @@ func (s *Store) openParquet(runID, name string) (f object, pf *parquet.File, pat
 	if err != nil {
 		return nil, nil, path, errs.E(errs.Corrupt, "opening %s: %w", path, err)
 	}
-	pf, err = openParquetSafe(f, f.Size())
+	pf, footer, err := openParquetSafe(f, f.Size())
 	if err != nil {
 		f.Close()
 		return nil, nil, path, errs.E(errs.Corrupt, "%s is not a readable Parquet file: %w", path, err)
 	}
+	if lo, ok := f.(*localObject); ok && lb != nil && lb.files.budget > 0 {
+		f = lb.files.put(path, lo.st, lo, pf, footer)
+	}
 	return f, pf, path, nil
 }
 
-func openParquetSafe(r io.ReaderAt, size int64) (pf *parquet.File, err error) {
+// openParquetSafe opens a Parquet file, refusing a malformed footer with an error (not a
+// panic); footer is its length.
+func openParquetSafe(r io.ReaderAt, size int64) (pf *parquet.File, footer int64, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			pf, err = nil, fmt.Errorf("malformed footer (%v)", r)
@@ -341,21 +355,22 @@ func openParquetSafe(r io.ReaderAt, size int64) (pf *parquet.File, err error) {
 	// parquet-go trusts the footer length and allocates it; check it against the file first.
 	var head, tail [8]byte
 	if size < 12 {
-		return nil, fmt.Errorf("file too short (%d bytes)", size)
+		return nil, 0, fmt.Errorf("file too short (%d bytes)", size)
 	}
 	if _, err := r.ReadAt(head[:4], 0); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if _, err := r.ReadAt(tail[:], size-8); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if string(head[:4]) != "PAR1" || string(tail[4:]) != "PAR1" {
-		return nil, fmt.Errorf("no Parquet magic bytes")
+		return nil, 0, fmt.Errorf("no Parquet magic bytes")
 	}
-	if footer := int64(binary.LittleEndian.Uint32(tail[:4])); footer+12 > size {
-		return nil, fmt.Errorf("footer length %d exceeds the file size %d", footer, size)
+	if footer = int64(binary.LittleEndian.Uint32(tail[:4])); footer+12 > size {
+		return nil, 0, fmt.Errorf("footer length %d exceeds the file size %d", footer, size)
 	}
-	return parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	pf, err = parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	return pf, footer, err
 }
 
 // project forgets the columns of an earlier scan that this one does not read: a batch
@@ -475,8 +490,12 @@ func (c *columnValues) add(p parquet.Page, from, to int64, l leaf) error {
 		if int(to) > len(defs) {
 			return fmt.Errorf("page has %d definition levels for %d rows", len(defs), p.NumRows())
 		}
-		va = nonNull(defs[:from])
-		vb = va + nonNull(defs[from:to])
+		if from == 0 && int(to) == len(defs) { // the whole page, as most are
+			va, vb = 0, int(p.NumValues()-p.NumNulls())
+		} else {
+			va = nonNull(defs[:from])
+			vb = va + nonNull(defs[from:to])
+		}
 		defs = defs[from:to]
 	}
 	var err error
