@@ -56,5 +56,11 @@ func serveMemoryLimit(cacheBytes int64) {
 	debug.SetMemoryLimit(max(456<<20, cacheBytes+200<<20))
 }
 
+// openFilesBudget is what a long-lived process (serve, mcp, the explorer) lets decoded
+// Parquet footers hold, so the files it reads again are not opened and decoded again
+// (store.KeepFilesOpen): 32 MB is about 75 runs of 100,000 outcomes, or all of a store of
+// small runs. On the 1M store's wrk suite ... (see README Speed).
+const openFilesBudget = 32 << 20
+
 // ballast is held for the process's life (see tuneGC).
 var ballast []byte

@@ -319,7 +319,7 @@ func (s *Store) openParquet(runID, name string) (f object, pf *parquet.File, pat
 	}
 	path = s.be.where(runID, name)
 	lb, _ := s.be.(*localBackend)
-	if lb != nil && lb.files.budget > 0 {
+	if lb != nil && lb.files.keeping() {
 		if st, err := os.Stat(path); err == nil {
 			if f, pf, ok := lb.files.get(path, st); ok {
 				return f, pf, path, nil
@@ -338,7 +338,7 @@ func (s *Store) openParquet(runID, name string) (f object, pf *parquet.File, pat
 		f.Close()
 		return nil, nil, path, errs.E(errs.Corrupt, "%s is not a readable Parquet file: %w", path, err)
 	}
-	if lo, ok := f.(*localObject); ok && lb != nil && lb.files.budget > 0 {
+	if lo, ok := f.(*localObject); ok && lb != nil && lb.files.keeping() {
 		f = lb.files.put(path, lo.st, lo, pf, footer)
 	}
 	return f, pf, path, nil
