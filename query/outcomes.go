@@ -433,15 +433,15 @@ var sortCols = map[string][]string{
 // of each run; n counts every hit.
 func collectHits(src Source, runs []store.Run, p *OutcomesParams, sel *selector) (hits []hit, n int, err error) {
 	cols := p.hitCols()
-	// Runs are scanned on every core; their hits join in run order (the store order ties
-	// keep).
-	idx := make([]int, len(runs))
-	for i := range idx {
-		idx[i] = i
+	// Runs are scanned on every core (a large run alone in shares of its rows); their
+	// hits join in run order (the store order ties keep).
+	ri := make(map[string]int32, len(runs))
+	for i, r := range runs {
+		ri[r.ID] = int32(i)
 	}
-	parts, err := parallel(src, idx, func(ri int) (keeper, error) {
+	parts, err := parallel(src, splitRuns(runs, src), func(sh share) (keeper, error) {
 		kp := keeper{sel: sel}
-		err := runHits(src, int32(ri), runs[ri], p, cols, &kp)
+		err := runHits(src, ri[sh.run.ID], sh, p, cols, &kp)
 		return kp, err
 	})
 	if err != nil {
@@ -515,7 +515,8 @@ func (kp *keeper) hits() []hit {
 }
 
 // runHits are the outcomes of run ri that the list's filters keep, with their sort keys.
-func runHits(src Source, ri int32, r store.Run, p *OutcomesParams, cols []string, kp *keeper) error {
+func runHits(src Source, ri int32, sh share, p *OutcomesParams, cols []string, kp *keeper) error {
+	r := sh.run
 	var tc *tagCache
 	if len(p.Where) > 0 {
 		tc = &tagCache{sl: &Slicing{Where: p.Where}, seen: map[string]tagInfo{}}
@@ -538,12 +539,15 @@ func runHits(src Source, ri int32, r store.Run, p *OutcomesParams, cols []string
 	if len(p.Model) == 0 {
 		where = store.Where{Column: "stimulus", Values: p.Stimulus}
 	}
-	return src.ScanWhere(r.ID, store.Outcomes, cols, where, func(b *store.Batch) error {
+	return src.ScanWhere(r.ID, store.Outcomes, cols, where, sh.lo, sh.hi, func(b *store.Batch) error {
 		f := newHitFilter(b, p, tc)
 		if !p.filtered() {
 			kp.room(b.N)
 		}
-		for i := 0; i < b.N; i++ {
+		// A row group that straddles the share's bounds is read by both shares: each
+		// keeps its own rows.
+		from, to := max(sh.lo-b.Row0, 0), min(sh.hi-b.Row0, int64(b.N))
+		for i := int(from); i < int(to); i++ {
 			display, ok := f.keep(i)
 			if !ok || graded != nil && !graded(f.gRow[i], f.gLen[i]) || mode != nil && !mode.has(b.Row0+int64(i)) {
 				continue

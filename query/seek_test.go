@@ -71,3 +71,44 @@ func TestSeekCursorPages(t *testing.T) {
 		t.Error("a seek cursor with a malformed row was accepted")
 	}
 }
+
+// TestOutcomeListInShares: a run scanned in shares of its rows (on several cores) lists
+// what one scan lists: sorted and in store order, both directions, filtered, paged.
+func TestOutcomeListInShares(t *testing.T) {
+	f := false
+	lists := []OutcomesParams{
+		{Runs: []string{"latest"}, Sort: "duration_ms", Desc: true, Limit: 40},
+		{Runs: []string{"latest"}, Status: []string{"failed"}, Limit: 40},
+		{Runs: []string{"latest"}, Status: []string{"failed", "error"}, Desc: true, Limit: 40},
+		{Runs: []string{"latest"}, Sort: "stimulus", Passed: &f, Limit: 40},
+		{Runs: []string{"latest"}, Sort: "cost_usd", Model: []string{"gpt-5"}, Limit: 40, Cursor: EncodeCursor(45)},
+	}
+	pages := func(p OutcomesParams) ([]string, int) {
+		page, err := Outcomes(demo, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := []string{}
+		for _, o := range page.Items {
+			ids = append(ids, o.ID)
+		}
+		return ids, page.Page.Total
+	}
+	for _, p := range lists {
+		want, wantTotal := pages(p)
+		// 7 shares read only their rows; 3 read whole row groups, each keeping its own rows.
+		for _, k := range []int{3, 7} {
+			func() {
+				defer func(v int64, k int) { minShare, sharesPerRun = v, k }(minShare, sharesPerRun)
+				minShare, sharesPerRun = 97, k
+				got, total := pages(p)
+				if !slices.Equal(got, want) || total != wantTotal {
+					t.Errorf("%+v: in %d shares %d of %d rows %v, in one scan %d of %d %v", p, k, len(got), total, got, len(want), wantTotal, want)
+				}
+			}()
+		}
+		if len(want) == 0 {
+			t.Errorf("%+v: an empty page proves nothing", p)
+		}
+	}
+}

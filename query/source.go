@@ -19,7 +19,7 @@ type Source interface {
 	ScanRows(runID string, t store.Table, cols []string, lo, hi int64, fn func(*store.Batch) error) error
 	// ScanRowSet scans the row groups that hold one of rows (sorted, distinct).
 	ScanRowSet(runID string, t store.Table, cols []string, rows []int64, fn func(*store.Batch) error) error
-	ScanWhere(runID string, t store.Table, cols []string, w store.Where, fn func(*store.Batch) error) error
+	ScanWhere(runID string, t store.Table, cols []string, w store.Where, lo, hi int64, fn func(*store.Batch) error) error
 	Outcome(id string, withEvents bool) (*store.Outcome, error)
 	Strings(runID string, t store.Table, col string, rows []int64) (map[int64]string, error)
 	// StringList reads a string column at sorted, distinct rows: out[k] is rows[k]'s value.

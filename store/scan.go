@@ -102,12 +102,13 @@ type Where struct {
 	Values []string
 }
 
-// ScanWhere is Scan that skips the row groups w rules out, before reading their pages.
-func (s *Store) ScanWhere(runID string, t Table, cols []string, w Where, fn func(*Batch) error) error {
+// ScanWhere is ScanRows that also skips the row groups w rules out, before reading their
+// pages.
+func (s *Store) ScanWhere(runID string, t Table, cols []string, w Where, lo, hi int64, fn func(*Batch) error) error {
 	if !validID(runID) {
 		return errs.E(errs.NotFound, "run %q not found", runID)
 	}
-	return s.scanFile(runID, string(t), cols, scanSpec{hi: math.MaxInt64, where: &w}, fn)
+	return s.scanFile(runID, string(t), cols, scanSpec{lo: lo, hi: hi, where: &w}, fn)
 }
 
 // mayHold reports whether row group rg can hold one of w's values, from its min/max.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"math"
 	"context"
 	"errors"
 	"fmt"
@@ -233,7 +234,7 @@ func TestScanWherePrunesRowGroups(t *testing.T) {
 	writeRun(t, root, "big", outs)
 	s := Open(root)
 	count := func(w Where) (groups, rows int) {
-		err := s.ScanWhere("big", Outcomes, []string{"model"}, w, func(b *Batch) error {
+		err := s.ScanWhere("big", Outcomes, []string{"model"}, w, 0, math.MaxInt64, func(b *Batch) error {
 			groups++
 			d := b.Dict("model")
 			for _, ix := range d.Index {
