@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -135,15 +134,18 @@ func sourceID(format, path string, part string) string {
 	return hex.EncodeToString(h[:5])
 }
 
-// fileDigest is the SHA-256 of a file's bytes (and of its companions, for lm-eval).
+// fileDigest is the SHA-256 of a file's bytes (and of its companions, for lm-eval), read a
+// megabyte at a time (a bufio.Reader read a 670 MB file in 163,000 reads of 4 KB; the
+// import of an unchanged 670 MB file, which is this digest, 0.47 -> 0.43 s).
 func fileDigest(paths ...string) (string, error) {
 	h := sha256.New()
+	buf := make([]byte, 1<<20)
 	for _, p := range paths {
 		f, err := os.Open(p)
 		if err != nil {
 			return "", err
 		}
-		_, err = io.Copy(h, bufio.NewReader(f))
+		_, err = io.CopyBuffer(h, onlyReader{f}, buf)
 		f.Close()
 		if err != nil {
 			return "", err
@@ -151,6 +153,11 @@ func fileDigest(paths ...string) (string, error) {
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }
+
+// onlyReader hides a file's WriteTo, which io.CopyBuffer would use instead of the buffer.
+type onlyReader struct{ r io.Reader }
+
+func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
 
 // ImportFile imports one result file; lm-eval results files bring their samples files.
 // format "" detects it.
