@@ -1,10 +1,10 @@
 package store
 
 import (
-	"math"
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
