@@ -96,6 +96,19 @@ func TestOutcomeListInShares(t *testing.T) {
 	}
 	for _, p := range lists {
 		want, wantTotal := pages(p)
+		// The page is that part of the whole list (which keeps every hit: no first or last k).
+		all, n, err := OutcomeList(demo, p, 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		off, _ := DecodeCursor(p.Cursor)
+		var whole []string
+		for _, o := range all[min(off, len(all)):min(off+p.Limit, len(all))] {
+			whole = append(whole, o.ID)
+		}
+		if !slices.Equal(want, whole) || n != wantTotal {
+			t.Errorf("%+v: page %v of %d, the whole list's %v of %d", p, want, wantTotal, whole, n)
+		}
 		// 7 shares read only their rows; 3 read whole row groups, each keeping its own rows.
 		for _, k := range []int{3, 7} {
 			func() {
