@@ -900,10 +900,12 @@ func fillGraders(src Source, items []OutcomeSummary, withEvidence bool) error {
 		slices.Sort(rows)
 		rows = slices.Compact(rows)
 		var ev *[]string
-		if withEvidence && rows[len(rows)-1]-rows[0] <= 16*int64(len(idx))*8 {
+		failed := slices.ContainsFunc(idx, func(i int) bool { return items[i].DisplayStatus == "failed" })
+		if withEvidence && failed && rows[len(rows)-1]-rows[0] <= 16*int64(len(idx))*8 {
 			// A narrow range (a few outcomes of this run): their evidence comes with the
 			// briefs, one read. A wide one leaves it to fillReasons, which makes strings
-			// only of the rows it needs.
+			// only of the rows it needs. Only a failed outcome's reason is its evidence:
+			// a page of passed or errored outcomes decompresses none.
 			ev = new([]string)
 		}
 		briefs, have, err := readBriefs(src, runID, rows[0], rows[len(rows)-1]+1, rows, nil, nil, ev)
