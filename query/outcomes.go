@@ -265,18 +265,11 @@ func lastOf(window []hit, runs []store.Run) *seekKey {
 // pageItems reads the page's outcomes, their grader briefs and reasons: run by run, the
 // runs on every core (a page of the longest failures of 100 runs touches most of them).
 func pageItems(src Source, runs []store.Run, window []hit) ([]OutcomeSummary, error) {
-	byRun := map[int32][]int{} // run → positions in window
-	var order []int32
-	for i, h := range window {
-		if byRun[h.run] == nil {
-			order = append(order, h.run)
-		}
-		byRun[h.run] = append(byRun[h.run], i)
-	}
+	groups := pageGroups(window, workersFor(src))
 	items := make([]OutcomeSummary, len(window))
-	fails := make([]error, len(order))
-	eachOf(src, len(order), func(g int) {
-		pos := byRun[order[g]]
+	fails := make([]error, len(groups))
+	eachOf(src, len(groups), func(g int) {
+		pos := groups[g]
 		sub := make([]hit, len(pos))
 		for k, p := range pos {
 			sub[k] = window[p]
@@ -302,6 +295,41 @@ func pageItems(src Source, runs []store.Run, window []hit) ([]OutcomeSummary, er
 	}
 	return items, nil
 }
+
+// pageGroups splits a page's rows by run (positions in window), in the order runs first
+// appear. When there are fewer runs than workers, a run's rows are cut by row into as many
+// groups, each read on its own core: a page of the newest run alone reads its rows, their
+// grader briefs and reasons on every core.
+func pageGroups(window []hit, workers int) [][]int {
+	byRun := map[int32][]int{} // run → positions in window
+	var order []int32
+	for i, h := range window {
+		if byRun[h.run] == nil {
+			order = append(order, h.run)
+		}
+		byRun[h.run] = append(byRun[h.run], i)
+	}
+	var groups [][]int
+	for _, r := range order {
+		pos := byRun[r]
+		k := 1
+		if len(order) < workers {
+			k = min(workers, len(pos)/minPageGroup)
+		}
+		if k <= 1 {
+			groups = append(groups, pos)
+			continue
+		}
+		slices.SortFunc(pos, func(a, b int) int { return cmp.Compare(window[a].row, window[b].row) })
+		for i := range k {
+			groups = append(groups, pos[i*len(pos)/k:(i+1)*len(pos)/k])
+		}
+	}
+	return groups
+}
+
+// minPageGroup is the fewest rows of one run worth a core of their own.
+const minPageGroup = 32
 
 // fillReasons gives each failed or errored outcome of a page its one-line reason: one read
 // of the evidence of the first failing graders and one of the errors, per run.

@@ -2,6 +2,7 @@ package query
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -122,6 +123,58 @@ func TestOutcomeListInShares(t *testing.T) {
 		}
 		if len(want) == 0 {
 			t.Errorf("%+v: an empty page proves nothing", p)
+		}
+	}
+}
+
+// TestPageGroups: a page of one run is cut by row into a group per worker, each position
+// once; a page of several runs keeps a group per run.
+func TestPageGroups(t *testing.T) {
+	var window []hit
+	for i := range 100 {
+		window = append(window, hit{run: 0, row: int64((i * 37) % 100)})
+	}
+	groups := pageGroups(window, 2)
+	if len(groups) != 2 {
+		t.Fatalf("%d groups, want 2", len(groups))
+	}
+	seen := map[int]bool{}
+	var last int64 = -1
+	for _, g := range groups {
+		for _, p := range g {
+			if seen[p] || window[p].row <= last {
+				t.Fatalf("position %d twice or out of row order", p)
+			}
+			seen[p], last = true, window[p].row
+		}
+	}
+	if len(seen) != len(window) {
+		t.Errorf("%d positions of %d", len(seen), len(window))
+	}
+	window[3].run = 1
+	if g := pageGroups(window, 2); len(g) != 2 || len(g[1]) != 1 {
+		t.Errorf("two runs: %d groups, want one per run", len(g))
+	}
+	// End to end: a long page of the newest run alone (cut in groups) is the pages of 30
+	// (not cut) one after another.
+	p := OutcomesParams{Runs: []string{"latest"}, Sort: "duration_ms", Desc: true}
+	one, _, err := OutcomeList(demo, p, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Limit = 30
+	for i := 0; i < len(one); i += 30 {
+		p.Cursor = EncodeCursor(i)
+		page, err := Outcomes(demo, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, o := range page.Items {
+			a, _ := json.Marshal(one[i+k])
+			b, _ := json.Marshal(o)
+			if string(a) != string(b) {
+				t.Fatalf("row %d: the long list has %s, the page %s", i+k, a, b)
+			}
 		}
 	}
 }
