@@ -158,3 +158,17 @@ func BenchmarkOutcomesDeepPage(b *testing.B) {
 		})
 	}
 }
+
+// The compare answer as the server writes it (AppendJSON, not encoding/json).
+func BenchmarkCompareLatestAppendJSON(b *testing.B) {
+	s := benchStore(b)
+	c, err := CompareRuns(s, NewCompareParams("latest", "latest~1"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := c.AppendJSON(nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

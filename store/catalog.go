@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -107,26 +108,34 @@ func (s *Store) list() (runs []Run, bad []error, err error) {
 	}
 	slices.Sort(names)
 	// Read run.json in parallel: on a bucket each one is a request when it is not cached.
+	// A large local store answers unchanged runs from its memo (local_catalog.go).
 	out := make([]Run, len(names))
 	errsOut := make([]error, len(names))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 16)
-	for i, id := range names {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			out[i], errsOut[i] = s.readRun(id, ids[id])
-			if errsOut[i] == nil {
-				errsOut[i] = s.applyEdits(&out[i])
-			}
-			if errsOut[i] == nil {
-				errsOut[i] = s.applyReviews(&out[i])
-			}
-		}()
+	var memo *localMemo
+	lb, local := s.be.(*localBackend)
+	if local {
+		memo = lb.memoFor(len(names))
 	}
-	wg.Wait()
+	inParallel(len(names), func(i int) {
+		id := names[i]
+		read := func() (Run, error) { return s.readRun(id, ids[id]) }
+		if memo != nil {
+			out[i], errsOut[i] = memo.read(filepath.Join(lb.runsDir(), id, runFile), id, read)
+		} else {
+			out[i], errsOut[i] = read()
+		}
+	})
+	if memo != nil {
+		memo.save(names) // the runs as read, before the overlay changes them
+	}
+	inParallel(len(names), func(i int) {
+		if errsOut[i] == nil {
+			errsOut[i] = s.applyEdits(&out[i])
+		}
+		if errsOut[i] == nil {
+			errsOut[i] = s.applyReviews(&out[i])
+		}
+	})
 	for i := range names {
 		if errsOut[i] != nil {
 			if errs.CodeOf(errsOut[i]) != errs.NotFound { // a folder without run.json is no run
@@ -138,6 +147,22 @@ func (s *Store) list() (runs []Run, bad []error, err error) {
 	}
 	SortRuns(runs)
 	return runs, bad, nil
+}
+
+// inParallel calls fn(0..n-1), 16 at a time.
+func inParallel(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			fn(i)
+		}()
+	}
+	wg.Wait()
 }
 
 // SortRuns orders runs newest first, by created time then id.
