@@ -41,7 +41,7 @@ VS Code: docs/agents.md.`,
 			if err != nil {
 				return err
 			}
-			s.KeepFilesOpen(openFilesBudget)
+			s.KeepFilesOpen(openFilesBudget, openFilesBudget)
 			srv := mcp.New(mcp.Deps{Store: s, AllowWrites: allowWrites, Author: store.Author(by), Version: versionString()})
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()

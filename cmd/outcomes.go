@@ -45,6 +45,10 @@ func newOutcomesCmd(f *Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// A list reads each run's outcomes and grader rows twice (the matches, then the
+			// page's rows): their files stay open between (outcomes --run all on the 1M
+			// store: 100 runs' footers, 6 MB).
+			s.KeepFilesOpen(listFilesBudget, listFilesBudget/100)
 			page, err := query.Outcomes(s, p)
 			if err != nil {
 				return err

@@ -71,7 +71,7 @@ func runServe(f *Factory, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	s.KeepFilesOpen(openFilesBudget)
+	s.KeepFilesOpen(openFilesBudget, openFilesBudget)
 	cache := int64(o.cacheMB) << 20
 	serveMemoryLimit(cache)
 	if o.cacheMB <= 0 {

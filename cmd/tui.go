@@ -46,7 +46,7 @@ func startTUI(f *Factory, run, outcome string) error {
 	if err != nil {
 		return err
 	}
-	s.KeepFilesOpen(openFilesBudget)
+	s.KeepFilesOpen(openFilesBudget, openFilesBudget)
 	m := tui.New(tui.Options{Source: s, Writer: s, StorePath: s.Root(), Stamp: s.Stamp, Color: f.IO.colorEnabled(f.Color), Run: run, Outcome: outcome})
 	p := tea.NewProgram(m, tea.WithContext(f.Ctx))
 	// The explorer titles the pane "evals"; the terminal's title stack (XTWINOPS 22/23:

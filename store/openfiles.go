@@ -29,6 +29,7 @@ type openFiles struct {
 	clock   uint64
 	bytes   int64
 	budget  int64
+	largest int64 // the costliest footer kept
 }
 
 // openFile is one cached file; refs counts the scans reading it.
@@ -50,9 +51,9 @@ func footerCost(n int64) int64 { return 10*n + 4<<10 }
 func newOpenFiles() *openFiles { return &openFiles{entries: map[string]*openFile{}} }
 
 // KeepFilesOpen lets a local store keep its Parquet files open, their decoded footers
-// holding up to budget bytes (estimated); 0 keeps none. It is for processes that answer
-// many questions (a server): a command reads most files once.
-func (s *Store) KeepFilesOpen(budget int64) {
+// holding up to budget bytes (estimated), none of more than largest; 0 keeps none. It is for
+// processes that answer many questions (a server): a command reads most files once.
+func (s *Store) KeepFilesOpen(budget, largest int64) {
 	lb, ok := s.be.(*localBackend)
 	if !ok || runtime.GOOS == "windows" {
 		return
@@ -60,7 +61,7 @@ func (s *Store) KeepFilesOpen(budget int64) {
 	c := lb.files
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.budget = budget
+	c.budget, c.largest = budget, largest
 	c.evict(nil)
 }
 
@@ -97,7 +98,7 @@ func (c *openFiles) put(path string, st os.FileInfo, obj *localObject, pf *parqu
 	e := &openFile{path: path, st: st, obj: obj, pf: pf, cost: footerCost(footer), refs: 1}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e.cost > c.budget {
+	if e.cost > min(c.budget, c.largest) {
 		return obj // too big to keep: the caller's alone
 	}
 	if old := c.entries[path]; old != nil {

@@ -18,7 +18,7 @@ func TestKeepFilesOpen(t *testing.T) {
 	a := writeRun(t, root, "a", sampleOutcomes(30))
 	b := writeRun(t, root, "b", sampleOutcomes(70))
 	s := Open(root)
-	s.KeepFilesOpen(8 << 20)
+	s.KeepFilesOpen(8<<20, 8<<20)
 	files := s.be.(*localBackend).files
 	count := func(id string) int {
 		t.Helper()
@@ -62,12 +62,18 @@ func TestKeepFilesOpen(t *testing.T) {
 	d := writeRun(t, root, "d", sampleOutcomes(10))
 	count(c.ID)
 	one := files.entries[filepath.Join(root, "runs", c.ID, outcomesFile)].cost
-	s.KeepFilesOpen(one + one/2)
+	s.KeepFilesOpen(one+one/2, 8<<20)
 	count(d.ID)
 	if len(files.entries) != 1 || files.entries[filepath.Join(root, "runs", d.ID, outcomesFile)] == nil {
 		t.Errorf("with a budget of one footer: %d entries, want d's alone", len(files.entries))
 	}
-	s.KeepFilesOpen(0)
+	// A footer dearer than largest is not kept, whatever the budget.
+	s.KeepFilesOpen(8<<20, one/2)
+	count(c.ID)
+	if len(files.entries) > 1 {
+		t.Errorf("with largest under a footer's cost: %d entries, want the one kept before", len(files.entries))
+	}
+	s.KeepFilesOpen(0, 0)
 	if len(files.entries) != 0 {
 		t.Errorf("a budget of 0 keeps %d files", len(files.entries))
 	}
