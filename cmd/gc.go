@@ -64,10 +64,10 @@ const openFilesBudget = 32 << 20
 
 // listFilesBudget is what `evals outcomes` lets the footers of the files it reads twice
 // hold, each at most a hundredth of it: the footers of small runs, whose decoding is much
-// of what reading them costs (outcomes --run all on the 1M store: 79 -> 73 ms, medians of 40
-// interleaved). A large
-// run's footer (430 KB decoded at 100,000 outcomes) is decoded again: keeping 100 of them
-// took that list from 77 to 104 MB. Other commands read each file once and keep none.
+// of what reading them costs (outcomes --run all on the 1M store: 79 -> 73 ms, medians of
+// 40 interleaved). A large run's footer (430 KB decoded at 100,000 outcomes) is decoded
+// again: keeping 100 of them took that list from 77 to 104 MB. Other commands read each
+// file once and keep none.
 const listFilesBudget = 12 << 20
 
 // ballast is held for the process's life (see tuneGC).
