@@ -811,22 +811,12 @@ func (b *bucketBackend) runsMemoPath(head string, graded bool) string {
 
 // encodeRunsMemo cuts runs into chunks and encodes each.
 func encodeRunsMemo(head string, runs []Run) ([]byte, error) {
-	m := runsMemo{Head: head, Chunks: make([][]byte, memoChunks)}
-	var g errgroup.Group
-	for i := range memoChunks {
-		lo, hi := len(runs)*i/memoChunks, len(runs)*(i+1)/memoChunks
-		g.Go(func() error {
-			var buf bytes.Buffer
-			err := gob.NewEncoder(&buf).Encode(runs[lo:hi])
-			m.Chunks[i] = buf.Bytes()
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
+	chunks, err := encodeRunChunks(runs)
+	if err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	err := gob.NewEncoder(&buf).Encode(m)
+	err = gob.NewEncoder(&buf).Encode(runsMemo{Head: head, Chunks: chunks})
 	return buf.Bytes(), err
 }
 
@@ -837,9 +827,31 @@ func decodeRunsMemo(raw []byte, head string) ([]Run, bool) {
 	if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&m); err != nil || m.Head != head || len(m.Chunks) == 0 {
 		return nil, false
 	}
-	parts := make([][]Run, len(m.Chunks))
+	return decodeRunChunks(m.Chunks)
+}
+
+// encodeRunChunks cuts runs into memoChunks gob streams, encoded on every core (a memo of
+// runs, of a bucket's catalog state or of a large local store).
+func encodeRunChunks(runs []Run) ([][]byte, error) {
+	chunks := make([][]byte, memoChunks)
 	var g errgroup.Group
-	for i, c := range m.Chunks {
+	for i := range memoChunks {
+		lo, hi := len(runs)*i/memoChunks, len(runs)*(i+1)/memoChunks
+		g.Go(func() error {
+			var buf bytes.Buffer
+			err := gob.NewEncoder(&buf).Encode(runs[lo:hi])
+			chunks[i] = buf.Bytes()
+			return err
+		})
+	}
+	return chunks, g.Wait()
+}
+
+// decodeRunChunks decodes what encodeRunChunks wrote, on every core, in order.
+func decodeRunChunks(chunks [][]byte) ([]Run, bool) {
+	parts := make([][]Run, len(chunks))
+	var g errgroup.Group
+	for i, c := range chunks {
 		g.Go(func() error { return gob.NewDecoder(bytes.NewReader(c)).Decode(&parts[i]) })
 	}
 	if g.Wait() != nil {

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
-
-	"golang.org/x/sync/errgroup"
 )
 
 // The runs of a local store as decoded from their run.json, kept in the user cache
@@ -83,20 +81,17 @@ func loadLocalMemo(path string) map[string]memoEntry {
 		return nil
 	}
 	at := len(raw) - r.Len()
-	parts := make([][]Run, len(h.Chunks))
-	var g errgroup.Group
+	chunks := make([][]byte, len(h.Chunks))
 	for i, n := range h.Chunks {
 		if n < 0 || at+n > len(raw) {
 			return nil
 		}
-		c := raw[at : at+n]
-		at += n
-		g.Go(func() error { return gob.NewDecoder(bytes.NewReader(c)).Decode(&parts[i]) })
+		chunks[i], at = raw[at:at+n], at+n
 	}
-	if g.Wait() != nil {
+	runs, ok := decodeRunChunks(chunks)
+	if !ok {
 		return nil
 	}
-	runs := slices.Concat(parts...)
 	if len(runs) != len(h.IDs) {
 		return nil
 	}
@@ -148,18 +143,8 @@ func (m *localMemo) save(ids []string) {
 			h.IDs, h.Stamps, runs = append(h.IDs, id), append(h.Stamps, e.Stamp), append(runs, e.Run)
 		}
 	}
-	chunks := make([][]byte, memoChunks)
-	var g errgroup.Group
-	for i := range memoChunks {
-		lo, hi := len(runs)*i/memoChunks, len(runs)*(i+1)/memoChunks
-		g.Go(func() error {
-			var buf bytes.Buffer
-			err := gob.NewEncoder(&buf).Encode(runs[lo:hi])
-			chunks[i] = buf.Bytes()
-			return err
-		})
-	}
-	if g.Wait() != nil {
+	chunks, err := encodeRunChunks(runs)
+	if err != nil {
 		return
 	}
 	for _, c := range chunks {
