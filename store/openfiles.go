@@ -20,9 +20,11 @@ import (
 // dropped file is closed when its last reader is done. Off Unix nothing is kept open (an
 // open file there blocks the renames that trash and replace runs).
 //
-// Only long-lived processes keep files open (Store.KeepFilesOpen: serve, mcp, the
-// explorer): a command reads most files once, and 100 decoded footers of the 10M store
-// hold 43 MB (an all-runs matrix went from 110 to 200 MB for nothing).
+// Long-lived processes keep files open (Store.KeepFilesOpen: serve, mcp, the explorer), and
+// `evals outcomes` the small files it reads twice; other commands read most files once, and
+// 100 decoded footers of the 10M store hold 43 MB (an all-runs matrix kept them from 110 to
+// 200 MB for nothing). A kept *parquet.File is read by concurrent scans (each makes its own
+// page readers); TestKeepFilesOpenConcurrent runs them under the race detector.
 type openFiles struct {
 	mu      sync.Mutex
 	entries map[string]*openFile

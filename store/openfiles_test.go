@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -76,5 +77,49 @@ func TestKeepFilesOpen(t *testing.T) {
 	s.KeepFilesOpen(0, 0)
 	if len(files.entries) != 0 {
 		t.Errorf("a budget of 0 keeps %d files", len(files.entries))
+	}
+}
+
+// TestKeepFilesOpenConcurrent: scans at once of the same kept files (one decoded footer,
+// one file) read what scans of files opened apart read (run it with -race).
+func TestKeepFilesOpenConcurrent(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("nothing is kept open on Windows")
+	}
+	root := t.TempDir()
+	run := writeRun(t, root, "c", sampleOutcomes(500))
+	sum := func(s *Store) (int64, error) {
+		var total int64
+		err := s.Scan(run.ID, Outcomes, []string{"model", "duration_ms", "passed"}, func(b *Batch) error {
+			for i, d := range b.Int("duration_ms") {
+				total += d + int64(b.Bool("passed")[i]) + int64(len(b.Dict("model").Values[b.Dict("model").Index[i]]))
+			}
+			return nil
+		})
+		return total, err
+	}
+	want, err := sum(Open(root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Open(root)
+	s.KeepFilesOpen(8<<20, 8<<20)
+	errc := make(chan error, 16)
+	for range 16 {
+		go func() {
+			got, err := sum(s)
+			if err == nil && got != want {
+				err = fmt.Errorf("a scan read %d, want %d", got, want)
+			}
+			errc <- err
+		}()
+	}
+	for range 16 {
+		if err := <-errc; err != nil {
+			t.Error(err)
+		}
+	}
+	if n := len(s.be.(*localBackend).files.entries); n != 1 {
+		t.Errorf("%d files kept, want 1", n)
 	}
 }
