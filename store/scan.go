@@ -81,9 +81,10 @@ func (s *Store) ScanRows(runID string, t Table, cols []string, lo, hi int64, fn 
 }
 
 // ScanRowSet is Scan limited to the row groups that hold one of rows (sorted, ascending):
-// the others are skipped before any page is read, and within a kept group only the pages
-// from its first wanted row to its last are read when they are few. A page of outcomes
-// spread over a run reads the groups its rows are in, not every group between them.
+// the others are skipped before any page is read, and a kept group's batch holds only its
+// rows from the first wanted to the last when they are few (no page after the last is
+// read). A page of outcomes spread over a run reads the groups its rows are in, not every
+// group between them.
 func (s *Store) ScanRowSet(runID string, t Table, cols []string, rows []int64, fn func(*Batch) error) error {
 	if !validID(runID) {
 		return errs.E(errs.NotFound, "run %q not found", runID)
@@ -141,7 +142,7 @@ type scanSpec struct {
 
 // span is the part of row group rg (rows row0..row0+n-1) a scan reads, relative to row0:
 // ok is false when it reads none of it. A narrow part (a page of outcomes, a few grader
-// rows) reads only the pages that hold it; a wide one reads the whole group.
+// rows) is the batch, and no page after it is read; a wide one reads the whole group.
 func (sp *scanSpec) span(pf *parquet.File, rg int, row0, n int64) (skip, count int64, ok bool) {
 	if row0 >= sp.hi || row0+n <= sp.lo || sp.whereCol >= 0 && !mayHold(pf, rg, sp.whereCol, sp.where) {
 		return 0, 0, false
