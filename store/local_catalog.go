@@ -30,7 +30,7 @@ type localMemo struct {
 }
 
 type memoEntry struct {
-	Stamp fileStamp
+	Stamp FileStamp
 	Run   Run
 }
 
@@ -44,7 +44,7 @@ const memoMinRuns = 64
 type localMemoHead struct {
 	Version int
 	IDs     []string
-	Stamps  []fileStamp
+	Stamps  []FileStamp
 	Chunks  []int
 }
 
@@ -109,7 +109,7 @@ func (m *localMemo) read(path, id string, read func() (Run, error)) (Run, error)
 	if err != nil {
 		return read() // missing or unreadable: the read says how
 	}
-	stamp := stampOf(st)
+	stamp := StampOf(st)
 	if e, ok := m.old[id]; ok && e.Stamp == stamp && stamp.Valid {
 		m.keep(id, e)
 		return e.Run, nil

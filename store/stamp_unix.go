@@ -7,18 +7,19 @@ import (
 	"syscall"
 )
 
-// fileStamp says which file a path names and whether it changed: device and inode, size,
+// FileStamp says which file a path names and whether it changed: device and inode, size,
 // modification time.
-type fileStamp struct {
+type FileStamp struct {
 	Dev, Ino   uint64
 	Size, Nsec int64
 	Valid      bool
 }
 
-func stampOf(fi os.FileInfo) fileStamp {
+// StampOf is the stamp of a file's stat (not Valid where the stat has no device and inode).
+func StampOf(fi os.FileInfo) FileStamp {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
-		return fileStamp{}
+		return FileStamp{}
 	}
-	return fileStamp{Dev: uint64(st.Dev), Ino: uint64(st.Ino), Size: fi.Size(), Nsec: fi.ModTime().UnixNano(), Valid: true}
+	return FileStamp{Dev: uint64(st.Dev), Ino: uint64(st.Ino), Size: fi.Size(), Nsec: fi.ModTime().UnixNano(), Valid: true}
 }
