@@ -57,9 +57,10 @@ func loadDigestMemo(path string) map[string]digestEntry {
 
 // fileState is a source file's absolute path and its stamp, taken before it is read.
 type fileState struct {
-	abs   string
-	stamp store.FileStamp
-	taken time.Time
+	abs     string
+	stamp   store.FileStamp
+	taken   time.Time
+	regular bool // a regular file (not a pipe or a device, which can be read only once)
 }
 
 func stateOf(path string) fileState {
@@ -69,7 +70,7 @@ func stateOf(path string) fileState {
 	}
 	st := fileState{abs: abs, taken: time.Now()}
 	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
-		st.stamp = store.StampOf(fi)
+		st.stamp, st.regular = store.StampOf(fi), true
 	}
 	return st
 }

@@ -187,13 +187,14 @@ func ImportFile(ctx context.Context, root, path, format string, opt Options) ([]
 	// Unchanged content is known by its digest before any parsing: from the digest memo
 	// when the file is unchanged since it was last imported (one stat), else by reading it
 	// (lm-eval's digest also covers its samples files, so it is taken after reading which
-	// they are). A native file's digest is taken beside its import instead (importNativeFile).
+	// they are). A native regular file's digest is taken beside its import instead
+	// (importNativeFile): a second reader of a pipe would take half its lines.
 	st := stateOf(path)
 	var digest string
 	if format != FormatLMEval {
 		digest = knownDigest(st)
 	}
-	if digest == "" && format != FormatLMEval && format != FormatNative {
+	if digest == "" && format != FormatLMEval && (format != FormatNative || !st.regular) {
 		var err error
 		if digest, err = fileDigest(path); err != nil {
 			return nil, errs.E(errs.NotFound, "reading %s: %w", path, err)
