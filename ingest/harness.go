@@ -184,21 +184,10 @@ func ImportFile(ctx context.Context, root, path, format string, opt Options) ([]
 		}
 		format = f
 	}
-	// Unchanged content is known by its digest before any parsing: from the digest memo
-	// when the file is unchanged since it was last imported (one stat), else by reading it
-	// (lm-eval's digest also covers its samples files, so it is taken after reading which
-	// they are). A native regular file's digest is taken beside its import instead
-	// (importNativeFile): a second reader of a pipe would take half its lines.
 	st := stateOf(path)
-	var digest string
-	if format != FormatLMEval {
-		digest = knownDigest(st)
-	}
-	if digest == "" && format != FormatLMEval && (format != FormatNative || !st.regular) {
-		var err error
-		if digest, err = fileDigest(path); err != nil {
-			return nil, errs.E(errs.NotFound, "reading %s: %w", path, err)
-		}
+	digest, err := digestFirst(path, format, st)
+	if err != nil {
+		return nil, err
 	}
 	if digest != "" {
 		if prev, ok := store.Open(root).ByDigest(digest); ok {
@@ -234,6 +223,25 @@ func ImportFile(ctx context.Context, root, path, format string, opt Options) ([]
 		rememberDigest(st, digest)
 	}
 	return res, err
+}
+
+// digestFirst is the digest a file is known by before any parsing: from the digest memo
+// when the file is unchanged since it was last imported (one stat), else by reading it.
+// It is "" for lm-eval (its digest also covers its samples files, so it is taken after
+// reading which they are) and for a native regular file, whose digest is taken beside its
+// import (importNativeFile; a second reader of a pipe would take half its lines).
+func digestFirst(path, format string, st fileState) (string, error) {
+	if format == FormatLMEval {
+		return "", nil
+	}
+	if d := knownDigest(st); d != "" || format == FormatNative && st.regular {
+		return d, nil
+	}
+	d, err := fileDigest(path)
+	if err != nil {
+		return "", errs.E(errs.NotFound, "reading %s: %w", path, err)
+	}
+	return d, nil
 }
 
 // importNativeFile imports a native file. With check, its digest is taken beside the
