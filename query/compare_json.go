@@ -66,6 +66,7 @@ func (c Compare) encodeJSON(b []byte, flush func([]byte) []byte) ([]byte, error)
 	} else {
 		b = append(b, '[')
 		var keys []string
+		var ivs ivText
 		for i, r := range c.Rows {
 			if len(b) >= 64<<10 {
 				b = flush(b)
@@ -89,7 +90,7 @@ func (c Compare) encodeJSON(b []byte, flush func([]byte) []byte) ([]byte, error)
 						b = append(b, ',')
 					}
 					b = append(appendJSONString(b, k), ':')
-					b = r.Cells[k].appendJSON(b)
+					b = r.Cells[k].appendJSON(b, &ivs)
 				}
 				b = append(b, '}')
 			}
@@ -121,11 +122,30 @@ func (c Compare) encodeJSON(b []byte, flush func([]byte) []byte) ([]byte, error)
 	return append(b, '}'), nil
 }
 
-func (c CompareCell) appendJSON(b []byte) []byte {
+// ivText keeps the JSON of the intervals written last, by value: the cells of a compare
+// of small samples have a few distinct ones (slab.rateOf). A slot holding another value is
+// written again.
+type ivText struct {
+	iv   [64]Interval
+	text [64][]byte
+}
+
+func (t *ivText) append(b []byte, iv *Interval) []byte {
+	if iv == nil {
+		return append(b, "null"...)
+	}
+	k := (math.Float64bits(iv.Low) ^ math.Float64bits(iv.High)) * 0x9E3779B97F4A7C15 >> 58
+	if t.text[k] == nil || t.iv[k] != *iv {
+		t.iv[k], t.text[k] = *iv, appendInterval(t.text[k][:0], iv)
+	}
+	return append(b, t.text[k]...)
+}
+
+func (c CompareCell) appendJSON(b []byte, ivs *ivText) []byte {
 	b = appendJSONString(append(b, `{"status":`...), c.Status)
 	b = strconv.AppendInt(append(b, `,"sampleSize":`...), c.SampleSize, 10)
 	b = appendOptFloat(append(b, `,"passRate":`...), c.PassRate)
-	b = appendInterval(append(b, `,"passRateInterval":`...), c.PassRateInterval)
+	b = ivs.append(append(b, `,"passRateInterval":`...), c.PassRateInterval)
 	b = strconv.AppendBool(append(b, `,"flaky":`...), c.Flaky)
 	b = strconv.AppendBool(append(b, `,"reviewed":`...), c.Reviewed)
 	b = appendOptFloat(append(b, `,"meanDurationMs":`...), c.MeanDurationMs)

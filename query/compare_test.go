@@ -310,6 +310,12 @@ func TestCompareAppendJSON(t *testing.T) {
 	c.Rows = append(c.Rows, CompareRow{Stimulus: "evil \"quote\" \\ \n\r\t \x00\x1f \xff <script>&amp; \u2028\u2029 ünï 😀",
 		Cells: map[string]CompareCell{"b": {Status: CellOK, MeanToolCalls: v(1e-7), MeanInputTokens: v(1e22), MeanCostUSD: v(-0.000123)},
 			"a": {Status: CellMissing}}, Changes: nil}, CompareRow{Stimulus: "nil cells"})
+	// Intervals past what the writer keeps (ivText: 64 slots), repeated, and values that
+	// share a slot (the same low and high, another stderr or method): each written as it is.
+	for i := range 300 {
+		iv := &Interval{Low: float64(i%97) / 100, High: 0.99, Stderr: float64(i%5) / 10, Method: []string{"wilson", "clustered"}[i%2]}
+		c.Rows = append(c.Rows, CompareRow{Stimulus: fmt.Sprint("iv", i), Cells: map[string]CompareCell{"x": {Status: CellOK, PassRateInterval: iv}}})
+	}
 	type plain Compare // no AppendJSON
 	got := sameAsEncodingJSON(t, "compare", c.AppendJSON, plain(c))
 	// Streamed in 64 KB pieces (the demo's compare is larger than one), the same bytes.
