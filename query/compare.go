@@ -471,13 +471,13 @@ func comparePair(nr *runAgg, nm int, br *runAgg, bm int, bIdx map[string]int, p 
 	ps.Model, ps.Slice = splitSliceName(ps.Model, p.By)
 	ps.Pair = ps.New + " vs " + ps.Base
 	var t pairTotals
-	seen := map[string]bool{}
+	seen := make([]bool, len(br.stimuli)) // the base's stimuli the new run has too
 	for si, s := range nr.stimuli {
-		seen[s] = true
 		nc := nr.cell(nm, si)
 		var bc *acc
 		if bsi, ok := bIdx[s]; ok {
 			bc = br.cell(bm, bsi)
+			seen[bsi] = true
 		}
 		if nc != nil {
 			t.newRun.merge(nc)
@@ -492,7 +492,7 @@ func comparePair(nr *runAgg, nm int, br *runAgg, bm int, bIdx map[string]int, p 
 		if bc := br.cell(bm, si); bc != nil {
 			t.baseRun.merge(bc)
 		}
-		if !seen[s] {
+		if !seen[si] {
 			ps.count(change(br.cell(bm, si), nil, p.Threshold), s)
 		}
 	}
