@@ -687,8 +687,9 @@ func compareRows(aggs []*runAgg, idx []map[string]int, subs []subj, subjects []S
 		subjectIndex[sj.SubjectID] = k
 	}
 	type ranked struct {
-		row  CompareRow
-		rank int
+		row   CompareRow
+		rank  int
+		lower string // the stimulus in lower case: rows sort as lessFold does
 	}
 	rows := make([]ranked, 0, len(union))
 	var sl slab                          // a compare of two large runs has tens of thousands of cells: their numbers in blocks
@@ -709,17 +710,17 @@ func compareRows(aggs []*runAgg, idx []map[string]int, subs []subj, subjects []S
 			row.Cells[subjects[k].SubjectID] = sl.compareCell(cellOf(k), threshold)
 		}
 		best := 8
-		for i, ps := range pairs {
+		for i := range pairs {
 			kind := change(cellOf(pairAt[i][0]), cellOf(pairAt[i][1]), threshold)
 			if kind != "" {
-				row.Changes = append(row.Changes, RowChange{Pair: ps.Pair, Kind: kind})
+				row.Changes = append(row.Changes, RowChange{Pair: pairs[i].Pair, Kind: kind})
 				best = min(best, changeOrder[kind])
 			}
 		}
-		rows = append(rows, ranked{row, best})
+		rows = append(rows, ranked{row, best, strings.ToLower(s)})
 	}
 	slices.SortFunc(rows, func(a, b ranked) int {
-		return cmp.Or(cmp.Compare(a.rank, b.rank), lessFold(a.row.Stimulus, b.row.Stimulus))
+		return cmp.Or(cmp.Compare(a.rank, b.rank), strings.Compare(a.lower, b.lower), strings.Compare(a.row.Stimulus, b.row.Stimulus))
 	})
 	out := make([]CompareRow, len(rows))
 	for i := range rows {
