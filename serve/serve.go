@@ -339,7 +339,6 @@ func writeAnswerError(w http.ResponseWriter, err error) {
 	writeError(w, 0, err)
 }
 
-// serveAnswer writes an answer (fresh or cached) with its revalidation headers.
 // deliver sends an answer made under the timeout: handed to the middleware, which writes
 // it to the client as it is, when the request came through the gate, else written to w.
 // http.TimeoutHandler copies all a handler writes into a buffer first (2.7 MB for a
@@ -404,6 +403,7 @@ func (g *answerGate) Write(b []byte) (int, error) {
 	return g.ResponseWriter.Write(b)
 }
 
+// serveAnswer writes an answer (fresh or cached) with its revalidation headers.
 func serveAnswer(w http.ResponseWriter, r *http.Request, a *cached) {
 	if a.run != nil && notModified(w, r, *a.run, a.etag) {
 		return
