@@ -25,6 +25,21 @@ func resolve(src Source, sc Scope) ([]store.Run, error) {
 	if len(refs) == 0 {
 		refs = []string{"latest"}
 	}
+	if !slices.ContainsFunc(refs, func(ref string) bool { return !store.IsLatest(ref) }) {
+		// latest~n alone: the store need not list every run (a large local one answers
+		// from its memo).
+		var out []store.Run
+		for _, ref := range refs {
+			r, err := src.Resolve(ref)
+			if err != nil {
+				return nil, err
+			}
+			if !slices.ContainsFunc(out, func(o store.Run) bool { return o.ID == r.ID }) {
+				out = append(out, r)
+			}
+		}
+		return out, nil
+	}
 	all, bad, err := src.Runs()
 	if err != nil {
 		return nil, err

@@ -811,7 +811,7 @@ func (b *bucketBackend) runsMemoPath(head string, graded bool) string {
 
 // encodeRunsMemo cuts runs into chunks and encodes each.
 func encodeRunsMemo(head string, runs []Run) ([]byte, error) {
-	chunks, err := encodeRunChunks(runs)
+	chunks, err := encodeRunChunks(runs, memoChunks)
 	if err != nil {
 		return nil, err
 	}
@@ -830,13 +830,13 @@ func decodeRunsMemo(raw []byte, head string) ([]Run, bool) {
 	return decodeRunChunks(m.Chunks)
 }
 
-// encodeRunChunks cuts runs into memoChunks gob streams, encoded on every core (a memo of
+// encodeRunChunks cuts runs into k gob streams, encoded on every core (a memo of
 // runs, of a bucket's catalog state or of a large local store).
-func encodeRunChunks(runs []Run) ([][]byte, error) {
-	chunks := make([][]byte, memoChunks)
+func encodeRunChunks(runs []Run, k int) ([][]byte, error) {
+	chunks := make([][]byte, k)
 	var g errgroup.Group
-	for i := range memoChunks {
-		lo, hi := len(runs)*i/memoChunks, len(runs)*(i+1)/memoChunks
+	for i := range k {
+		lo, hi := len(runs)*i/k, len(runs)*(i+1)/k
 		g.Go(func() error {
 			var buf bytes.Buffer
 			err := gob.NewEncoder(&buf).Encode(runs[lo:hi])

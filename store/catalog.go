@@ -35,6 +35,7 @@ type catalog struct {
 	stamp  string // the backend's stamp when cached was read
 	cached []Run
 	bad    []error
+	latest *latestCache // the runs newest first, from a memo's head (latestFast)
 }
 
 // Open opens the store at root: a folder (a missing one is an empty store, not an error)
@@ -95,6 +96,14 @@ func (s *Store) Runs() (runs []Run, bad []error, err error) {
 		c.mu.Unlock()
 	}
 	return runs, bad, err
+}
+
+// listed says this process has listed the store's runs already (Runs answers from them
+// while the store's stamp holds).
+func (s *Store) listed() bool {
+	s.cat.mu.Lock()
+	defer s.cat.mu.Unlock()
+	return s.cat.cached != nil
 }
 
 func (s *Store) list() (runs []Run, bad []error, err error) {
@@ -263,6 +272,11 @@ func (s *Store) Run(id string) (Run, error) {
 // Resolve turns a run reference into a run: latest, latest~N, a full id, a unique id
 // prefix, or a run name (the newest run of that name).
 func (s *Store) Resolve(ref string) (Run, error) {
+	if n, ok := latestN(ref); ok && !s.listed() {
+		if r, ok := s.latestFast(n); ok {
+			return r, nil
+		}
+	}
 	runs, bad, err := s.Runs()
 	if err != nil {
 		return Run{}, err

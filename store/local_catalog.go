@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"time"
 )
 
 // The runs of a local store as decoded from their run.json, kept in the user cache
@@ -45,10 +46,13 @@ type localMemoHead struct {
 	Version int
 	IDs     []string
 	Stamps  []FileStamp
+	// Created is each run's creation time: the newest runs are known from the head alone
+	// (latestFast).
+	Created []time.Time
 	Chunks  []int
 }
 
-const localMemoVersion = 2
+const localMemoVersion = 3
 
 // memoFor opens the memo of a listing of n runs (nil when the store is small or the user
 // cache is unavailable).
@@ -56,48 +60,93 @@ func (l *localBackend) memoFor(n int) *localMemo {
 	if n < memoMinRuns {
 		return nil
 	}
-	dir, err := os.UserCacheDir()
-	if err != nil {
+	path := l.memoPath()
+	if path == "" {
 		return nil
 	}
-	abs, err := filepath.Abs(l.root)
-	if err != nil {
-		return nil
-	}
-	sum := sha256.Sum256([]byte(abs))
-	m := &localMemo{path: filepath.Join(dir, "evals", "local", hex.EncodeToString(sum[:8]), "runs.gob"), now: map[string]memoEntry{}}
+	m := &localMemo{path: path, now: map[string]memoEntry{}}
 	m.old = loadLocalMemo(m.path)
 	return m
 }
 
-func loadLocalMemo(path string) map[string]memoEntry {
+// memoPath is where the store's memo is kept, "" without a user cache.
+func (l *localBackend) memoPath() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	abs, err := filepath.Abs(l.root)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(abs))
+	return filepath.Join(dir, "evals", "local", hex.EncodeToString(sum[:8]), "runs.gob")
+}
+
+// memoFile is a memo's head and its chunks, not yet decoded.
+type memoFile struct {
+	head   localMemoHead
+	chunks [][]byte
+}
+
+func readMemoFile(path string) (memoFile, bool) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return nil
+		return memoFile{}, false
 	}
 	r := bytes.NewReader(raw)
-	var h localMemoHead
-	if gob.NewDecoder(r).Decode(&h) != nil || h.Version != localMemoVersion || len(h.IDs) != len(h.Stamps) {
-		return nil
+	var m memoFile
+	h := &m.head
+	if gob.NewDecoder(r).Decode(h) != nil || h.Version != localMemoVersion || len(h.IDs) != len(h.Stamps) || len(h.IDs) != len(h.Created) {
+		return memoFile{}, false
 	}
 	at := len(raw) - r.Len()
-	chunks := make([][]byte, len(h.Chunks))
+	m.chunks = make([][]byte, len(h.Chunks))
 	for i, n := range h.Chunks {
 		if n < 0 || at+n > len(raw) {
-			return nil
+			return memoFile{}, false
 		}
-		chunks[i], at = raw[at:at+n], at+n
+		m.chunks[i], at = raw[at:at+n], at+n
 	}
-	runs, ok := decodeRunChunks(chunks)
+	return m, true
+}
+
+// runAt decodes the chunk that holds the k-th run of the head (chunks as encodeRunChunks
+// cuts them), keeping what it decoded in decoded.
+func (m memoFile) runAt(k int, decoded map[int][]Run) (Run, bool) {
+	n := len(m.head.IDs)
+	for i := range m.chunks {
+		lo, hi := n*i/len(m.chunks), n*(i+1)/len(m.chunks)
+		if k < lo || k >= hi {
+			continue
+		}
+		runs, ok := decoded[i]
+		if !ok {
+			if gob.NewDecoder(bytes.NewReader(m.chunks[i])).Decode(&runs) != nil || len(runs) != hi-lo {
+				return Run{}, false
+			}
+			decoded[i] = runs
+		}
+		return runs[k-lo], runs[k-lo].ID == m.head.IDs[k]
+	}
+	return Run{}, false
+}
+
+func loadLocalMemo(path string) map[string]memoEntry {
+	m, ok := readMemoFile(path)
 	if !ok {
 		return nil
 	}
-	if len(runs) != len(h.IDs) {
+	runs, ok := decodeRunChunks(m.chunks)
+	if !ok {
+		return nil
+	}
+	if len(runs) != len(m.head.IDs) {
 		return nil
 	}
 	out := make(map[string]memoEntry, len(runs))
-	for i, id := range h.IDs {
-		out[id] = memoEntry{h.Stamps[i], runs[i]}
+	for i, id := range m.head.IDs {
+		out[id] = memoEntry{m.head.Stamps[i], runs[i]}
 	}
 	return out
 }
@@ -141,9 +190,11 @@ func (m *localMemo) save(ids []string) {
 	for _, id := range ids {
 		if e, ok := m.now[id]; ok {
 			h.IDs, h.Stamps, runs = append(h.IDs, id), append(h.Stamps, e.Stamp), append(runs, e.Run)
+			h.Created = append(h.Created, e.Run.CreatedAt)
 		}
 	}
-	chunks, err := encodeRunChunks(runs)
+	// Chunks of about 128 runs: latest~n decodes the one it needs (latestFast).
+	chunks, err := encodeRunChunks(runs, max(memoChunks, len(runs)/128))
 	if err != nil {
 		return
 	}
