@@ -49,33 +49,63 @@ func TestAnswerGate(t *testing.T) {
 	t.Logf("past the deadline: %v", seen)
 }
 
-// TestAnswerGateOrders drives the gate with handlers that hand their answer before the
-// deadline, hand it and then outlive the deadline, or hand it only after the deadline,
-// and one that writes an error instead: each response is whole, one status with its body.
+// TestAnswerGateOrders: the gate given an answer before the timeout handler writes its 503
+// drops that 503 and the answer goes out; given the 503 first, it takes no answer. Then
+// through http.TimeoutHandler itself: an answer in time, an error, and answers racing a
+// 1 ms deadline (either order may win on a loaded machine): each response is whole, one
+// status with its body.
 func TestAnswerGateOrders(t *testing.T) {
 	const timedOut = "timed out"
 	a := &cached{body: []byte(`{"answer":42}`), contentType: "application/json"}
+	req := httptest.NewRequest("GET", "/x", nil)
+
+	rec := httptest.NewRecorder()
+	g := &answerGate{ResponseWriter: rec}
+	if !g.hand(a) {
+		t.Fatal("a fresh gate refused the answer")
+	}
+	g.WriteHeader(http.StatusServiceUnavailable) // the timeout handler, a moment late
+	g.Write([]byte(timedOut))
+	if got := g.take(); got != a {
+		t.Fatal("the answer handed was not taken")
+	}
+	serveAnswer(rec, req, a)
+	if rec.Code != 200 || rec.Body.String() != string(a.body) {
+		t.Fatalf("answer first: %d %q", rec.Code, rec.Body.String())
+	}
+
+	rec = httptest.NewRecorder()
+	g = &answerGate{ResponseWriter: rec}
+	g.WriteHeader(http.StatusServiceUnavailable)
+	g.Write([]byte(timedOut))
+	if g.hand(a) || g.take() != nil {
+		t.Fatal("the gate took an answer after the timeout's 503 went out")
+	}
+	if rec.Code != 503 || rec.Body.String() != timedOut {
+		t.Fatalf("timeout first: %d %q", rec.Code, rec.Body.String())
+	}
+
 	handlers := map[string]http.HandlerFunc{
 		"in time": func(w http.ResponseWriter, r *http.Request) { deliver(w, r, a) },
-		"then the deadline": func(w http.ResponseWriter, r *http.Request) {
-			deliver(w, r, a)
-			<-r.Context().Done()
-		},
-		"after the deadline": func(w http.ResponseWriter, r *http.Request) {
-			<-r.Context().Done()
-			deliver(w, r, a)
-		},
 		"an error": func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusBadRequest)
 			w.Write([]byte(`{"error":1}`))
+		},
+		"racing, then the deadline": func(w http.ResponseWriter, r *http.Request) {
+			deliver(w, r, a)
+			<-r.Context().Done()
+		},
+		"racing, after the deadline": func(w http.ResponseWriter, r *http.Request) {
+			<-r.Context().Done()
+			deliver(w, r, a)
 		},
 	}
 	for name, h := range handlers {
 		seen := map[int]int{}
 		for range 50 {
 			d := time.Hour
-			if name != "in time" && name != "an error" {
+			if strings.HasPrefix(name, "racing") {
 				d = time.Millisecond
 			}
 			rec := httptest.NewRecorder()
@@ -83,8 +113,8 @@ func TestAnswerGateOrders(t *testing.T) {
 			seen[rec.Code]++
 			body := rec.Body.String()
 			switch {
-			case rec.Code == 200 && body == string(a.body) && rec.Header().Get("Content-Type") == "application/json":
-			case rec.Code == 503 && body == timedOut && name == "after the deadline":
+			case rec.Code == 200 && body == string(a.body) && rec.Header().Get("Content-Type") == "application/json" && name != "an error":
+			case rec.Code == 503 && body == timedOut && strings.HasPrefix(name, "racing"):
 			case rec.Code == 400 && body == `{"error":1}` && name == "an error":
 			default:
 				t.Fatalf("%s: %d %v %q", name, rec.Code, rec.Header(), body)
