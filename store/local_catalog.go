@@ -1,10 +1,12 @@
 package store
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/gob"
 	"encoding/hex"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -83,10 +85,17 @@ func (l *localBackend) memoPath() string {
 	return filepath.Join(dir, "evals", "local", hex.EncodeToString(sum[:8]), "runs.gob")
 }
 
-// memoFile is a memo's head and its chunks, not yet decoded.
+// memoFile is a memo's head and its chunks, not yet decoded: held (readMemoFile, for a
+// listing, which decodes them all) or read when needed (readMemoHead, for latest~N, which
+// decodes one or two: the chunks of 10,000 runs are 24 MB).
 type memoFile struct {
 	head   localMemoHead
 	chunks [][]byte
+	// Where the chunks are not held: the file, its stamp when the head was read (a memo
+	// rewritten since is not read from), and where each chunk starts.
+	path  string
+	stamp FileStamp
+	offs  []int64
 }
 
 func readMemoFile(path string) (memoFile, bool) {
@@ -96,14 +105,13 @@ func readMemoFile(path string) (memoFile, bool) {
 	}
 	r := bytes.NewReader(raw)
 	var m memoFile
-	h := &m.head
-	if gob.NewDecoder(r).Decode(h) != nil || h.Version != localMemoVersion || len(h.IDs) != len(h.Stamps) || len(h.IDs) != len(h.Created) {
+	if !m.decodeHead(r) {
 		return memoFile{}, false
 	}
 	at := len(raw) - r.Len()
-	m.chunks = make([][]byte, len(h.Chunks))
-	for i, n := range h.Chunks {
-		if n < 0 || at+n > len(raw) {
+	m.chunks = make([][]byte, len(m.head.Chunks))
+	for i, n := range m.head.Chunks {
+		if at+n > len(raw) {
 			return memoFile{}, false
 		}
 		m.chunks[i], at = raw[at:at+n], at+n
@@ -111,18 +119,81 @@ func readMemoFile(path string) (memoFile, bool) {
 	return m, true
 }
 
+// readMemoHead reads a memo's head only.
+func readMemoHead(path string) (memoFile, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return memoFile{}, false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return memoFile{}, false
+	}
+	m := memoFile{path: path, stamp: StampOf(fi)}
+	cr := &countReader{r: f}
+	br := bufio.NewReaderSize(cr, 256<<10)
+	if !m.stamp.Valid || !m.decodeHead(br) {
+		return memoFile{}, false
+	}
+	at := cr.n - int64(br.Buffered())
+	for _, n := range m.head.Chunks {
+		m.offs = append(m.offs, at)
+		at += int64(n)
+	}
+	return m, at <= fi.Size()
+}
+
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (m *memoFile) decodeHead(r io.Reader) bool {
+	h := &m.head
+	if gob.NewDecoder(r).Decode(h) != nil || h.Version != localMemoVersion || len(h.IDs) != len(h.Stamps) || len(h.IDs) != len(h.Created) {
+		return false
+	}
+	return !slices.ContainsFunc(h.Chunks, func(n int) bool { return n < 0 })
+}
+
+// chunk is chunk i's bytes.
+func (m memoFile) chunk(i int) ([]byte, bool) {
+	if m.chunks != nil {
+		return m.chunks[i], true
+	}
+	f, err := os.Open(m.path)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || StampOf(fi) != m.stamp {
+		return nil, false
+	}
+	b := make([]byte, m.head.Chunks[i])
+	_, err = f.ReadAt(b, m.offs[i])
+	return b, err == nil
+}
+
 // runAt decodes the chunk that holds the k-th run of the head (chunks as encodeRunChunks
 // cuts them), keeping what it decoded in decoded.
 func (m memoFile) runAt(k int, decoded map[int][]Run) (Run, bool) {
-	n := len(m.head.IDs)
-	for i := range m.chunks {
-		lo, hi := n*i/len(m.chunks), n*(i+1)/len(m.chunks)
+	n, k2 := len(m.head.IDs), len(m.head.Chunks)
+	for i := range k2 {
+		lo, hi := n*i/k2, n*(i+1)/k2
 		if k < lo || k >= hi {
 			continue
 		}
 		runs, ok := decoded[i]
 		if !ok {
-			if gob.NewDecoder(bytes.NewReader(m.chunks[i])).Decode(&runs) != nil || len(runs) != hi-lo {
+			b, ok := m.chunk(i)
+			if !ok || gob.NewDecoder(bytes.NewReader(b)).Decode(&runs) != nil || len(runs) != hi-lo {
 				return Run{}, false
 			}
 			decoded[i] = runs

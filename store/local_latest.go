@@ -104,7 +104,7 @@ func (s *Store) latestOrder(lb *localBackend, ids map[string]string) (memoFile, 
 	if path == "" {
 		return memoFile{}, nil, false
 	}
-	m, ok := readMemoFile(path)
+	m, ok := readMemoHead(path)
 	if !ok {
 		return memoFile{}, nil, false
 	}
