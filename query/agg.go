@@ -25,9 +25,9 @@ func resolve(src Source, sc Scope) ([]store.Run, error) {
 	if len(refs) == 0 {
 		refs = []string{"latest"}
 	}
-	if !slices.ContainsFunc(refs, func(ref string) bool { return !store.IsLatest(ref) }) {
-		// latest~n alone: the store need not list every run (a large local one answers
-		// from its memo).
+	if !slices.ContainsFunc(refs, func(ref string) bool { return ref == "all" || ref == "*" }) {
+		// Named runs: the store resolves each, without listing every run where it can
+		// (latest~n and exact ids of a local store; Store.Resolve).
 		var out []store.Run
 		for _, ref := range refs {
 			r, err := src.Resolve(ref)

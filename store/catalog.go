@@ -272,8 +272,8 @@ func (s *Store) Run(id string) (Run, error) {
 // Resolve turns a run reference into a run: latest, latest~N, a full id, a unique id
 // prefix, or a run name (the newest run of that name).
 func (s *Store) Resolve(ref string) (Run, error) {
-	if n, ok := latestN(ref); ok && !s.listed() {
-		if r, ok := s.latestFast(n); ok {
+	if !s.listed() {
+		if r, ok := s.resolveFast(ref); ok {
 			return r, nil
 		}
 	}

@@ -15,13 +15,6 @@ import (
 	"github.com/evals-dev/evals/errs"
 )
 
-// IsLatest says ref is latest or latest~n, which a large local store resolves without
-// listing every run (Resolve).
-func IsLatest(ref string) bool {
-	_, ok := latestN(ref)
-	return ok
-}
-
 // latestN is n of a reference latest or latest~n; false for any other reference (or a
 // malformed one, which ResolveIn refuses).
 func latestN(ref string) (int, bool) {
@@ -35,6 +28,29 @@ func latestN(ref string) (int, bool) {
 	}
 	n, err := strconv.Atoi(rest)
 	return n, err == nil && n >= 0
+}
+
+// resolveFast answers the references a local store can answer without listing every run:
+// latest~n (latestFast) and a run's exact id (its run.json, read and given its overlay:
+// an id matches before any prefix or name does). ok is false for the others, and wherever
+// the listing would answer otherwise (a run.json or overlay that cannot be read).
+func (s *Store) resolveFast(ref string) (Run, bool) {
+	if n, ok := latestN(ref); ok {
+		return s.latestFast(n)
+	}
+	id := strings.TrimSpace(ref)
+	lb, local := s.be.(*localBackend)
+	if !local || s.err != nil || !validID(id) {
+		return Run{}, false
+	}
+	if fi, err := os.Lstat(filepath.Join(lb.runsDir(), id)); err != nil || !fi.IsDir() {
+		return Run{}, false // the listing takes folders only (not a link to one)
+	}
+	r, err := s.readRun(id, "")
+	if err != nil || s.applyEdits(&r) != nil || s.applyReviews(&r) != nil {
+		return Run{}, false
+	}
+	return r, true
 }
 
 // latestFast is latest~n of a large local store, as ResolveIn over Runs would answer it,

@@ -103,3 +103,52 @@ func TestLatestFast(t *testing.T) {
 		t.Fatalf("with a broken run.json: %s %v", got.ID, err)
 	}
 }
+
+// TestResolveFastRefs: every kind of reference resolves as the listing resolves it (the
+// same run, or the same error code and message), on a small store and a large one, with an
+// edited run, a run.json that cannot be read and a run folder reached through a link.
+func TestResolveFastRefs(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	for _, n := range []int{5, memoMinRuns + 3} {
+		root := t.TempDir()
+		for i := range n {
+			w, err := NewWriter(root, Run{ID: fmt.Sprintf("r%03d", i), Name: fmt.Sprintf("name%d", i%4),
+				CreatedAt: time.Unix(1700000000+int64(i), 0).UTC(), Labels: map[string]string{"k": fmt.Sprint(i % 3)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range sampleOutcomes(2) {
+				if err := w.Add(o); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := w.Commit(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		name := "edited"
+		if _, err := Open(root).EditRun(RunEdit{RunID: "r002", Name: &name, Author: "t"}); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(root, "runs", "r003", runFile), []byte("{broken"), 0o644)
+		os.Symlink(filepath.Join(root, "runs", "r001"), filepath.Join(root, "runs", "linked"))
+		refs := []string{"latest", "latest~2", " r001 ", "r002", "r003", "r00", "r0", "name1", "edited", "k=1", "k=2~1",
+			"linked", "nope", "latest~x", "latest~999", "", "../r001", ".hidden"}
+		for pass := range 2 { // without a memo, then with one
+			runs, bad, err := Open(root).Runs()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ref := range refs {
+				want, werr := ResolveAmong(runs, bad, ref)
+				got, gerr := Open(root).Resolve(ref)
+				a, _ := json.Marshal(want)
+				b, _ := json.Marshal(got)
+				if string(a) != string(b) || fmt.Sprint(werr) != fmt.Sprint(gerr) {
+					t.Fatalf("%d runs, pass %d, %q:\nlisting %s %v\nresolve %s %v", n, pass, ref, a, werr, b, gerr)
+				}
+			}
+		}
+	}
+}
