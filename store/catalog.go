@@ -98,12 +98,22 @@ func (s *Store) Runs() (runs []Run, bad []error, err error) {
 	return runs, bad, err
 }
 
-// listed says this process has listed the store's runs already (Runs answers from them
-// while the store's stamp holds).
-func (s *Store) listed() bool {
-	s.cat.mu.Lock()
-	defer s.cat.mu.Unlock()
-	return s.cat.cached != nil
+// resolveListed resolves ref in the listing this process keeps of a local store, while the
+// store's stamp holds, without the copy of every run Runs hands out (1 ms for 10,000 runs,
+// on every request of a server). ok is false without such a listing.
+func (s *Store) resolveListed(ref string) (r Run, ok bool, err error) {
+	if _, local := s.be.(*localBackend); !local || s.err != nil {
+		return Run{}, false, nil
+	}
+	st := s.be.stamp(s.ctx)
+	c := s.cat
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st == "" || c.cached == nil || st != c.stamp {
+		return Run{}, false, nil
+	}
+	r, err = ResolveAmong(c.cached, c.bad, ref)
+	return r, true, err
 }
 
 func (s *Store) list() (runs []Run, bad []error, err error) {
@@ -272,10 +282,11 @@ func (s *Store) Run(id string) (Run, error) {
 // Resolve turns a run reference into a run: latest, latest~N, a full id, a unique id
 // prefix, or a run name (the newest run of that name).
 func (s *Store) Resolve(ref string) (Run, error) {
-	if !s.listed() {
-		if r, ok := s.resolveFast(ref); ok {
-			return r, nil
-		}
+	if r, ok, err := s.resolveListed(ref); ok {
+		return r, err
+	}
+	if r, ok := s.resolveFast(ref); ok {
+		return r, nil
 	}
 	runs, bad, err := s.Runs()
 	if err != nil {

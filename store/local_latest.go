@@ -65,24 +65,15 @@ func (s *Store) latestFast(n int) (Run, bool) {
 	if !local || s.err != nil {
 		return Run{}, false
 	}
-	ids, err := lb.runIDs(s.ctx)
-	if err != nil || len(ids) < memoMinRuns || n >= len(ids) {
+	l, ok := s.latestOrder(lb)
+	if !ok || n >= len(l.cands) {
 		return Run{}, false
 	}
-	m, cands, ok := s.latestOrder(lb, ids)
-	if !ok {
-		return Run{}, false
-	}
-	decoded := map[int][]Run{}
 	good := 0
-	for _, c := range cands {
-		var r Run
-		if c.at >= 0 {
-			if r, ok = m.runAt(c.at, decoded); !ok {
-				return Run{}, false
-			}
-		} else {
-			r = *c.run
+	for _, c := range l.cands {
+		r, ok := l.runOf(c)
+		if !ok {
+			return Run{}, false
 		}
 		if s.applyEdits(&r) != nil || s.applyReviews(&r) != nil {
 			continue // a run whose overlay cannot be read is no run of the listing either
@@ -105,42 +96,60 @@ type latestCand struct {
 
 // latestOrder is the memo and the store's runs newest first, kept for the process while
 // the store's stamp holds (as Runs keeps its listing): compare resolves latest and
-// latest~1 one after the other.
-func (s *Store) latestOrder(lb *localBackend, ids map[string]string) (memoFile, []latestCand, bool) {
+// latest~1 one after the other, and a server resolves latest for request after request.
+func (s *Store) latestOrder(lb *localBackend) (*latestCache, bool) {
 	st := s.be.stamp(s.ctx)
 	c := s.cat
 	c.mu.Lock()
 	if c.latest != nil && st != "" && c.latest.stamp == st {
 		l := c.latest
 		c.mu.Unlock()
-		return l.memo, l.cands, true
+		return l, true
 	}
 	c.mu.Unlock()
+	ids, err := lb.runIDs(s.ctx)
+	if err != nil || len(ids) < memoMinRuns {
+		return nil, false
+	}
 	path := lb.memoPath()
 	if path == "" {
-		return memoFile{}, nil, false
+		return nil, false
 	}
 	m, ok := readMemoHead(path)
 	if !ok {
-		return memoFile{}, nil, false
+		return nil, false
 	}
 	cands, ok := s.latestCandidates(lb, ids, m)
 	if !ok {
-		return memoFile{}, nil, false
+		return nil, false
 	}
+	l := &latestCache{stamp: st, memo: m, cands: cands, decoded: map[int][]Run{}}
 	if st != "" {
 		c.mu.Lock()
-		c.latest = &latestCache{stamp: st, memo: m, cands: cands}
+		c.latest = l
 		c.mu.Unlock()
 	}
-	return m, cands, true
+	return l, true
 }
 
-// latestCache is what latestOrder keeps.
+// latestCache is what latestOrder keeps, with the memo's chunks decoded so far.
 type latestCache struct {
 	stamp string
 	memo  memoFile
 	cands []latestCand
+	mu    sync.Mutex
+	// decoded holds chunks of the memo decoded so far (runs as read, before the overlay).
+	decoded map[int][]Run
+}
+
+// runOf is a candidate's run as read (before its overlay).
+func (l *latestCache) runOf(c latestCand) (Run, bool) {
+	if c.at < 0 {
+		return *c.run, true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.memo.runAt(c.at, l.decoded)
 }
 
 // latestCandidates lists the store's runs newest first, as SortRuns orders them, each

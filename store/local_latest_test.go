@@ -140,15 +140,43 @@ func TestResolveFastRefs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			listed := Open(root)
+			listed.Runs() // then resolved from the listing it keeps
 			for _, ref := range refs {
 				want, werr := ResolveAmong(runs, bad, ref)
-				got, gerr := Open(root).Resolve(ref)
-				a, _ := json.Marshal(want)
-				b, _ := json.Marshal(got)
-				if string(a) != string(b) || fmt.Sprint(werr) != fmt.Sprint(gerr) {
-					t.Fatalf("%d runs, pass %d, %q:\nlisting %s %v\nresolve %s %v", n, pass, ref, a, werr, b, gerr)
+				for i, s := range []*Store{Open(root), listed} {
+					got, gerr := s.Resolve(ref)
+					a, _ := json.Marshal(want)
+					b, _ := json.Marshal(got)
+					if string(a) != string(b) || fmt.Sprint(werr) != fmt.Sprint(gerr) {
+						t.Fatalf("%d runs, pass %d, store %d, %q:\nlisting %s %v\nresolve %s %v", n, pass, i, ref, a, werr, b, gerr)
+					}
 				}
 			}
 		}
+	}
+}
+
+// BenchmarkResolveLatest resolves latest again and again in one process, as a server does:
+// from the order latestOrder keeps, and (listed) from the listing Runs keeps.
+//
+//	EVALS_BENCH_STORE=/tmp/s10k go test ./store -run '^$' -bench ResolveLatest
+func BenchmarkResolveLatest(b *testing.B) {
+	dir := os.Getenv("EVALS_BENCH_STORE")
+	if dir == "" {
+		b.Skip("set EVALS_BENCH_STORE")
+	}
+	for _, listed := range []bool{false, true} {
+		b.Run(fmt.Sprint("listed=", listed), func(b *testing.B) {
+			s := Open(dir)
+			if listed {
+				s.Runs()
+			}
+			for b.Loop() {
+				if _, err := s.Resolve("latest"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
