@@ -20,18 +20,7 @@ func TestLatestFast(t *testing.T) {
 	root := t.TempDir()
 	commit := func(id string, created time.Time) {
 		t.Helper()
-		w, err := NewWriter(root, Run{ID: id, Name: "run " + id, CreatedAt: created})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range sampleOutcomes(2) {
-			if err := w.Add(o); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if _, err := w.Commit(); err != nil {
-			t.Fatal(err)
-		}
+		commitRun(t, root, Run{ID: id, Name: "run " + id, CreatedAt: created})
 	}
 	base := time.Unix(1700000000, 0).UTC()
 	for i := range memoMinRuns + 4 {
@@ -113,19 +102,8 @@ func TestResolveFastRefs(t *testing.T) {
 	for _, n := range []int{5, memoMinRuns + 3} {
 		root := t.TempDir()
 		for i := range n {
-			w, err := NewWriter(root, Run{ID: fmt.Sprintf("r%03d", i), Name: fmt.Sprintf("name%d", i%4),
+			commitRun(t, root, Run{ID: fmt.Sprintf("r%03d", i), Name: fmt.Sprintf("name%d", i%4),
 				CreatedAt: time.Unix(1700000000+int64(i), 0).UTC(), Labels: map[string]string{"k": fmt.Sprint(i % 3)}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, o := range sampleOutcomes(2) {
-				if err := w.Add(o); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if _, err := w.Commit(); err != nil {
-				t.Fatal(err)
-			}
 		}
 		name := "edited"
 		if _, err := Open(root).EditRun(RunEdit{RunID: "r002", Name: &name, Author: "t"}); err != nil {
@@ -178,5 +156,22 @@ func BenchmarkResolveLatest(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// commitRun writes run with two sample outcomes.
+func commitRun(t *testing.T, root string, run Run) {
+	t.Helper()
+	w, err := NewWriter(root, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range sampleOutcomes(2) {
+		if err := w.Add(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Commit(); err != nil {
+		t.Fatal(err)
 	}
 }
