@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -113,5 +114,68 @@ func TestDigestMemo(t *testing.T) {
 	}
 	if again := importOnce(p); !again.Duplicate {
 		t.Fatalf("broken memo: %+v", again)
+	}
+}
+
+// TestSourceBytes: every import records the size of what its digest covers, and an import
+// reads a file a second time for its digest (mayHoldCopy) only when a run's source has the
+// file's size or a size not recorded (runs imported before sizes were).
+func TestSourceBytes(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	dir, root := t.TempDir(), t.TempDir()
+	line := `{"stimulus":"s1","model":"m","passed":true}` + "\n"
+	p := filepath.Join(dir, "a.jsonl")
+	if err := os.WriteFile(p, []byte(line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	size := int64(len(line))
+	if mayHoldCopy(root, size) {
+		t.Fatal("an empty store may hold a copy")
+	}
+	res, err := ImportFile(context.Background(), root, p, "", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	native := res[0].Run.ID
+	stdin, err := ImportNative(context.Background(), root, "-", strings.NewReader(strings.Repeat(line, 3)), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf := filepath.Join(fixtures, "promptfoo/sample-export.json")
+	fi, err := os.Stat(pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	harness, err := ImportFile(context.Background(), root, pf, "", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := store.Open(root)
+	for id, want := range map[string]int64{native: size, stdin.Run.ID: 3 * size, harness[0].Run.ID: fi.Size()} {
+		if r, err := s.Run(id); err != nil || r.SourceBytes != want {
+			t.Errorf("run %s: sourceBytes %d (%v), want %d", id, r.SourceBytes, err, want)
+		}
+	}
+	for n, want := range map[int64]bool{size: true, 3 * size: true, fi.Size(): true, size + 1: false, 2 * size: false} {
+		if got := mayHoldCopy(root, n); got != want {
+			t.Errorf("mayHoldCopy(%d) = %v, want %v", n, got, want)
+		}
+	}
+
+	// A run from before sizes were recorded may hold any size.
+	rj := filepath.Join(root, "runs", native, "run.json")
+	b, err := os.ReadFile(rj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := regexp.MustCompile(`"sourceBytes":\s*\d+,`).ReplaceAllString(string(b), "")
+	if old == string(b) {
+		t.Fatalf("no sourceBytes in %s", b)
+	}
+	if err := os.WriteFile(rj, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !mayHoldCopy(root, 2*size) {
+		t.Error("a run without a recorded size was ruled out")
 	}
 }

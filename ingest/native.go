@@ -295,7 +295,7 @@ func ImportNative(ctx context.Context, root, name string, r io.Reader, opt Optio
 		w.Abort()
 		return res, errs.E(errs.Corrupt, "%s: %w", name, ErrNoOutcomes)
 	}
-	w.SetDigest("sha256:" + hex.EncodeToString(hash.Sum(nil)))
+	w.SetDigest("sha256:"+hex.EncodeToString(hash.Sum(nil)), cr.n)
 	c, err := w.Commit()
 	if err != nil {
 		return res, err

@@ -172,3 +172,17 @@ func BenchmarkCompareLatestAppendJSON(b *testing.B) {
 		}
 	}
 }
+
+// The issue's outcome list as `evals outcomes` runs it: a fresh store each time (no footer
+// decoded before), keeping the files it reads twice open as the command does.
+func BenchmarkOutcomesAllCommand(b *testing.B) {
+	benchStore(b)
+	p := OutcomesParams{Model: []string{"model-3"}, Status: []string{"failed"}, Sort: "duration_ms", Desc: true, Limit: 100}
+	for b.Loop() {
+		s := store.Open(os.Getenv("EVALS_BENCH_STORE"))
+		s.KeepFilesOpen(12<<20, 12<<20/100)
+		if _, err := Outcomes(s, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -20,7 +20,11 @@ type Run struct {
 	CompletedAt   *time.Time        `json:"completedAt,omitempty"`
 	Status        string            `json:"status"`
 	Digest        string            `json:"digest,omitempty"`
-	SourcePath    string            `json:"sourcePath,omitempty"`
+	// SourceBytes is the size of what Digest covers (0: not recorded, runs imported before
+	// it was). Content of another size cannot be this run's: an import reads a file a
+	// second time for its digest only when some run's source has its size.
+	SourceBytes int64  `json:"sourceBytes,omitempty"`
+	SourcePath  string `json:"sourcePath,omitempty"`
 	// Partial is set when the source file's own summary covers samples it does not hold
 	// (a summary-only or trimmed log): the run's numbers are of what it holds.
 	Partial *Partial `json:"partial,omitempty"`
