@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 // TestScanRowSet: a scan of a set of rows gives, at each of them, what a whole scan gives
@@ -88,6 +90,94 @@ func TestScanRowSet(t *testing.T) {
 		for r, g := range got { // a batch may hold rows around the wanted ones: the same values
 			if !same(g, all[r]) {
 				t.Errorf("%v: row %d reads %+v, want %+v", rows, r, g, all[r])
+			}
+		}
+	}
+}
+
+// TestSeekPages: reading a few rows of a large local chunk moves to their page by the
+// chunk's offset index (seekPages) without decoding the pages before, and gives what a
+// whole scan gives, for grader evidence (ScanRowSet and Strings) at page boundaries and in
+// every row group.
+func TestSeekPages(t *testing.T) {
+	root := t.TempDir()
+	outs := sampleOutcomes(9000)
+	for i, o := range outs {
+		o.Model, o.Stimulus = "m", fmt.Sprintf("s%06d", i) // rows stay in this order
+		o.Graders = []GraderResult{
+			{Name: "a", Passed: ptr(i%2 == 0), Weight: 1, Evidence: fmt.Sprintf("ev %06d a ", i) + strings.Repeat("y", 40+i%50)},
+			{Name: "b", Passed: ptr(i%3 == 0), Weight: 1, Evidence: fmt.Sprintf("ev %06d b ", i) + strings.Repeat("z", 30+i%70)},
+		}
+	}
+	run := writeRun(t, root, "seek", outs)
+	s := Open(root)
+	var all []string
+	if err := s.Scan(run.ID, Graders, []string{"evidence"}, func(b *Batch) error {
+		d := b.Dict("evidence")
+		for i := range b.N {
+			all = append(all, d.Values[d.Index[i]])
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 2*len(outs) {
+		t.Fatalf("%d grader rows, want %d", len(all), 2*len(outs))
+	}
+
+	// The chunk has several pages, and a row past the first is reached by seeking.
+	f, pf, _, err := s.openParquet(run.ID, gradersFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc, _ := pf.Schema().Lookup("evidence")
+	cc := pf.RowGroups()[0].ColumnChunks()[lc.ColumnIndex]
+	idx, err := cc.(*parquet.FileColumnChunk).OffsetIndex()
+	if err != nil || idx.NumPages() < 4 {
+		t.Fatalf("evidence of row group 0: %v pages (%v), want several", idx, err)
+	}
+	second := idx.FirstRowIndex(1)
+	pages := cc.Pages()
+	if at, err := seekPages(cc, pages, second+3); err != nil || at != second+3 {
+		t.Fatalf("seekPages to row %d: at %d (%v)", second+3, at, err)
+	}
+	pages.Close()
+	f.Close()
+
+	var rows []int64
+	for p := range idx.NumPages() {
+		r := idx.FirstRowIndex(p)
+		rows = append(rows, max(r-1, 0), r)
+	}
+	rows = append(rows, int64(len(all))-1, int64(len(all))/2+7)
+	slices.Sort(rows)
+	rows = slices.Compact(rows)
+	for _, keep := range []bool{false, true} {
+		s := Open(root)
+		if keep {
+			s.KeepFilesOpen(1<<20, 1<<20)
+		}
+		for _, r := range rows {
+			got := ""
+			if err := s.ScanRowSet(run.ID, Graders, []string{"evidence"}, []int64{r}, func(b *Batch) error {
+				if d := b.Dict("evidence"); r >= b.Row0 && r < b.Row0+int64(b.N) {
+					got = d.Values[d.Index[r-b.Row0]]
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if got != all[r] {
+				t.Errorf("ScanRowSet row %d (kept open %v): %q, want %q", r, keep, got, all[r])
+			}
+		}
+		texts, err := s.Strings(run.ID, Graders, "evidence", rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if texts[r] != all[r] {
+				t.Errorf("Strings row %d (kept open %v): %q, want %q", r, keep, texts[r], all[r])
 			}
 		}
 	}

@@ -85,11 +85,19 @@ func (s *Store) eachStringIn(runID string, t Table, col string, rows []int64, pu
 				err = errs.E(errs.Corrupt, "reading %s: malformed parquet data (%v)", path, r)
 			}
 		}()
+		_, remote := f.(*blobObject)
+		md := pf.Metadata()
 		var row0 int64
 		for g, rg := range pf.RowGroups() {
 			n := rg.NumRows()
 			if g%of == part && hasRowIn(rows, row0, row0+n) {
-				if err := pickStrings(rg.ColumnChunks()[lc.ColumnIndex], row0, n, rows, lc.MaxDefinitionLevel > 0, put); err != nil {
+				cc := rg.ColumnChunks()[lc.ColumnIndex]
+				if !remote && md.RowGroups[g].Columns[lc.ColumnIndex].MetaData.TotalUncompressedSize >= seekChunkBytes {
+					if fc, ok := cc.(*parquet.FileColumnChunk); ok {
+						fc.OffsetIndex() // read once per open file; SeekToRow then skips pages undecoded
+					}
+				}
+				if err := pickStrings(cc, row0, n, rows, lc.MaxDefinitionLevel > 0, put); err != nil {
 					return errs.E(errs.Corrupt, "reading column %q of %s: %w", col, path, err)
 				}
 			}
@@ -106,10 +114,10 @@ func hasRowIn(rows []int64, lo, hi int64) bool {
 }
 
 // pickStrings decodes the pages of a chunk (rows row0..row0+count-1) holding wanted rows:
-// it seeks to each wanted row past the page it has and stops after the last one. (Files
-// are opened without their page index, so a seek still decodes the pages before its row
-// within the chunk; loading the offset index per chunk to skip them was measured: no gain
-// for the list's reasons, whose chunks hold two evidence pages each.)
+// it seeks to each wanted row past the page it has and stops after the last one. Files are
+// opened without their page index: a seek decodes the pages before its row within the
+// chunk, unless the chunk's offset index was read (eachStringIn does for a large local
+// chunk: see seekPages).
 func pickStrings(cc parquet.ColumnChunk, row0, count int64, rows []int64, optional bool, put func(k int, v string)) error {
 	pages := cc.Pages()
 	defer pages.Close()

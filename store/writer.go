@@ -180,7 +180,7 @@ func NewWriter(root string, meta Run) (*Writer, error) {
 		w.out = parquet.NewGenericWriter[OutcomeRow](f, outcomeSchema(), kv, parquet.MaxRowsPerRowGroup(chunkOutcomes), noBounds("tags", "error", "input", "output", "expected"))
 	}
 	if f, err = open(gradersFile); err == nil {
-		w.grd = parquet.NewGenericWriter[GraderRow](f, kv, noBounds("evidence", "signature"))
+		w.grd = parquet.NewGenericWriter[GraderRow](f, kv, noBounds("evidence", "signature"), parquet.PageBufferSize(graderPage))
 	}
 	if f, err = open(toolCallsFile); err == nil {
 		w.tools = parquet.NewGenericWriter[ToolCallRow](f, kv, noBounds("error", "arguments", "result"))
@@ -194,6 +194,14 @@ func NewWriter(root string, meta Run) (*Writer, error) {
 	}
 	return w, nil
 }
+
+// graderPage is the page size of grader rows (parquet-go's default is 256 KB). A page of
+// outcomes shows the first line of each failing grader's evidence, and an outcome's detail
+// its evidence: one row, for which the page holding it is decompressed whole (seekPages
+// skips the others). Measured on a 1M-outcome store of 100 runs (medians of 3 × 30):
+// `outcomes --run all` 61.2 → 50.5 ms in process, `graders --run all` 48.1 → 50.6 (more
+// page headers), the store 0.3% larger; at 32 KB 50.6 and 51.8 ms.
+const graderPage = 64 << 10
 
 // signature is a failing verdict's failure signature (its evidence's first line masked),
 // "" for any other. Lines that differ only in digits mask alike (DigitBlind), so the
