@@ -286,3 +286,22 @@ func TestPipesCarryData(t *testing.T) {
 		}
 	}
 }
+
+// TestListLargest: a list over every run keeps only small footers; over named runs, each
+// run's two files share the budget.
+func TestListLargest(t *testing.T) {
+	for _, c := range []struct {
+		refs []string
+		want int64
+	}{
+		{nil, listFilesBudget / 100},
+		{[]string{"all"}, listFilesBudget / 100},
+		{[]string{"latest", "all"}, listFilesBudget / 100},
+		{[]string{"latest"}, listFilesBudget / 2},
+		{[]string{"a", "b", "c"}, listFilesBudget / 6},
+	} {
+		if got := listLargest(c.refs); got != c.want {
+			t.Errorf("listLargest(%q) = %d, want %d", c.refs, got, c.want)
+		}
+	}
+}

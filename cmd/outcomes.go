@@ -48,7 +48,7 @@ func newOutcomesCmd(f *Factory) *cobra.Command {
 			// A list reads each run's outcomes and grader rows twice (the matches, then the
 			// page's rows): their files stay open between (outcomes --run all on the 1M
 			// store: 100 runs' footers, 6 MB).
-			s.KeepFilesOpen(listFilesBudget, listFilesBudget/100)
+			s.KeepFilesOpen(listFilesBudget, listLargest(p.Runs))
 			page, err := query.Outcomes(s, p)
 			if err != nil {
 				return err
