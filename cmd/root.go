@@ -25,6 +25,15 @@ func Execute(ctx context.Context, args []string, ios *IOStreams) int {
 			defer pprof.StopCPUProfile()
 		}
 	}
+	if path := os.Getenv("EVALS_MEMPROFILE"); path != "" {
+		// What a whole command allocates, and where: go tool pprof -sample_index=alloc_space
+		defer func() {
+			if fh, err := os.Create(path); err == nil {
+				pprof.Lookup("allocs").WriteTo(fh, 0)
+				fh.Close()
+			}
+		}()
+	}
 	f := &Factory{IO: ios, Ctx: ctx, Now: time.Now}
 	root := NewRootCmd(f)
 	root.SetArgs(args)

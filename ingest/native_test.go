@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -194,5 +195,43 @@ func TestCountsLeftOutAreUnknown(t *testing.T) {
 		if _, err := parseLineOwned([]byte(l), false); err == nil {
 			t.Errorf("%s: accepted", l)
 		}
+	}
+}
+
+// TestParseLineIntoReuse: a parser's scratch line and value blocks, reused from line to
+// line, never change an outcome parsed before: each outcome equals the one a fresh parse
+// gives, after 2,000 more lines (past several value blocks) went through the same scratch,
+// whatever they held (more or fewer graders, nulls, a line only the general decoder reads).
+func TestParseLineIntoReuse(t *testing.T) {
+	lines := []string{
+		`{"stimulus":"a","model":"m","tags":{"k":"v"},"passed":true,"score":0.5,"durationMs":10,"startedAt":"2026-01-02T03:04:05Z","graders":[{"name":"g1","passed":true,"score":1},{"name":"g2","passed":false,"score":0,"evidence":"e"}],"toolCalls":[{"tool":"bash","durationMs":5,"success":true}],"events":[{"ts":"2026-01-02T03:04:06Z","type":"message","content":"hi"}]}`,
+		`{"stimulus":"b","model":"m","passed":false,"score":null,"durationMs":7,"graders":[{"name":"g3","passed":null,"weight":2}]}`,
+		`{"stimulus":"c","model":"m","passed":null,"usage":{"inputTokens":3,"outputTokens":4}}`,
+		`{"model":"m","stimulus":"d","passed":true,"graders":[],"toolCalls":[{"tool":"x","success":false,"error":"boom","argsBytes":9}]}`,
+		"{\"stimulus\":\"e\",\"model\":\"m\",\"passed\":true,\"input\":\"tab\\there \\u00e9\"}",
+		`{"stimulus": "f" , "model":"m", "passed": false, "score": 1e-3 }`,
+	}
+	var scratch Line
+	var kept []*store.Outcome
+	var want []*store.Outcome
+	for i := range 2000 {
+		l := lines[i%len(lines)]
+		o, err := parseLineInto([]byte(l), false, &scratch)
+		if err != nil {
+			t.Fatalf("line %d: %v", i, err)
+		}
+		w, err := parseLineOwned([]byte(l), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept, want = append(kept, o), append(want, w)
+	}
+	for i := range kept {
+		if !reflect.DeepEqual(kept[i], want[i]) {
+			t.Fatalf("outcome %d changed after later lines:\n got %+v\nwant %+v", i, kept[i], want[i])
+		}
+	}
+	if kept[0].Passed == kept[len(lines)].Passed || kept[0].Score == kept[len(lines)].Score {
+		t.Fatal("two outcomes share a value")
 	}
 }
