@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -29,6 +30,7 @@ func Execute(ctx context.Context, args []string, ios *IOStreams) int {
 		// What a whole command allocates, and where: go tool pprof -sample_index=alloc_space
 		defer func() {
 			if fh, err := os.Create(path); err == nil {
+				runtime.GC() // the profile is as of the last collection: all of it
 				pprof.Lookup("allocs").WriteTo(fh, 0)
 				fh.Close()
 			}
