@@ -67,6 +67,7 @@ func (c Compare) encodeJSON(b []byte, flush func([]byte) []byte) ([]byte, error)
 		b = append(b, '[')
 		var keys []string
 		var ivs ivText
+		order := newCellOrder(c.Subjects)
 		for i, r := range c.Rows {
 			if len(b) >= 64<<10 {
 				b = flush(b)
@@ -79,20 +80,12 @@ func (c Compare) encodeJSON(b []byte, flush func([]byte) []byte) ([]byte, error)
 			if r.Cells == nil {
 				b = append(b, "null"...)
 			} else {
-				keys = keys[:0]
-				for k := range r.Cells {
-					keys = append(keys, k)
+				// The subjects' cells, in key order and keys quoted once per compare; a row
+				// with a key that is not a subject's is written from its own sorted keys.
+				mark, found := len(b), 0
+				if b, found = order.appendCells(b, r.Cells, &ivs); found != len(r.Cells) {
+					b, keys = appendCellsSorted(b[:mark], r.Cells, keys[:0], &ivs)
 				}
-				slices.Sort(keys)
-				b = append(b, '{')
-				for j, k := range keys {
-					if j > 0 {
-						b = append(b, ',')
-					}
-					b = append(appendJSONString(b, k), ':')
-					b = r.Cells[k].appendJSON(b, &ivs)
-				}
-				b = append(b, '}')
 			}
 			b = append(b, `,"changes":`...)
 			if r.Changes == nil {
@@ -120,6 +113,63 @@ func (c Compare) encodeJSON(b []byte, flush func([]byte) []byte) ([]byte, error)
 	}
 	b = append(append(b, `,"gate":`...), g...)
 	return append(b, '}'), nil
+}
+
+// cellOrder is the subjects' IDs in the order encoding/json writes map keys, each quoted
+// with its colon: every row of a compare has a cell per subject.
+type cellOrder struct {
+	ids    []string
+	quoted [][]byte
+}
+
+func newCellOrder(subjects []Subject) cellOrder {
+	ids := make([]string, len(subjects))
+	for i, sj := range subjects {
+		ids[i] = sj.SubjectID
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	o := cellOrder{ids: ids, quoted: make([][]byte, len(ids))}
+	for i, id := range ids {
+		o.quoted[i] = append(appendJSONString(nil, id), ':')
+	}
+	return o
+}
+
+// appendCells writes the object of cells that are under the subjects' IDs and returns how
+// many it wrote: fewer than len(cells) means cells has other keys.
+func (o cellOrder) appendCells(b []byte, cells map[string]CompareCell, ivs *ivText) ([]byte, int) {
+	b = append(b, '{')
+	found := 0
+	for i, id := range o.ids {
+		c, ok := cells[id]
+		if !ok {
+			continue
+		}
+		if found > 0 {
+			b = append(b, ',')
+		}
+		found++
+		b = c.appendJSON(append(b, o.quoted[i]...), ivs)
+	}
+	return append(b, '}'), found
+}
+
+// appendCellsSorted writes the object of cells with their keys sorted (keys is scratch).
+func appendCellsSorted(b []byte, cells map[string]CompareCell, keys []string, ivs *ivText) ([]byte, []string) {
+	for k := range cells {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for j, k := range keys {
+		if j > 0 {
+			b = append(b, ',')
+		}
+		b = append(appendJSONString(b, k), ':')
+		b = cells[k].appendJSON(b, ivs)
+	}
+	return append(b, '}'), keys
 }
 
 // ivText keeps the JSON of the intervals written last, by value: the cells of a compare
@@ -212,29 +262,55 @@ func appendFloat(b []byte, f float64) []byte {
 }
 
 // appendMicros writes k/10⁶ in decimal: the integer part, then the fraction without its
-// trailing zeros (none at all when it is 0).
+// trailing zeros (none at all when it is 0). |k| < 10¹⁵ (appendFloat's range); digits go
+// two at a time from a table, as strconv does, without its general paths.
 func appendMicros(b []byte, k int64) []byte {
 	if k < 0 {
 		b = append(b, '-')
 		k = -k
 	}
-	b = strconv.AppendInt(b, k/1e6, 10)
-	frac := k % 1e6
+	b = appendSmall(b, uint64(k/1e6))
+	frac := uint64(k % 1e6)
 	if frac == 0 {
 		return b
 	}
-	var d [7]byte
-	n := 6
-	for frac%10 == 0 {
-		frac /= 10
+	d := [7]byte{'.'}
+	hi, mid, lo := frac/1e4, frac/100%100, frac%100
+	d[1], d[2] = digitPairs[2*hi], digitPairs[2*hi+1]
+	d[3], d[4] = digitPairs[2*mid], digitPairs[2*mid+1]
+	d[5], d[6] = digitPairs[2*lo], digitPairs[2*lo+1]
+	n := 7
+	for d[n-1] == '0' {
 		n--
 	}
-	for i := n; i > 0; i-- {
-		d[i] = byte('0' + frac%10)
-		frac /= 10
+	return append(b, d[:n]...)
+}
+
+const digitPairs = "00010203040506070809" + "10111213141516171819" + "20212223242526272829" +
+	"30313233343536373839" + "40414243444546474849" + "50515253545556575859" +
+	"60616263646566676869" + "70717273747576777879" + "80818283848586878889" + "90919293949596979899"
+
+// appendSmall writes u < 10⁹ in decimal.
+func appendSmall(b []byte, u uint64) []byte {
+	if u < 10 {
+		return append(b, byte('0'+u))
 	}
-	d[0] = '.'
-	return append(b, d[:n+1]...)
+	var d [10]byte
+	i := len(d)
+	for u >= 100 {
+		q := u % 100
+		u /= 100
+		i -= 2
+		d[i], d[i+1] = digitPairs[2*q], digitPairs[2*q+1]
+	}
+	if u >= 10 {
+		i -= 2
+		d[i], d[i+1] = digitPairs[2*u], digitPairs[2*u+1]
+	} else {
+		i--
+		d[i] = byte('0' + u)
+	}
+	return append(b, d[i:]...)
 }
 
 const hexDigits = "0123456789abcdef"
