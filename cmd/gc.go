@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime/debug"
 	"slices"
+	"sync"
 )
 
 // tuneGC sets the collector for the command about to run, unless GOGC or GOMEMLIMIT say
@@ -41,7 +42,7 @@ func tuneGC(command string) {
 		// few MB of allocation, while the answer it is building is live (decoding 10,000
 		// runs of a catalog: 53 MB, 2–3 collections, 30 ms of a 100 ms command). A 16 MB
 		// ballast, never written so never resident, moves the first collection to 80 MB.
-		ballast = make([]byte, 16<<20)
+		ballastOnce.Do(func() { ballast = make([]byte, 16<<20) })
 	}
 }
 
@@ -83,5 +84,9 @@ func listLargest(refs []string) int64 {
 	return listFilesBudget / int64(2*len(refs))
 }
 
-// ballast is held for the process's life (see tuneGC).
-var ballast []byte
+// ballast is held for the process's life (see tuneGC), made once: tests run commands
+// side by side in one process.
+var (
+	ballast     []byte
+	ballastOnce sync.Once
+)

@@ -23,6 +23,7 @@ import (
 // that none of it is obeyed: no control byte reaches a terminal or a pipe, Markdown has no
 // markup of its own, CSV cells never start a formula, JSON stays exact, nothing panics.
 func TestHostileCorpus(t *testing.T) {
+	t.Parallel() // its own store, or the shared demo read only
 	dir := t.TempDir()
 	root := filepath.Join(dir, "store")
 	for _, name := range []string{"evil-1", "evil-2"} {

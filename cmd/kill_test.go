@@ -17,6 +17,7 @@ import (
 // TestKilledImportLeavesNoRun kills a real import process with SIGKILL at several moments
 // and checks that the store stays readable and holds no partial run.
 func TestKilledImportLeavesNoRun(t *testing.T) {
+	t.Parallel() // its own store, or the shared demo read only
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}

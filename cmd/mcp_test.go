@@ -111,6 +111,7 @@ func checkAnswers(t *testing.T, cs *sdk.ClientSession) {
 // TestMCPAnswersAreTheCLIJSON: in memory, every read tool's structured content equals
 // `evals … --json` for the same arguments.
 func TestMCPAnswersAreTheCLIJSON(t *testing.T) {
+	t.Parallel() // its own store, or the shared demo read only
 	ct, st := sdk.NewInMemoryTransports()
 	ss, err := mcp.New(mcp.Deps{Store: store.Open(demoDir)}).Connect(context.Background(), st, nil)
 	if err != nil {
@@ -124,6 +125,7 @@ func TestMCPAnswersAreTheCLIJSON(t *testing.T) {
 // to over stdin and stdout by the SDK's client: the same answers as the CLI, and a write
 // without --allow-writes refused.
 func TestMCPOverStdio(t *testing.T) {
+	t.Parallel() // its own store, or the shared demo read only
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}

@@ -15,6 +15,7 @@ import (
 // file, an ID or a bucket the reader brings, or that serve. Each must exit 0 (a gate that
 // fails exits 1, as the README says it does).
 func TestReadmeCommandsRun(t *testing.T) {
+	t.Parallel() // its own store, or the shared demo read only
 	dir := filepath.Join(t.TempDir(), "store")
 	if r := run(t, false, "demo", "--store", dir); r.code != 0 {
 		t.Fatalf("demo: %+v", r)

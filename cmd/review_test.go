@@ -42,6 +42,7 @@ func jq(t *testing.T, root string, args ...string) string {
 // back to passed, and ranking, matrix, compare and the gate follow; --verdicts graded
 // shows the graders' numbers.
 func TestAnnotationFlipsVerdicts(t *testing.T) {
+	t.Parallel() // its own store, or the shared demo read only
 	root := freshDemo(t)
 	rate := `.models[] | select(.model == "qwen3-coder") | .passRate`
 	before := jq(t, root, "ranking", "--json", "--jq", rate)
@@ -96,6 +97,7 @@ func TestAnnotationFlipsVerdicts(t *testing.T) {
 
 // TestConcurrentAnnotations: two processes writing 50 annotations each at once lose none.
 func TestConcurrentAnnotations(t *testing.T) {
+	t.Parallel() // its own store, or the shared demo read only
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
@@ -153,6 +155,7 @@ func TestAnnotateHelper(t *testing.T) {
 // TestKilledAnnotation: a writer killed at any moment leaves whole annotations only: every
 // overlay object reads, and the reviews fold.
 func TestKilledAnnotation(t *testing.T) {
+	t.Parallel() // its own store, or the shared demo read only
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
@@ -355,6 +358,7 @@ func TestImportOfNothing(t *testing.T) {
 
 // evals demo --reset writes the demo anew: its reviews go, the store's other runs stay.
 func TestDemoReset(t *testing.T) {
+	t.Parallel() // its own store, or the shared demo read only
 	root := filepath.Join(t.TempDir(), "store")
 	if r := run(t, false, "demo", "--store", root); r.code != 0 {
 		t.Fatal(r)

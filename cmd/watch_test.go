@@ -52,6 +52,7 @@ func TestWatchImportsNewAndChangedFiles(t *testing.T) {
 // grows (each append created a second, partial run before, and latest~1 was a copy of
 // latest); with an id in the header, the run with that id grows too.
 func TestWatchGrowsANativeRun(t *testing.T) {
+	t.Parallel() // its own store, or the shared demo read only
 	for _, header := range []string{"", `{"type":"run","id":"grows0001","name":"growing","status":"running"}` + "\n"} {
 		dir, root := t.TempDir(), t.TempDir()
 		ctx, cancel := context.WithCancel(context.Background())
