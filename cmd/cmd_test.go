@@ -11,6 +11,7 @@ import (
 
 	"github.com/evals-dev/evals/format"
 	"github.com/evals-dev/evals/ingest"
+	"github.com/evals-dev/evals/internal/s3test"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -34,6 +35,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	demoDir = filepath.Join(dir, "store")
+	// The user cache of every command a test runs in this process, and the S3 test
+	// servers' credentials, set once: tests with their own server run side by side.
+	s3test.UseCredentials(filepath.Join(dir, "cache"))
 	if _, err := ingest.Demo(context.Background(), demoDir, nil); err != nil {
 		panic(err)
 	}

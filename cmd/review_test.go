@@ -206,6 +206,7 @@ func TestKilledAnnotation(t *testing.T) {
 // TestDeleteRestore: a deleted run disappears whole, comes back byte for byte, and a
 // delete needs --yes off a terminal; on S3 too.
 func TestDeleteRestore(t *testing.T) {
+	t.Parallel() // its own S3 server (s3test.StartParallel)
 	check := func(t *testing.T, root string, files func(id string) map[string][32]byte) {
 		before := files("5f3a9c1e02")
 		if r := run(t, false, "runs", "delete", "baseline", "--store", root); r.code != 2 || !strings.Contains(r.err, "--yes") {
@@ -244,7 +245,7 @@ func TestDeleteRestore(t *testing.T) {
 		})
 	})
 	t.Run("s3", func(t *testing.T) {
-		srv := s3test.Start(t)
+		srv := s3test.StartParallel(t)
 		url := srv.Bucket(t, "evals", "trash")
 		if r := run(t, false, "demo", "--store", url); r.code != 0 {
 			t.Fatalf("demo: %+v", r)
@@ -288,7 +289,8 @@ func TestRunManagement(t *testing.T) {
 // TestS3Review: reviews, run edits and the trash work the same on a bucket, where the one
 // listing of the store carries them (no extra request per run).
 func TestS3Review(t *testing.T) {
-	srv := s3test.Start(t)
+	t.Parallel() // its own S3 server (s3test.StartParallel)
+	srv := s3test.StartParallel(t)
 	url := srv.Bucket(t, "evals", "review")
 	if r := run(t, false, "demo", "--store", url); r.code != 0 {
 		t.Fatalf("demo: %+v", r)

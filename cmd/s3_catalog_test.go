@@ -49,10 +49,11 @@ func tinyRun(t *testing.T, dir string, i int) string {
 // empty cache) makes at most 10 requests, a warm one 3 (listings of the checkpoints, the
 // deltas and the log); a full listing would read every run.json.
 func TestS3CatalogListsInFewRequests(t *testing.T) {
+	t.Parallel() // its own S3 server (s3test.StartParallel)
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
-	srv := s3test.Start(t)
+	srv := s3test.StartParallel(t)
 	url := srv.Bucket(t, "evals", "catalog")
 	dir := t.TempDir()
 	for i := 0; i < 40; i++ {
@@ -79,10 +80,11 @@ func TestS3CatalogListsInFewRequests(t *testing.T) {
 // some imports killed at random: afterwards the catalog lists exactly the runs a full
 // listing of the bucket shows.
 func TestS3CatalogLosesNoRun(t *testing.T) {
+	t.Parallel() // its own S3 server (s3test.StartParallel)
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
-	srv := s3test.Start(t)
+	srv := s3test.StartParallel(t)
 	url := srv.Bucket(t, "evals", "race")
 	dir := t.TempDir()
 	for i := 0; i < 6; i++ {

@@ -20,7 +20,8 @@ import (
 // TestS3StoreAnswersLikeLocal: the demo written to a real S3 server answers every
 // question byte for byte as the same demo on a local disk.
 func TestS3StoreAnswersLikeLocal(t *testing.T) {
-	srv := s3test.Start(t)
+	t.Parallel() // its own S3 server (s3test.StartParallel)
+	srv := s3test.StartParallel(t)
 	url := srv.Bucket(t, "evals", "team/a")
 	if r := run(t, false, "demo", "--store", url); r.code != 0 {
 		t.Fatalf("demo into S3: %+v", r)
@@ -55,10 +56,11 @@ func TestS3StoreAnswersLikeLocal(t *testing.T) {
 // TestS3KilledImport kills an import into S3 ten times, at several states of its work,
 // and checks that no reader ever sees a partial run.
 func TestS3KilledImport(t *testing.T) {
+	t.Parallel() // its own S3 server (s3test.StartParallel)
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
-	srv := s3test.Start(t)
+	srv := s3test.StartParallel(t)
 	url := srv.Bucket(t, "evals", "kill")
 	dir := t.TempDir()
 	file := filepath.Join(dir, "big.jsonl")
@@ -158,7 +160,8 @@ func TestS3KilledImport(t *testing.T) {
 // TestS3ConcurrentImports: two jobs importing different results at once both land; two
 // importing the same content at once land once.
 func TestS3ConcurrentImports(t *testing.T) {
-	srv := s3test.Start(t)
+	t.Parallel() // its own S3 server (s3test.StartParallel)
+	srv := s3test.StartParallel(t)
 	url := srv.Bucket(t, "evals", "ci")
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "b.jsonl")
@@ -227,7 +230,8 @@ func writeSmallRun(t *testing.T, path, name string, better bool) {
 
 // TestS3Labels: labels given at import resolve as run references over S3.
 func TestS3Labels(t *testing.T) {
-	srv := s3test.Start(t)
+	t.Parallel() // its own S3 server (s3test.StartParallel)
+	srv := s3test.StartParallel(t)
 	url := srv.Bucket(t, "evals", "labels")
 	dir := t.TempDir()
 	for i, spec := range []struct{ branch, sha string }{{"main", "aaa1"}, {"main", "bbb2"}, {"pr-7", "ccc3"}} {
@@ -259,7 +263,8 @@ func TestS3Labels(t *testing.T) {
 // TestS3GC: gc removes an abandoned upload (no run.json, older than the grace) and leaves a
 // live one (fresh) and every committed run alone.
 func TestS3GC(t *testing.T) {
-	srv := s3test.Start(t)
+	t.Parallel() // its own S3 server (s3test.StartParallel)
+	srv := s3test.StartParallel(t)
 	url := srv.Bucket(t, "evals", "gc")
 	dir := t.TempDir()
 	f := filepath.Join(dir, "r.jsonl")
@@ -327,7 +332,8 @@ func TestS3GC(t *testing.T) {
 // between claim and publish) does not make the next import a no-op; a deleted harness run
 // imported again comes back; a deleted native run imported again lands.
 func TestS3ClaimsFollowTheirRuns(t *testing.T) {
-	srv := s3test.Start(t)
+	t.Parallel() // its own S3 server (s3test.StartParallel)
+	srv := s3test.StartParallel(t)
 	url := srv.Bucket(t, "evals", "claims")
 	fixture := filepath.Join("..", "testdata", "harness", "inspect", "log_read_sample.json")
 	b, err := os.ReadFile(fixture)
@@ -389,10 +395,11 @@ func TestS3ClaimsFollowTheirRuns(t *testing.T) {
 // whole (each table of each run scanned), or fails with a coded error and publishes
 // nothing. (On S3, 4 of 8 imports exited 0 with runs whose Parquet objects gc had deleted.)
 func TestGCRacesImports(t *testing.T) {
+	t.Parallel() // its own S3 server (s3test.StartParallel)
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
-	srv := s3test.Start(t)
+	srv := s3test.StartParallel(t)
 	for _, where := range []string{srv.Bucket(t, "evals", "gcrace"), filepath.Join(t.TempDir(), "store")} {
 		dir := t.TempDir()
 		var files []string

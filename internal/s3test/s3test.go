@@ -54,6 +54,37 @@ func Binary() string {
 // under CI, where .ci/run installed it and its absence is a failure.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	srv := start(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", accessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", secretKey)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	return srv
+}
+
+// StartParallel starts a server as Start does but leaves the environment alone, so the
+// test may run beside others (t.Parallel): the process must have called UseCredentials
+// (a TestMain does), and the user cache is the process's. A shared cache is safe: entries
+// are keyed by the store URL and the object's content digest.
+func StartParallel(t testing.TB) *Server {
+	t.Helper()
+	if os.Getenv("AWS_ACCESS_KEY_ID") != accessKey {
+		t.Fatal("s3test.StartParallel: call s3test.UseCredentials in TestMain first")
+	}
+	return start(t)
+}
+
+// UseCredentials sets, for the whole process, the AWS variables every test server
+// accepts, with metadata lookups off, and points the user cache at dir.
+func UseCredentials(cacheDir string) {
+	os.Setenv("AWS_ACCESS_KEY_ID", accessKey)
+	os.Setenv("AWS_SECRET_ACCESS_KEY", secretKey)
+	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	os.Setenv("XDG_CACHE_HOME", cacheDir)
+}
+
+func start(t testing.TB) *Server {
+	t.Helper()
 	bin := Binary()
 	if bin == "" {
 		if os.Getenv("CI") != "" {
@@ -88,10 +119,6 @@ func Start(t testing.TB) *Server {
 			<-exited
 			log.Close()
 		})
-		t.Setenv("AWS_ACCESS_KEY_ID", accessKey)
-		t.Setenv("AWS_SECRET_ACCESS_KEY", secretKey)
-		t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-		t.Setenv("XDG_CACHE_HOME", t.TempDir())
 		return &Server{Endpoint: "http://" + addr, Dir: dir}
 	}
 	t.Fatalf("versitygw did not start: %v", lastErr)
