@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -412,6 +413,9 @@ func serveAnswer(w http.ResponseWriter, r *http.Request, a *cached) {
 	if a.filename != "" {
 		w.Header().Set("Content-Disposition", `attachment; filename="`+a.filename+`"`)
 	}
+	// The length up front: a client can show progress and tell a cut answer from a
+	// whole one, and the body goes out without chunk framing.
+	w.Header().Set("Content-Length", strconv.Itoa(len(a.body)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(a.body)
 }

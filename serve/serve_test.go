@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -87,6 +88,9 @@ func TestRoutesGolden(t *testing.T) {
 		}
 		if ct := rec.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
 			t.Errorf("%s: content type %q", u, ct)
+		}
+		if cl := rec.Header().Get("Content-Length"); cl != strconv.Itoa(rec.Body.Len()) {
+			t.Errorf("%s: Content-Length %q for %d bytes", u, cl, rec.Body.Len())
 		}
 		golden(t, u, rec.Body.Bytes())
 	}
