@@ -21,16 +21,15 @@ func TestWatchImportsNewAndChangedFiles(t *testing.T) {
 	go func() { done <- Execute(ctx, []string{"import", "--watch", dir, "--store", root}, ios) }()
 	waitRuns := func(pred func([]store.Run) bool) []store.Run {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for time.Now().Before(deadline) {
+		// Polls for the state it needs; a watch that never imports is caught by the
+		// test binary's -timeout, not by a deadline a loaded machine could miss.
+		for {
 			runs, _, _ := store.Open(root).Runs()
 			if pred(runs) {
 				return runs
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		t.Fatal("timed out waiting for the watched import")
-		return nil
 	}
 	pf, _ := os.ReadFile("../testdata/harness/promptfoo/sample-export.json")
 	p := filepath.Join(dir, "eval.json")
@@ -67,8 +66,7 @@ func TestWatchGrowsANativeRun(t *testing.T) {
 				f.WriteString(`{"stimulus":"s` + string(rune('0'+i)) + string(rune('0'+j)) + `","model":"m","passed":true}` + "\n")
 			}
 			f.Close()
-			deadline := time.Now().Add(20 * time.Second)
-			for {
+			for { // until the append is imported (a hang is the -timeout's)
 				runs, _, _ := store.Open(root).Runs()
 				if len(runs) == 1 && runs[0].Summary.OutcomeCount == int64(2*i) {
 					if header != "" && runs[0].ID != "grows0001" {
@@ -76,7 +74,7 @@ func TestWatchGrowsANativeRun(t *testing.T) {
 					}
 					break
 				}
-				if len(runs) > 1 || time.Now().After(deadline) {
+				if len(runs) > 1 {
 					t.Fatalf("after append %d: %d runs (want one with %d outcomes)", i, len(runs), 2*i)
 				}
 				time.Sleep(50 * time.Millisecond)
