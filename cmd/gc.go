@@ -27,7 +27,7 @@ func tuneGC(command string) {
 		// pages, health) peaked at 1.08 GB RSS; here at under 500 MB, for 13% fewer
 		// cache-miss compares a second (221 -> 192 at c=64).
 		debug.SetGCPercent(100)
-		debug.SetMemoryLimit(456 << 20)
+		debug.SetMemoryLimit(serveMemoryFloor)
 	default:
 		// Queries allocate in bursts and most answers are small: a lazy collector, but not
 		// too lazy. At GOGC 400 `matrix --run all` on the 10M store peaked at 184 MB for a
@@ -47,16 +47,23 @@ func tuneGC(command string) {
 }
 
 // serveMemoryLimit keeps the server's soft memory limit above what its answer cache may
-// hold: the cache plus 200 MB for the queries in flight, 456 MB at least (with the default
-// 256 MB cache the server stays under 500 MB). Under a limit the cache alone nearly filled
-// (--cache-mb 1200 under 1 GB), the collector ran back to back: 2,149 collections in 41 s,
-// health from 28k to 16k requests a second. GOMEMLIMIT and GOGC override both.
+// hold: the cache plus 164 MB for the queries in flight, serveMemoryFloor at least. Under
+// a limit the cache alone nearly filled (--cache-mb 1200 under 1 GB), the collector ran
+// back to back: 2,149 collections in 41 s, health from 28k to 16k requests a second.
+// GOMEMLIMIT and GOGC override both.
 func serveMemoryLimit(cacheBytes int64) {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	debug.SetMemoryLimit(max(456<<20, cacheBytes+200<<20))
+	debug.SetMemoryLimit(max(serveMemoryFloor, cacheBytes+164<<20))
 }
+
+// serveMemoryFloor is the server's soft memory limit with the default 256 MB cache. The
+// process's RSS runs ~31 MB above it: over two runs of the 1M store's wrk suite, 487 MiB
+// at 456 MB and 451–452 MiB at 420 MB, with as many answers a second (outcome pages
+// 921/1,110 vs 1,115/1,202, compares 153/144 vs 167/144, interleaved). 420 keeps the
+// server clear of 500 MB.
+const serveMemoryFloor = 420 << 20
 
 // openFilesBudget is what a long-lived process (serve, mcp, the explorer) lets decoded
 // Parquet footers hold, so the files it reads again are not opened and decoded again
