@@ -59,6 +59,12 @@ func (s *Store) WithContext(ctx context.Context) *Store {
 // Root is the store's location: a directory or a bucket URL.
 func (s *Store) Root() string { return s.root }
 
+// Remote reports whether the store is in a bucket, where reads wait on the network.
+func (s *Store) Remote() bool {
+	_, ok := s.be.(*bucketBackend)
+	return ok
+}
+
 // Runs lists every readable run, newest first (created time, then id). Runs whose run.json
 // cannot be read are returned in bad, so one broken run does not hide the others.
 func (s *Store) Runs() (runs []Run, bad []error, err error) {

@@ -350,3 +350,13 @@ func TestOutcomeID(t *testing.T) {
 		}
 	}
 }
+
+// TestRemote: a folder is local, a bucket URL remote (serve sizes its query slots by it).
+func TestRemote(t *testing.T) {
+	if Open(t.TempDir()).Remote() {
+		t.Error("a folder is remote")
+	}
+	if !Open("s3://bucket/prefix?endpoint=http://127.0.0.1:1&region=us-east-1&use_path_style=true").Remote() {
+		t.Error("an s3:// store is not remote")
+	}
+}
