@@ -234,6 +234,23 @@ func TestExportsTakeTurns(t *testing.T) {
 	}
 }
 
+// TestExportsHoldNoHeavySlot: with every heavy slot taken (scans under way), an export
+// still streams: it waits for its own turns only. The deadline only ends a wait that would
+// otherwise last until the test binary's timeout.
+func TestExportsHoldNoHeavySlot(t *testing.T) {
+	s := newServerForTest(t, demoDir)
+	for range cap(s.srv.heavy) {
+		s.srv.heavy <- struct{}{}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rec := httptest.NewRecorder()
+	s.handler.ServeHTTP(rec, httptest.NewRequest("GET", "http://127.0.0.1/api/runs/latest/export/csv", nil).WithContext(ctx))
+	if rec.Code != 200 || rec.Body.Len() < 1000 {
+		t.Fatalf("an export while every heavy slot is taken: %d, %d bytes", rec.Code, rec.Body.Len())
+	}
+}
+
 // TestMissesComputeOnce: eight requests for one uncached answer at once make it once
 // (single flight); the others get the same bytes. The first is held until all eight
 // have missed the cache.

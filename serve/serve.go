@@ -269,14 +269,16 @@ func (s *server) answer(rt route, w http.ResponseWriter, r *http.Request, q url.
 	if testHookAnswer != nil {
 		testHookAnswer(s)
 	}
-	if rt.export { // a turn to export first, so that no heavy slot waits for one
+	// An export takes a turn among exports and no heavy slot: it streams a whole run for
+	// seconds, and with a slot per core two exports would hold every slot, keeping every
+	// other scanning query waiting behind them.
+	if rt.export {
 		release := turn(r, s.exports, s.queued)
 		if release == nil {
 			return nil, errBusy("the server is busy with other exports; try again")
 		}
 		defer release()
-	}
-	if rt.heavy {
+	} else if rt.heavy {
 		release := turn(r, s.heavy, nil)
 		if release == nil {
 			return nil, errBusy("the server is busy; try again")
