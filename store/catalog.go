@@ -27,6 +27,8 @@ type Store struct {
 	ov   *overlay
 	// graded views ignore human verdicts (--verdicts graded).
 	graded bool
+	// pageByPage: scans read no chunk raw (rawchunk.go), for tests that compare the two.
+	pageByPage bool
 }
 
 // catalog caches the run listing; shared by the context views of one store.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/evals-dev/evals/errs"
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // Table names one of the Parquet files of a run.
@@ -44,11 +45,14 @@ type Batch struct {
 	// Row0 is the position of the batch's first row in its file.
 	Row0     int64
 	reviewed []bool // rows with a human verdict, when the run has any
-	N        int
-	dicts    map[string]*Dict
-	ints     map[string][]int64
-	floats   map[string][]float64
-	bools    map[string][]int8
+	// pageByPage reads every chunk through parquet-go's pages, not the raw reader (tests
+	// compare the two)
+	pageByPage bool
+	N          int
+	dicts      map[string]*Dict
+	ints       map[string][]int64
+	floats     map[string][]float64
+	bools      map[string][]int8
 }
 
 // Dict returns a projected string column (nil for a column the scan does not read).
@@ -168,6 +172,7 @@ type leaf struct {
 	kind     parquet.Kind
 	optional bool
 	absent   bool // an optional column this file predates: every row is ""
+	flat     bool // neither repeated nor nested: at most one definition level
 }
 
 func (s *Store) scanFile(runID, name string, cols []string, sp scanSpec, fn func(*Batch) error) (err error) {
@@ -210,7 +215,7 @@ func (s *Store) scanFile(runID, name string, cols []string, sp scanSpec, fn func
 	md := pf.Metadata()
 	b := batchPool.Get().(*Batch)
 	defer batchPool.Put(b)
-	b.RunID = runID
+	b.RunID, b.pageByPage = runID, s.pageByPage
 	b.project(leaves)
 	for i, rg := range pf.RowGroups() {
 		if ctx.Err() != nil {
@@ -231,8 +236,9 @@ func (s *Store) scanFile(runID, name string, cols []string, sp scanSpec, fn func
 			if l.index >= len(chunks) {
 				return errs.E(errs.Corrupt, "reading %s: column %q has no data", path, l.name)
 			}
-			seek := !remote && skip > 0 && md.RowGroups[i].Columns[l.index].MetaData.TotalUncompressedSize >= seekChunkBytes
-			if err := b.readChunk(chunks[l.index], l, skip, seek); err != nil {
+			cm := &md.RowGroups[i].Columns[l.index].MetaData
+			seek := !remote && skip > 0 && cm.TotalUncompressedSize >= seekChunkBytes
+			if err := b.readChunk(chunks[l.index], cm, l, skip, seek, f); err != nil {
 				return errs.E(errs.Corrupt, "reading column %q of %s: %w", l.name, path, err)
 			}
 		}
@@ -260,7 +266,8 @@ func leavesOf(pf *parquet.File, path string, cols []string) ([]leaf, error) {
 		if !ok {
 			return nil, errs.E(errs.Corrupt, "reading %s: column %q is missing", path, c)
 		}
-		leaves[i] = leaf{name: c, index: lc.ColumnIndex, kind: lc.Node.Type().Kind(), optional: lc.MaxDefinitionLevel > 0}
+		leaves[i] = leaf{name: c, index: lc.ColumnIndex, kind: lc.Node.Type().Kind(), optional: lc.MaxDefinitionLevel > 0,
+			flat: lc.MaxRepetitionLevel == 0 && lc.MaxDefinitionLevel <= 1}
 	}
 	return leaves, nil
 }
@@ -289,13 +296,8 @@ func chunkRanges(pf *parquet.File, leaves []leaf, sp *scanSpec) [][2]int64 {
 			if l.absent || l.index >= len(rg.Columns) {
 				continue
 			}
-			cm := rg.Columns[l.index].MetaData
-			start := cm.DataPageOffset
-			if cm.DictionaryPageOffset > 0 && cm.DictionaryPageOffset < start {
-				start = cm.DictionaryPageOffset
-			}
-			if start >= 0 && cm.TotalCompressedSize > 0 {
-				out = append(out, [2]int64{start, start + cm.TotalCompressedSize})
+			if start, end, ok := chunkSpan(&rg.Columns[l.index].MetaData); ok {
+				out = append(out, [2]int64{start, end})
 			}
 		}
 	}
@@ -423,10 +425,20 @@ func (b *Batch) reset(n, row0 int64) {
 // readChunk reads b.N values of a column chunk from its row skip. Pages are taken whole and
 // their wanted rows copied out (parquet-go's row seek slices a page into fresh buffers,
 // which cost more than the rows they leave out).
-func (b *Batch) readChunk(cc parquet.ColumnChunk, l leaf, skip int64, seek bool) error {
+func (b *Batch) readChunk(cc parquet.ColumnChunk, cm *format.ColumnMetaData, l leaf, skip int64, seek bool, f io.ReaderAt) error {
+	col := b.column(l)
+	if !seek && !b.pageByPage && rawReadable(cm, l) {
+		err := b.readRaw(f, cm, l, skip, col)
+		if !errors.Is(err, errRawUnsupported) {
+			if err != nil {
+				return err
+			}
+			return col.check(b, l)
+		}
+		col = b.column(l) // start again, page by page
+	}
 	pages := cc.Pages()
 	defer pages.Close()
-	col := b.column(l)
 	end := skip + int64(b.N) // the rows wanted are skip..end-1 of the chunk
 	pos := int64(0)
 	if seek {
@@ -454,7 +466,12 @@ func (b *Batch) readChunk(cc parquet.ColumnChunk, l leaf, skip int64, seek bool)
 			return err
 		}
 	}
-	if n := col.done(b, l); n != b.N {
+	return col.check(b, l)
+}
+
+// check hands the values to the batch, checking there is one per row.
+func (c *columnValues) check(b *Batch, l leaf) error {
+	if n := c.done(b, l); n != b.N {
 		return fmt.Errorf("read %d values for %d rows", n, b.N)
 	}
 	return nil
@@ -496,6 +513,8 @@ type columnValues struct {
 	ints   []int64
 	floats []float64
 	bools  []int8
+	// rawDict: the raw reader has read the chunk's dictionary
+	rawDict bool
 }
 
 // column starts reading column l into the batch's buffers for it.
